@@ -1,0 +1,98 @@
+// `mco`: the command line. Each subcommand parses its options, then hands a typed request to an application.
+import { Command, CommanderError } from 'commander';
+import { runPing } from '../client/apps/ping.js';
+import { runFind } from '../client/apps/find.js';
+import { runRpc } from '../client/apps/rpc.js';
+import { runFacts } from '../client/apps/facts.js';
+import { runInventory } from '../client/apps/inventory.js';
+import { runPluginDoc } from '../client/apps/plugin-doc.js';
+import { CliSession, clientConfig } from './session.js';
+import { addFilterOptions, addRequestOptions, outputOptions, sendOptions, targetOptions } from './options.js';
+import { reportError } from './errors.js';
+import { registerServerCommands } from './server.js';
+import { registerSimCommand } from './sim.js';
+
+import { VERSION_STRING as VERSION } from './version.js';
+
+type Raw = Record<string, unknown>;
+
+/** Runs a client application with a session, and always closes the broker connection. */
+async function withSession(raw: Raw, app: (session: CliSession) => Promise<number> | number): Promise<number> {
+  const session = new CliSession(clientConfig(raw.config as string | undefined));
+  try {
+    return await app(session);
+  } finally {
+    await session.close();
+  }
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('mco')
+    .description('troupe: orchestrate a fleet of nodes over NATS')
+    .version(VERSION, '--version')
+    .showSuggestionAfterError()
+    .exitOverride();
+
+  const run = (fn: (...args: any[]) => Promise<number> | number) => async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    try {
+      setExit(await fn(...args));
+    } catch (err) {
+      setExit(reportError(err, Boolean(cmd.opts().debug)));
+    }
+  };
+
+  addFilterOptions(program.command('ping').description('ping all nodes matching the filter (no discovery step)'))
+    .option('-t, --timeout <seconds>', 'longest wait for replies (default: the discovery timeout)', Number)
+    .option('--expect <count>', 'stop as soon as this many nodes have answered', Number)
+    .option('--ttl <seconds>', 'how long the request stays valid', Number)
+    .action(run((raw: Raw) => withSession(raw, (s) => {
+      const target = targetOptions(raw, s.defaults);
+      return runPing(s, { target, timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined, ttl: (raw.ttl as number) ?? s.defaults.ttl, json: Boolean(raw.json), expect: raw.expect as number | undefined });
+    })));
+
+  addFilterOptions(program.command('find').description('list the nodes matching the filter'))
+    .action(run((raw: Raw) => withSession(raw, (s) => runFind(s, targetOptions(raw, s.defaults), { verbose: Boolean(raw.verbose), json: Boolean(raw.json) }))));
+
+  addRequestOptions(program.command('rpc').description('call any action of any agent'))
+    .argument('<agent>', 'agent name')
+    .argument('<action>', 'action name')
+    .argument('[inputs...]', 'inputs as key=value')
+    .action(run((agent: string, action: string, inputs: string[], raw: Raw) => withSession(raw, (s) =>
+      runRpc(s, { agent, action, args: inputs, target: targetOptions(raw, s.defaults), send: sendOptions(raw, s.defaults), output: outputOptions(raw), discoveryOnly: Boolean(raw.discoveryOnly) }))));
+
+  addRequestOptions(program.command('facts').description('report the values of a fact across the fleet'))
+    .argument('<fact>', 'fact name, dotted for structured facts (os.family)')
+    .action(run((fact: string, raw: Raw) => withSession(raw, (s) => runFacts(s, fact, targetOptions(raw, s.defaults), sendOptions(raw, s.defaults), outputOptions(raw)))));
+
+  addFilterOptions(program.command('inventory').description("show one node's statistics, agents, classes and facts"))
+    .argument('<identity>', 'node identity')
+    .option('-t, --timeout <seconds>', 'longest wait for the reply', Number)
+    .action(run((identity: string, raw: Raw) => withSession(raw, (s) =>
+      runInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json), timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined }))));
+
+  const plugin = program.command('plugin').description('inspect plugins');
+  plugin.command('doc').description("show an agent's documentation from its DDL")
+    .argument('[agent]', 'agent name')
+    .option('-c, --config <file>', 'client config file')
+    .option('--debug', 'print stack traces on errors')
+    .action(run((agent: string | undefined, raw: Raw) => runPluginDoc(new CliSession(clientConfig(raw.config as string | undefined)), agent)));
+
+  registerServerCommands(program, run);
+  registerSimCommand(program, run);
+  return program;
+}
+
+async function main(): Promise<void> {
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) code = err.exitCode === 0 ? 0 : 1;
+    else code = reportError(err, process.argv.includes('--debug'));
+  }
+  process.exitCode = code;
+}
+
+await main();

@@ -1,0 +1,154 @@
+// The options every request application shares (filters, discovery, request shaping, output), as MCollective's.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { buildFilter } from '../filter/index.js';
+import type { OutputOptions } from '../client/apps/output.js';
+import type { SendOptions, TargetOptions } from '../client/request.js';
+import type { ClientDefaults } from '../client/session.js';
+import { UsageError } from '../client/errors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function seconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
+  return n;
+}
+
+export function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number above 0');
+  return Number(value);
+}
+
+function countOrPercent(value: string): string {
+  if (!/^\d+%?$/.test(value.trim()) || /^0+%?$/.test(value.trim())) throw new InvalidArgumentError('expected N or N% (above 0)');
+  return value.trim();
+}
+
+function displayMode(value: string): string {
+  if (!['ok', 'failed', 'all', 'none'].includes(value)) throw new InvalidArgumentError('expected ok, failed, all or none');
+  return value;
+}
+
+// Hidden long aliases MCollective users type (commander allows one short and one long flag per option);
+// merged() folds them into the options they stand for.
+const FILTER_ALIASES = ['--with-fact <fact>', '--with-class <class>', '--with-identity <identity>', '--with-agent <agent>', '--disc-option <option>'];
+const REQUEST_ALIASES = ['--limit <count>', '--ln <count>'];
+
+export function addFilterOptions(cmd: Command): Command {
+  cmd
+    .option('-F, --wf <fact>', 'fact filter: fact=value, fact=/re/, fact>=4 … (repeat to AND)', collect)
+    .option('-C, --wc <class>', 'Puppet class filter: name or /regex/ (repeat to AND)', collect)
+    .option('-I, --wi <identity>', 'identity filter: name or /regex/ (repeat to OR)', collect)
+    .option('-A, --wa <agent>', 'agent filter: name or /regex/ (repeat to AND)', collect)
+    .option('-S, --select <expression>', "compound filter: 'role=web and (os.family=Debian or !/legacy/)'", collect)
+    .option('-W, --with <filters>', 'space-separated fact and class filters', collect)
+    .option('-T, --target <collective>', 'the collective to address')
+    .option('--dm, --discovery-method <method>', 'discovery method: mc or flatfile')
+    .option('--do, --discovery-option <key=value>', 'option for the discovery method', collect)
+    .option('--nodes <file>', 'discover the identities listed in FILE (flatfile)')
+    .option('--dt, --discovery-timeout <seconds>', 'longest wait for discovery replies', seconds)
+    .option('-c, --config <file>', 'client config file')
+    .option('-j, --json', 'print JSON for scripts and CI')
+    .option('-v, --verbose', 'verbose output')
+    .option('--debug', 'print stack traces on errors');
+  for (const flag of FILTER_ALIASES) cmd.addOption(new Option(flag).hideHelp().argParser(collect));
+  cmd.addOption(new Option('--disc-method <method>').hideHelp());
+  return cmd;
+}
+
+export function addRequestOptions(cmd: Command): Command {
+  addFilterOptions(cmd)
+    .option('-t, --timeout <seconds>', 'how long to wait for replies (default: agent timeout + discovery timeout)', seconds)
+    .option('--ttl <seconds>', 'how long the request stays valid', positiveInteger)
+    .option('--batch <size>', 'send to N or N% of the nodes at a time', countOrPercent)
+    .option('--batch-sleep <seconds>', 'pause between batches', seconds, 1)
+    .option('--limit-nodes <count>', 'act on only N or N% of the discovered nodes', countOrPercent)
+    .option('--limit-seed <seed>', 'seed for --limit-nodes random selection', positiveInteger)
+    .option('-1, --one', 'act on one discovered node')
+    .option('--np, --no-progress', 'no progress bar')
+    .option('--display <mode>', 'which replies to print: ok, failed, all or none', displayMode)
+    .option('--no-results', 'send the request and do not wait for replies')
+    .option('--discovery-only', 'print the discovered nodes and send nothing');
+  for (const flag of REQUEST_ALIASES) cmd.addOption(new Option(flag).hideHelp().argParser(countOrPercent));
+  cmd.addOption(new Option('--nr').hideHelp());
+  return cmd;
+}
+
+type Raw = Record<string, unknown>;
+const strings = (...vals: unknown[]): string[] => vals.flatMap((v) => (Array.isArray(v) ? (v as string[]) : v === undefined ? [] : [String(v)]));
+
+/** Collects the long aliases into the options they stand for. */
+function merged(raw: Raw): Raw {
+  const o = { ...raw };
+  o.wf = strings(raw.wf, raw.withFact);
+  o.wc = strings(raw.wc, raw.withClass);
+  o.wi = strings(raw.wi, raw.withIdentity);
+  o.wa = strings(raw.wa, raw.withAgent);
+  o.discoveryMethod = raw.discoveryMethod ?? raw.discMethod;
+  o.discoveryOption = strings(raw.discoveryOption, raw.discOption);
+  o.limitNodes = raw.limitNodes ?? raw.limit ?? raw.ln;
+  if (raw.nr) o.results = false;
+  return o;
+}
+
+export function targetOptions(raw: Raw, defaults: ClientDefaults): TargetOptions {
+  const o = merged(raw);
+  const filter = buildFilter({
+    facts: o.wf as string[],
+    classes: o.wc as string[],
+    identities: o.wi as string[],
+    agents: o.wa as string[],
+    selects: strings(o.select),
+    withs: strings(o.with),
+  });
+  const collective = (o.target as string | undefined) ?? defaults.mainCollective;
+  if (!defaults.collectives.includes(collective)) {
+    throw new UsageError(`collective '${collective}' is not one of the configured collectives (${defaults.collectives.join(', ')})`, 'add it to `collectives` in the client config');
+  }
+  const discoveryOptions: Record<string, string> = {};
+  for (const kv of o.discoveryOption as string[]) {
+    const i = kv.indexOf('=');
+    if (i < 1) throw new UsageError(`--do expects key=value, got '${kv}'`);
+    discoveryOptions[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  let method = (o.discoveryMethod as string | undefined) ?? defaults.discoveryMethod;
+  if (method === 'broadcast') method = 'mc';
+  if (o.nodes) {
+    if (o.discoveryMethod && method !== 'flatfile') throw new UsageError('--nodes cannot be combined with --dm ' + method);
+    method = 'flatfile';
+    discoveryOptions.file = o.nodes as string;
+  }
+  if (o.select && method !== 'mc') throw new UsageError('compound filters (-S) need broadcast discovery (--dm mc)');
+  return {
+    filter,
+    collective,
+    discoveryMethod: method,
+    discoveryOptions,
+    discoveryTimeoutMs: ((o.discoveryTimeout as number | undefined) ?? defaults.discoveryTimeoutMs / 1000) * 1000,
+    quietWindowMs: defaults.quietWindowMs,
+    limit: o.one ? '1' : (o.limitNodes as string | undefined),
+    limitSeed: o.limitSeed as number | undefined,
+    limitMethod: o.one && !o.limitSeed ? defaults.limitMethod : o.limitSeed !== undefined ? 'random' : defaults.limitMethod,
+  };
+}
+
+export function sendOptions(raw: Raw, defaults: ClientDefaults): Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number } {
+  const o = merged(raw);
+  return {
+    timeoutMs: o.timeout !== undefined ? (o.timeout as number) * 1000 : undefined,
+    ttl: (o.ttl as number | undefined) ?? defaults.ttl,
+    batch: o.batch as string | undefined,
+    batchSleepMs: ((o.batchSleep as number | undefined) ?? 1) * 1000,
+    noResults: o.results === false,
+  };
+}
+
+export function outputOptions(raw: Raw): OutputOptions {
+  const o = merged(raw);
+  return {
+    verbose: Boolean(o.verbose),
+    json: Boolean(o.json),
+    progress: o.progress !== false && !o.np,
+    display: o.display as OutputOptions['display'],
+  };
+}

@@ -1,0 +1,57 @@
+// `mco sim`: a fleet of virtual nodes in this process, for demos, tests and benchmarks.
+import type { Command } from 'commander';
+import { loadConfig } from '../config/index.js';
+import { FleetSimulator } from '../server/simulator.js';
+import { generateFleet, loadFleetFile } from '../server/fleet.js';
+import { createLogger } from '../server/logging.js';
+import { builtinAgents } from '../plugins/agents/index.js';
+import { connectorFromConfig } from '../transport/factory.js';
+import { UsageError } from '../client/errors.js';
+import { securityFromConfig } from './security.js';
+import { positiveInteger } from './options.js';
+import { VERSION_STRING } from './version.js';
+
+async function runSim(raw: Record<string, unknown>): Promise<number> {
+  if (!raw.fleet === !raw.nodes) throw new UsageError('give either --fleet FILE or --nodes N');
+  const overrides: Record<string, string> = {};
+  if (raw.server) overrides.middleware_hosts = String(raw.server);
+  if (raw.collective) overrides.collectives = String(raw.collective);
+  const config = loadConfig(raw.config as string | undefined, overrides);
+  const fleet = raw.fleet ? loadFleetFile(String(raw.fleet)) : generateFleet(raw.nodes as number, String(raw.prefix ?? 'node'), (raw.offset as number | undefined) ?? 0);
+  const logger = createLogger({ level: String(raw.logLevel ?? 'warn'), file: config.get('logfile') || undefined, name: 'troupe-sim' });
+  const sim = new FleetSimulator({
+    nodes: fleet.nodes,
+    collectives: config.get('collectives'),
+    connectorFor: (identity) => connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true }),
+    security: securityFromConfig(config, 'server'),
+    agents: builtinAgents(),
+    logger,
+    maxMessageSize: config.get('max_message_size'),
+    version: VERSION_STRING,
+  });
+  const started = performance.now();
+  await sim.start((n) => process.stderr.write(`sim: ${n} nodes connected\n`));
+  process.stdout.write(`sim ready: ${fleet.nodes.length} nodes on ${config.get('middleware_hosts').join(',')} in ${Math.round(performance.now() - started)} ms\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await sim.stop();
+  return 0;
+}
+
+export function registerSimCommand(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
+  program
+    .command('sim')
+    .description('run many simulated nodes in one process through the real daemon code')
+    .option('--fleet <file>', 'fleet description: {"nodes":[{"identity","facts","classes","agents"}]}')
+    .option('--nodes <count>', 'generate COUNT nodes with varied facts', positiveInteger)
+    .option('--prefix <name>', 'identity prefix for generated nodes', 'node')
+    .option('--offset <n>', 'index of the first generated node', (v) => Number(v))
+    .option('--server <urls>', 'broker URLs (overrides middleware_hosts)')
+    .option('--collective <names>', 'collectives (overrides collectives)')
+    .option('--log-level <level>', 'log level', 'warn')
+    .option('-c, --config <file>', 'config file for broker and security settings')
+    .option('--debug', 'print stack traces on errors')
+    .action(run((raw: Record<string, unknown>) => runSim(raw)));
+}

@@ -1,0 +1,44 @@
+// mco rpc AGENT ACTION [key=value…]: any action of any agent, inputs coerced by its DDL.
+import { coerceArguments, missingRequiredInputs } from '../../ddl/index.js';
+import { UsageError } from '../errors.js';
+import { discover, sendRequest, type SendOptions, type TargetOptions } from '../request.js';
+import type { ClientSession } from '../session.js';
+import { printOutcome, type OutputOptions } from './output.js';
+import { noNodesDiscovered, progressCallbacks, requestSent } from './shared.js';
+
+export interface RpcAppOptions {
+  agent: string;
+  action: string;
+  args: string[];
+  target: TargetOptions;
+  send: Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number };
+  output: OutputOptions;
+  discoveryOnly?: boolean;
+}
+
+export async function runRpc(session: ClientSession, o: RpcAppOptions): Promise<number> {
+  const ddl = session.ddls.find(o.agent);
+  if (!ddl) throw new UsageError(`unknown agent '${o.agent}'`, `'mco plugin doc' lists the agents this client knows`);
+  if (!ddl.actions[o.action]) {
+    throw new UsageError(`agent '${o.agent}' has no action '${o.action}'`, `actions: ${Object.keys(ddl.actions).sort().join(', ')}`);
+  }
+  const data = coerceArguments(ddl, o.action, o.args);
+  const missing = missingRequiredInputs(ddl, o.action, data);
+  if (missing.length > 0) {
+    throw new UsageError(`${o.agent}#${o.action} needs ${missing.map((m) => `${m}=…`).join(' ')}`, `see 'mco plugin doc ${o.agent}'`);
+  }
+  const discovered = await discover(session, o.target);
+  if (o.discoveryOnly) {
+    for (const n of discovered.nodes) session.out.write(n + '\n');
+    return discovered.nodes.length > 0 ? 0 : 1;
+  }
+  if (discovered.nodes.length === 0) return noNodesDiscovered(session, o.output.json);
+  const { onStart, onReply, done } = progressCallbacks(session, o.output);
+  // As MCollective: the agent's own timeout plus the discovery timeout, unless -t says otherwise.
+  const timeoutMs = o.send.timeoutMs ?? (ddl.metadata.timeout * 1000 + o.target.discoveryTimeoutMs);
+  const outcome = await sendRequest(session, o.target, discovered, o.agent, o.action, data, { ...o.send, timeoutMs, onStart, onReply });
+  done();
+  if (o.send.noResults) return requestSent(session, outcome.results.requestId, o.output.json);
+  printOutcome(session, ddl, o.agent, o.action, outcome, { caption: `${o.agent}#${o.action} call stats`, ...o.output });
+  return outcome.exitCode;
+}

@@ -1,0 +1,26 @@
+// Broadcast ("mc") discovery: ask every node to evaluate the filter and listen for who says yes.
+// The wait is adaptive: it ends once replies have stopped for the quiet window (the first reply may take up to
+// the whole discovery timeout). A broker round trip before ending makes sure no reply was merely unread.
+import type { RpcClient } from '../rpc-client.js';
+import type { DiscoveryMethod, DiscoveryRequest } from './method.js';
+
+export class BroadcastDiscovery implements DiscoveryMethod {
+  readonly name = 'mc';
+
+  constructor(private readonly client: RpcClient) {}
+
+  async discover(req: DiscoveryRequest): Promise<string[]> {
+    const expect = req.options.expect !== undefined ? Number(req.options.expect) : undefined;
+    const results = await this.client.call({
+      agent: 'discovery',
+      action: 'ping',
+      data: {},
+      filter: req.filter,
+      collective: req.collective,
+      timeoutMs: req.timeoutMs,
+      quietWindowMs: req.quietWindowMs,
+      expectCount: Number.isFinite(expect) ? expect : undefined,
+    });
+    return results.all().map((r) => r.sender).sort();
+  }
+}

@@ -1,0 +1,117 @@
+// One RPC request as every application makes it: discover, narrow, send, collect, measure.
+import { plainIdentities, type Filter } from '../filter/index.js';
+import type { Reply, ResultSet } from './results.js';
+import type { ClientSession } from './session.js';
+import { limitNodes, countOf } from './selection.js';
+import type { RequestStats } from './render/text.js';
+import { haltCode } from './exit-codes.js';
+
+export interface TargetOptions {
+  filter: Filter;
+  collective: string;
+  discoveryMethod: string;
+  discoveryOptions: Record<string, string>;
+  discoveryTimeoutMs: number;
+  quietWindowMs: number;
+  limit?: string;
+  limitSeed?: number;
+  limitMethod: 'first' | 'random';
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  ttl: number;
+  batch?: string;
+  batchSleepMs: number;
+  noResults: boolean;
+  onReply?(reply: Reply, expected: number): void;
+  onStart?(expected: number): void;
+}
+
+export interface Discovered {
+  nodes: string[];
+  method: string;
+  elapsedMs: number;
+}
+
+export async function discover(session: ClientSession, t: TargetOptions): Promise<Discovered> {
+  const started = performance.now();
+  const direct = plainIdentities(t.filter);
+  let nodes: string[];
+  let method = t.discoveryMethod;
+  if (direct && method === 'mc') {
+    // Plain identities need no network round: address them directly.
+    nodes = [...new Set(direct)].sort();
+    method = 'identity';
+  } else {
+    const dm = await session.discoveryMethod(method);
+    nodes = await dm.discover({
+      filter: t.filter,
+      collective: t.collective,
+      timeoutMs: t.discoveryTimeoutMs,
+      quietWindowMs: t.quietWindowMs,
+      options: t.discoveryOptions,
+    });
+  }
+  if (t.limit !== undefined) nodes = limitNodes(nodes, t.limit, t.limitMethod, t.limitSeed);
+  return { nodes, method, elapsedMs: performance.now() - started };
+}
+
+export interface RequestOutcome {
+  results: ResultSet;
+  discovered: Discovered;
+  stats: RequestStats;
+  exitCode: number;
+}
+
+/** Sends agent#action to the discovered nodes and gathers what comes back. */
+export async function sendRequest(
+  session: ClientSession,
+  t: TargetOptions,
+  discovered: Discovered,
+  agent: string,
+  action: string,
+  data: Record<string, unknown>,
+  s: SendOptions,
+): Promise<RequestOutcome> {
+  const client = await session.client();
+  const nodes = discovered.nodes;
+  s.onStart?.(nodes.length);
+  const batchSize = s.batch !== undefined ? countOf(s.batch, nodes.length, '--batch') : undefined;
+  const results = await client.call({
+    agent,
+    action,
+    data,
+    filter: t.filter,
+    collective: t.collective,
+    targets: nodes,
+    // Nodes found some other way than broadcast may not all match the filter: address each one.
+    direct: discovered.method !== 'mc',
+    timeoutMs: s.timeoutMs,
+    ttl: s.ttl,
+    batch: batchSize !== undefined ? { size: batchSize, sleepMs: s.batchSleepMs } : undefined,
+    noReplies: s.noResults,
+    onReply: s.onReply ? (r) => s.onReply!(r, nodes.length) : undefined,
+  });
+  const stats = statsOf(results, discovered.elapsedMs, nodes.length);
+  return { results, discovered, stats, exitCode: haltCode({ ...stats, noResponse: stats.noResponse.length }) };
+}
+
+export function statsOf(results: ResultSet, discoveryMs: number, discovered?: number): RequestStats {
+  const replies = results.all();
+  const failed = replies.filter((r) => r.statuscode !== 0).length;
+  const agentMs = Math.max(0, results.finishedAt - results.startedAt);
+  return {
+    requestId: results.requestId,
+    discovered,
+    responses: replies.length,
+    ok: replies.length - failed,
+    failed,
+    startTime: new Date(results.startedAt - discoveryMs),
+    discoveryMs,
+    agentMs,
+    totalMs: discoveryMs + agentMs,
+    noResponse: results.noResponse(),
+    unexpected: results.unexpected(),
+  };
+}

@@ -1,0 +1,204 @@
+// Sends one request (broadcast, direct or in batches) and collects its replies into a result set.
+import type { Filter } from '../filter/index.js';
+import {
+  PROTOCOL,
+  ProtocolError,
+  buildRequestFrame,
+  checkSecureReply,
+  decodeFrame,
+  decodeReply,
+  encodeFrame,
+  newRequestId,
+  prepareCodecs,
+  type RequestEnvelope,
+} from '../protocol/index.js';
+import type { SecurityProvider } from '../security/index.js';
+import type { Connector, InboundMessage } from '../transport/index.js';
+import { ResultSet, type Reply } from './results.js';
+
+export interface ClientSettings {
+  /** This client process, as nodes address their replies. */
+  sender: string;
+  ttl: number;
+  maxMessageSize: number;
+  directAddressingThreshold: number;
+}
+
+export interface CallOptions {
+  agent: string;
+  action: string;
+  data: Record<string, unknown>;
+  filter: Filter;
+  collective: string;
+  /** Identities expected to answer; undefined means broadcast to whoever matches the filter. */
+  targets?: readonly string[];
+  /** Send one message per target even above the direct addressing threshold. */
+  direct?: boolean;
+  timeoutMs: number;
+  /** Without targets: finish once replies have stopped for this long (0 waits for the whole timeout). */
+  quietWindowMs?: number;
+  /** Without targets: finish as soon as this many have answered. */
+  expectCount?: number;
+  ttl?: number;
+  batch?: { size: number; sleepMs: number };
+  /** Fire and forget: publish, do not wait for replies. */
+  noReplies?: boolean;
+  onReply?(reply: Reply): void;
+  signal?: AbortSignal;
+}
+
+export class RpcClient {
+  constructor(
+    private readonly connector: Connector,
+    private readonly security: SecurityProvider,
+    private readonly settings: ClientSettings,
+  ) {
+    prepareCodecs();
+  }
+
+  buildRequest(opts: CallOptions, id: string): RequestEnvelope {
+    return {
+      protocol: PROTOCOL.request,
+      id,
+      sender: this.settings.sender,
+      caller: this.security.callerId(),
+      collective: opts.collective,
+      agent: opts.agent,
+      ttl: opts.ttl ?? this.settings.ttl,
+      time: Date.now(),
+      filter: opts.filter,
+      message: { agent: opts.agent, action: opts.action, data: opts.data },
+    };
+  }
+
+  async call(opts: CallOptions): Promise<ResultSet> {
+    const id = newRequestId();
+    const results = new ResultSet(id, opts.targets);
+    const wake = new Waker();
+    const inbox = opts.noReplies
+      ? undefined
+      : await this.connector.openInbox(opts.collective, this.settings.sender, id, (msg) => {
+          const reply = this.decode(msg, id, results);
+          if (reply && results.add(reply)) {
+            opts.onReply?.(reply);
+            wake.wake();
+          }
+        });
+    const replyTo = inbox?.address ?? `${opts.collective}.reply.${this.settings.sender}.${id}`;
+    // One request text for every message of this call (batches reuse the id, as MCollective's do).
+    const frame = encodeFrame(buildRequestFrame(this.security.wrapRequest(JSON.stringify(this.buildRequest(opts, id))), this.settings.sender, replyTo));
+    try {
+      results.markStart();
+      if (opts.targets && opts.batch) {
+        await this.sendInBatches(opts, frame, results, wake);
+      } else {
+        await this.send(opts, frame, opts.targets);
+        results.markPublished();
+        if (!opts.noReplies) await this.waitForReplies(opts, results, wake, opts.targets?.length);
+      }
+    } finally {
+      results.markFinished();
+      await inbox?.close();
+    }
+    return results;
+  }
+
+  private async send(opts: CallOptions, frame: Uint8Array, targets?: readonly string[]): Promise<void> {
+    const direct = targets !== undefined && (opts.direct || opts.batch !== undefined || targets.length <= this.settings.directAddressingThreshold);
+    if (direct) {
+      for (const identity of targets) await this.connector.publish({ kind: 'node', collective: opts.collective, identity }, frame);
+    } else {
+      await this.connector.publish({ kind: 'broadcast', collective: opts.collective, agent: opts.agent }, frame);
+    }
+    await this.connector.flush();
+  }
+
+  private async sendInBatches(opts: CallOptions, frame: Uint8Array, results: ResultSet, wake: Waker): Promise<void> {
+    const targets = opts.targets!;
+    const size = Math.max(1, opts.batch!.size);
+    for (let i = 0; i < targets.length; i += size) {
+      if (opts.signal?.aborted) break;
+      const batch = targets.slice(i, i + size);
+      await this.send(opts, frame, batch);
+      if (i === 0) results.markPublished();
+      if (!opts.noReplies) await this.waitForReplies(opts, results, wake, undefined, batch);
+      if (i + size < targets.length && opts.batch!.sleepMs > 0) await sleep(opts.batch!.sleepMs, opts.signal);
+    }
+  }
+
+  /** Waits until every expected node answered, the quiet window passed, or the timeout. */
+  private async waitForReplies(opts: CallOptions, results: ResultSet, wake: Waker, expected?: number, batch?: readonly string[]): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const quiet = opts.targets ? 0 : (opts.quietWindowMs ?? 0);
+    const done = (): boolean => {
+      if (opts.signal?.aborted) return true;
+      if (batch) return batch.every((n) => results.has(n));
+      if (expected !== undefined) return results.expectedAnswered() >= expected;
+      return opts.expectCount !== undefined && results.size >= opts.expectCount;
+    };
+    while (!done()) {
+      const now = Date.now();
+      if (now >= deadline) return;
+      let wait = deadline - now;
+      if (quiet > 0 && results.size > 0) wait = Math.min(wait, Math.max(0, results.lastReplyAt + quiet - now));
+      const before = results.size;
+      await wake.wait(wait);
+      if (quiet > 0 && results.size > 0 && results.size === before && Date.now() >= results.lastReplyAt + quiet) {
+        // Replies may sit unread behind a busy event loop: a broker round trip delivers them before we decide.
+        await this.connector.flush();
+        await new Promise((r) => setImmediate(r));
+        if (results.size === before) return;
+      }
+    }
+  }
+
+  private decode(msg: InboundMessage, id: string, results: ResultSet): Reply | undefined {
+    try {
+      const frame = decodeFrame(msg.data, this.settings.maxMessageSize);
+      const secure = checkSecureReply(frame.data);
+      this.security.verifyReply(secure);
+      const reply = decodeReply(secure.reply);
+      if (reply.request_id !== id) throw new ProtocolError('schema', `reply for another request ${reply.request_id}`);
+      return {
+        sender: reply.sender,
+        statuscode: reply.message.statuscode,
+        statusmsg: reply.message.statusmsg,
+        data: reply.message.data,
+        time: reply.time,
+        elapsedMs: results.elapsed(),
+      };
+    } catch (err) {
+      results.invalid((err as Error).message);
+      return undefined;
+    }
+  }
+}
+
+/** A promise that resolves on the next wake() or after a timeout. */
+class Waker {
+  private resolve?: () => void;
+  wake(): void {
+    const r = this.resolve;
+    this.resolve = undefined;
+    r?.();
+  }
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake(), ms);
+      this.resolve = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,14 @@
+export { ConfigError, type ConfigErrorCode } from './errors.js';
+export {
+  CONFIG_KEYS,
+  isConfigKey,
+  type ConfigKey,
+  type ConfigKeyDeclaration,
+  type ConfigScope,
+  type ConfigValue,
+  type KeySpec,
+  type KeyType,
+} from './keys.js';
+export { describeConfigItem, loadConfig, parseConfig, type Config } from './config.js';
+export { defaultConfigPath, SERVER_CONFIG_PATH, SYSTEM_CLIENT_CONFIG_PATH, type ConfigPathEnvironment } from './paths.js';
+export { configReference } from './reference.js';

@@ -1,0 +1,30 @@
+import { ConfigError } from './errors.js';
+
+/** One `key = value` setting as written, with the line it came from. */
+export interface ConfigLine {
+  key: string;
+  value: string;
+  line: number;
+}
+
+/**
+ * Splits MCollective-style config text into settings. `#` starts a comment only at the start of
+ * a line: values such as passwords may contain `#`, so there are no trailing comments.
+ */
+export function splitConfigLines(text: string, file?: string): ConfigLine[] {
+  const settings: ConfigLine[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const equals = trimmed.indexOf('=');
+    const key = equals < 0 ? '' : trimmed.slice(0, equals).trim();
+    if (key === '') {
+      const where = `${file ?? '<config>'}:${line}`;
+      throw new ConfigError('CONFIG_SYNTAX', `${where}: expected "key = value", got "${trimmed}"`, { file, line });
+    }
+    settings.push({ key, value: trimmed.slice(equals + 1).trim(), line });
+  });
+  return settings;
+}

@@ -1,0 +1,104 @@
+// A private nats-server on a free loopback port, for the demo, the benchmark and the tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tcpConnect({ port, host: '127.0.0.1' }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+export interface NatsServerOptions {
+  port?: number;
+  /** Extra lines for the server's config file (TLS, limits, cluster…). */
+  config?: string;
+  jetstream?: boolean;
+  cluster?: { name: string; port: number; routes: number[] };
+}
+
+/** A nats-server child process; stop() kills it and removes its files. */
+export class LocalNatsServer {
+  private child?: ChildProcess;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'troupe-nats-'));
+  port = 0;
+
+  constructor(private readonly opts: NatsServerOptions = {}) {}
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.port ||= this.opts.port ?? (await freePort());
+    const lines = [`listen: 127.0.0.1:${this.port}`, 'max_payload: 8MB', this.opts.config ?? ''];
+    if (this.opts.jetstream) lines.push(`jetstream { store_dir: "${join(this.dir, 'js')}" }`);
+    if (this.opts.cluster) {
+      const c = this.opts.cluster;
+      lines.push(`server_name: n${c.port}`, `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}] }`);
+    }
+    const conf = join(this.dir, 'nats.conf');
+    writeFileSync(conf, lines.join('\n') + '\n');
+    const child = spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))));
+    exited.catch(() => undefined);
+    await Promise.race([waitForPort(this.port, 10_000), exited]);
+    return this;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Kills the server but keeps its port and files, so restart() brings the same broker back. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await gone;
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<LocalNatsServer> {
+  return new LocalNatsServer(opts).start();
+}

@@ -1,0 +1,74 @@
+/**
+ * Compiles a wire filter into one predicate per distinct filter. A process simulating
+ * thousands of nodes sees the same few filters again and again, so compiled predicates are
+ * kept in a bounded least-recently-used cache keyed by the filter's canonical JSON.
+ */
+import { compileCompound } from './compound/evaluate.js';
+import { parseCompound } from './compound/parser.js';
+import { factValueTest, lookupFact } from './facts.js';
+import { FILTER_CACHE_LIMIT } from './limits.js';
+import type { Filter, NodePredicate, NodeView } from './model.js';
+import { nameMatcher } from './pattern.js';
+import { assertWireFilter } from './validate.js';
+
+/** Keys longer than this are not cached, so a few huge filters cannot pin megabytes of memory. */
+const MAX_CACHED_KEY_LENGTH = 64 * 1024;
+
+const cache = new Map<string, NodePredicate>();
+
+/** A predicate for `filter`. Throws FilterError when the filter is malformed or holds a bad regex or expression. */
+export function compileFilter(filter: Filter): NodePredicate {
+  const wire = assertWireFilter(filter);
+  const key = cacheKey(wire);
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const predicate = buildPredicate(wire);
+  if (key.length <= MAX_CACHED_KEY_LENGTH) {
+    if (cache.size >= FILTER_CACHE_LIMIT) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    cache.set(key, predicate);
+  }
+  return predicate;
+}
+
+export function matchesFilter(filter: Filter, node: NodeView): boolean {
+  return compileFilter(filter)(node);
+}
+
+/** Forget every compiled filter (for tests and configuration reloads). */
+export function clearFilterCache(): void {
+  cache.clear();
+}
+
+export function filterCacheSize(): number {
+  return cache.size;
+}
+
+function cacheKey(f: Filter): string {
+  return JSON.stringify([f.fact.map((x) => [x.fact, x.operator, x.value]), f.cf_class, f.agent, f.identity, f.compound]);
+}
+
+function buildPredicate(f: Filter): NodePredicate {
+  const identities = f.identity.map((text) => nameMatcher(text));
+  const agents = f.agent.map((text) => nameMatcher(text));
+  const classes = f.cf_class.map((text) => nameMatcher(text));
+  const facts = f.fact.map(({ fact, operator, value }) => {
+    const test = factValueTest(operator, value);
+    return (node: NodeView) => test(lookupFact(node.facts, fact));
+  });
+  const compounds = f.compound.map((source) => compileCompound(parseCompound(source)));
+
+  // Cheapest checks first; every list but identity is ANDed.
+  return (node) =>
+    (identities.length === 0 || identities.some((m) => m(node.identity))) &&
+    agents.every((m) => node.agents.some(m)) &&
+    classes.every((m) => node.classes.some(m)) &&
+    facts.every((test) => test(node)) &&
+    compounds.every((test) => test(node));
+}

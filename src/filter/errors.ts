@@ -1,0 +1,77 @@
+export type FilterErrorCode =
+  | 'FILTER_EMPTY'
+  | 'FILTER_EMPTY_FACT_NAME'
+  | 'FILTER_BAD_FACT_NAME'
+  | 'FILTER_MISSING_OPERATOR'
+  | 'FILTER_EMPTY_VALUE'
+  | 'FILTER_UNTERMINATED_QUOTE'
+  | 'FILTER_UNTERMINATED_REGEX'
+  | 'FILTER_BAD_REGEX'
+  | 'FILTER_UNSAFE_REGEX'
+  | 'FILTER_REGEX_TOO_LONG'
+  | 'FILTER_TOO_LONG'
+  | 'FILTER_UNEXPECTED_CHARACTER'
+  | 'FILTER_UNSUPPORTED_FUNCTION'
+  | 'FILTER_EMPTY_EXPRESSION'
+  | 'FILTER_UNBALANCED_PAREN'
+  | 'FILTER_DANGLING_OPERATOR'
+  | 'FILTER_MISSING_CONNECTIVE'
+  | 'FILTER_TOO_DEEP'
+  | 'FILTER_INVALID_SHAPE';
+
+/** Widest excerpt of the source shown by format(), so a 4 KB expression still prints as one readable line. */
+const EXCERPT_WIDTH = 72;
+
+/**
+ * A filter that cannot be parsed or evaluated. `position` is the 0-based index of the
+ * offending character in `source` (it may equal `source.length` when something is missing
+ * at the end). `option` names the command-line option the text came from, when known.
+ */
+export class FilterError extends Error {
+  override readonly name = 'FilterError';
+
+  constructor(
+    readonly code: FilterErrorCode,
+    message: string,
+    readonly source: string,
+    readonly position: number,
+    readonly option?: string,
+  ) {
+    super(message);
+  }
+
+  /** The same error, attributed to a command-line option such as `-F`. */
+  forOption(option: string): FilterError {
+    return new FilterError(this.code, this.message, this.source, this.position, option);
+  }
+
+  /** The source line, a caret under the offending character, then the message. */
+  format(): string {
+    const prefix = this.option ? `${this.option}: ` : '';
+    if (this.source.length === 0) return `${prefix}${this.message}`;
+
+    const { text, caret } = excerpt(this.source, this.position);
+    return `${text}\n${caret}^\n${prefix}${this.message}`;
+  }
+}
+
+function excerpt(source: string, position: number): { text: string; caret: string } {
+  const at = Math.max(0, Math.min(position, source.length));
+  let start = 0;
+  let end = source.length;
+  if (source.length > EXCERPT_WIDTH) {
+    start = Math.max(0, Math.min(at - EXCERPT_WIDTH / 2, source.length - EXCERPT_WIDTH));
+    end = Math.min(source.length, start + EXCERPT_WIDTH);
+  }
+  const lead = start > 0 ? '…' : '';
+  const tail = end < source.length ? '…' : '';
+  const visible = printable(source.slice(start, end));
+  // Tabs are kept in the caret line so the caret stays aligned under tab-separated text.
+  const caret = (lead + visible.slice(0, at - start)).replace(/[^\t]/g, ' ');
+  return { text: lead + visible + tail, caret };
+}
+
+/** Control characters other than tab would break the two-line layout; show them as spaces. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ');
+}

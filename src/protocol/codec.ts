@@ -1,0 +1,113 @@
+// Encoding and decoding of every layer, each checked against its JSON Schema.
+// Decoders are the daemon's and client's first line of defence: they throw ProtocolError, never anything else.
+import { createHash } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
+import {
+  PROTOCOL,
+  type ReplyEnvelope,
+  type RequestEnvelope,
+  type SecureReply,
+  type SecureRequest,
+  type TransportFrame,
+} from './envelopes.js';
+import { ProtocolError } from './errors.js';
+import { describeSchemaErrors, validatorFor } from './schemas.js';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textEncoder = new TextEncoder();
+
+let validators:
+  | {
+      transport: ValidateFunction<TransportFrame<unknown>>;
+      secureRequest: ValidateFunction<SecureRequest>;
+      request: ValidateFunction<RequestEnvelope>;
+      secureReply: ValidateFunction<SecureReply>;
+      reply: ValidateFunction<ReplyEnvelope>;
+    }
+  | undefined;
+
+function v() {
+  validators ??= {
+    transport: validatorFor('troupe:transport'),
+    secureRequest: validatorFor('troupe:secure-request'),
+    request: validatorFor('troupe:request'),
+    secureReply: validatorFor('troupe:secure-reply'),
+    reply: validatorFor('troupe:reply'),
+  };
+  return validators;
+}
+
+/** Compiles every validator now, so the first message is not slowed by schema compilation. */
+export function prepareCodecs(): void {
+  v();
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ProtocolError('malformed', `${what} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+function check<T>(fn: ValidateFunction<T>, value: unknown, what: string): T {
+  if (!fn(value)) throw new ProtocolError('schema', `${what} ${describeSchemaErrors(fn.errors)}`);
+  return value;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function encodeFrame(frame: TransportFrame): Uint8Array {
+  return textEncoder.encode(JSON.stringify(frame));
+}
+
+/** Bytes off the wire → a schema-checked transport frame. */
+export function decodeFrame(bytes: Uint8Array, maxSize: number): TransportFrame<unknown> {
+  if (bytes.byteLength > maxSize) {
+    throw new ProtocolError('oversize', `message of ${bytes.byteLength} bytes exceeds the limit of ${maxSize}`);
+  }
+  let text: string;
+  try {
+    text = textDecoder.decode(bytes);
+  } catch {
+    throw new ProtocolError('malformed', 'message is not valid UTF-8');
+  }
+  return check(v().transport, parseJson(text, 'transport frame'), 'transport frame');
+}
+
+export function buildRequestFrame(secure: SecureRequest, sender: string, replyTo: string): TransportFrame<SecureRequest> {
+  return { protocol: PROTOCOL.transport, reply_to: replyTo, sender, data: secure };
+}
+
+export function buildReplyFrame(secure: SecureReply, sender: string): TransportFrame<SecureReply> {
+  return { protocol: PROTOCOL.transport, sender, data: secure };
+}
+
+export function checkSecureRequest(value: unknown): SecureRequest {
+  return check(v().secureRequest, value, 'secure request');
+}
+
+export function decodeRequest(text: string): RequestEnvelope {
+  return check(v().request, parseJson(text, 'request'), 'request');
+}
+
+export function checkSecureReply(value: unknown): SecureReply {
+  return check(v().secureReply, value, 'secure reply');
+}
+
+export function decodeReply(text: string): ReplyEnvelope {
+  return check(v().reply, parseJson(text, 'reply'), 'reply');
+}
+
+/** Accepts a request whose creation time is within ±ttl of now (Choria's rule: tolerant of clock skew). */
+export function checkRequestAge(req: Pick<RequestEnvelope, 'time' | 'ttl'>, now = Date.now()): void {
+  const ttlMs = req.ttl * 1000;
+  if (now - req.time > ttlMs) {
+    throw new ProtocolError('ttl_expired', `request expired ${Math.round((now - req.time) / 1000)}s after creation (ttl ${req.ttl}s)`);
+  }
+  if (req.time - now > ttlMs) {
+    throw new ProtocolError('future_message', `request is dated ${Math.round((req.time - now) / 1000)}s in the future`);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './provider.js';
+export { InsecureProvider } from './providers/insecure.js';

@@ -1,0 +1,28 @@
+import type { RequestEnvelope, SecureReply, SecureRequest } from '../protocol/index.js';
+
+/**
+ * Sits in the path of every request and reply. The client wraps what it sends; the node proves who sent it
+ * before anything else looks at the request, and the client checks every reply the same way.
+ */
+export interface SecurityProvider {
+  readonly name: string;
+  /** The caller id this process acts as, e.g. `cert=ops.example.com`. */
+  callerId(): string;
+  wrapRequest(requestText: string): SecureRequest;
+  /**
+   * Authenticates a request already decoded from `secure.request`.
+   * Returns the caller id proven by the credentials; throws SecurityError otherwise.
+   */
+  verifyRequest(secure: SecureRequest, request: RequestEnvelope): { caller: string };
+  wrapReply(replyText: string): SecureReply;
+  /** Throws SecurityError when the reply was altered or is not from a trusted node. */
+  verifyReply(secure: SecureReply): void;
+}
+
+/** A request or reply that failed authentication; `code` is the rejection reason the daemon counts. */
+export class SecurityError extends Error {
+  override readonly name = 'SecurityError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}

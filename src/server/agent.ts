@@ -1,0 +1,52 @@
+// What an agent plugin implements, and what the daemon lends it. Agents see the node only through NodeInfo.
+import type { Logger } from 'pino';
+import type { AgentDDL } from '../ddl/index.js';
+import type { StatsSnapshot } from './stats.js';
+
+export interface ActionRequest {
+  agent: string;
+  action: string;
+  /** Inputs, already validated against the DDL and completed with its defaults. */
+  data: Record<string, unknown>;
+  caller: string;
+  requestId: string;
+  sender: string;
+  collective: string;
+}
+
+/** The node as agents may see it. */
+export interface NodeInfo {
+  readonly identity: string;
+  readonly collectives: readonly string[];
+  readonly mainCollective: string;
+  readonly version: string;
+  readonly configFile?: string;
+  facts(): Record<string, unknown>;
+  classes(): readonly string[];
+  agents(): readonly AgentDDL[];
+  stats(): StatsSnapshot;
+  /** The effective value of a config key (also plugin.* keys), or undefined when unknown. */
+  configItem(key: string): string | undefined;
+}
+
+export interface AgentContext {
+  node: NodeInfo;
+  logger: Logger;
+  /** `plugin.<agent>.*` settings with the prefix removed. */
+  settings: Readonly<Record<string, string>>;
+  /** Aborted when the action overruns its DDL timeout or the daemon shuts down. */
+  signal: AbortSignal;
+}
+
+export interface AgentPlugin {
+  readonly ddl: AgentDDL;
+  invoke(request: ActionRequest, ctx: AgentContext): Promise<Record<string, unknown>>;
+}
+
+/** Thrown by an action to reply with a failure status (1 aborted by default) and a message. */
+export class ActionFailed extends Error {
+  override readonly name = 'ActionFailed';
+  constructor(message: string, readonly statuscode: 1 | 2 | 3 | 4 | 5 = 1, readonly data: Record<string, unknown> = {}) {
+    super(message);
+  }
+}

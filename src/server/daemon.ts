@@ -1,0 +1,91 @@
+// A node daemon assembled from configuration: facts and classes kept current, one NodeServer on the broker.
+import type { Logger } from 'pino';
+import { describeConfigItem, type Config } from '../config/index.js';
+import type { SecurityProvider } from '../security/index.js';
+import type { Connector } from '../transport/index.js';
+import type { AgentPlugin } from './agent.js';
+import { discoveryAgent } from './discovery.js';
+import { NodeServer, type NodeState } from './node.js';
+
+/** Where a node's facts and classes come from (fact files and Puppet's classes file, in practice). */
+export interface FactSource {
+  /** Reads now; throws when the source is broken. */
+  load(): NodeState;
+  /** Calls back with fresh state whenever it changes. */
+  watch(onChange: (state: NodeState) => void, onError: (err: Error) => void): void;
+  close(): void;
+}
+
+export interface DaemonParts {
+  config: Config;
+  connector: Connector;
+  security: SecurityProvider;
+  agents: readonly AgentPlugin[];
+  facts: FactSource;
+  logger: Logger;
+  version: string;
+}
+
+export class Daemon {
+  readonly server: NodeServer;
+
+  constructor(private readonly parts: DaemonParts) {
+    const { config } = parts;
+    this.server = new NodeServer({
+      identity: config.get('identity'),
+      collectives: config.get('collectives'),
+      mainCollective: config.get('main_collective'),
+      version: parts.version,
+      configFile: config.file,
+      connector: parts.connector,
+      security: parts.security,
+      agents: [discoveryAgent, ...parts.agents],
+      logger: parts.logger,
+      maxMessageSize: config.get('max_message_size'),
+      state: parts.facts.load(),
+      settingsFor: (agent) => config.plugin(agent),
+      configItem: (key) => {
+        try {
+          return describeConfigItem(config, key);
+        } catch {
+          return undefined;
+        }
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    const { logger, connector, facts } = this.parts;
+    connector.onEvent((e) => {
+      if (e.type === 'error') logger.error({ err: e.error }, 'broker connection error');
+      else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
+      else logger.info({ server: 'server' in e ? e.server : undefined }, `broker ${e.type}`);
+    });
+    facts.watch(
+      (state) => {
+        this.server.updateState(state);
+        logger.info({ facts: Object.keys(state.facts).length, classes: state.classes.length }, 'facts reloaded');
+      },
+      (err) => logger.error({ err: err.message }, 'facts could not be reloaded; keeping the previous ones'),
+    );
+    await connector.connect();
+    await this.server.start();
+    logger.info({ identity: this.server.identity, collectives: this.server.collectives }, 'node daemon ready');
+  }
+
+  /** SIGHUP: re-read facts and classes now. */
+  reloadFacts(): void {
+    try {
+      this.server.updateState(this.parts.facts.load());
+      this.parts.logger.info('facts reloaded on request');
+    } catch (err) {
+      this.parts.logger.error({ err: (err as Error).message }, 'facts could not be reloaded; keeping the previous ones');
+    }
+  }
+
+  async stop(drainMs?: number): Promise<void> {
+    this.parts.facts.close();
+    await this.server.stop(drainMs);
+    this.parts.logger.info('node daemon stopped');
+  }
+}

@@ -1,0 +1,204 @@
+// The request pipeline, one small stage each:
+//   size → decode + schema → authenticate → collective → age → filter → authorise → agent → DDL → action → reply.
+// Every rejection is counted under its reason and logged once; nothing thrown inside a stage escapes dispatch().
+import type { Logger } from 'pino';
+import { ActionFailed, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
+import type { ServerStats } from './stats.js';
+import { compileFilter, type NodeView } from '../filter/index.js';
+import { applyOutputDefaults, validateInputs } from '../ddl/index.js';
+import {
+  PROTOCOL,
+  ProtocolError,
+  StatusCode,
+  buildReplyFrame,
+  checkRequestAge,
+  checkSecureRequest,
+  decodeFrame,
+  decodeRequest,
+  encodeFrame,
+  type ReplyEnvelope,
+  type RequestEnvelope,
+  type RpcReplyBody,
+} from '../protocol/index.js';
+import { SecurityError, type SecurityProvider } from '../security/index.js';
+
+/** Decides whether a caller may run an action; the default lets everyone through. */
+export interface Authorizer {
+  authorize(request: RequestEnvelope, caller: string, node: NodeView): { allowed: true } | { allowed: false; reason: string };
+}
+
+export const allowAll: Authorizer = { authorize: () => ({ allowed: true }) };
+
+export interface DispatcherOptions {
+  node: NodeInfo;
+  agents: ReadonlyMap<string, AgentPlugin>;
+  security: SecurityProvider;
+  stats: ServerStats;
+  logger: Logger;
+  maxMessageSize: number;
+  authorizer?: Authorizer;
+  settingsFor(agent: string): Readonly<Record<string, string>>;
+  /** The view filters are evaluated against, kept current by the daemon when facts reload. */
+  view(): NodeView;
+}
+
+/** What the daemon should send back, and where. */
+export interface Outcome {
+  replyTo?: string;
+  frame?: Uint8Array;
+}
+
+class Rejection extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+export class Dispatcher {
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(private readonly opts: DispatcherOptions) {}
+
+  /** Aborts every running action (used when a drain times out). */
+  abortAll(): void {
+    for (const c of this.inflight) c.abort(new Error('daemon shutting down'));
+  }
+
+  async dispatch(bytes: Uint8Array, collective: string, transportReplyTo?: string): Promise<Outcome | undefined> {
+    const { stats } = this.opts;
+    stats.total++;
+    let request: RequestEnvelope;
+    let caller: string;
+    let replyTo: string | undefined;
+    try {
+      ({ request, caller, replyTo } = this.accept(bytes, collective, transportReplyTo));
+    } catch (err) {
+      const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
+      const reason = known ? err.code : 'internal';
+      this.countRejection(reason, (err as Error).message);
+      return undefined;
+    }
+
+    if (!this.matches(request)) {
+      stats.filtered++;
+      return undefined;
+    }
+    stats.passed++;
+
+    const body = await this.execute(request, caller);
+    if (!replyTo) return undefined;
+    try {
+      const frame = this.encodeReply(request, body);
+      stats.replies++;
+      return { replyTo, frame };
+    } catch (err) {
+      this.countRejection('reply_encoding', (err as Error).message, request.id);
+      return undefined;
+    }
+  }
+
+  private countRejection(reason: string, message: string, requestid?: string): void {
+    const { stats, logger } = this.opts;
+    if (reason === 'ttl_expired') stats.ttlexpired++;
+    if (['oversize', 'malformed', 'schema'].includes(reason)) stats.unvalidated++;
+    stats.reject(reason);
+    logger.warn({ reason, requestid }, `rejected request: ${message}`);
+  }
+
+  /** Decoding, authentication, collective and age: everything that must hold before the request is looked at. */
+  private accept(bytes: Uint8Array, collective: string, transportReplyTo?: string) {
+    const { stats, security, node } = this.opts;
+    const frame = decodeFrame(bytes, this.opts.maxMessageSize);
+    const secure = checkSecureRequest(frame.data);
+    const request = decodeRequest(secure.request);
+    const { caller } = security.verifyRequest(secure, request);
+    if (request.collective !== collective || !node.collectives.includes(request.collective)) {
+      throw new Rejection('wrong_collective', `request for collective '${request.collective}' arrived on '${collective}'`);
+    }
+    checkRequestAge(request);
+    stats.validated++;
+    return { request, caller, replyTo: transportReplyTo ?? frame.reply_to };
+  }
+
+  private matches(request: RequestEnvelope): boolean {
+    try {
+      return compileFilter(request.filter)(this.opts.view());
+    } catch (err) {
+      this.countRejection('bad_filter', (err as Error).message, request.id);
+      return false;
+    }
+  }
+
+  private async execute(request: RequestEnvelope, caller: string): Promise<RpcReplyBody> {
+    const { agents, authorizer = allowAll } = this.opts;
+    const { agent: agentName, action } = request.message;
+    const agent = agents.get(agentName);
+    if (!agent || agentName !== request.agent) {
+      this.opts.stats.reject('unknown_agent');
+      return failure(StatusCode.UnknownAction, `Unknown agent '${agentName}'`);
+    }
+    const decision = authorizer.authorize(request, caller, this.opts.view());
+    if (!decision.allowed) {
+      this.countRejection('unauthorized', decision.reason, request.id);
+      return failure(StatusCode.Aborted, `You are not authorized to call this agent or action: ${decision.reason}`);
+    }
+    const checked = validateInputs(agent.ddl, action, request.message.data);
+    if (!checked.ok) return failure(checked.statuscode, checked.message);
+    return this.runAction(agent, request, caller, checked.data);
+  }
+
+  private async runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): Promise<RpcReplyBody> {
+    const { action } = request.message;
+    const timeoutS = agent.ddl.metadata.timeout;
+    const controller = new AbortController();
+    this.inflight.add(controller);
+    let timer: NodeJS.Timeout | undefined;
+    const ctx: AgentContext = {
+      node: this.opts.node,
+      logger: this.opts.logger,
+      settings: this.opts.settingsFor(agent.ddl.metadata.name),
+      signal: controller.signal,
+    };
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error('timeout'));
+        reject(new ActionFailed(`${request.agent}#${action} did not complete within ${timeoutS} seconds`, 1));
+      }, timeoutS * 1000);
+    });
+    try {
+      const result = await Promise.race([
+        agent.invoke(
+          { agent: request.agent, action, data, caller, requestId: request.id, sender: request.sender, collective: request.collective },
+          ctx,
+        ),
+        timedOut,
+      ]);
+      return { statuscode: StatusCode.OK, statusmsg: 'OK', data: applyOutputDefaults(agent.ddl, action, result) };
+    } catch (err) {
+      if (err instanceof ActionFailed) return { statuscode: err.statuscode, statusmsg: err.message, data: err.data };
+      this.opts.logger.error({ requestid: request.id, agent: request.agent, action, err }, 'action raised an unexpected error');
+      return failure(StatusCode.UnknownError, `${request.agent}#${action} failed: ${(err as Error)?.message ?? String(err)}`);
+    } finally {
+      clearTimeout(timer);
+      this.inflight.delete(controller);
+    }
+  }
+
+  private encodeReply(request: RequestEnvelope, body: RpcReplyBody): Uint8Array {
+    const envelope: ReplyEnvelope = {
+      protocol: PROTOCOL.reply,
+      request_id: request.id,
+      sender: this.opts.node.identity,
+      agent: request.agent,
+      action: request.message.action,
+      time: Date.now(),
+      message: body,
+    };
+    const secure = this.opts.security.wrapReply(JSON.stringify(envelope));
+    return encodeFrame(buildReplyFrame(secure, this.opts.node.identity));
+  }
+}
+
+function failure(statuscode: number, statusmsg: string): RpcReplyBody {
+  return { statuscode, statusmsg, data: {} };
+}

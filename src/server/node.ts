@@ -1,0 +1,142 @@
+// One node on the collective: its subscriptions, the dispatcher behind them, and a graceful drain.
+import type { Logger } from 'pino';
+import type { Connector, Subscription } from '../transport/index.js';
+import { Dispatcher, type Authorizer } from './dispatcher.js';
+import type { AgentPlugin, NodeInfo } from './agent.js';
+import { ServerStats } from './stats.js';
+import type { SecurityProvider } from '../security/index.js';
+import type { NodeView } from '../filter/index.js';
+import type { AgentDDL } from '../ddl/index.js';
+
+/** Every node answers discovery, whatever agents it hosts. */
+export const DISCOVERY_AGENT = 'discovery';
+
+export interface NodeState {
+  facts: Record<string, unknown>;
+  classes: readonly string[];
+}
+
+export interface NodeServerOptions {
+  identity: string;
+  collectives: readonly string[];
+  mainCollective: string;
+  version: string;
+  configFile?: string;
+  connector: Connector;
+  security: SecurityProvider;
+  agents: readonly AgentPlugin[];
+  logger: Logger;
+  maxMessageSize: number;
+  authorizer?: Authorizer;
+  state: NodeState;
+  /** Agent names this node claims for -A filters when it hosts fewer than that (the simulator's nodes). */
+  advertisedAgents?: readonly string[];
+  settingsFor?(agent: string): Readonly<Record<string, string>>;
+  configItem?(key: string): string | undefined;
+}
+
+export class NodeServer implements NodeInfo {
+  readonly identity: string;
+  readonly collectives: readonly string[];
+  readonly mainCollective: string;
+  readonly version: string;
+  readonly configFile?: string;
+  readonly statsCounters = new ServerStats();
+  private readonly agentMap: Map<string, AgentPlugin>;
+  private readonly dispatcher: Dispatcher;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private state: NodeState;
+  private nodeView: NodeView;
+
+  constructor(private readonly opts: NodeServerOptions) {
+    this.identity = opts.identity;
+    this.collectives = opts.collectives;
+    this.mainCollective = opts.mainCollective;
+    this.version = opts.version;
+    this.configFile = opts.configFile;
+    this.agentMap = new Map(opts.agents.map((a) => [a.ddl.metadata.name, a]));
+    this.state = opts.state;
+    this.nodeView = this.makeView();
+    this.dispatcher = new Dispatcher({
+      node: this,
+      agents: this.agentMap,
+      security: opts.security,
+      stats: this.statsCounters,
+      logger: opts.logger,
+      maxMessageSize: opts.maxMessageSize,
+      authorizer: opts.authorizer,
+      settingsFor: opts.settingsFor ?? (() => ({})),
+      view: () => this.nodeView,
+    });
+  }
+
+  private makeView(): NodeView {
+    const agents = this.opts.advertisedAgents ?? [...this.agentMap.keys()].filter((a) => a !== DISCOVERY_AGENT);
+    return { identity: this.identity, facts: this.state.facts, classes: this.state.classes, agents };
+  }
+
+  /** New facts or classes take effect for the next request. */
+  updateState(state: NodeState): void {
+    this.state = state;
+    this.nodeView = this.makeView();
+  }
+
+  facts(): Record<string, unknown> {
+    return this.state.facts;
+  }
+
+  classes(): readonly string[] {
+    return this.state.classes;
+  }
+
+  agents(): readonly AgentDDL[] {
+    return [...this.agentMap.values()].map((a) => a.ddl);
+  }
+
+  stats() {
+    return this.statsCounters.snapshot();
+  }
+
+  configItem(key: string): string | undefined {
+    return this.opts.configItem?.(key);
+  }
+
+  async start(): Promise<void> {
+    const { connector } = this.opts;
+    for (const collective of this.collectives) {
+      const handler = (msg: { data: Uint8Array; replyTo?: string }) => this.track(this.handle(msg.data, collective, msg.replyTo));
+      for (const agent of new Set([DISCOVERY_AGENT, ...this.agentMap.keys()])) {
+        this.subscriptions.push(await connector.subscribe({ kind: 'broadcast', collective, agent }, handler));
+      }
+      this.subscriptions.push(await connector.subscribe({ kind: 'node', collective, identity: this.identity }, handler));
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private async handle(data: Uint8Array, collective: string, replyTo?: string): Promise<void> {
+    try {
+      const outcome = await this.dispatcher.dispatch(data, collective, replyTo);
+      if (outcome?.frame && outcome.replyTo) await this.opts.connector.reply(outcome.replyTo, outcome.frame);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'could not send a reply');
+    }
+  }
+
+  /** Stops taking requests, lets running actions finish (up to drainMs), then leaves the broker. */
+  async stop(drainMs = 10_000): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
+    if (this.pending.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
+      await Promise.race([Promise.allSettled([...this.pending]), deadline]);
+      clearTimeout(timer);
+      this.dispatcher.abortAll();
+    }
+    await this.opts.connector.close();
+  }
+}

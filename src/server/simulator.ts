@@ -1,0 +1,69 @@
+// Many virtual nodes in one process, each with its own broker connection, running the real NodeServer.
+import type { Logger } from 'pino';
+import type { Connector } from '../transport/index.js';
+import type { SecurityProvider } from '../security/index.js';
+import type { AgentPlugin } from './agent.js';
+import { discoveryAgent } from './discovery.js';
+import { NodeServer } from './node.js';
+import type { VirtualNode } from './fleet.js';
+
+export interface SimulatorOptions {
+  nodes: readonly VirtualNode[];
+  collectives: readonly string[];
+  connectorFor(identity: string): Connector;
+  security: SecurityProvider;
+  agents: readonly AgentPlugin[];
+  logger: Logger;
+  maxMessageSize: number;
+  version: string;
+  /** Connections opened at once; the broker and the kernel both dislike a thundering herd. */
+  connectConcurrency?: number;
+}
+
+export class FleetSimulator {
+  readonly servers: NodeServer[] = [];
+
+  constructor(private readonly opts: SimulatorOptions) {}
+
+  async start(onProgress?: (started: number) => void): Promise<void> {
+    const { nodes } = this.opts;
+    let next = 0;
+    const worker = async () => {
+      while (next < nodes.length) {
+        const node = nodes[next++]!;
+        const server = this.build(node);
+        await server.connector.connect();
+        await server.node.start();
+        this.servers.push(server.node);
+        if (this.servers.length % 500 === 0) onProgress?.(this.servers.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(nodes.length, this.opts.connectConcurrency ?? 50) }, worker));
+  }
+
+  private build(node: VirtualNode): { node: NodeServer; connector: Connector } {
+    const hosted = new Set(['discovery', ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
+    const connector = this.opts.connectorFor(node.identity);
+    const collectives = node.collectives ?? this.opts.collectives;
+    return {
+      connector,
+      node: new NodeServer({
+        identity: node.identity,
+        collectives,
+        mainCollective: collectives[0]!,
+        version: this.opts.version,
+        connector,
+        security: this.opts.security,
+        agents: [discoveryAgent, ...this.opts.agents.filter((a) => hosted.has(a.ddl.metadata.name))],
+        advertisedAgents: node.agents,
+        logger: this.opts.logger,
+        maxMessageSize: this.opts.maxMessageSize,
+        state: { facts: node.facts ?? {}, classes: node.classes ?? [] },
+      }),
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.splice(0).map((s) => s.stop(2000).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,59 @@
+// The broker boundary. Nothing above transport/ knows which broker carries a message: it names logical
+// destinations and gets bytes back. NATS maps them to subjects; AMQP to exchanges, routing keys and reply queues.
+
+export type Destination =
+  | { kind: 'broadcast'; collective: string; agent: string }
+  | { kind: 'node'; collective: string; identity: string };
+
+export interface InboundMessage {
+  data: Uint8Array;
+  /** A reply address supplied by the broker itself (AMQP direct reply-to); wins over the frame's. */
+  replyTo?: string;
+}
+
+export type MessageHandler = (msg: InboundMessage) => void;
+
+export interface Subscription {
+  unsubscribe(): Promise<void>;
+}
+
+/** Where the replies to one request arrive. */
+export interface ReplyInbox {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export type ConnectorEvent =
+  | { type: 'connected'; server: string }
+  | { type: 'disconnected'; server: string }
+  | { type: 'reconnecting'; attempt: number; delayMs: number }
+  | { type: 'reconnected'; server: string }
+  | { type: 'error'; error: Error };
+
+export interface Connector {
+  readonly kind: string;
+  /** Resolves once connected. Daemons wait for the broker forever; clients fail after their connect timeout. */
+  connect(): Promise<void>;
+  subscribe(dest: Destination, handler: MessageHandler): Promise<Subscription>;
+  openInbox(collective: string, sender: string, requestId: string, handler: MessageHandler): Promise<ReplyInbox>;
+  publish(dest: Destination, data: Uint8Array): Promise<void>;
+  reply(address: string, data: Uint8Array): Promise<void>;
+  /** Resolves when everything published so far has reached the broker. */
+  flush(): Promise<void>;
+  /** Stops receiving, delivers what is in flight, then disconnects. */
+  close(): Promise<void>;
+  onEvent(listener: (event: ConnectorEvent) => void): void;
+}
+
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(readonly code: 'connect_failed' | 'closed' | 'publish_failed' | 'bad_address', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Reconnect delay: exponential from 100 ms to `maxMs`, with up to 20% jitter so a fleet does not stampede. */
+export function backoffDelay(attempt: number, maxMs: number): number {
+  const base = Math.min(maxMs, 100 * 2 ** Math.min(attempt, 16));
+  return Math.round(base * (0.8 + Math.random() * 0.2));
+}

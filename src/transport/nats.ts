@@ -1,0 +1,130 @@
+import { connect, Events, type NatsConnection, type ConnectionOptions, type Subscription as NatsSub } from 'nats';
+import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
+import {
+  backoffDelay,
+  TransportError,
+  type Connector,
+  type ConnectorEvent,
+  type Destination,
+  type MessageHandler,
+  type ReplyInbox,
+  type Subscription,
+} from './connector.js';
+
+export interface NatsConnectorOptions {
+  servers: string[];
+  /** Shown in the broker's connection list. */
+  name?: string;
+  /** Keep retrying the first connection (daemons) instead of failing after connectTimeoutMs (clients). */
+  waitForBroker?: boolean;
+  connectTimeoutMs?: number;
+  maxReconnectWaitMs?: number;
+  tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
+}
+
+function subjectOf(dest: Destination): string {
+  return dest.kind === 'broadcast' ? broadcastSubject(dest.collective, dest.agent) : nodeSubject(dest.collective, dest.identity);
+}
+
+export class NatsConnector implements Connector {
+  readonly kind = 'nats';
+  private nc?: NatsConnection;
+  private readonly listeners: Array<(e: ConnectorEvent) => void> = [];
+  private attempt = 0;
+
+  constructor(private readonly opts: NatsConnectorOptions) {
+    if (opts.servers.length === 0) throw new TransportError('bad_address', 'no NATS servers configured');
+  }
+
+  onEvent(listener: (event: ConnectorEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: ConnectorEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  async connect(): Promise<void> {
+    const maxWait = this.opts.maxReconnectWaitMs ?? 5000;
+    const options: ConnectionOptions = {
+      servers: this.opts.servers.map((s) => s.replace(/^nats:\/\//, '')),
+      name: this.opts.name,
+      maxReconnectAttempts: -1,
+      waitOnFirstConnect: this.opts.waitForBroker ?? false,
+      timeout: this.opts.connectTimeoutMs ?? 5000,
+      reconnectDelayHandler: () => {
+        const delayMs = backoffDelay(this.attempt++, maxWait);
+        this.emit({ type: 'reconnecting', attempt: this.attempt, delayMs });
+        return delayMs;
+      },
+      pingInterval: 30_000,
+      maxPingOut: 3,
+    };
+    if (this.opts.tls) options.tls = { caFile: this.opts.tls.ca, certFile: this.opts.tls.cert, keyFile: this.opts.tls.key };
+    try {
+      this.nc = await connect(options);
+    } catch (err) {
+      throw new TransportError('connect_failed', `cannot connect to NATS at ${this.opts.servers.join(', ')}: ${(err as Error).message}`, { cause: err });
+    }
+    this.emit({ type: 'connected', server: this.nc.getServer() });
+    void this.watchStatus(this.nc);
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === Events.Disconnect) this.emit({ type: 'disconnected', server: String(s.data) });
+      else if (s.type === Events.Reconnect) {
+        this.attempt = 0;
+        this.emit({ type: 'reconnected', server: String(s.data) });
+      } else if (s.type === Events.Error) this.emit({ type: 'error', error: new Error(String(s.data)) });
+    }
+  }
+
+  private conn(): NatsConnection {
+    if (!this.nc || this.nc.isClosed()) throw new TransportError('closed', 'not connected to NATS');
+    return this.nc;
+  }
+
+  private listen(subject: string, handler: MessageHandler): NatsSub {
+    return this.conn().subscribe(subject, {
+      callback: (err, msg) => {
+        if (!err) handler({ data: msg.data });
+      },
+    });
+  }
+
+  async subscribe(dest: Destination, handler: MessageHandler): Promise<Subscription> {
+    const sub = this.listen(subjectOf(dest), handler);
+    return { unsubscribe: async () => sub.unsubscribe() };
+  }
+
+  async openInbox(collective: string, sender: string, requestId: string, handler: MessageHandler): Promise<ReplyInbox> {
+    const address = replySubject(collective, sender, requestId);
+    const sub = this.listen(address, handler);
+    // The subscription must be known to the broker before any request goes out, or early replies are lost.
+    await this.conn().flush();
+    return { address, close: async () => sub.unsubscribe() };
+  }
+
+  async publish(dest: Destination, data: Uint8Array): Promise<void> {
+    this.conn().publish(subjectOf(dest), data);
+  }
+
+  async reply(address: string, data: Uint8Array): Promise<void> {
+    this.conn().publish(address, data);
+  }
+
+  async flush(): Promise<void> {
+    await this.conn().flush();
+  }
+
+  async close(): Promise<void> {
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return;
+    try {
+      await nc.drain();
+    } catch {
+      await nc.close();
+    }
+  }
+}
