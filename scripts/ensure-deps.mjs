@@ -38,7 +38,11 @@ function debianPackages(wanted) {
 
 try {
   npmPackages();
-  debianPackages([['nats-server', 'nats-server']]);
+  debianPackages([
+    ['nats-server', 'nats-server'],
+    ['puppet', 'puppet-agent'],
+    ['rabbitmq-server', 'rabbitmq-server'],
+  ]);
 } catch (err) {
   process.stderr.write(`setup failed: ${err.message}\n`);
   process.exit(1);

@@ -95,4 +95,9 @@ async function main(): Promise<void> {
   process.exitCode = code;
 }
 
+// The benchmark reads the client's peak memory from here; nothing else uses it.
+if (process.env.TROUPE_REPORT_MAXRSS) {
+  process.on('exit', () => process.stderr.write(`troupe-maxrss-kb=${process.resourceUsage().maxRSS}\n`));
+}
+
 await main();

@@ -1,5 +1,6 @@
 // `mco sim`: a fleet of virtual nodes in this process, for demos, tests and benchmarks.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import type { Connector } from '../transport/index.js';
 import { loadConfig } from '../config/index.js';
 import { FleetSimulator } from '../server/simulator.js';
 import { generateFleet, loadFleetFile } from '../server/fleet.js';
@@ -11,6 +12,8 @@ import { securityFromConfig } from './security.js';
 import { positiveInteger } from './options.js';
 import { VERSION_STRING } from './version.js';
 
+export const RAW_RESPONDER_AGENT = 'bench_floor';
+
 async function runSim(raw: Record<string, unknown>): Promise<number> {
   if (!raw.fleet === !raw.nodes) throw new UsageError('give either --fleet FILE or --nodes N');
   const overrides: Record<string, string> = {};
@@ -19,10 +22,15 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
   const config = loadConfig(raw.config as string | undefined, overrides);
   const fleet = raw.fleet ? loadFleetFile(String(raw.fleet)) : generateFleet(raw.nodes as number, String(raw.prefix ?? 'node'), (raw.offset as number | undefined) ?? 0);
   const logger = createLogger({ level: String(raw.logLevel ?? 'warn'), file: config.get('logfile') || undefined, name: 'troupe-sim' });
+  const connectors: Connector[] = [];
   const sim = new FleetSimulator({
     nodes: fleet.nodes,
     collectives: config.get('collectives'),
-    connectorFor: (identity) => connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true }),
+    connectorFor: (identity) => {
+      const connector = connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true });
+      connectors.push(connector);
+      return connector;
+    },
     security: securityFromConfig(config, 'server'),
     agents: builtinAgents(),
     logger,
@@ -31,6 +39,7 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
   });
   const started = performance.now();
   await sim.start((n) => process.stderr.write(`sim: ${n} nodes connected\n`));
+  if (raw.rawResponder) await addRawResponders(connectors, config.get('main_collective'));
   process.stdout.write(`sim ready: ${fleet.nodes.length} nodes on ${config.get('middleware_hosts').join(',')} in ${Math.round(performance.now() - started)} ms\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
@@ -38,6 +47,19 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
   });
   await sim.stop();
   return 0;
+}
+
+/**
+ * The benchmark's floor: every virtual node's connection also answers a bare broadcast by echoing a few bytes to the
+ * reply subject carried in the payload, with none of troupe's pipeline in the way. Same connections, same fan-out shape.
+ */
+async function addRawResponders(connectors: readonly Connector[], collective: string): Promise<void> {
+  const decoder = new TextDecoder();
+  const pong = new TextEncoder().encode('pong');
+  for (const c of connectors) {
+    await c.subscribe({ kind: 'broadcast', collective, agent: RAW_RESPONDER_AGENT }, (msg) => void c.reply(decoder.decode(msg.data), pong).catch(() => undefined));
+  }
+  await Promise.all(connectors.map((c) => c.flush()));
 }
 
 export function registerSimCommand(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
@@ -51,6 +73,7 @@ export function registerSimCommand(program: Command, run: (fn: (...args: any[]) 
     .option('--server <urls>', 'broker URLs (overrides middleware_hosts)')
     .option('--collective <names>', 'collectives (overrides collectives)')
     .option('--log-level <level>', 'log level', 'warn')
+    .addOption(new Option('--raw-responder', `also answer bare broadcasts on agent '${RAW_RESPONDER_AGENT}' (benchmark floor)`).hideHelp())
     .option('-c, --config <file>', 'config file for broker and security settings')
     .option('--debug', 'print stack traces on errors')
     .action(run((raw: Record<string, unknown>) => runSim(raw)));

@@ -41,6 +41,8 @@ export interface NatsServerOptions {
   config?: string;
   jetstream?: boolean;
   cluster?: { name: string; port: number; routes: number[] };
+  /** Raise the open-file limit for the server (needs root beyond the hard limit); large fleets need one fd per node. */
+  maxOpenFiles?: number;
 }
 
 /** A nats-server child process; stop() kills it and removes its files. */
@@ -65,7 +67,9 @@ export class LocalNatsServer {
     }
     const conf = join(this.dir, 'nats.conf');
     writeFileSync(conf, lines.join('\n') + '\n');
-    const child = spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = this.opts.maxOpenFiles
+      ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

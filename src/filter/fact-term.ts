@@ -57,7 +57,7 @@ export function scanName(source: string, at: number, end = source.length): numbe
 }
 
 /** Fail unless `name` (found at `position`) is a usable fact name. */
-export function checkFactName(name: string, source: string, position: number): void {
+export function checkFactNameLength(name: string, source: string, position: number): void {
   if (name.length > MAX_FACT_NAME_LENGTH) {
     throw new FilterError(
       'FILTER_TOO_LONG',
@@ -108,7 +108,7 @@ export function parseFactText(source: string, start: number, end: number): FactF
     );
   }
   const fact = source.slice(nameStart, nameEnd);
-  checkFactName(fact, source, nameStart);
+  checkFactNameLength(fact, source, nameStart);
 
   const opStart = skipBlanks(source, nameEnd, end);
   const written = opStart < end ? operatorAt(source, opStart) : null;

@@ -38,7 +38,7 @@ function checkFactFilter(entry: unknown): asserts entry is FactFilter {
   const { fact, operator, value } = entry;
   if (typeof fact !== 'string' || fact.length === 0) throw shape('a fact filter needs a fact name');
   if (fact.length > MAX_FACT_NAME_LENGTH) {
-    throw new FilterError('FILTER_TOO_LONG', `fact name longer than ${MAX_FACT_NAME_LENGTH} characters`, fact, MAX_FACT_NAME_LENGTH);
+    throw tooLong('fact name', MAX_FACT_NAME_LENGTH, fact);
   }
   if (!FACT_NAME.test(fact)) {
     const at = fact.search(/[^A-Za-z0-9_.:-]/);
@@ -49,7 +49,7 @@ function checkFactFilter(entry: unknown): asserts entry is FactFilter {
   }
   if (typeof value !== 'string') throw shape('a fact filter value must be a string');
   if (value.length > MAX_TEXT_LENGTH) {
-    throw new FilterError('FILTER_TOO_LONG', `fact value longer than ${MAX_TEXT_LENGTH} characters`, value, MAX_TEXT_LENGTH);
+    throw tooLong('fact value', MAX_TEXT_LENGTH, value);
   }
 }
 
@@ -57,7 +57,7 @@ function checkText(entry: unknown, kind: string): asserts entry is string {
   if (typeof entry !== 'string') throw shape(`filter '${kind}' entries must be strings`);
   if (entry.length === 0) throw new FilterError('FILTER_EMPTY', `empty ${kind} filter`, entry, 0);
   if (entry.length > MAX_TEXT_LENGTH) {
-    throw new FilterError('FILTER_TOO_LONG', `${kind} filter longer than ${MAX_TEXT_LENGTH} characters`, entry, MAX_TEXT_LENGTH);
+    throw tooLong(`${kind} filter`, MAX_TEXT_LENGTH, entry);
   }
 }
 
@@ -67,4 +67,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function shape(message: string): FilterError {
   return new FilterError('FILTER_INVALID_SHAPE', message, '', 0);
+}
+
+function tooLong(what: string, limit: number, text: string): FilterError {
+  return new FilterError('FILTER_TOO_LONG', `${what} longer than ${limit} characters`, text, limit);
 }

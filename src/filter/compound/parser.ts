@@ -1,5 +1,5 @@
 /** Recursive-descent parser for -S expressions: not binds tighter than and, and tighter than or. */
-import { FilterError } from '../errors.js';
+import { FilterError, type FilterErrorCode } from '../errors.js';
 import { MAX_NESTING_DEPTH } from '../limits.js';
 import type { CompoundExpr } from './ast.js';
 import { scanCompound, type Token } from './scanner.js';
@@ -118,7 +118,7 @@ class Parser {
     return this.error('FILTER_MISSING_CONNECTIVE', "expected 'and' or 'or' here", t.position);
   }
 
-  private error(code: ConstructorParameters<typeof FilterError>[0], message: string, position: number): FilterError {
+  private error(code: FilterErrorCode, message: string, position: number): FilterError {
     return new FilterError(code, message, this.source, position);
   }
 }

@@ -2,7 +2,7 @@
 import { FilterError } from '../errors.js';
 import { MAX_TEXT_LENGTH } from '../limits.js';
 import {
-  checkFactName,
+  checkFactNameLength,
   isBlank,
   operatorAt,
   resolveOperator,
@@ -85,7 +85,7 @@ function scanClassPattern(source: string, at: number): { token: Token; end: numb
 }
 
 function scanFactTerm(source: string, at: number, fact: string, opStart: number): { token: Token; end: number } {
-  checkFactName(fact, source, at);
+  checkFactNameLength(fact, source, at);
   const written = operatorAt(source, opStart)!;
   const valueStart = skipBlanks(source, opStart + written.text.length);
   const first = source[valueStart];

@@ -90,7 +90,7 @@ describe('FilterError.format', () => {
     expect(line!.length).toBeLessThan(80);
     expect(line!.startsWith('…')).toBe(true);
     expect(line!.endsWith('(b')).toBe(true);
-    expect(line![caret!.length]).toBe('(');
+    expect(line![caret!.indexOf('^')]).toBe('(');
     expect(message).toBe("'(' is never closed");
   });
 

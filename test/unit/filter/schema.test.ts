@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import AjvModule from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
   buildFilter,
@@ -10,10 +10,9 @@ import {
   MAX_TEXT_LENGTH,
 } from '../../../src/filter/index.js';
 
-const Ajv = (AjvModule as unknown as { default?: typeof AjvModule }).default ?? AjvModule;
 const schemaPath = fileURLToPath(new URL('../../../schemas/filter.schema.json', import.meta.url));
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, any>;
-const validate = new Ajv({ allErrors: true }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
 
 describe('schemas/filter.schema.json', () => {
   it('is identified as troupe:filter', () => {

@@ -1,0 +1,157 @@
+// `npm run bench`: troupe against the raw NATS floor at growing fleet sizes, all on this machine.
+// Prints a table and writes bench/results/latest.json (one record per measurement).
+import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalNatsServer } from '../src/devkit/nats-server.js';
+import { packageRoot } from '../src/protocol/index.js';
+import { generateFleet } from '../src/server/fleet.js';
+import { compileFilter, buildFilter } from '../src/filter/index.js';
+import { measureFloor } from './lib/floor.js';
+import { rssMB, runMco, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
+
+export interface BenchRecord {
+  name: string;
+  n: number;
+  wall_ms: number;
+  replies: number;
+  expected: number;
+  floor_ms: number | null;
+  ratio: number | null;
+  rss_mb: number | null;
+  note?: string;
+}
+
+const { values: opts } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100,1000,10000' },
+    large: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '3' },
+    'per-process': { type: 'string', default: '2500' },
+    out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
+  },
+});
+
+const sizes = opts.sizes!.split(',').map(Number).filter((n) => n > 0);
+if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
+const repeat = Math.max(1, Number(opts.repeat));
+const perProcess = Math.max(100, Number(opts['per-process']));
+const COLLECTIVE = 'mcollective';
+const records: BenchRecord[] = [];
+
+const median = (xs: number[]) => {
+  const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
+};
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function record(r: BenchRecord): void {
+  records.push(r);
+  const ratio = r.ratio === null ? '' : `${r.ratio.toFixed(2)}×`;
+  console.log(
+    `${r.name.padEnd(34)} ${String(r.n).padStart(6)} ${`${round(r.wall_ms)} ms`.padStart(11)} ${`${r.replies}/${r.expected}`.padStart(13)} ${(r.floor_ms === null ? '' : `${round(r.floor_ms)} ms`).padStart(10)} ${ratio.padStart(7)} ${(r.rss_mb === null ? '' : `${round(r.rss_mb)} MB`).padStart(10)}${r.note ? '  ' + r.note : ''}`,
+  );
+}
+
+async function startFleet(url: string, n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
+  const started = performance.now();
+  const sims: SimProcess[] = [];
+  const jobs: Promise<SimProcess>[] = [];
+  for (let offset = 0; offset < n; offset += perProcess) {
+    const count = Math.min(perProcess, n - offset);
+    jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder'], count, count + 1024));
+  }
+  sims.push(...(await Promise.all(jobs)));
+  return { sims, setupMs: performance.now() - started };
+}
+
+function expectedFor(n: number, filter: string): number {
+  const match = compileFilter(buildFilter({ facts: [filter] }));
+  return generateFleet(n, 'bench').nodes.filter((node) => match({ identity: node.identity, facts: node.facts ?? {}, classes: node.classes ?? [], agents: ['rpcutil'] })).length;
+}
+
+async function benchSize(n: number, configFile: string): Promise<void> {
+  const broker = await new LocalNatsServer({
+    maxOpenFiles: n + 4096,
+    // What matters at fleet scale: room for one connection per node, generous per-connection buffers so a burst of
+    // replies to one client is not cut off as a slow consumer, and a write deadline that tolerates a busy machine.
+    config: ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"', 'max_control_line: 4KB'].join('\n'),
+  }).start();
+  const url = broker.url;
+  const cfg = (extra = '') => {
+    writeFileSync(configFile, `middleware_hosts = ${url}\ndiscovery_timeout = 10\n${extra}`);
+    return configFile;
+  };
+  cfg();
+  let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
+  try {
+    fleet = await startFleet(url, n);
+    const simRss = fleet.sims.reduce((sum, s) => sum + rssMB(s.child.pid), 0);
+    record({ name: 'connection setup (all nodes)', n, wall_ms: fleet.setupMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: simRss, note: `${round((simRss * 1024) / n)} KB/node in ${fleet.sims.length} sim processes` });
+
+    // Warm every process's JIT and caches once before measuring.
+    await runMco(['ping', '-c', configFile, '--json']);
+    await measureFloor(url, COLLECTIVE, n, 15_000);
+
+    const floors: number[] = [];
+    let floorReplies = 0;
+    for (let i = 0; i < repeat; i++) {
+      const f = await measureFloor(url, COLLECTIVE, n, 15_000);
+      floors.push(f.lastReplyMs);
+      floorReplies = Math.min(floorReplies || f.replies, f.replies);
+    }
+    const floor = median(floors);
+    record({ name: 'floor: raw nats.js fan-out', n, wall_ms: floor, replies: floorReplies, expected: n, floor_ms: floor, ratio: 1, rss_mb: null });
+
+    const ping = await repeatRuns(() => runMco(['ping', '-c', configFile, '--json']), (out) => {
+      const j = JSON.parse(out) as { stats: { count: number; last_reply_ms: number } };
+      return { replies: j.stats.count, ms: j.stats.last_reply_ms };
+    });
+    record({ name: 'mco ping (last reply)', n, wall_ms: ping.ms, replies: ping.replies, expected: n, floor_ms: floor, ratio: ping.ms / floor, rss_mb: ping.rss, note: `process wall ${round(ping.wall)} ms` });
+
+    const rpc = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-c', configFile, '--json', '--np']), rpcFigures);
+    record({ name: 'mco rpc rpcutil ping (mc discovery)', n, wall_ms: rpc.ms, replies: rpc.replies, expected: n, floor_ms: floor, ratio: rpc.ms / floor, rss_mb: rpc.rss, note: `discovery ${round(rpc.discovery)} ms + agent ${round(rpc.agent)} ms; process wall ${round(rpc.wall)} ms` });
+
+    const filtered = expectedFor(n, 'role=web');
+    const fact = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
+    record({ name: 'mco rpc rpcutil ping -F role=web', n, wall_ms: fact.ms, replies: fact.replies, expected: filtered, floor_ms: floor, ratio: fact.ms / floor, rss_mb: fact.rss, note: `discovery ${round(fact.discovery)} ms + agent ${round(fact.agent)} ms` });
+
+    record({ name: 'broker RSS', n, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: rssMB(broker.pid) });
+  } finally {
+    if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
+    await broker.stop();
+  }
+}
+
+function rpcFigures(out: string) {
+  const j = JSON.parse(out) as { replies: unknown[]; request_stats: { total_time_ms: number; discovery_time_ms: number; agent_time_ms: number } };
+  return { replies: j.replies.length, ms: j.request_stats.total_time_ms, discovery: j.request_stats.discovery_time_ms, agent: j.request_stats.agent_time_ms };
+}
+
+async function repeatRuns<T extends { replies: number; ms: number }>(run: () => ReturnType<typeof runMco>, parse: (stdout: string) => T) {
+  const runs: Array<T & { wall: number; rss: number }> = [];
+  for (let i = 0; i < repeat; i++) {
+    const r = await run();
+    if (r.code !== 0) throw new Error(`mco exited ${r.code}: ${r.stderr.slice(0, 500)}`);
+    runs.push({ ...parse(r.stdout), wall: r.wallMs, rss: r.maxRssMB });
+  }
+  const mid = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
+  return { ...mid, replies: Math.min(...runs.map((r) => r.replies)), rss: Math.max(...runs.map((r) => r.rss)) };
+}
+
+async function main(): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
+  console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
+  console.log(`${'measurement'.padEnd(34)} ${'N'.padStart(6)} ${'time'.padStart(11)} ${'replies'.padStart(13)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)} ${'RSS'.padStart(10)}`);
+  try {
+    for (const n of sizes) await benchSize(n, join(scratch, 'client.cfg'));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
+  writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records }, null, 2) + '\n');
+  console.log(`\nwrote ${opts.out}`);
+}
+
+await main();

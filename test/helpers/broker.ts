@@ -1,0 +1,1 @@
+export { LocalNatsServer, startNatsServer, freePort } from '../../src/devkit/nats-server.js';

@@ -1,0 +1,100 @@
+// Run the built `mco` binary as a user would, and the simulated fleets it talks to.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const MCO = join(ROOT, 'bin', 'mco.js');
+
+export interface McoResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runMco(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<McoResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MCO, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`mco ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30000} ms\n${stdout}\n${stderr}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A scratch directory removed by cleanup(). */
+export function scratchDir(prefix = 'troupe-test-'): { dir: string; file(name: string, content: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    file(name, content) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A client config pointing at `url`, with a short quiet window so tests stay quick. */
+export function clientConfigFor(url: string, extra: Record<string, string | number> = {}): string {
+  const scratch = scratchDir('troupe-client-');
+  const lines = { middleware_hosts: url, discovery_timeout: 2, ...extra };
+  return scratch.file('client.cfg', Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+}
+
+export interface RunningSim {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `mco sim` and resolves once every virtual node is connected. */
+export function startSim(args: string[], timeoutMs = 60_000): Promise<RunningSim> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [MCO, 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sim did not become ready: ${out} ${err}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('sim ready')) {
+        clearTimeout(timer);
+        resolvePromise({
+          child,
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done();
+              const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(kill);
+                done();
+              });
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sim exited (${code}) before it was ready: ${err}`));
+    });
+  });
+}
