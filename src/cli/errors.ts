@@ -10,7 +10,7 @@ import { FactsError } from '../plugins/facts/index.js';
 export function reportError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)): number {
   const e = err instanceof Error ? err : new Error(String(err));
   if (e instanceof FilterError) {
-    write(`mco: invalid filter: ${e.format()}\n`);
+    write(`mco: invalid filter${e.option ? ` in ${e.option}` : ''}:\n${e.format().replace(/^/gm, '     ')}\n`);
   } else {
     write(`mco: ${e.message}\n`);
     const hint = hintFor(e);
@@ -23,7 +23,8 @@ export function reportError(err: unknown, debug: boolean, write = (s: string) =>
 function hintFor(e: Error): string | undefined {
   if (e instanceof UsageError) return e.hint;
   if (e instanceof TransportError && e.code === 'connect_failed') return 'is the broker running? check middleware_hosts in your config, or pass --config';
-  if (e instanceof ConfigError) return e.suggestion ? `did you mean '${e.suggestion}'?` : undefined;
+  // The message of an unknown key already carries its suggestion.
+  if (e instanceof ConfigError) return e.suggestion && !e.message.includes(e.suggestion) ? `did you mean '${e.suggestion}'?` : undefined;
   if (e instanceof DDLError) return "'mco plugin doc AGENT' shows the inputs an action takes";
   if (e instanceof DiscoveryError) return undefined;
   if (e instanceof FactsError) return 'check the files named in plugin.yaml';

@@ -63,18 +63,38 @@ export function encodeFrame(frame: TransportFrame): Uint8Array {
   return textEncoder.encode(JSON.stringify(frame));
 }
 
-/** Bytes off the wire → a schema-checked transport frame. */
-export function decodeFrame(bytes: Uint8Array, maxSize: number): TransportFrame<unknown> {
+/** Bytes off the wire → text, enforcing the size limit and UTF-8. */
+export function frameText(bytes: Uint8Array, maxSize: number): string {
   if (bytes.byteLength > maxSize) {
     throw new ProtocolError('oversize', `message of ${bytes.byteLength} bytes exceeds the limit of ${maxSize}`);
   }
-  let text: string;
   try {
-    text = textDecoder.decode(bytes);
+    return textDecoder.decode(bytes);
   } catch {
     throw new ProtocolError('malformed', 'message is not valid UTF-8');
   }
+}
+
+/** Bytes off the wire → a schema-checked transport frame. */
+export function decodeFrame(bytes: Uint8Array, maxSize: number): TransportFrame<unknown> {
+  return decodeFrameText(frameText(bytes, maxSize));
+}
+
+export function decodeFrameText(text: string): TransportFrame<unknown> {
   return check(v().transport, parseJson(text, 'transport frame'), 'transport frame');
+}
+
+export interface DecodedRequest {
+  frame: TransportFrame<unknown>;
+  secure: SecureRequest;
+  request: RequestEnvelope;
+}
+
+/** A request frame's text → every layer, each schema-checked. Nothing here is authenticated yet. */
+export function decodeRequestText(text: string): DecodedRequest {
+  const frame = decodeFrameText(text);
+  const secure = checkSecureRequest(frame.data);
+  return { frame, secure, request: decodeRequest(secure.request) };
 }
 
 export function buildRequestFrame(secure: SecureRequest, sender: string, replyTo: string): TransportFrame<SecureRequest> {

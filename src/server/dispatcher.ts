@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { ActionFailed, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
 import type { ServerStats } from './stats.js';
+import { directDecoder, type RequestDecoder } from './decoder.js';
 import { compileFilter, type NodeView } from '../filter/index.js';
 import { applyOutputDefaults, validateInputs } from '../ddl/index.js';
 import {
@@ -12,9 +13,6 @@ import {
   StatusCode,
   buildReplyFrame,
   checkRequestAge,
-  checkSecureRequest,
-  decodeFrame,
-  decodeRequest,
   encodeFrame,
   type ReplyEnvelope,
   type RequestEnvelope,
@@ -37,6 +35,8 @@ export interface DispatcherOptions {
   logger: Logger;
   maxMessageSize: number;
   authorizer?: Authorizer;
+  /** How request bytes become envelopes; the simulator shares one among its nodes. */
+  decoder?: RequestDecoder;
   settingsFor(agent: string): Readonly<Record<string, string>>;
   /** The view filters are evaluated against, kept current by the daemon when facts reload. */
   view(): NodeView;
@@ -55,7 +55,7 @@ class Rejection extends Error {
 }
 
 export class Dispatcher {
-  private readonly inflight = new Set<AbortController>();
+  private readonly inflight = new Set<ActionRun>();
 
   constructor(private readonly opts: DispatcherOptions) {}
 
@@ -108,9 +108,7 @@ export class Dispatcher {
   /** Decoding, authentication, collective and age: everything that must hold before the request is looked at. */
   private accept(bytes: Uint8Array, collective: string, transportReplyTo?: string) {
     const { stats, security, node } = this.opts;
-    const frame = decodeFrame(bytes, this.opts.maxMessageSize);
-    const secure = checkSecureRequest(frame.data);
-    const request = decodeRequest(secure.request);
+    const { frame, secure, request } = (this.opts.decoder ?? directDecoder).decode(bytes, this.opts.maxMessageSize);
     const { caller } = security.verifyRequest(secure, request);
     if (request.collective !== collective || !node.collectives.includes(request.collective)) {
       throw new Rejection('wrong_collective', `request for collective '${request.collective}' arrived on '${collective}'`);
@@ -134,7 +132,7 @@ export class Dispatcher {
     const { agent: agentName, action } = request.message;
     const agent = agents.get(agentName);
     if (!agent || agentName !== request.agent) {
-      this.opts.stats.reject('unknown_agent');
+      this.countRejection('unknown_agent', `no agent '${agentName}' on this node`, request.id);
       return failure(StatusCode.UnknownAction, `Unknown agent '${agentName}'`);
     }
     const decision = authorizer.authorize(request, caller, this.opts.view());
@@ -150,18 +148,20 @@ export class Dispatcher {
   private async runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): Promise<RpcReplyBody> {
     const { action } = request.message;
     const timeoutS = agent.ddl.metadata.timeout;
-    const controller = new AbortController();
-    this.inflight.add(controller);
+    const run = new ActionRun();
+    this.inflight.add(run);
     let timer: NodeJS.Timeout | undefined;
     const ctx: AgentContext = {
       node: this.opts.node,
       logger: this.opts.logger,
       settings: this.opts.settingsFor(agent.ddl.metadata.name),
-      signal: controller.signal,
+      get signal() {
+        return run.signal;
+      },
     };
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        controller.abort(new Error('timeout'));
+        run.abort(new Error('timeout'));
         reject(new ActionFailed(`${request.agent}#${action} did not complete within ${timeoutS} seconds`, 1));
       }, timeoutS * 1000);
     });
@@ -180,7 +180,7 @@ export class Dispatcher {
       return failure(StatusCode.UnknownError, `${request.agent}#${action} failed: ${(err as Error)?.message ?? String(err)}`);
     } finally {
       clearTimeout(timer);
-      this.inflight.delete(controller);
+      this.inflight.delete(run);
     }
   }
 
@@ -196,6 +196,23 @@ export class Dispatcher {
     };
     const secure = this.opts.security.wrapReply(JSON.stringify(envelope));
     return encodeFrame(buildReplyFrame(secure, this.opts.node.identity));
+  }
+}
+
+/** One running action. Its AbortController is made only if the action asks for the signal: most never do. */
+class ActionRun {
+  private controller?: AbortController;
+  private reason?: Error;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.reason && !this.controller.signal.aborted) this.controller.abort(this.reason);
+    return this.controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.reason ??= reason;
+    this.controller?.abort(reason);
   }
 }
 

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Authorizer } from './dispatcher.js';
+import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
 import type { SecurityProvider } from '../security/index.js';
@@ -28,6 +29,7 @@ export interface NodeServerOptions {
   logger: Logger;
   maxMessageSize: number;
   authorizer?: Authorizer;
+  decoder?: RequestDecoder;
   state: NodeState;
   /** Agent names this node claims for -A filters when it hosts fewer than that (the simulator's nodes). */
   advertisedAgents?: readonly string[];
@@ -66,6 +68,7 @@ export class NodeServer implements NodeInfo {
       logger: opts.logger,
       maxMessageSize: opts.maxMessageSize,
       authorizer: opts.authorizer,
+      decoder: opts.decoder,
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
     });

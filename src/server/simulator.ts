@@ -5,7 +5,8 @@ import type { SecurityProvider } from '../security/index.js';
 import type { AgentPlugin } from './agent.js';
 import { discoveryAgent } from './discovery.js';
 import { NodeServer } from './node.js';
-import type { VirtualNode } from './fleet.js';
+import { SharedDecoder } from './decoder.js';
+import { nodePluginSettings, type VirtualNode } from './fleet.js';
 
 export interface SimulatorOptions {
   nodes: readonly VirtualNode[];
@@ -18,10 +19,13 @@ export interface SimulatorOptions {
   version: string;
   /** Connections opened at once; the broker and the kernel both dislike a thundering herd. */
   connectConcurrency?: number;
+  /** `plugin.<agent>.*` settings from the config file (prefix removed); `{identity}` is filled in per node. */
+  pluginSettings?(agent: string): Readonly<Record<string, string>>;
 }
 
 export class FleetSimulator {
   readonly servers: NodeServer[] = [];
+  private readonly decoder = new SharedDecoder();
 
   constructor(private readonly opts: SimulatorOptions) {}
 
@@ -58,7 +62,9 @@ export class FleetSimulator {
         advertisedAgents: node.agents,
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,
+        decoder: this.decoder,
         state: { facts: node.facts ?? {}, classes: node.classes ?? [] },
+        settingsFor: (agent) => nodePluginSettings(node, agent, this.opts.pluginSettings?.(agent)),
       }),
     };
   }
