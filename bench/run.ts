@@ -4,12 +4,16 @@ import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalNatsServer } from '../src/devkit/nats-server.js';
+import { startBrokers, type Brokers } from './lib/brokers.js';
+import { reliability as reliabilityChecks } from './lib/reliability.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
 import { measureFloor } from './lib/floor.js';
-import { rssMB, runMco, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
+import { rssMB, runMco, runNode, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
+import { RAW_RESPONDER_AGENT } from '../src/cli/sim.js';
+
+const FLOOR_CLIENT = join(packageRoot(), 'dist', 'bench', 'floor-client.js');
 
 export interface BenchRecord {
   name: string;
@@ -29,6 +33,7 @@ const { values: opts } = parseArgs({
     large: { type: 'boolean', default: false },
     repeat: { type: 'string', default: '3' },
     'per-process': { type: 'string', default: '2500' },
+    'reliability-at': { type: 'string', default: '10000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -36,6 +41,7 @@ const { values: opts } = parseArgs({
 const sizes = opts.sizes!.split(',').map(Number).filter((n) => n > 0);
 if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
 const repeat = Math.max(1, Number(opts.repeat));
+const reliabilityAt = Number(opts['reliability-at']);
 const perProcess = Math.max(100, Number(opts['per-process']));
 const COLLECTIVE = 'mcollective';
 const records: BenchRecord[] = [];
@@ -54,15 +60,15 @@ function record(r: BenchRecord): void {
   );
 }
 
-async function startFleet(url: string, n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
+async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
   const started = performance.now();
-  const sims: SimProcess[] = [];
   const jobs: Promise<SimProcess>[] = [];
-  for (let offset = 0; offset < n; offset += perProcess) {
+  for (let offset = 0, i = 0; offset < n; offset += perProcess, i++) {
     const count = Math.min(perProcess, n - offset);
+    const url = urls[i % urls.length]!;
     jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder'], count, count + 1024));
   }
-  sims.push(...(await Promise.all(jobs)));
+  const sims = await Promise.all(jobs);
   return { sims, setupMs: performance.now() - started };
 }
 
@@ -72,37 +78,38 @@ function expectedFor(n: number, filter: string): number {
 }
 
 async function benchSize(n: number, configFile: string): Promise<void> {
-  const broker = await new LocalNatsServer({
-    maxOpenFiles: n + 4096,
-    // What matters at fleet scale: room for one connection per node, generous per-connection buffers so a burst of
-    // replies to one client is not cut off as a slow consumer, and a write deadline that tolerates a busy machine.
-    config: ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"', 'max_control_line: 4KB'].join('\n'),
-  }).start();
-  const url = broker.url;
-  const cfg = (extra = '') => {
-    writeFileSync(configFile, `middleware_hosts = ${url}\ndiscovery_timeout = 10\n${extra}`);
-    return configFile;
-  };
-  cfg();
+  const brokers = await startBrokers(n);
+  const url = brokers.urls[0]!;
+  writeFileSync(configFile, `middleware_hosts = ${url}\ndiscovery_timeout = 10\n`);
+  if (brokers.note) console.log(`  (N=${n}: ${brokers.note})`);
   let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
   try {
-    fleet = await startFleet(url, n);
+    fleet = await startFleet(brokers.urls, n);
     const simRss = fleet.sims.reduce((sum, s) => sum + rssMB(s.child.pid), 0);
     record({ name: 'connection setup (all nodes)', n, wall_ms: fleet.setupMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: simRss, note: `${round((simRss * 1024) / n)} KB/node in ${fleet.sims.length} sim processes` });
 
     // Warm every process's JIT and caches once before measuring.
     await runMco(['ping', '-c', configFile, '--json']);
+    await runMco(['ping', '-c', configFile, '--json']);
     await measureFloor(url, COLLECTIVE, n, 15_000);
 
-    const floors: number[] = [];
-    let floorReplies = 0;
+    // Two floors: a warm in-process client (the best nats.js can do), and the same bare client as a fresh process
+    // per request — the shape `mco` has. Ratios are to the latter; both are printed.
+    const warm: number[] = [];
+    let warmReplies = n;
     for (let i = 0; i < repeat; i++) {
       const f = await measureFloor(url, COLLECTIVE, n, 15_000);
-      floors.push(f.lastReplyMs);
-      floorReplies = Math.min(floorReplies || f.replies, f.replies);
+      warm.push(f.lastReplyMs);
+      warmReplies = Math.min(warmReplies, f.replies);
     }
-    const floor = median(floors);
-    record({ name: 'floor: raw nats.js fan-out', n, wall_ms: floor, replies: floorReplies, expected: n, floor_ms: floor, ratio: 1, rss_mb: null });
+    const warmFloor = median(warm);
+    record({ name: 'floor: warm in-process nats.js', n, wall_ms: warmFloor, replies: warmReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    const proc = await repeatRuns(() => runNode(FLOOR_CLIENT, [url, COLLECTIVE, RAW_RESPONDER_AGENT, String(n), '15000']), (out) => {
+      const j = JSON.parse(out) as { replies: number; last_reply_ms: number };
+      return { replies: j.replies, ms: j.last_reply_ms };
+    });
+    const floor = proc.ms;
+    record({ name: 'floor: bare nats.js client process', n, wall_ms: floor, replies: proc.replies, expected: n, floor_ms: floor, ratio: 1, rss_mb: proc.rss, note: `process wall ${round(proc.wall)} ms` });
 
     const ping = await repeatRuns(() => runMco(['ping', '-c', configFile, '--json']), (out) => {
       const j = JSON.parse(out) as { stats: { count: number; last_reply_ms: number } };
@@ -117,11 +124,16 @@ async function benchSize(n: number, configFile: string): Promise<void> {
     const fact = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
     record({ name: 'mco rpc rpcutil ping -F role=web', n, wall_ms: fact.ms, replies: fact.replies, expected: filtered, floor_ms: floor, ratio: fact.ms / floor, rss_mb: fact.rss, note: `discovery ${round(fact.discovery)} ms + agent ${round(fact.agent)} ms` });
 
-    record({ name: 'broker RSS', n, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: rssMB(broker.pid) });
+    record({ name: 'broker RSS', n, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: brokers.rssMB(), note: brokers.note ? `sum over ${brokers.servers.length} brokers` : undefined });
+    if (n === reliabilityAt) await reliability(n, brokers, configFile);
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
-    await broker.stop();
+    await brokers.stop();
   }
+}
+
+async function reliability(n: number, brokers: Brokers, configFile: string): Promise<void> {
+  for (const r of await reliabilityChecks(n, brokers, configFile)) record(r);
 }
 
 function rpcFigures(out: string) {

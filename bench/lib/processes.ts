@@ -60,9 +60,13 @@ export interface McoRun {
 
 /** Runs `mco` to completion, timing it from spawn to exit and reading its peak RSS. */
 export function runMco(args: string[], env: Record<string, string> = {}): Promise<McoRun> {
+  return runNode(MCO, args, env);
+}
+
+export function runNode(script: string, args: string[], env: Record<string, string> = {}): Promise<McoRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MCO, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       env: { ...process.env, NO_COLOR: '1', TROUPE_REPORT_MAXRSS: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -73,7 +77,7 @@ export function runMco(args: string[], env: Record<string, string> = {}): Promis
     child.once('error', reject);
     child.once('close', (code) => {
       const m = /troupe-maxrss-kb=(\d+)/.exec(stderr);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr, wallMs: performance.now() - started, maxRssMB: m ? Number(m[1]) / 1024 : 0 });
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr, wallMs: performance.now() - started, maxRssMB: m ? Number(m[1]) / 1024 : Number.NaN });
     });
   });
 }

@@ -136,19 +136,30 @@ export class RpcClient {
       if (expected !== undefined) return results.expectedAnswered() >= expected;
       return opts.expectCount !== undefined && results.size >= opts.expectCount;
     };
-    while (!done()) {
-      const now = Date.now();
-      if (now >= deadline) return;
-      let wait = deadline - now;
-      if (quiet > 0 && results.size > 0) wait = Math.min(wait, Math.max(0, results.lastReplyAt + quiet - now));
-      const before = results.size;
-      await wake.wait(wait);
-      if (quiet > 0 && results.size > 0 && results.size === before && Date.now() >= results.lastReplyAt + quiet) {
-        // Replies may sit unread behind a busy event loop: a broker round trip delivers them before we decide.
-        await this.connector.flush();
-        await new Promise((r) => setImmediate(r));
-        if (results.size === before) return;
+    // Replies wake this loop only when they may end it, or when the first one starts the quiet window:
+    // no timer or promise per reply.
+    wake.when(() => done() || (quiet > 0 && results.size === 1));
+    try {
+      while (!done()) {
+        const now = Date.now();
+        if (now >= deadline) return;
+        let wait = deadline - now;
+        if (quiet > 0 && results.size > 0) {
+          const quietEnds = results.lastReplyAt + quiet;
+          if (now >= quietEnds) {
+            // Replies may sit unread behind a busy event loop: a broker round trip delivers them before we decide.
+            const before = results.size;
+            await this.connector.flush();
+            await new Promise((r) => setImmediate(r));
+            if (results.size === before) return;
+            continue;
+          }
+          wait = Math.min(wait, quietEnds - now);
+        }
+        await wake.wait(wait);
       }
+    } finally {
+      wake.when(() => false);
     }
   }
 
@@ -174,21 +185,31 @@ export class RpcClient {
   }
 }
 
-/** A promise that resolves on the next wake() or after a timeout. */
+/** Lets reply callbacks wake a waiting loop, but only when its condition holds. */
 class Waker {
   private resolve?: () => void;
+  private condition: () => boolean = () => true;
+
+  when(condition: () => boolean): void {
+    this.condition = condition;
+  }
+
   wake(): void {
+    if (!this.resolve || !this.condition()) return;
     const r = this.resolve;
     this.resolve = undefined;
-    r?.();
+    r();
   }
+
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wake(), ms);
-      this.resolve = () => {
+      const timer = setTimeout(() => finish(), ms);
+      const finish = () => {
         clearTimeout(timer);
+        this.resolve = undefined;
         resolve();
       };
+      this.resolve = finish;
     });
   }
 }

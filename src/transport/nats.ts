@@ -22,6 +22,9 @@ export interface NatsConnectorOptions {
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
 }
 
+/** One NATS subject: no blanks or control characters, no empty tokens. */
+const REPLY_SUBJECT = /^[^\s\u0000-\u001f\u007f.]+(\.[^\s\u0000-\u001f\u007f.]+)*$/;
+
 function subjectOf(dest: Destination): string {
   return dest.kind === 'broadcast' ? broadcastSubject(dest.collective, dest.agent) : nodeSubject(dest.collective, dest.identity);
 }
@@ -60,7 +63,12 @@ export class NatsConnector implements Connector {
       pingInterval: 30_000,
       maxPingOut: 3,
     };
-    if (this.opts.tls) options.tls = { caFile: this.opts.tls.ca, certFile: this.opts.tls.cert, keyFile: this.opts.tls.key };
+    if (this.opts.tls) {
+      const { ca, cert, key, serverName } = this.opts.tls;
+      // nats.js hands these to tls.connect: the broker's certificate must chain to `ca` and name the URL's host,
+      // or `servername` when given.
+      options.tls = { caFile: ca, certFile: cert, keyFile: key, ...(serverName ? { servername: serverName } : {}) } as ConnectionOptions['tls'];
+    }
     try {
       this.nc = await connect(options);
     } catch (err) {
@@ -83,6 +91,11 @@ export class NatsConnector implements Connector {
   private conn(): NatsConnection {
     if (!this.nc || this.nc.isClosed()) throw new TransportError('closed', 'not connected to NATS');
     return this.nc;
+  }
+
+  /** The live connection, for NATS-only services built beside this connector (the JetStream registry). */
+  natsConnection(): NatsConnection {
+    return this.conn();
   }
 
   private listen(subject: string, handler: MessageHandler): NatsSub {
@@ -111,6 +124,9 @@ export class NatsConnector implements Connector {
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {
+    // nats.js writes the subject verbatim into the protocol line: a blank or line break in an address taken
+    // from a request would split the command and could inject others into this connection.
+    if (!REPLY_SUBJECT.test(address)) throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(address.slice(0, 80))}`);
     this.conn().publish(address, data);
   }
 
@@ -118,13 +134,19 @@ export class NatsConnector implements Connector {
     await this.conn().flush();
   }
 
-  async close(): Promise<void> {
+  /** Drains (delivering what is in flight); a broker that is gone cannot be drained, so give up after drainTimeoutMs. */
+  async close(drainTimeoutMs = 5000): Promise<void> {
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainTimeoutMs)));
     try {
-      await nc.drain();
+      const outcome = await Promise.race([nc.drain().then(() => 'drained' as const), gaveUp]);
+      if (outcome === 'timeout') await nc.close();
     } catch {
       await nc.close();
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
