@@ -1,20 +1,30 @@
 // `mco`: the command line. Each subcommand parses its options, then hands a typed request to an application.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { runPing } from '../client/apps/ping.js';
 import { runFind } from '../client/apps/find.js';
 import { runRpc } from '../client/apps/rpc.js';
 import { runFacts } from '../client/apps/facts.js';
 import { runInventory } from '../client/apps/inventory.js';
 import { runPluginDoc } from '../client/apps/plugin-doc.js';
+import { expectedFromRegistry, runRegistryFacts, runRegistryInventory } from '../client/apps/registry.js';
 import { CliSession, clientConfig } from './session.js';
 import { addFilterOptions, addRequestOptions, outputOptions, sendOptions, targetOptions } from './options.js';
 import { reportError } from './errors.js';
 import { registerServerCommands } from './server.js';
 import { registerSimCommand } from './sim.js';
+import { registerPuppetCommand } from './puppet.js';
+import { registerSecurityCommands } from './ca.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
 type Raw = Record<string, unknown>;
+
+/** `--expect N` or `--expect registry`. */
+function expectOption(value: string): number | 'registry' {
+  if (value === 'registry') return value;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError("expected a whole number above 0, or 'registry'");
+  return Number(value);
+}
 
 /** Runs a client application with a session, and always closes the broker connection. */
 async function withSession(raw: Raw, app: (session: CliSession) => Promise<number> | number): Promise<number> {
@@ -44,11 +54,13 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addFilterOptions(program.command('ping').description('ping all nodes matching the filter (no discovery step)'))
     .option('-t, --timeout <seconds>', 'longest wait for replies (default: the discovery timeout)', Number)
-    .option('--expect <count>', 'stop as soon as this many nodes have answered', Number)
+    .option('--expect <count>', "stop as soon as this many nodes have answered; 'registry': as many as the registry counts", expectOption)
     .option('--ttl <seconds>', 'how long the request stays valid', Number)
-    .action(run((raw: Raw) => withSession(raw, (s) => {
+    .action(run((raw: Raw) => withSession(raw, async (s) => {
       const target = targetOptions(raw, s.defaults);
-      return runPing(s, { target, timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined, ttl: (raw.ttl as number) ?? s.defaults.ttl, json: Boolean(raw.json), expect: raw.expect as number | undefined });
+      const fromRegistry = raw.expect === 'registry' || (raw.expect === undefined && s.defaults.expectFromRegistry === true);
+      const expect = fromRegistry ? await expectedFromRegistry(s, target, raw.expect === 'registry') : (raw.expect as number | undefined);
+      return runPing(s, { target, timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined, ttl: (raw.ttl as number) ?? s.defaults.ttl, json: Boolean(raw.json), expect });
     })));
 
   addFilterOptions(program.command('find').description('list the nodes matching the filter'))
@@ -63,13 +75,20 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   addRequestOptions(program.command('facts').description('report the values of a fact across the fleet'))
     .argument('<fact>', 'fact name, dotted for structured facts (os.family)')
-    .action(run((fact: string, raw: Raw) => withSession(raw, (s) => runFacts(s, fact, targetOptions(raw, s.defaults), sendOptions(raw, s.defaults), outputOptions(raw)))));
+    .option('--registry', 'read the values from the node registry instead of asking the nodes')
+    .action(run((fact: string, raw: Raw) => withSession(raw, (s) =>
+      raw.registry
+        ? runRegistryFacts(s, fact, targetOptions(raw, s.defaults), outputOptions(raw))
+        : runFacts(s, fact, targetOptions(raw, s.defaults), sendOptions(raw, s.defaults), outputOptions(raw)))));
 
   addFilterOptions(program.command('inventory').description("show one node's statistics, agents, classes and facts"))
     .argument('<identity>', 'node identity')
     .option('-t, --timeout <seconds>', 'longest wait for the reply', Number)
+    .option('--registry', "read the node's registration record instead of asking the node (shows when it was last seen)")
     .action(run((identity: string, raw: Raw) => withSession(raw, (s) =>
-      runInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json), timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined }))));
+      raw.registry
+        ? runRegistryInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json) })
+        : runInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json), timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined }))));
 
   const plugin = program.command('plugin').description('inspect plugins');
   plugin.command('doc').description("show an agent's documentation from its DDL")
@@ -80,11 +99,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   registerServerCommands(program, run);
   registerSimCommand(program, run);
+  registerPuppetCommand(program, run);
+  registerSecurityCommands(program, run);
   return program;
 }
 
 async function main(): Promise<void> {
   let code = 0;
+  // A reader that stops early (`mco find | head -1`) ends the output quietly, as for any Unix filter.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : reportError(err, false)));
   const program = buildProgram((c) => (code = c));
   try {
     await program.parseAsync(process.argv);
@@ -101,3 +124,6 @@ if (process.env.TROUPE_REPORT_MAXRSS) {
 }
 
 await main();
+// The command is done. A handle a library failed to release (nats.js keeps the socket of a handshake that
+// timed out) must not keep it from exiting; the timer is unref'd, so a clean exit does not wait for it.
+setTimeout(() => process.exit(), 500).unref();

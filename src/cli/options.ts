@@ -20,8 +20,10 @@ export function positiveInteger(value: string): number {
 }
 
 function countOrPercent(value: string): string {
-  if (!/^\d+%?$/.test(value.trim()) || /^0+%?$/.test(value.trim())) throw new InvalidArgumentError('expected N or N% (above 0)');
-  return value.trim();
+  const v = value.trim();
+  if (!/^\d+%?$/.test(v) || /^0+%?$/.test(v)) throw new InvalidArgumentError('expected N or N% (above 0)');
+  if (v.endsWith('%') && Number(v.slice(0, -1)) > 100) throw new InvalidArgumentError('a percentage cannot exceed 100%');
+  return v;
 }
 
 function displayMode(value: string): string {
@@ -43,7 +45,7 @@ export function addFilterOptions(cmd: Command): Command {
     .option('-S, --select <expression>', "compound filter: 'role=web and (os.family=Debian or !/legacy/)'", collect)
     .option('-W, --with <filters>', 'space-separated fact and class filters', collect)
     .option('-T, --target <collective>', 'the collective to address')
-    .option('--dm, --discovery-method <method>', 'discovery method: mc or flatfile')
+    .option('--dm, --discovery-method <method>', 'discovery method: mc, registry or flatfile')
     .option('--do, --discovery-option <key=value>', 'option for the discovery method', collect)
     .option('--nodes <file>', 'discover the identities listed in FILE (flatfile)')
     .option('--dt, --discovery-timeout <seconds>', 'longest wait for discovery replies', seconds)
@@ -118,7 +120,7 @@ export function targetOptions(raw: Raw, defaults: ClientDefaults): TargetOptions
     method = 'flatfile';
     discoveryOptions.file = o.nodes as string;
   }
-  if (o.select && method !== 'mc') throw new UsageError('compound filters (-S) need broadcast discovery (--dm mc)');
+  if (o.select && method !== 'mc' && method !== 'registry') throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
     filter,
     collective,

@@ -8,7 +8,9 @@ import { FactWatcher, loadClassesFile, loadFactFiles } from '../plugins/facts/in
 import { builtinAgents } from '../plugins/agents/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
-import { securityFromConfig } from './security.js';
+import { natsRegistrarFor } from '../transport/nats-registry.js';
+import { registryBucketFromConfig } from './registry.js';
+import { auditorFromConfig, authorizerFromConfig, securityFromConfig } from './security.js';
 import { UsageError } from '../client/errors.js';
 import { VERSION_STRING } from './version.js';
 
@@ -28,12 +30,16 @@ export function fileFactSource(config: Config): FactSource {
 }
 
 export function buildDaemon(config: Config, logger: Logger): Daemon {
-  const security = securityFromConfig(config, 'server');
+  const security = securityFromConfig(config, 'server', logger);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
+  const connector = connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true });
   return new Daemon({
     config,
-    connector: connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true }),
+    connector,
+    registrar: natsRegistrarFor(connector, registryBucketFromConfig(config)),
     security,
+    authorizer: authorizerFromConfig(config, logger),
+    auditor: auditorFromConfig(config),
     agents: builtinAgents(),
     facts: fileFactSource(config),
     logger,

@@ -4,9 +4,10 @@ import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import { DDLRepository } from '../ddl/repository.js';
 import { newSenderSuffix } from '../protocol/index.js';
 import { RpcClient } from '../client/rpc-client.js';
-import { BroadcastDiscovery, FlatfileDiscovery, DiscoveryError, type DiscoveryMethod } from '../client/discovery/index.js';
+import { BroadcastDiscovery, FlatfileDiscovery, DiscoveryError, ExpectFromRegistry, RegistryDiscovery, type DiscoveryMethod, type RegistrySource } from '../client/discovery/index.js';
 import type { ClientDefaults, ClientSession, Output } from '../client/session.js';
 import { connectorFromConfig } from '../transport/factory.js';
+import { natsRegistryReaderFor } from '../transport/nats-registry.js';
 import type { Connector } from '../transport/index.js';
 import { BUILTIN_AGENT_DIR } from '../plugins/agents/index.js';
 import { securityFromConfig } from './security.js';
@@ -25,6 +26,7 @@ export function clientDefaults(config: Config): ClientDefaults {
     ttl: config.get('ttl'),
     limitMethod: config.get('rpclimitmethod'),
     color: config.get('color'),
+    expectFromRegistry: config.get('discovery_expect_from_registry'),
   };
 }
 
@@ -49,11 +51,17 @@ export class CliSession implements ClientSession {
     this.ddls = new DDLRepository([...config.get('plugindirs'), BUILTIN_AGENT_DIR]);
   }
 
-  async client(): Promise<RpcClient> {
-    if (this.rpc) return this.rpc;
+  private async connected(): Promise<Connector> {
+    if (this.connector) return this.connector;
     const connector = connectorFromConfig(this.config, { name: 'mco', waitForBroker: false });
     await connector.connect();
     this.connector = connector;
+    return connector;
+  }
+
+  async client(): Promise<RpcClient> {
+    if (this.rpc) return this.rpc;
+    const connector = await this.connected();
     this.rpc = new RpcClient(connector, securityFromConfig(this.config, 'client'), {
       sender: senderId(),
       ttl: this.config.get('ttl'),
@@ -64,9 +72,25 @@ export class CliSession implements ClientSession {
   }
 
   async discoveryMethod(name: string): Promise<DiscoveryMethod> {
-    if (name === 'mc') return new BroadcastDiscovery(await this.client());
+    if (name === 'mc') {
+      return new ExpectFromRegistry(new BroadcastDiscovery(await this.client()), {
+        registry: () => this.registry(),
+        byDefault: this.defaults.expectFromRegistry ?? false,
+        warn: (line) => this.err.write(line + '\n'),
+      });
+    }
     if (name === 'flatfile') return new FlatfileDiscovery();
-    throw new DiscoveryError('unknown_method', `unknown discovery method '${name}' (known: mc, flatfile)`);
+    if (name === 'registry') return new RegistryDiscovery(await this.registry());
+    throw new DiscoveryError('unknown_method', `unknown discovery method '${name}' (known: mc, registry, flatfile)`);
+  }
+
+  /** The registry lives in NATS JetStream; other brokers have none. */
+  async registry(): Promise<RegistrySource> {
+    const kind = this.config.get('connector');
+    if (kind !== 'nats') throw new DiscoveryError('unavailable', `the registry needs NATS with JetStream; this client uses connector = ${kind}`);
+    const reader = natsRegistryReaderFor(await this.connected(), this.config.get('registry_bucket'));
+    if (!reader) throw new DiscoveryError('unavailable', 'the registry needs a NATS connection');
+    return reader;
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
 // `mco sim`: a fleet of virtual nodes in this process, for demos, tests and benchmarks.
 import { Option, type Command } from 'commander';
 import type { Connector } from '../transport/index.js';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type Config } from '../config/index.js';
 import { FleetSimulator } from '../server/simulator.js';
 import { generateFleet, loadFleetFile } from '../server/fleet.js';
 import { createLogger } from '../server/logging.js';
 import { builtinAgents } from '../plugins/agents/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
+import { natsRegistrarFor } from '../transport/nats-registry.js';
+import { registryBucketFromConfig } from './registry.js';
 import { UsageError } from '../client/errors.js';
-import { securityFromConfig } from './security.js';
+import { auditorFromConfig, authorizerFromConfig, fleetSecurityFromConfig } from './security.js';
 import { positiveInteger } from './options.js';
 import { VERSION_STRING } from './version.js';
 
@@ -23,6 +25,8 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
   const fleet = raw.fleet ? loadFleetFile(String(raw.fleet)) : generateFleet(raw.nodes as number, String(raw.prefix ?? 'node'), (raw.offset as number | undefined) ?? 0);
   const logger = createLogger({ level: String(raw.logLevel ?? 'warn'), file: config.get('logfile') || undefined, name: 'troupe-sim' });
   const connectors: Connector[] = [];
+  const fleetSecurity = fleetSecurityFromConfig(config, logger);
+  const auditor = auditorFromConfig(config);
   const sim = new FleetSimulator({
     nodes: fleet.nodes,
     collectives: config.get('collectives'),
@@ -31,11 +35,15 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
       connectors.push(connector);
       return connector;
     },
-    security: securityFromConfig(config, 'server'),
+    security: fleetSecurity.securityFor,
+    authorizer: authorizerFromConfig(config, logger),
+    auditor,
     agents: builtinAgents(),
     logger,
     maxMessageSize: config.get('max_message_size'),
     version: VERSION_STRING,
+    pluginSettings: (agent) => config.plugin(agent),
+    registration: simRegistration(config),
   });
   const started = performance.now();
   await sim.start((n) => process.stderr.write(`sim: ${n} nodes connected\n`));
@@ -46,7 +54,17 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
     process.once('SIGINT', () => resolve());
   });
   await sim.stop();
+  fleetSecurity.close();
+  auditor?.close();
   return 0;
+}
+
+/** Virtual nodes register as daemons do (`registerinterval`, `registration_splay`), into one bucket per process. */
+function simRegistration(config: Config) {
+  const interval = config.get('registerinterval');
+  if (interval === 0) return undefined;
+  const bucket = registryBucketFromConfig(config);
+  return { registrarFor: (c: Connector) => natsRegistrarFor(c, bucket), intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
 }
 
 /**

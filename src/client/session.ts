@@ -1,6 +1,6 @@
 import type { AgentDDL } from '../ddl/index.js';
 import type { RpcClient } from './rpc-client.js';
-import type { DiscoveryMethod } from './discovery/index.js';
+import type { DiscoveryMethod, RegistrySource } from './discovery/index.js';
 
 export interface Output {
   write(chunk: string): unknown;
@@ -16,6 +16,8 @@ export interface ClientDefaults {
   ttl: number;
   limitMethod: 'first' | 'random';
   color: boolean;
+  /** Broadcast waits (discovery, ping) end once as many nodes answered as the registry counts. */
+  expectFromRegistry?: boolean;
 }
 
 export interface DDLSource {
@@ -31,5 +33,7 @@ export interface ClientSession {
   readonly err: Output;
   client(): Promise<RpcClient>;
   discoveryMethod(name: string): Promise<DiscoveryMethod>;
+  /** The node registry; throws DiscoveryError when this broker offers none. */
+  registry?(): Promise<RegistrySource>;
   close(): Promise<void>;
 }

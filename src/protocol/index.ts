@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './subjects.js';
 export * from './codec.js';
 export { packageRoot, validatorFor, schemaRegistry, describeSchemaErrors } from './schemas.js';
+export * from './registration.js';

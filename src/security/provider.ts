@@ -17,6 +17,8 @@ export interface SecurityProvider {
   wrapReply(replyText: string): SecureReply;
   /** Throws SecurityError when the reply was altered or is not from a trusted node. */
   verifyReply(secure: SecureReply): void;
+  /** Stops background work (CRL refreshes). */
+  close?(): void;
 }
 
 /** A request or reply that failed authentication; `code` is the rejection reason the daemon counts. */

@@ -2,10 +2,12 @@
 import type { Logger } from 'pino';
 import { describeConfigItem, type Config } from '../config/index.js';
 import type { SecurityProvider } from '../security/index.js';
+import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
 import { discoveryAgent } from './discovery.js';
 import { NodeServer, type NodeState } from './node.js';
+import type { Registrar, RegistrationSettings } from './registration.js';
 
 /** Where a node's facts and classes come from (fact files and Puppet's classes file, in practice). */
 export interface FactSource {
@@ -20,10 +22,14 @@ export interface DaemonParts {
   config: Config;
   connector: Connector;
   security: SecurityProvider;
+  authorizer?: Authorizer;
+  auditor?: Auditor & { close?(): void };
   agents: readonly AgentPlugin[];
   facts: FactSource;
   logger: Logger;
   version: string;
+  /** Where registration records go; absent when the broker offers no registry (AMQP). */
+  registrar?: Registrar;
 }
 
 export class Daemon {
@@ -39,10 +45,13 @@ export class Daemon {
       configFile: config.file,
       connector: parts.connector,
       security: parts.security,
+      authorizer: parts.authorizer,
+      auditor: parts.auditor,
       agents: [discoveryAgent, ...parts.agents],
       logger: parts.logger,
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),
+      registration: registrationOf(parts),
       settingsFor: (agent) => config.plugin(agent),
       configItem: (key) => {
         try {
@@ -86,6 +95,24 @@ export class Daemon {
   async stop(drainMs?: number): Promise<void> {
     this.parts.facts.close();
     await this.server.stop(drainMs);
+    this.parts.security.close?.();
+    this.parts.auditor?.close?.();
     this.parts.logger.info('node daemon stopped');
   }
+}
+
+/** Registration settings from `registerinterval` and `registration_splay`; none when off or without a registrar. */
+function registrationOf(parts: DaemonParts): RegistrationSettings | undefined {
+  const { config, logger, registrar } = parts;
+  const interval = config.get('registerinterval');
+  if (interval === 0) return undefined;
+  if (!registrar) {
+    logger.info({ connector: config.get('connector') }, 'registration off: the registry needs NATS with JetStream');
+    return undefined;
+  }
+  // A record must be refreshed before it expires, with room for one missed registration.
+  if (config.get('registry_max_age') < 2 * interval) {
+    logger.warn({ registerinterval: interval, registry_max_age: config.get('registry_max_age') }, 'registry_max_age is under twice registerinterval: this node may drop out of the registry between registrations');
+  }
+  return { registrar, intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
 }

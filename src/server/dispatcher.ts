@@ -27,6 +27,36 @@ export interface Authorizer {
 
 export const allowAll: Authorizer = { authorize: () => ({ allowed: true }) };
 
+/** One request a node received: who asked what, what the node decided, and how it ended. */
+export interface AuditEvent {
+  identity: string;
+  requestid?: string;
+  request_time?: number;
+  caller?: string;
+  sender?: string;
+  agent?: string;
+  action?: string;
+  collective?: string;
+  data?: Record<string, unknown>;
+  /** rejected: failed authentication or checks before authorisation (reason says which). */
+  decision: 'allowed' | 'denied' | 'rejected';
+  reason?: string;
+  statuscode?: number;
+  statusmsg?: string;
+}
+
+/** Receives one event per request that reached this node (requests for other nodes are not recorded). */
+export interface Auditor {
+  record(event: AuditEvent): void;
+}
+
+/** What execute() decided and the reply body it produced. */
+interface Verdict {
+  decision: AuditEvent['decision'];
+  reason?: string;
+  body: RpcReplyBody;
+}
+
 export interface DispatcherOptions {
   node: NodeInfo;
   agents: ReadonlyMap<string, AgentPlugin>;
@@ -35,6 +65,7 @@ export interface DispatcherOptions {
   logger: Logger;
   maxMessageSize: number;
   authorizer?: Authorizer;
+  auditor?: Auditor;
   /** How request bytes become envelopes; the simulator shares one among its nodes. */
   decoder?: RequestDecoder;
   settingsFor(agent: string): Readonly<Record<string, string>>;
@@ -76,6 +107,7 @@ export class Dispatcher {
       const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
       const reason = known ? err.code : 'internal';
       this.countRejection(reason, (err as Error).message);
+      this.opts.auditor?.record({ identity: this.opts.node.identity, decision: 'rejected', reason });
       return undefined;
     }
 
@@ -85,7 +117,9 @@ export class Dispatcher {
     }
     stats.passed++;
 
-    const body = await this.execute(request, caller);
+    const verdict = await this.execute(request, caller);
+    this.audit(request, caller, verdict);
+    const { body } = verdict;
     if (!replyTo) return undefined;
     try {
       const frame = this.encodeReply(request, body);
@@ -127,22 +161,31 @@ export class Dispatcher {
     }
   }
 
-  private async execute(request: RequestEnvelope, caller: string): Promise<RpcReplyBody> {
+  private audit(request: RequestEnvelope, caller: string, { decision, reason, body }: Verdict): void {
+    const { auditor, node } = this.opts;
+    if (!auditor) return;
+    const { id: requestid, time: request_time, sender, agent, collective, message } = request;
+    const { action, data } = message;
+    auditor.record({ identity: node.identity, requestid, request_time, caller, sender, agent, action, collective, data, decision, reason, statuscode: body.statuscode, statusmsg: body.statusmsg });
+  }
+
+  private async execute(request: RequestEnvelope, caller: string): Promise<Verdict> {
     const { agents, authorizer = allowAll } = this.opts;
     const { agent: agentName, action } = request.message;
     const agent = agents.get(agentName);
     if (!agent || agentName !== request.agent) {
       this.countRejection('unknown_agent', `no agent '${agentName}' on this node`, request.id);
-      return failure(StatusCode.UnknownAction, `Unknown agent '${agentName}'`);
+      return { decision: 'rejected', reason: 'unknown_agent', body: failure(StatusCode.UnknownAction, `Unknown agent '${agentName}'`) };
     }
     const decision = authorizer.authorize(request, caller, this.opts.view());
     if (!decision.allowed) {
       this.countRejection('unauthorized', decision.reason, request.id);
-      return failure(StatusCode.Aborted, `You are not authorized to call this agent or action: ${decision.reason}`);
+      const body = failure(StatusCode.Aborted, `You are not authorized to call this agent or action: ${decision.reason}`);
+      return { decision: 'denied', reason: decision.reason, body };
     }
     const checked = validateInputs(agent.ddl, action, request.message.data);
-    if (!checked.ok) return failure(checked.statuscode, checked.message);
-    return this.runAction(agent, request, caller, checked.data);
+    if (!checked.ok) return { decision: 'allowed', body: failure(checked.statuscode, checked.message) };
+    return { decision: 'allowed', body: await this.runAction(agent, request, caller, checked.data) };
   }
 
   private async runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): Promise<RpcReplyBody> {

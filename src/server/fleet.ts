@@ -8,10 +8,25 @@ export interface VirtualNode {
   classes?: string[];
   agents?: string[];
   collectives?: string[];
+  /** This node's own `plugin.*` settings (Puppet directories, say), over those of the config file. */
+  settings?: Record<string, string>;
 }
 
 export interface Fleet {
   nodes: VirtualNode[];
+}
+
+/**
+ * The `plugin.<agent>.*` settings of one virtual node, prefix removed: the config file's (`fromConfig`),
+ * then the node's own. `{identity}` in a value becomes the node's identity, so one config serves a fleet.
+ */
+export function nodePluginSettings(node: VirtualNode, agent: string, fromConfig: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const prefix = `plugin.${agent}.`;
+  const result: Record<string, string> = {};
+  const put = (key: string, value: string) => (result[key] = value.split('{identity}').join(node.identity));
+  for (const [key, value] of Object.entries(fromConfig)) put(key, value);
+  for (const [key, value] of Object.entries(node.settings ?? {})) if (key.startsWith(prefix)) put(key.slice(prefix.length), value);
+  return result;
 }
 
 export class FleetError extends Error {

@@ -1,13 +1,14 @@
 // One node on the collective: its subscriptions, the dispatcher behind them, and a graceful drain.
 import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
-import { Dispatcher, type Authorizer } from './dispatcher.js';
+import { Dispatcher, type Auditor, type Authorizer } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
+import { Registration, buildRegistrationRecord, type RegistrationSettings } from './registration.js';
 
 /** Every node answers discovery, whatever agents it hosts. */
 export const DISCOVERY_AGENT = 'discovery';
@@ -29,10 +30,13 @@ export interface NodeServerOptions {
   logger: Logger;
   maxMessageSize: number;
   authorizer?: Authorizer;
+  auditor?: Auditor;
   decoder?: RequestDecoder;
   state: NodeState;
   /** Agent names this node claims for -A filters when it hosts fewer than that (the simulator's nodes). */
   advertisedAgents?: readonly string[];
+  /** Keep this node's record in the registry current; absent, the node does not register. */
+  registration?: RegistrationSettings;
   settingsFor?(agent: string): Readonly<Record<string, string>>;
   configItem?(key: string): string | undefined;
 }
@@ -50,6 +54,7 @@ export class NodeServer implements NodeInfo {
   private readonly pending = new Set<Promise<void>>();
   private state: NodeState;
   private nodeView: NodeView;
+  private readonly registration?: Registration;
 
   constructor(private readonly opts: NodeServerOptions) {
     this.identity = opts.identity;
@@ -60,6 +65,9 @@ export class NodeServer implements NodeInfo {
     this.agentMap = new Map(opts.agents.map((a) => [a.ddl.metadata.name, a]));
     this.state = opts.state;
     this.nodeView = this.makeView();
+    if (opts.registration) {
+      this.registration = new Registration(opts.registration, () => buildRegistrationRecord(this, this.nodeView), opts.logger);
+    }
     this.dispatcher = new Dispatcher({
       node: this,
       agents: this.agentMap,
@@ -68,6 +76,7 @@ export class NodeServer implements NodeInfo {
       logger: opts.logger,
       maxMessageSize: opts.maxMessageSize,
       authorizer: opts.authorizer,
+      auditor: opts.auditor,
       decoder: opts.decoder,
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
@@ -83,6 +92,7 @@ export class NodeServer implements NodeInfo {
   updateState(state: NodeState): void {
     this.state = state;
     this.nodeView = this.makeView();
+    this.registration?.changed();
   }
 
   facts(): Record<string, unknown> {
@@ -114,6 +124,11 @@ export class NodeServer implements NodeInfo {
       }
       this.subscriptions.push(await connector.subscribe({ kind: 'node', collective, identity: this.identity }, handler));
     }
+    if (this.registration) {
+      const registration = this.registration;
+      connector.onEvent((e) => e.type === 'reconnected' && registration.reconnected());
+      registration.start();
+    }
   }
 
   private track(p: Promise<void>): void {
@@ -132,6 +147,7 @@ export class NodeServer implements NodeInfo {
 
   /** Stops taking requests, lets running actions finish (up to drainMs), then leaves the broker. */
   async stop(drainMs = 10_000): Promise<void> {
+    this.registration?.stop();
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
     if (this.pending.size > 0) {
       let timer: NodeJS.Timeout | undefined;

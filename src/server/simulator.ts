@@ -6,13 +6,18 @@ import type { AgentPlugin } from './agent.js';
 import { discoveryAgent } from './discovery.js';
 import { NodeServer } from './node.js';
 import { SharedDecoder } from './decoder.js';
+import type { Auditor, Authorizer } from './dispatcher.js';
 import { nodePluginSettings, type VirtualNode } from './fleet.js';
+import type { Registrar } from './registration.js';
 
 export interface SimulatorOptions {
   nodes: readonly VirtualNode[];
   collectives: readonly string[];
   connectorFor(identity: string): Connector;
-  security: SecurityProvider;
+  /** One provider for every node, or one per node (its own certificate and replay cache). */
+  security: SecurityProvider | ((identity: string) => SecurityProvider);
+  authorizer?: Authorizer;
+  auditor?: Auditor;
   agents: readonly AgentPlugin[];
   logger: Logger;
   maxMessageSize: number;
@@ -21,6 +26,8 @@ export interface SimulatorOptions {
   connectConcurrency?: number;
   /** `plugin.<agent>.*` settings from the config file (prefix removed); `{identity}` is filled in per node. */
   pluginSettings?(agent: string): Readonly<Record<string, string>>;
+  /** Every virtual node registers through its own connection, as a daemon does (splayed, so the fleet fills gradually). */
+  registration?: { registrarFor(connector: Connector): Registrar | undefined; intervalMs: number; splayMs: number };
 }
 
 export class FleetSimulator {
@@ -49,6 +56,8 @@ export class FleetSimulator {
     const hosted = new Set(['discovery', ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
     const connector = this.opts.connectorFor(node.identity);
     const collectives = node.collectives ?? this.opts.collectives;
+    const registration = this.opts.registration;
+    const registrar = registration?.registrarFor(connector);
     return {
       connector,
       node: new NodeServer({
@@ -57,7 +66,9 @@ export class FleetSimulator {
         mainCollective: collectives[0]!,
         version: this.opts.version,
         connector,
-        security: this.opts.security,
+        security: typeof this.opts.security === 'function' ? this.opts.security(node.identity) : this.opts.security,
+        authorizer: this.opts.authorizer,
+        auditor: this.opts.auditor,
         agents: [discoveryAgent, ...this.opts.agents.filter((a) => hosted.has(a.ddl.metadata.name))],
         advertisedAgents: node.agents,
         logger: this.opts.logger,
@@ -65,6 +76,7 @@ export class FleetSimulator {
         decoder: this.decoder,
         state: { facts: node.facts ?? {}, classes: node.classes ?? [] },
         settingsFor: (agent) => nodePluginSettings(node, agent, this.opts.pluginSettings?.(agent)),
+        registration: registration && registrar ? { registrar, intervalMs: registration.intervalMs, splayMs: registration.splayMs } : undefined,
       }),
     };
   }

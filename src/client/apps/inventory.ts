@@ -52,13 +52,13 @@ export async function runInventory(session: ClientSession, identity: string, tar
   return EXIT.OK;
 }
 
-function list(items: readonly string[]): string {
+export function list(items: readonly string[]): string {
   if (!items.length) return '      (none)\n';
   return items.map((i) => `      ${i}`).join('\n') + '\n';
 }
 
 /** Structured facts shown as dotted paths, as they are addressed in filters. */
-function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, string]> {
+export function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(obj).sort(([a], [b]) => a.localeCompare(b))) {
     const key = prefix + k;

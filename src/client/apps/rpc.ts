@@ -1,5 +1,5 @@
 // mco rpc AGENT ACTION [key=value…]: any action of any agent, inputs coerced by its DDL.
-import { coerceArguments, missingRequiredInputs } from '../../ddl/index.js';
+import { coerceArguments, missingRequiredInputs, validateInputs } from '../../ddl/index.js';
 import { UsageError } from '../errors.js';
 import { discover, sendRequest, type SendOptions, type TargetOptions } from '../request.js';
 import type { ClientSession } from '../session.js';
@@ -27,6 +27,9 @@ export async function runRpc(session: ClientSession, o: RpcAppOptions): Promise<
   if (missing.length > 0) {
     throw new UsageError(`${o.agent}#${o.action} needs ${missing.map((m) => `${m}=…`).join(' ')}`, `see 'mco plugin doc ${o.agent}'`);
   }
+  // As MCollective's client: inputs the DDL refuses are reported here, not by every node.
+  const checked = validateInputs(ddl, o.action, data);
+  if (!checked.ok) throw new UsageError(`${o.agent}#${o.action}: ${checked.message}`, `see 'mco plugin doc ${o.agent}'`);
   const discovered = await discover(session, o.target);
   if (o.discoveryOnly) {
     for (const n of discovered.nodes) session.out.write(n + '\n');

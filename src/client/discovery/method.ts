@@ -18,7 +18,7 @@ export interface DiscoveryMethod {
 
 export class DiscoveryError extends Error {
   override readonly name = 'DiscoveryError';
-  constructor(readonly code: 'unsupported_filter' | 'bad_source' | 'unknown_method', message: string) {
+  constructor(readonly code: 'unsupported_filter' | 'bad_source' | 'unknown_method' | 'unavailable', message: string) {
     super(message);
   }
 }

@@ -41,15 +41,18 @@ export function formatReply(r: Reply, action: ActionDDL | undefined, c: Palette)
 }
 
 export function formatStats(s: RequestStats, verbose: boolean, caption: string, c: Palette): string {
+  // As MCollective's RPC::Stats#report: the short line times the agent phase only, and without discovery
+  // there is no "discovered" figure to show.
   if (!verbose) {
-    const line = `Finished processing ${s.responses} / ${s.discovered ?? s.responses} hosts in ${s.totalMs.toFixed(2)} ms`;
+    const hosts = s.discovered === undefined ? `${s.responses}` : `${s.responses} / ${s.discovered}`;
+    const line = `Finished processing ${hosts} hosts in ${s.agentMs.toFixed(2)} ms`;
     const complete = s.discovered === undefined || s.responses >= s.discovered;
     return `\n${complete ? line : c.red(line)}\n` + formatMissing(s, c);
   }
   const row = (label: string, value: string) => `${label.padStart(16)}: ${value}\n`;
   return (
     `---- ${caption} ----\n` +
-    row('Nodes', `${s.discovered ?? s.responses} / ${s.responses}`) +
+    row('Nodes', s.discovered === undefined ? `${s.responses}` : `${s.discovered} / ${s.responses}`) +
     row('Pass / Fail', `${s.ok} / ${s.failed}`) +
     row('Start Time', s.startTime.toISOString()) +
     row('Discovery Time', `${s.discoveryMs.toFixed(2)}ms`) +

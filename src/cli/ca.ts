@@ -1,0 +1,201 @@
+// `mco ca …` (on the CA host) and `mco enroll` (on nodes and workstations).
+// The CA modules load node-forge and fastify, so they are imported when a command runs, not at start-up.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
+import { UsageError } from '../client/errors.js';
+import { createLogger } from '../server/logging.js';
+import { KEY_TYPES, type KeyType } from '../security/pki/keys.js';
+import { pkiPaths } from './security.js';
+
+type Raw = Record<string, unknown>;
+type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+
+/** Exit status of `mco enroll` when the request still waits for the operator. */
+export const ENROLL_PENDING = 2;
+
+function keyType(value: string): KeyType {
+  if (!KEY_TYPES.includes(value as KeyType)) throw new InvalidArgumentError(`expected one of ${KEY_TYPES.join(', ')}`);
+  return value as KeyType;
+}
+
+function seconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) throw new InvalidArgumentError('expected a number of seconds');
+  return Number(value);
+}
+
+function configOf(raw: Raw): Config {
+  return loadConfig((raw.config as string | undefined) ?? defaultConfigPath('client'));
+}
+
+function caDir(raw: Raw, config: Config): string {
+  return (raw.dir as string | undefined) ?? config.get('plugin.ca.dir');
+}
+
+async function openCa(raw: Raw) {
+  const config = configOf(raw);
+  const { CertificateAuthority } = await import('../security/ca/authority.js');
+  const log = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined, name: 'troupe-ca' });
+  return { config, log, ca: CertificateAuthority.open(caDir(raw, config), { validityDays: config.get('plugin.ca.validity_days'), log }) };
+}
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+async function caInit(raw: Raw): Promise<number> {
+  const config = configOf(raw);
+  const { CertificateAuthority } = await import('../security/ca/authority.js');
+  const dir = caDir(raw, config);
+  const ca = CertificateAuthority.init(dir, { commonName: raw.name as string | undefined, keyType: (raw.keyType as KeyType | undefined) ?? 'rsa' });
+  out(`Created a CA in ${dir}`);
+  out(`CA fingerprint (SHA256): ${ca.caFingerprint}`);
+  return 0;
+}
+
+async function caGenerate(name: string, raw: Raw): Promise<number> {
+  const { config, ca } = await openCa(raw);
+  const { writeSsldir } = await import('../security/ca/export.js');
+  const issued = ca.generate(name, {
+    keyType: (raw.keyType as KeyType | undefined) ?? config.get('plugin.security.key_type'),
+    profile: raw.client ? 'client' : 'node',
+    altNames: raw.altNames ? String(raw.altNames).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+  });
+  const dest = (raw.out as string | undefined) ?? join(ca.dir, 'generated', name);
+  writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
+  out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
+  for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
+  return 0;
+}
+
+async function caList(raw: Raw): Promise<number> {
+  const { ca } = await openCa(raw);
+  const entries = raw.all ? ca.all() : ca.pending();
+  if (raw.json) {
+    out(JSON.stringify(entries, null, 2));
+    return 0;
+  }
+  const sections: Array<[string, string]> = [
+    ['requested', 'Requested certificates:'],
+    ['signed', 'Signed certificates:'],
+    ['revoked', 'Revoked certificates:'],
+  ];
+  let printed = false;
+  for (const [state, title] of sections) {
+    const group = entries.filter((e) => e.state === state);
+    if (group.length === 0) continue;
+    out(title);
+    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}`);
+    printed = true;
+  }
+  if (!printed) out(raw.all ? 'No certificates or requests.' : 'No pending certificate requests.');
+  return 0;
+}
+
+async function caSign(name: string | undefined, raw: Raw): Promise<number> {
+  if (!name === !raw.all) throw new UsageError('give a certificate name or --all', 'mco ca sign web1.example.net');
+  const { ca } = await openCa(raw);
+  const names = raw.all ? ca.signAll() : (ca.sign(name!), [name!]);
+  if (names.length === 0) out('No pending certificate requests.');
+  for (const n of names) out(`Signed ${n}`);
+  return 0;
+}
+
+async function caRevoke(name: string, raw: Raw): Promise<number> {
+  const { ca } = await openCa(raw);
+  const serial = ca.revoke(name);
+  out(`Revoked ${name} (serial ${serial}); the CRL in ${join(ca.dir, 'ca_crl.pem')} lists it and the CA service serves it`);
+  return 0;
+}
+
+async function caServe(raw: Raw): Promise<number> {
+  const { config, ca, log } = await openCa(raw);
+  const { startCaService } = await import('../security/service/server.js');
+  const listen = (raw.listen as string | undefined) ?? config.get('plugin.ca.listen');
+  const m = /^(.*):(\d+)$/.exec(listen);
+  if (!m) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco ca serve --listen 0.0.0.0:8140');
+  const configured = raw.hostnames ? String(raw.hostnames).split(',').map((s) => s.trim()).filter(Boolean) : config.get('plugin.ca.hostnames');
+  const hostnames = configured.length > 0 ? configured : [hostname(), 'localhost', '127.0.0.1'];
+  const service = await startCaService({ ca, host: m[1] || '0.0.0.0', port: Number(m[2]), hostnames, log });
+  out(`CA service listening on ${m[1] || '0.0.0.0'}:${service.port} as ${hostnames.join(', ')}`);
+  out(`CA fingerprint (SHA256): ${ca.caFingerprint}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await service.close();
+  return 0;
+}
+
+async function runEnroll(raw: Raw): Promise<number> {
+  const config = configOf(raw);
+  const certname = (raw.certname as string | undefined) ?? config.get('plugin.security.certname');
+  const url = (raw.caUrl as string | undefined) ?? config.get('plugin.security.ca_url');
+  if (!url) throw new UsageError('no CA service to enroll with', 'pass --ca-url https://ca.example.net:8140 or set plugin.security.ca_url');
+  const paths = pkiPaths(config, certname);
+  if (!paths.ca || !paths.cert || !paths.key || !paths.crl) {
+    throw new UsageError('no place to keep the key and certificate', 'set plugin.security.ssldir (or plugin.security.ca, cert, key and crl) in the config');
+  }
+  const { checkCertname } = await import('../security/ca/errors.js');
+  checkCertname(certname);
+  const { enroll } = await import('../security/service/enroll.js');
+  const result = await enroll({
+    url,
+    certname,
+    paths,
+    keyType: (raw.keyType as KeyType | undefined) ?? config.get('plugin.security.key_type'),
+    waitMs: ((raw.wait as number | undefined) ?? 120) * 1000,
+    pollMs: ((raw.poll as number | undefined) ?? 2) * 1000,
+    caFingerprint: raw.caFingerprint as string | undefined,
+    out,
+  });
+  return result === 'signed' ? 0 : ENROLL_PENDING;
+}
+
+export function registerSecurityCommands(program: Command, run: Run): void {
+  const common = (cmd: Command) =>
+    cmd
+      .option('--dir <dir>', 'CA directory (default: plugin.ca.dir)')
+      .option('-c, --config <file>', 'config file')
+      .option('--debug', 'print stack traces on errors');
+
+  const ca = program.command('ca').description('the certificate authority: create it, sign, revoke, serve');
+  common(ca.command('init').description('create a CA: key, self-signed certificate, empty CRL'))
+    .option('--name <cn>', 'common name of the CA certificate', 'Troupe CA')
+    .option('--key-type <type>', 'rsa (Puppet compatible) or ed25519', keyType)
+    .action(run((raw: Raw) => caInit(raw)));
+  common(ca.command('generate').description('issue a key and certificate directly, laid out as an ssldir to copy to a host'))
+    .argument('<name>', 'certificate name (node identity, or USER.troupe for a client)')
+    .option('--out <dir>', 'where to write the ssldir (default: <ca dir>/generated/<name>)')
+    .option('--key-type <type>', 'rsa or ed25519 (default: plugin.security.key_type)', keyType)
+    .option('--client', 'a client-only certificate (no server use)')
+    .option('--alt-names <names>', 'extra DNS names or IPs, comma-separated (for broker TLS)')
+    .action(run((name: string, raw: Raw) => caGenerate(name, raw)));
+  common(ca.command('list').description('pending requests with their fingerprints (--all: signed and revoked too)'))
+    .option('--all', 'also signed and revoked certificates')
+    .option('--json', 'JSON output')
+    .action(run((raw: Raw) => caList(raw)));
+  common(ca.command('sign').description('sign a pending request'))
+    .argument('[name]', 'certificate name')
+    .option('--all', 'sign every pending request')
+    .action(run((name: string | undefined, raw: Raw) => caSign(name, raw)));
+  common(ca.command('revoke').description('revoke a certificate and publish a new CRL'))
+    .argument('<name>', 'certificate name')
+    .action(run((name: string, raw: Raw) => caRevoke(name, raw)));
+  common(ca.command('serve').description('run the CA as an HTTPS service: requests in, certificates and CRL out'))
+    .option('--listen <host:port>', 'address to listen on (default: plugin.ca.listen)')
+    .option('--hostnames <names>', 'names in the service certificate, comma-separated (default: plugin.ca.hostnames)')
+    .action(run((raw: Raw) => caServe(raw)));
+
+  program
+    .command('enroll')
+    .description('get a certificate from the CA service: make a key, send a request, wait for the signature')
+    .option('--certname <name>', 'certificate name (default: plugin.security.certname)')
+    .option('--ca-url <url>', 'CA service (default: plugin.security.ca_url)')
+    .option('--ca-fingerprint <sha256>', 'refuse a CA with another fingerprint (first contact)')
+    .option('--wait <seconds>', 'how long to wait for the signature (0: submit and return)', seconds)
+    .option('--poll <seconds>', 'seconds between checks while waiting', seconds)
+    .option('--key-type <type>', 'rsa or ed25519 for a new key (default: plugin.security.key_type)', keyType)
+    .option('-c, --config <file>', 'config file (a node enrolls with its server config)')
+    .option('--debug', 'print stack traces on errors')
+    .action(run((raw: Raw) => runEnroll(raw)));
+}

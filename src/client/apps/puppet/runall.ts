@@ -1,0 +1,103 @@
+// mco puppet runall N [--rerun S]: a run on every enabled node, at most N at a time, logging as it goes.
+import { EXIT } from '../../exit-codes.js';
+import { UsageError } from '../../errors.js';
+import { discover, sendRequest } from '../../request.js';
+import type { ClientSession } from '../../session.js';
+import { noNodesDiscovered } from '../shared.js';
+import { progressLog, sleep } from './log.js';
+import { checkInputs, puppetDDL, replyTimeoutMs, type PuppetContext } from './request.js';
+import { rpcRunsClient, statusOf } from './rpc-runs.js';
+import { runAll, type NodeStatus, type RunOutcome } from './runs.js';
+
+export interface RunallReport {
+  concurrency: number;
+  discovered: number;
+  enabled: string[];
+  disabled: string[];
+  /** Discovered nodes that did not answer the first status request. */
+  no_status: string[];
+  runs: RunOutcome[];
+  started_at: string;
+  finished_at: string;
+  ok: boolean;
+}
+
+/** How often a running node is asked for its status, and how many answers or silences it gets. */
+export const RUNALL_POLL = { pollIntervalMs: 1000, maxChecks: 5, maxNoResponse: 5 };
+
+async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, log: (l: string) => void): Promise<RunallReport | number> {
+  const ddl = puppetDDL(session);
+  const startedAt = new Date();
+  log(`Running all nodes with a concurrency of ${concurrency}`);
+  log('Discovering enabled Puppet nodes to manage');
+  const discovered = await discover(session, ctx.target);
+  if (discovered.nodes.length === 0) return noNodesDiscovered(session, ctx.output.json);
+  const scan = await sendRequest(session, ctx.target, discovered, 'puppet', 'status', {}, { ...ctx.send, timeoutMs: replyTimeoutMs(ddl, ctx) });
+  const initial = new Map<string, NodeStatus>();
+  for (const r of scan.results.ok()) initial.set(r.sender, statusOf(r.data));
+  const enabled = [...initial].filter(([, s]) => s.enabled).map(([h]) => h).sort();
+  const disabled = [...initial].filter(([, s]) => !s.enabled).map(([h]) => h).sort();
+  const silent = [...scan.stats.noResponse, ...scan.results.failed().map((r) => r.sender)].sort();
+  log(`Found ${enabled.length} enabled node(s)`);
+  if (disabled.length > 0) log(`Skipping ${disabled.length} disabled node(s): ${disabled.join(', ')}`);
+  if (silent.length > 0) log(`Skipping ${silent.length} node(s) that did not report their status: ${silent.join(', ')}`);
+  const client = rpcRunsClient(session, {
+    collective: ctx.target.collective,
+    statusTimeoutMs: Math.min(10_000, replyTimeoutMs(ddl, ctx)),
+    runonceTimeoutMs: ddl.metadata.timeout * 1000 + 2000,
+    ttl: ctx.send.ttl,
+    runonceData: data,
+  });
+  const runs = await runAll(enabled, initial, client, { concurrency, ...RUNALL_POLL, log, sleep, now: () => Date.now() });
+  return {
+    concurrency,
+    discovered: discovered.nodes.length,
+    enabled,
+    disabled,
+    no_status: silent,
+    runs,
+    started_at: startedAt.toISOString(),
+    finished_at: new Date().toISOString(),
+    ok: silent.length === 0 && runs.every((r) => r.result === 'finished'),
+  };
+}
+
+function printReport(session: ClientSession, ctx: PuppetContext, report: RunallReport): void {
+  if (ctx.output.json) {
+    session.out.write(JSON.stringify(report, null, ctx.output.verbose ? 2 : undefined) + '\n');
+    return;
+  }
+  const failed = report.runs.filter((r) => r.result !== 'finished');
+  if (failed.length > 0) {
+    session.out.write(`\nNodes without a completed run:\n\n`);
+    for (const r of failed) session.out.write(`   ${r.host}: ${r.result}: ${r.message}\n`);
+  }
+}
+
+export async function runallCommand(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, rerunS?: number): Promise<number> {
+  if (ctx.send.noResults) throw new UsageError('runall follows every run and cannot be used with --no-results');
+  checkInputs(puppetDDL(session), 'runonce', data);
+  const log = progressLog(ctx.output.json ? session.err : session.out);
+  if (rerunS === undefined) {
+    const report = await onePass(session, ctx, concurrency, data, log);
+    if (typeof report === 'number') return report;
+    printReport(session, ctx, report);
+    return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
+  }
+  for (;;) {
+    const began = Date.now();
+    try {
+      const report = await onePass(session, ctx, concurrency, data, log);
+      if (typeof report !== 'number') printReport(session, ctx, report);
+    } catch (err) {
+      log(`Running nodes failed: ${(err as Error).message}`);
+    }
+    const took = Math.round((Date.now() - began) / 1000);
+    if (took < rerunS) {
+      log(`Running all hosts took ${took} seconds; sleeping for ${rerunS - took} seconds due to minimum run time configuration of ${rerunS} seconds`);
+      await sleep((rerunS - took) * 1000);
+    } else {
+      log(`Running all hosts took ${took} seconds; starting again immediately due to minimum run time configuration of ${rerunS} seconds`);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// mco puppet runonce: ask the nodes for one run each. With --wait, follow every started run to its end and
+// judge it from the node's last run summary, so a CI job learns which nodes failed.
+import { emptyFilter } from '../../../filter/index.js';
+import { EXIT } from '../../exit-codes.js';
+import { jsonReport } from '../../render/json.js';
+import { paletteFor } from '../../render/palette.js';
+import type { RequestOutcome } from '../../request.js';
+import type { ClientSession } from '../../session.js';
+import { printOutcome } from '../output.js';
+import { requestSent } from '../shared.js';
+import { progressLog, sleep } from './log.js';
+import { puppetRequest, type PuppetContext } from './request.js';
+import { rpcRunsClient } from './rpc-runs.js';
+import { followRun, StatusPoller, type RunOutcome, type RunsClient } from './runs.js';
+
+export interface WaitedRun {
+  sender: string;
+  /** The node accepted the request and its run completed without failures (and at the asked revision). */
+  ok: boolean;
+  result: RunOutcome['result'] | 'failed';
+  message: string;
+  initiated_at?: number;
+  failed_resources?: number;
+  changed_resources?: number;
+  config_version?: string;
+}
+
+export async function runonceCommand(session: ClientSession, ctx: PuppetContext, data: Record<string, unknown>, waitTimeoutMs?: number): Promise<number> {
+  const outcome = await puppetRequest(session, ctx, 'runonce', data);
+  if (typeof outcome === 'number') return outcome;
+  if (ctx.send.noResults) return requestSent(session, outcome.results.requestId, ctx.output.json);
+  if (waitTimeoutMs === undefined) {
+    printOutcome(session, session.ddls.find('puppet'), 'puppet', 'runonce', outcome, { ...ctx.output, summarize: false });
+    return outcome.exitCode;
+  }
+  const log = progressLog(ctx.output.json ? session.err : session.out);
+  if (!ctx.output.json) printOutcome(session, session.ddls.find('puppet'), 'puppet', 'runonce', outcome, { ...ctx.output, summarize: false });
+  const runs = await waitForRuns(session, ctx, outcome, waitTimeoutMs, log);
+  return reportRuns(session, ctx, outcome, runs);
+}
+
+/** Judges a finished run from its last_run_summary reply data. */
+export function judgeSummary(data: Record<string, unknown>, revision?: string): { ok: boolean; message: string } {
+  const failed = Number(data.failed_resources);
+  const version = String(data.config_version ?? '');
+  if (failed > 0) return { ok: false, message: `${failed} resource(s) failed` };
+  if (version === '' || version === 'unknown') return { ok: false, message: 'The run did not apply a catalog' };
+  if (revision !== undefined && version !== revision) return { ok: false, message: `Applied config version ${version}, not ${revision}` };
+  return { ok: true, message: `Applied config version ${version}` };
+}
+
+async function waitForRuns(
+  session: ClientSession,
+  ctx: PuppetContext,
+  outcome: RequestOutcome,
+  waitTimeoutMs: number,
+  log: (line: string) => void,
+): Promise<WaitedRun[]> {
+  const client: RunsClient = rpcRunsClient(session, {
+    collective: ctx.target.collective,
+    statusTimeoutMs: 10_000,
+    runonceTimeoutMs: 0,
+    ttl: ctx.send.ttl,
+    runonceData: {},
+  });
+  const poller = new StatusPoller(client);
+  const deadline = Date.now() + waitTimeoutMs;
+  const started = outcome.results.ok();
+  log(`Waiting for ${started.length} run(s) to finish`);
+  // Until the deadline, a run may sit in its splay for as long as it likes.
+  const follow = { pollIntervalMs: 1000, maxChecks: Infinity, maxNoResponse: 5, deadline, log, sleep, now: () => Date.now() };
+  const followed = await Promise.all(
+    started.map((r) => followRun(r.sender, Number(r.data.initiated_at) || 0, outcome.results.startedAt, poller, follow).then((o) => {
+      if (o.result === 'finished') log(`${o.host} completed its Puppet run`);
+      return o;
+    })),
+  );
+  const finished = followed.filter((o) => o.result === 'finished').map((o) => o.host);
+  const summaries = new Map<string, Record<string, unknown>>();
+  if (finished.length > 0) {
+    const res = await (await session.client()).call({
+      agent: 'puppet',
+      action: 'last_run_summary',
+      data: {},
+      filter: emptyFilter(),
+      collective: ctx.target.collective,
+      targets: finished,
+      direct: true,
+      timeoutMs: 10_000,
+      ttl: ctx.send.ttl,
+    });
+    for (const r of res.ok()) summaries.set(r.sender, r.data);
+  }
+  const runs: WaitedRun[] = [];
+  for (const r of outcome.results.all()) {
+    if (r.statuscode !== 0) {
+      runs.push({ sender: r.sender, ok: false, result: 'refused', message: r.statusmsg });
+      continue;
+    }
+    const o = followed.find((f) => f.host === r.sender)!;
+    if (o.result !== 'finished') {
+      runs.push({ sender: r.sender, ok: false, result: o.result, message: o.message, initiated_at: o.initiatedAt });
+      continue;
+    }
+    const summary = summaries.get(r.sender);
+    if (!summary) {
+      runs.push({ sender: r.sender, ok: false, result: 'unresponsive', message: 'Did not return its last run summary', initiated_at: o.initiatedAt });
+      continue;
+    }
+    // Masterless nodes answer with the commit they resolved the requested revision to.
+    const asked = typeof r.data.revision === 'string' && r.data.revision !== '' ? r.data.revision : undefined;
+    const verdict = judgeSummary(summary, asked);
+    runs.push({
+      sender: r.sender,
+      ok: verdict.ok,
+      result: verdict.ok ? 'finished' : 'failed',
+      message: verdict.message,
+      initiated_at: o.initiatedAt,
+      failed_resources: Number(summary.failed_resources),
+      changed_resources: Number(summary.changed_resources),
+      config_version: String(summary.config_version ?? ''),
+    });
+  }
+  for (const missing of outcome.stats.noResponse) runs.push({ sender: missing, ok: false, result: 'no_response', message: 'Did not respond to the runonce action' });
+  return runs.sort((a, b) => a.sender.localeCompare(b.sender));
+}
+
+function reportRuns(session: ClientSession, ctx: PuppetContext, outcome: RequestOutcome, runs: WaitedRun[]): number {
+  const failed = runs.filter((r) => !r.ok);
+  const code = outcome.exitCode === EXIT.OK && failed.length > 0 ? EXIT.SOME_FAILED : outcome.exitCode;
+  const { out } = session;
+  if (ctx.output.json) {
+    const report = jsonReport('puppet', 'runonce', outcome.results.all(), outcome.stats, []);
+    out.write(JSON.stringify({ ...report, runs, failed_nodes: failed.map((r) => r.sender) }, null, 2) + '\n');
+    return code;
+  }
+  const c = paletteFor(out, session.defaults.color);
+  const width = Math.max(0, ...runs.map((r) => r.sender.length));
+  out.write('\nRun results:\n\n');
+  for (const r of runs) out.write(`   ${r.sender.padEnd(width)}  ${r.ok ? c.green('OK    ') : c.red('FAILED')}  ${r.message}\n`);
+  out.write(`\n${runs.length - failed.length} of ${runs.length} node(s) completed their run successfully\n`);
+  if (failed.length > 0) out.write(c.red(`Failed nodes: ${failed.map((r) => r.sender).join(', ')}`) + '\n');
+  return code;
+}

@@ -1,0 +1,279 @@
+// RabbitMQ for the tests and the benchmark: the machine's broker (started when installed but down), a throwaway vhost
+// on it per run, or a private node on its own ports and data directory that can be stopped and started again.
+import { execFile, execFileSync } from 'node:child_process';
+import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { freePort } from './nats-server.js';
+
+const DEBIAN_SERVER_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+export const SYSTEM_RABBITMQ = { host: '127.0.0.1', port: 5672, user: 'guest', password: 'guest' } as const;
+
+export class RabbitMQError extends Error {
+  override readonly name = 'RabbitMQError';
+  constructor(readonly code: 'not_installed' | 'start_failed' | 'command_failed', message: string) {
+    super(message);
+  }
+}
+
+/** Runs rabbitmqctl (as root, Debian's wrapper switches to the rabbitmq user); `node` picks a private node. */
+export function rabbitmqctl(args: string[], opts: { node?: string; timeoutMs?: number } = {}): Promise<string> {
+  const full = opts.node ? ['-n', opts.node, ...args] : args;
+  return new Promise((resolve, reject) => {
+    execFile('rabbitmqctl', full, { timeout: opts.timeoutMs ?? 60_000, env: cliEnv() }, (err, stdout, stderr) => {
+      if (err) {
+        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+        reject(new RabbitMQError(missing ? 'not_installed' : 'command_failed', missing ? 'rabbitmqctl is not installed (apt-get install rabbitmq-server)' : `rabbitmqctl ${full.join(' ')} failed: ${(stderr || err.message).trim().split('\n').slice(0, 3).join(' ')}`));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+/** rabbitmqctl must not inherit a private node's settings from the environment. */
+function cliEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('RABBITMQ_')) delete env[key];
+  return env;
+}
+
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ port, host }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.setTimeout(2000, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Makes sure the machine's RabbitMQ answers on 127.0.0.1:5672, starting it when it is installed but not running. */
+export async function ensureSystemRabbitMQ(timeoutMs = 90_000): Promise<void> {
+  if (await portAnswers(SYSTEM_RABBITMQ.port)) return;
+  await new Promise<void>((resolve, reject) => {
+    execFile('rabbitmq-server', ['-detached'], { env: cliEnv() }, (err) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new RabbitMQError('not_installed', 'rabbitmq-server is not installed (apt-get install rabbitmq-server)'));
+      else if (err) reject(new RabbitMQError('start_failed', `rabbitmq-server -detached failed: ${err.message}`));
+      else resolve();
+    });
+  });
+  const deadline = Date.now() + timeoutMs;
+  // await_startup fails at once until the node has registered with epmd, so keep asking.
+  while (Date.now() < deadline) {
+    try {
+      await rabbitmqctl(['await_startup', '--timeout', '30'], { timeoutMs: 40_000 });
+      if (await portAnswers(SYSTEM_RABBITMQ.port)) return;
+    } catch {
+      await sleep(1000);
+    }
+  }
+  throw new RabbitMQError('start_failed', `RabbitMQ did not start on 127.0.0.1:${SYSTEM_RABBITMQ.port} within ${timeoutMs} ms`);
+}
+
+export interface Vhost {
+  readonly name: string;
+  /** amqp:// URL with guest credentials and this vhost. */
+  readonly url: string;
+  remove(): Promise<void>;
+}
+
+/** A fresh vhost with full permissions for guest, on the machine's broker or on a private node. */
+export async function createVhost(opts: { prefix?: string; node?: LocalRabbitMQ } = {}): Promise<Vhost> {
+  const name = `${opts.prefix ?? 'troupe-test'}-${randomBytes(4).toString('hex')}`;
+  const node = opts.node?.nodeName;
+  await rabbitmqctl(['add_vhost', name], { node });
+  await rabbitmqctl(['set_permissions', '-p', name, SYSTEM_RABBITMQ.user, '.*', '.*', '.*'], { node });
+  const port = opts.node?.port ?? SYSTEM_RABBITMQ.port;
+  return {
+    name,
+    url: `amqp://${SYSTEM_RABBITMQ.user}:${SYSTEM_RABBITMQ.password}@127.0.0.1:${port}/${encodeURIComponent(name)}`,
+    remove: async () => {
+      await rabbitmqctl(['delete_vhost', name], { node }).catch(() => undefined);
+    },
+  };
+}
+
+/** Sockets the machine's broker accepts (its open-file limit decides: about 830 under the default 1024). */
+export async function socketLimit(node?: string): Promise<number> {
+  const status = JSON.parse(await rabbitmqctl(['status', '--formatter', 'json'], { node })) as { file_descriptors?: { sockets_limit?: number } };
+  return status.file_descriptors?.sockets_limit ?? 0;
+}
+
+export interface LocalRabbitMQOptions {
+  /** Open-file limit for the node: one per connection plus a few hundred for itself. */
+  maxOpenFiles?: number;
+  /** Also listen for amqps:// on `tlsPort`, requiring a client certificate signed by `ca`. Paths to PEM files. */
+  tls?: { ca: string; cert: string; key: string };
+}
+
+/**
+ * A private RabbitMQ node (`troupe-<random>@localhost`) with its own AMQP and distribution ports, data and logs in a
+ * temp dir. stop() then start() brings the same node back on the same ports, with its durable exchanges.
+ */
+export class LocalRabbitMQ {
+  readonly nodeName = `troupe-${randomBytes(4).toString('hex')}@localhost`;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'troupe-rabbitmq-'));
+  port = 0;
+  distPort = 0;
+  tlsPort = 0;
+  private running = false;
+
+  constructor(private readonly opts: LocalRabbitMQOptions = {}) {}
+
+  get url(): string {
+    return `amqp://${SYSTEM_RABBITMQ.user}:${SYSTEM_RABBITMQ.password}@127.0.0.1:${this.port}`;
+  }
+
+  get tlsUrl(): string {
+    return `amqps://${SYSTEM_RABBITMQ.user}:${SYSTEM_RABBITMQ.password}@localhost:${this.tlsPort}`;
+  }
+
+  private get pidFile(): string {
+    return join(this.dir, 'rabbitmq.pid');
+  }
+
+  async start(): Promise<this> {
+    this.port ||= await freePort();
+    this.distPort ||= await freePort();
+    const owner = rabbitmqOwner();
+    writeFileSync(join(this.dir, 'rabbitmq.conf'), await this.configText(owner));
+    writeFileSync(join(this.dir, 'rabbitmq-env.conf'), '');
+    writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
+    if (owner) for (const f of ['', 'rabbitmq.conf', 'rabbitmq-env.conf', 'enabled_plugins']) chownSync(join(this.dir, f), owner.uid, owner.gid);
+    const env = {
+      ...cliEnv(),
+      RABBITMQ_NODENAME: this.nodeName,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(this.port),
+      RABBITMQ_DIST_PORT: String(this.distPort),
+      RABBITMQ_MNESIA_BASE: join(this.dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(this.dir, 'log'),
+      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq.conf'),
+      RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
+      RABBITMQ_PID_FILE: this.pidFile,
+    };
+    // Debian's wrapper switches root to the rabbitmq user, and the switch resets the open-file limit: raise it after.
+    // Debian's /usr/sbin wrapper would also overwrite the machine broker's startup log: go to the real script.
+    const server = owner && existsSync(DEBIAN_SERVER_SCRIPT) ? DEBIAN_SERVER_SCRIPT : binary('rabbitmq-server');
+    const start = `${this.opts.maxOpenFiles ? `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; ` : ''}exec ${server} -detached`;
+    const [cmd, args] = owner ? ['su', ['rabbitmq', '-s', '/bin/sh', '-c', start]] : ['sh', ['-c', start]];
+    await new Promise<void>((resolve, reject) => {
+      execFile(cmd, args, { env, cwd: this.dir }, (err, _out, stderr) => (err ? reject(new RabbitMQError('start_failed', `cannot start RabbitMQ node ${this.nodeName}: ${stderr || err.message}`)) : resolve()));
+    });
+    try {
+      await rabbitmqctl(['wait', this.pidFile, '--timeout', '90'], { node: this.nodeName, timeoutMs: 100_000 });
+    } catch (err) {
+      throw new RabbitMQError('start_failed', `RabbitMQ node ${this.nodeName} did not start on port ${this.port}: ${(err as Error).message}; see ${join(this.dir, 'log')}`);
+    }
+    this.running = true;
+    return this;
+  }
+
+  /** The plain listener comes from RABBITMQ_NODE_PORT; the file only adds TLS. */
+  private async configText(owner?: { uid: number; gid: number }): Promise<string> {
+    const lines = ['# private test node'];
+    const tls = this.opts.tls;
+    if (tls) {
+      this.tlsPort ||= await freePort();
+      // The node reads the PEM files as the rabbitmq user: give it copies of its own.
+      const own = (name: string, from: string) => {
+        const to = join(this.dir, name);
+        copyFileSync(from, to);
+        if (owner) chownSync(to, owner.uid, owner.gid);
+        return to;
+      };
+      lines.push(
+        `listeners.ssl.1 = 127.0.0.1:${this.tlsPort}`,
+        `ssl_options.cacertfile = ${own('tls-ca.pem', tls.ca)}`,
+        `ssl_options.certfile = ${own('tls-cert.pem', tls.cert)}`,
+        `ssl_options.keyfile = ${own('tls-key.pem', tls.key)}`,
+        'ssl_options.verify = verify_peer',
+        'ssl_options.fail_if_no_peer_cert = true',
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
+
+  get pid(): number | undefined {
+    try {
+      return Number(readFileSync(this.pidFile, 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stops the node (connections are closed by the broker) but keeps its ports and data for start(). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    const pid = this.pid;
+    try {
+      await rabbitmqctl(['stop'], { node: this.nodeName, timeoutMs: 60_000 });
+    } catch {
+      if (pid) killQuietly(pid);
+    }
+    if (pid) await waitForExit(pid, 30_000);
+  }
+
+  /** Stops the node if needed and removes its files. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function startRabbitMQ(opts: LocalRabbitMQOptions = {}): Promise<LocalRabbitMQ> {
+  return new LocalRabbitMQ(opts).start();
+}
+
+/** When root, the node runs as the rabbitmq user (as Debian's wrapper would) and must own its files. */
+function rabbitmqOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'rabbitmq']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'rabbitmq']).toString().trim());
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+function binary(name: string): string {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name}`]).toString().trim().split('\n')[0]!;
+  } catch {
+    throw new RabbitMQError('not_installed', `${name} is not installed (apt-get install rabbitmq-server)`);
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+  killQuietly(pid);
+}

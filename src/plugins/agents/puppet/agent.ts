@@ -1,0 +1,126 @@
+// puppet: run Puppet, report its status and last run, enable and disable it, and apply single resources.
+// Behaviour follows MCollective's and Choria's puppet agent; src/plugins/agents/puppet/puppet.ddl.json describes it.
+import { fileURLToPath } from 'node:url';
+import { loadDDLFile } from '../../../ddl/index.js';
+import { ActionFailed, type ActionRequest, type AgentContext, type AgentPlugin } from '../../../server/agent.js';
+import { startDetached, type StartDetached } from './detached.js';
+import { defaultDisableMessage, disablePuppet, enablePuppet } from './disable-lock.js';
+import { PuppetAgentError } from './errors.js';
+import { printWithPuppet, puppetPaths, type PuppetPaths, type SettingsPrinter } from './paths.js';
+import { applyResource } from './resource.js';
+import type { RunRequest } from './run-options.js';
+import { runonce } from './runonce.js';
+import { parseSettings, type PuppetSettings } from './settings.js';
+import { disabledMessage, readStatus } from './state.js';
+import { lastRunOf, loadReportLogs, loadResources, loadSummary, typeDistribution } from './summary.js';
+
+const ddl = loadDDLFile(fileURLToPath(new URL('./puppet.ddl.json', import.meta.url)));
+
+export interface PuppetAgentDeps {
+  printSettings: SettingsPrinter;
+  startDetached: StartDetached;
+  signal(pid: number, signal: NodeJS.Signals): void;
+  nowMs(): number;
+}
+
+interface Call {
+  req: ActionRequest;
+  ctx: AgentContext;
+  settings: PuppetSettings;
+  paths: PuppetPaths;
+}
+
+type Action = (call: Call) => Promise<Record<string, unknown>>;
+
+function createActions(deps: PuppetAgentDeps): Record<string, Action> {
+  const enabledNow = async (paths: PuppetPaths) => (await disabledMessage(paths)) === undefined;
+
+  return {
+    runonce: ({ req, ctx, settings, paths }) =>
+      runonce(req.data as RunRequest, settings, paths, { ...deps, node: process.execPath }, ctx.signal).then((r) => ({ ...r })),
+
+    status: async ({ paths }) => ({ ...(await readStatus(paths, deps.nowMs())) }),
+
+    last_run_summary: async ({ req, paths }) => {
+      const [summary, resources, logs] = await Promise.all([
+        loadSummary(paths.lastrunfile),
+        loadResources(paths.resourcefile),
+        req.data.logs === true ? loadReportLogs(paths.lastrunreport) : Promise.resolve([]),
+      ]);
+      const lastrun = lastRunOf(summary);
+      const version = summary.version;
+      const result: Record<string, unknown> = {
+        out_of_sync_resources: Number(summary.resources['out_of_sync']),
+        failed_resources: Number(summary.resources['failed']),
+        corrected_resources: Number(summary.resources['corrective_change']),
+        changed_resources: Number(summary.resources['changed']),
+        total_resources: Number(summary.resources['total']),
+        total_time: Number(summary.time['total'] ?? 0),
+        lastrun,
+        // A run that failed before compiling writes `config:` empty; a missing key means no summary at all.
+        config_version: !Object.hasOwn(version, 'config') ? 'unknown' : version['config'] == null ? '' : String(version['config']),
+        type_distribution: typeDistribution(resources),
+        summary,
+        logs,
+      };
+      if (summary.time['config_retrieval'] !== undefined) result.config_retrieval_time = Number(summary.time['config_retrieval']);
+      if (lastrun > 0) result.since_lastrun = Math.max(0, Math.floor(deps.nowMs() / 1000) - lastrun);
+      return result;
+    },
+
+    enable: async ({ paths }) => {
+      try {
+        await enablePuppet(paths);
+      } catch (err) {
+        if (err instanceof PuppetAgentError) throw new PuppetAgentError(err.code, `Could not enable Puppet: ${err.message}`);
+        throw err;
+      }
+      return { status: 'Succesfully enabled the Puppet agent', enabled: await enabledNow(paths) };
+    },
+
+    disable: async ({ req, paths }) => {
+      const given = typeof req.data.message === 'string' ? req.data.message.trim() : '';
+      const message = given || defaultDisableMessage(req.caller, new Date(deps.nowMs()));
+      try {
+        await disablePuppet(paths, message);
+      } catch (err) {
+        if (err instanceof PuppetAgentError) throw new PuppetAgentError(err.code, `Could not disable Puppet: ${err.message}`);
+        throw err;
+      }
+      return { status: `Succesfully locked the Puppet agent: ${message}`, enabled: await enabledNow(paths) };
+    },
+
+    resource: async ({ req, ctx, settings, paths }) => {
+      const { type, name, environment, ...parameters } = req.data;
+      return applyResource(
+        { type: String(type), name: String(name), environment: typeof environment === 'string' ? environment : undefined, parameters },
+        settings,
+        paths,
+        ctx.signal,
+      );
+    },
+  };
+}
+
+export function createPuppetAgent(overrides: Partial<PuppetAgentDeps> = {}): AgentPlugin {
+  const deps: PuppetAgentDeps = {
+    printSettings: printWithPuppet,
+    startDetached,
+    signal: (pid, signal) => process.kill(pid, signal),
+    nowMs: () => Date.now(),
+    ...overrides,
+  };
+  const actions = createActions(deps);
+  return {
+    ddl,
+    async invoke(req, ctx) {
+      const action = actions[req.action];
+      if (!action) throw new ActionFailed(`Unknown action '${req.action}' for agent 'puppet'`, 2);
+      const settings = parseSettings(ctx.settings);
+      const paths = await puppetPaths(settings, deps.printSettings);
+      return action({ req, ctx, settings, paths });
+    },
+  };
+}
+
+export const puppetAgent: AgentPlugin = createPuppetAgent();

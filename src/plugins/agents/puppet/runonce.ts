@@ -1,0 +1,128 @@
+// runonce: refuse when disabled, applying or already requested; otherwise signal an idle daemon or start a
+// detached run (`puppet agent --onetime --no-daemonize …`, or troupe's masterless runner around `puppet apply`).
+import { isAbsolute, join, resolve } from 'node:path';
+import { APPLY_RUNNER, type ApplyRunSpec } from './apply-runner.js';
+import type { StartDetached } from './detached.js';
+import { PuppetAgentError } from './errors.js';
+import { resolveRevision } from './git.js';
+import type { PuppetPaths } from './paths.js';
+import { applySplayLimit, buildApplyOptions, buildRunOptions, type RunRequest } from './run-options.js';
+import { claimRunonceLock, serially } from './runonce-lock.js';
+import { puppetConfigArgs, type PuppetSettings } from './settings.js';
+import { applyingPid, daemonPid, disabledMessage } from './state.js';
+import { lastRunOf, loadSummary } from './summary.js';
+
+export interface RunonceDeps {
+  startDetached: StartDetached;
+  signal(pid: number, signal: NodeJS.Signals): void;
+  nowMs(): number;
+  /** The Node binary that runs the masterless runner. */
+  node: string;
+}
+
+export interface RunonceResult {
+  summary: string;
+  initiated_at: number;
+  revision?: string;
+}
+
+/** The options every agent-mode run gets before the request's own. */
+export const ONETIME_OPTIONS = ['--onetime', '--no-daemonize', '--color=false', '--show_diff', '--verbose'];
+
+async function refuseWhenBusy(paths: PuppetPaths): Promise<void> {
+  const message = await disabledMessage(paths);
+  if (message !== undefined) throw new PuppetAgentError('disabled', message ? `Puppet is disabled: '${message}'` : 'Puppet is disabled');
+  if ((await applyingPid(paths)) !== undefined) {
+    throw new PuppetAgentError('applying', 'Puppet is currently applying a catalog, cannot run now');
+  }
+}
+
+export async function runonce(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps, abort?: AbortSignal): Promise<RunonceResult> {
+  // Cheap refusals first, before anything is locked.
+  await refuseWhenBusy(paths);
+  if (s.mode === 'agent' && req.revision !== undefined) {
+    throw new PuppetAgentError('invalid_input', "Passing 'revision' is only possible in masterless mode (plugin.puppet.mode = apply)");
+  }
+  return serially(paths.runonceLockfile, async () => {
+    const nowS = () => Math.floor(deps.nowMs() / 1000);
+    const lock = await claimRunonceLock(paths.runonceLockfile, nowS(), async () => lastRunOf(await loadSummary(paths.lastrunfile)));
+    try {
+      // Checked again under the lock: the state may have changed while this request waited for it.
+      await refuseWhenBusy(paths);
+      const started = s.mode === 'apply' ? await startApply(req, s, paths, deps, abort) : await startAgentRun(req, s, paths, deps);
+      const initiatedAt = nowS();
+      await lock.record(started.method, started.pid, initiatedAt);
+      const result: RunonceResult = { summary: started.summary, initiated_at: initiatedAt };
+      if (started.revision) result.revision = started.revision;
+      return result;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  });
+}
+
+interface Started {
+  method: 'spawn' | 'signal';
+  pid: number;
+  summary: string;
+  revision?: string;
+}
+
+async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps): Promise<Started> {
+  const daemon = s.signalDaemon ? await daemonPid(paths) : undefined;
+  const options = buildRunOptions(req, s, daemon !== undefined);
+  if (daemon !== undefined) {
+    if (options.length > 0) throw new PuppetAgentError('not_allowed', 'Cannot specify any custom puppet options when the daemon is running');
+    try {
+      deps.signal(daemon, 'SIGUSR1');
+    } catch (err) {
+      throw new PuppetAgentError('signal_failed', `Failed to signal the puppet agent at pid ${daemon}: ${(err as Error).message}`);
+    }
+    return { method: 'signal', pid: daemon, summary: 'Signalled the running Puppet Daemon' };
+  }
+  const argv = [...s.command, ...puppetConfigArgs(s), ...ONETIME_OPTIONS, ...options];
+  const pid = await deps.startDetached(argv, s.runLogfile);
+  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+}
+
+/** The `puppet apply` command line of a masterless run. */
+export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
+  const codedir = s.masterless.codedir!;
+  const inCode = (p: string) => (isAbsolute(p) ? p : join(codedir, p));
+  const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', '--write-catalog-summary'];
+  // Puppet runs this through a shell and records its output as the catalog's config_version.
+  args.push('--config_version', `git -C '${codedir.replace(/'/g, `'\\''`)}' rev-parse HEAD`);
+  if (s.masterless.modulepath) args.push('--modulepath', s.masterless.modulepath.split(':').map(inCode).join(':'));
+  args.push(...buildApplyOptions(req), inCode(s.masterless.manifest));
+  return args;
+}
+
+async function startApply(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps, abort?: AbortSignal): Promise<Started> {
+  const codedir = s.masterless.codedir;
+  if (!codedir) throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
+  const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: resolve(codedir) } });
+  const splaylimit = applySplayLimit(req, s);
+  const resolved =
+    req.revision === undefined
+      ? undefined
+      : await resolveRevision(
+          { codedir, remote: s.masterless.gitRemote, allowedRefs: s.masterless.gitAllowedRefs, timeoutMs: s.masterless.gitTimeoutMs, signal: abort },
+          req.revision,
+        );
+  const spec: ApplyRunSpec = {
+    argv,
+    codedir,
+    commit: resolved?.commit,
+    splaylimit,
+    disabledLockfile: paths.agent_disabled_lockfile,
+    runLockfile: paths.agent_catalog_run_lockfile,
+    lastrunfile: paths.lastrunfile,
+    lastrunreport: paths.lastrunreport,
+    gitTimeoutMs: s.masterless.gitTimeoutMs,
+  };
+  const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile);
+  const started: Started = { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+  if (resolved) started.revision = resolved.commit;
+  return started;
+}

@@ -1,0 +1,169 @@
+// The puppet agent's `plugin.puppet.*` settings, typed, with the defaults documented in src/config/keys.ts.
+import { PuppetAgentError } from './errors.js';
+
+export type PuppetMode = 'agent' | 'apply';
+
+/** Puppet's own files the agent reads and writes; empty means "ask Puppet where it keeps it". */
+export const PATH_SETTINGS = [
+  'agent_disabled_lockfile',
+  'agent_catalog_run_lockfile',
+  'pidfile',
+  'lastrunfile',
+  'lastrunreport',
+  'resourcefile',
+] as const;
+export type PathSetting = (typeof PATH_SETTINGS)[number];
+
+export interface PuppetSettings {
+  mode: PuppetMode;
+  /** Agent mode: the command a run is started with (`--onetime --no-daemonize …` are appended). */
+  command: string[];
+  /** Masterless mode: the command that applies the manifest. */
+  applyCommand: string[];
+  /** puppet.conf to use (`--config`), or undefined for Puppet's default. */
+  config?: string;
+  /** Puppet's confdir (`--confdir`), or undefined for Puppet's default. */
+  confdir?: string;
+  splay: boolean;
+  splaylimit: number;
+  signalDaemon: boolean;
+  allowServerOverride: boolean;
+  /** Where detached runs write their output; undefined discards it. */
+  runLogfile?: string;
+  /** Paths given explicitly; the rest come from Puppet's settings. */
+  paths: Partial<Record<PathSetting, string>>;
+  /** troupe's own lock, held from the moment a run is requested until its process exits. */
+  runonceLockfile?: string;
+  masterless: MasterlessSettings;
+  resource: ResourceSettings;
+}
+
+export interface MasterlessSettings {
+  /** The git working copy holding the Puppet code. */
+  codedir?: string;
+  /** The manifest to apply, relative to codedir unless absolute. */
+  manifest: string;
+  /** Module path, colon-separated, entries relative to codedir unless absolute. */
+  modulepath?: string;
+  gitRemote: string;
+  /** Branch and tag patterns (`*` wildcards) a requested revision must be, or be reachable from. */
+  gitAllowedRefs: string[];
+  gitTimeoutMs: number;
+}
+
+export interface ResourceSettings {
+  allowManaged: boolean;
+  typeWhitelist?: string[];
+  typeBlacklist?: string[];
+  nameWhitelist: Record<string, string[]>;
+  nameBlacklist: Record<string, string[]>;
+}
+
+export const DEFAULTS = {
+  mode: 'agent',
+  command: 'puppet agent',
+  apply_command: 'puppet apply',
+  splay: true,
+  splaylimit: 30,
+  signal_daemon: true,
+  allow_server_override: false,
+  manifest: 'manifests/site.pp',
+  git_remote: 'origin',
+  git_timeout: 15,
+  resource_allow_managed_resources: false,
+} as const;
+
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'n']);
+
+function bool(raw: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
+  const text = raw[key];
+  if (text === undefined || text.trim() === '') return fallback;
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} should be a boolean, got '${text}'`);
+}
+
+function int(raw: Readonly<Record<string, string>>, key: string, fallback: number, min = 0): number {
+  const text = raw[key];
+  if (text === undefined || text.trim() === '') return fallback;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} should be a whole number of at least ${min}, got '${text}'`);
+  }
+  return Number(text);
+}
+
+function text(raw: Readonly<Record<string, string>>, key: string): string | undefined {
+  const value = raw[key]?.trim();
+  return value ? value : undefined;
+}
+
+function words(value: string, key: string): string[] {
+  const parts = value.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} is empty`);
+  return parts;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function perType(raw: Readonly<Record<string, string>>, prefix: string): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(prefix)) result[key.slice(prefix.length).toLowerCase()] = list(value) ?? [];
+  }
+  return result;
+}
+
+/** Reads the raw `plugin.puppet.*` strings (prefix removed); bad values raise PuppetAgentError(bad_setting). */
+export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSettings {
+  const mode = text(raw, 'mode') ?? DEFAULTS.mode;
+  if (mode !== 'agent' && mode !== 'apply') {
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.mode should be agent or apply, got '${mode}'`);
+  }
+  const paths: Partial<Record<PathSetting, string>> = {};
+  for (const key of PATH_SETTINGS) {
+    const value = text(raw, key);
+    if (value !== undefined) paths[key] = value;
+  }
+  return {
+    mode,
+    command: words(raw['command'] ?? DEFAULTS.command, 'command'),
+    applyCommand: words(raw['apply_command'] ?? DEFAULTS.apply_command, 'apply_command'),
+    config: text(raw, 'config'),
+    confdir: text(raw, 'confdir'),
+    splay: bool(raw, 'splay', DEFAULTS.splay),
+    splaylimit: int(raw, 'splaylimit', DEFAULTS.splaylimit),
+    signalDaemon: bool(raw, 'signal_daemon', DEFAULTS.signal_daemon),
+    allowServerOverride: bool(raw, 'allow_server_override', DEFAULTS.allow_server_override),
+    runLogfile: text(raw, 'run_logfile'),
+    paths,
+    runonceLockfile: text(raw, 'runonce_lockfile'),
+    masterless: {
+      codedir: text(raw, 'codedir'),
+      manifest: text(raw, 'manifest') ?? DEFAULTS.manifest,
+      modulepath: text(raw, 'modulepath'),
+      gitRemote: text(raw, 'git_remote') ?? DEFAULTS.git_remote,
+      gitAllowedRefs: list(text(raw, 'git_allowed_refs')) ?? [],
+      gitTimeoutMs: int(raw, 'git_timeout', DEFAULTS.git_timeout, 1) * 1000,
+    },
+    resource: {
+      allowManaged: bool(raw, 'resource_allow_managed_resources', DEFAULTS.resource_allow_managed_resources),
+      typeWhitelist: list(text(raw, 'resource_type_whitelist')),
+      typeBlacklist: list(text(raw, 'resource_type_blacklist')),
+      nameWhitelist: perType(raw, 'resource_name_whitelist.'),
+      nameBlacklist: perType(raw, 'resource_name_blacklist.'),
+    },
+  };
+}
+
+/** `--config`/`--confdir` for every Puppet command, so runs and lookups use the same tree. */
+export function puppetConfigArgs(s: Pick<PuppetSettings, 'config' | 'confdir'>): string[] {
+  const args: string[] = [];
+  if (s.confdir) args.push('--confdir', s.confdir);
+  if (s.config) args.push('--config', s.config);
+  return args;
+}

@@ -1,0 +1,138 @@
+// Puppet's record of its last run: last_run_summary.yaml, last_run_report.yaml and resources.txt.
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+
+export type Section = Record<string, unknown>;
+
+export interface RunSummary {
+  version: Section;
+  resources: Section;
+  time: Section;
+  changes: Section;
+  events: Section;
+  [section: string]: unknown;
+}
+
+const RESOURCE_COUNTS = ['failed', 'changed', 'corrective_change', 'total', 'restarted', 'out_of_sync'];
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function asSection(value: unknown): Section {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Section) : {};
+}
+
+/** Parses summary text the way the anchors load it: empty sections first, then the file, then zero counts. */
+export function parseSummary(text: string | undefined): RunSummary {
+  let parsed: unknown = {};
+  if (text !== undefined && text.trim() !== '') {
+    // Puppet writes plain YAML; a half-written or foreign file reads as an empty summary, never a crash.
+    try {
+      parsed = parseYaml(text, { logLevel: 'silent' }) ?? {};
+    } catch {
+      parsed = {};
+    }
+  }
+  const file = asSection(parsed);
+  const summary: RunSummary = { ...file, version: {}, resources: {}, time: {}, changes: {}, events: {} };
+  for (const key of ['version', 'resources', 'time', 'changes', 'events'] as const) summary[key] = { ...asSection(file[key]) };
+  for (const key of RESOURCE_COUNTS) summary.resources[key] ??= 0;
+  return summary;
+}
+
+export async function loadSummary(file: string): Promise<RunSummary> {
+  return parseSummary(await readOptional(file));
+}
+
+/** `time.last_run` in whole seconds since the epoch; 0 when Puppet never completed a run. */
+export function lastRunOf(summary: RunSummary): number {
+  const n = Number(summary.time['last_run']);
+  return Number.isFinite(n) && n > 0 ? Math.trunc(n) : 0;
+}
+
+/** Counts per resource type in resources.txt: `file[/etc/motd]` counts as `File`, `apt::source[x]` as `Apt::Source`. */
+export function typeDistribution(resourcesText: string | undefined): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of (resourcesText ?? '').split('\n')) {
+    const open = line.indexOf('[');
+    if (open <= 0) continue;
+    const type = line
+      .slice(0, open)
+      .trim()
+      .split('::')
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1).toLowerCase())
+      .join('::');
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export async function loadResources(file: string): Promise<string | undefined> {
+  return readOptional(file);
+}
+
+/** Whether resources.txt lists `type[title]`; Puppet 7 writes the lines fully lower-cased. */
+export function isManaged(resourcesText: string | undefined, type: string, title: string): boolean {
+  const wanted = `${type}[${title}]`.toLowerCase();
+  return (resourcesText ?? '').split('\n').some((line) => line.trim().toLowerCase() === wanted);
+}
+
+export interface ReportLog {
+  time_utc: number;
+  time: string;
+  level: string;
+  source: string;
+  msg: string;
+}
+
+/** The log lines of last_run_report.yaml (a Ruby-tagged YAML document; the tags are ignored). */
+export function reportLogs(reportText: string | undefined): ReportLog[] {
+  if (!reportText) return [];
+  let report: unknown;
+  try {
+    report = parseYaml(reportText, { logLevel: 'silent' });
+  } catch {
+    return [];
+  }
+  const logs = asSection(report)['logs'];
+  if (!Array.isArray(logs)) return [];
+  return logs.map((entry) => {
+    const log = asSection(entry);
+    const time = String(log['time'] ?? '');
+    const ms = Date.parse(time);
+    return {
+      time_utc: Number.isFinite(ms) ? Math.floor(ms / 1000) : 0,
+      time,
+      level: String(log['level'] ?? ''),
+      source: String(log['source'] ?? ''),
+      msg: String(log['message'] ?? '').replace(/\n$/, ''),
+    };
+  });
+}
+
+export async function loadReportLogs(file: string): Promise<ReportLog[]> {
+  return reportLogs(await readOptional(file));
+}
+
+/** The anchors' `seconds_to_human`: `05 seconds`, `3 minutes 07 seconds`, `2 days 1 hours 0 minutes 09 seconds`. */
+export function secondsToHuman(total: number): string {
+  let seconds = Math.max(0, Math.trunc(total));
+  const days = Math.floor(seconds / 86400);
+  seconds -= days * 86400;
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const ss = String(seconds).padStart(2, '0');
+  if (days > 1) return `${days} days ${hours} hours ${minutes} minutes ${ss} seconds`;
+  if (days === 1) return `${days} day ${hours} hours ${minutes} minutes ${ss} seconds`;
+  if (hours > 0) return `${hours} hours ${minutes} minutes ${ss} seconds`;
+  if (minutes > 0) return `${minutes} minutes ${ss} seconds`;
+  return `${ss} seconds`;
+}

@@ -1,0 +1,168 @@
+// What a process trusts: the CA certificates, the CA's revocation list, and a cache of certificates already
+// checked against them. Chain checks run once per certificate; dates and revocation are checked on every use.
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
+import { SecurityError } from '../provider.js';
+import { pemBlocks } from '../pki/pem.js';
+import { parseCrl, tbsFields, verifyCrl, verifyWithAlgorithm } from '../pki/x509-read.js';
+import { parseCertificate, publicKeyOf, type ParsedCertificate } from '../pki/certificate.js';
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
+
+/** A certificate that chains to a trusted CA. */
+export interface TrustedCertificate {
+  commonName: string;
+  serial: string;
+  notBefore: number;
+  notAfter: number;
+  publicKey: KeyObject;
+  /** The extended key usage allows TLS client authentication (or the certificate has none, as old Puppet ones). */
+  clientAuth: boolean;
+  /** Fingerprint of the CA certificate that signed it. */
+  issuer: string;
+}
+
+export interface TrustStoreOptions {
+  /** PEM text of one or more CA certificates; each is a trust anchor. */
+  caPem: string;
+  maxCertificateSize: number;
+  /** Certificates remembered after their chain check. */
+  cacheSize?: number;
+  now?: () => number;
+}
+
+export interface CrlStatus {
+  loadedAt?: number;
+  revoked: number;
+  nextUpdate?: number;
+}
+
+interface Anchor {
+  cert: X509Certificate;
+  subjectDer: Buffer;
+  fingerprint: string;
+  notBefore: number;
+  notAfter: number;
+}
+
+type CacheEntry = { ok: TrustedCertificate } | { error: SecurityError };
+
+export class TrustStore {
+  private readonly anchors: Anchor[];
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cacheSize: number;
+  private readonly now: () => number;
+  /** Revoked serials per issuing CA fingerprint. */
+  private revoked = new Map<string, Set<string>>();
+  private crl: CrlStatus = { revoked: 0 };
+
+  constructor(private readonly opts: TrustStoreOptions) {
+    this.cacheSize = opts.cacheSize ?? 50_000;
+    this.now = opts.now ?? Date.now;
+    this.anchors = pemBlocks(opts.caPem, 'CERTIFICATE').map(({ der }) => {
+      const cert = new X509Certificate(der);
+      return { cert, subjectDer: Buffer.from(tbsFields(cert.raw).subject), fingerprint: fingerprintOf(cert), notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
+    });
+    if (this.anchors.length === 0) throw new SecurityError('no_ca', 'the CA file holds no certificate');
+  }
+
+  caCertificates(): readonly X509Certificate[] {
+    return this.anchors.map((a) => a.cert);
+  }
+
+  crlStatus(): CrlStatus {
+    return { ...this.crl };
+  }
+
+  /**
+   * Replaces the revocation data with the CRLs in `pem` (Puppet's crl.pem may hold one per CA in the chain).
+   * Every CRL must be signed by one of the trusted CAs; otherwise nothing changes and this throws.
+   */
+  loadCrl(pem: string): void {
+    const blocks = pemBlocks(pem, 'X509 CRL');
+    if (blocks.length === 0) throw new SecurityError('bad_crl', 'no X509 CRL block found');
+    const next = new Map<string, Set<string>>();
+    let nextUpdate: number | undefined;
+    for (const { der } of blocks) {
+      const crl = parseCrl(der);
+      const anchor = this.anchors.find((a) => verifyCrl(crl, a.cert));
+      if (!anchor) throw new SecurityError('bad_crl', 'a CRL is not signed by any trusted CA');
+      const set = next.get(anchor.fingerprint) ?? new Set<string>();
+      for (const serial of crl.revoked) set.add(serial);
+      next.set(anchor.fingerprint, set);
+      const nu = crl.nextUpdate?.getTime();
+      if (nu !== undefined) nextUpdate = nextUpdate === undefined ? nu : Math.min(nextUpdate, nu);
+    }
+    this.revoked = next;
+    let count = 0;
+    for (const s of next.values()) count += s.size;
+    this.crl = { loadedAt: this.now(), revoked: count, nextUpdate };
+  }
+
+  /**
+   * Checks a PEM certificate presented with a message: size, syntax, chain to a trusted CA, validity dates,
+   * revocation. Throws SecurityError with the reason as its code.
+   */
+  verify(pem: string): TrustedCertificate {
+    if (pem.length > this.opts.maxCertificateSize) {
+      throw new SecurityError('oversized_certificate', `certificate of ${pem.length} bytes exceeds the limit of ${this.opts.maxCertificateSize}`);
+    }
+    let entry = this.cache.get(pem);
+    if (!entry) {
+      entry = this.check(pem);
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(pem, entry);
+    }
+    if ('error' in entry) throw entry.error;
+    const cert = entry.ok;
+    const now = this.now();
+    if (now < cert.notBefore) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} is not valid before ${new Date(cert.notBefore).toISOString()}`);
+    if (now > cert.notAfter) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} expired at ${new Date(cert.notAfter).toISOString()}`);
+    if (this.revoked.get(cert.issuer)?.has(cert.serial)) {
+      throw new SecurityError('revoked_certificate', `certificate ${cert.commonName} (serial ${cert.serial}) is revoked`);
+    }
+    return cert;
+  }
+
+  private check(pem: string): CacheEntry {
+    const block = PEM_CERTIFICATE.exec(pem);
+    if (!block) return { error: new SecurityError('malformed_certificate', 'certificate is not a single PEM CERTIFICATE block') };
+    let cert: ParsedCertificate;
+    let publicKey: KeyObject;
+    try {
+      cert = parseCertificate(Buffer.from(block[1]!.replace(/\s+/g, ''), 'base64'));
+      publicKey = publicKeyOf(cert);
+    } catch (err) {
+      return { error: new SecurityError('malformed_certificate', `certificate cannot be parsed: ${(err as Error).message}`) };
+    }
+    const name = cert.commonName ?? `serial ${cert.serial}`;
+    const anchor = this.anchors.find((a) => a.subjectDer.equals(cert.issuerDer) && verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, a.cert.publicKey));
+    if (!anchor) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is not signed by a trusted CA`) };
+    if (cert.isCa) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is a CA certificate, which may not sign messages`) };
+    if (cert.unknownCritical) return { error: new SecurityError('untrusted_certificate', `certificate ${name} has an unsupported critical extension ${cert.unknownCritical}`) };
+    if (!cert.digitalSignature) return { error: new SecurityError('untrusted_certificate', `certificate ${name} may not make signatures (key usage)`) };
+    if (!cert.commonName) return { error: new SecurityError('malformed_certificate', 'certificate has no common name') };
+    return {
+      ok: {
+        commonName: cert.commonName,
+        serial: cert.serial,
+        notBefore: Math.max(cert.notBefore, anchor.notBefore),
+        notAfter: Math.min(cert.notAfter, anchor.notAfter),
+        publicKey,
+        clientAuth: cert.extKeyUsage === undefined || cert.extKeyUsage.includes(CLIENT_AUTH),
+        issuer: anchor.fingerprint,
+      },
+    };
+  }
+}
+
+function fingerprintOf(cert: X509Certificate): string {
+  return createHash('sha256').update(cert.raw).digest('hex');
+}
+
+/** The CN of a certificate's subject (the last one, as OpenSSL and Puppet read it). */
+export function commonNameOf(cert: X509Certificate): string | undefined {
+  let cn: string | undefined;
+  for (const line of cert.subject.split('\n')) if (line.startsWith('CN=')) cn = line.slice(3);
+  return cn;
+}

@@ -1,0 +1,233 @@
+// The registry on NATS: a JetStream key-value bucket, one key per node identity, history 1, entries expiring after
+// the bucket's max age. Nodes store their record with a plain request to `$KV.<bucket>.<key>` (a KV put acknowledged
+// by the stream, no JetStream API call); the bucket is created by the first node that finds it missing, with its
+// own settings (first one wins). Readers take the last record of every key through one ordered consumer.
+import { type JetStreamManager, type NatsConnection, type NatsError } from 'nats';
+import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
+import type { Connector } from './connector.js';
+import { NatsConnector } from './nats.js';
+
+export interface RegistryBucketSettings {
+  /** Bucket name; its stream is `KV_<name>`. */
+  name: string;
+  /** Entries older than this are removed by the broker: the node counts as gone. */
+  maxAgeMs: number;
+  /** Copies kept in a JetStream cluster (1, 3 or 5). */
+  replicas: number;
+}
+
+export type RegistryErrorCode = 'registry_unavailable' | 'registry_missing' | 'registry_failed';
+
+/** A registry failure with a stable `code`: no JetStream on the broker, no bucket yet, or anything else. */
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(readonly code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const NO_JETSTREAM = 'the broker has no JetStream (start nats-server with -js, or jetstream {} in its config); the registry needs it';
+
+/** One stored record as read back: its bytes and when the broker stored it (milliseconds, broker clock). */
+export interface StoredRecord {
+  data: Uint8Array;
+  storedAt: number;
+}
+
+const streamOf = (bucket: string) => `KV_${bucket}`;
+const subjectOf = (bucket: string, identity: string) => `$KV.${bucket}.${registryKey(identity)}`;
+
+/** NATS errors carry the broker's JetStream error code when there is one. */
+const apiCode = (err: unknown): number | undefined => (err as NatsError).api_error?.err_code;
+const STREAM_NOT_FOUND = 10059;
+const NO_MESSAGE_FOUND = 10037;
+const STREAM_NAME_IN_USE = 10058;
+
+function isNoJetStream(err: unknown): boolean {
+  const e = err as NatsError;
+  // 503: nobody answers the JetStream API (disabled on the server), or the account has no JetStream (10039).
+  return e?.code === '503' || apiCode(err) === 10039;
+}
+
+/**
+ * The bucket as this process knows it. Shared by every node of a process (the simulator's thousands), so a missing
+ * bucket is created once and a broker without JetStream is asked once a minute, not once per node.
+ */
+export class RegistryBucket {
+  private creating?: Promise<void>;
+  private unavailableUntil = 0;
+
+  constructor(
+    readonly settings: RegistryBucketSettings,
+    private readonly retryMs = 60_000,
+  ) {}
+
+  /** True while the last attempt found no JetStream on the broker. */
+  knownUnavailable(now = Date.now()): boolean {
+    return now < this.unavailableUntil;
+  }
+
+  /** Creates the bucket unless it exists; concurrent callers share one attempt. */
+  ensure(nc: NatsConnection): Promise<void> {
+    this.creating ??= this.create(nc).finally(() => (this.creating = undefined));
+    return this.creating;
+  }
+
+  private async create(nc: NatsConnection): Promise<void> {
+    try {
+      const { name, maxAgeMs, replicas } = this.settings;
+      await nc.jetstream().views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
+    } catch (err) {
+      if (apiCode(err) === STREAM_NAME_IN_USE) return; // another node created it first, with its own settings
+      if (isNoJetStream(err)) {
+        this.unavailableUntil = Date.now() + this.retryMs;
+        throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
+      }
+      throw new RegistryError('registry_failed', `cannot create the registry bucket '${this.settings.name}': ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Stores one node's registration record through that node's own connection. */
+export class NatsRegistrar {
+  constructor(
+    private readonly connector: NatsConnector,
+    private readonly bucket: RegistryBucket,
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async store(record: RegistrationRecord): Promise<void> {
+    if (this.bucket.knownUnavailable()) throw new RegistryError('registry_unavailable', NO_JETSTREAM);
+    const nc = this.connector.natsConnection();
+    const subject = subjectOf(this.bucket.settings.name, record.identity);
+    const data = encodeRegistration(record);
+    try {
+      await this.put(nc, subject, data);
+    } catch (err) {
+      // No stream listens on the subject: the bucket does not exist yet (or JetStream is off; ensure() tells which).
+      if ((err as NatsError).code !== '503') throw err;
+      await this.bucket.ensure(nc);
+      await this.put(nc, subject, data);
+    }
+  }
+
+  private async put(nc: NatsConnection, subject: string, data: Uint8Array): Promise<void> {
+    let reply;
+    try {
+      // noMux: a throwaway reply subscription, so ten thousand simulated nodes do not each keep an inbox open.
+      reply = await nc.request(subject, data, { timeout: this.timeoutMs, noMux: true });
+    } catch (err) {
+      if ((err as NatsError).code === '503') throw err;
+      throw new RegistryError('registry_failed', `registration not acknowledged: ${(err as Error).message}`, { cause: err });
+    }
+    let ack: { stream?: string; error?: { description?: string } };
+    try {
+      ack = JSON.parse(new TextDecoder().decode(reply.data)) as typeof ack;
+    } catch {
+      throw new RegistryError('registry_failed', 'registration answered with something other than a JetStream acknowledgement');
+    }
+    if (ack.error || !ack.stream) throw new RegistryError('registry_failed', `registration refused: ${ack.error?.description ?? 'no acknowledgement'}`);
+  }
+}
+
+/** Reads the registry: every node's last record, or one node's. */
+export class NatsRegistryReader {
+  private manager?: JetStreamManager;
+
+  constructor(
+    private readonly connector: NatsConnector,
+    private readonly bucket: string,
+  ) {}
+
+  private async jsm(): Promise<JetStreamManager> {
+    if (this.manager) return this.manager;
+    try {
+      this.manager = await this.connector.natsConnection().jetstreamManager();
+    } catch (err) {
+      if (isNoJetStream(err)) throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
+      throw new RegistryError('registry_failed', `cannot reach JetStream: ${(err as Error).message}`, { cause: err });
+    }
+    return this.manager;
+  }
+
+  /** The bucket's max age (0: none) and how many messages it holds; throws when it does not exist. */
+  private async describe(): Promise<{ maxAgeMs: number; messages: number }> {
+    const jsm = await this.jsm();
+    try {
+      const info = await jsm.streams.info(streamOf(this.bucket));
+      return { maxAgeMs: Math.round(info.config.max_age / 1e6), messages: info.state.messages };
+    } catch (err) {
+      if (apiCode(err) === STREAM_NOT_FOUND) {
+        throw new RegistryError('registry_missing', `the registry bucket '${this.bucket}' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)`);
+      }
+      throw new RegistryError('registry_failed', `cannot read the registry bucket '${this.bucket}': ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Calls `visit` with the record of every key, streamed through one ordered consumer; resolves with the max age.
+   * With history 1 the stream holds one message per key, so reading it from the start reads the last values; a key
+   * updated during the scan may be seen twice, and the caller keeps the newer. The scan ends at the message the
+   * broker says is the last (pending 0), or, should the tail expire while we read, once the consumer has nothing
+   * left to deliver after a quiet second.
+   */
+  async scan(visit: (record: StoredRecord) => void): Promise<{ maxAgeMs: number }> {
+    const { maxAgeMs, messages } = await this.describe();
+    if (messages === 0) return { maxAgeMs };
+    const js = this.connector.natsConnection().jetstream();
+    const consumer = await js.consumers.get(streamOf(this.bucket), { filterSubjects: `$KV.${this.bucket}.>` });
+    let finish!: () => void;
+    let fail!: (err: unknown) => void;
+    const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+    let lastMessageAt = Date.now();
+    const iterator = await consumer.consume({
+      max_messages: 10_000,
+      callback: (m) => {
+        lastMessageAt = Date.now();
+        const op = m.headers?.get('KV-Operation');
+        try {
+          if (op !== 'DEL' && op !== 'PURGE') visit({ data: m.data, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
+        } catch (err) {
+          fail(err);
+        }
+        if (m.info.pending === 0) finish();
+      },
+    });
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastMessageAt < 1000) return;
+      consumer.info().then((ci) => ci.num_pending === 0 && finish(), fail);
+    }, 500);
+    try {
+      await finished;
+    } finally {
+      clearInterval(watchdog);
+      await iterator.close().catch(() => undefined);
+      await consumer.delete().catch(() => undefined);
+    }
+    return { maxAgeMs };
+  }
+
+  /** One node's record, if the registry holds one. */
+  async get(identity: string): Promise<{ record?: StoredRecord; maxAgeMs: number }> {
+    const { maxAgeMs } = await this.describe();
+    try {
+      const m = await (await this.jsm()).streams.getMessage(streamOf(this.bucket), { last_by_subj: subjectOf(this.bucket, identity) });
+      const op = m.header?.get('KV-Operation');
+      if (op === 'DEL' || op === 'PURGE') return { maxAgeMs };
+      return { record: { data: m.data, storedAt: m.time.getTime() }, maxAgeMs };
+    } catch (err) {
+      if (apiCode(err) === NO_MESSAGE_FOUND) return { maxAgeMs };
+      throw new RegistryError('registry_failed', `cannot read the registry: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** The registrar for a node's connector, or undefined when the connector is not NATS (AMQP has no registry). */
+export function natsRegistrarFor(connector: Connector, bucket: RegistryBucket): NatsRegistrar | undefined {
+  return connector instanceof NatsConnector ? new NatsRegistrar(connector, bucket) : undefined;
+}
+
+/** The registry reader over a client's connector, or undefined when the connector is not NATS. */
+export function natsRegistryReaderFor(connector: Connector, bucket: string): NatsRegistryReader | undefined {
+  return connector instanceof NatsConnector ? new NatsRegistryReader(connector, bucket) : undefined;
+}

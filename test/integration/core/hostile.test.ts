@@ -1,0 +1,173 @@
+// Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
+// real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyFilter } from '../../../src/filter/index.js';
+import {
+  PROTOCOL,
+  buildRequestFrame,
+  checkSecureReply,
+  decodeFrame,
+  decodeReply,
+  encodeFrame,
+  newRequestId,
+  type RequestEnvelope,
+} from '../../../src/protocol/index.js';
+import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { startDaemon, type RunningDaemon } from './daemon.js';
+import { clientConfig } from './fleet.js';
+
+const DAEMON = 'd1.example.net';
+const SIM_NODES = 10;
+
+let broker: LocalNatsServer;
+let sim: RunningSim;
+let daemon: RunningDaemon;
+let nc: NatsConnection;
+let config: string;
+const scratch = scratchDir();
+const logFile = `${scratch.dir}/daemon.log`;
+
+beforeAll(async () => {
+  broker = await startNatsServer();
+  scratch.file('facts.yaml', 'role: db\nos:\n  family: Debian\n');
+  const serverCfg = scratch.file(
+    'server.cfg',
+    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
+  );
+  config = clientConfig(scratch, broker.url);
+  [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--prefix', 'sim', '--server', broker.url])]);
+  nc = await connect({ servers: broker.url.replace('nats://', '') });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await Promise.all([daemon?.stop(), sim?.stop()]);
+  await broker?.stop();
+  scratch.cleanup();
+});
+
+const mco = (args: string[]) => runMco([...args, '--config', config]);
+
+function request(over: Partial<RequestEnvelope> = {}): RequestEnvelope {
+  return {
+    protocol: PROTOCOL.request,
+    id: newRequestId(),
+    sender: 'attacker.0001',
+    caller: 'user=mallory',
+    collective: 'mcollective',
+    agent: 'rpcutil',
+    ttl: 60,
+    time: Date.now(),
+    filter: emptyFilter(),
+    message: { agent: 'rpcutil', action: 'ping', data: {} },
+    ...over,
+  };
+}
+
+const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.attacker.0001.x') =>
+  encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, 'attacker.0001', replyTo));
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Each hostile message and the reason a node must count it under. */
+const HOSTILE: Array<[string, string, () => Uint8Array]> = [
+  ['malformed', 'binary garbage', () => new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28])],
+  ['malformed', 'text that is not JSON', () => text('PING {not json')],
+  ['schema', 'JSON of the wrong shape', () => text(JSON.stringify({ protocol: PROTOCOL.transport, sender: 'x', data: { hello: 'world' } }))],
+  ['oversize', 'a message over max_message_size', () => frame(request({ message: { agent: 'rpcutil', action: 'ping', data: { pad: 'x'.repeat(1_100_000) } } }))],
+  ['ttl_expired', 'a stale request', () => frame(request({ time: Date.now() - 300_000 }))],
+  ['future_message', 'a request dated ten minutes ahead', () => frame(request({ time: Date.now() + 600_000 }))],
+  ['bad_filter', 'a filter no node can evaluate', () => frame(request({ filter: { ...emptyFilter(), compound: ['role=db and ('] } }))],
+  ['schema', 'a reply address that injects broker commands', () => frame(request(), 'x 0\r\n\r\nUNSUB 1\r\nPUB y')],
+];
+
+async function daemonStats(identity: string): Promise<Record<string, any>> {
+  const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout).replies[0].data;
+}
+
+/** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
+async function statsWhen(identity: string, ok: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
+  let s = await daemonStats(identity);
+  for (let i = 0; i < 10 && !ok(s); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    s = await daemonStats(identity);
+  }
+  return s;
+}
+
+describe('hostile requests', () => {
+  it('every kind is rejected and counted under its reason, by the daemon and by simulated nodes alike', async () => {
+    const before = await daemonStats(DAEMON);
+    const simBefore = await daemonStats('sim-00001.example.net');
+    for (const [, , make] of HOSTILE) {
+      nc.publish('mcollective.broadcast.agent.rpcutil', make());
+      nc.publish(`mcollective.node.${DAEMON}`, make());
+    }
+    await nc.flush();
+
+    const expected: Record<string, number> = {};
+    for (const [reason] of HOSTILE) expected[reason] = (expected[reason] ?? 0) + 1;
+    const grew = (s: Record<string, any>, b: Record<string, any>, times: number) =>
+      Object.entries(expected).every(([reason, n]) => (s.rejected[reason] ?? 0) - (b.rejected[reason] ?? 0) === n * times);
+
+    const after = await statsWhen(DAEMON, (s) => grew(s, before, 2));
+    for (const [reason, n] of Object.entries(expected)) expect(after.rejected[reason] - (before.rejected[reason] ?? 0), reason).toBe(2 * n);
+    expect(after.ttlexpired - before.ttlexpired).toBe(2);
+    expect(after.unvalidated - before.unvalidated).toBe(2 * (expected.malformed! + expected.schema! + expected.oversize!));
+    expect(after.replies - before.replies).toBe(1); // only the daemon_stats request in between was answered
+
+    const simAfter = await statsWhen('sim-00001.example.net', (s) => grew(s, simBefore, 1));
+    for (const [reason, n] of Object.entries(expected)) expect(simAfter.rejected[reason] - (simBefore.rejected[reason] ?? 0), reason).toBe(n);
+  });
+
+  it('each rejection is logged once, as a warning naming its reason', async () => {
+    const stats = await daemonStats(DAEMON);
+    await daemon.waitForLog((l) => l.reason === 'bad_filter');
+    const warnings = daemon.log().filter((l) => l.level === 40 && l.reason);
+    const byReason: Record<string, number> = {};
+    for (const w of warnings) byReason[w.reason] = (byReason[w.reason] ?? 0) + 1;
+    expect(byReason).toEqual(stats.rejected);
+  });
+
+  it('a request for another collective is refused; an unknown agent gets status 2', async () => {
+    const before = await daemonStats(DAEMON);
+    const replyTo = `mcollective.reply.attacker.0001.${newRequestId()}`;
+    const replies: Uint8Array[] = [];
+    const sub = nc.subscribe(replyTo, { callback: (_e, m) => replies.push(m.data) });
+    await nc.flush();
+    nc.publish(`mcollective.node.${DAEMON}`, frame(request({ collective: 'dev' }), replyTo));
+    nc.publish(`mcollective.node.${DAEMON}`, frame(request({ agent: 'nosuch', message: { agent: 'nosuch', action: 'run', data: {} } }), replyTo));
+    await nc.flush();
+    const after = await statsWhen(DAEMON, (s) => (s.rejected.unknown_agent ?? 0) > (before.rejected.unknown_agent ?? 0));
+    expect((after.rejected.wrong_collective ?? 0) - (before.rejected.wrong_collective ?? 0)).toBe(1);
+    expect((after.rejected.unknown_agent ?? 0) - (before.rejected.unknown_agent ?? 0)).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    sub.unsubscribe();
+    expect(replies).toHaveLength(1);
+    const reply = decodeReply(checkSecureReply(decodeFrame(replies[0]!, 1 << 20).data).reply);
+    expect(reply.sender).toBe(DAEMON);
+    expect(reply.message.statuscode).toBe(2);
+    expect(reply.message.statusmsg).toContain("'nosuch'");
+  });
+
+  it('after a flood of garbage every node still answers, and the daemon is still the same process', async () => {
+    for (let i = 0; i < 300; i++) {
+      nc.publish('mcollective.broadcast.agent.discovery', text(`garbage ${i} \u0000`));
+      nc.publish(`mcollective.node.${DAEMON}`, new Uint8Array(i % 64).fill(0xff));
+    }
+    nc.publish('mcollective.broadcast.agent.discovery', frame(request({ agent: 'discovery', message: { agent: 'discovery', action: 'ping', data: {} } }), 'x\r\nUNSUB 1'));
+    await nc.flush();
+    const ping = await mco(['ping']);
+    expect(ping.code).toBe(0);
+    expect(ping.stdout).toMatch(new RegExp(`^${SIM_NODES + 1} replies`, 'm'));
+    const rpc = await mco(['rpc', 'rpcutil', 'ping', '-I', DAEMON]);
+    expect(rpc.code).toBe(0);
+    expect(daemon.child.exitCode).toBeNull();
+    const stats = await daemonStats(DAEMON);
+    expect(stats.rejected.malformed).toBeGreaterThanOrEqual(600);
+    expect(stats.pid).toBe(daemon.child.pid);
+  });
+});

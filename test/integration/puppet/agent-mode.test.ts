@@ -1,0 +1,119 @@
+// `mco puppet` against real `puppet agent` runs on three simulated nodes, each with its own isolated Puppet tree.
+// There is no Puppet server: each node has a client certificate and points at a closed port, so its runs fail
+// the way real agent runs fail without a server, and still write last_run_summary.yaml (lastrun advances).
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitForQuiet, waitForRuns, writeFleet, type PuppetNode } from './nodes.js';
+
+let nats: LocalNatsServer;
+let sim: RunningSim;
+let client: string;
+let nodes: PuppetNode[];
+const scratch = scratchDir('troupe-puppet-agent-');
+
+beforeAll(async () => {
+  requirePuppet();
+  nats = await startNatsServer();
+  const closed = await freePort();
+  const ca = makeCA();
+  nodes = ['web1', 'web2', 'web3'].map((name, i) => {
+    const node = puppetNode(scratch.dir, `${name}.example.net`, { server: '127.0.0.1', masterport: closed, certificate_revocation: 'false' });
+    issueAgentCert(node, ca, String(10 + i));
+    return node;
+  });
+  sim = await startSim(['--fleet', writeFleet(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } }))), '--server', nats.url]);
+  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+});
+
+afterAll(async () => {
+  if (nodes) await waitForQuiet(nodes);
+  await sim?.stop();
+  await nats?.stop();
+  scratch.cleanup();
+});
+
+const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 60_000 });
+
+describe('mco puppet with puppet agent', () => {
+  it('runonce -v starts a run on every node, and summary reads their last runs back', async () => {
+    const r = await mco('puppet', '-v', 'runonce', '--force', '-F', 'role=web');
+    expect(r.code, r.stderr).toBe(0);
+    const initiated: Record<string, number> = {};
+    for (const node of nodes) {
+      const command = `puppet agent --config ${node.conf} --onetime --no-daemonize --color=false --show_diff --verbose --no-splay`;
+      const block = new RegExp(
+        `^${node.identity.replace(/\./g, '\\.')} +: OK\\n    \\{:summary=>"Started a Puppet run using the '${command.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}' command", :initiated_at=>(\\d+)\\}$`,
+        'm',
+      );
+      const m = block.exec(r.stdout);
+      expect(m, r.stdout).not.toBeNull();
+      expect(`${node.identity} `.padEnd(40)).toBe(r.stdout.slice(m!.index, m!.index + 40));
+      initiated[node.identity] = Number(m![1]);
+    }
+    expect(r.stdout).toMatch(/^---- rpc stats ----\n {11}Nodes: 3 \/ 3\n {5}Pass \/ Fail: 3 \/ 0\n {6}Start Time: .+\n  Discovery Time: [\d.]+ms\n {6}Agent Time: [\d.]+ms\n {6}Total Time: [\d.]+ms\n$/m);
+
+    const after = await waitForRuns(client, initiated, 60_000);
+    for (const node of nodes) expect(after[node.identity]!.lastrun).toBeGreaterThanOrEqual(initiated[node.identity]!);
+
+    const summary = await mco('puppet', 'summary');
+    expect(summary.code, summary.stderr).toBe(0);
+    expect(summary.stdout).toContain('Summary statistics for 3 nodes:');
+    expect(summary.stdout).toMatch(/ Total resources: ▇ {21}min: 0 +avg: 0 +max: 0/);
+    expect(summary.stdout).toMatch(/ Total run-time \(seconds\): \S.{19} {2}min: [\d.]+ +avg: [\d.]+ +max: [\d.]+/);
+    expect(summary.stdout).toContain('Finished processing 3 / 3 hosts');
+
+    // What real Puppet wrote for a run that could not reach a server: no catalog, nothing managed.
+    const json = await mcoJson(['puppet', 'summary', '--json', '-c', client]);
+    expect(json.nodes).toBe(3);
+    for (const node of nodes) {
+      expect(json.per_node[node.identity]).toMatchObject({ lastrun: after[node.identity]!.lastrun, total_resources: 0, failed_resources: 0, config_version: '' });
+    }
+  }, 120_000);
+
+  it('disable keeps Puppet from running with its message, until enable', async () => {
+    const target = ['-I', 'web1.example.net'];
+    const disabled = await mco('puppet', 'disable', 'maintenance window 42', ...target);
+    expect(disabled.code, disabled.stdout + disabled.stderr).toBe(0);
+    expect(disabled.stdout).toMatch(/Summary of Enabled:\n\n {3}disabled = 1/);
+
+    const status = await mco('puppet', 'status', ...target);
+    expect(status.stdout).toMatch(/^ {3}web1\.example\.net: Currently disabled; last completed run .* ago$/m);
+
+    const refused = await mco('puppet', 'runonce', ...target);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain("Puppet is disabled: 'maintenance window 42'");
+
+    // The lock is Puppet's own: a run started by hand honours it too.
+    const node = nodes[0]!;
+    const manual = spawnSync('puppet', ['agent', '--config', node.conf, '--onetime', '--no-daemonize', '--verbose', '--color=false'], { encoding: 'utf8' });
+    expect(manual.status).toBe(1);
+    expect(manual.stdout + manual.stderr).toContain("administratively disabled (Reason: 'maintenance window 42')");
+
+    const again = await mco('puppet', 'disable', 'another reason', ...target);
+    expect(again.code).toBe(2);
+    expect(again.stdout).toContain('Could not disable Puppet: Already disabled');
+
+    const count = await mco('puppet', 'count');
+    expect(count.stdout).toMatch(/Nodes currently enabled: 2\n {9}Nodes currently disabled: 1/);
+
+    expect((await mco('puppet', 'enable', ...target)).code).toBe(0);
+    const twice = await mco('puppet', 'enable', ...target);
+    expect(twice.code).toBe(2);
+    expect(twice.stdout).toContain('Could not enable Puppet: Already enabled');
+    const json = await mcoJson(['puppet', 'status', '--json', '-c', client, ...target]);
+    expect(json.replies[0].data).toMatchObject({ enabled: true, disable_message: '', status: 'stopped' });
+  }, 90_000);
+
+  it('starts one run when two runonce requests arrive at the same time', async () => {
+    const target = ['-I', 'web2.example.net', '--force', '--json'];
+    const [a, b] = await Promise.all([mco('puppet', 'runonce', ...target), mco('puppet', 'runonce', ...target)]);
+    const replies = [a, b].map((r) => JSON.parse(r.stdout).replies[0]);
+    expect([a.code, b.code].sort()).toEqual([0, 2]);
+    const refused = replies.find((x) => x.statuscode !== 0);
+    expect(refused.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
+    const started = replies.find((x) => x.statuscode === 0);
+    await waitForRuns(client, { 'web2.example.net': started.data.initiated_at });
+  }, 90_000);
+});

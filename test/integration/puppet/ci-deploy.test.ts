@@ -1,0 +1,95 @@
+// examples/ci-deploy/deploy.sh run for real: masterless nodes with real `puppet apply`, chosen by a fact,
+// rolled out in batches of 2; a revision that fails on one node stops the rollout at that node's batch.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { clientConfigFor, MCO, ROOT, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
+
+const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
+
+let nats: LocalNatsServer;
+let sim: RunningSim;
+let client: string;
+let web: PuppetNode[];
+let db: PuppetNode;
+let repo: ReturnType<typeof gitRemote>;
+const scratch = scratchDir('troupe-puppet-deploy-');
+
+const deployed = (node: PuppetNode) => {
+  const file = join(node.vardir, 'deployed.txt');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+};
+
+/** A manifest that deploys `content`, or fails to compile on nodes whose vardir matches `failOn`. */
+function site(content: string, failOn?: string): Record<string, string> {
+  const guard = failOn ? `if $settings::vardir =~ /${failOn}/ { fail('${content} is broken on ${failOn}') }\n` : '';
+  return { 'manifests/site.pp': `${guard}file { "\${settings::vardir}/deployed.txt": content => "${content}\\n" }\n` };
+}
+
+function deploy(revision: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [SCRIPT, revision], {
+      env: { ...process.env, NO_COLOR: '1', MCO: `${process.execPath} ${MCO}`, MCO_CONFIG: client, SELECT: 'role=web', BATCH_SIZE: '2', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  requirePuppet();
+  nats = await startNatsServer();
+  repo = gitRemote(scratch.dir);
+  repo.commit('main', site('v1'), 'v1');
+  web = ['web1', 'web2', 'web3', 'web4'].map((n) => withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote)));
+  db = withExplicitPaths(masterlessNode(scratch.dir, 'db1.example.net', repo.remote));
+  const fleet = [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }];
+  sim = await startSim(['--fleet', writeFleet(scratch.dir, fleet), '--server', nats.url]);
+  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+});
+
+afterAll(async () => {
+  if (web) await waitForQuiet([...web, db]);
+  await sim?.stop();
+  await nats?.stop();
+  scratch.cleanup();
+});
+
+describe('examples/ci-deploy/deploy.sh', () => {
+  it('rolls a revision out to the selected nodes in batches', async () => {
+    const v2 = repo.commit('main', site('v2'), 'v2');
+    const r = await deploy(v2);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('deploy: batch 1: web1.example.net web2.example.net');
+    expect(r.stdout).toContain('deploy: batch 2: web3.example.net web4.example.net');
+    expect(r.stdout).toContain(`deploy: ${v2} applied on all 4 node(s)`);
+    for (const node of web) expect(deployed(node)).toBe('v2');
+    expect(deployed(db)).toBeUndefined();
+  }, 180_000);
+
+  it('stops at the first batch with a failed node and names it', async () => {
+    const bad = repo.commit('main', site('v3', 'web1'), 'v3 breaks web1');
+    const r = await deploy(bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`deploy: batch 1 failed; ${bad} was not rolled out further\\. Failed nodes: web1\\.example\\.net \\(The run did not apply a catalog\\)$`, 'm'));
+    expect(r.stdout).not.toContain('batch 2');
+    expect(deployed(web[0]!)).toBe('v2');
+    expect(deployed(web[1]!)).toBe('v3');
+    expect(deployed(web[2]!)).toBe('v2');
+    expect(deployed(web[3]!)).toBe('v2');
+  }, 180_000);
+
+  it('refuses to run without a selection, and when nothing matches', async () => {
+    expect((await deploy('main', { SELECT: '' })).code).toBe(2);
+    const none = await deploy('main', { SELECT: 'role=nothing' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("deploy: no node matches 'role=nothing'");
+  }, 60_000);
+});

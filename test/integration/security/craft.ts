@@ -1,0 +1,71 @@
+// Hand-made requests for the tests: signed with any key and certificate, with any field wrong,
+// published straight onto the broker the way an attacker with broker access would.
+import { readFileSync } from 'node:fs';
+import { emptyFilter } from '../../../src/filter/index.js';
+import { PROTOCOL, buildRequestFrame, checkSecureReply, decodeFrame, decodeReply, encodeFrame, newRequestId, type ReplyEnvelope, type RequestEnvelope, type SecureRequest } from '../../../src/protocol/index.js';
+import { privateKeyFromPem, signBytes } from '../../../src/security/pki/keys.js';
+import { NatsConnector } from '../../../src/transport/nats.js';
+
+export interface Credentials {
+  cert: string;
+  key: string;
+}
+
+export function credentialsFrom(certPath: string, keyPath: string): Credentials {
+  return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8') };
+}
+
+export function envelope(caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope {
+  return {
+    protocol: PROTOCOL.request,
+    id: newRequestId(),
+    sender: 'attacker',
+    caller,
+    collective: 'mcollective',
+    agent: 'rpcutil',
+    ttl: 60,
+    time: Date.now(),
+    filter: emptyFilter(),
+    message: { agent: 'rpcutil', action: 'ping', data: {} },
+    ...overrides,
+  };
+}
+
+export function sign(text: string, creds: Credentials): SecureRequest {
+  return { protocol: PROTOCOL.secureRequest, request: text, signature: signBytes(Buffer.from(text), privateKeyFromPem(creds.key)).toString('base64'), certificate: creds.cert };
+}
+
+/** A raw connection that publishes frames and collects whatever comes back on its reply subject. */
+export class Injector {
+  private readonly nats: NatsConnector;
+  private seq = 0;
+
+  constructor(url: string) {
+    this.nats = new NatsConnector({ servers: [url], name: 'injector' });
+  }
+
+  connect(): Promise<void> {
+    return this.nats.connect();
+  }
+
+  /** Publishes one secure request broadcast to rpcutil; returns the decoded replies received within `waitMs`. */
+  async send(secure: SecureRequest, waitMs = 800, subjectCollective = 'mcollective'): Promise<ReplyEnvelope[]> {
+    const replies: ReplyEnvelope[] = [];
+    const id = `probe${++this.seq}`;
+    const inbox = await this.nats.openInbox(subjectCollective, 'attacker', id, (msg) => {
+      const frame = decodeFrame(msg.data, 1 << 20);
+      replies.push(decodeReply(checkSecureReply(frame.data).reply));
+    });
+    await this.nats.publish({ kind: 'broadcast', collective: subjectCollective, agent: 'rpcutil' }, encodeFrame(buildRequestFrame(secure, 'attacker', inbox.address)));
+    await this.nats.flush();
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline && replies.length === 0) await new Promise((r) => setTimeout(r, 20));
+    if (replies.length > 0) await new Promise((r) => setTimeout(r, 50));
+    await inbox.close();
+    return replies;
+  }
+
+  close(): Promise<void> {
+    return this.nats.close();
+  }
+}

@@ -1,0 +1,85 @@
+// Mutual TLS to the broker: a nats-server that verifies client certificates against the troupe CA.
+// Without a certificate of that CA a client cannot even connect; with one, signed requests flow as usual.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
+import { NatsConnector } from '../../../src/transport/nats.js';
+import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import type { ChildProcess } from 'node:child_process';
+import { startDaemon, stopDaemon } from './daemon.js';
+
+let pki: DevPki;
+let other: DevPki;
+let nats: LocalNatsServer;
+let scratch: ReturnType<typeof scratchDir>;
+let daemon: ChildProcess | undefined;
+
+beforeAll(async () => {
+  pki = createDevPki({ nodes: ['node1.example.net'], clients: ['ops.troupe'], broker: true });
+  other = createDevPki({ clients: ['mallory.troupe'] });
+  nats = await startNatsServer({ config: pki.natsTlsConfig() });
+  scratch = scratchDir('troupe-tls-');
+});
+
+afterAll(async () => {
+  if (daemon) await stopDaemon(daemon);
+  await nats?.stop();
+  pki?.cleanup();
+  other?.cleanup();
+  scratch?.cleanup();
+});
+
+async function tryConnect(tls: { ca?: string; cert?: string; key?: string; serverName?: string }): Promise<string> {
+  const c = new NatsConnector({ servers: [nats.url], connectTimeoutMs: 3000, tls });
+  try {
+    await c.connect();
+    await c.flush();
+    return 'connected';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await c.close().catch(() => undefined);
+  }
+}
+
+describe('NATS with verified TLS', () => {
+  it('lets in a client whose certificate the CA signed', async () => {
+    const { tls_ca, tls_cert, tls_key } = pki.tlsConfig('ops.troupe');
+    expect(await tryConnect({ ca: tls_ca, cert: tls_cert, key: tls_key })).toBe('connected');
+  });
+
+  it('refuses a client without a certificate', async () => {
+    expect(await tryConnect({ ca: pki.caPath })).not.toBe('connected');
+  });
+
+  it('refuses a client whose certificate another CA signed', async () => {
+    expect(await tryConnect({ ca: pki.caPath, cert: other.certPath('mallory.troupe'), key: other.keyPath('mallory.troupe') })).not.toBe('connected');
+  });
+
+  it('refuses a broker whose certificate does not chain to the configured CA', async () => {
+    expect(await tryConnect({ ca: other.caPath, cert: pki.certPath('ops.troupe'), key: pki.keyPath('ops.troupe') })).toMatch(/certificate|self.signed|verify/i);
+  });
+
+  it('verifies the broker name: the URL host, or tls_server_name', async () => {
+    const creds = { ca: pki.caPath, cert: pki.certPath('ops.troupe'), key: pki.keyPath('ops.troupe') };
+    expect(await tryConnect({ ...creds, serverName: 'localhost' })).toBe('connected');
+    expect(await tryConnect({ ...creds, serverName: 'broker.elsewhere.example' })).toMatch(/altnames|host|name/i);
+  });
+
+  it('runs signed requests from mco over mutual TLS, and mco without a certificate fails to connect', async () => {
+    const serverCfg = scratch.file('server.cfg', configText({ identity: 'node1.example.net', middleware_hosts: nats.url, logfile: join(scratch.dir, 'node.log'), ...pki.serverConfig(), ...pki.tlsConfig('node1.example.net') }));
+    daemon = await startDaemon(serverCfg, join(scratch.dir, 'node.log'));
+    const good = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+    const ping = await runMco(['ping', '-c', good, '--expect', '1', '--json']);
+    expect(ping.code).toBe(0);
+    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+
+    const noCert = join(scratch.dir, 'nocert.cfg');
+    writeFileSync(noCert, configText({ middleware_hosts: nats.url, ...pki.clientConfig('ops.troupe'), tls_ca: pki.caPath }));
+    const refused = await runMco(['ping', '-c', noCert]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot connect to NATS/);
+  });
+});

@@ -1,0 +1,104 @@
+// ActionPolicy files: MCollective's format, first match wins, groups, facts and classes, and the default
+// for agents without a policy.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PolicyAuthorizer } from '../../../src/security/policy/authorizer.js';
+import { parsePolicy, PolicyError } from '../../../src/security/policy/parse.js';
+import type { NodeView } from '../../../src/filter/index.js';
+import { PROTOCOL, emptyFilterForTests, type RequestEnvelope } from './request-fixture.js';
+
+const web: NodeView = { identity: 'web1', facts: { environment: 'production', customer: 'acme', os: { family: 'Debian' } }, classes: ['role::web', 'nginx'], agents: ['puppet'] };
+const db: NodeView = { identity: 'db1', facts: { environment: 'staging', customer: 'other' }, classes: ['role::db'], agents: ['puppet'] };
+
+function req(agent: string, action: string): RequestEnvelope {
+  return { protocol: PROTOCOL.request, id: 'a'.repeat(32), sender: 's', caller: 'x', collective: 'mcollective', agent, ttl: 60, time: Date.now(), filter: emptyFilterForTests(), message: { agent, action, data: {} } };
+}
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'troupe-policy-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
+
+describe('parsePolicy', () => {
+  it('reads the default, rules with 4 or 5 tab-separated fields, and skips comments', () => {
+    const p = parsePolicy('# a comment\npolicy default allow\n\ndeny\tcert=bad.troupe\t*\t*\nallow\t*\tstatus ping\t*\t*\n');
+    expect(p.defaultEffect).toBe('allow');
+    expect(p.rules.map((r) => [r.effect, r.callers, r.actions, r.line])).toEqual([
+      ['deny', ['cert=bad.troupe'], '*', 4],
+      ['allow', '*', ['status', 'ping'], 5],
+    ]);
+  });
+
+  it.each([
+    ['allow cert=a * * *', /tab-separated/],
+    ['permit\t*\t*\t*', /allow or deny/],
+    ['allow\t*\t*', /4 or 5/],
+    ['allow\t*\t*\tenvironment=(\t*', /facts/],
+    ['policy default maybe', /allow or deny/],
+  ])('points at the line of a bad rule: %s', (line, message) => {
+    let error: unknown;
+    try {
+      parsePolicy(`policy default deny\n${line}\n`, 'puppet.policy');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(PolicyError);
+    expect((error as Error).message).toMatch(/^puppet\.policy:2: /);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('PolicyAuthorizer', () => {
+  const authorizer = (allowUnconfigured = false) => new PolicyAuthorizer({ dir, allowUnconfigured, recheckMs: 0 });
+
+  it('first matching rule wins, then the policy default', () => {
+    write('puppet.policy', 'policy default deny\ndeny\tcert=intern.troupe\trunonce\t*\t*\nallow\tcert=intern.troupe cert=ops.troupe\t*\t*\t*\n');
+    const a = authorizer();
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=intern.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/puppet\.policy line 2/) });
+    expect(a.authorize(req('puppet', 'status'), 'cert=intern.troupe', web)).toEqual({ allowed: true });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toEqual({ allowed: true });
+    expect(a.authorize(req('puppet', 'status'), 'cert=stranger.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/default/) });
+  });
+
+  it('matches facts (all of them, or a compound statement) and classes on the node', () => {
+    write('puppet.policy', 'policy default deny\nallow\t*\tstatus\tenvironment=production customer=acme\trole::web\nallow\t*\trunonce\tos.family=Debian and not environment=staging\t*\nallow\t*\tdisable\t*\t/^role::d/\n');
+    const a = authorizer();
+    expect(a.authorize(req('puppet', 'status'), 'cert=a.troupe', web).allowed).toBe(true);
+    expect(a.authorize(req('puppet', 'status'), 'cert=a.troupe', db).allowed).toBe(false);
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=a.troupe', web).allowed).toBe(true);
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=a.troupe', db).allowed).toBe(false);
+    expect(a.authorize(req('puppet', 'disable'), 'cert=a.troupe', db).allowed).toBe(true);
+    expect(a.authorize(req('puppet', 'disable'), 'cert=a.troupe', web).allowed).toBe(false);
+  });
+
+  it('expands groups from the groups file in the callers field', () => {
+    write('groups', '# admins\nadmins cert=alice.troupe cert=bob.troupe\n');
+    write('puppet.policy', 'policy default deny\nallow\tadmins\t*\t*\t*\n');
+    const a = authorizer();
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=bob.troupe', web).allowed).toBe(true);
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=eve.troupe', web).allowed).toBe(false);
+  });
+
+  it('without a policy file denies, except discovery and the read-only rpcutil actions', () => {
+    const a = authorizer();
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/no puppet\.policy/) });
+    expect(a.authorize(req('rpcutil', 'inventory'), 'cert=ops.troupe', web).allowed).toBe(true);
+    expect(a.authorize(req('discovery', 'ping'), 'cert=ops.troupe', web).allowed).toBe(true);
+    expect(authorizer(true).authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
+  });
+
+  it('uses default.policy for agents without their own file', () => {
+    write('default.policy', 'policy default allow\n');
+    expect(authorizer().authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
+  });
+
+  it('picks up a changed policy, and a broken one denies the agent with its error', () => {
+    const a = authorizer();
+    write('puppet.policy', 'policy default allow\n');
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
+    write('puppet.policy', 'policy default deny\nallow cert=ops.troupe * * *\n');
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/cannot be read.*tab-separated/) });
+  });
+});
