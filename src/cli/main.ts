@@ -41,7 +41,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('troupe: orchestrate a fleet of nodes over NATS')
     .version(VERSION, '--version')
     .showSuggestionAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Argument errors read like every other mco error: `mco: …` on one line.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'mco: ')) });
 
   const run = (fn: (...args: any[]) => Promise<number> | number) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;

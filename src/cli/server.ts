@@ -23,6 +23,12 @@ export function fileFactSource(config: Config): FactSource {
     load: () => ({ facts: loadFactFiles(paths), classes: loadClassesFile(classesFile) }),
     watch(onChange, onError) {
       watcher = new FactWatcher(paths, classesFile, config.get('fact_reload_interval') * 1000, (facts, classes) => onChange({ facts, classes }), onError);
+      // The daemon has just loaded these files: remember their state so only later changes count as reloads.
+      try {
+        watcher.reload();
+      } catch {
+        // Broken now: start() reports it through onError.
+      }
       watcher.start();
     },
     close: () => watcher?.stop(),

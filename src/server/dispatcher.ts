@@ -111,8 +111,10 @@ export class Dispatcher {
       return undefined;
     }
 
-    if (!this.matches(request)) {
-      stats.filtered++;
+    const match = this.matches(request);
+    if (match !== 'match') {
+      // A filter the node cannot evaluate was already counted as a rejection; only real non-matches are "filtered".
+      if (match === 'no_match') stats.filtered++;
       return undefined;
     }
     stats.passed++;
@@ -152,12 +154,12 @@ export class Dispatcher {
     return { request, caller, replyTo: transportReplyTo ?? frame.reply_to };
   }
 
-  private matches(request: RequestEnvelope): boolean {
+  private matches(request: RequestEnvelope): 'match' | 'no_match' | 'bad_filter' {
     try {
-      return compileFilter(request.filter)(this.opts.view());
+      return compileFilter(request.filter)(this.opts.view()) ? 'match' : 'no_match';
     } catch (err) {
       this.countRejection('bad_filter', (err as Error).message, request.id);
-      return false;
+      return 'bad_filter';
     }
   }
 

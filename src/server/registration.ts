@@ -52,7 +52,8 @@ export class Registration {
   private intervalTimer?: NodeJS.Timeout;
   private inFlight?: Promise<void>;
   private again = false;
-  private stopped = false;
+  /** Publishing starts with start() (the node is on the broker by then) and ends with stop(). */
+  private active = false;
   private failing = false;
 
   constructor(
@@ -64,7 +65,7 @@ export class Registration {
 
   /** First publication after the splay; then one per interval. */
   start(): void {
-    this.stopped = false;
+    this.active = true;
     this.afterSplay();
     this.intervalTimer = setInterval(() => this.publish(), this.settings.intervalMs);
     this.intervalTimer.unref();
@@ -81,7 +82,7 @@ export class Registration {
   }
 
   private afterSplay(): void {
-    if (this.stopped) return;
+    if (!this.active) return;
     clearTimeout(this.splayTimer);
     const delay = Math.floor(this.random() * this.settings.splayMs);
     if (delay <= 0) return this.publish();
@@ -95,7 +96,7 @@ export class Registration {
   }
 
   private publish(): void {
-    if (this.stopped) return;
+    if (!this.active) return;
     if (this.inFlight) {
       this.again = true;
       return;
@@ -126,7 +127,7 @@ export class Registration {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.active = false;
     clearTimeout(this.splayTimer);
     clearInterval(this.intervalTimer);
   }

@@ -180,10 +180,12 @@ export class NatsRegistryReader {
     let fail!: (err: unknown) => void;
     const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
     let lastMessageAt = Date.now();
+    let lastStreamSeq = 0;
     const iterator = await consumer.consume({
       max_messages: 10_000,
       callback: (m) => {
         lastMessageAt = Date.now();
+        lastStreamSeq = m.seq;
         const op = m.headers?.get('KV-Operation');
         try {
           if (op !== 'DEL' && op !== 'PURGE') visit({ data: m.data, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
@@ -193,9 +195,11 @@ export class NatsRegistryReader {
         if (m.info.pending === 0) finish();
       },
     });
+    // Done early only when the broker has nothing left for us and we have handled all it delivered: a busy
+    // event loop can hold delivered messages unread for a second.
     const watchdog = setInterval(() => {
       if (Date.now() - lastMessageAt < 1000) return;
-      consumer.info().then((ci) => ci.num_pending === 0 && finish(), fail);
+      consumer.info().then((ci) => ci.num_pending === 0 && lastStreamSeq >= ci.delivered.stream_seq && finish(), fail);
     }, 500);
     try {
       await finished;

@@ -22,7 +22,8 @@ beforeAll(async () => {
   rabbit = await startRabbitMQ();
   scratch = scratchDir('troupe-amqp-restart-');
   const server = writeAmqpConfig(scratch.dir, 'server.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1 });
-  client = writeAmqpConfig(scratch.dir, 'client.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1, 'plugin.amqp.connect_timeout': 2 });
+  // --expect ends each ping; a long quiet window keeps a stall on a busy machine from cutting one short.
+  client = writeAmqpConfig(scratch.dir, 'client.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1, 'plugin.amqp.connect_timeout': 2, discovery_quiet_window: 3 });
   sim = await startSim(['--nodes', String(NODES), '--config', server]);
 }, 120_000);
 
@@ -35,15 +36,17 @@ afterAll(async () => {
 it('daemons come back and answer after their RabbitMQ node restarts; a request in flight fails clearly', async () => {
   expect(await pingCount()).toBe(NODES);
 
-  // Nothing matches this filter, so the request is still waiting for replies when the broker goes down.
-  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '8']);
+  // Nothing matches this filter, so the request is still waiting for replies when the broker goes down (a
+  // graceful stop can take seconds on a busy machine: the timeout leaves room for it).
+  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15']);
   await new Promise((r) => setTimeout(r, 1500));
   await rabbit!.stop();
+  const restarted = rabbit!.start();
   const failed = await inFlight;
   expect(failed.code).not.toBe(0);
   expect(failed.stderr).toMatch(/connection to RabbitMQ dropped while request [0-9a-f]{32} was waiting for replies/);
 
-  await rabbit!.start();
+  await restarted;
   let answered = 0;
   const deadline = Date.now() + 60_000;
   while (answered < NODES && Date.now() < deadline) answered = await pingCount();

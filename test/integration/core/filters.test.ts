@@ -52,7 +52,7 @@ describe('mco ping', () => {
   });
 
   it('takes filters without a discovery step, and exits 4 when nobody matches', async () => {
-    const [web, none] = await Promise.all([env.mco(['ping', '-F', 'role=web', '--json']), env.mco(['ping', '-F', 'role=nobody'])]);
+    const [web, none] = await Promise.all([env.mco(['ping', '-F', 'role=web', '--json']), env.mco(['ping', '-F', 'role=nobody', '-t', '0.5'])]);
     const json = JSON.parse(web.stdout) as { replies: Array<{ sender: string }>; stats: { count: number } };
     expect(json.replies.map((x) => x.sender).sort()).toEqual(identitiesWhere((n) => n.facts!.role === 'web'));
     expect(json.stats.count).toBe(json.replies.length);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, mcoJson, requirePuppet, waitForQuiet, writeFleet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNode, mcoJson, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
 
 let nats: LocalNatsServer;
 let sim: RunningSim;
@@ -24,7 +24,9 @@ beforeAll(async () => {
   nats = await startNatsServer();
   repo = gitRemote(scratch.dir);
   v1 = repo.commit('main', site('v1'), 'v1');
-  nodes = ['app1', 'app2', 'app3'].map((n) => masterlessNode(scratch.dir, `${n}.example.net`, repo.remote, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' }));
+  nodes = ['app1', 'app2', 'app3'].map((n) =>
+    withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' })),
+  );
   sim = await startSim(['--fleet', writeFleet(scratch.dir, nodes), '--server', nats.url]);
   client = clientConfigFor(nats.url, { discovery_timeout: 1 });
 });

@@ -3,8 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { FLEET_SIZE, fact, identitiesWhere, lines, testFleet } from '../core/fleet.js';
+import { generateFleet } from '../../../src/server/fleet.js';
 import { waitForRegistry } from './registry.js';
+
+const FLEET_SIZE = 60;
+/** Generated nodes with varied facts; db nodes advertise the puppet agent, the first ten also join `dev`. */
+const testFleet = () =>
+  generateFleet(FLEET_SIZE).nodes.map((n, i) => ({
+    ...n,
+    agents: n.facts!.role === 'db' ? ['rpcutil', 'puppet'] : ['rpcutil'],
+    collectives: i < 10 ? ['mcollective', 'dev'] : ['mcollective'],
+  }));
+const identitiesWhere = (pick: (n: ReturnType<typeof testFleet>[number]) => boolean) => testFleet().filter(pick).map((n) => n.identity).sort();
+const fact = (n: { facts?: Record<string, unknown> }, path: string): unknown => path.split('.').reduce<any>((v, k) => v?.[k], n.facts);
+const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 let broker: LocalNatsServer;
 let sim: RunningSim | undefined;
@@ -96,7 +108,7 @@ describe('facts and inventory from the registry', () => {
     const id = 'node-00004.example.net';
     const [registry, rpc] = await Promise.all([mco(['inventory', id, '--registry']), mco(['inventory', id])]);
     expect(registry.code).toBe(0);
-    expect(registry.stdout).toMatch(/^ {15}Last Seen: \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s ago\)$/m);
+    expect(registry.stdout).toMatch(/^ +Last Seen: \d{4}-\d\d-\d\dT[\d:.]+Z \(\d+ s ago\)$/m);
     expect(registry.stdout).toContain('Collectives: mcollective, dev');
     const facts = (s: string) => s.slice(s.indexOf('   Facts:'));
     expect(facts(registry.stdout)).toEqual(facts(rpc.stdout));

@@ -103,7 +103,7 @@ describe('describeConfigItem', () => {
       'collectives = eu, us',
       'plugin.yaml = /a.yaml:/b.json',
       'color = no',
-      'plugin.puppet.splay = yes',
+      'plugin.nginx.reload = yes',
     ].join('\n'),
   );
 
@@ -116,12 +116,12 @@ describe('describeConfigItem', () => {
   });
 
   it('returns raw plugin settings', () => {
-    expect(describeConfigItem(config, 'plugin.puppet.splay')).toBe('yes');
+    expect(describeConfigItem(config, 'plugin.nginx.reload')).toBe('yes');
   });
 
   it('refuses unknown keys and unset plugin keys with CONFIG_UNKNOWN_KEY', () => {
     expect(() => describeConfigItem(config, 'colour')).toThrow(/did you mean "color"/);
-    expect(() => describeConfigItem(config, 'plugin.puppet.nothing')).toThrow(/is not set/);
+    expect(() => describeConfigItem(config, 'plugin.nginx.nothing')).toThrow(/is not set/);
     expect(() => describeConfigItem(config, 'nope')).toThrow(
       expect.objectContaining({ code: 'CONFIG_UNKNOWN_KEY', key: 'nope' }),
     );

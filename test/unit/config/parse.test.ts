@@ -208,15 +208,15 @@ describe('parseConfig: plugin settings', () => {
   it('keeps undeclared plugin.* keys as raw strings grouped by plugin', () => {
     const config = parseConfig(
       [
-        'plugin.puppet.command = /opt/puppetlabs/bin/puppet agent',
-        'plugin.puppet.splay = true',
+        'plugin.nginx.binary = /usr/sbin/nginx -g daemon_off',
+        'plugin.nginx.reload = true',
         'plugin.puppetca.cadir = /etc/puppetlabs/puppet/ssl/ca',
       ].join('\n'),
     );
-    expect(config.plugin('puppet')).toEqual({ command: '/opt/puppetlabs/bin/puppet agent', splay: 'true' });
+    expect(config.plugin('nginx')).toEqual({ binary: '/usr/sbin/nginx -g daemon_off', reload: 'true' });
     expect(config.plugin('puppetca')).toEqual({ cadir: '/etc/puppetlabs/puppet/ssl/ca' });
     expect(config.plugin('absent')).toEqual({});
-    expect(config.values['plugin.puppet.splay']).toBe('true');
+    expect(config.values['plugin.nginx.reload']).toBe('true');
   });
 
   it('types declared plugin keys and still lists what was written under plugin()', () => {
@@ -249,10 +249,10 @@ describe('parseConfig: main_collective', () => {
 
 describe('parseConfig: overrides', () => {
   it('lets overrides win over the file', () => {
-    const config = parseConfig('ttl = 30\nidentity = a\n', 'c.cfg', { ttl: '90', 'plugin.puppet.splay': 'no' });
+    const config = parseConfig('ttl = 30\nidentity = a\n', 'c.cfg', { ttl: '90', 'plugin.nginx.reload': 'no' });
     expect(config.get('ttl')).toBe(90);
     expect(config.get('identity')).toBe('a');
-    expect(config.plugin('puppet')).toEqual({ splay: 'no' });
+    expect(config.plugin('nginx')).toEqual({ reload: 'no' });
   });
 
   it('validates overrides and names them as the source', () => {

@@ -139,6 +139,21 @@ describe('Registration scheduling', () => {
     r.stop();
   });
 
+  it('publishes nothing before start (facts may load before the broker connects)', async () => {
+    const r = make(() => 0);
+    r.changed();
+    r.reconnected();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stored).toHaveLength(0);
+    r.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stored).toHaveLength(1);
+    r.stop();
+    r.changed();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stored).toHaveLength(1);
+  });
+
   it('re-registers after a reconnect, splayed again', async () => {
     const r = make(() => 0.5);
     r.start();

@@ -74,6 +74,12 @@ function printReport(session: ClientSession, ctx: PuppetContext, report: RunallR
   }
 }
 
+/** As the core client's codes: 3 when no discovered node reported its status, 2 when any run did not complete. */
+export function runallExitCode(report: Pick<RunallReport, 'ok' | 'enabled' | 'disabled'>): number {
+  if (report.enabled.length + report.disabled.length === 0) return EXIT.NO_RESPONSES;
+  return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
+}
+
 export async function runallCommand(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, rerunS?: number): Promise<number> {
   if (ctx.send.noResults) throw new UsageError('runall follows every run and cannot be used with --no-results');
   checkInputs(puppetDDL(session), 'runonce', data);
@@ -82,7 +88,7 @@ export async function runallCommand(session: ClientSession, ctx: PuppetContext, 
     const report = await onePass(session, ctx, concurrency, data, log);
     if (typeof report === 'number') return report;
     printReport(session, ctx, report);
-    return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
+    return runallExitCode(report);
   }
   for (;;) {
     const began = Date.now();

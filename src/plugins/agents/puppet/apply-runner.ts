@@ -125,19 +125,17 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
   }
   try {
     const before = await mtime(spec.lastrunfile);
-    let result: { code: number; errors: string[] };
     if (spec.commit) {
       try {
         await git(spec.codedir, ['checkout', '--quiet', '--force', '--detach', spec.commit], spec.gitTimeoutMs);
         log(`Checked out ${spec.commit} in ${spec.codedir}`);
       } catch (err) {
-        result = { code: 1, errors: [`Could not check out ${spec.commit} in ${spec.codedir}: ${(err as Error).message}`] };
-        await recordFailedRun(spec, result.errors);
+        await recordFailedRun(spec, [`Could not check out ${spec.commit} in ${spec.codedir}: ${(err as Error).message}`]);
         return 1;
       }
     }
     log(`Running ${spec.argv.join(' ')}`);
-    result = await apply(spec.argv);
+    const result = await apply(spec.argv);
     log(`puppet apply exited with ${result.code}`);
     if ((await mtime(spec.lastrunfile)) === before) {
       await recordFailedRun(spec, result.errors.length ? result.errors : [`puppet apply exited with ${result.code} without recording the run`]);

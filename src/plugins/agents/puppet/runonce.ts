@@ -99,9 +99,9 @@ export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
 }
 
 async function startApply(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps, abort?: AbortSignal): Promise<Started> {
-  const codedir = s.masterless.codedir;
-  if (!codedir) throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
-  const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: resolve(codedir) } });
+  if (!s.masterless.codedir) throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
+  const codedir = resolve(s.masterless.codedir);
+  const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
   const resolved =
     req.revision === undefined
