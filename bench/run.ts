@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBrokers, type Brokers } from './lib/brokers.js';
 import { reliability as reliabilityChecks } from './lib/reliability.js';
+import { amqpFanout } from './amqp-fanout.js';
+import { signOpsPerSecond, signedPing } from './security.js';
+import { puppetBench } from './puppet.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
@@ -34,11 +37,17 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'per-process': { type: 'string', default: '2500' },
     'reliability-at': { type: 'string', default: '10000' },
+    transport: { type: 'string', default: 'nats' },
+    only: { type: 'string', default: 'fanout,security,puppet' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
 
-const sizes = opts.sizes!.split(',').map(Number).filter((n) => n > 0);
+const amqp = opts.transport === 'amqp';
+if (!['nats', 'amqp'].includes(opts.transport!)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
+const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes! : amqp ? '100,1000,5000' : opts.sizes!;
+const sizes = sizeText.split(',').map(Number).filter((n) => n > 0);
+const sections = new Set(opts.only!.split(',').map((x) => x.trim()));
 if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
 const repeat = Math.max(1, Number(opts.repeat));
 const reliabilityAt = Number(opts['reliability-at']);
@@ -152,12 +161,59 @@ async function repeatRuns<T extends { replies: number; ms: number }>(run: () => 
   return { ...mid, replies: Math.min(...runs.map((r) => r.replies)), rss: Math.max(...runs.map((r) => r.rss)) };
 }
 
+/** `--transport amqp`: the same fan-out over RabbitMQ, against NATS at the same N in the same run. */
+async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
+  const rabbit = await amqpFanout(n);
+  const brokers = await startBrokers(n);
+  let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
+  try {
+    writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`);
+    fleet = await startFleet(brokers.urls, n);
+    await runMco(['ping', '-c', configFile, '--json', '--expect', String(n)]);
+    const nats = await repeatRuns(() => runMco(['ping', '-c', configFile, '--json', '--expect', String(n), '-t', String(Math.max(10, Math.ceil(n / 250)))]), (out) => {
+      const j = JSON.parse(out) as { stats: { count: number; wall_ms: number } };
+      return { replies: j.stats.count, ms: j.stats.wall_ms };
+    });
+    record({ name: 'mco ping --expect N over NATS', n, wall_ms: nats.ms, replies: nats.replies, expected: n, floor_ms: null, ratio: null, rss_mb: nats.rss });
+    record({ name: 'mco ping --expect N over RabbitMQ', n, wall_ms: rabbit.wallMs, replies: rabbit.replies, expected: n, floor_ms: nats.ms, ratio: rabbit.wallMs / nats.ms, rss_mb: null, note: 'ratio is to NATS' });
+  } finally {
+    if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
+    await brokers.stop();
+  }
+}
+
+async function securitySection(): Promise<void> {
+  for (const rate of await signOpsPerSecond()) {
+    record({ name: `sign+verify ${rate.alg}`, n: 0, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: null, note: `${Math.round(rate.signPerSec)} signs/s, ${Math.round(rate.verifyPerSec)} verifies/s` });
+  }
+  for (const n of [1000, 10_000].filter((x) => sizes.some((s) => s >= x))) {
+    const r = await signedPing(n, repeat);
+    record({ name: 'mco ping, unsigned (insecure)', n, wall_ms: r.unsignedMs, replies: r.replies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    record({ name: 'mco ping, signed (pki)', n, wall_ms: r.signedMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.signedMs / r.unsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
+    record({ name: 'mco rpc rpcutil ping, unsigned', n, wall_ms: r.rpcUnsignedMs, replies: r.rpcReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    record({ name: 'mco rpc rpcutil ping, signed', n, wall_ms: r.rpcSignedMs, replies: r.rpcReplies, expected: n, floor_ms: r.rpcUnsignedMs, ratio: r.rpcSignedMs / r.rpcUnsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
+  }
+}
+
+async function puppetSection(): Promise<void> {
+  const n = 1000;
+  const r = await puppetBench(n);
+  record({ name: 'mco puppet status', n, wall_ms: r.statusWallMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+  record({ name: `mco puppet runall ${r.concurrency}`, n, wall_ms: r.runallWallMs, replies: r.runs, expected: n, floor_ms: null, ratio: null, rss_mb: null, note: `peak ${r.peakConcurrent} concurrent runs (limit ${r.concurrency})` });
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
   console.log(`${'measurement'.padEnd(34)} ${'N'.padStart(6)} ${'time'.padStart(11)} ${'replies'.padStart(13)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)} ${'RSS'.padStart(10)}`);
   try {
-    for (const n of sizes) await benchSize(n, join(scratch, 'client.cfg'));
+    if (amqp) {
+      for (const n of sizes) await amqpAgainstNats(n, join(scratch, 'client.cfg'));
+    } else {
+      if (sections.has('fanout')) for (const n of sizes) await benchSize(n, join(scratch, 'client.cfg'));
+      if (sections.has('security')) await securitySection();
+      if (sections.has('puppet')) await puppetSection();
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -10,7 +10,10 @@ import { TrustStore } from '../security/trust/trust-store.js';
 import { ReplayCache } from '../security/trust/replay-cache.js';
 import { VerifiedSignatures } from '../security/trust/verified-signatures.js';
 import { CrlRefresher } from '../security/trust/crl-refresher.js';
+import type { KeyObject } from 'node:crypto';
 import { privateKeyFromPem } from '../security/pki/keys.js';
+import { parseCertificate, publicKeyOf } from '../security/pki/certificate.js';
+import { singlePem } from '../security/pki/pem.js';
 import { PolicyAuthorizer } from '../security/policy/authorizer.js';
 import { AuditLog } from '../security/audit/audit-log.js';
 import { silentLog, type SecurityLog } from '../security/log.js';
@@ -46,7 +49,14 @@ function readRequired(path: string, what: string, hint: string): string {
 
 function loadIdentity(paths: PkiPaths): PkiIdentity | undefined {
   if (!paths.cert || !paths.key || !existsSync(paths.cert) || !existsSync(paths.key)) return undefined;
-  return { certificatePem: readFileSync(paths.cert, 'utf8'), privateKey: privateKeyFromPem(readFileSync(paths.key, 'utf8')) };
+  const certificatePem = readFileSync(paths.cert, 'utf8');
+  let publicKey: KeyObject | undefined;
+  try {
+    publicKey = publicKeyOf(parseCertificate(singlePem(certificatePem, 'CERTIFICATE', paths.cert)));
+  } catch {
+    // The provider reports a broken certificate properly; the key is then read the slow way.
+  }
+  return { certificatePem, privateKey: privateKeyFromPem(readFileSync(paths.key, 'utf8'), publicKey) };
 }
 
 /** What every provider of one process shares: the CA, its CRL, and the signatures already verified. */

@@ -18,6 +18,8 @@ export class ResultSet {
   invalidReplies = 0;
   lastInvalid?: string;
   lastReplyAt = 0;
+  /** Longest pause between two replies so far, ms: how bursty this fleet and broker are right now. */
+  longestGap = 0;
   /** Wall-clock times, ms since the epoch. */
   startedAt = 0;
   publishedAt = 0;
@@ -51,7 +53,9 @@ export class ResultSet {
     }
     this.replies.set(reply.sender, reply);
     if (this.expected?.has(reply.sender)) this.expectedSeen++;
-    this.lastReplyAt = Date.now();
+    const now = Date.now();
+    if (this.lastReplyAt > 0) this.longestGap = Math.max(this.longestGap, now - this.lastReplyAt);
+    this.lastReplyAt = now;
     return true;
   }
 

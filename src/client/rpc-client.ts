@@ -145,7 +145,9 @@ export class RpcClient {
         if (now >= deadline) return;
         let wait = deadline - now;
         if (quiet > 0 && results.size > 0) {
-          const quietEnds = results.lastReplyAt + quiet;
+          // The window stretches to three times the longest pause already seen between replies: a loaded machine
+          // that stalls for 400 ms mid-stream has shown it may do so again.
+          const quietEnds = results.lastReplyAt + Math.max(quiet, 3 * results.longestGap);
           if (now >= quietEnds) {
             // Replies may sit unread behind a busy event loop: a broker round trip delivers them before we decide.
             const before = results.size;
