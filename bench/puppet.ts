@@ -60,6 +60,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       serverCfg,
       [
         `middleware_hosts = ${brokers.urls.join(',')}`,
+        'securityprovider = insecure',
         `plugin.puppet.command = ${standIn} ${node} ${stamps}`,
         `plugin.puppet.agent_disabled_lockfile = ${node}/disabled.lock`,
         `plugin.puppet.agent_catalog_run_lockfile = ${node}/run.lock`,
@@ -72,7 +73,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       ].join('\n'),
     );
     const clientCfg = join(scratch, 'client.cfg');
-    writeFileSync(clientCfg, `middleware_hosts = ${brokers.urls.join(',')}\ndiscovery_timeout = 10\ndiscovery_quiet_window = 1\n`);
+    writeFileSync(clientCfg, `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 1\n`);
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
     const status = await runMco(['puppet', 'status', '--json', '--config', clientCfg]);

@@ -50,7 +50,7 @@ export async function registryDiscovery(url: string, n: number, filter: string):
   const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-registry-'));
   try {
     const config = join(dir, 'client.cfg');
-    writeFileSync(config, `middleware_hosts = ${url}\n`);
+    writeFileSync(config, `middleware_hosts = ${url}\nsecurityprovider = insecure\n`);
     const args = ['find', '--dm', 'registry', '--config', config, '-v', ...(filter ? ['-F', filter] : [])];
     const run = await runMco(args);
     if (run.code !== 0 && run.code !== 1) throw new Error(`mco find --dm registry failed (${run.code}): ${run.stderr.trim()}`);

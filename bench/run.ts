@@ -69,13 +69,20 @@ function record(r: BenchRecord): void {
   );
 }
 
+/** The fan-out measurements run unsigned; the security section compares signed against unsigned. */
+const UNSIGNED_SIM_CONFIG = join(tmpdir(), `troupe-bench-sim-${process.pid}.cfg`);
+function unsignedSimConfig(): string {
+  writeFileSync(UNSIGNED_SIM_CONFIG, 'securityprovider = insecure\n');
+  return UNSIGNED_SIM_CONFIG;
+}
+
 async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
   const started = performance.now();
   const jobs: Promise<SimProcess>[] = [];
   for (let offset = 0, i = 0; offset < n; offset += perProcess, i++) {
     const count = Math.min(perProcess, n - offset);
     const url = urls[i % urls.length]!;
-    jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder'], count, count + 1024));
+    jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder', '-c', unsignedSimConfig()], count, count + 1024));
   }
   const sims = await Promise.all(jobs);
   return { sims, setupMs: performance.now() - started };
@@ -89,7 +96,7 @@ function expectedFor(n: number, filter: string): number {
 async function benchSize(n: number, configFile: string): Promise<void> {
   const brokers = await startBrokers(n);
   const url = brokers.urls[0]!;
-  writeFileSync(configFile, `middleware_hosts = ${url}\ndiscovery_timeout = 10\n`);
+  writeFileSync(configFile, `middleware_hosts = ${url}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`);
   if (brokers.note) console.log(`  (N=${n}: ${brokers.note})`);
   let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
   try {
@@ -167,7 +174,7 @@ async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
   const brokers = await startBrokers(n);
   let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
   try {
-    writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`);
+    writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`);
     fleet = await startFleet(brokers.urls, n);
     await runMco(['ping', '-c', configFile, '--json', '--expect', String(n)]);
     const nats = await repeatRuns(() => runMco(['ping', '-c', configFile, '--json', '--expect', String(n), '-t', String(Math.max(10, Math.ceil(n / 250)))]), (out) => {
@@ -216,6 +223,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+    rmSync(UNSIGNED_SIM_CONFIG, { force: true });
   }
   mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
   writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records }, null, 2) + '\n');

@@ -33,6 +33,9 @@ export interface SignedPingResult {
   rpcUnsignedMs: number;
   rpcRatio: number;
   rpcReplies: number;
+  /** Signed requests, replies only hashed (plugin.security.sign_replies = false, as Choria's v1 protocol). */
+  hashedRepliesMs: number;
+  hashedRepliesRatio: number;
   /** Making the fleet's certificates (not part of the timings). */
   certificateSetupMs: number;
 }
@@ -107,16 +110,21 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
     const certificateSetupMs = performance.now() - certStart;
 
     const common = { middleware_hosts: url, discovery_timeout: 10 };
+    const insecure = { ...common, securityprovider: 'insecure' };
     const files = {
       unsignedSim: join(work, 'unsigned-sim.cfg'),
       unsignedClient: join(work, 'unsigned-client.cfg'),
       signedSim: join(work, 'signed-sim.cfg'),
       signedClient: join(work, 'signed-client.cfg'),
+      hashedSim: join(work, 'hashed-sim.cfg'),
+      hashedClient: join(work, 'hashed-client.cfg'),
     };
-    writeFileSync(files.unsignedSim, configText(common));
-    writeFileSync(files.unsignedClient, configText(common));
+    writeFileSync(files.unsignedSim, configText(insecure));
+    writeFileSync(files.unsignedClient, configText(insecure));
     writeFileSync(files.signedSim, configText({ ...common, ...pki.serverConfig() }));
     writeFileSync(files.signedClient, configText({ ...common, ...pki.clientConfig(CLIENT) }));
+    writeFileSync(files.hashedSim, configText({ ...common, ...pki.serverConfig({ 'plugin.security.sign_replies': 0 }) }));
+    writeFileSync(files.hashedClient, configText({ ...common, ...pki.clientConfig(CLIENT, { 'plugin.security.sign_replies': 0 }) }));
 
     const run = async (simConfig: string, clientConfig: string) => {
       const sims = await startFleet(url, n, simConfig);
@@ -128,6 +136,7 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
     };
     const unsigned = await run(files.unsignedSim, files.unsignedClient);
     const signed = await run(files.signedSim, files.signedClient);
+    const hashed = await run(files.hashedSim, files.hashedClient);
     return {
       n,
       signedMs: signed.pingMs,
@@ -138,6 +147,8 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
       rpcUnsignedMs: unsigned.rpcMs,
       rpcRatio: signed.rpcMs / unsigned.rpcMs,
       rpcReplies: signed.rpcReplies,
+      hashedRepliesMs: hashed.pingMs,
+      hashedRepliesRatio: hashed.pingMs / unsigned.pingMs,
       certificateSetupMs,
     };
   } finally {
@@ -153,7 +164,8 @@ async function main(): Promise<void> {
     const r = await signedPing(n);
     console.log(
       `N=${n}: mco ping last reply signed ${r.signedMs.toFixed(0)} ms vs unsigned ${r.unsignedMs.toFixed(0)} ms (${r.ratio.toFixed(2)}×, ${r.replies}/${n} replies); ` +
-        `rpc rpcutil ping ${r.rpcSignedMs.toFixed(0)} vs ${r.rpcUnsignedMs.toFixed(0)} ms (${r.rpcRatio.toFixed(2)}×, ${r.rpcReplies}/${n}); certificates made in ${(r.certificateSetupMs / 1000).toFixed(1)} s`,
+        `rpc rpcutil ping ${r.rpcSignedMs.toFixed(0)} vs ${r.rpcUnsignedMs.toFixed(0)} ms (${r.rpcRatio.toFixed(2)}×, ${r.rpcReplies}/${n}); ` +
+        `ping with hashed replies ${r.hashedRepliesMs.toFixed(0)} ms (${r.hashedRepliesRatio.toFixed(2)}×); certificates made in ${(r.certificateSetupMs / 1000).toFixed(1)} s`,
     );
   }
 }

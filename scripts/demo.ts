@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalNatsServer } from '../src/devkit/nats-server.js';
+import { configText, createDevPki } from '../src/devkit/pki.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 
@@ -42,27 +43,38 @@ function mco(args: string[], config: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const broker = await new LocalNatsServer().start();
-  console.log(`troupe demo: private NATS broker on ${broker.url}`);
+  // Security is on by default: a throwaway CA issues the broker's, every node's and the operator's certificates.
+  const fleet = generateFleet(11, 'demo');
+  const daemonIdentity = 'db1.demo.example.net';
+  const pki = createDevPki({ dir: join(dir, 'pki'), nodes: [daemonIdentity, 'sim-transport'], clients: ['ops.troupe'], broker: true });
+  pki.issueFleet(fleet.nodes.map((n) => n.identity));
+  console.log(`troupe demo: throwaway CA in ${pki.caDir}; certificates for the broker, ${fleet.nodes.length + 1} nodes and ops.troupe`);
+  const broker = await new LocalNatsServer({ config: pki.natsTlsConfig() }).start();
+  console.log(`private NATS broker on ${broker.url}, mutual TLS required`);
   try {
-    const fleet = generateFleet(11, 'demo');
     const fleetFile = file('fleet.json', JSON.stringify(fleet, null, 2));
-    await startBackground(['sim', '--fleet', fleetFile, '--server', broker.url], 'sim ready');
+    const simCfg = file('sim.cfg', configText({ middleware_hosts: broker.url, ...pki.serverConfig(), ...pki.tlsConfig('sim-transport') }));
+    await startBackground(['sim', '--fleet', fleetFile, '--config', simCfg], 'sim ready');
     console.log(`started a simulated fleet of ${fleet.nodes.length} nodes (mco sim --fleet ${fleetFile})`);
 
     const facts = file('facts.yaml', ['role: db', 'site: ams1', 'environment: production', 'os:', '  family: Debian', '  name: Debian', '  release: { full: "12.11", major: "12" }', 'processors: { count: 8 }', ''].join('\n'));
     const classes = file('classes.txt', 'base\nrole::db\npostgresql\n');
-    const serverCfg = file('server.cfg', [`identity = db1.demo.example.net`, `middleware_hosts = ${broker.url}`, `plugin.yaml = ${facts}`, `classesfile = ${classes}`, ''].join('\n'));
+    const serverCfg = file('server.cfg', configText({ identity: daemonIdentity, middleware_hosts: broker.url, 'plugin.yaml': facts, classesfile: classes, ...pki.serverConfig(), ...pki.tlsConfig(daemonIdentity) }));
     await startBackground(['server', 'run', '--config', serverCfg], 'node daemon ready');
     console.log(`started a real node daemon: mco server run --config ${serverCfg}`);
-    const clientCfg = file('client.cfg', `middleware_hosts = ${broker.url}\ndiscovery_timeout = 2\n`);
+    const clientCfg = file('client.cfg', configText({ middleware_hosts: broker.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+    console.log(`every request below is signed by ops.troupe and verified by each node; every reply is signed by its node`);
 
     await mco(['ping'], clientCfg);
     await mco(['rpc', 'rpcutil', 'get_fact', 'fact=os.name', '-F', 'role=web', '-v'], clientCfg);
     await mco(['rpc', 'rpcutil', 'get_fact', 'fact=site', '-S', 'role=db or (os.family=RedHat and processors.count>=8)'], clientCfg);
     await mco(['facts', 'os.family'], clientCfg);
     await mco(['find', '-C', 'postgresql'], clientCfg);
-    await mco(['inventory', 'db1.demo.example.net'], clientCfg);
+    await mco(['inventory', daemonIdentity], clientCfg);
+    console.log('\nA client without a certificate may reach the broker only in a demo; its unsigned request is refused by every node:');
+    const unsignedCfg = file('unsigned.cfg', configText({ middleware_hosts: broker.url, securityprovider: 'insecure', ...pki.tlsConfig('ops.troupe') }));
+    await mco(['rpc', 'rpcutil', 'ping', '-I', daemonIdentity, '-t', '2'], unsignedCfg);
+    await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', daemonIdentity], clientCfg);
     console.log('\nTry your own: every command above works against this fleet while it runs; see README.md.');
   } finally {
     for (const c of children) c.kill('SIGTERM');

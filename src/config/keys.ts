@@ -182,9 +182,9 @@ const KEYS = {
   securityprovider: {
     type: 'enum',
     values: ['insecure', 'pki'],
-    default: 'insecure',
+    default: 'pki',
     scope: 'both',
-    description: 'How messages are signed and verified: unsigned, or X.509 certificates.',
+    description: 'How messages are signed and verified: X.509 certificates (pki), or `insecure` for local experiments only (unsigned; nodes log a warning).',
   },
   // X.509 message security (securityprovider = pki). The four paths default to Puppet's ssldir layout.
   'plugin.security.ssldir': {

@@ -106,6 +106,8 @@ export class Dispatcher {
     } catch (err) {
       const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
       const reason = known ? err.code : 'internal';
+      // MCollective's "unvalidated": the message never got past decoding and authentication.
+      if (err instanceof SecurityError || (err instanceof ProtocolError && ['oversize', 'malformed', 'schema'].includes(err.code))) stats.unvalidated++;
       this.countRejection(reason, (err as Error).message);
       this.opts.auditor?.record({ identity: this.opts.node.identity, decision: 'rejected', reason });
       return undefined;
@@ -136,7 +138,6 @@ export class Dispatcher {
   private countRejection(reason: string, message: string, requestid?: string): void {
     const { stats, logger } = this.opts;
     if (reason === 'ttl_expired') stats.ttlexpired++;
-    if (['oversize', 'malformed', 'schema'].includes(reason)) stats.unvalidated++;
     stats.reject(reason);
     logger.warn({ reason, requestid }, `rejected request: ${message}`);
   }

@@ -2,7 +2,7 @@
 // the bucket's max age. Nodes store their record with a plain request to `$KV.<bucket>.<key>` (a KV put acknowledged
 // by the stream, no JetStream API call); the bucket is created by the first node that finds it missing, with its
 // own settings (first one wins). Readers take the last record of every key through one ordered consumer.
-import { type JetStreamManager, type NatsConnection, type NatsError } from 'nats';
+import type { Consumer, ConsumerMessages, JetStreamManager, NatsConnection, NatsError } from 'nats';
 import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
 import type { Connector } from './connector.js';
 import { NatsConnector } from './nats.js';
@@ -42,6 +42,12 @@ const apiCode = (err: unknown): number | undefined => (err as NatsError).api_err
 const STREAM_NOT_FOUND = 10059;
 const NO_MESSAGE_FOUND = 10037;
 const STREAM_NAME_IN_USE = 10058;
+
+/** A NATS error in words: a timeout says what usually causes it. */
+function reason(err: unknown): string {
+  if ((err as NatsError).code === 'TIMEOUT') return 'JetStream did not answer in time (is a JetStream cluster electing a new leader?)';
+  return (err as Error).message;
+}
 
 function isNoJetStream(err: unknown): boolean {
   const e = err as NatsError;
@@ -83,7 +89,7 @@ export class RegistryBucket {
         this.unavailableUntil = Date.now() + this.retryMs;
         throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
       }
-      throw new RegistryError('registry_failed', `cannot create the registry bucket '${this.settings.name}': ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('registry_failed', `cannot create the registry bucket '${this.settings.name}': ${reason(err)}`, { cause: err });
     }
   }
 }
@@ -118,7 +124,7 @@ export class NatsRegistrar {
       reply = await nc.request(subject, data, { timeout: this.timeoutMs, noMux: true });
     } catch (err) {
       if ((err as NatsError).code === '503') throw err;
-      throw new RegistryError('registry_failed', `registration not acknowledged: ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('registry_failed', `registration not acknowledged: ${reason(err)}`, { cause: err });
     }
     let ack: { stream?: string; error?: { description?: string } };
     try {
@@ -137,6 +143,8 @@ export class NatsRegistryReader {
   constructor(
     private readonly connector: NatsConnector,
     private readonly bucket: string,
+    /** A read that gets no message for this long fails instead of waiting on. */
+    private readonly stallMs = 10_000,
   ) {}
 
   private async jsm(): Promise<JetStreamManager> {
@@ -145,7 +153,7 @@ export class NatsRegistryReader {
       this.manager = await this.connector.natsConnection().jetstreamManager();
     } catch (err) {
       if (isNoJetStream(err)) throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
-      throw new RegistryError('registry_failed', `cannot reach JetStream: ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('registry_failed', `cannot reach JetStream: ${reason(err)}`, { cause: err });
     }
     return this.manager;
   }
@@ -160,7 +168,7 @@ export class NatsRegistryReader {
       if (apiCode(err) === STREAM_NOT_FOUND) {
         throw new RegistryError('registry_missing', `the registry bucket '${this.bucket}' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)`);
       }
-      throw new RegistryError('registry_failed', `cannot read the registry bucket '${this.bucket}': ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('registry_failed', `cannot read the registry bucket '${this.bucket}': ${reason(err)}`, { cause: err });
     }
   }
 
@@ -175,38 +183,59 @@ export class NatsRegistryReader {
     const { maxAgeMs, messages } = await this.describe();
     if (messages === 0) return { maxAgeMs };
     const js = this.connector.natsConnection().jetstream();
-    const consumer = await js.consumers.get(streamOf(this.bucket), { filterSubjects: `$KV.${this.bucket}.>` });
     let finish!: () => void;
     let fail!: (err: unknown) => void;
     const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+    let consumer: Consumer | undefined;
+    let iterator: ConsumerMessages | undefined;
     let lastMessageAt = Date.now();
     let lastStreamSeq = 0;
-    const iterator = await consumer.consume({
-      max_messages: 10_000,
-      callback: (m) => {
-        lastMessageAt = Date.now();
-        lastStreamSeq = m.seq;
-        const op = m.headers?.get('KV-Operation');
-        try {
-          if (op !== 'DEL' && op !== 'PURGE') visit({ data: m.data, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
-        } catch (err) {
-          fail(err);
-        }
-        if (m.info.pending === 0) finish();
-      },
-    });
-    // Done early only when the broker has nothing left for us and we have handled all it delivered: a busy
-    // event loop can hold delivered messages unread for a second.
+    let received = 0;
+    let checking = false;
+    // Creating the consumer retries for as long as the stream has no leader: the stall limit bounds the wait.
     const watchdog = setInterval(() => {
-      if (Date.now() - lastMessageAt < 1000) return;
-      consumer.info().then((ci) => ci.num_pending === 0 && lastStreamSeq >= ci.delivered.stream_seq && finish(), fail);
+      const quietMs = Date.now() - lastMessageAt;
+      if (quietMs >= this.stallMs) {
+        fail(new RegistryError('registry_failed', `the registry stopped answering after ${received} records (no message for ${Math.round(quietMs / 1000)} s)`));
+        return;
+      }
+      // Done early only when the broker has nothing left for us and we have handled all it delivered: a busy
+      // event loop can hold delivered messages unread for a second.
+      if (quietMs < 1000 || !consumer || !iterator || checking) return;
+      checking = true;
+      consumer
+        .info()
+        .then((ci) => ci.num_pending === 0 && lastStreamSeq >= ci.delivered.stream_seq && finish(), fail)
+        .finally(() => (checking = false));
     }, 500);
+    const open = async () => {
+      consumer = await js.consumers.get(streamOf(this.bucket), { filterSubjects: `$KV.${this.bucket}.>` });
+      iterator = await consumer.consume({
+        max_messages: 10_000,
+        callback: (m) => {
+          lastMessageAt = Date.now();
+          lastStreamSeq = m.seq;
+          received++;
+          const op = m.headers?.get('KV-Operation');
+          try {
+            if (op !== 'DEL' && op !== 'PURGE') visit({ data: m.data, storedAt: Math.floor(m.info.timestampNanos / 1e6) });
+          } catch (err) {
+            fail(err);
+          }
+          if (m.info.pending === 0) finish();
+        },
+      });
+    };
     try {
+      open().catch(fail);
       await finished;
+    } catch (err) {
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError('registry_failed', `cannot read the registry bucket '${this.bucket}': ${reason(err)}`, { cause: err });
     } finally {
       clearInterval(watchdog);
-      await iterator.close().catch(() => undefined);
-      await consumer.delete().catch(() => undefined);
+      await iterator?.close().catch(() => undefined);
+      await consumer?.delete().catch(() => undefined);
     }
     return { maxAgeMs };
   }
@@ -221,7 +250,7 @@ export class NatsRegistryReader {
       return { record: { data: m.data, storedAt: m.time.getTime() }, maxAgeMs };
     } catch (err) {
       if (apiCode(err) === NO_MESSAGE_FOUND) return { maxAgeMs };
-      throw new RegistryError('registry_failed', `cannot read the registry: ${(err as Error).message}`, { cause: err });
+      throw new RegistryError('registry_failed', `cannot read the registry: ${reason(err)}`, { cause: err });
     }
   }
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   watcher = await connect({ servers: broker.url.replace('nats://', '') });
   watcher.subscribe('>', { callback: (_e, m) => seen.push(m.subject) });
   await watcher.flush();
-  config = scratch.file('client.cfg', `middleware_hosts = ${broker.url}\ndiscovery_timeout = 1\n`);
+  config = scratch.file('client.cfg', `middleware_hosts = ${broker.url}\ndiscovery_timeout = 1\nsecurityprovider = insecure\n`);
 });
 
 afterAll(async () => {

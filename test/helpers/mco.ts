@@ -53,8 +53,14 @@ export function scratchDir(prefix = 'troupe-test-'): { dir: string; file(name: s
 /** A client config pointing at `url`, with a short quiet window so tests stay quick. */
 export function clientConfigFor(url: string, extra: Record<string, string | number> = {}): string {
   const scratch = scratchDir('troupe-client-');
-  const lines = { middleware_hosts: url, discovery_timeout: 2, ...extra };
+  // Tests that are not about security opt in to the unsigned provider explicitly, as an operator would for a lab.
+  const lines = { middleware_hosts: url, discovery_timeout: 2, securityprovider: 'insecure', ...extra };
   return scratch.file('client.cfg', Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+}
+
+/** A config holding only `securityprovider = insecure`, for sims and daemons in tests that are not about security. */
+export function insecureConfig(): string {
+  return scratchDir('troupe-insecure-').file('insecure.cfg', 'securityprovider = insecure\n');
 }
 
 export interface RunningSim {
@@ -65,7 +71,9 @@ export interface RunningSim {
 /** Starts `mco sim` and resolves once every virtual node is connected. */
 export function startSim(args: string[], timeoutMs = 60_000): Promise<RunningSim> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MCO, 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A sim given only --server runs unsigned, like clientConfigFor's clients; one given a config uses that.
+    const withConfig = args.includes('-c') || args.includes('--config') ? args : [...args, '-c', insecureConfig()];
+    const child = spawn(process.execPath, [MCO, 'sim', ...withConfig], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

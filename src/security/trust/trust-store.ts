@@ -39,6 +39,8 @@ export interface CrlStatus {
 
 interface Anchor {
   cert: X509Certificate;
+  /** Kept: X509Certificate.publicKey makes a new KeyObject on every read. */
+  publicKey: KeyObject;
   subjectDer: Buffer;
   fingerprint: string;
   notBefore: number;
@@ -61,13 +63,16 @@ export class TrustStore {
     this.now = opts.now ?? Date.now;
     this.anchors = pemBlocks(opts.caPem, 'CERTIFICATE').map(({ der }) => {
       const cert = new X509Certificate(der);
-      return { cert, subjectDer: Buffer.from(tbsFields(cert.raw).subject), fingerprint: fingerprintOf(cert), notBefore: Date.parse(cert.validFrom), notAfter: Date.parse(cert.validTo) };
+      return {
+        cert,
+        publicKey: cert.publicKey,
+        subjectDer: Buffer.from(tbsFields(cert.raw).subject),
+        fingerprint: fingerprintOf(cert),
+        notBefore: Date.parse(cert.validFrom),
+        notAfter: Date.parse(cert.validTo),
+      };
     });
     if (this.anchors.length === 0) throw new SecurityError('no_ca', 'the CA file holds no certificate');
-  }
-
-  caCertificates(): readonly X509Certificate[] {
-    return this.anchors.map((a) => a.cert);
   }
 
   crlStatus(): CrlStatus {
@@ -136,7 +141,7 @@ export class TrustStore {
       return { error: new SecurityError('malformed_certificate', `certificate cannot be parsed: ${(err as Error).message}`) };
     }
     const name = cert.commonName ?? `serial ${cert.serial}`;
-    const anchor = this.anchors.find((a) => a.subjectDer.equals(cert.issuerDer) && verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, a.cert.publicKey));
+    const anchor = this.anchors.find((a) => a.subjectDer.equals(cert.issuerDer) && verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, a.publicKey));
     if (!anchor) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is not signed by a trusted CA`) };
     if (cert.isCa) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is a CA certificate, which may not sign messages`) };
     if (cert.unknownCritical) return { error: new SecurityError('untrusted_certificate', `certificate ${name} has an unsupported critical extension ${cert.unknownCritical}`) };

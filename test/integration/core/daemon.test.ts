@@ -40,6 +40,7 @@ async function daemon(name: string, extra: string[] = []) {
       '# a node daemon, MCollective style',
       `identity = ${name}.example.net`,
       `middleware_hosts = ${broker.url}`,
+      'securityprovider = insecure',
       `plugin.yaml = ${yaml}:${json}`,
       `classesfile = ${classes}`,
       'fact_reload_interval = 0.5',

@@ -34,7 +34,7 @@ beforeAll(async () => {
   scratch.file('facts.yaml', 'role: db\nos:\n  family: Debian\n');
   const serverCfg = scratch.file(
     'server.cfg',
-    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
+    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
   );
   config = clientConfig(scratch, broker.url);
   [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--prefix', 'sim', '--server', broker.url])]);

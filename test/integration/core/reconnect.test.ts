@@ -17,7 +17,7 @@ beforeAll(async () => {
   broker = await startNatsServer();
   const serverCfg = scratch.file(
     'server.cfg',
-    ['identity = survivor.example.net', `middleware_hosts = ${broker.url}`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
+    ['identity = survivor.example.net', `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
   );
   config = clientConfig(scratch, broker.url, { 'plugin.nats.connect_timeout': 1 });
   [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--server', broker.url])]);

@@ -2,6 +2,7 @@
 // autosign.conf signs matching names at once, revocation reaches nodes through the served CRL, and the
 // collective keeps working while the CA service is down.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +82,17 @@ describe('mco ca and mco enroll', () => {
     caFingerprint = /fingerprint \(SHA256\): (\S+)/.exec(init.stdout)![1]!;
     expect(statSync(join(caDir, 'ca_key.pem')).mode & 0o777).toBe(0o600);
     service = await startService();
+  });
+
+  it('ca generate issues a key and certificate as an ssldir to copy to a host', async () => {
+    const out = join(scratch.dir, 'generated');
+    const r = await runMco(['ca', 'generate', 'backup.troupe', '--client', '--key-type', 'ed25519', '--dir', caDir, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(statSync(join(out, 'private_keys', 'backup.troupe.pem')).mode & 0o777).toBe(0o600);
+    expect(new X509Certificate(readFileSync(join(out, 'certs', 'backup.troupe.pem'))).subject).toBe('CN=backup.troupe');
+    expect(readFileSync(join(out, 'certs', 'ca.pem'), 'utf8')).toBe(readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'));
+    const json = JSON.parse((await runMco(['ca', 'list', '--all', '--json', '--dir', caDir])).stdout) as Array<{ name: string; state: string }>;
+    expect(json).toContainEqual(expect.objectContaining({ name: 'backup.troupe', state: 'signed' }));
   });
 
   it('refuses a CA whose fingerprint differs from the one given', async () => {

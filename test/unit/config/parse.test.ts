@@ -57,7 +57,7 @@ describe('parseConfig: defaults', () => {
     expect(config.get('middleware_hosts')).toEqual(['nats://127.0.0.1:4222']);
     expect(config.get('plugin.nats.max_reconnect_wait')).toBe(5);
     expect(config.get('plugin.nats.connect_timeout')).toBe(5);
-    expect(config.get('securityprovider')).toBe('insecure');
+    expect(config.get('securityprovider')).toBe('pki');
     expect(config.get('plugin.yaml')).toEqual([]);
     expect(config.get('fact_reload_interval')).toBe(10);
     expect(config.get('classesfile')).toBe('/var/cache/puppet/state/classes.txt');

@@ -181,17 +181,6 @@ describe('validateInputs: defaults', () => {
   });
 });
 
-describe('validateInputs: speed', () => {
-  it('validates 100 000 requests well under a second and a half', () => {
-    const started = performance.now();
-    for (let i = 0; i < 100_000; i++) {
-      const check = validateInputs(ddl, 'echo', { message: 'hello', count: i, mode: 'fast' });
-      if (!check.ok) throw new Error(check.message);
-    }
-    expect(performance.now() - started).toBeLessThan(1500);
-  });
-});
-
 describe('missingRequiredInputs', () => {
   it('lists required inputs without defaults that are absent', () => {
     expect(missingRequiredInputs(ddl, 'echo', {})).toEqual(['message']);

@@ -144,10 +144,8 @@ describe('compiled filter cache', () => {
       classes: [i % 2 ? 'web' : 'db'],
       agents: [],
     }));
-    const started = performance.now();
     const matched = nodes.filter((n) => matchesFilter(f, n)).length;
     expect(matched).toBe(5_000);
     expect(filterCacheSize()).toBe(1);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

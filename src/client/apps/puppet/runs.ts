@@ -163,10 +163,12 @@ export async function runAll(hosts: readonly string[], initial: ReadonlyMap<stri
   let active = 0;
   let wake: () => void = () => undefined;
 
+  // Each lane reports exactly once; its slot is freed right here, so two lanes ending in one tick count correctly.
   const progress = (outcome: RunOutcome) => {
     outcomes.push(outcome);
+    active--;
     const verb = outcome.result === 'finished' ? 'completed its Puppet run' : `was skipped: ${outcome.message}`;
-    o.log(`${outcome.host} ${verb}; ${outcomes.length} of ${total} done, ${active - 1} running, ${queue.length} waiting`);
+    o.log(`${outcome.host} ${verb}; ${outcomes.length} of ${total} done, ${active} running, ${queue.length} waiting`);
   };
 
   const lane = async (host: string, ownRunFirst: boolean, retried = false): Promise<void> => {
@@ -190,10 +192,7 @@ export async function runAll(hosts: readonly string[], initial: ReadonlyMap<stri
     active++;
     void lane(host, ownRunFirst)
       .catch((err: Error) => progress({ host, result: 'refused', message: err.message, askedAt: o.now(), doneAt: o.now() }))
-      .finally(() => {
-        active--;
-        wake();
-      });
+      .finally(() => wake());
   };
 
   // Nodes applying on their own hold a slot from the start, and are run again once they are done.
