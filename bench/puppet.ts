@@ -61,6 +61,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       [
         `middleware_hosts = ${brokers.urls.join(',')}`,
         'securityprovider = insecure',
+        'plugin.actionpolicy.allow_unconfigured = 1',
         `plugin.puppet.command = ${standIn} ${node} ${stamps}`,
         `plugin.puppet.agent_disabled_lockfile = ${node}/disabled.lock`,
         `plugin.puppet.agent_catalog_run_lockfile = ${node}/run.lock`,

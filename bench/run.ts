@@ -9,6 +9,7 @@ import { reliability as reliabilityChecks } from './lib/reliability.js';
 import { amqpFanout } from './amqp-fanout.js';
 import { signOpsPerSecond, signedPing } from './security.js';
 import { puppetBench } from './puppet.js';
+import { registryDiscovery } from './registry.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
@@ -72,7 +73,8 @@ function record(r: BenchRecord): void {
 /** The fan-out measurements run unsigned; the security section compares signed against unsigned. */
 const UNSIGNED_SIM_CONFIG = join(tmpdir(), `troupe-bench-sim-${process.pid}.cfg`);
 function unsignedSimConfig(): string {
-  writeFileSync(UNSIGNED_SIM_CONFIG, 'securityprovider = insecure\n');
+  // Unsigned, and registering within two seconds of connecting so the registry is full before measuring.
+  writeFileSync(UNSIGNED_SIM_CONFIG, 'securityprovider = insecure\nregistration_splay = 2\n');
   return UNSIGNED_SIM_CONFIG;
 }
 
@@ -137,6 +139,10 @@ async function benchSize(n: number, configFile: string): Promise<void> {
     record({ name: 'mco rpc rpcutil ping (mc discovery)', n, wall_ms: rpc.ms, replies: rpc.replies, expected: n, floor_ms: floor, ratio: rpc.ms / floor, rss_mb: rpc.rss, note: `discovery ${round(rpc.discovery)} ms + agent ${round(rpc.agent)} ms; process wall ${round(rpc.wall)} ms` });
 
     const filtered = expectedFor(n, 'role=web');
+    const reg = await registryDiscovery(url, n, 'role=web');
+    record({ name: 'mco find --dm registry -F role=web', n, wall_ms: reg.discoveryMs, replies: reg.found, expected: filtered, floor_ms: null, ratio: null, rss_mb: reg.maxRssMB, note: `registry read; process wall ${round(reg.wallMs)} ms` });
+    const regRpc = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
+    record({ name: 'mco rpc rpcutil ping --dm registry -F', n, wall_ms: regRpc.ms, replies: regRpc.replies, expected: filtered, floor_ms: floor, ratio: regRpc.ms / floor, rss_mb: regRpc.rss, note: `discovery ${round(regRpc.discovery)} ms + agent ${round(regRpc.agent)} ms` });
     const fact = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
     record({ name: 'mco rpc rpcutil ping -F role=web', n, wall_ms: fact.ms, replies: fact.replies, expected: filtered, floor_ms: floor, ratio: fact.ms / floor, rss_mb: fact.rss, note: `discovery ${round(fact.discovery)} ms + agent ${round(fact.agent)} ms` });
 

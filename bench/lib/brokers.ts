@@ -31,6 +31,7 @@ export async function startBrokers(nodes: number): Promise<Brokers> {
       new LocalNatsServer({
         maxOpenFiles: Math.min(limit, nodes + 4096),
         config: TUNING,
+        jetstream: true,
         cluster: count > 1 ? { name: 'bench', port: clusterPorts[i]!, routes: clusterPorts.filter((_, j) => j !== i) } : undefined,
       }).start(),
     ),

@@ -332,7 +332,7 @@ const KEYS = {
   },
   rpcauthorization: {
     type: 'boolean',
-    default: false,
+    default: true,
     scope: 'server',
     description: 'Check each request against the agent\'s action policy before running it.',
   },

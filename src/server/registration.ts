@@ -46,15 +46,23 @@ export function buildRegistrationRecord(node: RegisteredNode, view: NodeView, no
   };
 }
 
-/** Schedules one node's publications; never more than one in flight, and a request made meanwhile is not lost. */
+/** First retry after a failed publication; doubling up to the interval. */
+const FIRST_RETRY_MS = 2000;
+
+/**
+ * Schedules one node's publications; never more than one in flight, and a request made meanwhile is not lost.
+ * A failed publication is retried soon (a broker restarting, a JetStream cluster electing a leader), backing off
+ * to the interval; a broker without JetStream is asked again only at the interval.
+ */
 export class Registration {
   private splayTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
   private intervalTimer?: NodeJS.Timeout;
   private inFlight?: Promise<void>;
   private again = false;
   /** Publishing starts with start() (the node is on the broker by then) and ends with stop(). */
   private active = false;
-  private failing = false;
 
   constructor(
     private readonly settings: RegistrationSettings,
@@ -105,16 +113,16 @@ export class Registration {
       .store(this.record())
       .then(
         () => {
-          if (this.failing) this.logger.info('registration succeeded again');
-          this.failing = false;
+          if (this.failures > 0) this.logger.info('registration succeeded again');
+          this.failures = 0;
         },
         (err: Error & { code?: string }) => {
+          const unavailable = err.code === REGISTRY_UNAVAILABLE;
+          const retryMs = unavailable ? this.settings.intervalMs : this.retryDelay();
           // One line when registration starts failing, not one per attempt.
-          if (!this.failing) {
-            const level = err.code === REGISTRY_UNAVAILABLE ? 'info' : 'warn';
-            this.logger[level]({ err: err.message }, 'registration failed; will retry at the next interval');
-          }
-          this.failing = true;
+          if (this.failures === 0) this.logger[unavailable ? 'info' : 'warn']({ err: err.message, retry_in_s: Math.round(retryMs / 1000) }, 'registration failed');
+          this.failures++;
+          if (!unavailable) this.retryIn(retryMs);
         },
       )
       .finally(() => {
@@ -126,8 +134,21 @@ export class Registration {
       });
   }
 
+  private retryDelay(): number {
+    const backoff = Math.min(this.settings.intervalMs, FIRST_RETRY_MS * 2 ** Math.min(this.failures, 16));
+    return Math.round(backoff * (0.5 + this.random() * 0.5));
+  }
+
+  private retryIn(ms: number): void {
+    if (!this.active || ms >= this.settings.intervalMs) return; // the interval comes first anyway
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.publish(), ms);
+    this.retryTimer.unref();
+  }
+
   stop(): void {
     this.active = false;
+    clearTimeout(this.retryTimer);
     clearTimeout(this.splayTimer);
     clearInterval(this.intervalTimer);
   }

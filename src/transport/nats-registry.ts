@@ -113,7 +113,9 @@ export class NatsRegistrar {
       // No stream listens on the subject: the bucket does not exist yet (or JetStream is off; ensure() tells which).
       if ((err as NatsError).code !== '503') throw err;
       await this.bucket.ensure(nc);
-      await this.put(nc, subject, data);
+      await this.put(nc, subject, data).catch((again: NatsError) => {
+        throw again.code === '503' ? new RegistryError('registry_failed', `the registry bucket '${this.bucket.settings.name}' does not take registrations`) : again;
+      });
     }
   }
 

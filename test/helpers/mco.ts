@@ -58,9 +58,9 @@ export function clientConfigFor(url: string, extra: Record<string, string | numb
   return scratch.file('client.cfg', Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
 }
 
-/** A config holding only `securityprovider = insecure`, for sims and daemons in tests that are not about security. */
+/** A config with `securityprovider = insecure` and no action policies, for sims and daemons in tests that are not about security. */
 export function insecureConfig(): string {
-  return scratchDir('troupe-insecure-').file('insecure.cfg', 'securityprovider = insecure\n');
+  return scratchDir('troupe-insecure-').file('insecure.cfg', 'securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\n');
 }
 
 export interface RunningSim {

@@ -12,7 +12,6 @@ let client: string;
 
 const found = async () => {
   const r = await runMco(['find', '--dm', 'registry', '--config', client]);
-  console.log('DEBUG', r.code, r.stdout.split('\n').filter(Boolean).length, r.stderr.trim());
   return r.stdout.split('\n').filter(Boolean).length;
 };
 
@@ -23,7 +22,7 @@ beforeAll(async () => {
   const urls = brokers.map((b) => b.url).join(',');
   client = scratch.file('client.cfg', `middleware_hosts = ${urls}\nsecurityprovider = insecure\n`);
   const server = scratch.file('server.cfg', `middleware_hosts = ${urls}\nsecurityprovider = insecure\nregistration_splay = 0\nregistry_replicas = 3\n`);
-  // JetStream elects its cluster leader after the routes are up: the first registrations may have to wait for it.
+  // JetStream elects its cluster leader after the routes are up: the first registrations may fail and be retried.
   sim = await startSim(['--nodes', String(NODES), '--config', server]);
   await eventually('every node registered', async () => (await found()) === NODES, 30_000);
 });
@@ -37,6 +36,5 @@ afterAll(async () => {
 it('the registry survives the loss of one broker', { timeout: 90_000 }, async () => {
   await brokers[0]!.kill();
   // New leaders (of the cluster, of the bucket's stream) take a few seconds to elect; then every record is there.
-  await eventually('registry readable again', async () => (await found()) === NODES, 60_000);
-  expect(await found()).toBe(NODES);
+  await eventually('registry readable again with every record', async () => (await found()) === NODES, 60_000);
 });

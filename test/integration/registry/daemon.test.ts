@@ -91,9 +91,10 @@ describe('without a registry', () => {
     const plain = await startNatsServer();
     try {
       const { d, identity } = await daemon('reg3', plain.url, { registerinterval: 300, registry_max_age: 400 });
-      const failed = await d.waitForLog((l) => l.msg === 'registration failed; will retry at the next interval');
+      const failed = await d.waitForLog((l) => l.msg === 'registration failed');
       expect(failed.level).toBe(30);
       expect(failed.err).toMatch(/the broker has no JetStream/);
+      expect(failed.retry_in_s).toBe(300);
       // A max age under twice the interval would let the node drop out between registrations: the daemon says so.
       expect(d.log().some((l) => l.level === 40 && /registry_max_age is under twice registerinterval/.test(l.msg))).toBe(true);
       const client = configFile('plain.cfg', { middleware_hosts: plain.url });

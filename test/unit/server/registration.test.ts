@@ -167,21 +167,41 @@ describe('Registration scheduling', () => {
     r.stop();
   });
 
-  it('logs a failing registry once (info when the broker has none, warn otherwise), and its recovery', async () => {
+  it('a broker without JetStream is asked again at the interval, logged once at info, and recovery is logged', async () => {
     registrar.fail = Object.assign(new Error('no JetStream'), { code: REGISTRY_UNAVAILABLE });
+    let attempts = 0;
+    const store = registrar.store.bind(registrar);
+    registrar.store = (record) => (attempts++, store(record));
     const r = make(() => 0);
     r.start();
-    await vi.advanceTimersByTimeAsync(180_000);
-    const failures = logs.filter((l) => l.msg.startsWith('registration failed'));
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(attempts).toBe(1);
+    await vi.advanceTimersByTimeAsync(121_000);
+    expect(attempts).toBe(4);
+    const failures = logs.filter((l) => l.msg === 'registration failed');
     expect(failures).toHaveLength(1);
     expect(failures[0]!.level).toBe(30);
     registrar.fail = undefined;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(stored).toHaveLength(1);
     expect(logs.some((l) => l.msg === 'registration succeeded again')).toBe(true);
+    r.stop();
+  });
+
+  it('other failures are retried soon, backing off, and warned about once', async () => {
     registrar.fail = new Error('acknowledgement timed out');
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(logs.filter((l) => l.msg.startsWith('registration failed')).map((l) => l.level)).toEqual([30, 40]);
+    let attempts = 0;
+    const store = registrar.store.bind(registrar);
+    registrar.store = (record) => (attempts++, store(record));
+    const r = make(() => 1); // no jitter: retries after 2, 4, 8, 16, 32 s, then the interval
+    r.start();
+    // The first at t=10 s (the whole splay), then t=12 and t=16.
+    await vi.advanceTimersByTimeAsync(16_000);
+    expect(attempts).toBe(3);
+    registrar.fail = undefined;
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect(stored).toHaveLength(1);
+    expect(logs.filter((l) => l.msg === 'registration failed').map((l) => l.level)).toEqual([40]);
     r.stop();
   });
 });
