@@ -15,7 +15,7 @@ import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
 import { measureFloor } from './lib/floor.js';
 import { rssMB, runMco, runNode, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
-import { RAW_RESPONDER_AGENT } from '../src/cli/sim.js';
+import { RAW_RESPONDER_AGENT } from '../src/devkit/floor.js';
 
 const FLOOR_CLIENT = join(packageRoot(), 'dist', 'bench', 'floor-client.js');
 
@@ -122,7 +122,7 @@ async function benchSize(n: number, configFile: string): Promise<void> {
     }
     const warmFloor = median(warm);
     record({ name: 'floor: warm in-process nats.js', n, wall_ms: warmFloor, replies: warmReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-    const proc = await repeatRuns(() => runNode(FLOOR_CLIENT, [url, COLLECTIVE, RAW_RESPONDER_AGENT, String(n), '15000']), (out) => {
+    const proc = await repeatRuns(() => runNode(FLOOR_CLIENT, [url, COLLECTIVE, String(n), '15000']), (out) => {
       const j = JSON.parse(out) as { replies: number; last_reply_ms: number };
       return { replies: j.replies, ms: j.last_reply_ms };
     });
@@ -202,9 +202,10 @@ async function securitySection(): Promise<void> {
   for (const n of [1000, 10_000].filter((x) => sizes.some((s) => s >= x))) {
     const r = await signedPing(n, repeat);
     record({ name: 'mco ping, unsigned (insecure)', n, wall_ms: r.unsignedMs, replies: r.replies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-    record({ name: 'mco ping, signed (pki)', n, wall_ms: r.signedMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.signedMs / r.unsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
+    record({ name: 'mco ping, signed requests (default)', n, wall_ms: r.hashedRepliesMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.hashedRepliesRatio, rss_mb: null, note: 'replies hashed; ratio is to unsigned' });
+    record({ name: 'mco ping, signed requests and replies', n, wall_ms: r.signedMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.signedMs / r.unsignedMs, rss_mb: null, note: 'sign_replies = 1; ratio is to unsigned' });
     record({ name: 'mco rpc rpcutil ping, unsigned', n, wall_ms: r.rpcUnsignedMs, replies: r.rpcReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-    record({ name: 'mco rpc rpcutil ping, signed', n, wall_ms: r.rpcSignedMs, replies: r.rpcReplies, expected: n, floor_ms: r.rpcUnsignedMs, ratio: r.rpcSignedMs / r.rpcUnsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
+    record({ name: 'mco rpc rpcutil ping, signed + signed replies', n, wall_ms: r.rpcSignedMs, replies: r.rpcReplies, expected: n, floor_ms: r.rpcUnsignedMs, ratio: r.rpcSignedMs / r.rpcUnsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
   }
 }
 

@@ -121,8 +121,8 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
     };
     writeFileSync(files.unsignedSim, configText(insecure));
     writeFileSync(files.unsignedClient, configText(insecure));
-    writeFileSync(files.signedSim, configText({ ...common, ...pki.serverConfig() }));
-    writeFileSync(files.signedClient, configText({ ...common, ...pki.clientConfig(CLIENT) }));
+    writeFileSync(files.signedSim, configText({ ...common, ...pki.serverConfig({ 'plugin.security.sign_replies': 1 }) }));
+    writeFileSync(files.signedClient, configText({ ...common, ...pki.clientConfig(CLIENT, { 'plugin.security.sign_replies': 1 }) }));
     writeFileSync(files.hashedSim, configText({ ...common, ...pki.serverConfig({ 'plugin.security.sign_replies': 0 }) }));
     writeFileSync(files.hashedClient, configText({ ...common, ...pki.clientConfig(CLIENT, { 'plugin.security.sign_replies': 0 }) }));
 

@@ -1,7 +1,7 @@
 // The floor: a bare nats.js broadcast answered by every simulated node's connection, nothing of troupe in between.
 import { connect } from 'nats';
-import { broadcastSubject } from '../../src/protocol/index.js';
-import { RAW_RESPONDER_AGENT } from '../../src/cli/sim.js';
+import { broadcastSubject } from '../../src/protocol/subjects.js';
+import { RAW_RESPONDER_AGENT } from '../../src/devkit/floor.js';
 
 export interface FloorResult {
   replies: number;

@@ -1,5 +1,6 @@
 // `mco sim`: a fleet of virtual nodes in this process, for demos, tests and benchmarks.
 import { Option, type Command } from 'commander';
+import { RAW_RESPONDER_AGENT } from '../devkit/floor.js';
 import type { Connector } from '../transport/index.js';
 import { loadConfig, type Config } from '../config/index.js';
 import { FleetSimulator } from '../server/simulator.js';
@@ -13,8 +14,6 @@ import { UsageError } from '../client/errors.js';
 import { auditorFromConfig, authorizerFromConfig, fleetSecurityFromConfig } from './security.js';
 import { positiveInteger } from './options.js';
 import { VERSION_STRING } from './version.js';
-
-export const RAW_RESPONDER_AGENT = 'bench_floor';
 
 async function runSim(raw: Record<string, unknown>): Promise<number> {
   if (!raw.fleet === !raw.nodes) throw new UsageError('give either --fleet FILE or --nodes N');

@@ -214,7 +214,7 @@ const KEYS = {
     description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any.',
   },
   'plugin.security.client_key_usage': { type: 'boolean', default: true, scope: 'server', description: 'Requests only from certificates whose extended key usage allows TLS client authentication.' },
-  'plugin.security.sign_replies': { type: 'boolean', default: true, scope: 'both', description: 'Nodes sign replies; clients reject unsigned ones (off: replies carry only a SHA-256).' },
+  'plugin.security.sign_replies': { type: 'boolean', default: false, scope: 'both', description: 'Nodes sign every reply and clients reject unsigned ones; off, replies carry a SHA-256 and rely on the broker mutual TLS (signing costs the client one signature check per reply).' },
   'plugin.security.max_certificate_size': { type: 'integer', min: 1024, max: 16384, default: 8192, scope: 'both', description: 'Largest certificate (PEM bytes) accepted in a message.' },
   'plugin.security.clock_skew': { type: 'number', min: 0, default: 10, scope: 'server', description: 'Seconds a request may be dated in the future (clock skew between client and node).' },
   'plugin.security.replay_cache_size': { type: 'integer', min: 100, default: 100000, scope: 'server', description: 'Request ids a node remembers within their TTL to refuse replays; when full, new requests are refused.' },

@@ -18,7 +18,7 @@ import {
   type RequestEnvelope,
   type RpcReplyBody,
 } from '../protocol/index.js';
-import { SecurityError, type SecurityProvider } from '../security/index.js';
+import { SecurityError, type AuditEntry, type SecurityProvider } from '../security/index.js';
 
 /** Decides whether a caller may run an action; the default lets everyone through. */
 export interface Authorizer {
@@ -27,23 +27,8 @@ export interface Authorizer {
 
 export const allowAll: Authorizer = { authorize: () => ({ allowed: true }) };
 
-/** One request a node received: who asked what, what the node decided, and how it ended. */
-export interface AuditEvent {
-  identity: string;
-  requestid?: string;
-  request_time?: number;
-  caller?: string;
-  sender?: string;
-  agent?: string;
-  action?: string;
-  collective?: string;
-  data?: Record<string, unknown>;
-  /** rejected: failed authentication or checks before authorisation (reason says which). */
-  decision: 'allowed' | 'denied' | 'rejected';
-  reason?: string;
-  statuscode?: number;
-  statusmsg?: string;
-}
+/** One request a node received: who asked what, what the node decided, and how it ended (the audit log's format). */
+export type AuditEvent = AuditEntry;
 
 /** Receives one event per request that reached this node (requests for other nodes are not recorded). */
 export interface Auditor {

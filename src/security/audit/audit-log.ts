@@ -15,6 +15,7 @@ export interface AuditEntry {
   action?: string;
   collective?: string;
   data?: Record<string, unknown>;
+  /** rejected: failed authentication or checks before authorisation (reason says which). */
   decision: 'allowed' | 'denied' | 'rejected';
   reason?: string;
   statuscode?: number;

@@ -34,8 +34,10 @@ beforeAll(async () => {
   nats = await startNatsServer();
   scratch = scratchDir('troupe-badinput-');
   logFile = join(scratch.dir, 'node.log');
-  const serverCfg = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, loglevel: 'info', ...pki.serverConfig() }));
-  clientCfg = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe') }));
+  // Signed replies on both sides: this file also proves that forged replies cannot get past the client.
+  const signed = { 'plugin.security.sign_replies': 1 };
+  const serverCfg = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, loglevel: 'info', ...pki.serverConfig(signed) }));
+  clientCfg = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe', signed) }));
   daemon = await startDaemon(serverCfg, logFile);
   injector = new Injector(nats.url);
   await injector.connect();
