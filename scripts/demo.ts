@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     await startBackground(['server', 'run', '--config', serverCfg], 'node daemon ready');
     console.log(`started a real node daemon: mco server run --config ${serverCfg}`);
     const clientCfg = file('client.cfg', configText({ middleware_hosts: broker.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
-    console.log(`every request below is signed by ops.troupe and verified by each node; every reply is signed by its node`);
+    console.log(`every request below is signed by ops.troupe and verified by each node; replies come back hashed over the mutual-TLS connection`);
 
     await mco(['ping'], clientCfg);
     await mco(['rpc', 'rpcutil', 'get_fact', 'fact=os.name', '-F', 'role=web', '-v'], clientCfg);
