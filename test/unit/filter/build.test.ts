@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildFilter, emptyFilter, FilterError, parseWith } from '../../../src/filter/index.js';
+import { errorOf } from './error-of.js';
 
-function errorOf(fn: () => unknown): FilterError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e;
-    throw e;
-  }
-  throw new Error('expected a FilterError');
-}
 
 describe('parseWith', () => {
   it('makes fact filters of comparisons and classes of everything else', () => {

@@ -6,16 +6,8 @@ import {
   parseCompound,
   type NodeView,
 } from '../../../src/filter/index.js';
+import { errorOf } from './error-of.js';
 
-function errorOf(fn: () => unknown): FilterError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e;
-    throw e;
-  }
-  throw new Error('expected a FilterError');
-}
 
 const shape = (text: string): string => formatCompound(parseCompound(text));
 

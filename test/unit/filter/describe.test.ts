@@ -8,16 +8,8 @@ import {
   parseFactFilter,
   plainIdentities,
 } from '../../../src/filter/index.js';
+import { errorOf } from './error-of.js';
 
-function errorOf(fn: () => unknown): FilterError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e;
-    throw e;
-  }
-  throw new Error('expected a FilterError');
-}
 
 describe('plainIdentities', () => {
   it('returns plain identities when nothing else constrains the request', () => {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileFilter, emptyFilter, FilterError } from '../../../src/filter/index.js';
 import { findNestedQuantifier, nameMatcher, parsePatternLiteral } from '../../../src/filter/pattern.js';
+import { errorOf } from './error-of.js';
 
-function errorOf(fn: () => unknown): FilterError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FilterError) return e;
-    throw e;
-  }
-  throw new Error('expected a FilterError');
-}
 
 describe('regex literals', () => {
   it('recognises /body/ and /body/i only', () => {
