@@ -3,10 +3,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
+import { waitForRegistry } from '../src/devkit/registry.js';
 import { runMco } from './lib/processes.js';
-
-export const REGISTRY_BUCKET = 'troupe_registry';
 
 export interface RegistryDiscoveryRun {
   /** Spawn to exit of `mco find`, process start-up included. */
@@ -17,36 +15,12 @@ export interface RegistryDiscoveryRun {
   maxRssMB: number;
 }
 
-/** How many records the registry bucket holds now (0 when it does not exist yet). */
-export async function registeredCount(url: string, bucket = REGISTRY_BUCKET): Promise<number> {
-  const nc = await connect({ servers: url.replace(/^nats:\/\//, '') });
-  try {
-    const jsm = await nc.jetstreamManager();
-    return (await jsm.streams.info(`KV_${bucket}`)).state.messages;
-  } catch {
-    return 0;
-  } finally {
-    await nc.close();
-  }
-}
-
-/** Resolves once `n` nodes have registered (their first registration is splayed); throws after `timeoutMs`. */
-export async function waitForRegistry(url: string, n: number, timeoutMs = 120_000): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const count = await registeredCount(url);
-    if (count >= n) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`only ${count} of ${n} nodes registered within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /**
  * Waits until the fleet of `n` nodes has registered, then times `mco find --dm registry -F <filter>` (no -F when
  * `filter` is empty). The fleet must run with registration on (`registerinterval` > 0) against a JetStream broker.
  */
 export async function registryDiscovery(url: string, n: number, filter: string): Promise<RegistryDiscoveryRun> {
-  await waitForRegistry(url, n);
+  await waitForRegistry(url, n, 120_000);
   const dir = mkdtempSync(join(tmpdir(), 'troupe-bench-registry-'));
   try {
     const config = join(dir, 'client.cfg');

@@ -22,7 +22,6 @@ export class ResultSet {
   longestGap = 0;
   /** Wall-clock times, ms since the epoch. */
   startedAt = 0;
-  publishedAt = 0;
   finishedAt = 0;
   /** Monotonic start, for sub-millisecond reply timings. */
   private startedMono = 0;
@@ -34,9 +33,6 @@ export class ResultSet {
   markStart(): void {
     this.startedAt = Date.now();
     this.startedMono = performance.now();
-  }
-  markPublished(): void {
-    this.publishedAt = Date.now();
   }
   markFinished(): void {
     this.finishedAt = Date.now();

@@ -10,6 +10,7 @@ import {
   encodeFrame,
   newRequestId,
   prepareCodecs,
+  replySubject,
   type RequestEnvelope,
 } from '../protocol/index.js';
 import type { SecurityProvider } from '../security/index.js';
@@ -84,7 +85,7 @@ export class RpcClient {
             wake.wake();
           }
         });
-    const replyTo = inbox?.address ?? `${opts.collective}.reply.${this.settings.sender}.${id}`;
+    const replyTo = inbox?.address ?? replySubject(opts.collective, this.settings.sender, id);
     // One request text for every message of this call (batches reuse the id, as MCollective's do).
     const frame = encodeFrame(buildRequestFrame(this.security.wrapRequest(JSON.stringify(this.buildRequest(opts, id))), this.settings.sender, replyTo));
     try {
@@ -93,7 +94,6 @@ export class RpcClient {
         await this.sendInBatches(opts, frame, results, wake);
       } else {
         await this.send(opts, frame, opts.targets);
-        results.markPublished();
         if (!opts.noReplies) await this.waitForReplies(opts, results, wake, opts.targets?.length);
       }
     } finally {
@@ -120,7 +120,6 @@ export class RpcClient {
       if (opts.signal?.aborted) break;
       const batch = targets.slice(i, i + size);
       await this.send(opts, frame, batch);
-      if (i === 0) results.markPublished();
       if (!opts.noReplies) await this.waitForReplies(opts, results, wake, undefined, batch);
       if (i + size < targets.length && opts.batch!.sleepMs > 0) await sleep(opts.batch!.sleepMs, opts.signal);
     }

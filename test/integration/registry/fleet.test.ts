@@ -35,7 +35,7 @@ beforeAll(async () => {
   client = config('client.cfg', { discovery_timeout: 2, discovery_quiet_window: 0.2 });
   const server = config('server.cfg', { registration_splay: 0 });
   sim = await startSim(['--fleet', scratch.file('fleet.json', JSON.stringify({ nodes: testFleet() })), '--config', server]);
-  await waitForRegistry(broker.url, FLEET_SIZE);
+  await waitForRegistry(broker.url, FLEET_SIZE, 20_000);
 });
 
 afterAll(async () => {
