@@ -1,7 +1,8 @@
 /**
  * Compiles a wire filter into one predicate per distinct filter. A process simulating
  * thousands of nodes sees the same few filters again and again, so compiled predicates are
- * kept in a bounded least-recently-used cache keyed by the filter's canonical JSON.
+ * kept in a bounded least-recently-used cache keyed by the filter's canonical JSON, and by the
+ * filter object itself while it lives (the simulator's nodes share one decoded request).
  */
 import { compileCompound } from './compound/evaluate.js';
 import { parseCompound } from './compound/parser.js';
@@ -15,10 +16,21 @@ import { assertWireFilter } from './validate.js';
 const MAX_CACHED_KEY_LENGTH = 64 * 1024;
 
 const cache = new Map<string, NodePredicate>();
+let byObject = new WeakMap<Filter, NodePredicate>();
 
-/** A predicate for `filter`. Throws FilterError when the filter is malformed or holds a bad regex or expression. */
+/**
+ * A predicate for `filter`. Throws FilterError when the filter is malformed or holds a bad regex or expression.
+ * The filter must not be changed after it was compiled: the predicate is remembered against the object.
+ */
 export function compileFilter(filter: Filter): NodePredicate {
-  const wire = assertWireFilter(filter);
+  const known = byObject.get(filter);
+  if (known) return known;
+  const predicate = compileWire(assertWireFilter(filter));
+  byObject.set(filter, predicate);
+  return predicate;
+}
+
+function compileWire(wire: Filter): NodePredicate {
   const key = cacheKey(wire);
   const hit = cache.get(key);
   if (hit) {
@@ -44,6 +56,7 @@ export function matchesFilter(filter: Filter, node: NodeView): boolean {
 /** Forget every compiled filter (for tests and configuration reloads). */
 export function clearFilterCache(): void {
   cache.clear();
+  byObject = new WeakMap();
 }
 
 export function filterCacheSize(): number {

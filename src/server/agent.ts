@@ -38,9 +38,12 @@ export interface AgentContext {
   signal: AbortSignal;
 }
 
+/** An action's result: a value when it is ready at once (no timer is armed), or a promise held to the DDL timeout. */
+export type ActionResult = Record<string, unknown> | Promise<Record<string, unknown>>;
+
 export interface AgentPlugin {
   readonly ddl: AgentDDL;
-  invoke(request: ActionRequest, ctx: AgentContext): Promise<Record<string, unknown>>;
+  invoke(request: ActionRequest, ctx: AgentContext): ActionResult;
 }
 
 /** Thrown by an action to reply with a failure status (1 aborted by default) and a message. */

@@ -11,19 +11,25 @@ export const directDecoder: RequestDecoder = {
   decode: (bytes, maxSize) => decodeRequestText(frameText(bytes, maxSize)),
 };
 
-/** Remembers the last few successfully decoded messages by their exact text. Results are shared: never mutate them. */
+/**
+ * Remembers the last few successfully decoded messages. A broadcast hands every virtual node an identical copy, so
+ * bytes are compared first (a memcmp) before any text is made. Results are shared: never mutate them.
+ */
 export class SharedDecoder implements RequestDecoder {
-  private readonly memo = new Map<string, DecodedRequest>();
+  private readonly memo: Array<{ bytes: Buffer; decoded: DecodedRequest }> = [];
 
   constructor(private readonly capacity = 64) {}
 
   decode(bytes: Uint8Array, maxSize: number): DecodedRequest {
-    const text = frameText(bytes, maxSize);
-    const hit = this.memo.get(text);
-    if (hit) return hit;
-    const decoded = decodeRequestText(text);
-    if (this.memo.size >= this.capacity) this.memo.delete(this.memo.keys().next().value!);
-    this.memo.set(text, decoded);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Newest first: the message being fanned out now is almost always the last one decoded.
+    for (let i = this.memo.length - 1; i >= 0; i--) {
+      const entry = this.memo[i]!;
+      if (entry.bytes.equals(view)) return entry.decoded;
+    }
+    const decoded = decodeRequestText(frameText(bytes, maxSize));
+    if (this.memo.length >= this.capacity) this.memo.shift();
+    this.memo.push({ bytes: Buffer.from(view), decoded });
     return decoded;
   }
 }

@@ -25,7 +25,7 @@ export const discoveryAgent: AgentPlugin = {
     },
     'discovery (built in)',
   ),
-  async invoke() {
+  invoke() {
     return { pong: Date.now() };
   },
 };

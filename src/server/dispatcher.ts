@@ -2,7 +2,7 @@
 //   size → decode + schema → authenticate → collective → age → filter → authorise → agent → DDL → action → reply.
 // Every rejection is counted under its reason and logged once; nothing thrown inside a stage escapes dispatch().
 import type { Logger } from 'pino';
-import { ActionFailed, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
+import { ActionFailed, type ActionResult, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
 import type { ServerStats } from './stats.js';
 import { directDecoder, type RequestDecoder } from './decoder.js';
 import { compileFilter, type NodeView } from '../filter/index.js';
@@ -53,7 +53,7 @@ export interface DispatcherOptions {
   auditor?: Auditor;
   /** How request bytes become envelopes; the simulator shares one among its nodes. */
   decoder?: RequestDecoder;
-  settingsFor(agent: string): Readonly<Record<string, string>>;
+  settingsFor: (agent: string) => Readonly<Record<string, string>>;
   /** The view filters are evaluated against, kept current by the daemon when facts reload. */
   view(): NodeView;
 }
@@ -62,6 +62,13 @@ export interface DispatcherOptions {
 export interface Outcome {
   replyTo?: string;
   frame?: Uint8Array;
+}
+
+/** A request that passed decoding, authentication, collective and age checks. */
+interface Accepted {
+  request: RequestEnvelope;
+  caller: string;
+  replyTo?: string;
 }
 
 class Rejection extends Error {
@@ -80,14 +87,16 @@ export class Dispatcher {
     for (const c of this.inflight) c.abort(new Error('daemon shutting down'));
   }
 
-  async dispatch(bytes: Uint8Array, collective: string, transportReplyTo?: string): Promise<Outcome | undefined> {
+  /**
+   * Decides and answers one message. Runs to the end synchronously when the action answers at once (most do), so a
+   * node spends no promise or timer on them; only an action still running makes the result a promise.
+   */
+  dispatch(bytes: Uint8Array, collective: string, transportReplyTo?: string): Outcome | undefined | Promise<Outcome | undefined> {
     const { stats } = this.opts;
     stats.total++;
-    let request: RequestEnvelope;
-    let caller: string;
-    let replyTo: string | undefined;
+    let accepted: Accepted;
     try {
-      ({ request, caller, replyTo } = this.accept(bytes, collective, transportReplyTo));
+      accepted = this.accept(bytes, collective, transportReplyTo);
     } catch (err) {
       const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
       const reason = known ? err.code : 'internal';
@@ -98,7 +107,7 @@ export class Dispatcher {
       return undefined;
     }
 
-    const match = this.matches(request);
+    const match = this.matches(accepted.request);
     if (match !== 'match') {
       // A filter the node cannot evaluate was already counted as a rejection; only real non-matches are "filtered".
       if (match === 'no_match') stats.filtered++;
@@ -106,13 +115,17 @@ export class Dispatcher {
     }
     stats.passed++;
 
-    const verdict = await this.execute(request, caller);
+    const verdict = this.execute(accepted.request, accepted.caller);
+    return isPromise(verdict) ? verdict.then((v) => this.conclude(accepted, v)) : this.conclude(accepted, verdict);
+  }
+
+  /** Audits the verdict and encodes the reply, when the request asked for one. */
+  private conclude({ request, caller, replyTo }: Accepted, verdict: Verdict): Outcome | undefined {
     this.audit(request, caller, verdict);
-    const { body } = verdict;
     if (!replyTo) return undefined;
     try {
-      const frame = this.encodeReply(request, body);
-      stats.replies++;
+      const frame = this.encodeReply(request, verdict.body);
+      this.opts.stats.replies++;
       return { replyTo, frame };
     } catch (err) {
       this.countRejection('reply_encoding', (err as Error).message, request.id);
@@ -128,7 +141,7 @@ export class Dispatcher {
   }
 
   /** Decoding, authentication, collective and age: everything that must hold before the request is looked at. */
-  private accept(bytes: Uint8Array, collective: string, transportReplyTo?: string) {
+  private accept(bytes: Uint8Array, collective: string, transportReplyTo?: string): Accepted {
     const { stats, security, node } = this.opts;
     const { frame, secure, request } = (this.opts.decoder ?? directDecoder).decode(bytes, this.opts.maxMessageSize);
     const { caller } = security.verifyRequest(secure, request);
@@ -157,7 +170,7 @@ export class Dispatcher {
     auditor.record({ identity: node.identity, requestid, request_time, caller, sender, agent, action, collective, data, decision, reason, statuscode: body.statuscode, statusmsg: body.statusmsg });
   }
 
-  private async execute(request: RequestEnvelope, caller: string): Promise<Verdict> {
+  private execute(request: RequestEnvelope, caller: string): Verdict | Promise<Verdict> {
     const { agents, authorizer = allowAll } = this.opts;
     const { agent: agentName, action } = request.message;
     const agent = agents.get(agentName);
@@ -173,45 +186,56 @@ export class Dispatcher {
     }
     const checked = validateInputs(agent.ddl, action, request.message.data);
     if (!checked.ok) return { decision: 'allowed', body: failure(checked.statuscode, checked.message) };
-    return { decision: 'allowed', body: await this.runAction(agent, request, caller, checked.data) };
+    const body = this.runAction(agent, request, caller, checked.data);
+    return isPromise(body) ? body.then((b) => ({ decision: 'allowed' as const, body: b })) : { decision: 'allowed', body };
   }
 
-  private async runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): Promise<RpcReplyBody> {
+  private runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): RpcReplyBody | Promise<RpcReplyBody> {
     const { action } = request.message;
-    const timeoutS = agent.ddl.metadata.timeout;
+    const agentName = agent.ddl.metadata.name;
     const run = new ActionRun();
+    const ctx = new ActionContext(this.opts.node, this.opts.logger, run, this.opts.settingsFor, agentName);
+    let result: ActionResult;
+    try {
+      result = agent.invoke({ agent: request.agent, action, data, caller, requestId: request.id, sender: request.sender, collective: request.collective }, ctx);
+    } catch (err) {
+      return this.actionFailed(request, err);
+    }
+    // An action that answers at once needs no timer: only a pending one is held to the DDL timeout.
+    if (!isPromise(result)) return this.succeeded(agent, request, result);
     this.inflight.add(run);
+    return this.withTimeout(result, run, request, agent.ddl.metadata.timeout)
+      .then((value) => this.succeeded(agent, request, value), (err: unknown) => this.actionFailed(request, err))
+      .finally(() => this.inflight.delete(run));
+  }
+
+  private succeeded(agent: AgentPlugin, request: RequestEnvelope, value: Record<string, unknown>): RpcReplyBody {
+    try {
+      return { statuscode: StatusCode.OK, statusmsg: 'OK', data: applyOutputDefaults(agent.ddl, request.message.action, value) };
+    } catch (err) {
+      return this.actionFailed(request, err);
+    }
+  }
+
+  private actionFailed(request: RequestEnvelope, err: unknown): RpcReplyBody {
+    if (err instanceof ActionFailed) return { statuscode: err.statuscode, statusmsg: err.message, data: err.data };
+    const { action } = request.message;
+    this.opts.logger.error({ requestid: request.id, agent: request.agent, action, err }, 'action raised an unexpected error');
+    return failure(StatusCode.UnknownError, `${request.agent}#${action} failed: ${(err as Error)?.message ?? String(err)}`);
+  }
+
+  private async withTimeout<T>(pending: Promise<T>, run: ActionRun, request: RequestEnvelope, timeoutS: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    const ctx: AgentContext = {
-      node: this.opts.node,
-      logger: this.opts.logger,
-      settings: this.opts.settingsFor(agent.ddl.metadata.name),
-      get signal() {
-        return run.signal;
-      },
-    };
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         run.abort(new Error('timeout'));
-        reject(new ActionFailed(`${request.agent}#${action} did not complete within ${timeoutS} seconds`, 1));
+        reject(new ActionFailed(`${request.agent}#${request.message.action} did not complete within ${timeoutS} seconds`, 1));
       }, timeoutS * 1000);
     });
     try {
-      const result = await Promise.race([
-        agent.invoke(
-          { agent: request.agent, action, data, caller, requestId: request.id, sender: request.sender, collective: request.collective },
-          ctx,
-        ),
-        timedOut,
-      ]);
-      return { statuscode: StatusCode.OK, statusmsg: 'OK', data: applyOutputDefaults(agent.ddl, action, result) };
-    } catch (err) {
-      if (err instanceof ActionFailed) return { statuscode: err.statuscode, statusmsg: err.message, data: err.data };
-      this.opts.logger.error({ requestid: request.id, agent: request.agent, action, err }, 'action raised an unexpected error');
-      return failure(StatusCode.UnknownError, `${request.agent}#${action} failed: ${(err as Error)?.message ?? String(err)}`);
+      return await Promise.race([pending, timedOut]);
     } finally {
       clearTimeout(timer);
-      this.inflight.delete(run);
     }
   }
 
@@ -230,6 +254,27 @@ export class Dispatcher {
   }
 }
 
+/** What an action is lent. Settings and the abort signal are made on first use: most actions read neither. */
+class ActionContext implements AgentContext {
+  private settingsMemo?: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly node: NodeInfo,
+    readonly logger: Logger,
+    private readonly run: ActionRun,
+    private readonly settingsFor: (agent: string) => Readonly<Record<string, string>>,
+    private readonly agent: string,
+  ) {}
+
+  get settings(): Readonly<Record<string, string>> {
+    return (this.settingsMemo ??= this.settingsFor(this.agent));
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal;
+  }
+}
+
 /** One running action. Its AbortController is made only if the action asks for the signal: most never do. */
 class ActionRun {
   private controller?: AbortController;
@@ -245,6 +290,10 @@ class ActionRun {
     this.reason ??= reason;
     this.controller?.abort(reason);
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function failure(statuscode: number, statusmsg: string): RpcReplyBody {

@@ -1,7 +1,7 @@
 // One node on the collective: its subscriptions, the dispatcher behind them, and a graceful drain.
 import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
-import { Dispatcher, type Auditor, type Authorizer } from './dispatcher.js';
+import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
@@ -51,7 +51,9 @@ export class NodeServer implements NodeInfo {
   private readonly agentMap: Map<string, AgentPlugin>;
   private readonly dispatcher: Dispatcher;
   private readonly subscriptions: Subscription[] = [];
-  private readonly pending = new Set<Promise<void>>();
+  /** Requests whose action or reply is still under way; stop() waits for them. */
+  private pending = 0;
+  private drained?: () => void;
   private state: NodeState;
   private nodeView: NodeView;
   private readonly registration?: Registration;
@@ -118,7 +120,7 @@ export class NodeServer implements NodeInfo {
   async start(): Promise<void> {
     const { connector } = this.opts;
     for (const collective of this.collectives) {
-      const handler = (msg: { data: Uint8Array; replyTo?: string }) => this.track(this.handle(msg.data, collective, msg.replyTo));
+      const handler = (msg: { data: Uint8Array; replyTo?: string }) => this.handle(msg.data, collective, msg.replyTo);
       for (const agent of new Set([DISCOVERY_AGENT, ...this.agentMap.keys()])) {
         this.subscriptions.push(await connector.subscribe({ kind: 'broadcast', collective, agent }, handler));
       }
@@ -131,14 +133,30 @@ export class NodeServer implements NodeInfo {
     }
   }
 
+  // Counted, not collected: one settle callback shared by every request costs no allocation per message.
+  private readonly settle = (): void => {
+    if (--this.pending === 0) this.drained?.();
+  };
+
   private track(p: Promise<void>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+    this.pending++;
+    p.then(this.settle, this.settle);
   }
 
-  private async handle(data: Uint8Array, collective: string, replyTo?: string): Promise<void> {
+  private handle(data: Uint8Array, collective: string, replyTo?: string): void {
+    let outcome: Outcome | undefined | Promise<Outcome | undefined>;
     try {
-      const outcome = await this.dispatcher.dispatch(data, collective, replyTo);
+      outcome = this.dispatcher.dispatch(data, collective, replyTo);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'could not handle a request');
+      return;
+    }
+    if (outcome instanceof Promise) this.track(outcome.then((o) => this.send(o), (err: unknown) => this.opts.logger.error({ err }, 'could not handle a request')));
+    else if (outcome?.frame) this.track(this.send(outcome));
+  }
+
+  private async send(outcome: Outcome | undefined): Promise<void> {
+    try {
       if (outcome?.frame && outcome.replyTo) await this.opts.connector.reply(outcome.replyTo, outcome.frame);
     } catch (err) {
       this.opts.logger.error({ err }, 'could not send a reply');
@@ -149,10 +167,10 @@ export class NodeServer implements NodeInfo {
   async stop(drainMs = 10_000): Promise<void> {
     this.registration?.stop();
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
-    if (this.pending.size > 0) {
+    if (this.pending > 0) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, drainMs)));
-      await Promise.race([Promise.allSettled([...this.pending]), deadline]);
+      await Promise.race([new Promise<void>((resolve) => (this.drained = resolve)), deadline]);
       clearTimeout(timer);
       this.dispatcher.abortAll();
     }

@@ -117,18 +117,29 @@ describe('compiled filter cache', () => {
   });
 
   it('evicts the least recently used filter beyond the limit', () => {
-    const first = filter({ identity: ['n0'] });
-    const firstPredicate = compileFilter(first);
-    const second = filter({ identity: ['n1'] });
-    const secondPredicate = compileFilter(second);
+    // Each lookup brings a fresh object, as each decoded message does: only the keyed cache can answer.
+    const first = () => filter({ identity: ['n0'] });
+    const firstPredicate = compileFilter(first());
+    const second = () => filter({ identity: ['n1'] });
+    const secondPredicate = compileFilter(second());
     for (let i = 2; i < FILTER_CACHE_LIMIT; i++) compileFilter(filter({ identity: [`n${i}`] }));
     expect(filterCacheSize()).toBe(FILTER_CACHE_LIMIT);
 
-    compileFilter(first); // refreshes n0, so n1 is now the oldest
+    compileFilter(first()); // refreshes n0, so n1 is now the oldest
     compileFilter(filter({ identity: ['one-too-many'] }));
     expect(filterCacheSize()).toBe(FILTER_CACHE_LIMIT);
-    expect(compileFilter(first)).toBe(firstPredicate);
-    expect(compileFilter(second)).not.toBe(secondPredicate);
+    expect(compileFilter(first())).toBe(firstPredicate);
+    expect(compileFilter(second())).not.toBe(secondPredicate);
+  });
+
+  it('forgets filters remembered by object when the cache is cleared', () => {
+    const f = filter({ cf_class: ['apache'] });
+    const predicate = compileFilter(f);
+    clearFilterCache();
+    const rebuilt = compileFilter(f);
+    expect(rebuilt).not.toBe(predicate);
+    expect(compileFilter(f)).toBe(rebuilt);
+    expect(filterCacheSize()).toBe(1);
   });
 
   it('does not cache filters that fail to compile', () => {

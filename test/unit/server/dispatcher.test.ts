@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ActionFailed, type AgentPlugin } from '../../../src/server/agent.js';
 import { SecurityError, InsecureProvider } from '../../../src/security/index.js';
 import { PROTOCOL, buildRequestFrame, encodeFrame } from '../../../src/protocol/index.js';
+import type { Outcome } from '../../../src/server/dispatcher.js';
 import { agentDDL, filterWith, frameOf, harness, replyOf, requestEnvelope, type Harness } from './fixtures.js';
 
 const echo: AgentPlugin = {
@@ -49,7 +50,21 @@ const boom: AgentPlugin = {
   },
 };
 
-const agents = [echo, slow, boom];
+/** Answers without a promise, as discovery and rpcutil do. */
+const instant: AgentPlugin = {
+  ddl: agentDDL('instant', {
+    now: { description: 'Answers at once', display: 'always', input: {}, output: { n: { description: 'A number', display_as: 'N', type: 'integer' } } },
+    refuse: { description: 'Fails at once', display: 'always', input: {}, output: {} },
+    crash: { description: 'Throws at once', display: 'always', input: {}, output: {} },
+  }),
+  invoke(req) {
+    if (req.action === 'refuse') throw new ActionFailed('not today', 1);
+    if (req.action === 'crash') throw new RangeError('out of range');
+    return { n: 42 };
+  },
+};
+
+const agents = [echo, slow, boom, instant];
 
 function rejectionsOf(h: Harness): Record<string, number> {
   return h.stats.snapshot().rejected;
@@ -118,6 +133,29 @@ describe('Dispatcher: replies and status codes', () => {
     expect(message.statuscode).toBe(1);
     expect(message.statusmsg).toContain('did not complete within 0.2 seconds');
     expect(slowSignal?.aborted).toBe(true);
+  });
+
+  it('an action that answers at once is concluded before dispatch returns, with no timer armed', () => {
+    const h = harness({ agents });
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const out = h.dispatcher.dispatch(frameOf(requestEnvelope('instant', 'now')), 'mcollective');
+      expect(out).not.toBeInstanceOf(Promise);
+      expect(replyOf(out as Outcome).message).toEqual({ statuscode: 0, statusmsg: 'OK', data: { n: 42 } });
+      expect(timers).not.toHaveBeenCalled();
+    } finally {
+      timers.mockRestore();
+    }
+  });
+
+  it('an action failing at once gets its status; throwing at once gets 5 and is logged', () => {
+    const h = harness({ agents });
+    const refused = replyOf(h.dispatcher.dispatch(frameOf(requestEnvelope('instant', 'refuse')), 'mcollective') as Outcome);
+    expect(refused.message).toMatchObject({ statuscode: 1, statusmsg: 'not today' });
+    const crashed = replyOf(h.dispatcher.dispatch(frameOf(requestEnvelope('instant', 'crash')), 'mcollective') as Outcome);
+    expect(crashed.message.statuscode).toBe(5);
+    expect(crashed.message.statusmsg).toContain('out of range');
+    expect(h.logLines().filter((l) => l.msg === 'action raised an unexpected error')).toHaveLength(1);
   });
 
   it('ActionFailed sets the status, message and data', async () => {
@@ -189,7 +227,8 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
     ['malformed', 'not JSON', () => new TextEncoder().encode('{"protocol": nope')],
     ['schema', 'a JSON value that is not a frame', () => enc([1, 2, 3])],
     ['schema', 'a frame around a non-request', () => frameAround({ protocol: PROTOCOL.secureReply, reply: '{}', hash: 'x' })],
-    ['malformed', 'a request text that is not JSON', () => frameAround({ protocol: PROTOCOL.secureRequest, request: 'hello' })],
+    ['malformed', 'a request text that is not JSON', () => frameAround({ protocol: PROTOCOL.secureRequest, request: '{hello' })],
+    ['schema', 'a request text that is no JSON object', () => frameAround({ protocol: PROTOCOL.secureRequest, request: 'hello' })],
     ['schema', 'a request missing its ttl', () => frameOf({ ...requestEnvelope('echo', 'say'), ttl: undefined })],
     ['ttl_expired', 'a stale request', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { time: Date.now() - 120_000 }))],
     ['future_message', 'a request dated ahead', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { time: Date.now() + 120_000 }))],
@@ -200,7 +239,7 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
   for (const [reason, what, make, arrivedOn] of cases) {
     it(`${what} → ${reason}`, async () => {
       const h = harness({ agents });
-      await expect(h.dispatcher.dispatch(make(), arrivedOn ?? 'mcollective')).resolves.toBeUndefined();
+      expect(await h.dispatcher.dispatch(make(), arrivedOn ?? 'mcollective')).toBeUndefined();
       const s = h.stats.snapshot();
       expect(s.rejected).toEqual({ [reason]: 1 });
       expect(s.total).toBe(1);
@@ -229,7 +268,7 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
       throw new Error('provider bug');
     };
     const h = harness({ agents, security });
-    await expect(h.dispatcher.dispatch(frameOf(requestEnvelope('echo', 'say', { message: 'hi' })), 'mcollective')).resolves.toBeUndefined();
+    expect(await h.dispatcher.dispatch(frameOf(requestEnvelope('echo', 'say', { message: 'hi' })), 'mcollective')).toBeUndefined();
     expect(rejectionsOf(h)).toEqual({ internal: 1 });
   });
 

@@ -60,7 +60,7 @@ const actions: Record<string, Action> = {
 
 export const rpcutilAgent: AgentPlugin = {
   ddl,
-  async invoke(req, ctx) {
+  invoke(req, ctx) {
     const action = actions[req.action];
     if (!action) throw new ActionFailed(`Unknown action '${req.action}' for agent 'rpcutil'`, 2);
     return action(req, ctx);
