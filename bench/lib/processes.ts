@@ -23,11 +23,16 @@ export interface SimProcess {
   readyMs: number;
 }
 
-/** Starts one `mco sim` process with its open-file limit raised; resolves when all its nodes are connected. */
+/**
+ * Starts one `mco sim` process with its open-file limit raised; resolves when all its nodes are connected.
+ * Its young generation is large enough to hold the garbage of one broadcast answered by thousands of nodes, so
+ * that garbage dies young instead of being promoted and marked again in a heap that holds every node's connection.
+ */
 export function startSimProcess(args: string[], nodes: number, maxOpenFiles: number): Promise<SimProcess> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', `ulimit -n ${maxOpenFiles} 2>/dev/null; exec "$0" --max-old-space-size=8192 "$@"`, process.execPath, MCO, 'sim', ...args], {
+    const node = `exec "$0" --max-old-space-size=8192 --max-semi-space-size=64 "$@"`;
+    const child = spawn('sh', ['-c', `ulimit -n ${maxOpenFiles} 2>/dev/null; ${node}`, process.execPath, MCO, 'sim', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -14,7 +14,6 @@ import { ProtocolError } from './errors.js';
 import { describeSchemaErrors, validatorFor } from './schemas.js';
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
-const textEncoder = new TextEncoder();
 
 let validators:
   | {
@@ -63,7 +62,8 @@ export function sha256Hex(text: string): string {
 }
 
 export function encodeFrame(frame: TransportFrame): Uint8Array {
-  return textEncoder.encode(JSON.stringify(frame));
+  // Buffer.from carves small frames out of a shared pool; TextEncoder would allocate a backing store per message.
+  return Buffer.from(JSON.stringify(frame), 'utf8');
 }
 
 /** Bytes off the wire → text, enforcing the size limit and UTF-8. */
