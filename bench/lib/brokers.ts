@@ -5,8 +5,9 @@ import { freePort, LocalNatsServer } from '../../src/devkit/nats-server.js';
 import { rssMB } from './processes.js';
 
 /** What matters at fleet scale: room for one connection per node, generous per-connection buffers so a burst of
- * replies to one client is not cut off as a slow consumer, and a write deadline that tolerates a busy machine. */
-const TUNING = ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"'].join('\n');
+ * replies to one client is not cut off as a slow consumer, a write deadline that tolerates a busy machine, and a
+ * ping interval long enough that a simulator starved of CPU while thousands connect is not dropped as stale. */
+const TUNING = ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"', 'ping_interval: "5m"'].join('\n');
 
 export function hardFileLimit(): number {
   const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
@@ -23,8 +24,9 @@ export interface Brokers {
 
 export async function startBrokers(nodes: number): Promise<Brokers> {
   const limit = hardFileLimit();
-  const perBroker = limit - 2048;
-  const count = nodes + 2048 <= limit ? 1 : Math.ceil(nodes / perBroker) + (nodes % perBroker > perBroker * 0.8 ? 1 : 0);
+  // In a cluster, clients that reconnect may land on any member: each keeps 40% of its descriptors spare for that.
+  const perBroker = Math.floor(limit * 0.6);
+  const count = nodes + 2048 <= limit ? 1 : Math.ceil(nodes / perBroker);
   const clusterPorts = count > 1 ? await Promise.all(Array.from({ length: count }, () => freePort())) : [];
   const servers = await Promise.all(
     Array.from({ length: count }, (_, i) =>
