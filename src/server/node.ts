@@ -138,6 +138,10 @@ export class NodeServer implements NodeInfo {
     if (--this.pending === 0) this.drained?.();
   };
 
+  private readonly handleFailed = (err: unknown): void => {
+    this.opts.logger.error({ err }, 'could not handle a request');
+  };
+
   private track(p: Promise<void>): void {
     this.pending++;
     p.then(this.settle, this.settle);
@@ -148,10 +152,10 @@ export class NodeServer implements NodeInfo {
     try {
       outcome = this.dispatcher.dispatch(data, collective, replyTo);
     } catch (err) {
-      this.opts.logger.error({ err }, 'could not handle a request');
+      this.handleFailed(err);
       return;
     }
-    if (outcome instanceof Promise) this.track(outcome.then((o) => this.send(o), (err: unknown) => this.opts.logger.error({ err }, 'could not handle a request')));
+    if (outcome instanceof Promise) this.track(outcome.then((o) => this.send(o), this.handleFailed));
     else if (outcome?.frame) this.track(this.send(outcome));
   }
 
