@@ -401,7 +401,7 @@ const KEYS = {
   'plugin.puppet.resourcefile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: 'puppet agent: resources.txt, the resources Puppet manages.' },
   'plugin.puppet.runonce_lockfile': { type: 'path', default: '', defaultDoc: 'troupe_runonce.lock beside the run lock', scope: 'server', description: 'puppet agent: troupe\'s lock from a run\'s request until its process exits.' },
   'plugin.puppet.apply_command': { type: 'string', default: 'puppet apply', scope: 'server', description: 'puppet agent, masterless: command applying the manifest.' },
-  'plugin.puppet.codedir': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'server', description: 'puppet agent, masterless: the git working copy holding the Puppet code.' },
+  'plugin.puppet.codedir': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'server', description: 'puppet agent, masterless: the git working copy holding the Puppet code (letters, digits and `/._+,@:-` only, so Puppet runs its config_version command without a shell).' },
   'plugin.puppet.manifest': { type: 'path', default: 'manifests/site.pp', scope: 'server', description: 'puppet agent, masterless: manifest to apply, relative to codedir.' },
   'plugin.puppet.modulepath': { type: 'string', default: '', defaultDoc: "Puppet's", scope: 'server', description: 'puppet agent, masterless: module path (`:`-separated, relative to codedir).' },
   'plugin.puppet.git_remote': { type: 'string', default: 'origin', scope: 'server', description: 'puppet agent, masterless: remote name or URL revisions are fetched from.' },

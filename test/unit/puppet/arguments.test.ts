@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applySplayLimit, buildApplyOptions, buildRunOptions, parseServerAddress } from '../../../src/plugins/agents/puppet/run-options.js';
-import { applyArgv, ONETIME_OPTIONS } from '../../../src/plugins/agents/puppet/runonce.js';
+import { applyArgv, configVersionCommand, ONETIME_OPTIONS } from '../../../src/plugins/agents/puppet/runonce.js';
 import { checkResourceAllowed, resourceManifest, resourceTitle } from '../../../src/plugins/agents/puppet/resource.js';
 import { checkRevisionSyntax, refAllowed } from '../../../src/plugins/agents/puppet/git.js';
 import { parseSettings } from '../../../src/plugins/agents/puppet/settings.js';
@@ -55,9 +55,16 @@ describe('masterless run options', () => {
   it('apply the manifest from the code directory and record the commit as config_version', () => {
     expect(applyArgv({ noop: true, tags: 'x' }, s)).toEqual([
       'puppet', 'apply', '--config', '/n/puppet.conf', '--color=false', '--show_diff', '--verbose', '--write-catalog-summary',
-      '--config_version', "git -C '/srv/code' rev-parse HEAD", '--modulepath', '/srv/code/modules:/opt/mods',
+      '--config_version', 'git -C /srv/code rev-parse HEAD', '--modulepath', '/srv/code/modules:/opt/mods',
       '--tags', 'x', '--noop', '/srv/code/manifests/site.pp',
     ]);
+  });
+
+  it('name a config_version command Ruby runs without a shell, or refuse the code directory', () => {
+    expect(configVersionCommand('/srv/puppet-code/v1.2_x+y,z@host:1')).toBe('git -C /srv/puppet-code/v1.2_x+y,z@host:1 rev-parse HEAD');
+    for (const dir of ["/srv/it's", '/srv/a b', '/srv/$(id)', '/srv/a;b', '/srv/a\nb', '/srv/*', '/srv/`x`', '/srv/#x', '/srv/~x']) {
+      expect(() => configVersionCommand(dir), dir).toThrow(/may hold only letters, digits and/);
+    }
   });
 
   it('refuse agent-only options and splay like the agent', () => {

@@ -86,13 +86,30 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
   return { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
 }
 
+/**
+ * Characters Ruby's `exec` passes straight to the program: Puppet hands config_version to it as one string, which
+ * Ruby splits on blanks and runs directly unless it holds a shell metacharacter (`*?{}[]<>()~&|\\$;'\`"#`, a line
+ * break), when it goes through `/bin/sh -c` instead.
+ */
+const SHELL_FREE_PATH = /^\/[A-Za-z0-9_.\/+,@:-]*$/;
+
+/** `git -C CODEDIR rev-parse HEAD`, the command whose output Puppet records as the catalog's config_version; never run by a shell. */
+export function configVersionCommand(codedir: string): string {
+  if (!SHELL_FREE_PATH.test(codedir)) {
+    throw new PuppetAgentError(
+      'bad_setting',
+      `plugin.puppet.codedir '${codedir}' may hold only letters, digits and / . _ + , @ : - (Puppet would run its config_version command through a shell)`,
+    );
+  }
+  return `git -C ${codedir} rev-parse HEAD`;
+}
+
 /** The `puppet apply` command line of a masterless run. */
 export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
   const codedir = s.masterless.codedir!;
   const inCode = (p: string) => (isAbsolute(p) ? p : join(codedir, p));
   const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', '--write-catalog-summary'];
-  // Puppet runs this through a shell and records its output as the catalog's config_version.
-  args.push('--config_version', `git -C '${codedir.replace(/'/g, `'\\''`)}' rev-parse HEAD`);
+  args.push('--config_version', configVersionCommand(codedir));
   if (s.masterless.modulepath) args.push('--modulepath', s.masterless.modulepath.split(':').map(inCode).join(':'));
   args.push(...buildApplyOptions(req), inCode(s.masterless.manifest));
   return args;
