@@ -410,6 +410,10 @@ const KEYS = {
   'plugin.puppet.resource_allow_managed_resources': { type: 'boolean', default: false, scope: 'server', description: 'puppet agent: let `resource` change resources the catalog manages.' },
   'plugin.puppet.resource_type_whitelist': { type: 'string', default: '', defaultDoc: 'none: all denied', scope: 'server', description: 'puppet agent: types `resource` may change (comma-separated; `none` denies all); `resource_name_whitelist.<type>` / `_blacklist.<type>` narrow names.' },
   'plugin.puppet.resource_type_blacklist': { type: 'string', default: '', scope: 'server', description: 'puppet agent: types `resource` may not change (instead of a whitelist).' },
+  // What `resource` may set per type; other types need their own `resource_allow_params.<type>` (see resource-params.ts).
+  'plugin.puppet.resource_allow_params.file': { type: 'list', default: ['ensure', 'owner', 'group', 'mode', 'content'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on files; `resource_allow_params.<type>` (empty for none) is required for types other than file, package and service. Metaparameters, `name` and `path` are never allowed, exec and class never.' },
+  'plugin.puppet.resource_allow_params.package': { type: 'list', default: ['ensure'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on packages (`ensure`: present, installed, absent, purged, latest or a version).' },
+  'plugin.puppet.resource_allow_params.service': { type: 'list', default: ['ensure', 'enable'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on services.' },
 } as const satisfies Record<string, KeySpec>;
 
 export const KEY_SPECS: Readonly<Record<ConfigKey, KeySpec>> = KEYS;

@@ -172,4 +172,25 @@ describe('resource', () => {
       message: "Puppet is managing the resource 'File[/etc/motd]', refusing to create conflicting states",
     });
   });
+
+  it('answers hostile types, names and parameters with a refusal, never an exception', async () => {
+    settings.resource_type_blacklist = 'package';
+    writeFileSync(settings.resourcefile!, 'file[/etc//motd/]\n');
+    const refusals: Array<[Record<string, unknown>, number, string | RegExp]> = [
+      [{ type: 'constructor', name: 'x' }, 1, 'The constructor type has no parameter allow-list: plugin.puppet.resource_allow_params.constructor must name the parameters it may take (empty for none)'],
+      [{ type: '__proto__', name: 'x' }, 4, "Invalid resource type '__proto__'"],
+      [{ type: 'file', name: '/tmp/a\0b' }, 4, 'The resource name may not contain control characters'],
+      [{ type: 'file', name: 'relative' }, 4, 'The relative name must be an absolute path'],
+      [{ type: 'file', name: '/etc/./motd', ensure: 'absent' }, 1, "Puppet is managing the resource 'File[/etc/motd]', refusing to create conflicting states"],
+      [{ type: 'file', name: '/tmp/x', content: { nested: true } }, 4, /Could not parse argument 'content'/],
+      [{ type: 'file', name: '/tmp/x', target: '/etc/shadow' }, 1, /parameter 'target' is not allowed/],
+      [{ type: 'package', name: '-oAPT::Update::Pre-Invoke::=id' }, 1, 'The package type is listed in the type blacklist'],
+      [{ type: 'service', name: '-x' }, 4, "The resource name '-x' may not start with '-'"],
+    ];
+    for (const [data, statuscode, message] of refusals) {
+      const reply = await call('resource', data);
+      expect(reply, JSON.stringify(data)).toMatchObject({ ok: false, statuscode });
+      expect((reply as { message: string }).message, JSON.stringify(data)).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+    }
+  });
 });

@@ -1,13 +1,16 @@
-// resource: apply one resource with Puppet, denied unless the node's type and name lists allow it, and never
-// against a resource the node's Puppet catalog already manages (unless configured to allow that).
+// resource: apply one resource with Puppet, denied unless the node's type and name lists allow it and every
+// parameter is on the type's allow-list, and never against a resource the node's Puppet catalog already manages
+// (unless configured to allow that). Names are checked in the form Puppet acts on: see resource-names.ts.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PuppetAgentError } from './errors.js';
 import { puppetEnv, type PuppetPaths } from './paths.js';
+import { canonicalName, canonicalPath, canonicalType, isPathName, normalisePath, resolvedForms } from './resource-names.js';
+import { checkParams, NEVER_ALLOWED_TYPES, own, PATH_PARAMS } from './resource-params.js';
 import { puppetConfigArgs, type PuppetSettings, type ResourceSettings } from './settings.js';
-import { isManaged, loadReportLogs, loadResources } from './summary.js';
+import { loadReportLogs, loadResources, managedTitles } from './summary.js';
 
 const TYPE = /^[a-z][a-z0-9_]*(?:::[a-z][a-z0-9_]*)*$/;
 const PARAMETER = /^[a-z][a-z0-9_]*$/;
@@ -24,26 +27,78 @@ export function resourceTitle(type: string, name: string): string {
   return `${type.split('::').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('::')}[${name}]`;
 }
 
-/** The anchors' checks and messages, in their order; throws PuppetAgentError(not_allowed). */
-export function checkResourceAllowed(r: ResourceSettings, type: string, name: string): void {
-  const deny = (message: string): never => {
-    throw new PuppetAgentError('not_allowed', message);
-  };
+function deny(message: string): never {
+  throw new PuppetAgentError('not_allowed', message);
+}
+
+/** Whether blacklist `entry` covers `name`: itself, or for paths anything beneath it; case never helps a name through. */
+function covers(entry: string, name: string, paths: boolean): boolean {
+  const e = entry.toLowerCase();
+  const n = name.toLowerCase();
+  return n === e || (paths && n.startsWith(e === '/' ? '/' : `${e}/`));
+}
+
+/** The type lists, in the anchors' order and words; throws PuppetAgentError(not_allowed). */
+export function checkTypeAllowed(r: ResourceSettings, type: string): void {
   if (r.typeWhitelist && r.typeBlacklist) {
     deny('You cannot specify both puppet.resource_type_whitelist and puppet.resource_type_blacklist in the config file');
   }
   if (r.typeBlacklist) {
-    if (r.typeBlacklist.includes(type)) deny(`The ${type} type is listed in the type blacklist`);
-  } else if (!(r.typeWhitelist ?? []).includes(type) || r.typeWhitelist?.includes('none')) {
+    if (r.typeBlacklist.map((t) => t.toLowerCase()).includes(type)) deny(`The ${type} type is listed in the type blacklist`);
+  } else if (!(r.typeWhitelist ?? []).map((t) => t.toLowerCase()).includes(type) || r.typeWhitelist?.includes('none')) {
     deny(`The ${type} type is not listed in the type whitelist`);
   }
-  const names = r.nameWhitelist[type];
-  const denied = r.nameBlacklist[type];
+  const never = own(NEVER_ALLOWED_TYPES, type);
+  if (never) deny(`The ${type} type ${never} and is never allowed`);
+}
+
+/**
+ * The name lists, in the anchors' words. `name` is canonical (canonicalName) and `resolved` holds the other forms
+ * it reaches through symbolic links (resolvedForms): the blacklist refuses when any form is listed or, for paths,
+ * lies beneath a listed directory; the whitelist must list every form.
+ */
+export function checkNameAllowed(r: ResourceSettings, type: string, name: string, resolved: readonly string[] = []): void {
+  const paths = isPathName(type, name);
+  const entries = (list: string[] | undefined) => (list && paths ? list.map(normalisePath) : list);
+  const names = entries(own(r.nameWhitelist, type));
+  const denied = entries(own(r.nameBlacklist, type));
   if (names && denied) {
     deny(`You cannot specify both puppet.resource_name_whitelist.${type} and puppet.resource_name_blacklist.${type} in the config file`);
   }
-  if (denied?.includes(name)) deny(`The ${name} name is listed in the name blacklist`);
+  for (const form of [name, ...resolved]) {
+    const entry = denied?.find((e) => covers(e, form, paths));
+    if (entry === undefined) continue;
+    const what = form === name ? `The ${name} name` : `The ${name} name resolves to ${form}, which`;
+    const listed = entry.toLowerCase() === form.toLowerCase() ? 'is listed' : `is beneath ${entry}, which is listed`;
+    deny(`${what} ${listed} in the name blacklist`);
+  }
   if (names && !names.includes(name)) deny(`The ${name} name is not listed in the name whitelist`);
+  for (const form of resolved) {
+    if (names && !names.includes(form)) deny(`The ${name} name resolves to ${form}, which is not listed in the name whitelist`);
+  }
+}
+
+/** Both lists, as applyResource checks them. */
+export function checkResourceAllowed(r: ResourceSettings, type: string, name: string, resolved: readonly string[] = []): void {
+  checkTypeAllowed(r, type);
+  checkNameAllowed(r, type, name, resolved);
+}
+
+/** Parameters that are paths (a link's target) get the name's canonical form and the name blacklist. */
+async function checkPathParams(r: ResourceSettings, type: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const result = { ...params };
+  for (const [param, value] of Object.entries(params)) {
+    if (!PATH_PARAMS.has(`${type}.${param}`)) continue;
+    if (typeof value !== 'string') throw new PuppetAgentError('invalid_input', `The ${param} parameter must be a path`);
+    const path = canonicalPath(value);
+    const denied = own(r.nameBlacklist, type)?.map(normalisePath) ?? [];
+    for (const form of [path, ...(await resolvedForms(path))]) {
+      const entry = denied.find((e) => covers(e, form, true));
+      if (entry !== undefined) deny(`The ${param} ${value} reaches ${form}, which is covered by ${entry} in the name blacklist`);
+    }
+    result[param] = path;
+  }
+  return result;
 }
 
 function quote(value: string): string {
@@ -80,13 +135,23 @@ function runPuppet(argv: string[], signal: AbortSignal | undefined): Promise<num
 }
 
 export async function applyResource(req: ResourceRequest, s: PuppetSettings, paths: PuppetPaths, signal?: AbortSignal): Promise<{ result: string; changed: boolean }> {
-  const type = req.type.toLowerCase();
-  checkResourceAllowed(s.resource, type, req.name);
-  const title = resourceTitle(type, req.name);
-  if (!s.resource.allowManaged && isManaged(await loadResources(paths.resourcefile), type, req.name)) {
-    throw new PuppetAgentError('not_allowed', `Puppet is managing the resource '${title}', refusing to create conflicting states`);
+  const type = canonicalType(req.type);
+  checkTypeAllowed(s.resource, type);
+  const name = canonicalName(type, req.name);
+  const pathLike = isPathName(type, name);
+  const resolved = pathLike ? await resolvedForms(name) : [];
+  checkNameAllowed(s.resource, type, name, resolved);
+  checkParams(type, req.parameters, s.resource.allowParams);
+  const parameters = await checkPathParams(s.resource, type, req.parameters);
+  if (!s.resource.allowManaged) {
+    const managed = new Set(managedTitles(await loadResources(paths.resourcefile), type).map((t) => (pathLike ? normalisePath(t) : t).toLowerCase()));
+    const form = [name, ...resolved].find((f) => managed.has(f.toLowerCase()));
+    if (form !== undefined) {
+      throw new PuppetAgentError('not_allowed', `Puppet is managing the resource '${resourceTitle(type, form)}', refusing to create conflicting states`);
+    }
   }
-  const manifest = resourceManifest({ ...req, type });
+  const title = resourceTitle(type, name);
+  const manifest = resourceManifest({ ...req, type, name, parameters });
   // A one-off catalog: its summary and report go to a scratch directory, never over the node's last run.
   const scratch = await mkdtemp(join(tmpdir(), 'troupe-resource-'));
   try {

@@ -1,5 +1,6 @@
 // The puppet agent's `plugin.puppet.*` settings, typed, with the defaults documented in src/config/keys.ts.
 import { PuppetAgentError } from './errors.js';
+import { BUILTIN_ALLOWED_PARAMS, forbiddenParam } from './resource-params.js';
 
 export type PuppetMode = 'agent' | 'apply';
 
@@ -57,6 +58,8 @@ export interface ResourceSettings {
   typeBlacklist?: string[];
   nameWhitelist: Record<string, string[]>;
   nameBlacklist: Record<string, string[]>;
+  /** Parameters `resource` may set, per type: the built-in lists with the configured ones over them. */
+  allowParams: Record<string, string[]>;
 }
 
 export const DEFAULTS = {
@@ -71,6 +74,9 @@ export const DEFAULTS = {
   git_remote: 'origin',
   git_timeout: 15,
   resource_allow_managed_resources: false,
+  'resource_allow_params.file': BUILTIN_ALLOWED_PARAMS['file'],
+  'resource_allow_params.package': BUILTIN_ALLOWED_PARAMS['package'],
+  'resource_allow_params.service': BUILTIN_ALLOWED_PARAMS['service'],
 } as const;
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y']);
@@ -118,6 +124,20 @@ function perType(raw: Readonly<Record<string, string>>, prefix: string): Record<
   return result;
 }
 
+/** `resource_allow_params.<type>` over the built-in lists; metaparameters and renaming parameters are refused. */
+function allowedParams(raw: Readonly<Record<string, string>>): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const [type, params] of Object.entries(BUILTIN_ALLOWED_PARAMS)) result[type] = [...params];
+  for (const [type, params] of Object.entries(perType(raw, 'resource_allow_params.'))) {
+    for (const param of params) {
+      const why = forbiddenParam(type, param);
+      if (why) throw new PuppetAgentError('bad_setting', `plugin.puppet.resource_allow_params.${type} may not list '${param}': it ${why}`);
+    }
+    result[type] = params;
+  }
+  return result;
+}
+
 /** Reads the raw `plugin.puppet.*` strings (prefix removed); bad values raise PuppetAgentError(bad_setting). */
 export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSettings {
   const mode = text(raw, 'mode') ?? DEFAULTS.mode;
@@ -156,6 +176,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
       typeBlacklist: list(text(raw, 'resource_type_blacklist')),
       nameWhitelist: perType(raw, 'resource_name_whitelist.'),
       nameBlacklist: perType(raw, 'resource_name_blacklist.'),
+      allowParams: allowedParams(raw),
     },
   };
 }

@@ -83,6 +83,16 @@ export function isManaged(resourcesText: string | undefined, type: string, title
   return (resourcesText ?? '').split('\n').some((line) => line.trim().toLowerCase() === wanted);
 }
 
+/** The titles resources.txt lists for `type` (lower-cased, as Puppet 7 writes every line). */
+export function managedTitles(resourcesText: string | undefined, type: string): string[] {
+  const prefix = `${type.toLowerCase()}[`;
+  return (resourcesText ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.toLowerCase().startsWith(prefix) && line.endsWith(']'))
+    .map((line) => line.slice(prefix.length, -1));
+}
+
 export interface ReportLog {
   time_utc: number;
   time: string;
