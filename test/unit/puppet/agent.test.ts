@@ -187,10 +187,20 @@ describe('resource', () => {
       [{ type: 'package', name: '-oAPT::Update::Pre-Invoke::=id' }, 1, 'The package type is listed in the type blacklist'],
       [{ type: 'service', name: '-x' }, 4, "The resource name '-x' may not start with '-'"],
     ];
-    for (const [data, statuscode, message] of refusals) {
-      const reply = await call('resource', data);
-      expect(reply, JSON.stringify(data)).toMatchObject({ ok: false, statuscode });
-      expect((reply as { message: string }).message, JSON.stringify(data)).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
-    }
+    const expectRefusals = async (cases: typeof refusals) => {
+      for (const [data, statuscode, message] of cases) {
+        const reply = await call('resource', data);
+        expect(reply, JSON.stringify(data)).toMatchObject({ ok: false, statuscode });
+        expect((reply as { message: string }).message, JSON.stringify(data)).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+      }
+    };
+    await expectRefusals(refusals);
+    // A link target, where a node allows one, is a path like the name and meets the same blacklist.
+    settings['resource_allow_params.file'] = 'ensure, target';
+    settings['resource_name_blacklist.file'] = '/etc/ssl';
+    await expectRefusals([
+      [{ type: 'file', name: '/tmp/x', ensure: 'link', target: '/etc//ssl/private' }, 1, 'The /etc//ssl/private target reaches /etc/ssl/private, which is covered by /etc/ssl in the name blacklist'],
+      [{ type: 'file', name: '/tmp/x', ensure: 'link', target: '/tmp/../etc/ssl' }, 4, "The /tmp/../etc/ssl target may not contain '..': what it names depends on symbolic links"],
+    ]);
   });
 });

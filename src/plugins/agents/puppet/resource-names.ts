@@ -26,12 +26,12 @@ export function isPathName(type: string, name: string): boolean {
 }
 
 /** The lexical canonical form of an absolute path; relative paths, `..` and control characters are refused. */
-export function canonicalPath(name: string): string {
-  if (CONTROL.test(name)) invalid(`The resource name may not contain control characters`);
-  if (!name.startsWith('/')) invalid(`The ${name} name must be an absolute path`);
-  if (name.split('/').includes('..')) invalid(`The ${name} name may not contain '..': what it names depends on symbolic links`);
-  const normal = posix.normalize(name);
-  return normal.length > 1 ? normal.replace(/\/+$/, '') : normal;
+export function canonicalPath(name: string, subject = 'name'): string {
+  // A value with control characters is not repeated in the message.
+  if (CONTROL.test(name)) invalid(`The resource ${subject} may not contain control characters`);
+  if (!name.startsWith('/')) invalid(`The ${name} ${subject} must be an absolute path`);
+  if (name.split('/').includes('..')) invalid(`The ${name} ${subject} may not contain '..': what it names depends on symbolic links`);
+  return normalisePath(name);
 }
 
 /** Names of packages, services, users…: no leading `-` (an option to the provider's command), blank or control character. */

@@ -90,11 +90,11 @@ async function checkPathParams(r: ResourceSettings, type: string, params: Record
   for (const [param, value] of Object.entries(params)) {
     if (!PATH_PARAMS.has(`${type}.${param}`)) continue;
     if (typeof value !== 'string') throw new PuppetAgentError('invalid_input', `The ${param} parameter must be a path`);
-    const path = canonicalPath(value);
+    const path = canonicalPath(value, param);
     const denied = own(r.nameBlacklist, type)?.map(normalisePath) ?? [];
     for (const form of [path, ...(await resolvedForms(path))]) {
       const entry = denied.find((e) => covers(e, form, true));
-      if (entry !== undefined) deny(`The ${param} ${value} reaches ${form}, which is covered by ${entry} in the name blacklist`);
+      if (entry !== undefined) deny(`The ${value} ${param} reaches ${form}, which is covered by ${entry} in the name blacklist`);
     }
     result[param] = path;
   }
