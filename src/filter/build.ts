@@ -3,11 +3,12 @@
  * so that a bad filter is reported with its position and nothing is sent.
  */
 import { parseCompound } from './compound/parser.js';
-import { FilterError } from './errors.js';
+import { FilterError, rejectControlCharacters } from './errors.js';
 import { isBlank, parseFactFilter, parseFactText, skipBlanks } from './fact-term.js';
-import { MAX_TEXT_LENGTH } from './limits.js';
+import { MAX_ENTRIES, MAX_TEXT_LENGTH } from './limits.js';
 import { emptyFilter, type FactFilter, type Filter } from './model.js';
-import { isPatternLiteral, nameMatcher } from './pattern.js';
+import { isNamePattern, nameMatcher } from './pattern.js';
+import { assertWireFilter } from './validate.js';
 
 export interface FilterOptions {
   /** -F / --wf */
@@ -24,7 +25,10 @@ export interface FilterOptions {
   withs?: string[];
 }
 
-/** Validate every option and combine them into one filter. Throws FilterError naming the option. */
+/**
+ * Validate every option and combine them into one filter. Throws FilterError naming the option. What it
+ * returns passes every check a node applies to a filter from the wire, so no node refuses it.
+ */
 export function buildFilter(opts: FilterOptions): Filter {
   const filter = emptyFilter();
   const facts: FactFilter[] = [];
@@ -49,7 +53,21 @@ export function buildFilter(opts: FilterOptions): Filter {
   filter.identity = unique(filter.identity, (c) => c);
   filter.agent = unique(filter.agent, (c) => c);
   filter.compound = unique(filter.compound, (c) => c);
-  return filter;
+
+  const sources = { fact: opts.withs?.length ? '-F and -W' : '-F', cf_class: opts.withs?.length ? '-C and -W' : '-C', identity: '-I', agent: '-A', compound: '-S' };
+  const kinds = { fact: 'fact', cf_class: 'class', identity: 'identity', agent: 'agent', compound: 'compound' };
+  for (const kind of Object.keys(sources) as Array<keyof typeof sources>) {
+    const count = filter[kind].length;
+    if (count > MAX_ENTRIES) {
+      throw new FilterError(
+        'FILTER_TOO_MANY',
+        `${count} distinct ${kinds[kind]} filters (${sources[kind]}); a node accepts at most ${MAX_ENTRIES} of each kind`,
+        '',
+        0,
+      );
+    }
+  }
+  return assertWireFilter(filter);
 }
 
 /**
@@ -61,6 +79,7 @@ export function parseWith(text: string): { fact: FactFilter[]; cf_class: string[
   if (text.length > MAX_TEXT_LENGTH) {
     throw new FilterError('FILTER_TOO_LONG', `filter longer than ${MAX_TEXT_LENGTH} characters`, text, MAX_TEXT_LENGTH);
   }
+  rejectControlCharacters(text);
   const result = { fact: [] as FactFilter[], cf_class: [] as string[] };
   let i = skipBlanks(text, 0);
   if (i === text.length) throw new FilterError('FILTER_EMPTY', 'empty -W filter', text, 0);
@@ -69,7 +88,7 @@ export function parseWith(text: string): { fact: FactFilter[]; cf_class: string[
     const start = i;
     const end = wordEnd(text, start);
     const word = text.slice(start, end);
-    if (!isPatternLiteral(word) && /[=<>]/.test(word)) {
+    if (!isNamePattern(word) && /[=<>]/.test(word)) {
       result.fact.push(parseFactText(text, start, end));
     } else {
       nameMatcher(word, text, start);
@@ -95,11 +114,12 @@ function wordEnd(text: string, start: number): number {
   return i;
 }
 
-/** A class, identity or agent: exact name or /regex/, surrounding blanks ignored. */
+/** A class, identity or agent: exact name or /regex/ (any name starting with `/`), surrounding blanks ignored. */
 function parseName(text: string, kind: string): string {
   if (text.length > MAX_TEXT_LENGTH) {
     throw new FilterError('FILTER_TOO_LONG', `${kind} longer than ${MAX_TEXT_LENGTH} characters`, text, MAX_TEXT_LENGTH);
   }
+  rejectControlCharacters(text);
   const start = skipBlanks(text, 0);
   const name = text.trim();
   if (name.length === 0) throw new FilterError('FILTER_EMPTY', `empty ${kind}`, text, start);

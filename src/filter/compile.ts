@@ -12,6 +12,9 @@ import type { Filter, NodePredicate, NodeView } from './model.js';
 import { nameMatcher } from './pattern.js';
 import { assertWireFilter } from './validate.js';
 
+/** The agent name every node counts as having. */
+const EVERY_NODE_AGENT = 'mcollective';
+
 /** Keys longer than this are not cached, so a few huge filters cannot pin megabytes of memory. */
 const MAX_CACHED_KEY_LENGTH = 64 * 1024;
 
@@ -69,7 +72,8 @@ function cacheKey(f: Filter): string {
 
 function buildPredicate(f: Filter): NodePredicate {
   const identities = f.identity.map((text) => nameMatcher(text));
-  const agents = f.agent.map((text) => nameMatcher(text));
+  // Every node has MCollective's own agent: `-A mcollective` selects them all, as in MCollective.
+  const agents = f.agent.filter((text) => text !== EVERY_NODE_AGENT).map((text) => nameMatcher(text));
   const classes = f.cf_class.map((text) => nameMatcher(text));
   const facts = f.fact.map(({ fact, operator, value }) => {
     const test = factValueTest(operator, value);

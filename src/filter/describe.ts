@@ -3,7 +3,7 @@ import { formatCompound, formatFactFilter } from './compound/ast.js';
 import { parseCompound } from './compound/parser.js';
 import { FilterError } from './errors.js';
 import { isEmptyFilter, type Filter } from './model.js';
-import { isPatternLiteral } from './pattern.js';
+import { isNamePattern } from './pattern.js';
 
 /**
  * The identities when the filter holds only plain (non-regex) identities and nothing else,
@@ -16,7 +16,7 @@ export function plainIdentities(filter: Filter): string[] | null {
     filter.cf_class.length === 0 &&
     filter.agent.length === 0 &&
     filter.compound.length === 0;
-  if (!onlyIdentities || filter.identity.some(isPatternLiteral)) return null;
+  if (!onlyIdentities || filter.identity.some(isNamePattern)) return null;
   return [...filter.identity];
 }
 

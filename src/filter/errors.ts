@@ -7,8 +7,12 @@ export type FilterErrorCode =
   | 'FILTER_UNTERMINATED_QUOTE'
   | 'FILTER_UNTERMINATED_REGEX'
   | 'FILTER_BAD_REGEX'
-  | 'FILTER_UNSAFE_REGEX'
+  | 'FILTER_UNSUPPORTED_REGEX'
+  | 'FILTER_REGEX_TOO_COMPLEX'
   | 'FILTER_REGEX_TOO_LONG'
+  | 'FILTER_REGEX_WITH_ORDERING'
+  | 'FILTER_TOO_MANY'
+  | 'FILTER_CONTROL_CHARACTER'
   | 'FILTER_TOO_LONG'
   | 'FILTER_UNEXPECTED_CHARACTER'
   | 'FILTER_UNSUPPORTED_FUNCTION'
@@ -48,11 +52,40 @@ export class FilterError extends Error {
   /** The source line, a caret under the offending character, then the message. */
   format(): string {
     const prefix = this.option ? `${this.option}: ` : '';
-    if (this.source.length === 0) return `${prefix}${this.message}`;
+    const message = escapeControls(this.message);
+    if (this.source.length === 0) return `${prefix}${message}`;
 
     const { text, caret } = excerpt(this.source, this.position);
-    return `${text}\n${caret}^\n${prefix}${this.message}`;
+    return `${text}\n${caret}^\n${prefix}${message}`;
   }
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+const CONTROL_NAMES: Record<string, string> = { '\n': 'newline', '\r': 'carriage return', '\u0000': 'NUL' };
+
+/** A character for an error message: quoted when printable, named with its code point when it is a control character. */
+export function describeCharacter(c: string | undefined): string {
+  if (c === undefined) return 'end of text';
+  if (!CONTROL.test(c)) return `character '${c}'`;
+  const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return CONTROL_NAMES[c] ? `${CONTROL_NAMES[c]} (${code})` : `control character ${code}`;
+}
+
+/**
+ * Refuse filter text holding a control character other than tab: no name or fact value contains one, and
+ * a newline passed on silently would compare against nothing.
+ */
+export function rejectControlCharacters(text: string): void {
+  const at = text.search(CONTROL);
+  if (at >= 0) {
+    throw new FilterError('FILTER_CONTROL_CHARACTER', `${describeCharacter(text[at])} is not allowed in a filter`, text, at);
+  }
+}
+
+/** Messages may quote text from the wire; a raw newline in one would break the two-line layout. */
+function escapeControls(text: string): string {
+  return text.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function excerpt(source: string, position: number): { text: string; caret: string } {
@@ -73,5 +106,5 @@ function excerpt(source: string, position: number): { text: string; caret: strin
 
 /** Control characters other than tab would break the two-line layout; show them as spaces. */
 function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ');
+  return text.replace(CONTROLS, ' ');
 }

@@ -6,10 +6,10 @@
  * Spaces may surround the operator. The value runs to the end of the text; it may be quoted
  * with '…' or "…" (the quotes are dropped, and a quoted value is never read as a regex).
  */
-import { FilterError } from './errors.js';
+import { describeCharacter, FilterError, rejectControlCharacters } from './errors.js';
 import { MAX_FACT_NAME_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 import type { FactFilter, FactOperator } from './model.js';
-import { factValuePattern, isPatternLiteral } from './pattern.js';
+import { factValuePattern, isRegexValue } from './pattern.js';
 
 const OPERATORS: ReadonlyArray<readonly [string, FactOperator]> = [
   ['>=', '>='],
@@ -68,9 +68,12 @@ export function checkFactNameLength(name: string, source: string, position: numb
   }
 }
 
+const ORDERING: readonly FactOperator[] = ['<', '>', '<=', '>='];
+
 /**
  * The wire operator for an operator as written: plain `=` with an unquoted `/regex/` value
- * becomes `=~`. Validates the pattern of a `=~` filter (`valuePosition` locates errors).
+ * becomes `=~`. Validates the pattern of a `=~` filter (`valuePosition` locates errors), and refuses
+ * an ordering operator with a `/regex/` value, which would otherwise compare the pattern's text.
  */
 export function resolveOperator(
   written: OperatorMatch,
@@ -79,7 +82,16 @@ export function resolveOperator(
   source: string,
   valuePosition: number,
 ): FactOperator {
-  const operator = written.text === '=' && !quoted && isPatternLiteral(value) ? '=~' : written.operator;
+  const regex = !quoted && isRegexValue(value);
+  if (regex && ORDERING.includes(written.operator)) {
+    throw new FilterError(
+      'FILTER_REGEX_WITH_ORDERING',
+      `'${written.text}' compares values in order and cannot take a regular expression; match with = or =~, or quote the value to compare the text`,
+      source,
+      valuePosition,
+    );
+  }
+  const operator = written.text === '=' && regex ? '=~' : written.operator;
   if (operator === '=~') factValuePattern(value, source, valuePosition);
   return operator;
 }
@@ -89,6 +101,7 @@ export function parseFactFilter(text: string): FactFilter {
   if (text.length > MAX_TEXT_LENGTH) {
     throw new FilterError('FILTER_TOO_LONG', `filter longer than ${MAX_TEXT_LENGTH} characters`, text, MAX_TEXT_LENGTH);
   }
+  rejectControlCharacters(text);
   return parseFactText(text, 0, text.length);
 }
 
@@ -102,7 +115,7 @@ export function parseFactText(source: string, start: number, end: number): FactF
     }
     throw new FilterError(
       'FILTER_BAD_FACT_NAME',
-      `unexpected character '${source[nameStart]}' in fact name`,
+      `unexpected ${describeCharacter(source[nameStart])} in fact name`,
       source,
       nameStart,
     );
@@ -116,7 +129,7 @@ export function parseFactText(source: string, start: number, end: number): FactF
     if (opStart === nameEnd && opStart < end) {
       throw new FilterError(
         'FILTER_BAD_FACT_NAME',
-        `unexpected character '${source[opStart]}' in fact name`,
+        `unexpected ${describeCharacter(source[opStart])} in fact name`,
         source,
         opStart,
       );

@@ -3,7 +3,8 @@
  *
  * - A missing fact (undefined or null) fails every operator, `!=` included.
  * - An array fact matches when any element matches, for every operator.
- * - An object fact matches only `==` and `=~`, against its JSON text.
+ * - An object fact matches when any of its keys matches, for every operator (as MCollective):
+ *   `-F mounts=/var` selects nodes whose `mounts` fact has a `/var` key. Values are reached with dotted paths.
  * - Scalars are compared as text: numbers as JavaScript prints them, booleans as "true"/"false".
  * - `<` `>` `<=` `>=` compare numerically when both sides are decimal numbers, component-wise
  *   when both are dotted versions, and as strings otherwise.
@@ -49,16 +50,11 @@ export function factValueTest(
   position = 0,
 ): (actual: unknown) => boolean {
   const scalar = scalarTest(op, expected, source, position);
-  const matchesObject = op === '==' || op === '=~';
 
   const test = (actual: unknown): boolean => {
     if (actual === undefined || actual === null) return false;
     if (Array.isArray(actual)) return actual.some(test);
-    if (typeof actual === 'object') {
-      if (!matchesObject) return false;
-      const json = jsonText(actual);
-      return json !== undefined && scalar(json);
-    }
+    if (typeof actual === 'object') return Object.keys(actual).some(scalar);
     const text = scalarText(actual);
     return text !== undefined && scalar(text);
   };
@@ -101,15 +97,6 @@ function scalarText(value: unknown): string | undefined {
       return String(value);
     default:
       return undefined;
-  }
-}
-
-/** JSON text of an object fact, or undefined when it has none (cycles, bigints). */
-function jsonText(value: object): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return undefined;
   }
 }
 

@@ -18,6 +18,7 @@ export {
   MAX_ENTRIES,
   MAX_FACT_NAME_LENGTH,
   MAX_NESTING_DEPTH,
+  MAX_PATTERN_EXPANSION,
   MAX_PATTERN_LENGTH,
   MAX_TEXT_LENGTH,
 } from './limits.js';
@@ -36,7 +37,7 @@ export {
 } from './compound/ast.js';
 export { compileCompound } from './compound/evaluate.js';
 export { compareFact, lookupFact } from './facts.js';
-export { isPatternLiteral } from './pattern.js';
+export { isNamePattern, isRegexValue } from './pattern.js';
 export { assertWireFilter } from './validate.js';
 export { clearFilterCache, compileFilter, filterCacheSize, matchesFilter } from './compile.js';
 export { describeFilter, plainIdentities } from './describe.js';

@@ -6,6 +6,12 @@
 /** Longest accepted regular expression body, in characters. */
 export const MAX_PATTERN_LENGTH = 1024;
 
+/**
+ * Most copies the counted repetitions of one regular expression may add (`[a-z]{0,300}` adds 299): RE2
+ * compiles every copy, and each costs time when compiling and when matching, so this bounds both.
+ */
+export const MAX_PATTERN_EXPANSION = 256;
+
 /** Longest accepted filter text: a class, identity, agent, fact value, -F text or -S expression. */
 export const MAX_TEXT_LENGTH = 4096;
 

@@ -4,7 +4,7 @@
  * validation without crashing. Unknown filter kinds are rejected rather than ignored: a node
  * must not act on a request whose constraints it does not understand.
  */
-import { FilterError } from './errors.js';
+import { describeCharacter, FilterError } from './errors.js';
 import { FACT_NAME } from './fact-term.js';
 import { MAX_ENTRIES, MAX_FACT_NAME_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 import { FACT_OPERATORS, type FactFilter, type Filter } from './model.js';
@@ -42,7 +42,7 @@ function checkFactFilter(entry: unknown): asserts entry is FactFilter {
   }
   if (!FACT_NAME.test(fact)) {
     const at = fact.search(/[^A-Za-z0-9_.:-]/);
-    throw new FilterError('FILTER_BAD_FACT_NAME', `unexpected character '${fact[at]}' in fact name`, fact, at);
+    throw new FilterError('FILTER_BAD_FACT_NAME', `unexpected ${describeCharacter(fact[at])} in fact name`, fact, at);
   }
   if (typeof operator !== 'string' || !(FACT_OPERATORS as readonly string[]).includes(operator)) {
     throw shape(`fact filter operator must be one of ${FACT_OPERATORS.join(' ')}`);

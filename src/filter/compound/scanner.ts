@@ -1,5 +1,5 @@
 /** Splits -S expression text into tokens, each carrying the index where it starts. */
-import { FilterError } from '../errors.js';
+import { describeCharacter, FilterError, rejectControlCharacters } from '../errors.js';
 import { MAX_TEXT_LENGTH } from '../limits.js';
 import {
   checkFactNameLength,
@@ -9,7 +9,7 @@ import {
   scanName,
   skipBlanks,
 } from '../fact-term.js';
-import { compilePattern, scanPatternLiteral } from '../pattern.js';
+import { nameMatcher, scanPatternLiteral, scanValueLiteral } from '../pattern.js';
 import type { CompoundClassTerm, CompoundFactTerm } from './ast.js';
 
 export type Token =
@@ -28,6 +28,7 @@ export function scanCompound(source: string): Token[] {
       MAX_TEXT_LENGTH,
     );
   }
+  rejectControlCharacters(source);
   const tokens: Token[] = [];
   let i = skipBlanks(source, 0);
   while (i < source.length) {
@@ -50,7 +51,7 @@ function scanToken(source: string, at: number): { token: Token; end: number } {
     if (operatorAt(source, at)) {
       throw new FilterError('FILTER_EMPTY_FACT_NAME', 'missing fact name', source, at);
     }
-    throw new FilterError('FILTER_UNEXPECTED_CHARACTER', `unexpected character '${c}'`, source, at);
+    throw new FilterError('FILTER_UNEXPECTED_CHARACTER', `unexpected ${describeCharacter(c)}`, source, at);
   }
   const name = source.slice(at, nameEnd);
 
@@ -75,12 +76,12 @@ function scanToken(source: string, at: number): { token: Token; end: number } {
   return { token: { kind: 'term', position: at, term: { type: 'class', value: name, position: at } }, end: nameEnd };
 }
 
+/** A class regex: `/body/`, `/body/i`, or `/body` running to the next blank or unmatched `)`. */
 function scanClassPattern(source: string, at: number): { token: Token; end: number } {
   const literal = scanPatternLiteral(source, at);
-  if (!literal) throw new FilterError('FILTER_UNTERMINATED_REGEX', 'unterminated regular expression', source, at);
-  compilePattern(literal.body, literal.flags, source, at + 1);
-  expectDelimiter(source, literal.end);
-  const value = source.slice(at, literal.end);
+  nameMatcher(literal.text, source, at);
+  if (literal.closed) expectDelimiter(source, literal.end);
+  const value = literal.text;
   return { token: { kind: 'term', position: at, term: { type: 'class', value, position: at } }, end: literal.end };
 }
 
@@ -104,16 +105,11 @@ function scanFactTerm(source: string, at: number, fact: string, opStart: number)
     quoted = true;
     valuePosition = valueStart + 1;
     end = close + 1;
-  } else if (first === '/') {
-    const literal = scanPatternLiteral(source, valueStart);
-    if (!literal) {
-      throw new FilterError('FILTER_UNTERMINATED_REGEX', 'unterminated regular expression', source, valueStart);
-    }
-    end = literal.end;
-    value = source.slice(valueStart, end);
   } else {
-    end = valueStart;
-    while (end < source.length && !isDelimiter(source[end]) && !isControl(source[end])) end++;
+    // A `/regex/` value ends at its closing slash; any other value, `/var` included, at the next delimiter.
+    const literal = first === '/' ? scanValueLiteral(source, valueStart) : null;
+    end = literal && isDelimiter(source[literal.end]) ? literal.end : valueStart;
+    while (end < source.length && !isDelimiter(source[end])) end++;
     value = source.slice(valueStart, end);
   }
   expectDelimiter(source, end);
@@ -127,14 +123,9 @@ function isDelimiter(c: string | undefined): boolean {
   return c === undefined || isBlank(c) || c === '(' || c === ')';
 }
 
-/** Control characters end a bare value, and are then reported as unexpected. */
-function isControl(c: string | undefined): boolean {
-  return c !== undefined && /[\u0000-\u001f\u007f]/.test(c) && c !== '\t';
-}
-
 /** A term must be followed by a blank, a parenthesis or the end. */
 function expectDelimiter(source: string, at: number): void {
   if (at < source.length && !isBlank(source[at]) && source[at] !== ')' && source[at] !== '(') {
-    throw new FilterError('FILTER_UNEXPECTED_CHARACTER', `unexpected character '${source[at]}'`, source, at);
+    throw new FilterError('FILTER_UNEXPECTED_CHARACTER', `unexpected ${describeCharacter(source[at])}`, source, at);
   }
 }

@@ -88,6 +88,14 @@ describe('filters, evaluated on the nodes', () => {
     ['-S numeric term with blanks', ['-S', 'processors.count >= 16'], (n) => num(fact(n, 'processors.count')) >= 16],
     ['-W words: a class and a fact', ['-W', 'nginx site=fra1'], (n) => classes(n).includes('nginx') && n.facts!.site === 'fra1'],
     ['all kinds together are ANDed', ['-F', 'role=web', '-C', 'profile::lon1', '-I', '/^node-000[0-4]/'], (n) => n.facts!.role === 'web' && n.facts!.site === 'lon1' && /^node-000[0-4]/.test(n.identity)],
+    // A name starting with / is a regex with or without its closing slash, as in MCollective.
+    ['-I regex without a closing slash', ['-I', '/^node-0001'], (n) => n.identity.startsWith('node-0001')],
+    ['-C regex without a closing slash', ['-C', '/^role::d'], (n) => n.facts!.role === 'db'],
+    ['-A regex without a closing slash', ['-A', '/^frob'], (n) => n.facts!.role === 'db'],
+    ['-S class regex without a closing slash', ['-S', '/^profile::(ams|fra) and role=web'], (n) => n.facts!.role === 'web' && ['ams1', 'fra1'].includes(String(n.facts!.site))],
+    ['-A mcollective matches every node, as in MCollective', ['-A', 'mcollective'], () => true],
+    ['-F on an object fact matches one of its keys', ['-F', 'mounts=/var/lib/postgresql'], (n) => n.facts!.role === 'db'],
+    ['-S regex over an object fact\'s keys', ['-S', 'mounts=~^/var and site=ams1'], (n) => n.facts!.role === 'db' && n.facts!.site === 'ams1'],
   ];
 
   for (const [what, args, pick] of cases) {
@@ -105,6 +113,17 @@ describe('filters, evaluated on the nodes', () => {
     });
   });
 
+  it('the same through `mco find` and `mco ping`: regexes without a closing slash, -A mcollective, object facts', async () => {
+    const [ids, everyone, mounts] = await Promise.all([
+      env.mco(['find', '-I', '/^node-0001']),
+      env.mco(['ping', '-A', 'mcollective', '--json']),
+      env.mco(['find', '-F', 'mounts=/var/lib/postgresql']),
+    ]);
+    expect(lines(ids.stdout)).toEqual(identitiesWhere((n) => n.identity.startsWith('node-0001')));
+    expect(sendersOf(everyone.stdout)).toEqual(identitiesWhere(() => true));
+    expect(lines(mounts.stdout)).toEqual(identitiesWhere((n) => n.facts!.role === 'db'));
+  });
+
   it('mco find exits 1 when nothing matches', async () => {
     const r = await env.mco(['find', '-F', 'nosuch!=x', '--dt', '0.5']);
     expect(r.code).toBe(1);
@@ -114,6 +133,35 @@ describe('filters, evaluated on the nodes', () => {
   it('the expectations above are not trivial: most select a strict, non-empty part of the fleet', () => {
     const sizes = cases.map(([, , pick]) => identitiesWhere(pick).length);
     expect(sizes.filter((s) => s > 0 && s < FLEET_SIZE).length).toBeGreaterThanOrEqual(cases.length - 4);
+  });
+});
+
+describe('the client refuses what nodes would refuse or misread, before sending anything', () => {
+  it('more than 256 distinct entries of one kind: one clear error, not an empty result', async () => {
+    const many = Array.from({ length: 257 }, (_, i) => ['-I', `node-${String(i + 1).padStart(5, '0')}.example.net`]).flat();
+    const r = await env.mco(['ping', ...many]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('mco: invalid filter:\n     257 distinct identity filters (-I); a node accepts at most 256 of each kind\n');
+    const atLimit = await env.mco(['ping', ...many.slice(2), '--json']);
+    expect(atLimit.code).toBe(0);
+    expect(sendersOf(atLimit.stdout)).toEqual(identitiesWhere((n) => n.identity !== 'node-00001.example.net'));
+  });
+
+  it('an ordering operator with a regex, and a newline in a value, each get an error with a caret', async () => {
+    const [ordering, newline] = await Promise.all([env.mco(['find', '-S', 'processors.count>/^1/']), env.mco(['find', '-F', 'role=web\nsite=ams1'])]);
+    expect(ordering.code).toBe(1);
+    expect(ordering.stderr).toBe(
+      [
+        'mco: invalid filter in -S:',
+        '     processors.count>/^1/',
+        '                      ^',
+        "     -S: '>' compares values in order and cannot take a regular expression; match with = or =~, or quote the value to compare the text",
+        '',
+      ].join('\n'),
+    );
+    expect(newline.code).toBe(1);
+    expect(newline.stderr).toBe(['mco: invalid filter in -F:', '     role=web site=ams1', '             ^', '     -F: newline (U+000A) is not allowed in a filter', ''].join('\n'));
   });
 });
 

@@ -7,11 +7,13 @@ export const FLEET_SIZE = 60;
 
 /**
  * generateFleet's varied facts (role, os, processors.count, puppetversion, site…), plus:
- * db nodes advertise an agent no build ships, `frobnicator` (for -A), the first ten also join the `dev` collective (for -T).
+ * db nodes advertise an agent no build ships, `frobnicator` (for -A), and have a second mount in their `mounts`
+ * fact (an object keyed by mount point); the first ten also join the `dev` collective (for -T).
  */
 export function testFleet(): VirtualNode[] {
   return generateFleet(FLEET_SIZE).nodes.map((n, i) => ({
     ...n,
+    facts: { ...n.facts, mounts: n.facts!.role === 'db' ? { '/': 'ext4', '/var/lib/postgresql': 'xfs' } : { '/': 'ext4' } },
     agents: n.facts!.role === 'db' ? ['rpcutil', 'frobnicator'] : undefined,
     collectives: i < 10 ? ['mcollective', 'dev'] : ['mcollective'],
   }));

@@ -97,18 +97,25 @@ describe('compareFact missing, array and object facts', () => {
     expect(compareFact([], '!=', 'a')).toBe(false);
   });
 
-  it('matches objects only with == and =~ against their JSON text', () => {
-    const obj = { name: 'RedHat', release: { major: '8' } };
-    expect(compareFact(obj, '=~', '"major":"8"')).toBe(true);
-    expect(compareFact(obj, '==', JSON.stringify(obj))).toBe(true);
-    expect(compareFact(obj, '!=', 'x')).toBe(false);
-    expect(compareFact(obj, '>', 'a')).toBe(false);
+  it('matches an object when any of its keys matches, for every operator (as MCollective)', () => {
+    const mounts = { '/var': 'xfs', '/': 'ext4' };
+    expect(compareFact(mounts, '==', '/var')).toBe(true);
+    expect(compareFact(mounts, '==', 'xfs')).toBe(false);
+    expect(compareFact(mounts, '=~', '^/v')).toBe(true);
+    expect(compareFact(mounts, '!=', '/var')).toBe(true);
+    expect(compareFact({ '/var': 'xfs' }, '!=', '/var')).toBe(false);
+    expect(compareFact({ 10: 'a', 2: 'b' }, '>', '9')).toBe(true);
+    expect(compareFact({}, '!=', 'x')).toBe(false);
+    expect(compareFact([{ eth0: {} }, { lo: {} }], '==', 'lo')).toBe(true);
   });
 
-  it('does not throw on an object that has no JSON text', () => {
+  it('does not look at an object fact\'s JSON text or values', () => {
+    const os = { name: 'RedHat', release: { major: '8' } };
+    expect(compareFact(os, '=~', '"major":"8"')).toBe(false);
+    expect(compareFact(os, '==', JSON.stringify(os))).toBe(false);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(compareFact(cyclic, '=~', '.')).toBe(false);
+    expect(compareFact(cyclic, '=~', '^self$')).toBe(true);
   });
 });
 

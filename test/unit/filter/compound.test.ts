@@ -26,6 +26,24 @@ describe('parseCompound terms', () => {
     expect(parseCompound('base::users')).toEqual({ type: 'class', value: 'base::users', position: 0 });
   });
 
+  it('reads a term starting with / as a class regex even without its closing slash, as -C does', () => {
+    expect(parseCompound('/^apa')).toEqual({ type: 'class', value: '/^apa', position: 0 });
+    expect(shape('a and /apa')).toBe('a and /apa');
+    expect(shape('(/^db0) or /^(web|app)0')).toBe('/^db0 or /^(web|app)0');
+    expect(shape('/^db0 or /^web/')).toBe('/^db0 or /^web/');
+    expect(matches('/^apa')).toBe(true);
+    expect(matches('/^ntp$')).toBe(true);
+    expect(matches('/^xyz')).toBe(false);
+  });
+
+  it('reads a fact value as a regex only when written /re/, as -F does', () => {
+    expect(parseCompound('home=/root')).toMatchObject({ filter: { fact: 'home', operator: '==', value: '/root' } });
+    expect(parseCompound('path=/usr/bin')).toMatchObject({ filter: { operator: '==', value: '/usr/bin' } });
+    expect(parseCompound('(mounts=/var)')).toMatchObject({ filter: { operator: '==', value: '/var' } });
+    expect(parseCompound('role=/^web/')).toMatchObject({ filter: { operator: '=~', value: '/^web/' } });
+    expect(parseCompound("cpus>'/^1/'")).toMatchObject({ filter: { operator: '>', value: '/^1/' } });
+  });
+
   it('reads a term with an operator as a fact match', () => {
     expect(parseCompound('customer=acme')).toEqual({
       type: 'fact',
@@ -111,16 +129,20 @@ describe('parseCompound errors', () => {
     ['a b', 'FILTER_MISSING_CONNECTIVE', 2],
     ['(a) (b)', 'FILTER_MISSING_CONNECTIVE', 4],
     ["motd='hello", 'FILTER_UNTERMINATED_QUOTE', 5],
-    ['a and /apa', 'FILTER_UNTERMINATED_REGEX', 6],
-    ['home=/root', 'FILTER_UNTERMINATED_REGEX', 5],
     ['a and cpus>=', 'FILTER_EMPTY_VALUE', 12],
     ['(cpus>=)', 'FILTER_EMPTY_VALUE', 7],
     ['a and =4', 'FILTER_EMPTY_FACT_NAME', 6],
     ['a and @b', 'FILTER_UNEXPECTED_CHARACTER', 6],
     ['ap@che', 'FILTER_UNEXPECTED_CHARACTER', 2],
-    ['/apa/x', 'FILTER_UNEXPECTED_CHARACTER', 5],
+    ['/apa/x', 'FILTER_BAD_REGEX', 5],
+    ['/apa/ix', 'FILTER_BAD_REGEX', 6],
+    ['/apa/)', 'FILTER_UNBALANCED_PAREN', 5],
+    ['cpus>/^1/', 'FILTER_REGEX_WITH_ORDERING', 5],
+    ['a and cpus <= /^1/i', 'FILTER_REGEX_WITH_ORDERING', 14],
+    ['/^web(?=1)/', 'FILTER_UNSUPPORTED_REGEX', 5],
     ["a='b'c", 'FILTER_UNEXPECTED_CHARACTER', 5],
-    ['a\nand b', 'FILTER_UNEXPECTED_CHARACTER', 1],
+    ['a\nand b', 'FILTER_CONTROL_CHARACTER', 1],
+    ['role=web\r', 'FILTER_CONTROL_CHARACTER', 8],
     ["fact('os.family').value=RedHat", 'FILTER_UNSUPPORTED_FUNCTION', 4],
     ['a and /(/', 'FILTER_BAD_REGEX', 7],
     ['k=~[x', 'FILTER_BAD_REGEX', 3],

@@ -50,6 +50,28 @@ describe('parsePolicy', () => {
   });
 });
 
+describe('parsePolicy regular expressions', () => {
+  // The same linear-time engine as request filters: a rule's pattern cannot stall the node that evaluates it.
+  it('evaluates a pattern that explodes a backtracking engine at once', () => {
+    // Eleven `.*` against 24 characters backtrack for about 18 s, beyond the test timeout.
+    const rule = parsePolicy(`allow\t*\t*\t*\t/^${'.*'.repeat(11)}X$/\n`).rules[0]!;
+    const long = { ...web, classes: ['a'.repeat(24), `${'a'.repeat(24)}X`] };
+    expect((rule.classes as (n: NodeView) => boolean)(long)).toBe(true);
+    expect((rule.classes as (n: NodeView) => boolean)({ ...web, classes: ['a'.repeat(24)] })).toBe(false);
+  });
+
+  it('refuses lookaround and backreferences with the line of the rule', () => {
+    expect(() => parsePolicy('policy default deny\nallow\t*\t*\tenvironment=/^prod(?!uction)/\t*\n', 'p.policy')).toThrow(/^p\.policy:2: bad facts field .*lookahead/);
+    expect(() => parsePolicy('allow\t*\t*\t*\t/(a)\\1/\n', 'p.policy')).toThrow(/^p\.policy:1: bad classes field .*backreference/);
+  });
+
+  it('reads a class starting with / as a regex, the closing slash optional', () => {
+    const rule = parsePolicy('allow\t*\t*\t*\t/^role::w\n').rules[0]!;
+    expect((rule.classes as (n: NodeView) => boolean)(web)).toBe(true);
+    expect((rule.classes as (n: NodeView) => boolean)(db)).toBe(false);
+  });
+});
+
 describe('PolicyAuthorizer', () => {
   const authorizer = (allowUnconfigured = false) => new PolicyAuthorizer({ dir, allowUnconfigured, recheckMs: 0 });
 
