@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
-import type { AgentPlugin, NodeInfo } from './agent.js';
+import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { NodeView } from '../filter/index.js';
@@ -38,7 +38,7 @@ export interface NodeServerOptions {
   /** Keep this node's record in the registry current; absent, the node does not register. */
   registration?: RegistrationSettings;
   settingsFor?(agent: string): Readonly<Record<string, string>>;
-  configItem?(key: string): string | undefined;
+  configItem?(key: string): ConfigItem | undefined;
 }
 
 export class NodeServer implements NodeInfo {
@@ -113,7 +113,7 @@ export class NodeServer implements NodeInfo {
     return this.statsCounters.snapshot();
   }
 
-  configItem(key: string): string | undefined {
+  configItem(key: string): ConfigItem | undefined {
     return this.opts.configItem?.(key);
   }
 
