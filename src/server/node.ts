@@ -5,6 +5,7 @@ import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispa
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
+import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
@@ -50,6 +51,7 @@ export class NodeServer implements NodeInfo {
   readonly statsCounters = new ServerStats();
   private readonly agentMap: Map<string, AgentPlugin>;
   private readonly dispatcher: Dispatcher;
+  private readonly rejectionLog: RejectionLog;
   private readonly subscriptions: Subscription[] = [];
   /** Requests whose action or reply is still under way; stop() waits for them. */
   private pending = 0;
@@ -70,6 +72,7 @@ export class NodeServer implements NodeInfo {
     if (opts.registration) {
       this.registration = new Registration(opts.registration, () => buildRegistrationRecord(this, this.nodeView), opts.logger);
     }
+    this.rejectionLog = new RejectionLog(opts.logger);
     this.dispatcher = new Dispatcher({
       node: this,
       agents: this.agentMap,
@@ -82,6 +85,7 @@ export class NodeServer implements NodeInfo {
       decoder: opts.decoder,
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
+      rejectionLog: this.rejectionLog,
     });
   }
 
@@ -178,6 +182,7 @@ export class NodeServer implements NodeInfo {
       clearTimeout(timer);
       this.dispatcher.abortAll();
     }
+    this.rejectionLog.flush();
     await this.opts.connector.close();
   }
 }

@@ -1,5 +1,6 @@
 // Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
 // real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
+import { statSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
@@ -170,4 +171,41 @@ describe('hostile requests', () => {
     expect(stats.rejected.malformed).toBeGreaterThanOrEqual(600);
     expect(stats.pid).toBe(daemon.child.pid);
   });
+
+  it('a flood of 20,000 empty messages is counted one by one but logged in a bounded number of lines', async () => {
+    const FLOOD = 20_000;
+    const before = await daemonStats(DAEMON);
+    const bytesBefore = statSync(logFile).size;
+    const linesBefore = daemon.log().length;
+    for (let i = 0; i < FLOOD; i++) nc.publish(`mcollective.node.${DAEMON}`, new Uint8Array(0));
+    await nc.flush();
+
+    // Wait on the counter: every message of the flood is counted, however few are logged.
+    const target = (before.rejected.malformed ?? 0) + FLOOD;
+    let after = await daemonStats(DAEMON);
+    for (let i = 0; i < 150 && after.rejected.malformed < target; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await daemonStats(DAEMON);
+    }
+    expect(after.rejected.malformed).toBe(target);
+    expect(after.unvalidated - before.unvalidated).toBe(FLOOD);
+
+    // Then on the log: once the last interval's summary is out, the lines account for every rejection exactly.
+    const accounted = () =>
+      daemon
+        .log()
+        .filter((l) => l.level === 40 && l.reason === 'malformed')
+        .reduce((n, l) => n + (typeof l.suppressed === 'number' ? l.suppressed : 1), 0);
+    await daemon.waitForLog(() => accounted() === target);
+
+    // 20,000 warnings of ~300 bytes would be 6 MB; a few lines per second of flood stay far below 64 KB.
+    const grown = statSync(logFile).size - bytesBefore;
+    const lines = daemon.log().length - linesBefore;
+    expect(grown, `the log grew by ${grown} bytes in ${lines} lines`).toBeLessThan(64 * 1024);
+    expect(lines).toBeLessThan(300);
+    const summaries = daemon.log().slice(linesBefore).filter((l) => l.reason === 'malformed' && l.suppressed);
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries[0]!.msg).toMatch(/^suppressed \d+ rejections of reason malformed in the last [\d.]+ s$/);
+    expect(daemon.child.exitCode).toBeNull();
+  }, 60_000);
 });
