@@ -40,6 +40,8 @@ export interface NodeServerOptions {
   registration?: RegistrationSettings;
   settingsFor?(agent: string): Readonly<Record<string, string>>;
   configItem?(key: string): ConfigItem | undefined;
+  /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
+  rejectionLog?: RejectionLog;
 }
 
 export class NodeServer implements NodeInfo {
@@ -72,7 +74,7 @@ export class NodeServer implements NodeInfo {
     if (opts.registration) {
       this.registration = new Registration(opts.registration, () => buildRegistrationRecord(this, this.nodeView), opts.logger);
     }
-    this.rejectionLog = new RejectionLog(opts.logger);
+    this.rejectionLog = opts.rejectionLog ?? new RejectionLog(opts.logger);
     this.dispatcher = new Dispatcher({
       node: this,
       agents: this.agentMap,

@@ -1,6 +1,6 @@
 // Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
 // real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
@@ -24,6 +24,7 @@ const SIM_NODES = 10;
 
 let broker: LocalNatsServer;
 let sim: RunningSim;
+let floodSim: RunningSim | undefined;
 let daemon: RunningDaemon;
 let nc: NatsConnection;
 let config: string;
@@ -44,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nc?.close();
-  await Promise.all([daemon?.stop(), sim?.stop()]);
+  await Promise.all([daemon?.stop(), sim?.stop(), floodSim?.stop()]);
   await broker?.stop();
   scratch.cleanup();
 });
@@ -208,4 +209,51 @@ describe('hostile requests', () => {
     expect(summaries[0]!.msg).toMatch(/^suppressed \d+ rejections of reason malformed in the last [\d.]+ s$/);
     expect(daemon.child.exitCode).toBeNull();
   }, 60_000);
+
+  it('simulated nodes writing to one log share its limit: a flood rejected by every node is not logged once per node', async () => {
+    const NODES = 10;
+    const FLOOD = 1000;
+    const simLog = `${scratch.dir}/flood-sim.log`;
+    const simCfg = scratch.file('flood-sim.cfg', `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nlogfile = ${simLog}\n`);
+    const flooded = (floodSim = await startSim(['--nodes', String(NODES), '--prefix', 'flood', '--server', broker.url, '-c', simCfg]));
+    try {
+      // Straight to each node, so the other nodes of the test are spared the flood.
+      for (let i = 0; i < FLOOD; i++) {
+        for (let n = 1; n <= NODES; n++) nc.publish(`mcollective.node.flood-${String(n).padStart(5, '0')}.example.net`, new Uint8Array(0));
+      }
+      await nc.flush();
+      // Wait on the counters: every node has rejected every message.
+      const counts = async () => {
+        const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', '/^flood-/', '--json']);
+        return (JSON.parse(r.stdout).replies as Array<{ data: { rejected: Record<string, number> } }>).map((x) => x.data.rejected.malformed ?? 0);
+      };
+      let seen = await counts();
+      for (let i = 0; i < 100 && !(seen.length === NODES && seen.every((n) => n === FLOOD)); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await counts();
+      }
+      expect(seen).toEqual(Array(NODES).fill(FLOOD));
+      // Wait on the log: once the last summary is out, its lines account for all 10,000 rejections exactly.
+      // The sim writes its log asynchronously: a last line still being written is not read yet.
+      const simLines = () =>
+        (existsSync(simLog) ? readFileSync(simLog, 'utf8').split('\n') : [])
+          .flatMap((l) => {
+            try {
+              return [JSON.parse(l) as Record<string, any>];
+            } catch {
+              return [];
+            }
+          })
+          .filter((l) => l.reason === 'malformed');
+      const accounted = () => simLines().reduce((n, l) => n + (typeof l.suppressed === 'number' ? l.suppressed : 1), 0);
+      for (let i = 0; i < 100 && accounted() < NODES * FLOOD; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(accounted()).toBe(NODES * FLOOD);
+      // One limit for the fleet: at most 10 warnings before each summary. A limit per node would let each of the
+      // ten nodes write its own 10 (about 100 in a row) and its own summary.
+      const runs = simLines().map((l) => (l.suppressed ? 'S' : '.')).join('').split('S');
+      expect(Math.max(...runs.map((r) => r.length)), runs.join('S')).toBeLessThanOrEqual(10);
+    } finally {
+      await flooded.stop();
+    }
+  }, 180_000);
 });
