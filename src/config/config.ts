@@ -3,6 +3,7 @@ import { ConfigError, describeOrigin, type SettingOrigin } from './errors.js';
 import { CONFIG_KEYS, KEY_SPECS, isConfigKey, type ConfigKey, type ConfigValue } from './keys.js';
 import { splitConfigLines } from './lines.js';
 import { closestMatch } from './suggest.js';
+import { REDACTED, isSecretKey, maskUrlCredentials } from './secrets.js';
 import { formatValue, parseValue } from './values.js';
 
 export interface Config {
@@ -63,12 +64,15 @@ export function loadConfig(file: string | undefined, overrides: Record<string, s
 
 /**
  * The effective value of one setting as text, for remote inspection (rpcutil#get_config_item).
- * Accepts declared keys and any `plugin.*` key that was set.
+ * Accepts declared keys and any `plugin.*` key that was set. A secret key throws CONFIG_SECRET instead,
+ * and credentials in URLs are masked, so what this returns may be shown to anyone allowed to ask.
  */
 export function describeConfigItem(config: Config, key: string): string {
-  if (isConfigKey(key)) return formatValue(KEY_SPECS[key], config.get(key));
-  const raw = key.startsWith(PLUGIN_PREFIX) ? config.values[key] : undefined;
-  if (typeof raw === 'string') return raw;
+  const raw = isConfigKey(key) ? formatValue(KEY_SPECS[key], config.get(key)) : key.startsWith(PLUGIN_PREFIX) ? config.values[key] : undefined;
+  if (typeof raw === 'string') {
+    if (isSecretKey(key)) throw new ConfigError('CONFIG_SECRET', `${key} is a secret: its value is not shown`, { key });
+    return maskUrlCredentials(raw);
+  }
   const suggestion = key.startsWith(PLUGIN_PREFIX) ? undefined : closestMatch(key, DECLARED_NAMES);
   const reason = key.startsWith(PLUGIN_PREFIX) ? 'is not set' : 'is not a config key';
   throw new ConfigError('CONFIG_UNKNOWN_KEY', `${key} ${reason}${didYouMean(suggestion)}`, { key, suggestion });
@@ -126,7 +130,9 @@ function resolveValues(settings: ReadonlyMap<string, Setting>): Record<string, u
     }
     const parsed = parseValue(declaration, setting.value);
     if (!parsed.ok) {
-      throw badValue(declaration.name, setting, `expected ${parsed.expected}, got "${setting.value}"`);
+      // The message reaches logs (a failed reload): it must not carry a secret or a URL's credentials.
+      const shown = isSecretKey(declaration.name) ? REDACTED : maskUrlCredentials(setting.value);
+      throw badValue(declaration.name, setting, `expected ${maskUrlCredentials(parsed.expected)}, got "${shown}"`);
     }
     values[declaration.name] = freezeValue(parsed.value);
   }

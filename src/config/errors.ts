@@ -4,7 +4,9 @@ export type ConfigErrorCode =
   | 'CONFIG_READ'
   | 'CONFIG_SYNTAX'
   | 'CONFIG_UNKNOWN_KEY'
-  | 'CONFIG_BAD_VALUE';
+  | 'CONFIG_BAD_VALUE'
+  /** The key is set but its value is a secret, never shown (see `isSecretKey`). */
+  | 'CONFIG_SECRET';
 
 export interface ConfigErrorDetails {
   file?: string;

@@ -9,6 +9,7 @@ export {
   type KeySpec,
   type KeyType,
 } from './keys.js';
+export { REDACTED, isSecretKey, maskUrlCredentials } from './secrets.js';
 export { describeConfigItem, loadConfig, parseConfig, type Config } from './config.js';
 export { defaultConfigPath, SERVER_CONFIG_PATH, SYSTEM_CLIENT_CONFIG_PATH, type ConfigPathEnvironment } from './paths.js';
 export { configReference } from './reference.js';

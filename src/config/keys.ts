@@ -19,6 +19,11 @@ interface KeyBase {
   description: string;
   /** How the default reads in the reference table, when it is computed or needs words. */
   defaultDoc?: string;
+  /**
+   * The value is a secret (a password, token or passphrase): it is never shown outside this process.
+   * Absent, a key is secret when its name looks like one (see `isSecretKey`); `false` says it is not.
+   */
+  secret?: boolean;
 }
 
 export type KeySpec =
@@ -113,6 +118,7 @@ const KEYS = {
   'plugin.amqp.password': {
     type: 'string',
     default: 'guest',
+    secret: true,
     scope: 'both',
     description: 'RabbitMQ password (a password in the URL wins).',
   },

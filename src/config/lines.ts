@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { isSecretKey, maskUrlCredentials } from './secrets.js';
 
 /** One `key = value` setting as written, with the line it came from. */
 export interface ConfigLine {
@@ -22,7 +23,9 @@ export function splitConfigLines(text: string, file?: string): ConfigLine[] {
     const key = equals < 0 ? '' : trimmed.slice(0, equals).trim();
     if (key === '') {
       const where = `${file ?? '<config>'}:${line}`;
-      throw new ConfigError('CONFIG_SYNTAX', `${where}: expected "key = value", got "${trimmed}"`, { file, line });
+      // The message reaches logs (a failed reload): a line that looks like it holds a secret is not quoted.
+      const got = isSecretKey(trimmed) || equals === 0 ? 'a line that is not shown (it may hold a secret)' : `"${maskUrlCredentials(trimmed)}"`;
+      throw new ConfigError('CONFIG_SYNTAX', `${where}: expected "key = value", got ${got}`, { file, line });
     }
     settings.push({ key, value: trimmed.slice(equals + 1).trim(), line });
   });

@@ -26,8 +26,11 @@ export interface NodeInfo {
   agents(): readonly AgentDDL[];
   stats(): StatsSnapshot;
   /** The effective value of a config key (also plugin.* keys), or undefined when unknown. */
-  configItem(key: string): string | undefined;
+  configItem(key: string): ConfigItem | undefined;
 }
+
+/** One config setting as the node shows it: its value (URL credentials masked), or only that it is a secret. */
+export type ConfigItem = { secret: false; value: string } | { secret: true };
 
 export interface AgentContext {
   node: NodeInfo;

@@ -1,6 +1,6 @@
 // A node daemon assembled from configuration: facts and classes kept current, one NodeServer on the broker.
 import type { Logger } from 'pino';
-import { describeConfigItem, type Config } from '../config/index.js';
+import { ConfigError, describeConfigItem, type Config } from '../config/index.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
@@ -55,9 +55,9 @@ export class Daemon {
       settingsFor: (agent) => config.plugin(agent),
       configItem: (key) => {
         try {
-          return describeConfigItem(config, key);
-        } catch {
-          return undefined;
+          return { secret: false, value: describeConfigItem(config, key) };
+        } catch (err) {
+          return err instanceof ConfigError && err.code === 'CONFIG_SECRET' ? { secret: true } : undefined;
         }
       },
     });

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ActionFailed, type ActionResult, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
 import type { ServerStats } from './stats.js';
 import { directDecoder, type RequestDecoder } from './decoder.js';
+import { RejectionLog } from './rejection-log.js';
 import { compileFilter, type NodeView } from '../filter/index.js';
 import { applyOutputDefaults, validateInputs } from '../ddl/index.js';
 import {
@@ -56,6 +57,8 @@ export interface DispatcherOptions {
   settingsFor: (agent: string) => Readonly<Record<string, string>>;
   /** The view filters are evaluated against, kept current by the daemon when facts reload. */
   view(): NodeView;
+  /** Where rejections are logged, rate-limited per reason; one of its own on `logger` when absent. */
+  rejectionLog?: RejectionLog;
 }
 
 /** What the daemon should send back, and where. */
@@ -79,8 +82,11 @@ class Rejection extends Error {
 
 export class Dispatcher {
   private readonly inflight = new Set<ActionRun>();
+  private readonly rejectionLog: RejectionLog;
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  constructor(private readonly opts: DispatcherOptions) {
+    this.rejectionLog = opts.rejectionLog ?? new RejectionLog(opts.logger);
+  }
 
   /** Aborts every running action (used when a drain times out). */
   abortAll(): void {
@@ -134,10 +140,10 @@ export class Dispatcher {
   }
 
   private countRejection(reason: string, message: string, requestid?: string): void {
-    const { stats, logger } = this.opts;
+    const { stats } = this.opts;
     if (reason === 'ttl_expired') stats.ttlexpired++;
     stats.reject(reason);
-    logger.warn({ reason, requestid }, `rejected request: ${message}`);
+    this.rejectionLog.warn(reason, message, requestid);
   }
 
   /** Decoding, authentication, collective and age: everything that must hold before the request is looked at. */

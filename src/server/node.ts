@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
-import type { AgentPlugin, NodeInfo } from './agent.js';
+import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
+import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
@@ -38,7 +39,9 @@ export interface NodeServerOptions {
   /** Keep this node's record in the registry current; absent, the node does not register. */
   registration?: RegistrationSettings;
   settingsFor?(agent: string): Readonly<Record<string, string>>;
-  configItem?(key: string): string | undefined;
+  configItem?(key: string): ConfigItem | undefined;
+  /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
+  rejectionLog?: RejectionLog;
 }
 
 export class NodeServer implements NodeInfo {
@@ -50,6 +53,7 @@ export class NodeServer implements NodeInfo {
   readonly statsCounters = new ServerStats();
   private readonly agentMap: Map<string, AgentPlugin>;
   private readonly dispatcher: Dispatcher;
+  private readonly rejectionLog: RejectionLog;
   private readonly subscriptions: Subscription[] = [];
   /** Requests whose action or reply is still under way; stop() waits for them. */
   private pending = 0;
@@ -70,6 +74,7 @@ export class NodeServer implements NodeInfo {
     if (opts.registration) {
       this.registration = new Registration(opts.registration, () => buildRegistrationRecord(this, this.nodeView), opts.logger);
     }
+    this.rejectionLog = opts.rejectionLog ?? new RejectionLog(opts.logger);
     this.dispatcher = new Dispatcher({
       node: this,
       agents: this.agentMap,
@@ -82,6 +87,7 @@ export class NodeServer implements NodeInfo {
       decoder: opts.decoder,
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
+      rejectionLog: this.rejectionLog,
     });
   }
 
@@ -113,7 +119,7 @@ export class NodeServer implements NodeInfo {
     return this.statsCounters.snapshot();
   }
 
-  configItem(key: string): string | undefined {
+  configItem(key: string): ConfigItem | undefined {
     return this.opts.configItem?.(key);
   }
 
@@ -178,6 +184,7 @@ export class NodeServer implements NodeInfo {
       clearTimeout(timer);
       this.dispatcher.abortAll();
     }
+    this.rejectionLog.flush();
     await this.opts.connector.close();
   }
 }

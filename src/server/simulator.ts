@@ -5,6 +5,7 @@ import type { SecurityProvider } from '../security/index.js';
 import type { AgentPlugin } from './agent.js';
 import { discoveryAgent } from './discovery.js';
 import { NodeServer } from './node.js';
+import { RejectionLog } from './rejection-log.js';
 import { SharedDecoder } from './decoder.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import { nodePluginSettings, type VirtualNode } from './fleet.js';
@@ -33,8 +34,12 @@ export interface SimulatorOptions {
 export class FleetSimulator {
   readonly servers: NodeServer[] = [];
   private readonly decoder = new SharedDecoder();
+  /** One log for the fleet: a bad broadcast is rejected by every node, and must not cost a line per node. */
+  private readonly rejectionLog: RejectionLog;
 
-  constructor(private readonly opts: SimulatorOptions) {}
+  constructor(private readonly opts: SimulatorOptions) {
+    this.rejectionLog = new RejectionLog(opts.logger);
+  }
 
   async start(onProgress?: (started: number) => void): Promise<void> {
     const { nodes } = this.opts;
@@ -74,6 +79,7 @@ export class FleetSimulator {
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,
         decoder: this.decoder,
+        rejectionLog: this.rejectionLog,
         state: { facts: node.facts ?? {}, classes: node.classes ?? [] },
         settingsFor: (agent) => nodePluginSettings(node, agent, this.opts.pluginSettings?.(agent)),
         registration: registration && registrar ? { registrar, intervalMs: registration.intervalMs, splayMs: registration.splayMs } : undefined,

@@ -1,4 +1,5 @@
 import { connect, Events, type NatsConnection, type ConnectionOptions, type Subscription as NatsSub } from 'nats';
+import { maskUrlCredentials } from '../config/secrets.js';
 import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
 import {
   backoffDelay,
@@ -72,7 +73,7 @@ export class NatsConnector implements Connector {
     try {
       this.nc = await connect(options);
     } catch (err) {
-      throw new TransportError('connect_failed', `cannot connect to NATS at ${this.opts.servers.join(', ')}: ${(err as Error).message}`, { cause: err });
+      throw new TransportError('connect_failed', `cannot connect to NATS at ${maskUrlCredentials(this.opts.servers.join(', '))}: ${(err as Error).message}`, { cause: err });
     }
     this.emit({ type: 'connected', server: this.nc.getServer() });
     void this.watchStatus(this.nc);

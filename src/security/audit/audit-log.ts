@@ -1,6 +1,7 @@
 // The audit log: one JSON line per request a node received, written by pino to its own file.
 // Input values are replaced by "[redacted]" unless configured otherwise: keys tell what was asked,
-// values may hold secrets.
+// values may hold secrets. Status messages often quote an input ("Invalid revision 'hunter2'"), so
+// every input value is redacted in them too.
 import { pino, type Logger } from 'pino';
 
 /** What the node records about one request (the dispatcher's audit event). */
@@ -45,9 +46,10 @@ export class AuditLog {
   }
 
   record(entry: AuditEntry): void {
-    const { data, request_time, ...rest } = entry;
+    const { data, request_time, statusmsg, ...rest } = entry;
     this.logger.info({
       ...rest,
+      statusmsg: statusmsg !== undefined && data && !this.opts.logValues ? redactValues(statusmsg, data) : statusmsg,
       request_time: request_time === undefined ? undefined : new Date(request_time).toISOString(),
       input: data ? this.inputs(data) : undefined,
     });
@@ -62,4 +64,35 @@ export class AuditLog {
     this.destination.flushSync();
     this.destination.end();
   }
+}
+
+/**
+ * `text` with every input value that occurs in it replaced by "[redacted]": strings and numbers, also those nested
+ * in lists and hashes. Occurrences are found in the original text and overlapping ones merged, so no part of a
+ * value is left showing and "[redacted]" itself is never redacted again. Booleans, null and empty strings say
+ * nothing secret and are left alone. A value the agent reworded before quoting it (other case, escaped) is not
+ * recognised: only the values as sent are.
+ */
+export function redactValues(text: string, data: Record<string, unknown>): string {
+  const hidden = new Uint8Array(text.length);
+  // Walked with a stack, not recursion: a hostile request may nest its data deeper than the call stack allows.
+  const pending: unknown[] = [data];
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') {
+      const value = String(v);
+      if (value === '' || seen.has(value)) continue;
+      seen.add(value);
+      for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) hidden.fill(1, at, at + value.length);
+    } else if (v !== null && typeof v === 'object') {
+      for (const item of Object.values(v)) pending.push(item);
+    }
+  }
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!hidden[i]) out += text[i];
+    else if (i === 0 || !hidden[i - 1]) out += REDACTED;
+  }
+  return out;
 }

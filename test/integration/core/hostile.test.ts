@@ -1,5 +1,6 @@
 // Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
 // real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
@@ -23,6 +24,7 @@ const SIM_NODES = 10;
 
 let broker: LocalNatsServer;
 let sim: RunningSim;
+let floodSim: RunningSim | undefined;
 let daemon: RunningDaemon;
 let nc: NatsConnection;
 let config: string;
@@ -43,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nc?.close();
-  await Promise.all([daemon?.stop(), sim?.stop()]);
+  await Promise.all([daemon?.stop(), sim?.stop(), floodSim?.stop()]);
   await broker?.stop();
   scratch.cleanup();
 });
@@ -170,4 +172,88 @@ describe('hostile requests', () => {
     expect(stats.rejected.malformed).toBeGreaterThanOrEqual(600);
     expect(stats.pid).toBe(daemon.child.pid);
   });
+
+  it('a flood of 20,000 empty messages is counted one by one but logged in a bounded number of lines', async () => {
+    const FLOOD = 20_000;
+    const before = await daemonStats(DAEMON);
+    const bytesBefore = statSync(logFile).size;
+    const linesBefore = daemon.log().length;
+    for (let i = 0; i < FLOOD; i++) nc.publish(`mcollective.node.${DAEMON}`, new Uint8Array(0));
+    await nc.flush();
+
+    // Wait on the counter: every message of the flood is counted, however few are logged.
+    const target = (before.rejected.malformed ?? 0) + FLOOD;
+    let after = await daemonStats(DAEMON);
+    for (let i = 0; i < 150 && after.rejected.malformed < target; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await daemonStats(DAEMON);
+    }
+    expect(after.rejected.malformed).toBe(target);
+    expect(after.unvalidated - before.unvalidated).toBe(FLOOD);
+
+    // Then on the log: once the last interval's summary is out, the lines account for every rejection exactly.
+    const accounted = () =>
+      daemon
+        .log()
+        .filter((l) => l.level === 40 && l.reason === 'malformed')
+        .reduce((n, l) => n + (typeof l.suppressed === 'number' ? l.suppressed : 1), 0);
+    await daemon.waitForLog(() => accounted() === target);
+
+    // 20,000 warnings of ~300 bytes would be 6 MB; a few lines per second of flood stay far below 64 KB.
+    const grown = statSync(logFile).size - bytesBefore;
+    const lines = daemon.log().length - linesBefore;
+    expect(grown, `the log grew by ${grown} bytes in ${lines} lines`).toBeLessThan(64 * 1024);
+    expect(lines).toBeLessThan(300);
+    const summaries = daemon.log().slice(linesBefore).filter((l) => l.reason === 'malformed' && l.suppressed);
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries[0]!.msg).toMatch(/^suppressed \d+ rejections of reason malformed in the last [\d.]+ s$/);
+    expect(daemon.child.exitCode).toBeNull();
+  }, 60_000);
+
+  it('simulated nodes writing to one log share its limit: a flood rejected by every node is not logged once per node', async () => {
+    const NODES = 10;
+    const FLOOD = 1000;
+    const simLog = `${scratch.dir}/flood-sim.log`;
+    const simCfg = scratch.file('flood-sim.cfg', `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nlogfile = ${simLog}\n`);
+    const flooded = (floodSim = await startSim(['--nodes', String(NODES), '--prefix', 'flood', '--server', broker.url, '-c', simCfg]));
+    try {
+      // Straight to each node, so the other nodes of the test are spared the flood.
+      for (let i = 0; i < FLOOD; i++) {
+        for (let n = 1; n <= NODES; n++) nc.publish(`mcollective.node.flood-${String(n).padStart(5, '0')}.example.net`, new Uint8Array(0));
+      }
+      await nc.flush();
+      // Wait on the counters: every node has rejected every message.
+      const counts = async () => {
+        const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', '/^flood-/', '--json']);
+        return (JSON.parse(r.stdout).replies as Array<{ data: { rejected: Record<string, number> } }>).map((x) => x.data.rejected.malformed ?? 0);
+      };
+      let seen = await counts();
+      for (let i = 0; i < 100 && !(seen.length === NODES && seen.every((n) => n === FLOOD)); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await counts();
+      }
+      expect(seen).toEqual(Array(NODES).fill(FLOOD));
+      // Wait on the log: once the last summary is out, its lines account for all 10,000 rejections exactly.
+      // The sim writes its log asynchronously: a last line still being written is not read yet.
+      const simLines = () =>
+        (existsSync(simLog) ? readFileSync(simLog, 'utf8').split('\n') : [])
+          .flatMap((l) => {
+            try {
+              return [JSON.parse(l) as Record<string, any>];
+            } catch {
+              return [];
+            }
+          })
+          .filter((l) => l.reason === 'malformed');
+      const accounted = () => simLines().reduce((n, l) => n + (typeof l.suppressed === 'number' ? l.suppressed : 1), 0);
+      for (let i = 0; i < 100 && accounted() < NODES * FLOOD; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(accounted()).toBe(NODES * FLOOD);
+      // One limit for the fleet: at most 10 warnings before each summary. A limit per node would let each of the
+      // ten nodes write its own 10 (about 100 in a row) and its own summary.
+      const runs = simLines().map((l) => (l.suppressed ? 'S' : '.')).join('').split('S');
+      expect(Math.max(...runs.map((r) => r.length)), runs.join('S')).toBeLessThanOrEqual(10);
+    } finally {
+      await flooded.stop();
+    }
+  }, 180_000);
 });

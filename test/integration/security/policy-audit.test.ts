@@ -77,4 +77,14 @@ describe('action policies', () => {
     expect(rpcLines[2].reason).toMatch(/line 4/);
     expect(readFileSync(audit, 'utf8')).not.toContain('"environment"');
   });
+
+  it('redacts input values that a failure message quotes, as it redacts the inputs', async () => {
+    const secret = 'hunter2-in-statusmsg';
+    const failed = await rpc('ops.troupe', 'get_config_item', `item=${secret}`);
+    // The caller sees its own input quoted back; the audit log does not keep it.
+    expect(failed.reply).toMatchObject({ statuscode: 4, statusmsg: `Unknown config property '${secret}'` });
+    const line = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.action === 'get_config_item');
+    expect(line).toMatchObject({ caller: 'cert=ops.troupe', statuscode: 4, statusmsg: "Unknown config property '[redacted]'", input: { item: '[redacted]' } });
+    expect(readFileSync(audit, 'utf8')).not.toContain(secret);
+  });
 });

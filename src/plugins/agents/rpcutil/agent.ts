@@ -52,9 +52,11 @@ const actions: Record<string, Action> = {
 
   get_config_item: (req, { node }) => {
     const item = String(req.data.item);
-    const value = node.configItem(item);
-    if (value === undefined) throw new ActionFailed(`Unknown config property '${item}'`, 4);
-    return { item, value };
+    const found = node.configItem(item);
+    if (found === undefined) throw new ActionFailed(`Unknown config property '${item}'`, 4);
+    // The key exists, so say so, but a secret's value is not for the network (MCollective's reply.fail!: status 1).
+    if (found.secret) throw new ActionFailed(`Config property '${item}' is a secret: its value is not returned`, 1, { item });
+    return { item, value: found.value };
   },
 };
 
