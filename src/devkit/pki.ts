@@ -139,9 +139,9 @@ export class DevPki {
     return { tls_ca: this.caPath, tls_cert: this.certPath(name), tls_key: this.keyPath(name) };
   }
 
-  /** A nats-server `tls` block requiring client certificates from this CA (needs `broker: true`). */
-  natsTlsConfig(): string {
-    return `tls {\n  cert_file: "${this.certPath('broker')}"\n  key_file: "${this.keyPath('broker')}"\n  ca_file: "${this.caPath}"\n  verify: true\n  timeout: 5\n}\n`;
+  /** A nats-server `tls` block requiring client certificates from this CA, the broker presenting `certName`'s (`broker` needs `broker: true`). */
+  natsTlsConfig(certName = 'broker'): string {
+    return `tls {\n  cert_file: "${this.certPath(certName)}"\n  key_file: "${this.keyPath(certName)}"\n  ca_file: "${this.caPath}"\n  verify: true\n  timeout: 5\n}\n`;
   }
 
   cleanup(): void {

@@ -10,6 +10,7 @@ import {
   type ReplyInbox,
   type Subscription,
 } from './connector.js';
+import { brokerIdentityCheck } from './tls-identity.js';
 
 export interface NatsConnectorOptions {
   servers: string[];
@@ -66,8 +67,14 @@ export class NatsConnector implements Connector {
     if (this.opts.tls) {
       const { ca, cert, key, serverName } = this.opts.tls;
       // nats.js hands these to tls.connect: the broker's certificate must chain to `ca` and name the URL's host,
-      // or `servername` when given.
-      options.tls = { caFile: ca, certFile: cert, keyFile: key, ...(serverName ? { servername: serverName } : {}) } as ConnectionOptions['tls'];
+      // or `servername` when given (see tls-identity.ts for why the name check is ours).
+      options.tls = {
+        caFile: ca,
+        certFile: cert,
+        keyFile: key,
+        ...(serverName ? { servername: serverName } : {}),
+        checkServerIdentity: brokerIdentityCheck(serverName),
+      } as ConnectionOptions['tls'];
     }
     try {
       this.nc = await connect(options);
