@@ -21,6 +21,8 @@ export interface NatsConnectorOptions {
   connectTimeoutMs?: number;
   maxReconnectWaitMs?: number;
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
+  /** Prefix of this connection's inboxes (JetStream replies): `_INBOX.<token>` when the broker scopes them per identity. */
+  inboxPrefix?: string;
 }
 
 /** One NATS subject: no blanks or control characters, no empty tokens. */
@@ -63,6 +65,7 @@ export class NatsConnector implements Connector {
       },
       pingInterval: 30_000,
       maxPingOut: 3,
+      ...(this.opts.inboxPrefix ? { inboxPrefix: this.opts.inboxPrefix } : {}),
     };
     if (this.opts.tls) {
       const { ca, cert, key, serverName } = this.opts.tls;
