@@ -8,7 +8,7 @@ import { BroadcastDiscovery, FlatfileDiscovery, DiscoveryError, ExpectFromRegist
 import type { ClientDefaults, ClientSession, Output } from '../client/session.js';
 import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
 import { natsRegistryReaderFor } from '../transport/nats-registry.js';
-import type { Connector } from '../transport/index.js';
+import { TransportError, type Connector } from '../transport/index.js';
 import { BUILTIN_AGENT_DIR } from '../plugins/agents/index.js';
 import { securityFromConfig } from './security.js';
 
@@ -59,6 +59,13 @@ export class CliSession implements ClientSession {
   private async connected(): Promise<Connector> {
     if (this.connector) return this.connector;
     const connector = connectorFromConfig(this.config, { name: 'mco', waitForBroker: false });
+    // What the broker refuses (a request sent with a node's certificate, say) would otherwise look like silence.
+    const said = new Set<string>();
+    connector.onEvent((e) => {
+      if (e.type !== 'error' || !(e.error instanceof TransportError && e.error.code === 'not_permitted') || said.has(e.error.message)) return;
+      said.add(e.error.message);
+      this.err.write(`mco: ${e.error.message}\n`);
+    });
     await connector.connect();
     this.connector = connector;
     return connector;

@@ -78,6 +78,7 @@ export function certnameOf(certFile: string): string {
   try {
     cert = new X509Certificate(readFileSync(certFile));
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TransportError('connect_failed', `TLS certificate ${certFile} not found (tls_cert)`, { cause: err });
     throw new TransportError('connect_failed', `cannot read the TLS certificate ${certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const cn = /^CN=(.+)$/m.exec(cert.subject)?.[1];

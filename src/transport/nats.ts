@@ -1,4 +1,4 @@
-import { connect, Events, type NatsConnection, type ConnectionOptions, type Subscription as NatsSub } from 'nats';
+import { connect, Events, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
 import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
 import {
   backoffDelay,
@@ -23,6 +23,14 @@ export interface NatsConnectorOptions {
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
   /** Prefix of this connection's inboxes (JetStream replies): `_INBOX.<token>` when the broker scopes them per identity. */
   inboxPrefix?: string;
+}
+
+/** A broker error in words; a permissions violation names what was refused (broker/permissions.ts decides it). */
+function statusError(s: Status): Error {
+  const refused = s.permissionContext;
+  if (!refused) return new Error(String(s.data));
+  const what = refused.operation === 'publish' ? 'publish to' : 'subscribe to';
+  return new TransportError('not_permitted', `the broker does not let this certificate ${what} ${refused.subject} (its user and permissions come from \`mco broker config\`)`);
 }
 
 /** One NATS subject: no blanks or control characters, no empty tokens. */
@@ -94,7 +102,7 @@ export class NatsConnector implements Connector {
       else if (s.type === Events.Reconnect) {
         this.attempt = 0;
         this.emit({ type: 'reconnected', server: String(s.data) });
-      } else if (s.type === Events.Error) this.emit({ type: 'error', error: new Error(String(s.data)) });
+      } else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
     }
   }
 

@@ -111,6 +111,11 @@ describe('a broker configured by mco broker config', () => {
     thief.nc.publish('mcollective.broadcast.agent.rpcutil', new TextEncoder().encode('{}'));
     thief.nc.publish(`mcollective.node.${NODE}`, new TextEncoder().encode('{}'));
     expect(await thief.refusals()).toEqual(['publish mcollective.broadcast.agent.rpcutil', `publish mcollective.node.${NODE}`]);
+    // mco run with the stolen certificate says why nothing answers.
+    const asNode = scratch.file('as-node.cfg', configText({ middleware_hosts: broker.url, discovery_timeout: 1, ...pki.clientConfig(THIEF), ...pki.tlsConfig(THIEF) }));
+    const r = await runMco(['rpc', 'rpcutil', 'ping', '-I', NODE, '-t', '1', '-c', asNode]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`the broker does not let this certificate publish to mcollective.node.${NODE}`);
   });
 
   it("does not let a node write another node's registration record", async () => {

@@ -1,9 +1,11 @@
-// Mutual TLS to the broker: a nats-server that verifies client certificates against the troupe CA.
-// Without a certificate of that CA a client cannot even connect; with one, signed requests flow as usual.
+// Mutual TLS to the broker: a nats-server run from `mco broker config`'s configuration, which verifies client
+// certificates against the troupe CA. Without a certificate of that CA a client cannot even connect; with one,
+// signed requests flow as usual. And the client checks the broker's name in its certificate.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
+import { startTroupeBroker } from '../../../src/devkit/broker.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
@@ -19,7 +21,7 @@ let daemon: ChildProcess | undefined;
 beforeAll(async () => {
   pki = createDevPki({ nodes: ['node1.example.net'], clients: ['ops.troupe'], broker: true });
   other = createDevPki({ clients: ['mallory.troupe'] });
-  nats = await startNatsServer({ config: pki.natsTlsConfig() });
+  nats = (await startTroupeBroker(pki, { jetstream: false })).server;
   scratch = scratchDir('troupe-tls-');
 });
 
