@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalNatsServer } from '../src/devkit/nats-server.js';
+import { startTroupeBroker } from '../src/devkit/broker.js';
 import { configText, createDevPki } from '../src/devkit/pki.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
@@ -46,14 +46,14 @@ async function main(): Promise<void> {
   // Security is on by default: a throwaway CA issues the broker's, every node's and the operator's certificates.
   const fleet = generateFleet(11, 'demo');
   const daemonIdentity = 'db1.demo.example.net';
-  const pki = createDevPki({ dir: join(dir, 'pki'), nodes: [daemonIdentity, 'sim-transport'], clients: ['ops.troupe'], broker: true });
-  pki.issueFleet(fleet.nodes.map((n) => n.identity));
+  const pki = createDevPki({ dir: join(dir, 'pki'), nodes: [daemonIdentity, ...fleet.nodes.map((n) => n.identity)], clients: ['ops.troupe'], broker: true });
   console.log(`troupe demo: throwaway CA in ${pki.caDir}; certificates for the broker, ${fleet.nodes.length + 1} nodes and ops.troupe`);
-  const broker = await new LocalNatsServer({ config: pki.natsTlsConfig() }).start();
-  console.log(`private NATS broker on ${broker.url}, mutual TLS required`);
+  // The broker's configuration is what `mco broker config` writes: one user per certificate, each with its own subjects.
+  const { server: broker, configFile } = await startTroupeBroker(pki);
+  console.log(`private NATS broker on ${broker.url} (${configFile}): mutual TLS, and each certificate may use only its own subjects`);
   try {
     const fleetFile = file('fleet.json', JSON.stringify(fleet, null, 2));
-    const simCfg = file('sim.cfg', configText({ middleware_hosts: broker.url, ...pki.serverConfig(), ...pki.tlsConfig('sim-transport') }));
+    const simCfg = file('sim.cfg', configText({ middleware_hosts: broker.url, ...pki.serverConfig(), ...pki.fleetTlsConfig() }));
     await startBackground(['sim', '--fleet', fleetFile, '--config', simCfg], 'sim ready');
     console.log(`started a simulated fleet of ${fleet.nodes.length} nodes (mco sim --fleet ${fleetFile})`);
 
@@ -71,9 +71,12 @@ async function main(): Promise<void> {
     await mco(['facts', 'os.family'], clientCfg);
     await mco(['find', '-C', 'postgresql'], clientCfg);
     await mco(['inventory', daemonIdentity], clientCfg);
-    console.log('\nA client without a certificate may reach the broker only in a demo; its unsigned request is refused by every node:');
+    console.log('\nAn unsigned request over the operator\'s broker connection is refused by every node:');
     const unsignedCfg = file('unsigned.cfg', configText({ middleware_hosts: broker.url, securityprovider: 'insecure', ...pki.tlsConfig('ops.troupe') }));
     await mco(['rpc', 'rpcutil', 'ping', '-I', daemonIdentity, '-t', '2'], unsignedCfg);
+    console.log('\nA node\'s certificate cannot send requests: the broker refuses to carry them:');
+    const asNodeCfg = file('as-node.cfg', configText({ middleware_hosts: broker.url, ...pki.clientConfig(daemonIdentity), ...pki.tlsConfig(daemonIdentity) }));
+    await mco(['rpc', 'rpcutil', 'ping', '-I', daemonIdentity, '-t', '2'], asNodeCfg);
     await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', daemonIdentity], clientCfg);
     console.log('\nTry your own: every command above works against this fleet while it runs; see README.md.');
   } finally {

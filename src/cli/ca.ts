@@ -8,6 +8,7 @@ import { UsageError } from '../client/errors.js';
 import { createLogger } from '../server/logging.js';
 import { KEY_TYPES, type KeyType } from '../security/pki/keys.js';
 import { pkiPaths } from './security.js';
+import { followCaChange } from './broker.js';
 
 type Raw = Record<string, unknown>;
 type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
@@ -64,6 +65,7 @@ async function caGenerate(name: string, raw: Raw): Promise<number> {
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
+  await followCaChange(config);
   return 0;
 }
 
@@ -93,17 +95,19 @@ async function caList(raw: Raw): Promise<number> {
 
 async function caSign(name: string | undefined, raw: Raw): Promise<number> {
   if (!name === !raw.all) throw new UsageError('give a certificate name or --all', 'mco ca sign web1.example.net');
-  const { ca } = await openCa(raw);
+  const { config, ca } = await openCa(raw);
   const names = raw.all ? ca.signAll() : (ca.sign(name!), [name!]);
   if (names.length === 0) out('No pending certificate requests.');
   for (const n of names) out(`Signed ${n}`);
+  if (names.length > 0) await followCaChange(config);
   return 0;
 }
 
 async function caRevoke(name: string, raw: Raw): Promise<number> {
-  const { ca } = await openCa(raw);
+  const { config, ca } = await openCa(raw);
   const serial = ca.revoke(name);
   out(`Revoked ${name} (serial ${serial}); the CRL in ${join(ca.dir, 'ca_crl.pem')} lists it and the CA service serves it`);
+  await followCaChange(config);
   return 0;
 }
 

@@ -14,6 +14,7 @@ import { registerServerCommands } from './server.js';
 import { registerSimCommand } from './sim.js';
 import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
+import { registerBrokerCommands } from './broker.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -103,6 +104,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSimCommand(program, run);
   registerPuppetCommand(program, run);
   registerSecurityCommands(program, run);
+  registerBrokerCommands(program, run);
   return program;
 }
 

@@ -38,7 +38,7 @@ export function fileFactSource(config: Config): FactSource {
 export function buildDaemon(config: Config, logger: Logger): Daemon {
   const security = securityFromConfig(config, 'server', logger);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
-  const connector = connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true });
+  const connector = connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true, identity: config.get('identity') });
   return new Daemon({
     config,
     connector,

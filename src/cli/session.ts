@@ -2,13 +2,13 @@
 import { hostname } from 'node:os';
 import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import { DDLRepository } from '../ddl/repository.js';
-import { newSenderSuffix } from '../protocol/index.js';
+import { newSenderSuffix, senderFor } from '../protocol/index.js';
 import { RpcClient } from '../client/rpc-client.js';
 import { BroadcastDiscovery, FlatfileDiscovery, DiscoveryError, ExpectFromRegistry, RegistryDiscovery, type DiscoveryMethod, type RegistrySource } from '../client/discovery/index.js';
 import type { ClientDefaults, ClientSession, Output } from '../client/session.js';
-import { connectorFromConfig } from '../transport/factory.js';
+import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
 import { natsRegistryReaderFor } from '../transport/nats-registry.js';
-import type { Connector } from '../transport/index.js';
+import { TransportError, type Connector } from '../transport/index.js';
 import { BUILTIN_AGENT_DIR } from '../plugins/agents/index.js';
 import { securityFromConfig } from './security.js';
 
@@ -30,8 +30,13 @@ export function clientDefaults(config: Config): ClientDefaults {
   };
 }
 
-/** Sender ids name this process: `<host>.<random>`, so replies never reach another client. */
-function senderId(): string {
+/**
+ * Sender ids name this process, so replies never reach another client: `<host>.<random>`, or over mutual TLS
+ * `<token of the certificate name>.<random>`, the reply subjects the broker lets that certificate read (broker/).
+ */
+function senderId(config: Config): string {
+  const certname = config.get('connector') === 'nats' ? brokerCertname(config) : undefined;
+  if (certname) return senderFor(certname, newSenderSuffix());
   const host = hostname().replace(/[^A-Za-z0-9_\-.]/g, '_').replace(/^\.+|\.+$/g, '') || 'client';
   return `${host}.${newSenderSuffix()}`;
 }
@@ -54,6 +59,13 @@ export class CliSession implements ClientSession {
   private async connected(): Promise<Connector> {
     if (this.connector) return this.connector;
     const connector = connectorFromConfig(this.config, { name: 'mco', waitForBroker: false });
+    // What the broker refuses (a request sent with a node's certificate, say) would otherwise look like silence.
+    const said = new Set<string>();
+    connector.onEvent((e) => {
+      if (e.type !== 'error' || !(e.error instanceof TransportError && e.error.code === 'not_permitted') || said.has(e.error.message)) return;
+      said.add(e.error.message);
+      this.err.write(`mco: ${e.error.message}\n`);
+    });
     await connector.connect();
     this.connector = connector;
     return connector;
@@ -63,7 +75,7 @@ export class CliSession implements ClientSession {
     if (this.rpc) return this.rpc;
     const connector = await this.connected();
     this.rpc = new RpcClient(connector, securityFromConfig(this.config, 'client'), {
-      sender: senderId(),
+      sender: senderId(this.config),
       ttl: this.config.get('ttl'),
       maxMessageSize: this.config.get('max_message_size'),
       directAddressingThreshold: this.config.get('direct_addressing_threshold'),

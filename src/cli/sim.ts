@@ -30,7 +30,7 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
     nodes: fleet.nodes,
     collectives: config.get('collectives'),
     connectorFor: (identity) => {
-      const connector = connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true });
+      const connector = connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true, identity });
       connectors.push(connector);
       return connector;
     },

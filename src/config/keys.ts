@@ -169,14 +169,14 @@ const KEYS = {
     default: '',
     defaultDoc: 'none',
     scope: 'both',
-    description: 'Client certificate (PEM) presented to the broker over TLS.',
+    description: 'Client certificate (PEM) presented to the broker over TLS; `{identity}` becomes the node\'s identity (one config for a simulated fleet). Over NATS its common name is the name the broker knows this process by.',
   },
   tls_key: {
     type: 'path',
     default: '',
     defaultDoc: 'none',
     scope: 'both',
-    description: 'Private key (PEM) of `tls_cert`.',
+    description: 'Private key (PEM) of `tls_cert`; `{identity}` as there.',
   },
   tls_server_name: {
     type: 'string',
@@ -233,6 +233,14 @@ const KEYS = {
   'plugin.ca.listen': { type: 'string', default: '0.0.0.0:8140', scope: 'both', description: 'Address and port `mco ca serve` listens on.' },
   'plugin.ca.hostnames': { type: 'list', default: [], defaultDoc: 'host name, localhost, 127.0.0.1', scope: 'both', description: 'Names (DNS or IP) in the CA service\'s TLS certificate.' },
   'plugin.ca.validity_days': { type: 'integer', min: 1, default: 1825, scope: 'both', description: 'Days a certificate issued by the CA is valid.' },
+  // The broker's nats-server configuration (`mco broker config|reload`), written on the CA host.
+  'plugin.broker.config_file': { type: 'path', default: '', defaultDoc: 'none', scope: 'client', description: 'nats-server configuration written by `mco broker config`; when set, `mco ca sign|revoke|generate` rewrite it from the CA and signal the broker to reload.' },
+  'plugin.broker.listen': { type: 'string', default: '0.0.0.0:4222', scope: 'client', description: 'HOST:PORT the broker listens on for clients (`mco broker config`).' },
+  'plugin.broker.cert': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'The broker\'s TLS certificate, issued by the troupe CA for the names in `middleware_hosts` (`mco ca generate NAME --alt-names …`).' },
+  'plugin.broker.key': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'Private key of `plugin.broker.cert`.' },
+  'plugin.broker.pid_file': { type: 'path', default: '', defaultDoc: '`nats-server.pid` beside `plugin.broker.config_file`', scope: 'client', description: 'Where the broker writes its pid; the reload signal goes to it.' },
+  'plugin.broker.jetstream_dir': { type: 'path', default: '/var/lib/troupe/jetstream', scope: 'client', description: 'JetStream store of the broker (it holds the registry); empty turns JetStream off.' },
+  'plugin.broker.max_payload': { type: 'integer', min: 1024, default: 2097152, scope: 'client', description: 'Largest message in bytes the broker takes; keep it above `max_message_size`.' },
   'plugin.yaml': {
     type: 'pathlist',
     default: [],

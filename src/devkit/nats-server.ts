@@ -43,12 +43,21 @@ export interface NatsServerOptions {
   cluster?: { name: string; port: number; routes: number[] };
   /** Raise the open-file limit for the server (needs root beyond the hard limit); large fleets need one fd per node. */
   maxOpenFiles?: number;
+  /**
+   * A complete configuration file to run instead of one made from the options above (`mco broker config`'s);
+   * it must listen on 127.0.0.1:`port`.
+   */
+  configFile?: string;
 }
 
 /** A nats-server child process; stop() kills it and removes its files. */
 export class LocalNatsServer {
   private child?: ChildProcess;
   private readonly dir = mkdtempSync(join(tmpdir(), 'troupe-nats-'));
+  private output = '';
+  /** Characters of the log dropped from the front of `output`, so positions stay valid. */
+  private dropped = 0;
+  private readonly logWaiters = new Set<() => void>();
   port = 0;
 
   constructor(private readonly opts: NatsServerOptions = {}) {}
@@ -65,14 +74,22 @@ export class LocalNatsServer {
       const c = this.opts.cluster;
       lines.push(`server_name: n${c.port}`, `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}] }`);
     }
-    const conf = join(this.dir, 'nats.conf');
-    writeFileSync(conf, lines.join('\n') + '\n');
+    const conf = this.opts.configFile ?? join(this.dir, 'nats.conf');
+    if (!this.opts.configFile) writeFileSync(conf, lines.join('\n') + '\n');
     const child = this.opts.maxOpenFiles
       ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+      this.output += d.toString();
+      if (this.output.length > 65536) {
+        this.dropped += this.output.length - 65536;
+        this.output = this.output.slice(-65536);
+      }
+      for (const wake of this.logWaiters) wake();
+    });
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))));
     exited.catch(() => undefined);
     await Promise.race([waitForPort(this.port, 10_000), exited]);
@@ -81,6 +98,43 @@ export class LocalNatsServer {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The server's log (its standard error), the last 64 KiB. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** How much the server has logged so far: a position for waitForLog. */
+  get logPosition(): number {
+    return this.dropped + this.output.length;
+  }
+
+  /**
+   * Resolves with the first line matching `pattern` logged after position `from` (logPosition taken before
+   * sending a signal, say), such as nats-server's "Reloaded server configuration".
+   */
+  waitForLog(pattern: RegExp, from = 0, timeoutMs = 10_000): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const line = this.output.slice(Math.max(0, from - this.dropped)).split('\n').find((l) => pattern.test(l));
+        if (line === undefined) return false;
+        done();
+        resolve(line);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`nats-server logged nothing matching ${pattern} within ${timeoutMs} ms; its log ends: ${this.output.slice(-1000)}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.logWaiters.delete(wake);
+      };
+      const wake = () => void check();
+      this.logWaiters.add(wake);
+      check();
+    });
   }
 
   /** Kills the server but keeps its port and files, so restart() brings the same broker back. */

@@ -3,7 +3,8 @@
 //
 //   const pki = await createDevPki({ nodes: ['node1'], clients: ['ops.troupe'], broker: true });
 //   server.cfg ← pki.serverConfig('node1')      client.cfg ← pki.clientConfig('ops.troupe')
-//   nats-server config ← pki.natsTlsConfig()    pki.cleanup() when done
+//   broker ← startTroupeBroker(pki) (devkit/broker.ts): users and permissions from this CA, as `mco broker config`
+//   pki.cleanup() when done
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,9 +140,14 @@ export class DevPki {
     return { tls_ca: this.caPath, tls_cert: this.certPath(name), tls_key: this.keyPath(name) };
   }
 
-  /** A nats-server `tls` block requiring client certificates from this CA (needs `broker: true`). */
-  natsTlsConfig(): string {
-    return `tls {\n  cert_file: "${this.certPath('broker')}"\n  key_file: "${this.keyPath('broker')}"\n  ca_file: "${this.caPath}"\n  verify: true\n  timeout: 5\n}\n`;
+  /** Config lines for mutual TLS to the broker with each node's own certificate (`{identity}`: a daemon's, or each of a simulated fleet). */
+  fleetTlsConfig(): Record<string, string> {
+    return { tls_ca: this.caPath, tls_cert: this.certPath('{identity}'), tls_key: this.keyPath('{identity}') };
+  }
+
+  /** A nats-server `tls` block requiring client certificates from this CA, the broker presenting `certName`'s (`broker` needs `broker: true`). */
+  natsTlsConfig(certName = 'broker'): string {
+    return `tls {\n  cert_file: "${this.certPath(certName)}"\n  key_file: "${this.keyPath(certName)}"\n  ca_file: "${this.caPath}"\n  verify: true\n  timeout: 5\n}\n`;
   }
 
   cleanup(): void {

@@ -47,7 +47,7 @@ export interface Connector {
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';
-  constructor(readonly code: 'connect_failed' | 'closed' | 'publish_failed' | 'bad_address', message: string, options?: { cause?: unknown }) {
+  constructor(readonly code: 'connect_failed' | 'closed' | 'publish_failed' | 'bad_address' | 'not_permitted', message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
 }

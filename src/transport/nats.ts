@@ -1,4 +1,4 @@
-import { connect, Events, type NatsConnection, type ConnectionOptions, type Subscription as NatsSub } from 'nats';
+import { connect, Events, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
 import { maskUrlCredentials } from '../config/secrets.js';
 import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   type ReplyInbox,
   type Subscription,
 } from './connector.js';
+import { brokerIdentityCheck } from './tls-identity.js';
 
 export interface NatsConnectorOptions {
   servers: string[];
@@ -21,6 +22,16 @@ export interface NatsConnectorOptions {
   connectTimeoutMs?: number;
   maxReconnectWaitMs?: number;
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
+  /** Prefix of this connection's inboxes (JetStream replies): `_INBOX.<token>` when the broker scopes them per identity. */
+  inboxPrefix?: string;
+}
+
+/** A broker error in words; a permissions violation names what was refused (broker/permissions.ts decides it). */
+function statusError(s: Status): Error {
+  const refused = s.permissionContext;
+  if (!refused) return new Error(String(s.data));
+  const what = refused.operation === 'publish' ? 'publish to' : 'subscribe to';
+  return new TransportError('not_permitted', `the broker does not let this certificate ${what} ${refused.subject} (its user and permissions come from \`mco broker config\`)`);
 }
 
 /** One NATS subject: no blanks or control characters, no empty tokens. */
@@ -63,12 +74,19 @@ export class NatsConnector implements Connector {
       },
       pingInterval: 30_000,
       maxPingOut: 3,
+      ...(this.opts.inboxPrefix ? { inboxPrefix: this.opts.inboxPrefix } : {}),
     };
     if (this.opts.tls) {
       const { ca, cert, key, serverName } = this.opts.tls;
       // nats.js hands these to tls.connect: the broker's certificate must chain to `ca` and name the URL's host,
-      // or `servername` when given.
-      options.tls = { caFile: ca, certFile: cert, keyFile: key, ...(serverName ? { servername: serverName } : {}) } as ConnectionOptions['tls'];
+      // or `servername` when given (see tls-identity.ts for why the name check is ours).
+      options.tls = {
+        caFile: ca,
+        certFile: cert,
+        keyFile: key,
+        ...(serverName ? { servername: serverName } : {}),
+        checkServerIdentity: brokerIdentityCheck(serverName),
+      } as ConnectionOptions['tls'];
     }
     try {
       this.nc = await connect(options);
@@ -85,7 +103,7 @@ export class NatsConnector implements Connector {
       else if (s.type === Events.Reconnect) {
         this.attempt = 0;
         this.emit({ type: 'reconnected', server: String(s.data) });
-      } else if (s.type === Events.Error) this.emit({ type: 'error', error: new Error(String(s.data)) });
+      } else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
     }
   }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Options, SocketOptions } from 'amqplib';
 import { maskUrlCredentials } from '../../config/secrets.js';
 import { TransportError } from '../connector.js';
+import { brokerIdentityCheck } from '../tls-identity.js';
 
 export interface AmqpSettings {
   vhost: string;
@@ -84,5 +85,7 @@ function tlsSocketOptions(tls: TlsFiles = {}): SocketOptions {
   if (cert) options.cert = cert;
   if (key) options.key = key;
   if (tls.serverName) options.servername = tls.serverName;
+  // amqplib passes the URL's host to tls.connect; the check refuses a name found only in the common name.
+  options.checkServerIdentity = brokerIdentityCheck(tls.serverName);
   return options;
 }

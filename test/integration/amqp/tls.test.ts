@@ -1,7 +1,9 @@
 // amqps:// with the generic tls_ca / tls_cert / tls_key keys: a private RabbitMQ node that requires client
 // certificates, a simulated fleet and mco connecting through it, and the failures when either side cannot prove itself.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
@@ -12,7 +14,7 @@ let rabbit: LocalRabbitMQ | undefined;
 let sim: RunningSim | undefined;
 let scratch: ReturnType<typeof scratchDir>;
 let url: string;
-let pki: { ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
+let pki: ReturnType<typeof makePki>;
 
 /** A CA, and a server and a client certificate it signed, made with the openssl command line. */
 function makePki(dir: string) {
@@ -26,7 +28,16 @@ function makePki(dir: string) {
   };
   issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
   issue('client', 'troupe-client', 'extendedKeyUsage=clientAuth');
-  return { ca: path('ca.pem'), serverCert: path('server.pem'), serverKey: path('server.key'), clientCert: path('client.pem'), clientKey: path('client.key') };
+  issue('cn-only', 'localhost', 'extendedKeyUsage=serverAuth');
+  return {
+    ca: path('ca.pem'),
+    serverCert: path('server.pem'),
+    serverKey: path('server.key'),
+    clientCert: path('client.pem'),
+    clientKey: path('client.key'),
+    cnOnlyCert: path('cn-only.pem'),
+    cnOnlyKey: path('cn-only.key'),
+  };
 }
 
 beforeAll(async () => {
@@ -67,6 +78,22 @@ describe('RabbitMQ over TLS', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/rabbit\.example\.org/);
+  });
+
+  it('a broker named only in its certificate\'s common name is refused', async () => {
+    // A TLS listener that presents a certificate with CN=localhost and no subjectAltName, signed by the trusted CA.
+    const impostor: Server = createServer({ cert: readFileSync(pki.cnOnlyCert), key: readFileSync(pki.cnOnlyKey) }, (socket) => socket.destroy());
+    impostor.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (impostor.address() as { port: number }).port;
+      const client = writeAmqpConfig(scratch.dir, 'cn-only.cfg', `amqps://guest:guest@localhost:${port}`, { tls_ca: pki.ca, tls_cert: pki.clientCert, tls_key: pki.clientKey, 'plugin.amqp.connect_timeout': 3 });
+      const r = await runMco(['ping', '--config', client]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/cannot connect to RabbitMQ: .*not valid for the host name localhost \(it has no subjectAltName; a common name does not count\)/);
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
   });
 
   it('the broker refuses a client without a certificate', async () => {

@@ -1,10 +1,12 @@
 // A simulated fleet with securityprovider = pki: each virtual node signs with its own certificate
-// (<ssldir>/certs/<identity>.pem) and keeps its own replay cache, while the process shares one CA, CRL
-// and signature cache.
+// (<ssldir>/certs/<identity>.pem), logs in to the broker with it (tls_cert = …/{identity}.pem, a broker run
+// from `mco broker config`'s configuration) and keeps its own replay cache, while the process shares one CA,
+// CRL and signature cache.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
+import { startTroupeBroker } from '../../../src/devkit/broker.js';
 import { generateFleet } from '../../../src/server/fleet.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import type { LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 
 const COUNT = 8;
@@ -16,12 +18,12 @@ let client: string;
 let simCfg: string;
 
 beforeAll(async () => {
-  pki = createDevPki({ clients: ['ops.troupe'] });
-  pki.issueFleet(generateFleet(COUNT).nodes.map((n) => n.identity));
-  nats = await startNatsServer();
+  // Issued through the CA's records, which the broker's users are made from.
+  pki = createDevPki({ nodes: generateFleet(COUNT).nodes.map((n) => n.identity), clients: ['ops.troupe'], broker: true });
+  nats = (await startTroupeBroker(pki, { jetstream: false })).server;
   scratch = scratchDir('troupe-pki-fleet-');
-  simCfg = scratch.file('sim.cfg', configText({ middleware_hosts: nats.url, ...pki.serverConfig() }));
-  client = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe') }));
+  simCfg = scratch.file('sim.cfg', configText({ middleware_hosts: nats.url, ...pki.serverConfig(), ...pki.fleetTlsConfig() }));
+  client = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
   sim = await startSim(['--nodes', String(COUNT), '-c', simCfg]);
 }, 60_000);
 
@@ -44,6 +46,6 @@ describe('mco sim with per-node certificates', () => {
   it('a virtual node without a certificate stops the simulator with a clear error', async () => {
     const r = await runMco(['sim', '--nodes', '1', '--prefix', 'uncertified', '-c', simCfg], { timeoutMs: 20_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/node certificate .*uncertified-00001\.example\.net\.pem not found/);
+    expect(r.stderr).toMatch(/(node|TLS) certificate .*uncertified-00001\.example\.net\.pem not found/);
   });
 });

@@ -1,9 +1,11 @@
-// Mutual TLS to the broker: a nats-server that verifies client certificates against the troupe CA.
-// Without a certificate of that CA a client cannot even connect; with one, signed requests flow as usual.
+// Mutual TLS to the broker: a nats-server run from `mco broker config`'s configuration, which verifies client
+// certificates against the troupe CA. Without a certificate of that CA a client cannot even connect; with one,
+// signed requests flow as usual. And the client checks the broker's name in its certificate.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
+import { startTroupeBroker } from '../../../src/devkit/broker.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
@@ -19,7 +21,7 @@ let daemon: ChildProcess | undefined;
 beforeAll(async () => {
   pki = createDevPki({ nodes: ['node1.example.net'], clients: ['ops.troupe'], broker: true });
   other = createDevPki({ clients: ['mallory.troupe'] });
-  nats = await startNatsServer({ config: pki.natsTlsConfig() });
+  nats = (await startTroupeBroker(pki, { jetstream: false })).server;
   scratch = scratchDir('troupe-tls-');
 });
 
@@ -81,5 +83,61 @@ describe('NATS with verified TLS', () => {
     const refused = await runMco(['ping', '-c', noCert]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cannot connect to NATS/);
+  });
+});
+
+describe('the broker name in its certificate', () => {
+  // One broker per certificate under test; the client always trusts the CA that signed them.
+  const brokers = new Map<string, LocalNatsServer>();
+
+  beforeAll(async () => {
+    pki.issue('dns-only', { profile: 'server', altNames: ['localhost'] });
+    pki.issue('ip-only', { profile: 'server', altNames: ['127.0.0.1'] });
+    pki.issue('localhost', { profile: 'server' }); // the name only in the common name
+    pki.issue('127.0.0.1', { profile: 'server' });
+    for (const name of ['dns-only', 'ip-only', 'localhost', '127.0.0.1']) brokers.set(name, await startNatsServer({ config: pki.natsTlsConfig(name) }));
+  });
+
+  afterAll(async () => {
+    for (const b of brokers.values()) await b.stop();
+  });
+
+  async function connectTo(broker: string, host: string, serverName?: string): Promise<string> {
+    const c = new NatsConnector({ servers: [`nats://${host}:${brokers.get(broker)!.port}`], connectTimeoutMs: 3000, tls: { ...creds(), serverName } });
+    try {
+      await c.connect();
+      await c.flush();
+      return 'connected';
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      await c.close().catch(() => undefined);
+    }
+  }
+
+  const creds = () => ({ ca: pki.caPath, cert: pki.certPath('ops.troupe'), key: pki.keyPath('ops.troupe') });
+
+  it('refuses, for an IP address, a certificate that names only DNS:localhost', async () => {
+    expect(await connectTo('dns-only', '127.0.0.1')).toMatch(/not valid for the IP address 127\.0\.0\.1 \(it names DNS:localhost/);
+    expect(await connectTo('dns-only', 'localhost')).toBe('connected');
+  });
+
+  it('accepts, for an IP address, a certificate that lists it as an IP subjectAltName, and only for that address', async () => {
+    expect(await connectTo('ip-only', '127.0.0.1')).toBe('connected');
+    expect(await connectTo('ip-only', 'localhost')).toMatch(/not valid for the host name localhost/);
+  });
+
+  it('never takes the common name for the broker name', async () => {
+    expect(await connectTo('localhost', '127.0.0.1')).toMatch(/not valid for the IP address 127\.0\.0\.1 \(it has no subjectAltName; a common name does not count\)/);
+    expect(await connectTo('localhost', 'localhost')).toMatch(/not valid for the host name localhost \(it has no subjectAltName/);
+    expect(await connectTo('127.0.0.1', '127.0.0.1')).toMatch(/not valid for the IP address 127\.0\.0\.1/);
+    expect(await connectTo('localhost', '127.0.0.1', 'localhost')).toMatch(/not valid for the host name localhost/);
+  });
+
+  it('mco refuses a broker whose certificate does not name the address in middleware_hosts, saying why', async () => {
+    const cfg = scratch.file('wrong-name.cfg', configText({ middleware_hosts: `nats://127.0.0.1:${brokers.get('dns-only')!.port}`, 'plugin.nats.connect_timeout': 3, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+    const r = await runMco(['ping', '-c', cfg]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot connect to NATS .*not valid for the IP address 127\.0\.0\.1/);
   });
 });

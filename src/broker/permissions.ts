@@ -1,0 +1,64 @@
+// What each identity may publish and subscribe to on NATS, from the subject layout of protocol/subjects.ts.
+//
+//   node N      subscribe  <c>.broadcast.agent.*   <c>.node.N        _INBOX.<token N>.>
+//               publish    <c>.reply.>             $KV.<bucket>.<N's key>   the JetStream calls that create the bucket
+//   operator O  subscribe  <c>.reply.<token O>.>   _INBOX.<token O>.>
+//               publish    <c>.broadcast.agent.*   <c>.node.>        the JetStream calls that read the bucket
+//
+// Nothing else: no `>`, no other identity's directed subject, replies or inboxes. A node cannot send a request,
+// an operator cannot answer one or read another operator's replies, and registration records can only be
+// written under one's own key.
+import { broadcastSubject, identityToken, inboxPrefixFor, nodeSubject, registryKey } from '../protocol/index.js';
+import type { BrokerRole } from './roles.js';
+
+export interface SubjectPermissions {
+  publish: string[];
+  subscribe: string[];
+}
+
+export interface PermissionScope {
+  collectives: readonly string[];
+  /** The registry's JetStream key-value bucket (`registry_bucket`). */
+  registryBucket: string;
+}
+
+const inboxes = (name: string) => `${inboxPrefixFor(name)}.>`;
+
+/** The JetStream API calls of the registry, each limited to the bucket's stream. */
+function registryApi(bucket: string, role: BrokerRole): string[] {
+  const stream = `KV_${bucket}`;
+  // A node stores its record with a plain publish; when the bucket is missing the first node creates it.
+  if (role === 'node') return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`];
+  // A reader: bucket info, one ordered consumer at a time (created, pulled, deleted) and single-key reads.
+  return [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.*`,
+    `$JS.API.CONSUMER.DELETE.${stream}.*`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+  ];
+}
+
+export function nodePermissions(identity: string, scope: PermissionScope): SubjectPermissions {
+  return {
+    publish: [...scope.collectives.map((c) => `${c}.reply.>`), `$KV.${scope.registryBucket}.${registryKey(identity)}`, ...registryApi(scope.registryBucket, 'node')],
+    subscribe: [...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, identity)]), inboxes(identity)],
+  };
+}
+
+export function operatorPermissions(name: string, scope: PermissionScope): SubjectPermissions {
+  const token = identityToken(name);
+  return {
+    publish: [...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, '>')]), ...registryApi(scope.registryBucket, 'operator')],
+    subscribe: [...scope.collectives.map((c) => `${c}.reply.${token}.>`), inboxes(name)],
+  };
+}
+
+export function permissionsFor(role: BrokerRole, name: string, scope: PermissionScope): SubjectPermissions {
+  return role === 'node' ? nodePermissions(name, scope) : operatorPermissions(name, scope);
+}

@@ -1,0 +1,110 @@
+// `mco broker config` (write the nats-server configuration from the troupe CA) and `mco broker reload`.
+// Also the hook `mco ca sign|revoke|generate` call so the broker's users follow the CA.
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
+import { UsageError } from '../client/errors.js';
+import type { BrokerSettings, BrokerUser, ReloadOutcome } from '../broker/index.js';
+
+type Raw = Record<string, unknown>;
+type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+function configOf(raw: Raw): Config {
+  return loadConfig((raw.config as string | undefined) ?? defaultConfigPath('client'));
+}
+
+const list = (value: unknown) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
+
+function settingsFrom(raw: Raw, config: Config, file: string): BrokerSettings {
+  const certFile = (raw.cert as string | undefined) ?? config.get('plugin.broker.cert');
+  const keyFile = (raw.key as string | undefined) ?? config.get('plugin.broker.key');
+  if (!certFile || !keyFile) throw new UsageError("the broker's own certificate and key are needed", 'pass --cert and --key, or set plugin.broker.cert and plugin.broker.key (issue them with `mco ca generate NAME --alt-names …`)');
+  const listen = (raw.listen as string | undefined) ?? config.get('plugin.broker.listen');
+  if (!/^[^\s"]*:\d{1,5}$/.test(listen)) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco broker config --listen 0.0.0.0:4222');
+  const collectives = raw.collectives ? list(raw.collectives) : config.get('collectives');
+  const bad = collectives.find((c) => !/^[A-Za-z0-9_-]+$/.test(c));
+  if (bad !== undefined || collectives.length === 0) throw new UsageError(`'${bad ?? ''}' is not a collective name`, 'collectives are letters, digits, _ and -, comma-separated');
+  const pidFile = (raw.pidFile as string | undefined) ?? (config.get('plugin.broker.pid_file') || join(dirname(file), 'nats-server.pid'));
+  return {
+    caDir: resolve((raw.caDir as string | undefined) ?? config.get('plugin.ca.dir')),
+    listen,
+    certFile: resolve(certFile),
+    keyFile: resolve(keyFile),
+    collectives,
+    registryBucket: config.get('registry_bucket'),
+    operatorPattern: config.get('plugin.security.client_pattern'),
+    pidFile: resolve(pidFile),
+    jetstreamDir: raw.jetstreamDir !== undefined ? String(raw.jetstreamDir) && resolve(String(raw.jetstreamDir)) : config.get('plugin.broker.jetstream_dir'),
+    maxPayload: config.get('plugin.broker.max_payload'),
+  };
+}
+
+function describeUsers(users: readonly BrokerUser[]): string {
+  const nodes = users.filter((u) => u.role === 'node').length;
+  return `${nodes} node${nodes === 1 ? '' : 's'}, ${users.length - nodes} operator${users.length - nodes === 1 ? '' : 's'}`;
+}
+
+function describeReload(reload: ReloadOutcome): string {
+  return reload.signalled ? `signalled the broker (pid ${reload.pid}) to reload it` : `${reload.reason}; it reads the file when it starts`;
+}
+
+async function brokerConfig(raw: Raw): Promise<number> {
+  const config = configOf(raw);
+  const file = (raw.out as string | undefined) ?? config.get('plugin.broker.config_file');
+  if (!file) throw new UsageError('no file to write', 'pass --out FILE, or set plugin.broker.config_file');
+  const { writeBrokerConfig, signalBrokerReload } = await import('../broker/index.js');
+  const settings = settingsFrom(raw, config, resolve(file));
+  const written = writeBrokerConfig(resolve(file), settings);
+  out(`Wrote ${written.file}: ${describeUsers(written.users)} of the CA in ${settings.caDir}, each limited to its own subjects`);
+  out(`Run the broker with: nats-server -c ${written.file}`);
+  out(`After \`mco ca sign|revoke\` run \`mco broker reload --file ${written.file}\` (automatic with plugin.broker.config_file = ${written.file})`);
+  const reload = signalBrokerReload(settings.pidFile);
+  if (reload.signalled) out(describeReload(reload));
+  return 0;
+}
+
+async function brokerReload(raw: Raw): Promise<number> {
+  const config = configOf(raw);
+  const file = (raw.file as string | undefined) ?? config.get('plugin.broker.config_file');
+  if (!file) throw new UsageError('no broker configuration named', 'pass --file FILE, or set plugin.broker.config_file');
+  const { refreshBroker } = await import('../broker/index.js');
+  const r = refreshBroker(resolve(file));
+  out(`Rewrote ${r.file}: ${describeUsers(r.users)}; ${describeReload(r.reload)}`);
+  return 0;
+}
+
+/** After the CA signed or revoked: rewrite the broker's configuration and reload it, when one is configured. */
+export async function followCaChange(config: Config): Promise<void> {
+  const file = config.get('plugin.broker.config_file');
+  if (!file) return;
+  const { refreshBroker } = await import('../broker/index.js');
+  const r = refreshBroker(resolve(file));
+  out(`Broker configuration ${r.file} rewritten (${describeUsers(r.users)}); ${describeReload(r.reload)}`);
+}
+
+export function registerBrokerCommands(program: Command, run: Run): void {
+  const broker = program.command('broker').description("the broker's nats-server configuration: users and permissions from the CA");
+  broker
+    .command('config')
+    .description('write a nats-server configuration: TLS from the CA, one user per certificate, per-identity permissions')
+    .option('--out <file>', 'file to write (default: plugin.broker.config_file)')
+    .option('--ca-dir <dir>', 'CA directory (default: plugin.ca.dir)')
+    .option('--listen <host:port>', 'client address of the broker (default: plugin.broker.listen)')
+    .option('--cert <file>', "the broker's certificate (default: plugin.broker.cert)")
+    .option('--key <file>', "the broker's private key (default: plugin.broker.key)")
+    .option('--collectives <names>', 'collectives, comma-separated (default: collectives)')
+    .option('--pid-file <file>', "where the broker writes its pid (default: plugin.broker.pid_file)")
+    .option('--jetstream-dir <dir>', "JetStream store, '' for none (default: plugin.broker.jetstream_dir)")
+    .option('-c, --config <file>', 'config file')
+    .option('--debug', 'print stack traces on errors')
+    .action(run((raw: Raw) => brokerConfig(raw)));
+  broker
+    .command('reload')
+    .description('rewrite the configuration from the CA as it is now and signal the broker to reload it')
+    .option('--file <file>', 'configuration written by `mco broker config` (default: plugin.broker.config_file)')
+    .option('-c, --config <file>', 'config file')
+    .option('--debug', 'print stack traces on errors')
+    .action(run((raw: Raw) => brokerReload(raw)));
+}
