@@ -109,11 +109,12 @@ export class PkiProvider implements SecurityProvider {
   }
 
   private checkSignature(text: string, signature: string, certificatePem: string, cert: TrustedCertificate, code: string, remember: boolean): void {
-    if (remember && this.signatures.has(signature, text, certificatePem)) return;
+    const key = remember ? this.signatures.keyOf(signature, text, certificatePem) : undefined;
+    if (key !== undefined && this.signatures.has(key)) return;
     if (!verifyBytes(Buffer.from(text), cert.publicKey, Buffer.from(signature, 'base64'))) {
       throw new SecurityError(code, `signature does not match the text and certificate ${cert.commonName}`);
     }
-    if (remember) this.signatures.add(signature, text, certificatePem);
+    if (key !== undefined) this.signatures.add(key);
   }
 
   wrapReply(replyText: string): SecureReply {
