@@ -9,6 +9,7 @@ import { reliability as reliabilityChecks } from './lib/reliability.js';
 import { amqpFanout } from './amqp-fanout.js';
 import { signOpsPerSecond, signedPing } from './security.js';
 import { puppetBench } from './puppet.js';
+import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
@@ -39,7 +40,10 @@ const { values: opts } = parseArgs({
     'per-process': { type: 'string', default: '2500' },
     'reliability-at': { type: 'string', default: '10000' },
     transport: { type: 'string', default: 'nats' },
+    // `hostile` (the flood check, a few minutes) runs only when named.
     only: { type: 'string', default: 'fanout,security,puppet' },
+    'hostile-messages': { type: 'string', default: '300000' },
+    redos: { type: 'string', default: '3' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -239,6 +243,25 @@ async function puppetSection(): Promise<void> {
   record({ name: `mco puppet runall ${r.concurrency}`, n, wall_ms: r.runallWallMs, replies: r.runs, expected: n, floor_ms: null, ratio: null, rss_mb: null, note: `peak ${r.peakConcurrent} concurrent runs (limit ${r.concurrency})` });
 }
 
+async function hostileSection(): Promise<void> {
+  const total = Number(opts['hostile-messages']);
+  const r = await hostileFlood(total, Number(opts.redos));
+  const ms = (x: number) => `${Math.round(x)} ms`;
+  record({
+    name: 'hostile flood (daemon, pki)',
+    n: r.sent,
+    wall_ms: r.durationMs,
+    replies: r.pings.answered,
+    expected: r.pings.sent,
+    floor_ms: null,
+    ratio: null,
+    rss_mb: r.peakRssMB ?? null,
+    note: `${Math.round(r.messagesPerSecond)} msg/s; ping every 100 ms p50 ${ms(r.pings.p50Ms)} p99 ${ms(r.pings.p99Ms)} max ${ms(r.pings.maxMs)}; ceiling ${RSS_CEILING_MB} MB; ${r.failures.length ? 'FAILED: ' + r.failures.join('; ') : 'counters add up, nothing ran that should not'}`,
+  });
+  console.log(`  rejected: ${JSON.stringify(r.countersGrew)}; filtered ${r.expected.filtered}; greedy ran ${r.expected.executed}`);
+  if (r.failures.length) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
@@ -250,6 +273,7 @@ async function main(): Promise<void> {
       if (sections.has('fanout')) for (const n of sizes) await benchSize(n, join(scratch, 'client.cfg'));
       if (sections.has('security')) await securitySection();
       if (sections.has('puppet')) await puppetSection();
+      if (sections.has('hostile')) await hostileSection();
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -8,6 +8,8 @@ import { InsecureProvider } from '../security/providers/insecure.js';
 import { PkiProvider, type PkiIdentity } from '../security/providers/pki.js';
 import { TrustStore } from '../security/trust/trust-store.js';
 import { ReplayCache } from '../security/trust/replay-cache.js';
+import { ReplayJournal } from '../security/trust/replay-journal.js';
+import type { AgeRule } from '../security/age.js';
 import { VerifiedSignatures } from '../security/trust/verified-signatures.js';
 import { CrlRefresher } from '../security/trust/crl-refresher.js';
 import type { KeyObject } from 'node:crypto';
@@ -93,16 +95,42 @@ function clientPattern(config: Config): RegExp | undefined {
   }
 }
 
-function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTrust, identity: PkiIdentity | undefined, onClose?: () => void): PkiProvider {
+/** A node's TTL cap and clock skew, the same for every security provider. */
+export function ageRuleFromConfig(config: Config): AgeRule {
+  return { maxTtlMs: config.get('plugin.security.max_ttl') * 1000, clockSkewMs: config.get('plugin.security.clock_skew') * 1000 };
+}
+
+function replayLimits(config: Config) {
+  const maxEntries = config.get('plugin.security.replay_cache_size');
+  const quota = config.get('plugin.security.replay_quota');
+  return { maxEntries, maxPerCaller: quota > 0 ? quota : undefined, maxTtlMs: ageRuleFromConfig(config).maxTtlMs };
+}
+
+/**
+ * A node's replay record, with its journal when `plugin.security.replay_file` is set. A daemon makes it once and
+ * hands the same one to every provider it builds on SIGHUP, so a reload never forgets what ran.
+ */
+export function replayCacheFromConfig(config: Config): ReplayCache {
+  const file = config.get('plugin.security.replay_file');
+  return new ReplayCache({ ...replayLimits(config), journal: file ? ReplayJournal.open(file) : undefined });
+}
+
+/** Applies reloaded limits to a running replay record (its file can only change with a restart). */
+export function reconfigureReplayCache(cache: ReplayCache, config: Config): void {
+  cache.configure(replayLimits(config));
+}
+
+function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTrust, identity: PkiIdentity | undefined, onClose?: () => void, replay?: ReplayCache): PkiProvider {
   return new PkiProvider({
     trust: shared.trust,
     signatures: shared.signatures,
     identity,
-    replay: role === 'server' ? new ReplayCache(config.get('plugin.security.replay_cache_size')) : undefined,
+    replay: role === 'server' ? (replay ?? new ReplayCache(replayLimits(config))) : undefined,
     clientPattern: clientPattern(config),
     requireClientKeyUsage: config.get('plugin.security.client_key_usage'),
     signReplies: config.get('plugin.security.sign_replies'),
     clockSkewMs: config.get('plugin.security.clock_skew') * 1000,
+    maxTtlMs: config.get('plugin.security.max_ttl') * 1000,
     onClose,
   });
 }
@@ -117,13 +145,14 @@ function checkNodeIdentity(provider: PkiProvider, identity: string, certPath: st
   }
 }
 
-export function securityFromConfig(config: Config, role: 'client' | 'server', log: SecurityLog = silentLog): SecurityProvider {
+/** `replay`: a node's replay record kept across reloads (see replayCacheFromConfig); a fresh one when omitted. */
+export function securityFromConfig(config: Config, role: 'client' | 'server', log: SecurityLog = silentLog, replay?: ReplayCache): SecurityProvider {
   const name = config.get('securityprovider');
-  if (name === 'insecure') return new InsecureProvider();
+  if (name === 'insecure') return new InsecureProvider(undefined, ageRuleFromConfig(config));
   if (name !== 'pki') throw new SecurityError('not_configured', `securityprovider '${name}' is not available in this build`);
   const shared = sharedTrust(config, role, log);
   const paths = pkiPaths(config);
-  const provider = pkiProvider(config, role, shared, loadIdentity(paths), () => shared.refresher.stop());
+  const provider = pkiProvider(config, role, shared, loadIdentity(paths), () => shared.refresher.stop(), replay);
   if (role === 'server') checkNodeIdentity(provider, config.get('identity'), paths.cert);
   return provider;
 }
@@ -134,7 +163,7 @@ export function securityFromConfig(config: Config, role: 'client' | 'server', lo
  */
 export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor(identity: string): SecurityProvider; close(): void } {
   if (config.get('securityprovider') === 'insecure') {
-    const shared = new InsecureProvider();
+    const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
     return { securityFor: () => shared, close() {} };
   }
   if (!config.get('plugin.security.ssldir')) {

@@ -10,7 +10,8 @@ import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
 import { registryBucketFromConfig } from './registry.js';
-import { auditorFromConfig, authorizerFromConfig, securityFromConfig } from './security.js';
+import { auditorFromConfig, authorizerFromConfig, reconfigureReplayCache, replayCacheFromConfig, securityFromConfig } from './security.js';
+import type { ReplayCache } from '../security/trust/replay-cache.js';
 import { UsageError } from '../client/errors.js';
 import { VERSION_STRING } from './version.js';
 
@@ -35,8 +36,9 @@ export function fileFactSource(config: Config): FactSource {
   };
 }
 
-export function buildDaemon(config: Config, logger: Logger): Daemon {
-  const security = securityFromConfig(config, 'server', logger);
+/** `replay`: the process's replay record, reused across SIGHUP reloads. */
+export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache): Daemon {
+  const security = securityFromConfig(config, 'server', logger, replay);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
   const connector = connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true, identity: config.get('identity') });
   return new Daemon({
@@ -58,7 +60,20 @@ async function runServer(raw: Record<string, unknown>): Promise<number> {
   if (!file) throw new UsageError('the daemon needs a config file', 'mco server run --config /etc/troupe/server.cfg');
   let config = loadConfig(file);
   let logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-  let daemon = buildDaemon(config, logger);
+  // One replay record for the life of the process: a reload that forgot it would let every recent request run again.
+  let replay: ReplayCache | undefined;
+  const replayFor = (cfg: Config): ReplayCache | undefined => {
+    if (cfg.get('securityprovider') !== 'pki') return replay;
+    if (replay) {
+      reconfigureReplayCache(replay, cfg);
+      if (cfg.get('plugin.security.replay_file') !== config.get('plugin.security.replay_file')) logger.warn('plugin.security.replay_file changes take effect on restart');
+      return replay;
+    }
+    replay = replayCacheFromConfig(cfg);
+    logReplayRecord(replay, cfg, logger);
+    return replay;
+  };
+  let daemon = buildDaemon(config, logger, replayFor(config));
   await daemon.start();
 
   let busy: Promise<void> = Promise.resolve();
@@ -69,6 +84,7 @@ async function runServer(raw: Record<string, unknown>): Promise<number> {
       serially(async () => {
         logger.info({ signal }, 'draining and stopping');
         await daemon.stop();
+        replay?.close();
         logger.flush();
         resolve(0);
       });
@@ -86,13 +102,20 @@ async function runServer(raw: Record<string, unknown>): Promise<number> {
         }
         logger.info({ file }, 'reloading configuration');
         await daemon.stop();
+        const reused = replayFor(next);
         config = next;
         logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-        daemon = buildDaemon(config, logger);
+        daemon = buildDaemon(config, logger, reused);
         await daemon.start();
       }),
     );
   });
+}
+
+function logReplayRecord(replay: ReplayCache, config: Config, logger: Logger): void {
+  const file = config.get('plugin.security.replay_file') || undefined;
+  if (replay.since === 0) logger.info({ file, ids: replay.size }, 'replay record loaded: request ids that ran before this start are still refused');
+  else logger.info({ file, since: new Date(replay.since).toISOString() }, 'no earlier replay record: requests dated before this start are refused');
 }
 
 export function registerServerCommands(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {

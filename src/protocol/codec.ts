@@ -123,14 +123,3 @@ export function checkSecureReply(value: unknown): SecureReply {
 export function decodeReply(text: string): ReplyEnvelope {
   return check(v().reply, parseJson(text, 'reply'), 'reply');
 }
-
-/** Accepts a request whose creation time is within ±ttl of now (Choria's rule: tolerant of clock skew). */
-export function checkRequestAge(req: Pick<RequestEnvelope, 'time' | 'ttl'>, now = Date.now()): void {
-  const ttlMs = req.ttl * 1000;
-  if (now - req.time > ttlMs) {
-    throw new ProtocolError('ttl_expired', `request expired ${Math.round((now - req.time) / 1000)}s after creation (ttl ${req.ttl}s)`);
-  }
-  if (req.time - now > ttlMs) {
-    throw new ProtocolError('future_message', `request is dated ${Math.round((req.time - now) / 1000)}s in the future`);
-  }
-}

@@ -9,6 +9,4 @@ export class ProtocolError extends Error {
 export type ProtocolErrorCode =
   | 'oversize'
   | 'malformed'
-  | 'schema'
-  | 'ttl_expired'
-  | 'future_message';
+  | 'schema';

@@ -10,10 +10,16 @@ export interface SecurityProvider {
   callerId(): string;
   wrapRequest(requestText: string): SecureRequest;
   /**
-   * Authenticates a request already decoded from `secure.request`.
-   * Returns the caller id proven by the credentials; throws SecurityError otherwise.
+   * Authenticates a request already decoded from `secure.request`, checks its age (security/age.ts) and that it is
+   * not a replay. Returns the caller id proven by the credentials; throws SecurityError otherwise.
    */
   verifyRequest(secure: SecureRequest, request: RequestEnvelope): { caller: string };
+  /**
+   * Called just before the request's action runs, once it is known to be for this node and allowed: records its
+   * id so a replay is refused. Throws SecurityError (`replay`, `replay_quota`, `replay_cache_full`) to refuse it.
+   * Requests that never get this far take no room. Absent when the provider keeps no replay record.
+   */
+  admitRequest?(request: RequestEnvelope, caller: string): void;
   wrapReply(replyText: string): SecureReply;
   /** Throws SecurityError when the reply was altered or is not from a trusted node. */
   verifyReply(secure: SecureReply): void;

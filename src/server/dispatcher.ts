@@ -1,5 +1,6 @@
 // The request pipeline, one small stage each:
-//   size → decode + schema → authenticate → collective → age → filter → authorise → agent → DDL → action → reply.
+//   size → decode + schema → authenticate, age, replay check → collective → filter → agent → authorise → DDL →
+//   record the id against replays → action → reply.
 // Every rejection is counted under its reason and logged once; nothing thrown inside a stage escapes dispatch().
 import type { Logger } from 'pino';
 import { ActionFailed, type ActionResult, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
@@ -13,7 +14,6 @@ import {
   ProtocolError,
   StatusCode,
   buildReplyFrame,
-  checkRequestAge,
   encodeFrame,
   type ReplyEnvelope,
   type RequestEnvelope,
@@ -74,6 +74,9 @@ interface Accepted {
   replyTo?: string;
 }
 
+/** Authentic but out of date: counted as validated-then-expired (MCollective's ttlexpired), not unvalidated. */
+const AGE_REJECTIONS = new Set(['ttl_expired', 'future_message', 'before_start']);
+
 class Rejection extends Error {
   constructor(readonly code: string, message: string) {
     super(message);
@@ -107,7 +110,7 @@ export class Dispatcher {
       const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
       const reason = known ? err.code : 'internal';
       // MCollective's "unvalidated": the message never got past decoding and authentication.
-      if (err instanceof SecurityError || (err instanceof ProtocolError && ['oversize', 'malformed', 'schema'].includes(err.code))) stats.unvalidated++;
+      if ((err instanceof SecurityError && !AGE_REJECTIONS.has(err.code)) || (err instanceof ProtocolError && ['oversize', 'malformed', 'schema'].includes(err.code))) stats.unvalidated++;
       this.countRejection(reason, (err as Error).message);
       this.opts.auditor?.record({ identity: this.opts.node.identity, decision: 'rejected', reason });
       return undefined;
@@ -154,7 +157,6 @@ export class Dispatcher {
     if (request.collective !== collective || !node.collectives.includes(request.collective)) {
       throw new Rejection('wrong_collective', `request for collective '${request.collective}' arrived on '${collective}'`);
     }
-    checkRequestAge(request);
     stats.validated++;
     return { request, caller, replyTo: transportReplyTo ?? frame.reply_to };
   }
@@ -192,8 +194,25 @@ export class Dispatcher {
     }
     const checked = validateInputs(agent.ddl, action, request.message.data);
     if (!checked.ok) return { decision: 'allowed', body: failure(checked.statuscode, checked.message) };
+    const refused = this.admit(request, caller);
+    if (refused) return refused;
     const body = this.runAction(agent, request, caller, checked.data);
     return isPromise(body) ? body.then((b) => ({ decision: 'allowed' as const, body: b })) : { decision: 'allowed', body };
+  }
+
+  /**
+   * Records the request id just before the action runs: only requests that will run here take replay room, and
+   * nothing between this and the action yields, so a replay cannot slip in between.
+   */
+  private admit(request: RequestEnvelope, caller: string): Verdict | undefined {
+    try {
+      this.opts.security.admitRequest?.(request, caller);
+      return undefined;
+    } catch (err) {
+      const reason = err instanceof SecurityError ? err.code : 'internal';
+      this.countRejection(reason, (err as Error).message, request.id);
+      return { decision: 'rejected', reason, body: failure(StatusCode.Aborted, `Request refused: ${(err as Error).message}`) };
+    }
   }
 
   private runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): RpcReplyBody | Promise<RpcReplyBody> {

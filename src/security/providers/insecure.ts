@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { PROTOCOL, sha256Hex, type RequestEnvelope, type SecureReply, type SecureRequest } from '../../protocol/index.js';
 import { SecurityError, type SecurityProvider } from '../provider.js';
+import { checkRequestAge, DEFAULT_AGE_RULE, type AgeRule } from '../age.js';
 
 /**
  * Trusts whatever the message says about its caller. For local experiments only: anyone who can publish to
@@ -11,7 +12,12 @@ export class InsecureProvider implements SecurityProvider {
   static readonly WARNING =
     'securityprovider = insecure: requests are NOT authenticated; anyone on the broker can run any action on every node';
 
-  constructor(private readonly caller = `user=${safeUserName()}`) {}
+  /** `age`: the node's TTL cap and clock skew; an unsigned request is held to the same age rule as a signed one. */
+  constructor(
+    private readonly caller = `user=${safeUserName()}`,
+    private readonly age: AgeRule = DEFAULT_AGE_RULE,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   callerId(): string {
     return this.caller;
@@ -22,6 +28,8 @@ export class InsecureProvider implements SecurityProvider {
   }
 
   verifyRequest(_secure: SecureRequest, request: RequestEnvelope): { caller: string } {
+    // No replay record: without signatures anyone can make a fresh request, so a replayed one proves nothing more.
+    checkRequestAge(request, this.age, this.now());
     return { caller: request.caller };
   }
 

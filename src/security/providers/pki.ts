@@ -1,6 +1,7 @@
 // X.509 message security. Clients sign the exact request text with their key and send their certificate;
 // nodes check the certificate against the CA and its CRL, the signature, the caller named in the request,
-// the request's age and that its id is new, then sign their replies the same way.
+// the request's age and that its id is new (recorded only once the request is about to run), then sign their
+// replies the same way.
 import type { KeyObject } from 'node:crypto';
 import { PROTOCOL, sha256Hex, type RequestEnvelope, type SecureReply, type SecureRequest } from '../../protocol/index.js';
 import { SecurityError, type SecurityProvider } from '../provider.js';
@@ -8,6 +9,7 @@ import { keysMatch, signBytes, verifyBytes } from '../pki/keys.js';
 import type { ReplayCache } from '../trust/replay-cache.js';
 import type { TrustedCertificate, TrustStore } from '../trust/trust-store.js';
 import { VerifiedSignatures } from '../trust/verified-signatures.js';
+import { checkRequestAge, DEFAULT_AGE_RULE, effectiveTtlMs, type AgeRule } from '../age.js';
 
 /** The certificate and key this process signs with. */
 export interface PkiIdentity {
@@ -31,6 +33,8 @@ export interface PkiProviderOptions {
   signReplies?: boolean;
   /** How far in the future a request may be dated (clock skew), in ms. */
   clockSkewMs?: number;
+  /** The longest TTL honoured whatever the request asks (plugin.security.max_ttl), in ms. */
+  maxTtlMs?: number;
   now?: () => number;
   /** Run by close(), e.g. to stop a CRL refresh timer. */
   onClose?: () => void;
@@ -96,24 +100,28 @@ export class PkiProvider implements SecurityProvider {
       throw new SecurityError('caller_mismatch', `request claims caller '${request.caller}' but is signed by ${caller}`);
     }
     const now = this.now();
-    const ttlMs = request.ttl * 1000;
-    if (now - request.time > ttlMs) {
-      throw new SecurityError('ttl_expired', `request expired ${Math.round((now - request.time) / 1000)}s after creation (ttl ${request.ttl}s)`);
-    }
-    const skew = this.opts.clockSkewMs ?? 10_000;
-    if (request.time - now > skew) {
-      throw new SecurityError('future_message', `request is dated ${Math.round((request.time - now) / 1000)}s in the future (allowed skew ${skew / 1000}s)`);
-    }
-    this.opts.replay?.remember(request.id, request.time + ttlMs, now);
+    checkRequestAge(request, this.ageRule, now);
+    // Only a check: the id is recorded by admitRequest(), once the request is known to run here.
+    this.opts.replay?.check(request.id, request.time, now);
     return { caller };
   }
 
+  admitRequest(request: RequestEnvelope, caller: string): void {
+    const now = this.now();
+    this.opts.replay?.remember(request.id, caller, request.time + effectiveTtlMs(request, this.ageRule), now);
+  }
+
+  private get ageRule(): AgeRule {
+    return { maxTtlMs: this.opts.maxTtlMs ?? DEFAULT_AGE_RULE.maxTtlMs, clockSkewMs: this.opts.clockSkewMs ?? DEFAULT_AGE_RULE.clockSkewMs };
+  }
+
   private checkSignature(text: string, signature: string, certificatePem: string, cert: TrustedCertificate, code: string, remember: boolean): void {
-    if (remember && this.signatures.has(signature, text, certificatePem)) return;
+    const key = remember ? this.signatures.keyOf(signature, text, certificatePem) : undefined;
+    if (key !== undefined && this.signatures.has(key)) return;
     if (!verifyBytes(Buffer.from(text), cert.publicKey, Buffer.from(signature, 'base64'))) {
       throw new SecurityError(code, `signature does not match the text and certificate ${cert.commonName}`);
     }
-    if (remember) this.signatures.add(signature, text, certificatePem);
+    if (key !== undefined) this.signatures.add(key);
   }
 
   wrapReply(replyText: string): SecureReply {

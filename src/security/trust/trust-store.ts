@@ -26,8 +26,10 @@ export interface TrustStoreOptions {
   /** PEM text of one or more CA certificates; each is a trust anchor. */
   caPem: string;
   maxCertificateSize: number;
-  /** Certificates remembered after their chain check. */
+  /** Certificates remembered after a successful chain check. */
   cacheSize?: number;
+  /** Failed checks remembered, so the same junk repeated is refused cheaply. */
+  failureCacheSize?: number;
   now?: () => number;
 }
 
@@ -49,18 +51,23 @@ interface Anchor {
 
 type CacheEntry = { ok: TrustedCertificate } | { error: SecurityError };
 
+/** Caches are keyed by a digest of the PEM text, never the text: an entry costs the same whatever was sent. */
+const pemKey = (pem: string) => createHash('sha256').update(pem).digest('base64');
+
 export class TrustStore {
   private readonly anchors: Anchor[];
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly cacheSize: number;
+  private readonly cache: BoundedMap<TrustedCertificate>;
+  /** Kept apart and small: anyone on the broker can send distinct junk, but only the CA can make good certificates. */
+  private readonly failures: BoundedMap<SecurityError>;
   private readonly now: () => number;
   /** Revoked serials per issuing CA fingerprint. */
   private revoked = new Map<string, Set<string>>();
   private crl: CrlStatus = { revoked: 0 };
 
   constructor(private readonly opts: TrustStoreOptions) {
-    this.cacheSize = opts.cacheSize ?? 50_000;
     this.now = opts.now ?? Date.now;
+    this.cache = new BoundedMap(opts.cacheSize ?? 10_000);
+    this.failures = new BoundedMap(opts.failureCacheSize ?? 1024);
     this.anchors = pemBlocks(opts.caPem, 'CERTIFICATE').map(({ der }) => {
       const cert = new X509Certificate(der);
       return {
@@ -112,14 +119,19 @@ export class TrustStore {
     if (pem.length > this.opts.maxCertificateSize) {
       throw new SecurityError('oversized_certificate', `certificate of ${pem.length} bytes exceeds the limit of ${this.opts.maxCertificateSize}`);
     }
-    let entry = this.cache.get(pem);
-    if (!entry) {
-      entry = this.check(pem);
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(pem, entry);
+    const key = pemKey(pem);
+    let cert = this.cache.get(key);
+    if (!cert) {
+      const failed = this.failures.get(key);
+      if (failed) throw failed;
+      const entry = this.check(pem);
+      if ('error' in entry) {
+        this.failures.set(key, entry.error);
+        throw entry.error;
+      }
+      cert = entry.ok;
+      this.cache.set(key, cert);
     }
-    if ('error' in entry) throw entry.error;
-    const cert = entry.ok;
     const now = this.now();
     if (now < cert.notBefore) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} is not valid before ${new Date(cert.notBefore).toISOString()}`);
     if (now > cert.notAfter) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} expired at ${new Date(cert.notAfter).toISOString()}`);
@@ -158,6 +170,22 @@ export class TrustStore {
         issuer: anchor.fingerprint,
       },
     };
+  }
+}
+
+/** A Map that forgets its oldest entry when full. */
+class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, value: V): void {
+    if (!this.map.has(key) && this.map.size >= this.max) this.map.delete(this.map.keys().next().value!);
+    this.map.set(key, value);
   }
 }
 
