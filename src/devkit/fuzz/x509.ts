@@ -117,62 +117,61 @@ export function fuzzX509(opts: FuzzOptions): FuzzReport {
     rmSync(scratch, { recursive: true, force: true });
   }
 
+  /** One mutated case through troupe and, where it accepts, OpenSSL. */
   function runCase(index: number): void {
-    {
-      const seed = corpus.seeds[index]!;
-      const stats = kinds[seed.kind];
-      stats.cases++;
-      const sampleRejected = random.chance(rejectedSample);
-      if (seed.kind === 'certificate') {
-        const { der } = mutate(trees[index]!, { random, donors: trees });
-        let verdict: ReturnType<typeof checkCertificate>;
-        try {
-          verdict = checkCertificate({ der, signerPublicKey: seed.signerPublicKey, checkRejected: sampleRejected });
-        } catch (err) {
-          // A value the oracle cannot map is reported, not skipped.
-          verdict = { troupe: 'accept', openssl: 'accept', disagreement: { field: 'oracle', troupe: 'accepts', openssl: `oracle failed: ${(err as Error).message}` } };
-        }
-        if (verdict.troupe === 'reject') {
-          stats.troupeRejected++;
-          if (verdict.openssl) {
-            stats.rejectedSampled++;
-            if (verdict.openssl === 'accept') stats.failClosed++;
-          }
-        } else {
-          stats.troupeAccepted++;
-          stats.opensslChecked++;
-          if (verdict.openssl === 'accept') stats.opensslAccepted++;
-          if (verdict.disagreement) report({ kind: 'certificate', ...verdict.disagreement, input: Buffer.from(der).toString('base64') });
-          else if (verdict.pending && random.chance(keyUsageSample)) pendingKu.push(verdict.pending);
-        }
-      } else if (seed.kind === 'crl') {
-        const { der } = mutate(trees[index]!, { random, donors: trees });
-        const crl = troupeCrl(der);
-        if (!crl) {
-          stats.troupeRejected++;
-          if (sampleRejected) {
-            stats.rejectedSampled++;
-            rejectedCrls.push(der);
-          }
-        } else {
-          stats.troupeAccepted++;
-          stats.opensslChecked++;
-          pendingCrls.push({ der, crl });
+    const seed = corpus.seeds[index]!;
+    const stats = kinds[seed.kind];
+    stats.cases++;
+    const sampleRejected = random.chance(rejectedSample);
+    if (seed.kind === 'certificate') {
+      const { der } = mutate(trees[index]!, { random, donors: trees });
+      let verdict: ReturnType<typeof checkCertificate>;
+      try {
+        verdict = checkCertificate({ der, signerPublicKey: seed.signerPublicKey, checkRejected: sampleRejected });
+      } catch (err) {
+        // A value the oracle cannot map is reported, not skipped.
+        verdict = { troupe: 'accept', openssl: 'accept', disagreement: { field: 'oracle', troupe: 'accepts', openssl: `oracle failed: ${(err as Error).message}` } };
+      }
+      if (verdict.troupe === 'reject') {
+        stats.troupeRejected++;
+        if (verdict.openssl) {
+          stats.rejectedSampled++;
+          if (verdict.openssl === 'accept') stats.failClosed++;
         }
       } else {
-        const der = mutateRequest(seed, trees[index]!, random, trees);
-        const csr = troupeCsr(der);
-        if (!csr) {
-          stats.troupeRejected++;
-        } else {
-          stats.troupeAccepted++;
-          if (csrProcesses < csrChecks || random.chance(0.05)) {
-            csrProcesses++;
-            stats.opensslChecked++;
-            const d = checkCsr(scratch, der, csr);
-            if (!d || d.field !== 'acceptance') stats.opensslAccepted++;
-            if (d) report(d);
-          }
+        stats.troupeAccepted++;
+        stats.opensslChecked++;
+        if (verdict.openssl === 'accept') stats.opensslAccepted++;
+        if (verdict.disagreement) report({ kind: 'certificate', ...verdict.disagreement, input: Buffer.from(der).toString('base64') });
+        else if (verdict.pending && random.chance(keyUsageSample)) pendingKu.push(verdict.pending);
+      }
+    } else if (seed.kind === 'crl') {
+      const { der } = mutate(trees[index]!, { random, donors: trees });
+      const crl = troupeCrl(der);
+      if (!crl) {
+        stats.troupeRejected++;
+        if (sampleRejected) {
+          stats.rejectedSampled++;
+          rejectedCrls.push(der);
+        }
+      } else {
+        stats.troupeAccepted++;
+        stats.opensslChecked++;
+        pendingCrls.push({ der, crl });
+      }
+    } else {
+      const der = mutateRequest(seed, trees[index]!, random, trees);
+      const csr = troupeCsr(der);
+      if (!csr) {
+        stats.troupeRejected++;
+      } else {
+        stats.troupeAccepted++;
+        if (csrProcesses < csrChecks || random.chance(0.05)) {
+          csrProcesses++;
+          stats.opensslChecked++;
+          const d = checkCsr(scratch, der, csr);
+          if (!d || d.field !== 'acceptance') stats.opensslAccepted++;
+          if (d) report(d);
         }
       }
     }
