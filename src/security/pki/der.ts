@@ -106,6 +106,8 @@ export function signedParts(der: Uint8Array): { body: Uint8Array; algorithm: Uin
   };
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Checks an element of any type (algorithm parameters, attribute values) the way OpenSSL's decoder does when it
  * reads ANY: every universal primitive inside must be valid for its type, however deep.
@@ -139,7 +141,7 @@ export function checkElement(der: Uint8Array, t: Tlv, depth = 0): void {
       break;
     case 0x0c:
       try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        STRICT_UTF8.decode(bytes);
       } catch {
         throw bad('invalid UTF-8');
       }

@@ -99,11 +99,13 @@ export function decodeTime(der: Uint8Array, t: Tlv): Date {
   return date;
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** String types a name attribute may use, and how each is decoded; anything else is refused. */
 const STRING_DECODERS: Record<number, (bytes: Uint8Array) => string | undefined> = {
   0x0c: (b) => {
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(b);
+      return STRICT_UTF8.decode(b);
     } catch {
       return undefined;
     }
