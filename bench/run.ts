@@ -11,6 +11,8 @@ import { signOpsPerSecond, signedPing } from './security.js';
 import { puppetBench } from './puppet.js';
 import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
+import { fuzzBench } from './fuzz-x509.js';
+import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
@@ -40,10 +42,12 @@ const { values: opts } = parseArgs({
     'per-process': { type: 'string', default: '2500' },
     'reliability-at': { type: 'string', default: '10000' },
     transport: { type: 'string', default: 'nats' },
-    // `hostile` (the flood check, a few minutes) runs only when named.
+    // `hostile` (the flood check, a few minutes) and `fuzz` (the X.509 fuzzer, about 20 minutes) run only when named.
     only: { type: 'string', default: 'fanout,security,puppet' },
     'hostile-messages': { type: 'string', default: '300000' },
     redos: { type: 'string', default: '3' },
+    'fuzz-cases': { type: 'string', default: '1000000' },
+    'fuzz-seed': { type: 'string', default: '1' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -59,6 +63,7 @@ const reliabilityAt = Number(opts['reliability-at']);
 const perProcess = Math.max(100, Number(opts['per-process']));
 const COLLECTIVE = 'mcollective';
 const records: BenchRecord[] = [];
+let fuzzReport: FuzzReport | undefined;
 
 const median = (xs: number[]) => {
   const s = [...xs].filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -262,6 +267,40 @@ async function hostileSection(): Promise<void> {
   if (r.failures.length) process.exitCode = 1;
 }
 
+/** `--only fuzz`: troupe's certificate, CRL and request readers against OpenSSL; every disagreement is a defect. */
+function fuzzSection(): void {
+  const cases = Number(opts['fuzz-cases']);
+  if (!Number.isInteger(cases) || cases <= 0) throw new Error(`--fuzz-cases must be a positive integer, not ${opts['fuzz-cases']}`);
+  const r = fuzzBench(cases, Number(opts['fuzz-seed']), (line) => console.log(line));
+  fuzzReport = r;
+  for (const [kind, k] of Object.entries(r.kinds)) {
+    record({
+      name: `fuzz x509: ${kind}s`,
+      n: k.cases,
+      wall_ms: 0,
+      replies: k.troupeAccepted,
+      expected: k.cases,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+      note: `troupe accepted ${k.troupeAccepted} (OpenSSL read ${k.opensslAccepted} of ${k.opensslChecked} checked), rejected ${k.troupeRejected}; of ${k.rejectedSampled} rejected sampled OpenSSL read ${k.failClosed} (fail-closed)`,
+    });
+  }
+  record({
+    name: 'fuzz x509: all',
+    n: r.cases,
+    wall_ms: r.elapsedMs,
+    replies: r.cases - r.disagreementCount,
+    expected: r.cases,
+    floor_ms: null,
+    ratio: null,
+    rss_mb: rssMB(process.pid),
+    note: `${Math.round(r.casesPerSecond)} cases/s, seed ${r.seed}, ${r.opensslProcesses} openssl processes, disagreements ${r.disagreementCount}`,
+  });
+  for (const d of r.disagreements.slice(0, 10)) console.log(`  DISAGREEMENT ${d.kind} ${d.field}: troupe ${d.troupe}, openssl ${d.openssl}\n    ${d.input}`);
+  if (r.disagreementCount > 0) process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
@@ -274,13 +313,14 @@ async function main(): Promise<void> {
       if (sections.has('security')) await securitySection();
       if (sections.has('puppet')) await puppetSection();
       if (sections.has('hostile')) await hostileSection();
+      if (sections.has('fuzz')) fuzzSection();
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
     rmSync(UNSIGNED_SIM_CONFIG, { force: true });
   }
   mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
-  writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records }, null, 2) + '\n');
+  writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
   console.log(`\nwrote ${opts.out}`);
 }
 

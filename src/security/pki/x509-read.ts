@@ -2,7 +2,7 @@
 // certificate signing requests and CRLs from any CA (troupe's, Puppet's, OpenSSL's) and to look inside
 // certificates. Signatures are checked over the exact signed bytes, sliced from the DER.
 import { createHash, createPublicKey, verify, type KeyObject, type X509Certificate } from 'node:crypto';
-import { children, readTlv, signedParts, DerError, type Tlv } from './der.js';
+import { checkElement, children, expectChildren, readBoolean, readTlv, readUnsignedInteger, signedParts, single, DerError, type Tlv } from './der.js';
 import { singlePem } from './pem.js';
 
 export const OID = {
@@ -50,29 +50,104 @@ export function normaliseSerial(hex: string): string {
 const slice = (der: Uint8Array, t: Tlv): Uint8Array => der.subarray(t.start, t.end);
 const content = (der: Uint8Array, t: Tlv): Uint8Array => der.subarray(t.contentStart, t.end);
 
-/** Dotted text of an OBJECT IDENTIFIER's content bytes. */
+/** Dotted text of an OBJECT IDENTIFIER's content bytes; refuses padded or unfinished arcs. */
 export function decodeOid(bytes: Uint8Array): string {
+  if (bytes.length === 0) throw new DerError('empty OBJECT IDENTIFIER');
+  if (bytes[bytes.length - 1]! & 0x80) throw new DerError('OBJECT IDENTIFIER ends inside an arc');
   const parts: number[] = [];
   let value = 0;
+  let fresh = true;
   for (const byte of bytes) {
+    if (fresh && byte === 0x80) throw new DerError('OBJECT IDENTIFIER arc with leading zeros');
+    fresh = false;
     value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER) throw new DerError('OBJECT IDENTIFIER arc too large');
     if (!(byte & 0x80)) {
       if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
       else parts.push(value);
       value = 0;
+      fresh = true;
     }
   }
   return parts.join('.');
 }
 
-/** UTCTime (tag 0x17) or GeneralizedTime (0x18) as a Date. */
+/** The dotted OID of an OBJECT IDENTIFIER element. */
+export function readOid(der: Uint8Array, t: Tlv | undefined, what: string): string {
+  if (!t || t.tag !== 0x06) throw new DerError(`${what} is not an OBJECT IDENTIFIER`);
+  return decodeOid(der.subarray(t.contentStart, t.end));
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * UTCTime (tag 0x17) or GeneralizedTime (0x18) as a Date, in the only forms RFC 5280 allows:
+ * YYMMDDHHMMSSZ and YYYYMMDDHHMMSSZ, with every field in range (no fractions, offsets or leap seconds).
+ */
 export function decodeTime(der: Uint8Array, t: Tlv): Date {
   const text = Buffer.from(content(der, t)).toString('latin1');
-  const m = /^(\d{2}|\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.\d+)?Z$/.exec(text);
+  const m = t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : t.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
   if (!m) throw new DerError(`unsupported time '${text}'`);
   let year = Number(m[1]);
   if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
+  const [month, day, hour, minute, second] = [2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month! - 1];
+  if (!days || day! < 1 || day! > days || hour! > 23 || minute! > 59 || second! > 59) throw new DerError(`time out of range '${text}'`);
+  const date = new Date(Date.UTC(2000, month! - 1, day, hour, minute, second));
+  date.setUTCFullYear(year);
+  return date;
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** String types a name attribute may use, and how each is decoded; anything else is refused. */
+const STRING_DECODERS: Record<number, (bytes: Uint8Array) => string | undefined> = {
+  0x0c: (b) => {
+    try {
+      return STRICT_UTF8.decode(b);
+    } catch {
+      return undefined;
+    }
+  },
+  // PrintableString, IA5String, NumericString, TeletexString: ASCII only, where every reader agrees.
+  // (OpenSSL refuses VisibleString in names; BMPString and UniversalString are printed differently by different readers.)
+  0x13: ascii,
+  0x16: ascii,
+  0x12: ascii,
+  0x14: ascii,
+};
+
+function ascii(bytes: Uint8Array): string | undefined {
+  for (const b of bytes) if (b > 0x7f) return undefined;
+  return Buffer.from(bytes).toString('latin1');
+}
+
+/** The text of a DirectoryString-like value; throws for types or bytes readers might decode differently. */
+export function decodeDirectoryString(der: Uint8Array, t: Tlv, what: string): string {
+  const decode = STRING_DECODERS[t.tag];
+  const text = decode?.(content(der, t));
+  if (text === undefined) throw new DerError(`${what} is not a string troupe reads (tag 0x${t.tag.toString(16)})`);
+  return text;
+}
+
+/**
+ * Checks that `nameDer` is a well-formed Name (SEQUENCE OF non-empty SET OF {OID, string}) and returns its
+ * common name: the last CN, as OpenSSL and Puppet read it; undefined when it has none.
+ */
+export function readName(nameDer: Uint8Array, what = 'name'): { commonName?: string } {
+  const root = readTlv(nameDer, 0);
+  if (root.end !== nameDer.length) throw new DerError(`${what} has trailing data`);
+  let cn: string | undefined;
+  for (const rdn of expectChildren(nameDer, root, 0x30, 0, Infinity, what)) {
+    for (const attr of expectChildren(nameDer, rdn, 0x31, 1, Infinity, `${what} RDN`)) {
+      const [oid, value] = expectChildren(nameDer, attr, 0x30, 2, 2, `${what} attribute`);
+      const type = readOid(nameDer, oid, `${what} attribute type`);
+      const text = decodeDirectoryString(nameDer, value!, `${what} attribute ${type}`);
+      if (type === OID.commonName) cn = text;
+    }
+  }
+  return { commonName: cn };
 }
 
 /** The fields of a certificate's TBSCertificate that CA work needs. */
@@ -95,11 +170,15 @@ export function keyIdentifier(publicKeySpki: Uint8Array): Buffer {
   return createHash('sha1').update(publicKeySpki.subarray(bits.contentStart + 1, bits.end)).digest();
 }
 
-function oidOf(algorithmDer: Uint8Array): string {
-  const oid = children(algorithmDer, readTlv(algorithmDer, 0))[0];
-  if (!oid || oid.tag !== 0x06) throw new DerError('malformed algorithm identifier');
-  return decodeOid(content(algorithmDer, oid));
+/** The OID of an AlgorithmIdentifier: SEQUENCE { OID, optional parameters }. */
+export function algorithmOid(algorithmDer: Uint8Array): string {
+  const root = readTlv(algorithmDer, 0);
+  if (root.end !== algorithmDer.length) throw new DerError('algorithm identifier has trailing data');
+  const [oid, params] = expectChildren(algorithmDer, root, 0x30, 1, 2, 'algorithm identifier');
+  if (params) checkElement(algorithmDer, params);
+  return readOid(algorithmDer, oid, 'algorithm');
 }
+const oidOf = algorithmOid;
 
 /** Verifies a signature made under the named algorithm by a key of the matching kind. */
 export function verifyWithAlgorithm(oid: string, body: Uint8Array, signature: Uint8Array, key: KeyObject): boolean {
@@ -112,28 +191,24 @@ export function verifyWithAlgorithm(oid: string, body: Uint8Array, signature: Ui
   }
 }
 
-/** The common name in a DER-encoded Name, or undefined when it has none. */
+/** The common name in a DER-encoded Name, or undefined when it has none; throws when the name is malformed. */
 export function commonNameOfName(nameDer: Uint8Array): string | undefined {
-  let cn: string | undefined;
-  for (const rdn of children(nameDer, readTlv(nameDer, 0))) {
-    for (const attr of children(nameDer, rdn)) {
-      const [oid, value] = children(nameDer, attr);
-      if (oid?.tag === 0x06 && value && decodeOid(content(nameDer, oid)) === OID.commonName) {
-        // UTF8String, PrintableString and IA5String are all valid UTF-8 here; BMPString is not used for names.
-        cn = Buffer.from(content(nameDer, value)).toString(value.tag === 0x1e ? 'utf16le' : 'utf8');
-      }
-    }
-  }
-  return cn;
+  return readName(nameDer).commonName;
 }
 
 /** Reads and checks a CSR: well formed, and signed by the key it carries. */
 export function parseCsr(pem: string): CsrInfo {
   const der = singlePem(pem, 'CERTIFICATE REQUEST', 'certificate request');
   const { body, algorithm, signature } = signedParts(der);
-  const [, subject, spki] = children(body, readTlv(body, 0));
-  if (!subject || !spki) throw new DerError('certificate request is missing fields');
-  const commonName = commonNameOfName(slice(body, subject));
+  const [version, subject, spki, attributes] = expectChildren(body, readTlv(body, 0), 0x30, 4, 4, 'certificate request');
+  if (readUnsignedInteger(body, version, 'request version') !== '0') throw new DerError('unsupported certificate request version');
+  if (!subject || !spki || attributes?.tag !== 0xa0) throw new DerError('certificate request is missing fields');
+  for (const attr of children(body, attributes)) {
+    const [type] = expectChildren(body, attr, 0x30, 2, 2, 'request attribute');
+    readOid(body, type, 'request attribute type');
+    for (const v of expectChildren(body, children(body, attr)[1], 0x31, 1, Infinity, 'request attribute values')) checkElement(body, v);
+  }
+  const commonName = readName(slice(body, subject), 'request subject').commonName;
   if (!commonName) throw new DerError('certificate request has no common name');
   const publicKey = createPublicKey({ key: Buffer.from(slice(body, spki)), format: 'der', type: 'spki' });
   if (!verifyWithAlgorithm(oidOf(algorithm), body, signature, publicKey)) {
@@ -142,16 +217,63 @@ export function parseCsr(pem: string): CsrInfo {
   return { commonName, publicKey, der };
 }
 
+/** CRL and CRL entry extensions OpenSSL decodes while reading a CRL (and refuses the CRL when they are malformed). */
+const CRL_EXTENSION_CHECKS: Record<string, (der: Uint8Array, t: Tlv) => void> = {
+  '2.5.29.20': (der, t) => readUnsignedInteger(der, t, 'CRL number'),
+  '2.5.29.27': (der, t) => readUnsignedInteger(der, t, 'delta CRL indicator'),
+  '2.5.29.21': (der, t) => {
+    if (t.tag !== 0x0a || t.end - t.contentStart !== 1) throw new DerError('CRL reason is not an ENUMERATED');
+  },
+  '2.5.29.24': (der, t) => decodeTime(der, { ...t, tag: t.tag === 0x18 ? 0x18 : -1 }),
+  '2.5.29.35': (der, t) => {
+    let next = 0;
+    for (const part of expectChildren(der, t, 0x30, 0, 3, 'authority key identifier')) {
+      const n = part.tag & 0x1f;
+      if (![0x80, 0xa1, 0x82].includes(part.tag) || n < next) throw new DerError('malformed authority key identifier');
+      if (part.tag === 0x82) readUnsignedInteger(der, { ...part, tag: 0x02 }, 'authority certificate serial');
+      next = n + 1;
+    }
+  },
+  '2.5.29.28': (der, t) => void expectChildren(der, t, 0x30, 0, 6, 'issuing distribution point'),
+  '2.5.29.29': (der, t) => void expectChildren(der, t, 0x30, 1, Infinity, 'certificate issuer'),
+};
+
+/**
+ * Checks the Extensions of a CRL or CRL entry: a non-empty SEQUENCE OF { OID, BOOLEAN DEFAULT FALSE, OCTET STRING }
+ * with no extension twice, each value a single DER element; the ones OpenSSL decodes are checked as it does.
+ */
+function checkExtensionList(der: Uint8Array, list: Tlv, what: string): void {
+  const seen = new Set<string>();
+  for (const ext of expectChildren(der, list, 0x30, 1, Infinity, what)) {
+    const parts = expectChildren(der, ext, 0x30, 2, 3, `${what} entry`);
+    const oid = readOid(der, parts[0], `${what} OID`);
+    if (parts.length === 3 && !readBoolean(der, parts[1]!, `${what} criticality`)) throw new DerError(`${what} criticality FALSE must be left out in DER`);
+    const valueTlv = parts.at(-1)!;
+    if (valueTlv.tag !== 0x04) throw new DerError(`${what} value is not an OCTET STRING`);
+    if (seen.has(oid)) throw new DerError(`${what} has ${oid} twice`);
+    seen.add(oid);
+    const value = der.subarray(valueTlv.contentStart, valueTlv.end);
+    CRL_EXTENSION_CHECKS[oid]?.(value, single(value, `${what} ${oid}`));
+  }
+}
+
 /** Parses one DER CRL. The signature is not checked here: see verifyCrl. */
 export function parseCrl(der: Uint8Array): CrlInfo {
   const { body, algorithm, signature } = signedParts(der);
   const fields = children(body, readTlv(body, 0));
-  let i = fields[0]?.tag === 0x02 ? 1 : 0;
+  let i = 0;
+  if (fields[0]?.tag === 0x02) {
+    if (readUnsignedInteger(body, fields[0], 'CRL version') !== '1') throw new DerError('unsupported CRL version');
+    i = 1;
+  }
   const next = () => fields[i++];
   const alg = next();
   const issuer = next();
   const thisUpdate = next();
   if (!alg || !issuer || !thisUpdate || issuer.tag !== 0x30) throw new DerError('CRL is missing fields');
+  // The signed copy of the algorithm must be the one the signature is checked with.
+  if (!Buffer.from(slice(body, alg)).equals(algorithm)) throw new DerError('CRL signature algorithms differ');
+  readName(slice(body, issuer), 'CRL issuer');
   const info: CrlInfo = {
     issuerDer: Buffer.from(slice(body, issuer)),
     thisUpdate: decodeTime(body, thisUpdate),
@@ -167,11 +289,19 @@ export function parseCrl(der: Uint8Array): CrlInfo {
   }
   if (field && field.tag === 0x30) {
     for (const entry of children(body, field)) {
-      const serial = children(body, entry)[0];
-      if (!serial || serial.tag !== 0x02) throw new DerError('CRL entry without a serial number');
-      info.revoked.add(normaliseSerial(Buffer.from(content(body, serial)).toString('hex')));
+      const [serial, date, extensions] = expectChildren(body, entry, 0x30, 2, 3, 'CRL entry');
+      info.revoked.add(readUnsignedInteger(body, serial, 'CRL entry serial number'));
+      decodeTime(body, date!);
+      if (extensions) checkExtensionList(body, extensions, 'CRL entry extensions');
     }
+    field = next();
   }
+  if (field && field.tag === 0xa0) {
+    const [list] = expectChildren(body, field, 0xa0, 1, 1, 'CRL extensions');
+    checkExtensionList(body, list!, 'CRL extensions');
+    field = next();
+  }
+  if (field) throw new DerError('CRL has unexpected fields');
   return info;
 }
 
