@@ -210,8 +210,15 @@ const KEYS = {
   'plugin.security.client_pattern': {
     type: 'string',
     default: '\\.(mcollective|troupe)$',
+    scope: 'both',
+    description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any. The CA never autosigns such names, nor signs them with `sign --all`.',
+  },
+  'plugin.security.require_operator_role': {
+    type: 'boolean',
+    default: true,
     scope: 'server',
-    description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any.',
+    description:
+      'Requests only from operator certificates: those carrying Puppet\'s pp_auth_role extension with the value `troupe-operator`, which `mco ca sign` and `mco ca generate` set only on names matching `client_pattern`, never on autosign or `sign --all`. Turn off only for client certificates issued without it (older troupe CAs, a Puppet CA), and re-issue them.',
   },
   'plugin.security.client_key_usage': { type: 'boolean', default: true, scope: 'server', description: 'Requests only from certificates whose extended key usage allows TLS client authentication.' },
   'plugin.security.sign_replies': { type: 'boolean', default: false, scope: 'both', description: 'Nodes sign every reply and clients reject unsigned ones; off, replies carry a SHA-256 and rely on the broker mutual TLS (signing costs the client one signature check per reply).' },

@@ -4,7 +4,7 @@
 // It reads only what verification needs and refuses what it does not understand (unknown critical extensions).
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { children, readTlv, signedParts, DerError, type Tlv } from './der.js';
-import { decodeOid, decodeTime, commonNameOfName, normaliseSerial } from './x509-read.js';
+import { decodeOid, decodeTime, commonNameOfName, normaliseSerial, OPERATOR_ROLE_OID } from './x509-read.js';
 
 const OIDS = {
   basicConstraints: '2.5.29.19',
@@ -16,7 +16,11 @@ const OIDS = {
   rsaEncryption: '1.2.840.113549.1.1.1',
   ed25519: '1.3.101.112',
   ecPublicKey: '1.2.840.10045.2.1',
+  ppAuthRole: OPERATOR_ROLE_OID,
 } as const;
+
+/** String types an extension value may use: UTF8String, PrintableString, IA5String. */
+const STRING_TAGS = new Set([0x0c, 0x13, 0x16]);
 
 /** Critical extensions this reader understands; a certificate with any other critical extension is refused. */
 const UNDERSTOOD_CRITICAL = new Set<string>([OIDS.basicConstraints, OIDS.keyUsage, OIDS.extKeyUsage, OIDS.subjectAltName]);
@@ -37,6 +41,8 @@ export interface ParsedCertificate {
   extKeyUsage?: string[];
   /** keyUsage allows digitalSignature (true when the extension is absent). */
   digitalSignature: boolean;
+  /** Value of the pp_auth_role extension, when present and a string. */
+  authRole?: string;
   /** An unknown critical extension, which makes the certificate unusable. */
   unknownCritical?: string;
 }
@@ -90,6 +96,9 @@ function readExtensions(tbs: Uint8Array, wrapper: Tlv, cert: ParsedCertificate):
       const bits = readTlv(value, 0);
       // BIT STRING: unused-bit count, then the flags; digitalSignature is the first (most significant) bit.
       cert.digitalSignature = bits.end - bits.contentStart > 1 && (value[bits.contentStart + 1]! & 0x80) !== 0;
+    } else if (oid === OIDS.ppAuthRole) {
+      const str = readTlv(value, 0);
+      if (STRING_TAGS.has(str.tag) && str.end === value.length) cert.authRole = Buffer.from(content(value, str)).toString('utf8');
     } else if (critical && !UNDERSTOOD_CRITICAL.has(oid)) {
       cert.unknownCritical ??= oid;
     }

@@ -3,7 +3,7 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { SecurityError } from '../provider.js';
 import { pemBlocks } from '../pki/pem.js';
-import { parseCrl, tbsFields, verifyCrl, verifyWithAlgorithm } from '../pki/x509-read.js';
+import { isSha1Algorithm, keyWeakness, OPERATOR_ROLE, parseCrl, tbsFields, verifyCrl, verifyWithAlgorithm } from '../pki/x509-read.js';
 import { parseCertificate, publicKeyOf, type ParsedCertificate } from '../pki/certificate.js';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -18,12 +18,18 @@ export interface TrustedCertificate {
   publicKey: KeyObject;
   /** The extended key usage allows TLS client authentication (or the certificate has none, as old Puppet ones). */
   clientAuth: boolean;
+  /** Carries the operator role (pp_auth_role = troupe-operator), set by the CA only on explicit signing. */
+  operator: boolean;
   /** Fingerprint of the CA certificate that signed it. */
   issuer: string;
 }
 
 export interface TrustStoreOptions {
-  /** PEM text of one or more CA certificates; each is a trust anchor. */
+  /**
+   * PEM text of the CA certificate. It may be a chain (an intermediate CA and the root above it, as Puppet's
+   * ca.pem), but then every certificate must belong to that one chain; only its lowest CA issues trusted
+   * certificates, the others only vouch for it and sign CRLs.
+   */
   caPem: string;
   maxCertificateSize: number;
   /** Certificates remembered after their chain check. */
@@ -39,6 +45,7 @@ export interface CrlStatus {
 
 interface Anchor {
   cert: X509Certificate;
+  parsed: ParsedCertificate;
   /** Kept: X509Certificate.publicKey makes a new KeyObject on every read. */
   publicKey: KeyObject;
   subjectDer: Buffer;
@@ -50,7 +57,12 @@ interface Anchor {
 type CacheEntry = { ok: TrustedCertificate } | { error: SecurityError };
 
 export class TrustStore {
+  /** The CA and the CAs above it: each may sign CRLs. */
   private readonly anchors: Anchor[];
+  /** The one CA whose certificates are trusted. */
+  private readonly issuing: Anchor;
+  /** The issuing CA itself is revoked by a CA above it. */
+  private issuingRevoked = false;
   private readonly cache = new Map<string, CacheEntry>();
   private readonly cacheSize: number;
   private readonly now: () => number;
@@ -62,9 +74,17 @@ export class TrustStore {
     this.cacheSize = opts.cacheSize ?? 50_000;
     this.now = opts.now ?? Date.now;
     this.anchors = pemBlocks(opts.caPem, 'CERTIFICATE').map(({ der }) => {
-      const cert = new X509Certificate(der);
+      let cert: X509Certificate;
+      let parsed: ParsedCertificate;
+      try {
+        cert = new X509Certificate(der);
+        parsed = parseCertificate(cert.raw);
+      } catch (err) {
+        throw new SecurityError('bad_ca', `the CA file holds a certificate that cannot be read: ${(err as Error).message}`);
+      }
       return {
         cert,
+        parsed,
         publicKey: cert.publicKey,
         subjectDer: Buffer.from(tbsFields(cert.raw).subject),
         fingerprint: fingerprintOf(cert),
@@ -73,6 +93,7 @@ export class TrustStore {
       };
     });
     if (this.anchors.length === 0) throw new SecurityError('no_ca', 'the CA file holds no certificate');
+    this.issuing = issuingCa(this.anchors);
   }
 
   crlStatus(): CrlStatus {
@@ -99,6 +120,8 @@ export class TrustStore {
       if (nu !== undefined) nextUpdate = nextUpdate === undefined ? nu : Math.min(nextUpdate, nu);
     }
     this.revoked = next;
+    const parent = this.anchors.find((a) => a !== this.issuing && issued(this.issuing, a));
+    this.issuingRevoked = parent !== undefined && (next.get(parent.fingerprint)?.has(this.issuing.parsed.serial) ?? false);
     let count = 0;
     for (const s of next.values()) count += s.size;
     this.crl = { loadedAt: this.now(), revoked: count, nextUpdate };
@@ -123,6 +146,7 @@ export class TrustStore {
     const now = this.now();
     if (now < cert.notBefore) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} is not valid before ${new Date(cert.notBefore).toISOString()}`);
     if (now > cert.notAfter) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} expired at ${new Date(cert.notAfter).toISOString()}`);
+    if (this.issuingRevoked) throw new SecurityError('revoked_certificate', `the CA that issued certificate ${cert.commonName} is revoked`);
     if (this.revoked.get(cert.issuer)?.has(cert.serial)) {
       throw new SecurityError('revoked_certificate', `certificate ${cert.commonName} (serial ${cert.serial}) is revoked`);
     }
@@ -141,8 +165,13 @@ export class TrustStore {
       return { error: new SecurityError('malformed_certificate', `certificate cannot be parsed: ${(err as Error).message}`) };
     }
     const name = cert.commonName ?? `serial ${cert.serial}`;
-    const anchor = this.anchors.find((a) => a.subjectDer.equals(cert.issuerDer) && verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, a.publicKey));
-    if (!anchor) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is not signed by a trusted CA`) };
+    if (isSha1Algorithm(cert.signatureAlgorithm)) return { error: new SecurityError('weak_certificate', `certificate ${name} is signed with SHA-1, which is refused`) };
+    const weakness = keyWeakness(publicKey);
+    if (weakness) return { error: new SecurityError('weak_certificate', `certificate ${name}: ${weakness}`) };
+    const anchor = this.issuing;
+    if (!anchor.subjectDer.equals(cert.issuerDer) || !verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, anchor.publicKey)) {
+      return { error: new SecurityError('untrusted_certificate', `certificate ${name} is not signed by the trusted CA`) };
+    }
     if (cert.isCa) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is a CA certificate, which may not sign messages`) };
     if (cert.unknownCritical) return { error: new SecurityError('untrusted_certificate', `certificate ${name} has an unsupported critical extension ${cert.unknownCritical}`) };
     if (!cert.digitalSignature) return { error: new SecurityError('untrusted_certificate', `certificate ${name} may not make signatures (key usage)`) };
@@ -155,10 +184,39 @@ export class TrustStore {
         notAfter: Math.min(cert.notAfter, anchor.notAfter),
         publicKey,
         clientAuth: cert.extKeyUsage === undefined || cert.extKeyUsage.includes(CLIENT_AUTH),
+        operator: cert.authRole === OPERATOR_ROLE,
         issuer: anchor.fingerprint,
       },
     };
   }
+}
+
+/** `child` is signed by `parent`. */
+function issued(child: Anchor, parent: Anchor): boolean {
+  const c = child.parsed;
+  return Buffer.from(c.issuerDer).equals(parent.subjectDer) && verifyWithAlgorithm(c.signatureAlgorithm, c.tbs, c.signature, parent.publicKey);
+}
+
+/**
+ * The CA that issues message certificates. One certificate is that CA; several must be one chain (each signed by
+ * the next, ending at a self-signed root), so a stray or rogue CA appended to the file is refused, never trusted.
+ */
+function issuingCa(anchors: Anchor[]): Anchor {
+  for (const a of anchors) {
+    if (!a.parsed.isCa) throw new SecurityError('bad_ca', `the CA file holds ${a.parsed.commonName ?? 'a certificate'}, which is not a CA certificate`);
+  }
+  if (anchors.length === 1) return anchors[0]!;
+  const parentOf = (a: Anchor) => anchors.find((p) => p !== a && issued(a, p));
+  const roots = anchors.filter((a) => !parentOf(a));
+  const lowest = anchors.filter((a) => !anchors.some((c) => c !== a && parentOf(c) === a));
+  const linear = anchors.every((a) => anchors.filter((c) => c !== a && parentOf(c) === a).length <= 1);
+  if (roots.length !== 1 || lowest.length !== 1 || !linear || !issued(roots[0]!, roots[0]!)) {
+    throw new SecurityError(
+      'bad_ca',
+      `the CA file holds ${anchors.length} certificates that are not one chain to a root CA; keep only the CA that issues this collective's certificates (and the CAs above it)`,
+    );
+  }
+  return lowest[0]!;
 }
 
 function fingerprintOf(cert: X509Certificate): string {
