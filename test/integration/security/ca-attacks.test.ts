@@ -12,6 +12,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configText } from '../../../src/devkit/pki.js';
+import { emptyFilter } from '../../../src/filter/index.js';
 import { CertificateAuthority } from '../../../src/security/ca/authority.js';
 import { generateKeyPair, privateKeyToPem } from '../../../src/security/pki/keys.js';
 import { pemBlocks } from '../../../src/security/pki/pem.js';
@@ -50,11 +51,13 @@ const enroll = (who: string, ...args: string[]) => runMco(['enroll', '-c', confi
 const ca = (...args: string[]) => runMco(['ca', ...args, '--dir', caDir]);
 const csrFor = (name: string) => buildCsr(name, generateKeyPair('ed25519').privateKey);
 const put = (base: string, name: string, csr: string) => httpsCall(`${base}${API}/certificate_request/${name}`, 'PUT', csr);
-const rejected = async (): Promise<Record<string, number>> => {
-  const r = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', opsCfg, '--json']);
+const rejected = async (node = NODE): Promise<Record<string, number>> => {
+  const r = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', node, '-c', opsCfg, '--json']);
   return JSON.parse(r.stdout).replies[0].data.rejected;
 };
-const ping = (creds: Credentials, name: string) => injector.send(sign(JSON.stringify(envelope(`cert=${name}`)), creds));
+/** A signed rpcutil ping to one node, straight onto the broker; resolves to the replies. */
+const ping = (creds: Credentials, name: string, node = NODE) =>
+  injector.send(sign(JSON.stringify(envelope(`cert=${name}`, { filter: { ...emptyFilter(), identity: [node] } })), creds));
 
 beforeAll(async () => {
   scratch = scratchDir('troupe-ca-attacks-');
@@ -77,6 +80,9 @@ beforeAll(async () => {
   rogueOps = { cert: issued.certificatePem, key: issued.keyPem };
   injector = new Injector(nats.url);
   await injector.connect();
+  // The node under attack, with a certificate issued on the CA host.
+  expect((await ca('generate', NODE, '--key-type', 'ed25519', '--out', sslOf(NODE))).code).toBe(0);
+  daemon = await startDaemon(configFor(NODE), join(scratch.dir, `${NODE}.log`));
 }, 60_000);
 
 afterAll(async () => {
@@ -109,16 +115,21 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     const lookalike = await startLookalike(serviceTls, bundle, caUrl);
     closers.push(lookalike.close);
 
-    const r = await enroll(NODE, '--wait', '10', '--ca-url', `https://127.0.0.1:${lookalike.port}`, '--ca-fingerprint', caFingerprint);
+    const node = 'node2.example.net';
+    const r = await enroll(node, '--wait', '10', '--ca-url', `https://127.0.0.1:${lookalike.port}`, '--ca-fingerprint', caFingerprint);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const saved = readFileSync(join(sslOf(NODE), 'certs', 'ca.pem'), 'utf8');
+    const saved = readFileSync(join(sslOf(node), 'certs', 'ca.pem'), 'utf8');
     expect(pemBlocks(saved, 'CERTIFICATE')).toHaveLength(1);
     expect(fpOf(saved)).toBe(caFingerprint);
 
-    daemon = await startDaemon(configFor(NODE), join(scratch.dir, `${NODE}.log`));
-    expect(await ping(ops, 'ops.troupe')).toHaveLength(1);
-    expect(await ping(rogueOps, 'ops.troupe')).toEqual([]);
-    expect((await rejected()).untrusted_certificate).toBe(1);
+    const enrolled = await startDaemon(configFor(node), join(scratch.dir, `${node}.log`));
+    try {
+      expect(await ping(ops, 'ops.troupe', node)).toHaveLength(1);
+      expect(await ping(rogueOps, 'ops.troupe', node)).toEqual([]);
+      expect((await rejected(node)).untrusted_certificate).toBe(1);
+    } finally {
+      await stopDaemon(enrolled);
+    }
   });
 
   it('a node certificate cannot pose as the CA service: the host must be in the service certificate\'s subjectAltName', async () => {
@@ -129,19 +140,19 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     const impostor = await startLookalike(tls, readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'), caUrl);
     closers.push(impostor.close);
 
-    // First contact, with the right CA fingerprint.
-    const first = await enroll('imp1.example.net', '--wait', '0', '--ca-url', `https://127.0.0.1:${impostor.port}`, '--ca-fingerprint', caFingerprint);
-    expect(first.code).toBe(1);
-    expect(first.stderr).toContain('is not issued for 127.0.0.1');
-    expect(existsSync(join(sslOf('imp1.example.net'), 'certs', 'ca.pem'))).toBe(false);
-
-    // The CA already pinned: TLS would accept the common name `localhost` for https://localhost.
+    // The CA already pinned: Node's TLS check alone would accept the common name `localhost` for https://localhost.
     mkdirSync(join(sslOf('imp2.example.net'), 'certs'), { recursive: true });
     copyFileSync(join(caDir, 'ca_crt.pem'), join(sslOf('imp2.example.net'), 'certs', 'ca.pem'));
     const pinned = await enroll('imp2.example.net', '--wait', '0', '--ca-url', `https://localhost:${impostor.port}`);
     expect(pinned.code).toBe(1);
     expect(pinned.stderr).toContain('is not issued for localhost');
     expect(existsSync(join(sslOf('imp2.example.net'), 'certs', 'imp2.example.net.pem'))).toBe(false);
+
+    // First contact, with the right CA fingerprint: the impostor is refused before the CA is pinned.
+    const first = await enroll('imp1.example.net', '--wait', '0', '--ca-url', `https://127.0.0.1:${impostor.port}`, '--ca-fingerprint', caFingerprint);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('is not issued for 127.0.0.1');
+    expect(existsSync(join(sslOf('imp1.example.net'), 'certs', 'ca.pem'))).toBe(false);
   });
 });
 
