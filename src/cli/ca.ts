@@ -91,7 +91,7 @@ async function caList(raw: Raw): Promise<number> {
     const group = entries.filter((e) => e.state === state);
     if (group.length === 0) continue;
     out(title);
-    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}`);
+    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}${e.operator ? '  operator' : ''}`);
     printed = true;
   }
   if (!printed) out(raw.all ? 'No certificates or requests.' : 'No pending certificate requests.');

@@ -218,7 +218,7 @@ const KEYS = {
     default: true,
     scope: 'server',
     description:
-      'Requests only from operator certificates: those carrying Puppet\'s pp_auth_role extension with the value `troupe-operator`, which `mco ca sign` and `mco ca generate` set only on names matching `client_pattern`, never on autosign or `sign --all`. Turn off only for client certificates issued without it (older troupe CAs, a Puppet CA), and re-issue them.',
+      'Requests only from operator certificates: those carrying Puppet\'s pp_auth_role extension with the value `troupe-operator`, which `mco ca sign` and `mco ca generate` set only on names matching `client_pattern`, never on autosign or `sign --all`. Turn off only while re-issuing client certificates made without it (by earlier troupe CAs, or by a Puppet CA not told to add it).',
   },
   'plugin.security.client_key_usage': { type: 'boolean', default: true, scope: 'server', description: 'Requests only from certificates whose extended key usage allows TLS client authentication.' },
   'plugin.security.sign_replies': { type: 'boolean', default: false, scope: 'both', description: 'Nodes sign every reply and clients reject unsigned ones; off, replies carry a SHA-256 and rely on the broker mutual TLS (signing costs the client one signature check per reply).' },

@@ -13,7 +13,8 @@ import { silentLog, type SecurityLog } from '../log.js';
 import { fingerprint, generateKeyPair, privateKeyFromPem, privateKeyToPem, type KeyType } from '../pki/keys.js';
 import { singlePem } from '../pki/pem.js';
 import { buildCrl, issueCertificate, randomSerial, selfSignedCa, type CertificateProfile } from '../pki/x509.js';
-import { normaliseSerial, parseCsr, WeakCryptoError, type CsrInfo } from '../pki/x509-read.js';
+import { normaliseSerial, OPERATOR_ROLE, parseCsr, WeakCryptoError, type CsrInfo } from '../pki/x509-read.js';
+import { parseCertificate } from '../pki/certificate.js';
 import { autosignMatch } from './autosign.js';
 import { CAError, checkCertname } from './errors.js';
 import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE, withLock, withLockAsync, writeFileAtomic } from './files.js';
@@ -53,6 +54,8 @@ export interface CertStatus {
   fingerprint: string;
   serial?: string;
   notAfter?: string;
+  /** Signed or revoked: the certificate carries the operator role (it may send requests). */
+  operator?: boolean;
 }
 
 export interface SubmitResult {
@@ -381,7 +384,8 @@ export class CertificateAuthority {
       const x = new X509Certificate(certPem);
       const serial = normaliseSerial(x.serialNumber);
       const revoked = this.revokedEntries().some((e) => e.serial === serial);
-      cert = { name, state: revoked ? 'revoked' : 'signed', fingerprint: fingerprint(x.raw), serial, notAfter: new Date(x.validTo).toISOString() };
+      const operator = parseCertificate(x.raw).authRole === OPERATOR_ROLE;
+      cert = { name, state: revoked ? 'revoked' : 'signed', fingerprint: fingerprint(x.raw), serial, notAfter: new Date(x.validTo).toISOString(), operator };
     }
     if (reqPem !== undefined && preferRequest && cert?.state !== 'signed') return requestStatus(name, reqPem);
     return cert ?? (reqPem !== undefined ? requestStatus(name, reqPem) : undefined);

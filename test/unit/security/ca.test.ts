@@ -159,6 +159,8 @@ describe('CertificateAuthority', () => {
     const trust = new TrustStore({ caPem: ca.certificatePem, maxCertificateSize: 8192 });
     expect(trust.verify(ca.certificate('node9.example.net')!).operator).toBe(false);
     expect(trust.verify(ca.sign('admin.troupe')).operator).toBe(true);
+    expect(ca.status('admin.troupe')).toMatchObject({ state: 'signed', operator: true });
+    expect(ca.status('node9.example.net')).toMatchObject({ state: 'signed', operator: false });
     expect(trust.verify(ca.generate('backup.troupe').certificatePem).operator).toBe(true);
     expect(trust.verify(ca.generate('node10.example.net').certificatePem).operator).toBe(false);
   });
