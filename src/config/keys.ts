@@ -201,7 +201,7 @@ const KEYS = {
     scope: 'both',
     description: 'Name of this process\'s certificate; the caller id of a client is `cert=<certname>`.',
   },
-  'plugin.security.ca': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/ca.pem', scope: 'both', description: 'CA certificate(s) every message certificate must chain to.' },
+  'plugin.security.ca': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/ca.pem', scope: 'both', description: 'The CA certificate every message certificate must be issued by; several certificates only as one chain (an intermediate CA and the CAs above it, as Puppet\'s ca.pem), where the lowest issues.' },
   'plugin.security.cert': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/<certname>.pem', scope: 'both', description: 'This process\'s certificate.' },
   'plugin.security.key': { type: 'path', default: '', defaultDoc: '<ssldir>/private_keys/<certname>.pem', scope: 'both', description: 'This process\'s private key (RSA or Ed25519).' },
   'plugin.security.crl': { type: 'path', default: '', defaultDoc: '<ssldir>/crl.pem', scope: 'both', description: 'Certificate revocation list(s) of the CA.' },
@@ -230,7 +230,7 @@ const KEYS = {
   'plugin.actionpolicy.allow_unconfigured': { type: 'boolean', default: false, scope: 'server', description: 'Agents without a policy file allow everything; off, only discovery and rpcutil\'s read-only actions.' },
   'plugin.rpcaudit.log_values': { type: 'boolean', default: false, scope: 'server', description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.' },
   // The certificate authority (`mco ca …`).
-  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke`).' },
+  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke|clean`).' },
   'plugin.ca.listen': { type: 'string', default: '0.0.0.0:8140', scope: 'both', description: 'Address and port `mco ca serve` listens on.' },
   'plugin.ca.hostnames': { type: 'list', default: [], defaultDoc: 'host name, localhost, 127.0.0.1', scope: 'both', description: 'Names (DNS or IP) in the CA service\'s TLS certificate.' },
   'plugin.ca.max_pending': { type: 'integer', min: 1, default: 1000, scope: 'both', description: 'Pending certificate requests the CA keeps at most; further submissions get HTTP 503 until the operator signs or cleans.' },
