@@ -125,6 +125,18 @@ export function publicKeyOf(cert: ParsedCertificate): KeyObject {
   return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
 }
 
+/** Bits of an RSA certificate's modulus, read from its DER (cheaper than asking the imported key); undefined for other keys. */
+export function rsaModulusBits(cert: ParsedCertificate): number | undefined {
+  const spki = cert.spkiDer;
+  const [algorithm, bits] = children(spki, readTlv(spki, 0));
+  if (!algorithm || !bits || decodeOid(content(spki, children(spki, algorithm)[0]!)) !== OIDS.rsaEncryption) return undefined;
+  const key = spki.subarray(bits.contentStart + 1, bits.end);
+  const n = children(key, readTlv(key, 0))[0];
+  if (!n) throw new DerError('malformed RSA public key');
+  const modulus = stripZeros(content(key, n));
+  return modulus[0] === 0 ? 0 : (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
+}
+
 function stripZeros(bytes: Uint8Array): Uint8Array {
   let i = 0;
   while (i < bytes.length - 1 && bytes[i] === 0) i++;

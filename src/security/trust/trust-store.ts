@@ -4,7 +4,7 @@ import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { SecurityError } from '../provider.js';
 import { pemBlocks } from '../pki/pem.js';
 import { isSha1Algorithm, keyWeakness, OPERATOR_ROLE, parseCrl, tbsFields, verifyCrl, verifyWithAlgorithm } from '../pki/x509-read.js';
-import { parseCertificate, publicKeyOf, type ParsedCertificate } from '../pki/certificate.js';
+import { parseCertificate, publicKeyOf, rsaModulusBits, type ParsedCertificate } from '../pki/certificate.js';
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*$/;
@@ -158,15 +158,17 @@ export class TrustStore {
     if (!block) return { error: new SecurityError('malformed_certificate', 'certificate is not a single PEM CERTIFICATE block') };
     let cert: ParsedCertificate;
     let publicKey: KeyObject;
+    let rsaBits: number | undefined;
     try {
       cert = parseCertificate(Buffer.from(block[1]!.replace(/\s+/g, ''), 'base64'));
       publicKey = publicKeyOf(cert);
+      rsaBits = rsaModulusBits(cert);
     } catch (err) {
       return { error: new SecurityError('malformed_certificate', `certificate cannot be parsed: ${(err as Error).message}`) };
     }
     const name = cert.commonName ?? `serial ${cert.serial}`;
     if (isSha1Algorithm(cert.signatureAlgorithm)) return { error: new SecurityError('weak_certificate', `certificate ${name} is signed with SHA-1, which is refused`) };
-    const weakness = keyWeakness(publicKey);
+    const weakness = keyWeakness(publicKey, rsaBits);
     if (weakness) return { error: new SecurityError('weak_certificate', `certificate ${name}: ${weakness}`) };
     const anchor = this.issuing;
     if (!anchor.subjectDer.equals(cert.issuerDer) || !verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, anchor.publicKey)) {
