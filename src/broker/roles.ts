@@ -1,5 +1,7 @@
 // Who a certificate of the troupe CA is on the broker. A node serves requests; an operator sends them.
 import type { X509Certificate } from 'node:crypto';
+import { parseCertificate } from '../security/pki/certificate.js';
+import { OPERATOR_ROLE } from '../security/pki/x509-read.js';
 
 export type BrokerRole = 'node' | 'operator';
 
@@ -14,11 +16,12 @@ const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
  * The broker role of a certificate named `name`, or undefined when it cannot log in to the broker at all: its
  * extended key usage leaves out TLS client authentication (the broker's own certificate, the CA service's).
  *
- * The one place deciding it, so a CA that records roles of its own (an operator certificate profile) plugs in
- * here. Today it follows the daemons: a name they accept as a requester is an operator, any other a node.
+ * It follows the daemons: an operator is a certificate they accept as a requester, one whose name matches the
+ * pattern and that carries the operator role (pp_auth_role) the CA sets only on explicit signing; any other is a node.
  */
 export function brokerRoleOf(name: string, cert: X509Certificate, rules: RoleRules): BrokerRole | undefined {
   const usage = cert.keyUsage; // extended key usage OIDs; undefined when the certificate does not restrict them
   if (usage && !usage.includes(CLIENT_AUTH)) return undefined;
-  return rules.operatorPattern.test(name) ? 'operator' : 'node';
+  if (!rules.operatorPattern.test(name)) return 'node';
+  return parseCertificate(cert.raw).authRole === OPERATOR_ROLE ? 'operator' : 'node';
 }

@@ -7,7 +7,7 @@ import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
 import { UsageError } from '../client/errors.js';
 import { createLogger } from '../server/logging.js';
 import { KEY_TYPES, type KeyType } from '../security/pki/keys.js';
-import { pkiPaths } from './security.js';
+import { clientPattern, pkiPaths } from './security.js';
 import { followCaChange } from './broker.js';
 
 type Raw = Record<string, unknown>;
@@ -38,7 +38,13 @@ async function openCa(raw: Raw) {
   const config = configOf(raw);
   const { CertificateAuthority } = await import('../security/ca/authority.js');
   const log = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined, name: 'troupe-ca' });
-  return { config, log, ca: CertificateAuthority.open(caDir(raw, config), { validityDays: config.get('plugin.ca.validity_days'), log }) };
+  const ca = CertificateAuthority.open(caDir(raw, config), {
+    validityDays: config.get('plugin.ca.validity_days'),
+    operatorPattern: clientPattern(config) ?? null,
+    maxPending: config.get('plugin.ca.max_pending'),
+    log,
+  });
+  return { config, log, ca };
 }
 
 const out = (line: string) => process.stdout.write(line + '\n');
@@ -58,11 +64,12 @@ async function caGenerate(name: string, raw: Raw): Promise<number> {
   const { writeSsldir } = await import('../security/ca/export.js');
   const issued = ca.generate(name, {
     keyType: (raw.keyType as KeyType | undefined) ?? config.get('plugin.security.key_type'),
-    profile: raw.client ? 'client' : 'node',
+    profile: raw.operator || raw.client ? 'client' : undefined,
     altNames: raw.altNames ? String(raw.altNames).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
   });
   const dest = (raw.out as string | undefined) ?? join(ca.dir, 'generated', name);
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
+  if (raw.operator || raw.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
   await followCaChange(config);
@@ -86,7 +93,7 @@ async function caList(raw: Raw): Promise<number> {
     const group = entries.filter((e) => e.state === state);
     if (group.length === 0) continue;
     out(title);
-    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}`);
+    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}${e.operator ? '  operator' : ''}`);
     printed = true;
   }
   if (!printed) out(raw.all ? 'No certificates or requests.' : 'No pending certificate requests.');
@@ -96,10 +103,26 @@ async function caList(raw: Raw): Promise<number> {
 async function caSign(name: string | undefined, raw: Raw): Promise<number> {
   if (!name === !raw.all) throw new UsageError('give a certificate name or --all', 'mco ca sign web1.example.net');
   const { config, ca } = await openCa(raw);
-  const names = raw.all ? ca.signAll() : (ca.sign(name!), [name!]);
-  if (names.length === 0) out('No pending certificate requests.');
-  for (const n of names) out(`Signed ${n}`);
-  if (names.length > 0) await followCaChange(config);
+  if (!raw.all) {
+    ca.sign(name!);
+    out(ca.isOperatorName(name!) ? `Signed ${name} as an operator (it may send requests to nodes)` : `Signed ${name}`);
+    await followCaChange(config);
+    return 0;
+  }
+  const { signed, skipped } = ca.signAll();
+  if (signed.length === 0 && skipped.length === 0) out('No pending certificate requests.');
+  for (const n of signed) out(`Signed ${n}`);
+  for (const s of skipped) out(`Not signed ${s.name}: ${s.reason}`);
+  if (signed.length > 0) await followCaChange(config);
+  return 0;
+}
+
+async function caClean(name: string, raw: Raw): Promise<number> {
+  const { config, ca } = await openCa(raw);
+  const { revokedSerial, removed } = ca.clean(name);
+  if (revokedSerial) out(`Revoked ${name} (serial ${revokedSerial})`);
+  out(`Removed the ${removed.join(' and ')} of ${name}; it may enrol again`);
+  if (revokedSerial) await followCaChange(config);
   return 0;
 }
 
@@ -119,7 +142,8 @@ async function caServe(raw: Raw): Promise<number> {
   if (!m) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco ca serve --listen 0.0.0.0:8140');
   const configured = raw.hostnames ? String(raw.hostnames).split(',').map((s) => s.trim()).filter(Boolean) : config.get('plugin.ca.hostnames');
   const hostnames = configured.length > 0 ? configured : [hostname(), 'localhost', '127.0.0.1'];
-  const service = await startCaService({ ca, host: m[1] || '0.0.0.0', port: Number(m[2]), hostnames, log });
+  const limits = { requestsPerMinute: config.get('plugin.ca.rate_limit'), submissionsPerMinute: config.get('plugin.ca.submit_rate_limit') };
+  const service = await startCaService({ ca, host: m[1] || '0.0.0.0', port: Number(m[2]), hostnames, log, limits });
   out(`CA service listening on ${m[1] || '0.0.0.0'}:${service.port} as ${hostnames.join(', ')}`);
   out(`CA fingerprint (SHA256): ${ca.caFingerprint}`);
   await new Promise<void>((resolve) => {
@@ -150,6 +174,7 @@ async function runEnroll(raw: Raw): Promise<number> {
     waitMs: ((raw.wait as number | undefined) ?? 120) * 1000,
     pollMs: ((raw.poll as number | undefined) ?? 2) * 1000,
     caFingerprint: raw.caFingerprint as string | undefined,
+    trustCa: raw.trustCa === true,
     out,
   });
   return result === 'signed' ? 0 : ENROLL_PENDING;
@@ -171,20 +196,24 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .argument('<name>', 'certificate name (node identity, or USER.troupe for a client)')
     .option('--out <dir>', 'where to write the ssldir (default: <ca dir>/generated/<name>)')
     .option('--key-type <type>', 'rsa or ed25519 (default: plugin.security.key_type)', keyType)
-    .option('--client', 'a client-only certificate (no server use)')
+    .option('--operator', 'an operator certificate (client use only, may send requests); the default for names matching plugin.security.client_pattern')
+    .option('--client', 'same as --operator')
     .option('--alt-names <names>', 'extra DNS names or IPs, comma-separated (for broker TLS)')
     .action(run((name: string, raw: Raw) => caGenerate(name, raw)));
   common(ca.command('list').description('pending requests with their fingerprints (--all: signed and revoked too)'))
     .option('--all', 'also signed and revoked certificates')
     .option('--json', 'JSON output')
     .action(run((raw: Raw) => caList(raw)));
-  common(ca.command('sign').description('sign a pending request'))
+  common(ca.command('sign').description('sign a pending request (operator names get the operator profile)'))
     .argument('[name]', 'certificate name')
-    .option('--all', 'sign every pending request')
+    .option('--all', 'sign every pending request except operator names, which need an explicit sign')
     .action(run((name: string | undefined, raw: Raw) => caSign(name, raw)));
   common(ca.command('revoke').description('revoke a certificate and publish a new CRL'))
     .argument('<name>', 'certificate name')
     .action(run((name: string, raw: Raw) => caRevoke(name, raw)));
+  common(ca.command('clean').description('forget a name: revoke its certificate if still valid, delete it and any request, so it may enrol again'))
+    .argument('<name>', 'certificate name')
+    .action(run((name: string, raw: Raw) => caClean(name, raw)));
   common(ca.command('serve').description('run the CA as an HTTPS service: requests in, certificates and CRL out'))
     .option('--listen <host:port>', 'address to listen on (default: plugin.ca.listen)')
     .option('--hostnames <names>', 'names in the service certificate, comma-separated (default: plugin.ca.hostnames)')
@@ -195,7 +224,8 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .description('get a certificate from the CA service: make a key, send a request, wait for the signature')
     .option('--certname <name>', 'certificate name (default: plugin.security.certname)')
     .option('--ca-url <url>', 'CA service (default: plugin.security.ca_url)')
-    .option('--ca-fingerprint <sha256>', 'refuse a CA with another fingerprint (first contact)')
+    .option('--ca-fingerprint <sha256>', 'first contact: trust only the CA with this fingerprint (as printed by mco ca init / serve)')
+    .option('--trust-ca', 'first contact without --ca-fingerprint: trust the CA the service presents, as printed')
     .option('--wait <seconds>', 'how long to wait for the signature (0: submit and return)', seconds)
     .option('--poll <seconds>', 'seconds between checks while waiting', seconds)
     .option('--key-type <type>', 'rsa or ed25519 for a new key (default: plugin.security.key_type)', keyType)

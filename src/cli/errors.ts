@@ -22,6 +22,8 @@ export function reportError(err: unknown, debug: boolean, write = (s: string) =>
 
 function hintFor(e: Error): string | undefined {
   if (e instanceof UsageError) return e.hint;
+  // Errors of lazily loaded modules (the CA client) carry their own hint.
+  if ('hint' in e && typeof e.hint === 'string') return e.hint;
   if (e instanceof TransportError && e.code === 'connect_failed') return 'is the broker running? check middleware_hosts in your config, or pass --config';
   // The message of an unknown key already carries its suggestion.
   if (e instanceof ConfigError) return e.suggestion && !e.message.includes(e.suggestion) ? `did you mean '${e.suggestion}'?` : undefined;

@@ -85,7 +85,8 @@ function sharedTrust(config: Config, role: 'client' | 'server', log: SecurityLog
   return { trust, signatures: new VerifiedSignatures(), refresher };
 }
 
-function clientPattern(config: Config): RegExp | undefined {
+/** `plugin.security.client_pattern` as a RegExp; undefined when empty (any name may send requests). */
+export function clientPattern(config: Config): RegExp | undefined {
   const text = config.get('plugin.security.client_pattern');
   if (!text) return undefined;
   try {
@@ -128,6 +129,7 @@ function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTr
     replay: role === 'server' ? (replay ?? new ReplayCache(replayLimits(config))) : undefined,
     clientPattern: clientPattern(config),
     requireClientKeyUsage: config.get('plugin.security.client_key_usage'),
+    requireOperatorRole: config.get('plugin.security.require_operator_role'),
     signReplies: config.get('plugin.security.sign_replies'),
     clockSkewMs: config.get('plugin.security.clock_skew') * 1000,
     maxTtlMs: config.get('plugin.security.max_ttl') * 1000,

@@ -207,7 +207,7 @@ const KEYS = {
     scope: 'both',
     description: 'Name of this process\'s certificate; the caller id of a client is `cert=<certname>`.',
   },
-  'plugin.security.ca': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/ca.pem', scope: 'both', description: 'CA certificate(s) every message certificate must chain to.' },
+  'plugin.security.ca': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/ca.pem', scope: 'both', description: 'The CA certificate every message certificate must be issued by; several certificates only as one chain (an intermediate CA and the CAs above it, as Puppet\'s ca.pem), where the lowest issues.' },
   'plugin.security.cert': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/<certname>.pem', scope: 'both', description: 'This process\'s certificate.' },
   'plugin.security.key': { type: 'path', default: '', defaultDoc: '<ssldir>/private_keys/<certname>.pem', scope: 'both', description: 'This process\'s private key (RSA or Ed25519).' },
   'plugin.security.crl': { type: 'path', default: '', defaultDoc: '<ssldir>/crl.pem', scope: 'both', description: 'Certificate revocation list(s) of the CA.' },
@@ -216,8 +216,15 @@ const KEYS = {
   'plugin.security.client_pattern': {
     type: 'string',
     default: '\\.(mcollective|troupe)$',
+    scope: 'both',
+    description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any. The CA never autosigns such names, nor signs them with `sign --all`.',
+  },
+  'plugin.security.require_operator_role': {
+    type: 'boolean',
+    default: true,
     scope: 'server',
-    description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any.',
+    description:
+      'Requests only from operator certificates: those carrying Puppet\'s pp_auth_role extension with the value `troupe-operator`, which `mco ca sign` and `mco ca generate` set only on names matching `client_pattern`, never on autosign or `sign --all`. Turn off only while re-issuing client certificates made without it (by earlier troupe CAs, or by a Puppet CA not told to add it).',
   },
   'plugin.security.client_key_usage': { type: 'boolean', default: true, scope: 'server', description: 'Requests only from certificates whose extended key usage allows TLS client authentication.' },
   'plugin.security.sign_replies': { type: 'boolean', default: false, scope: 'both', description: 'Nodes sign every reply and clients reject unsigned ones; off, replies carry a SHA-256 and rely on the broker mutual TLS (signing costs the client one signature check per reply).' },
@@ -232,9 +239,12 @@ const KEYS = {
   'plugin.actionpolicy.allow_unconfigured': { type: 'boolean', default: false, scope: 'server', description: 'Agents without a policy file allow everything; off, only discovery and rpcutil\'s read-only actions.' },
   'plugin.rpcaudit.log_values': { type: 'boolean', default: false, scope: 'server', description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.' },
   // The certificate authority (`mco ca …`).
-  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke`).' },
+  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke|clean`).' },
   'plugin.ca.listen': { type: 'string', default: '0.0.0.0:8140', scope: 'both', description: 'Address and port `mco ca serve` listens on.' },
   'plugin.ca.hostnames': { type: 'list', default: [], defaultDoc: 'host name, localhost, 127.0.0.1', scope: 'both', description: 'Names (DNS or IP) in the CA service\'s TLS certificate.' },
+  'plugin.ca.max_pending': { type: 'integer', min: 1, default: 1000, scope: 'both', description: 'Pending certificate requests the CA keeps at most; further submissions get HTTP 503 until the operator signs or cleans.' },
+  'plugin.ca.rate_limit': { type: 'integer', min: 1, default: 600, scope: 'both', description: 'Requests per minute `mco ca serve` answers from one IP address (HTTP 429 beyond).' },
+  'plugin.ca.submit_rate_limit': { type: 'integer', min: 1, default: 30, scope: 'both', description: 'Certificate requests per minute `mco ca serve` accepts from one IP address (HTTP 429 beyond).' },
   'plugin.ca.validity_days': { type: 'integer', min: 1, default: 1825, scope: 'both', description: 'Days a certificate issued by the CA is valid.' },
   // The broker's nats-server configuration (`mco broker config|reload`), written on the CA host.
   'plugin.broker.config_file': { type: 'path', default: '', defaultDoc: 'none', scope: 'client', description: 'nats-server configuration written by `mco broker config`; when set, `mco ca sign|revoke|generate` rewrite it from the CA and signal the broker to reload.' },

@@ -19,9 +19,12 @@ const DAY = 86_400_000;
 export interface DevPkiOptions {
   /** Parent directory; a fresh temporary one when omitted. */
   dir?: string;
-  /** Node certificates (server and client use), named by identity. */
+  /** Node certificates (server and client TLS use, but no operator role: they cannot send requests), named by identity. */
   nodes?: readonly string[];
-  /** Client certificates; names must match `plugin.security.client_pattern` (e.g. `ops.troupe`). */
+  /**
+   * Operator (client) certificates, with the operator role nodes require; names must also match
+   * `plugin.security.client_pattern` (e.g. `ops.troupe`).
+   */
   clients?: readonly string[];
   /** Keys of nodes and clients: Ed25519 by default (cheap to make and to sign with). */
   keyType?: KeyType;

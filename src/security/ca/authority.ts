@@ -13,12 +13,15 @@ import { silentLog, type SecurityLog } from '../log.js';
 import { fingerprint, generateKeyPair, privateKeyFromPem, privateKeyToPem, type KeyType } from '../pki/keys.js';
 import { singlePem } from '../pki/pem.js';
 import { buildCrl, issueCertificate, randomSerial, selfSignedCa, type CertificateProfile } from '../pki/x509.js';
-import { normaliseSerial, parseCsr } from '../pki/x509-read.js';
+import { normaliseSerial, OPERATOR_ROLE, parseCsr, WeakCryptoError, type CsrInfo } from '../pki/x509-read.js';
+import { parseCertificate } from '../pki/certificate.js';
 import { autosignMatch } from './autosign.js';
 import { CAError, checkCertname } from './errors.js';
-import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE, withLock, writeFileAtomic } from './files.js';
+import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE, withLock, withLockAsync, writeFileAtomic } from './files.js';
 
 const DAY = 86_400_000;
+/** The default of `plugin.security.client_pattern`. */
+const DEFAULT_OPERATOR_PATTERN = /\.(mcollective|troupe)$/;
 
 export interface CaInitOptions {
   commonName?: string;
@@ -30,6 +33,14 @@ export interface CaInitOptions {
 export interface CaOptions {
   /** Validity of issued certificates. */
   validityDays?: number;
+  /**
+   * Names that would act as operators (nodes' `plugin.security.client_pattern`, whose default is the default
+   * here). They are never autosigned nor signed by signAll(); an explicit sign() gives them the operator
+   * profile. `null` (an empty client_pattern: any name may send requests) makes every name an operator's.
+   */
+  operatorPattern?: RegExp | null;
+  /** Pending requests kept at most; further submissions are refused until the operator signs or cleans. */
+  maxPending?: number;
   log?: SecurityLog;
   now?: () => number;
 }
@@ -43,6 +54,8 @@ export interface CertStatus {
   fingerprint: string;
   serial?: string;
   notAfter?: string;
+  /** Signed or revoked: the certificate carries the operator role (it may send requests). */
+  operator?: boolean;
 }
 
 export interface SubmitResult {
@@ -50,6 +63,12 @@ export interface SubmitResult {
   fingerprint: string;
   /** The autosign.conf pattern that signed it. */
   autosigned?: string;
+}
+
+export interface SignAllResult {
+  signed: string[];
+  /** Requests left pending, with the reason (operator names, requests that cannot be signed). */
+  skipped: Array<{ name: string; reason: string }>;
 }
 
 export interface IssuedKey {
@@ -118,66 +137,149 @@ export class CertificateAuthority {
     return readOptional(join(this.dir, 'requests', `${checkCertname(name)}.pem`));
   }
 
+  /** True when `name` would act as an operator, so it is signed only explicitly, with the operator profile. */
+  isOperatorName(name: string): boolean {
+    const pattern = this.opts.operatorPattern === undefined ? DEFAULT_OPERATOR_PATTERN : this.opts.operatorPattern;
+    return pattern === null || pattern.test(name);
+  }
+
   /**
    * Stores a certificate signing request for the name it carries (which must equal `name` when given).
-   * Signs it at once when autosign.conf has a matching pattern.
+   * Signs it at once when autosign.conf has a matching entry and the name is not an operator's.
+   * Waits for the lock synchronously: for commands; the CA service uses submitAsync().
    */
   submit(csrPem: string, name?: string): SubmitResult {
-    let csr: ReturnType<typeof parseCsr>;
-    try {
-      csr = parseCsr(csrPem);
-    } catch (err) {
-      throw new CAError('bad_request', `not a valid certificate request: ${(err as Error).message}`);
-    }
+    const checked = this.checkSubmission(csrPem, name);
+    return this.afterSubmit(checked, withLock(this.dir, () => this.submitLocked(checked)));
+  }
+
+  /** submit() without blocking the event loop while another command holds the lock; `onWait` runs if it has to wait. */
+  async submitAsync(csrPem: string, name?: string, onWait?: () => void): Promise<SubmitResult> {
+    const checked = this.checkSubmission(csrPem, name);
+    return this.afterSubmit(checked, await withLockAsync(this.dir, () => this.submitLocked(checked), { onWait }));
+  }
+
+  private checkSubmission(csrPem: string, name?: string): { csr: CsrInfo; certname: string; fp: string; pem: string } {
+    if (name !== undefined) checkCertname(name);
+    const csr = readCsr(csrPem);
     const certname = checkCertname(csr.commonName);
     if (name !== undefined && name !== certname) throw new CAError('bad_request', `request is for '${certname}', not '${name}'`);
-    const fp = fingerprint(csr.der);
-    const result = withLock(this.dir, (): SubmitResult => {
-      const current = this.statusOf(certname);
-      if (current?.state === 'signed') throw new CAError('already_signed', `${certname} already has a signed certificate; revoke it first`);
-      const file = join(this.dir, 'requests', `${certname}.pem`);
-      const existing = readOptional(file);
-      if (existing !== undefined) {
-        if (fingerprint(parseCsr(existing).der) !== fp) throw new CAError('request_exists', `a different request for ${certname} is already waiting`);
-        return { state: 'requested', fingerprint: fp };
-      }
-      writeFileAtomic(file, csrPem, PUBLIC_FILE);
+    return { csr, certname, fp: fingerprint(csr.der), pem: csrPem };
+  }
+
+  private submitLocked({ csr, certname, fp, pem }: { csr: CsrInfo; certname: string; fp: string; pem: string }): SubmitResult {
+    const current = this.statusOf(certname, false);
+    if (current?.state === 'signed') throw new CAError('already_signed', `${certname} already has a signed certificate; revoke it first`);
+    if (current?.state === 'revoked') throw revokedError(certname);
+    const file = join(this.dir, 'requests', `${certname}.pem`);
+    const existing = readOptional(file);
+    if (existing !== undefined) {
+      if (fingerprint(parseCsr(existing).der) !== fp) throw new CAError('request_exists', `a different request for ${certname} is already waiting`);
       return { state: 'requested', fingerprint: fp };
-    });
+    }
+    const max = this.opts.maxPending ?? 1000;
+    if (listNames(join(this.dir, 'requests')).length >= max) {
+      throw new CAError('too_many_requests', `the CA holds ${max} pending requests, its limit; the operator must sign or clean some first`);
+    }
+    writeFileAtomic(file, pem, PUBLIC_FILE);
     this.log.info({ certname, fingerprint: fp }, 'certificate request received');
-    const pattern = autosignMatch(join(this.dir, 'autosign.conf'), certname);
-    if (pattern === undefined) return result;
-    this.sign(certname);
-    this.log.warn({ certname, pattern }, `autosigned the certificate of ${certname} (autosign.conf pattern '${pattern}')`);
+    const pattern = this.isOperatorName(certname) ? undefined : autosignMatch(join(this.dir, 'autosign.conf'), certname, (line) =>
+      this.log.warn({ line }, `autosign.conf line '${line}' is neither a name nor a '*.domain' glob; ignored`),
+    );
+    if (pattern === undefined) return { state: 'requested', fingerprint: fp };
+    this.signLocked(certname, 'node');
     return { state: 'signed', fingerprint: fp, autosigned: pattern };
   }
 
-  /** Signs the pending request for `name`. */
+  private afterSubmit({ certname }: { certname: string }, result: SubmitResult): SubmitResult {
+    if (result.autosigned !== undefined) {
+      this.log.warn({ certname, pattern: result.autosigned }, `autosigned the certificate of ${certname} (autosign.conf pattern '${result.autosigned}')`);
+    } else if (result.state === 'requested' && this.isOperatorName(certname) && readOptional(join(this.dir, 'autosign.conf')) !== undefined) {
+      this.log.info({ certname }, `${certname} is an operator name; it is never autosigned (sign it with mco ca sign ${certname})`);
+    }
+    return result;
+  }
+
+  /** Signs the pending request for `name`, explicitly: operator names get the operator profile. */
   sign(name: string): string {
     checkCertname(name);
+    return withLock(this.dir, () => this.signLocked(name, this.isOperatorName(name) ? 'client' : 'node'));
+  }
+
+  private signLocked(name: string, profile: CertificateProfile): string {
+    const file = join(this.dir, 'requests', `${name}.pem`);
+    const pem = readOptional(file);
+    if (pem === undefined) throw new CAError('no_request', `no pending request for ${name}`);
+    const status = this.statusOf(name, false);
+    if (status?.state === 'revoked') throw revokedError(name);
+    if (status?.state === 'signed') throw new CAError('already_signed', `${name} already has a signed certificate; revoke it first`);
+    const csr = readCsr(pem);
+    const cert = this.issueLocked(name, csr.publicKey, profile);
+    rmSync(file, { force: true });
+    return cert;
+  }
+
+  /**
+   * Signs every pending request that is not an operator's; operator names need an explicit sign(). A request
+   * that cannot be signed is reported and the others are still signed.
+   */
+  signAll(): SignAllResult {
+    const result: SignAllResult = { signed: [], skipped: [] };
+    for (const { name } of this.pending()) {
+      if (this.isOperatorName(name)) {
+        result.skipped.push({ name, reason: `an operator name; sign it explicitly (mco ca sign ${name})` });
+        continue;
+      }
+      try {
+        withLock(this.dir, () => this.signLocked(name, 'node'));
+        result.signed.push(name);
+      } catch (err) {
+        if (!(err instanceof CAError)) throw err;
+        result.skipped.push({ name, reason: err.message });
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Forgets `name`: revokes its certificate if it is still valid, then deletes the certificate and any pending
+   * request, so the name may enrol again. Returns what was removed.
+   */
+  clean(name: string): { revokedSerial?: string; removed: Array<'certificate' | 'request'> } {
+    checkCertname(name);
     return withLock(this.dir, () => {
-      const file = join(this.dir, 'requests', `${name}.pem`);
-      const pem = readOptional(file);
-      if (pem === undefined) throw new CAError('no_request', `no pending request for ${name}`);
-      const csr = parseCsr(pem);
-      const cert = this.issueLocked(name, csr.publicKey, 'node');
-      rmSync(file, { force: true });
-      return cert;
+      const status = this.statusOf(name, false);
+      const removed: Array<'certificate' | 'request'> = [];
+      let revokedSerial: string | undefined;
+      if (status?.state === 'signed') {
+        revokedSerial = status.serial!;
+        this.revokeSerialLocked(revokedSerial, name);
+      }
+      for (const [sub, what] of [['signed', 'certificate'], ['requests', 'request']] as const) {
+        const file = join(this.dir, sub, `${name}.pem`);
+        if (existsSync(file)) {
+          rmSync(file, { force: true });
+          removed.push(what);
+        }
+      }
+      if (removed.length === 0) throw new CAError('not_signed', `${name} has no certificate or request`);
+      this.log.warn({ certname: name }, `cleaned ${name}; it may enrol again`);
+      return { revokedSerial, removed };
     });
   }
 
-  /** Signs every pending request; returns the names signed. */
-  signAll(): string[] {
-    return this.pending().map((p) => (this.sign(p.name), p.name));
-  }
-
-  /** Issues a key and certificate directly, for copying to a node or workstation. */
+  /**
+   * Issues a key and certificate directly, for copying to a node or workstation. An explicit act of the operator:
+   * without a profile, operator names get the operator profile and other names the node profile.
+   */
   generate(name: string, opts: { keyType?: KeyType; profile?: CertificateProfile; altNames?: readonly string[] } = {}): IssuedKey {
     checkCertname(name);
     const pair = generateKeyPair(opts.keyType ?? 'rsa');
     const certificatePem = withLock(this.dir, () => {
-      if (this.statusOf(name)?.state === 'signed') throw new CAError('already_signed', `${name} already has a signed certificate; revoke it first`);
-      return this.issueLocked(name, pair.publicKey, opts.profile ?? 'node', opts.altNames);
+      const state = this.statusOf(name, false)?.state;
+      if (state === 'signed') throw new CAError('already_signed', `${name} already has a signed certificate; revoke it first`);
+      if (state === 'revoked') throw revokedError(name);
+      return this.issueLocked(name, pair.publicKey, opts.profile ?? (this.isOperatorName(name) ? 'client' : 'node'), opts.altNames);
     });
     return { keyPem: privateKeyToPem(pair.privateKey), certificatePem };
   }
@@ -282,10 +384,24 @@ export class CertificateAuthority {
       const x = new X509Certificate(certPem);
       const serial = normaliseSerial(x.serialNumber);
       const revoked = this.revokedEntries().some((e) => e.serial === serial);
-      cert = { name, state: revoked ? 'revoked' : 'signed', fingerprint: fingerprint(x.raw), serial, notAfter: new Date(x.validTo).toISOString() };
+      const operator = parseCertificate(x.raw).authRole === OPERATOR_ROLE;
+      cert = { name, state: revoked ? 'revoked' : 'signed', fingerprint: fingerprint(x.raw), serial, notAfter: new Date(x.validTo).toISOString(), operator };
     }
     if (reqPem !== undefined && preferRequest && cert?.state !== 'signed') return requestStatus(name, reqPem);
     return cert ?? (reqPem !== undefined ? requestStatus(name, reqPem) : undefined);
+  }
+}
+
+const revokedError = (name: string) =>
+  new CAError('revoked', `the certificate of ${name} is revoked; it is not signed again until the CA operator runs mco ca clean ${name}`);
+
+/** A request read and checked, with weak keys and SHA-1 signatures refused under their own codes. */
+function readCsr(pem: string): CsrInfo {
+  try {
+    return parseCsr(pem);
+  } catch (err) {
+    if (err instanceof WeakCryptoError) throw new CAError(err.code, err.message);
+    throw new CAError('bad_request', `not a valid certificate request: ${(err as Error).message}`);
   }
 }
 

@@ -1,26 +1,40 @@
-// autosign.conf: one glob per line (`*.example.com`, `web-??.example.com`, or an exact name); `#` starts a comment.
-// Without the file nothing is signed automatically.
+// autosign.conf, with Puppet's rules: one entry per line, either an exact certificate name or a domain glob
+// `*.example.com` (`*` only as the whole leftmost label, standing for one or more labels); a lone `*` matches
+// every name. `#` starts a comment. Any other use of `*` or `?` is not a pattern and matches nothing.
+// Without the file nothing is signed automatically; names that would act as operators never are (see authority.ts).
 import { readFileSync } from 'node:fs';
 
-export function parseAutosign(text: string): string[] {
-  return text
+export interface AutosignRules {
+  entries: string[];
+  /** Lines that are not a name or a domain glob, ignored. */
+  invalid: string[];
+}
+
+export function parseAutosign(text: string): AutosignRules {
+  const lines = text
     .split(/\r?\n/)
-    .map((l) => l.replace(/#.*/, '').trim())
+    .map((l) => l.replace(/#.*/, '').trim().toLowerCase())
     .filter((l) => l.length > 0);
+  const valid = (l: string) => l === '*' || /^(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(l);
+  return { entries: lines.filter(valid), invalid: lines.filter((l) => !valid(l)) };
 }
 
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'i');
+/** True when the autosign entry covers `name`. */
+export function autosignEntryMatches(entry: string, name: string): boolean {
+  if (entry === '*') return true;
+  if (entry.startsWith('*.')) return name.endsWith(entry.slice(1)) && name.length > entry.length - 1;
+  return entry === name;
 }
 
-/** The first pattern in the file that matches `name`, or undefined (also when there is no file). */
-export function autosignMatch(file: string, name: string): string | undefined {
+/** The first entry in the file that matches `name`, or undefined (also when there is no file). */
+export function autosignMatch(file: string, name: string, onInvalid?: (line: string) => void): string | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  return parseAutosign(text).find((glob) => globToRegExp(glob).test(name));
+  const rules = parseAutosign(text);
+  for (const line of rules.invalid) onInvalid?.(line);
+  return rules.entries.find((entry) => autosignEntryMatches(entry, name));
 }

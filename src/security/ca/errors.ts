@@ -12,6 +12,11 @@ export class CAError extends Error {
       | 'already_signed'
       | 'not_signed'
       | 'already_revoked'
+      | 'revoked'
+      | 'weak_key'
+      | 'weak_signature'
+      | 'too_many_requests'
+      | 'rate_limited'
       | 'locked',
     message: string,
   ) {
@@ -19,9 +24,19 @@ export class CAError extends Error {
   }
 }
 
-/** Certificate names: Puppet's rules (lower case letters, digits, `.`, `-`, `_`), and `ca` is reserved. */
+/** Longest certificate name: fits a file name (`<name>.pem` and its temporary twin) and any URL. */
+export const MAX_CERTNAME_LENGTH = 200;
+
+/**
+ * Certificate names: Puppet's rules (lower case letters, digits, `.`, `-`, `_`), at most 200 characters, and
+ * `ca` is reserved. The one rule for every command and every route of the CA service.
+ */
 export function checkCertname(name: string): string {
-  if (!/^[a-z0-9_][a-z0-9._-]{0,254}$/.test(name) || name.includes('..') || name === 'ca') {
+  if (typeof name !== 'string' || name.length > MAX_CERTNAME_LENGTH) {
+    const shown = String(name).slice(0, 40);
+    throw new CAError('bad_name', `'${shown}…' is not a valid certificate name (longer than ${MAX_CERTNAME_LENGTH} characters)`);
+  }
+  if (!/^[a-z0-9_][a-z0-9._-]*$/.test(name) || name.includes('..') || name === 'ca') {
     throw new CAError('bad_name', `'${name}' is not a valid certificate name (lower-case letters, digits, '.', '-', '_'; not 'ca')`);
   }
   return name;

@@ -6,7 +6,7 @@
 // (src/devkit/fuzz/) holds it to agreeing with OpenSSL on every field it returns.
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { checkElement, children, expectChildren, readBoolean, readTlv, readUnsignedInteger, signedParts, single, DerError, type Tlv } from './der.js';
-import { algorithmOid, decodeTime, readName, readOid } from './x509-read.js';
+import { algorithmOid, decodeDirectoryString, decodeTime, readName, readOid, OPERATOR_ROLE_OID } from './x509-read.js';
 
 const OIDS = {
   basicConstraints: '2.5.29.19',
@@ -18,7 +18,10 @@ const OIDS = {
   rsaEncryption: '1.2.840.113549.1.1.1',
   ed25519: '1.3.101.112',
   ecPublicKey: '1.2.840.10045.2.1',
+  ppAuthRole: OPERATOR_ROLE_OID,
 } as const;
+
+/** String types an extension value may use: UTF8String, PrintableString, IA5String. */
 
 /** Critical extensions this reader understands; a certificate with any other critical extension is refused. */
 const UNDERSTOOD_CRITICAL = new Set<string>([OIDS.basicConstraints, OIDS.keyUsage, OIDS.extKeyUsage, OIDS.subjectAltName]);
@@ -51,6 +54,8 @@ export interface ParsedCertificate {
   digitalSignature: boolean;
   /** subjectAltName entries, undefined when the extension is absent. */
   subjectAltNames?: AltName[];
+  /** Value of the pp_auth_role extension, when present and a string. */
+  authRole?: string;
   /** An unknown critical extension, which makes the certificate unusable. */
   unknownCritical?: string;
 }
@@ -129,6 +134,8 @@ function readExtensions(tbs: Uint8Array, wrapper: Tlv, cert: ParsedCertificate):
       cert.digitalSignature = (cert.keyUsage & KEY_USAGE.digitalSignature) !== 0;
     } else if (oid === OIDS.subjectAltName) {
       cert.subjectAltNames = readAltNames(value);
+    } else if (oid === OIDS.ppAuthRole) {
+      cert.authRole = readAuthRole(value);
     } else if (critical && !UNDERSTOOD_CRITICAL.has(oid)) {
       cert.unknownCritical ??= oid;
     }
@@ -225,6 +232,33 @@ export function publicKeyOf(cert: ParsedCertificate): KeyObject {
 
 function hexToB64url(hex: string): string {
   return Buffer.from(hex.length % 2 ? '0' + hex : hex, 'hex').toString('base64url');
+}
+
+/** pp_auth_role's text; undefined (no role, so never an operator) when it is not exactly one readable string. */
+function readAuthRole(value: Uint8Array): string | undefined {
+  try {
+    return decodeDirectoryString(value, single(value, 'pp_auth_role'), 'pp_auth_role');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Bits of an RSA certificate's modulus, read from its DER (cheaper than asking the imported key); undefined for other keys. */
+export function rsaModulusBits(cert: ParsedCertificate): number | undefined {
+  const spki = cert.spkiDer;
+  const [algorithm, bits] = children(spki, readTlv(spki, 0));
+  if (!algorithm || !bits || readOid(spki, children(spki, algorithm)[0], 'key algorithm') !== OIDS.rsaEncryption) return undefined;
+  const key = spki.subarray(bits.contentStart + 1, bits.end);
+  const n = children(key, readTlv(key, 0))[0];
+  if (!n) throw new DerError('malformed RSA public key');
+  const modulus = stripZeros(content(key, n));
+  return modulus[0] === 0 ? 0 : (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
+}
+
+function stripZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return bytes.subarray(i);
 }
 
 function b64url(bytes: Uint8Array): string {

@@ -13,9 +13,16 @@ export const OID = {
   authorityKeyIdentifier: '2.5.29.35',
 } as const;
 
-/** Signature algorithms accepted when verifying requests and CRLs made elsewhere (Puppet, OpenSSL). */
+/**
+ * The operator marker: Puppet's pp_auth_role extension (ppAuthCertExt arc) with this value. A Puppet CA signs
+ * authorization extensions only when explicitly allowed and never on autosign, the guarantee an operator
+ * marker needs; troupe's CA sets it only when an operator signs or generates an operator name.
+ */
+export const OPERATOR_ROLE_OID = '1.3.6.1.4.1.34380.1.3.13';
+export const OPERATOR_ROLE = 'troupe-operator';
+
+/** Signature algorithms accepted when verifying requests, certificates and CRLs made elsewhere (Puppet, OpenSSL). SHA-1 is not among them. */
 const VERIFY_ALGORITHMS: Record<string, { digest: string | null; key: string }> = {
-  '1.2.840.113549.1.1.5': { digest: 'sha1', key: 'rsa' },
   '1.2.840.113549.1.1.11': { digest: 'sha256', key: 'rsa' },
   '1.2.840.113549.1.1.12': { digest: 'sha384', key: 'rsa' },
   '1.2.840.113549.1.1.13': { digest: 'sha512', key: 'rsa' },
@@ -23,6 +30,47 @@ const VERIFY_ALGORITHMS: Record<string, { digest: string | null; key: string }> 
   '1.2.840.10045.4.3.3': { digest: 'sha384', key: 'ec' },
   '1.3.101.112': { digest: null, key: 'ed25519' },
 };
+
+/** SHA-1 based signature algorithms (RSA, ECDSA, DSA): collisions are practical, so they are refused everywhere. */
+const SHA1_ALGORITHMS = new Set(['1.2.840.113549.1.1.5', '1.2.840.10045.4.1', '1.2.840.10040.4.3', '1.3.14.3.2.29']);
+
+export function isSha1Algorithm(oid: string): boolean {
+  return SHA1_ALGORITHMS.has(oid);
+}
+
+/** Key or signature too weak to accept; `code` is stable for callers to report. */
+export class WeakCryptoError extends Error {
+  override readonly name = 'WeakCryptoError';
+  constructor(readonly code: 'weak_key' | 'weak_signature', message: string) {
+    super(message);
+  }
+}
+
+/** Curves accepted for ECDSA keys (OpenSSL names). */
+const EC_CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384' };
+export const MIN_RSA_BITS = 2048;
+
+/**
+ * Why a public key is too weak or of a kind not accepted, or undefined when it is fine. `rsaBits`, when the
+ * caller has read it from the DER, saves asking the key (the first look at a key's details costs ~30 µs).
+ */
+export function keyWeakness(key: KeyObject, rsaBits?: number): string | undefined {
+  switch (key.asymmetricKeyType) {
+    case 'ed25519':
+      return undefined;
+    case 'rsa': {
+      const bits = rsaBits ?? key.asymmetricKeyDetails?.modulusLength ?? 0;
+      return bits < MIN_RSA_BITS ? `an RSA key of ${bits} bits is too weak (at least ${MIN_RSA_BITS})` : undefined;
+    }
+  }
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'ec':
+      return details.namedCurve && details.namedCurve in EC_CURVES ? undefined : `EC keys must use P-256 or P-384, not ${details.namedCurve ?? 'an unnamed curve'}`;
+    default:
+      return `${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use RSA of ${MIN_RSA_BITS} bits or more, Ed25519, or EC P-256/P-384)`;
+  }
+}
 
 export interface CsrInfo {
   commonName: string;
@@ -211,7 +259,11 @@ export function parseCsr(pem: string): CsrInfo {
   const commonName = readName(slice(body, subject), 'request subject').commonName;
   if (!commonName) throw new DerError('certificate request has no common name');
   const publicKey = createPublicKey({ key: Buffer.from(slice(body, spki)), format: 'der', type: 'spki' });
-  if (!verifyWithAlgorithm(oidOf(algorithm), body, signature, publicKey)) {
+  const weakness = keyWeakness(publicKey);
+  if (weakness) throw new WeakCryptoError('weak_key', `certificate request refused: ${weakness}`);
+  const algorithmOid = oidOf(algorithm);
+  if (isSha1Algorithm(algorithmOid)) throw new WeakCryptoError('weak_signature', 'certificate request refused: it is signed with SHA-1 (use SHA-256 or better)');
+  if (!verifyWithAlgorithm(algorithmOid, body, signature, publicKey)) {
     throw new DerError('certificate request signature does not match its public key');
   }
   return { commonName, publicKey, der };

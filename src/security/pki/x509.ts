@@ -1,16 +1,20 @@
 // Creating certificates, certificate signing requests and revocation lists, with node-forge's ASN.1 and
 // extension encoders; signatures come from Node's crypto, so RSA and Ed25519 keys both work as subjects
 // and as issuers (forge's own signing is RSA-only). Reading lives in x509-read.ts, which needs no forge.
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { keyTypeOf, signBytes, spkiDer, publicKeyOf } from './keys.js';
 import { singlePem, toPem } from './pem.js';
-import { keyIdentifier, normaliseSerial, OID, tbsFields } from './x509-read.js';
+import { keyIdentifier, normaliseSerial, OID, OPERATOR_ROLE, OPERATOR_ROLE_OID, tbsFields } from './x509-read.js';
 
 const { asn1, pki } = forge;
 const U = asn1.Class.UNIVERSAL;
 const T = asn1.Type;
 
+/**
+ * What a certificate is for. `client` is an operator: the only profile nodes take requests from, marked with
+ * the operator role below; `node` certificates serve and connect to the broker but may not send requests.
+ */
 export type CertificateProfile = 'ca' | 'node' | 'client' | 'server';
 
 export interface IssueRequest {
@@ -55,14 +59,28 @@ function time(date: Date): forge.asn1.Asn1 {
     : asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(whole));
 }
 
+/** ECDSA signature algorithms by curve: the digest matches the curve's strength. */
+const ECDSA: Record<string, { oid: string; digest: string }> = {
+  prime256v1: { oid: '1.2.840.10045.4.3.2', digest: 'sha256' },
+  secp384r1: { oid: '1.2.840.10045.4.3.3', digest: 'sha384' },
+};
+
+function ecdsaFor(signer: KeyObject): { oid: string; digest: string } {
+  const alg = ECDSA[signer.asymmetricKeyDetails?.namedCurve ?? ''];
+  if (!alg) throw new Error(`EC keys must use P-256 or P-384, not ${signer.asymmetricKeyDetails?.namedCurve ?? 'an unnamed curve'}`);
+  return alg;
+}
+
 function algorithmFor(signer: KeyObject): forge.asn1.Asn1 {
-  if (keyTypeOf(signer) === 'ed25519') {
-    return asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(OID.ed25519).getBytes())]);
-  }
-  return asn1.create(U, T.SEQUENCE, true, [
-    asn1.create(U, T.OID, false, asn1.oidToDer(OID.sha256WithRSA).getBytes()),
-    asn1.create(U, T.NULL, false, ''),
-  ]);
+  const oid = (o: string) => asn1.create(U, T.OID, false, asn1.oidToDer(o).getBytes());
+  if (signer.asymmetricKeyType === 'ec') return asn1.create(U, T.SEQUENCE, true, [oid(ecdsaFor(signer).oid)]);
+  if (keyTypeOf(signer) === 'ed25519') return asn1.create(U, T.SEQUENCE, true, [oid(OID.ed25519)]);
+  return asn1.create(U, T.SEQUENCE, true, [oid(OID.sha256WithRSA), asn1.create(U, T.NULL, false, '')]);
+}
+
+/** A signature over `data` under algorithmFor(signer). */
+function signWith(data: Uint8Array, signer: KeyObject): Buffer {
+  return signer.asymmetricKeyType === 'ec' ? sign(ecdsaFor(signer).digest, data, signer) : signBytes(data, signer);
 }
 
 function nameWithCommonName(commonName: string): forge.asn1.Asn1 {
@@ -74,14 +92,14 @@ function nameWithCommonName(commonName: string): forge.asn1.Asn1 {
 /** Signs `body` and wraps it the way every X.509 signed structure is wrapped. */
 function signStructure(body: forge.asn1.Asn1, signer: KeyObject): Buffer {
   const algorithm = algorithmFor(signer);
-  const signature = signBytes(toDer(body), signer);
+  const signature = signWith(toDer(body), signer);
   return toDer(
     asn1.create(U, T.SEQUENCE, true, [body, algorithm, asn1.create(U, T.BITSTRING, false, '\x00' + binary(signature))]),
   );
 }
 
 function extensionsFor(req: IssueRequest, issuerKeyId: Buffer): forge.asn1.Asn1 {
-  const rsa = keyTypeOf(req.publicKey) === 'rsa';
+  const rsa = req.publicKey.asymmetricKeyType === 'rsa';
   const exts: unknown[] = [];
   if (req.profile === 'ca') {
     exts.push({ name: 'basicConstraints', cA: true, critical: true });
@@ -94,6 +112,9 @@ function extensionsFor(req: IssueRequest, issuerKeyId: Buffer): forge.asn1.Asn1 
       serverAuth: req.profile === 'node' || req.profile === 'server',
       clientAuth: req.profile === 'node' || req.profile === 'client',
     });
+  }
+  if (req.profile === 'client') {
+    exts.push({ id: OPERATOR_ROLE_OID, critical: false, value: asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(OPERATOR_ROLE)) });
   }
   if (req.altNames?.length) {
     exts.push({

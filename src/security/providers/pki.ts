@@ -29,6 +29,8 @@ export interface PkiProviderOptions {
   clientPattern?: RegExp;
   /** Requests only from certificates whose extended key usage allows client authentication. */
   requireClientKeyUsage?: boolean;
+  /** Requests only from certificates carrying the operator role, which the CA sets only on explicit signing (default on). */
+  requireOperatorRole?: boolean;
   /** Nodes sign their replies; clients refuse unsigned replies. */
   signReplies?: boolean;
   /** How far in the future a request may be dated (clock skew), in ms. */
@@ -90,6 +92,9 @@ export class PkiProvider implements SecurityProvider {
     const cert = this.opts.trust.verify(secure.certificate);
     if (this.opts.requireClientKeyUsage !== false && !cert.clientAuth) {
       throw new SecurityError('not_a_client', `certificate ${cert.commonName} is not allowed client authentication by its key usage`);
+    }
+    if (this.opts.requireOperatorRole !== false && !cert.operator) {
+      throw new SecurityError('not_a_client', `certificate ${cert.commonName} is not an operator certificate (no pp_auth_role = troupe-operator); operator certificates are signed explicitly with \`mco ca sign\``);
     }
     if (this.opts.clientPattern && !this.opts.clientPattern.test(cert.commonName)) {
       throw new SecurityError('not_a_client', `certificate ${cert.commonName} does not match the client name pattern ${this.opts.clientPattern.source}`);

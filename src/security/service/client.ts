@@ -1,16 +1,35 @@
 // Talks to the CA service over HTTPS. Once the CA certificate is pinned, the service's TLS certificate
-// must chain to it and carry the host name in the URL; before that (first contact) the caller shows the
-// CA's fingerprint to the user, or compares it with one given in advance.
+// must chain to it and carry the host name in the URL as a subjectAltName (never the common name alone,
+// which any node's certificate has); before that (first contact) the caller checks the same against the
+// CA it chose by fingerprint.
 import { request as httpsRequest } from 'node:https';
-import type { X509Certificate } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
+import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { CA_API } from './server.js';
 
 export class CaServiceError extends Error {
   override readonly name = 'CaServiceError';
-  constructor(readonly code: string, message: string, readonly status?: number) {
+  constructor(readonly code: string, message: string, readonly status?: number, readonly hint?: string) {
     super(message);
   }
+}
+
+/** The host of a URL as a certificate names it (IPv6 without brackets). */
+export function hostOf(url: string): string {
+  return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** Undefined when `cert` names `host` in its subjectAltName (DNS name, or IP address for an IP host), else why not. */
+export function serviceIdentityError(host: string, cert: X509Certificate): string | undefined {
+  const named = isIP(host) ? cert.checkIP(host) !== undefined : cert.checkHost(host, { subject: 'never' }) !== undefined;
+  return named ? undefined : `the CA service's certificate (${cert.subject.replace(/\n/g, ', ')}) is not issued for ${host}`;
+}
+
+/** For TLS: the strict check above in place of Node's, which falls back to the common name. */
+function checkServerIdentity(host: string, peer: PeerCertificate): Error | undefined {
+  const reason = serviceIdentityError(host.replace(/^\[(.*)\]$/, '$1'), new X509Certificate(peer.raw));
+  return reason === undefined ? undefined : new CaServiceError('bad_service_certificate', reason);
 }
 
 interface Response {
@@ -36,6 +55,7 @@ export class CaClient {
           method,
           ca: this.caPem,
           rejectUnauthorized: this.caPem !== undefined,
+          checkServerIdentity,
           headers: body === undefined ? { accept: 'text/plain, application/json' } : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
           timeout: this.timeoutMs,
         },

@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE, writeFileAtomic } from '../ca/files.js';
 import { fingerprint, generateKeyPair, keysMatch, privateKeyFromPem, privateKeyToPem, type KeyType } from '../pki/keys.js';
-import { singlePem } from '../pki/pem.js';
+import { pemBlocks, singlePem, toPem } from '../pki/pem.js';
 import { buildCsr } from '../pki/x509.js';
 import { commonNameOf } from '../trust/trust-store.js';
-import { CaClient, CaServiceError } from './client.js';
+import { CaClient, CaServiceError, hostOf, serviceIdentityError } from './client.js';
 
 export interface EnrollPaths {
   ca: string;
@@ -24,8 +24,10 @@ export interface EnrollOptions {
   /** How long to wait for an operator to sign; 0 submits and returns. */
   waitMs: number;
   pollMs?: number;
-  /** Refuse a CA whose SHA-256 fingerprint differs (first contact only). */
+  /** First contact: the SHA-256 fingerprint of the CA to trust; the one CA certificate with it is saved. */
   caFingerprint?: string;
+  /** First contact without a fingerprint: trust the CA the service presents (after showing its fingerprint). */
+  trustCa?: boolean;
   out(line: string): void;
 }
 
@@ -92,28 +94,59 @@ export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
   return 'signed';
 }
 
-/** The CA certificate to trust: the pinned one, or (first contact) the one the service presents, shown to the user. */
+/**
+ * The CA certificate to trust: the pinned one, or on first contact the one certificate the service sends whose
+ * fingerprint was given (`--ca-fingerprint`), or, told to (`--trust-ca`), the single one it sends. Only that
+ * certificate is saved, so no other CA in the reply is ever trusted. The service's own TLS certificate must be
+ * issued by that CA for the host in the URL.
+ */
 async function pinCa(opts: EnrollOptions): Promise<string> {
   const { paths, out } = opts;
   if (existsSync(paths.ca)) return readFileSync(paths.ca, 'utf8');
   const { caPem, presented } = await new CaClient(opts.url).fetchCaUnverified();
+  const offered = pemBlocks(caPem, 'CERTIFICATE').map(({ der }) => {
+    try {
+      return new X509Certificate(der);
+    } catch {
+      throw new CaServiceError('bad_ca', 'the CA service sent a certificate that cannot be read');
+    }
+  });
+  if (offered.length === 0) throw new CaServiceError('bad_ca', 'the CA service did not send a certificate');
   let ca: X509Certificate;
-  try {
-    ca = new X509Certificate(caPem);
-  } catch {
-    throw new CaServiceError('bad_ca', 'the CA service did not send a certificate');
+  if (opts.caFingerprint !== undefined) {
+    const wanted = normaliseFp(opts.caFingerprint);
+    const match = offered.find((c) => normaliseFp(fingerprint(c.raw)) === wanted);
+    if (!match) {
+      const seen = offered.map((c) => fingerprint(c.raw)).join(', ');
+      throw new CaServiceError('ca_fingerprint_mismatch', `no CA certificate the service sent has the fingerprint ${opts.caFingerprint} (it sent ${seen})`, undefined, 'check the fingerprint with `mco ca list` on the CA host');
+    }
+    ca = match;
+  } else {
+    for (const c of offered) out(`CA certificate fingerprint (SHA256): ${fingerprint(c.raw)}`);
+    if (!opts.trustCa) {
+      throw new CaServiceError(
+        'ca_not_trusted',
+        'the CA is not trusted yet: compare its fingerprint with the one `mco ca init` or `mco ca serve` printed on the CA host',
+        undefined,
+        'then run again with --ca-fingerprint <fingerprint> (or --trust-ca to accept it as shown)',
+      );
+    }
+    if (offered.length !== 1) {
+      throw new CaServiceError('bad_ca', `the CA service sent ${offered.length} certificates; choose the CA with --ca-fingerprint`);
+    }
+    ca = offered[0]!;
   }
-  if (!ca.ca) throw new CaServiceError('bad_ca', 'the certificate the CA service sent is not a CA certificate');
+  if (!ca.ca) throw new CaServiceError('bad_ca', 'the certificate with that fingerprint is not a CA certificate');
   if (!presented || !presented.checkIssued(ca) || !presented.verify(ca.publicKey)) {
-    throw new CaServiceError('bad_ca', 'the CA service presents a TLS certificate not issued by the CA it hands out');
+    throw new CaServiceError('bad_service_certificate', 'the CA service presents a TLS certificate not issued by the CA it hands out');
   }
+  const wrongName = serviceIdentityError(hostOf(opts.url), presented);
+  if (wrongName) throw new CaServiceError('bad_service_certificate', wrongName);
   const fp = fingerprint(ca.raw);
-  out(`CA certificate fingerprint (SHA256): ${fp}`);
-  if (opts.caFingerprint !== undefined && normaliseFp(opts.caFingerprint) !== normaliseFp(fp)) {
-    throw new CaServiceError('ca_fingerprint_mismatch', `the CA's fingerprint ${fp} differs from the expected ${opts.caFingerprint}`);
-  }
-  if (opts.caFingerprint === undefined) out('Compare it with `mco ca list` on the CA host; it is pinned from now on.');
+  if (opts.caFingerprint !== undefined) out(`CA certificate fingerprint (SHA256): ${fp}`);
+  out(`Trusting the CA with fingerprint ${fp}; it is pinned in ${paths.ca} from now on.`);
+  const pinned = toPem(ca.raw, 'CERTIFICATE');
   ensureDir(dirname(paths.ca), PUBLIC_DIR);
-  writeFileAtomic(paths.ca, caPem, PUBLIC_FILE);
-  return caPem;
+  writeFileAtomic(paths.ca, pinned, PUBLIC_FILE);
+  return pinned;
 }

@@ -5,8 +5,9 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import type { CertificateAuthority } from '../ca/authority.js';
-import { CAError } from '../ca/errors.js';
+import { CAError, checkCertname } from '../ca/errors.js';
 import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_FILE, writeFileAtomic } from '../ca/files.js';
 import { generateKeyPair, privateKeyToPem } from '../pki/keys.js';
 import { silentLog, type SecurityLog } from '../log.js';
@@ -21,7 +22,16 @@ export interface CaServiceOptions {
   /** Names (DNS or IP) the service certificate is valid for; clients verify one of them. */
   hostnames: readonly string[];
   log?: SecurityLog;
+  limits?: CaServiceLimits;
 }
+
+/** Requests per minute from one IP address: all routes, and certificate requests (PUT). */
+export interface CaServiceLimits {
+  requestsPerMinute: number;
+  submissionsPerMinute: number;
+}
+
+const DEFAULT_LIMITS: CaServiceLimits = { requestsPerMinute: 600, submissionsPerMinute: 30 };
 
 export interface RunningCaService {
   url: string;
@@ -39,6 +49,11 @@ const HTTP_STATUS: Record<CAError['code'], number> = {
   already_signed: 409,
   not_signed: 404,
   already_revoked: 409,
+  revoked: 409,
+  weak_key: 400,
+  weak_signature: 400,
+  too_many_requests: 503,
+  rate_limited: 429,
   locked: 503,
 };
 
@@ -65,8 +80,9 @@ export function serviceCertificate(ca: CertificateAuthority, hostnames: readonly
   return { key, cert };
 }
 
-export function buildCaService(ca: CertificateAuthority, tls: { key: string; cert: string }, log: SecurityLog = silentLog): FastifyInstance {
-  const app = Fastify({ https: tls, bodyLimit: 16 * 1024, logger: false });
+export function buildCaService(ca: CertificateAuthority, tls: { key: string; cert: string }, log: SecurityLog = silentLog, limits: CaServiceLimits = DEFAULT_LIMITS): FastifyInstance {
+  // Names longer than fastify's default 100 would get 414 before the name rule speaks; the rule caps them at 200.
+  const app = Fastify({ https: tls, bodyLimit: 16 * 1024, logger: false, maxParamLength: 1024 });
   const pem = 'text/plain; charset=utf-8';
 
   app.setErrorHandler((err, _req, reply) => {
@@ -77,42 +93,68 @@ export function buildCaService(ca: CertificateAuthority, tls: { key: string; cer
     return reply.code(status).send({ code: 'error', message: status >= 500 ? 'internal error' : message });
   });
 
+  app.register(rateLimit, {
+    max: limits.requestsPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (req, ctx) => {
+      log.warn({ ip: req.ip, limit: ctx.max }, 'CA service rate limit reached');
+      return new CAError('rate_limited', `too many requests from ${req.ip} (limit ${ctx.max} per minute); retry in ${ctx.after}`);
+    },
+  });
+
+  // Every route but the CA's own certificate and CRL names a certificate: one name rule, before anything else.
+  app.addHook('onRequest', async (req) => {
+    const { name } = (req.params ?? {}) as { name?: string };
+    if (name === undefined) return;
+    if (name === 'ca' && req.method === 'GET' && req.routeOptions.url === `${CA_API}/certificate/:name`) return;
+    checkCertname(name);
+  });
+
   const notFound = (what: string) => new CAError('no_request', `${what} not found`);
 
-  app.get<{ Params: { name: string } }>(`${CA_API}/certificate/:name`, async (req, reply) => {
-    const { name } = req.params;
-    const cert = name === 'ca' ? ca.certificatePem : ca.certificate(name);
-    if (cert === undefined) throw notFound(`certificate ${name}`);
-    return reply.type(pem).send(cert);
-  });
+  // Reads take no lock: every file is replaced atomically, so a read sees the old or the new version.
+  app.register(async (routes) => {
+    routes.get<{ Params: { name: string } }>(`${CA_API}/certificate/:name`, async (req, reply) => {
+      const { name } = req.params;
+      const cert = name === 'ca' ? ca.certificatePem : ca.certificate(name);
+      if (cert === undefined) throw notFound(`certificate ${name}`);
+      return reply.type(pem).send(cert);
+    });
 
-  app.get<{ Params: { name: string } }>(`${CA_API}/certificate_request/:name`, async (req, reply) => {
-    const csr = ca.request(req.params.name);
-    if (csr === undefined) throw notFound(`certificate request ${req.params.name}`);
-    return reply.type(pem).send(csr);
-  });
+    routes.get<{ Params: { name: string } }>(`${CA_API}/certificate_request/:name`, async (req, reply) => {
+      const csr = ca.request(req.params.name);
+      if (csr === undefined) throw notFound(`certificate request ${req.params.name}`);
+      return reply.type(pem).send(csr);
+    });
 
-  app.put<{ Params: { name: string }; Body: string }>(`${CA_API}/certificate_request/:name`, async (req) => {
-    if (typeof req.body !== 'string') throw new CAError('bad_request', 'send the PEM request as text/plain');
-    const result = ca.submit(req.body, req.params.name);
-    log.info({ certname: req.params.name, ip: req.ip, state: result.state }, 'certificate request submitted');
-    return result;
-  });
+    routes.put<{ Params: { name: string }; Body: string }>(
+      `${CA_API}/certificate_request/:name`,
+      { config: { rateLimit: { max: limits.submissionsPerMinute, timeWindow: 60_000 } } },
+      async (req) => {
+        if (typeof req.body !== 'string') throw new CAError('bad_request', 'send the PEM request as text/plain');
+        const { name } = req.params;
+        // Waits for the CA lock without blocking the event loop: reads go on being answered meanwhile.
+        const result = await ca.submitAsync(req.body, name, () => log.info({ certname: name }, 'waiting for the CA directory lock'));
+        log.info({ certname: name, ip: req.ip, state: result.state }, 'certificate request submitted');
+        return result;
+      },
+    );
 
-  app.get<{ Params: { name: string } }>(`${CA_API}/certificate_status/:name`, async (req) => {
-    const status = ca.status(req.params.name);
-    if (!status) throw notFound(`certificate ${req.params.name}`);
-    return status;
-  });
+    routes.get<{ Params: { name: string } }>(`${CA_API}/certificate_status/:name`, async (req) => {
+      const status = ca.status(req.params.name);
+      if (!status) throw notFound(`certificate ${req.params.name}`);
+      return status;
+    });
 
-  app.get(`${CA_API}/certificate_revocation_list/ca`, async (_req, reply) => reply.type(pem).send(ca.crlPem()));
+    routes.get(`${CA_API}/certificate_revocation_list/ca`, async (_req, reply) => reply.type(pem).send(ca.crlPem()));
+  });
 
   return app;
 }
 
 export async function startCaService(opts: CaServiceOptions): Promise<RunningCaService> {
   const tls = serviceCertificate(opts.ca, opts.hostnames);
-  const app = buildCaService(opts.ca, tls, opts.log);
+  const app = buildCaService(opts.ca, tls, opts.log, opts.limits);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

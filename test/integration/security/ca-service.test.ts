@@ -1,5 +1,5 @@
-// The CA as a service on its own: nodes and clients enroll over HTTPS, the operator lists and signs,
-// autosign.conf signs matching names at once, revocation reaches nodes through the served CRL, and the
+// The CA as a service on its own: nodes and clients enroll over HTTPS, the operator lists and signs (operator
+// names only ever explicitly), revocation reaches nodes through the served CRL, and the
 // collective keeps working while the CA service is down.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -120,13 +120,16 @@ describe('mco ca and mco enroll', () => {
     expect((await runMco(['ca', 'list', '--dir', caDir])).stdout).toContain('No pending certificate requests.');
   });
 
-  it('autosign.conf signs matching names at once, with a warning in the CA log', async () => {
-    writeFileSync(join(caDir, 'autosign.conf'), '# clients\n*.troupe\n');
+  it('operators enroll: autosign.conf never signs their names, the operator does, as operators', async () => {
+    writeFileSync(join(caDir, 'autosign.conf'), '# nodes and clients\n*.example.net\n*.troupe\n');
     for (const who of ['ops.troupe', 'sre.troupe']) {
-      const r = await enroll(who, '--wait', '5', '--key-type', who === 'ops.troupe' ? 'rsa' : 'ed25519');
-      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const r = await enroll(who, '--wait', '0', '--ca-fingerprint', caFingerprint, '--key-type', who === 'ops.troupe' ? 'rsa' : 'ed25519');
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(serviceLog).toContain(`${who} is an operator name; it is never autosigned`);
+      expect((await runMco(['ca', 'sign', who, '--dir', caDir])).stdout).toContain(`Signed ${who} as an operator`);
+      const fetched = await enroll(who, '--wait', '5');
+      expect(fetched.code, fetched.stdout + fetched.stderr).toBe(0);
     }
-    expect(serviceLog).toMatch(/autosigned the certificate of ops\.troupe \(autosign\.conf pattern '\*\.troupe'\)/);
     const all = await runMco(['ca', 'list', '--all', '--dir', caDir]);
     expect(all.stdout).toMatch(/Signed certificates:[\s\S]*node1\.example\.net[\s\S]*ops\.troupe[\s\S]*sre\.troupe/);
   });

@@ -1,6 +1,8 @@
 // Hand-made requests for the tests: signed with any key and certificate, with any field wrong,
 // published straight onto the broker the way an attacker with broker access would.
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import forge from 'node-forge';
 import { emptyFilter } from '../../../src/filter/index.js';
 import { PROTOCOL, buildRequestFrame, checkSecureReply, decodeFrame, decodeReply, encodeFrame, newRequestId, type ReplyEnvelope, type RequestEnvelope, type SecureRequest } from '../../../src/protocol/index.js';
 import { privateKeyFromPem, signBytes } from '../../../src/security/pki/keys.js';
@@ -68,4 +70,27 @@ export class Injector {
   close(): Promise<void> {
     return this.nats.close();
   }
+}
+
+/**
+ * A client certificate signed by the CA with SHA-1, as an old or careless CA would make it; it carries the
+ * operator role, so SHA-1 is the only thing wrong with it.
+ */
+export function sha1ClientCertificate(caCertPem: string, caKeyPem: string, name: string): Credentials {
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '0a' + forge.util.bytesToHex(forge.random.getBytesSync(8));
+  cert.validity.notBefore = new Date(Date.now() - 86_400_000);
+  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: name }]);
+  cert.setIssuer(forge.pki.certificateFromPem(caCertPem).subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+    { id: '1.3.6.1.4.1.34380.1.3.13', value: forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'troupe-operator') },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(caKeyPem) as forge.pki.rsa.PrivateKey, forge.md.sha1.create());
+  return { cert: forge.pki.certificateToPem(cert), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

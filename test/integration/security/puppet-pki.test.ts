@@ -22,7 +22,7 @@ const cfg: Record<string, string> = {};
 const openssl = (cwd: string, ...args: string[]) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
 /** An OpenSSL CA configured like Puppet's: RSA, SHA-256, Puppet's extensions on every certificate. */
-function puppetCa(dir: string): { issue(name: string): void; revoke(name: string): void } {
+function puppetCa(dir: string): { issue(name: string, extensions?: string): void; revoke(name: string): void } {
   mkdirSync(join(dir, 'newcerts'), { recursive: true });
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '01\n');
@@ -52,14 +52,21 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 nsComment = "Puppet Server Internal Certificate"
 1.3.6.1.4.1.34380.1.1.13 = ASN1:UTF8String:webserver
+[ puppet_operator ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+1.3.6.1.4.1.34380.1.3.13 = ASN1:UTF8String:troupe-operator
 `);
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca_key.pem', '-out', 'ca_crt.pem', '-days', '30', '-subj', '/CN=Puppet CA: puppet.example.net',
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
   return {
-    issue(name) {
+    issue(name, extensions = 'puppet_cert') {
       openssl(dir, 'genrsa', '-traditional', '-out', `${name}.key`, '2048');
       openssl(dir, 'req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
-      openssl(dir, 'ca', '-batch', '-config', 'ca.cnf', '-extensions', 'puppet_cert', '-notext', '-in', `${name}.csr`, '-out', `${name}.pem`);
+      openssl(dir, 'ca', '-batch', '-config', 'ca.cnf', '-extensions', extensions, '-notext', '-in', `${name}.csr`, '-out', `${name}.pem`);
     },
     revoke(name) {
       openssl(dir, 'ca', '-config', 'ca.cnf', '-revoke', `${name}.pem`);
@@ -71,8 +78,13 @@ beforeAll(async () => {
   scratch = scratchDir('troupe-puppet-pki-');
   const caDir = join(scratch.dir, 'puppetserver-ca');
   const ca = puppetCa(caDir);
-  const names = [NODE, 'admin.mcollective', 'former.mcollective'];
-  for (const n of names) ca.issue(n);
+  const names = [NODE, 'admin.mcollective', 'former.mcollective', 'agent.mcollective'];
+  // Operators carry pp_auth_role = troupe-operator, which puppetserver signs only with allow-authorization-extensions.
+  ca.issue(NODE);
+  ca.issue('admin.mcollective', 'puppet_operator');
+  ca.issue('former.mcollective', 'puppet_operator');
+  // A plain agent certificate whose name matches the client pattern.
+  ca.issue('agent.mcollective');
   ca.revoke('former.mcollective');
   openssl(caDir, 'ca', '-config', 'ca.cnf', '-gencrl', '-out', 'crl.pem');
 
@@ -126,10 +138,13 @@ describe('Puppet PKI mode', () => {
       expect(await injector.send(sign(JSON.stringify(envelope('cert=former.mcollective')), former))).toEqual([]);
       const admin = credentialsFrom(join(ssldir, 'certs', 'admin.mcollective.pem'), join(ssldir, 'private_keys', 'admin.mcollective.pem'));
       expect(await injector.send(sign(JSON.stringify(envelope('cert=admin.mcollective')), admin))).toHaveLength(1);
+      // Without the operator role an agent certificate sends nothing, whatever its name.
+      const agent = credentialsFrom(join(ssldir, 'certs', 'agent.mcollective.pem'), join(ssldir, 'private_keys', 'agent.mcollective.pem'));
+      expect(await injector.send(sign(JSON.stringify(envelope('cert=agent.mcollective')), agent))).toEqual([]);
     } finally {
       await injector.close();
     }
     const stats = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', cfg['admin.mcollective']!, '--json']);
-    expect(JSON.parse(stats.stdout).replies[0].data.rejected).toMatchObject({ revoked_certificate: 1 });
+    expect(JSON.parse(stats.stdout).replies[0].data.rejected).toMatchObject({ revoked_certificate: 1, not_a_client: 1 });
   });
 });

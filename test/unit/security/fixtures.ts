@@ -1,5 +1,6 @@
 // A small CA in memory for unit tests: issue leaf certificates with chosen keys, profiles and dates.
 import type { KeyObject } from 'node:crypto';
+import forge from 'node-forge';
 import { generateKeyPair, privateKeyToPem, type KeyType } from '../../../src/security/pki/keys.js';
 import { buildCrl, issueCertificate, selfSignedCa, type CertificateProfile, type CrlEntry } from '../../../src/security/pki/x509.js';
 
@@ -19,10 +20,13 @@ export interface TestLeaf {
   keyPem: string;
 }
 
-export function testCa(name = 'Test CA', keyType: KeyType = 'rsa'): TestCa {
+/** A CA; with `parent`, an intermediate CA issued by it. */
+export function testCa(name = 'Test CA', keyType: KeyType = 'rsa', parent?: TestCa): TestCa {
   const pair = generateKeyPair(keyType);
   const now = Date.now();
-  const pem = selfSignedCa(name, pair, new Date(now - DAY), new Date(now + 365 * DAY));
+  const pem = parent
+    ? issueCertificate({ commonName: name, publicKey: pair.publicKey, profile: 'ca', notBefore: new Date(now - DAY), notAfter: new Date(now + 300 * DAY) }, { certificatePem: parent.pem, privateKey: parent.key })
+    : selfSignedCa(name, pair, new Date(now - DAY), new Date(now + 365 * DAY));
   const issuer = { certificatePem: pem, privateKey: pair.privateKey };
   return {
     pem,
@@ -45,4 +49,18 @@ export function testCa(name = 'Test CA', keyType: KeyType = 'rsa'): TestCa {
     },
     crl: (entries) => buildCrl(issuer, entries, 1, new Date(now - 60_000), new Date(now + 30 * DAY)),
   };
+}
+
+/** A leaf certificate signed by an RSA CA with SHA-1 (forge can still make them; nothing should accept them). */
+export function sha1Leaf(ca: TestCa, name: string): string {
+  const leaf = generateKeyPair('rsa');
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(leaf.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date(Date.now() - DAY);
+  cert.validity.notAfter = new Date(Date.now() + DAY);
+  cert.setSubject([{ name: 'commonName', value: name }]);
+  cert.setIssuer(forge.pki.certificateFromPem(ca.pem).subject.attributes);
+  cert.sign(forge.pki.privateKeyFromPem(privateKeyToPem(ca.key)) as forge.pki.rsa.PrivateKey, forge.md.sha1.create());
+  return forge.pki.certificateToPem(cert);
 }

@@ -121,7 +121,16 @@ describe('PkiProvider requests', () => {
     const serverOnly = client(ca.issue('web.troupe', { profile: 'server' }));
     const req2 = request(serverOnly.callerId());
     expect(codeOf(() => node().verifyRequest(serverOnly.wrapRequest(JSON.stringify(req2)), req2))).toBe('not_a_client');
-    expect(codeOf(() => node({ requireClientKeyUsage: false }).verifyRequest(serverOnly.wrapRequest(JSON.stringify(req2)), req2))).toBe('accepted');
+    expect(codeOf(() => node({ requireClientKeyUsage: false, requireOperatorRole: false }).verifyRequest(serverOnly.wrapRequest(JSON.stringify(req2)), req2))).toBe('accepted');
+  });
+
+  it('takes requests only from operator certificates, whatever the name', () => {
+    // A node certificate whose name matches the client pattern and whose key usage allows client use.
+    const lookalike = client(ca.issue('web-1.troupe', { profile: 'node' }));
+    const req = request(lookalike.callerId());
+    const secure = lookalike.wrapRequest(JSON.stringify(req));
+    expect(codeOf(() => node().verifyRequest(secure, req))).toBe('not_a_client');
+    expect(codeOf(() => node({ requireOperatorRole: false }).verifyRequest(secure, req))).toBe('accepted');
   });
 
   it('a client without a certificate explains how to get one', () => {

@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { SecurityError } from '../../../src/security/provider.js';
 import { TrustStore } from '../../../src/security/trust/trust-store.js';
-import { DAY, testCa } from './fixtures.js';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { issueCertificate } from '../../../src/security/pki/x509.js';
+import { DAY, sha1Leaf, testCa } from './fixtures.js';
 
 const ca = testCa();
 const store = (now = Date.now, caPem = ca.pem) => new TrustStore({ caPem, maxCertificateSize: 8192, now });
@@ -62,13 +64,49 @@ describe('TrustStore', () => {
     expect(s.crlStatus().revoked).toBe(1);
   });
 
-  it('trusts every CA in a bundle and reads a CRL file holding several CRLs', () => {
-    const second = testCa('Second CA');
-    const s = store(Date.now, ca.pem + second.pem);
-    const a = ca.issue('a.troupe', { serial: '11' });
-    const b = second.issue('b.troupe', { serial: '11' });
-    s.loadCrl(ca.crl([]) + second.crl([{ serial: '11', revokedAt: new Date() }]));
-    expect(codeOf(() => s.verify(a.certificatePem))).toBe('accepted');
-    expect(codeOf(() => s.verify(b.certificatePem))).toBe('revoked_certificate');
+  it('trusts one CA only: a second, unrelated CA in the file is refused, never an anchor', () => {
+    const rogue = testCa('Rogue CA');
+    for (const pem of [ca.pem + rogue.pem, rogue.pem + ca.pem]) {
+      expect(() => store(Date.now, pem)).toThrow(expect.objectContaining({ code: 'bad_ca' }));
+    }
+    const leaf = ca.issue('a.troupe');
+    expect(() => store(Date.now, ca.issue('not-a-ca').certificatePem)).toThrow(/not a CA certificate/);
+    expect(codeOf(() => store().verify(leaf.certificatePem))).toBe('accepted');
+  });
+
+  it('takes a chain (an intermediate CA and its root, as Puppet ca.pem): only the intermediate issues, each CA signs its CRL', () => {
+    const root = testCa('Root CA');
+    const intermediate = testCa('Intermediate CA', 'rsa', root);
+    for (const pem of [intermediate.pem + root.pem, root.pem + intermediate.pem]) {
+      const s = store(Date.now, pem);
+      const a = intermediate.issue('a.troupe', { serial: '11' });
+      const b = intermediate.issue('b.troupe', { serial: '12' });
+      expect(codeOf(() => s.verify(root.issue('from-root.troupe').certificatePem))).toBe('untrusted_certificate');
+      s.loadCrl(root.crl([]) + intermediate.crl([{ serial: '11', revokedAt: new Date() }]));
+      expect(codeOf(() => s.verify(a.certificatePem))).toBe('revoked_certificate');
+      expect(codeOf(() => s.verify(b.certificatePem))).toBe('accepted');
+    }
+    const other = testCa('Other root');
+    expect(() => store(Date.now, intermediate.pem + other.pem)).toThrow(expect.objectContaining({ code: 'bad_ca' }));
+    expect(() => store(Date.now, intermediate.pem)).not.toThrow();
+  });
+
+  it('refuses everything once the root revokes the intermediate CA', () => {
+    const root = testCa('Root CA');
+    const intermediate = testCa('Intermediate CA', 'rsa', root);
+    const s = store(Date.now, intermediate.pem + root.pem);
+    const leaf = intermediate.issue('a.troupe');
+    expect(codeOf(() => s.verify(leaf.certificatePem))).toBe('accepted');
+    const serial = new X509Certificate(intermediate.pem).serialNumber;
+    s.loadCrl(root.crl([{ serial, revokedAt: new Date() }]));
+    expect(codeOf(() => s.verify(leaf.certificatePem))).toBe('revoked_certificate');
+  });
+
+  it('refuses SHA-1 signed certificates and RSA keys under 2048 bits', () => {
+    expect(codeOf(() => store().verify(sha1Leaf(ca, 'old.troupe')))).toBe('weak_certificate');
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const now = Date.now();
+    const pem = issueCertificate({ commonName: 'small.troupe', publicKey: small, profile: 'client', notBefore: new Date(now - DAY), notAfter: new Date(now + DAY) }, { certificatePem: ca.pem, privateKey: ca.key });
+    expect(codeOf(() => store().verify(pem))).toBe('weak_certificate');
   });
 });
