@@ -3,10 +3,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import forge from 'node-forge';
-import { emptyFilter } from '../../../src/filter/index.js';
-import { PROTOCOL, buildRequestFrame, checkSecureReply, decodeFrame, decodeReply, encodeFrame, newRequestId, type ReplyEnvelope, type RequestEnvelope, type SecureRequest } from '../../../src/protocol/index.js';
+import { PROTOCOL, buildRequestFrame, checkSecureReply, decodeFrame, decodeReply, encodeFrame, type ReplyEnvelope, type RequestEnvelope, type SecureRequest } from '../../../src/protocol/index.js';
 import { privateKeyFromPem, signBytes } from '../../../src/security/pki/keys.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
+import { craftRequest } from '../../../src/devkit/hostile.js';
 
 export interface Credentials {
   cert: string;
@@ -18,19 +18,7 @@ export function credentialsFrom(certPath: string, keyPath: string): Credentials 
 }
 
 export function envelope(caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'attacker',
-    caller,
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilter(),
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-    ...overrides,
-  };
+  return craftRequest(caller, { sender: 'attacker', ...overrides });
 }
 
 export function sign(text: string, creds: Credentials): SecureRequest {
