@@ -17,14 +17,8 @@ export async function startDaemon(configFile: string, logFile: string, timeoutMs
   throw new Error(`daemon not ready within ${timeoutMs} ms: ${stderr}`);
 }
 
-export async function stopDaemon(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await gone;
-  clearTimeout(timer);
-}
+/** SIGTERM, then SIGKILL after 10 s: the devkit's stop, shared with the flood rig. */
+export { stopProcess as stopDaemon } from '../../../src/devkit/hostile-rig.js';
 
 /** The daemon's JSON log lines. */
 export function logLines(logFile: string): Array<Record<string, unknown>> {
