@@ -15,6 +15,7 @@ import { registerSimCommand } from './sim.js';
 import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
+import { registerPlanRunCommands } from './plan-run.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -105,6 +106,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPuppetCommand(program, run);
   registerSecurityCommands(program, run);
   registerBrokerCommands(program, run);
+  registerPlanRunCommands(program, run);
   return program;
 }
 

@@ -56,6 +56,11 @@ export class CliSession implements ClientSession {
     this.ddls = new DDLRepository([...config.get('plugindirs'), BUILTIN_AGENT_DIR]);
   }
 
+  /** The broker connection, opened on first use (plan state and governors live in the broker). */
+  connection(): Promise<Connector> {
+    return this.connected();
+  }
+
   private async connected(): Promise<Connector> {
     if (this.connector) return this.connector;
     const connector = connectorFromConfig(this.config, { name: 'mco', waitForBroker: false });

@@ -329,6 +329,20 @@ const KEYS = {
     scope: 'both',
     description: 'JetStream key-value bucket holding the registry (one key per node identity).',
   },
+  plan_audit_logfile: {
+    type: 'path',
+    default: '',
+    defaultDoc: 'none',
+    scope: 'client',
+    description: 'File receiving one JSON line per plan run (who, plan digest, inputs with secret ones redacted, how each step ended).',
+  },
+  plan_lease_period: {
+    type: 'integer',
+    min: 3,
+    default: 30,
+    scope: 'client',
+    description: 'Seconds a plan runner\'s lease lasts without a heartbeat; after it, `mco plan resume` may take the run over.',
+  },
   registry_max_age: {
     type: 'integer',
     min: 1,

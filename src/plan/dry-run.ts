@@ -5,7 +5,8 @@ import { batchSizes, windowWidth } from './batching.js';
 import { resolveInputs, shownInputs } from './inputs.js';
 import type { LoadedPlan } from './load.js';
 import { NODE_KINDS, stepKind, type StepSpec } from './model.js';
-import { preflight, resolveNodeSet } from './runner.js';
+import { PlanError } from './errors.js';
+import { PlanStop, preflight, resolveNodeSet } from './runner.js';
 import { render } from './template.js';
 
 export interface DryRun {
@@ -25,7 +26,9 @@ export async function describePlan(session: ClientSession, plan: LoadedPlan, giv
   const counts = new Map<string, number>();
   const signal = new AbortController().signal;
   for (const [name, set] of Object.entries(plan.spec.nodes ?? {})) {
-    const found = await resolveNodeSet(session, name, set, signal, true, { ping: false });
+    const found = await resolveNodeSet(session, name, set, signal, true, { ping: false }).catch((err: unknown) => {
+      throw err instanceof PlanStop ? new PlanError('plan_nodes', err.message) : err;
+    });
     nodes.push({ name, count: found.nodes.length, method: found.method, skipped: found.skipped, nodes: found.nodes, test: set.test });
     counts.set(name, found.skipped ? 0 : found.nodes.length);
     scope.nodes[name] = found.nodes;
