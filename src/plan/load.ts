@@ -63,10 +63,27 @@ function schemaMessage(e: ErrorObject): string {
   return e.message ?? 'is invalid';
 }
 
-function pickError(errors: ErrorObject[]): ErrorObject {
-  // Errors under a oneOf are the branches that did not fit; the deepest one is usually what the author meant.
+/** Values that may take several forms say so in words, rather than through one branch's complaint. */
+const FORMS: Record<string, string> = {
+  count: 'must be a number of nodes or a percentage such as "20%"',
+  positiveCount: 'must be a number of nodes above 0 or a percentage such as "20%"',
+  stringList: 'must be a string or a list of strings',
+  seconds: 'must be a number of seconds or a template such as "{{ inputs.wait }}"',
+};
+
+function pickError(errors: ErrorObject[]): { error: ErrorObject; message: string } {
+  // ajv stops at the first failing branch; a oneOf over plain forms reads better as the forms it accepts.
+  const depthOf = (e: ErrorObject) => e.instancePath.split('/').length;
+  const form = errors
+    .filter((e) => e.keyword === 'oneOf' && /definitions\/(\w+)\/oneOf$/.test(e.schemaPath))
+    .sort((a, b) => depthOf(b) - depthOf(a))[0];
+  if (form) {
+    const name = /definitions\/(\w+)\/oneOf$/.exec(form.schemaPath)![1]!;
+    if (FORMS[name]) return { error: form, message: FORMS[name] };
+  }
   const depth = (e: ErrorObject) => e.instancePath.split('/').length;
-  return [...errors].sort((a, b) => depth(b) - depth(a) || (a.keyword === 'oneOf' ? 1 : 0) - (b.keyword === 'oneOf' ? 1 : 0))[0]!;
+  const error = [...errors].sort((a, b) => depth(b) - depth(a) || (a.keyword === 'oneOf' ? 1 : 0) - (b.keyword === 'oneOf' ? 1 : 0))[0]!;
+  return { error, message: schemaMessage(error) };
 }
 
 export function parsePlan(text: string, origin = 'plan', file?: string): LoadedPlan {
@@ -74,17 +91,15 @@ export function parsePlan(text: string, origin = 'plan', file?: string): LoadedP
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line;
+    const line = lines.linePos(e.pos[0]).line;
     throw new PlanError('plan_syntax', `${origin}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
   }
   const locate = new Locator(doc, lines, origin);
   const json: unknown = doc.toJS({ maxAliasCount: 100 });
   const validate = validatorFor<PlanSpec>('troupe:plan');
   if (!validate(json)) {
-    const validateAll = validate.errors ?? [];
-    const e = pickError(validateAll);
-    const path = pathOf(e.instancePath);
-    throw locate.at(path, schemaMessage(e));
+    const { error, message } = pickError(validate.errors ?? []);
+    throw locate.at(pathOf(error.instancePath), message);
   }
   checkPlan(json, locate);
   const name = json.name ?? (file ? basename(file).replace(/\.ya?ml$/i, '') : 'plan');

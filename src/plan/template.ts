@@ -24,7 +24,7 @@ function renderString(text: string, scope: Scope, where: string): unknown {
   if (!text.includes('{{')) return text;
   return text.replace(INNER, (_, path: string) => {
     const v = lookup(scope, path, where);
-    return typeof v === 'string' ? v : JSON.stringify(v);
+    return typeof v === 'string' ? v : Array.isArray(v) ? v.map(String).join(', ') : JSON.stringify(v);
   });
 }
 
