@@ -50,7 +50,7 @@ export function textEvents(out: Output): (e: PlanEvent) => void {
         return say(`step ${e.step} (${e.kind})${e.nodes !== undefined ? `: ${e.nodes} node(s)${shape}${resumed}` : ''}`);
       }
       case 'batch': {
-        const bad = [...e.failed.map((n) => `${n} failed`), ...e.silent.map((n) => `${n} silent`)];
+        const bad = [...e.failed.map((n) => `${n} failed (${e.why[n] ?? '?'})`), ...e.silent.map((n) => `${n} silent`)];
         return say(`  batch ${e.batch}/${e.of}: ${e.ok} of ${e.size} ok${bad.length ? ` — ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ` and ${bad.length - 10} more` : ''}` : ''}`);
       }
       case 'step_done': {

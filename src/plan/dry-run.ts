@@ -26,7 +26,7 @@ export async function describePlan(session: ClientSession, plan: LoadedPlan, giv
   const counts = new Map<string, number>();
   const signal = new AbortController().signal;
   for (const [name, set] of Object.entries(plan.spec.nodes ?? {})) {
-    const found = await resolveNodeSet(session, name, set, signal, true, { ping: false }).catch((err: unknown) => {
+    const found = await resolveNodeSet(session, name, render(set, scope, `node set ${name}`), signal, true, { ping: false }).catch((err: unknown) => {
       throw err instanceof PlanStop ? new PlanError('plan_nodes', err.message) : err;
     });
     nodes.push({ name, count: found.nodes.length, method: found.method, skipped: found.skipped, nodes: found.nodes, test: set.test });

@@ -24,7 +24,7 @@ export type PlanEvent =
   | { type: 'start'; id: string; plan: string; caller: string; resumed: boolean }
   | { type: 'nodes'; set: string; count: number; method: string; skipped: boolean; reused: boolean }
   | { type: 'step'; step: string; kind: StepKind; nodes?: number; batches?: number[]; window?: number; resumedWith?: number }
-  | { type: 'batch'; step: string; batch: number; of: number; size: number; ok: number; failed: string[]; silent: string[] }
+  | { type: 'batch'; step: string; batch: number; of: number; size: number; ok: number; failed: string[]; silent: string[]; why: Record<string, string> }
   | { type: 'step_done'; step: string; state: StepRecord['state']; result?: StepResult }
   | { type: 'message'; step: string; text: string }
   | { type: 'waiting'; text: string }
@@ -346,7 +346,7 @@ class Run {
         resolved = { nodes: r.nodes, skipped: r.skipped, collective };
         this.emit({ type: 'nodes', set: prefix + name, count: r.nodes.length, method: 'recorded', skipped: r.skipped, reused: true });
       } else {
-        const found = await resolveNodeSet(this.o.session, name, set, this.signal, prefix === '');
+        const found = await resolveNodeSet(this.o.session, name, render(set, scope, `node set ${name}`), this.signal, prefix === '');
         resolved = { nodes: found.nodes, skipped: found.skipped, collective };
         const at = new Date().toISOString();
         await this.o.store.recordStep(this.id, { step: key, state: 'done', startedAt: at, finishedAt: at, result: { nodes: found.nodes, skipped: found.skipped } });
@@ -498,6 +498,7 @@ class Run {
         ok: pending.length - failed.length,
         failed: results.filter((r) => r.outcome === 'failed').map((r) => r.identity),
         silent: results.filter((r) => r.outcome === 'silent').map((r) => r.identity),
+        why: Object.fromEntries(results.filter((r) => r.outcome !== 'ok').map((r) => [r.identity, r.statusmsg ?? r.outcome])),
       });
       const exceeded = budget.afterBatch(`${path} batch ${i + 1}`, pending.length, failed, canary);
       if (exceeded) throw new StepFailure(outcome, stopFor(exceeded));
