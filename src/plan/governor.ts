@@ -43,8 +43,8 @@ export interface GovernorInfo {
 }
 
 export interface SlotInfo {
-  /** The slot's id: its message's sequence, as `evict` takes it. */
-  id: number;
+  /** The slot's id, as `evict` takes it (the last token of its subject). */
+  id: string;
   holder: string;
   host: string;
   pid: number;
@@ -65,8 +65,8 @@ export interface AcquireOptions {
 }
 
 export interface GovernorSlot {
-  /** The slot's id at the moment (it changes with each refresh; `evict` takes the current one). */
-  readonly id: number;
+  /** The slot's id, as `mco governor view` shows it and `evict` takes it. */
+  readonly id: string;
   /** Aborted when the slot was lost while held: evicted, or expired because refreshes did not get through. */
   readonly lost: AbortSignal;
   /** Gives the slot back; safe to call twice. */
@@ -133,7 +133,7 @@ export function formatDuration(ms: number): string {
 
 /** Direct reads by subject (nats.js has them on its manager without declaring them). */
 interface DirectGet {
-  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; data: Uint8Array; time: Date }>;
+  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; subject: string; data: Uint8Array; time: Date }>;
 }
 
 interface SlotBody {
@@ -206,7 +206,8 @@ export class Governor {
     const { signal } = opts;
     const info = await this.info();
     const expiryMs = Math.round(info.config.max_age / 1e6);
-    const subject = `$GOVERNOR.${this.name}.${randomBytes(8).toString('hex')}`;
+    const id = randomBytes(8).toString('hex');
+    const subject = `$GOVERNOR.${this.name}.${id}`;
     const body: SlotBody = { holder: opts.holder, host: hostname(), pid: process.pid, acquiredAt: new Date().toISOString() };
     const deadline = Date.now() + Math.max(0, opts.maxWaitMs);
     let pause = 100;
@@ -219,7 +220,7 @@ export class Governor {
         if (apiCode(err) === WRONG_LAST_SEQUENCE) throw new GovernorError('unavailable', `governor '${this.name}': slot subject ${subject} is taken`);
         throw failure(err, `take a slot on governor '${this.name}'`);
       }
-      if (seq !== undefined) return this.held(subject, body, seq, expiryMs);
+      if (seq !== undefined) return this.held(id, subject, body, seq, expiryMs);
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new GovernorError('timeout', `no slot came free on governor '${this.name}' within ${formatDuration(Math.max(0, opts.maxWaitMs))} (capacity ${info.config.max_msgs}, all held)`);
@@ -231,7 +232,7 @@ export class Governor {
   }
 
   /** A slot kept alive by re-publishing it a few times per expiry period. */
-  private held(subject: string, body: SlotBody, firstSeq: number, expiryMs: number): GovernorSlot {
+  private held(id: string, subject: string, body: SlotBody, firstSeq: number, expiryMs: number): GovernorSlot {
     let seq = firstSeq;
     let released = false;
     const lost = new AbortController();
@@ -256,9 +257,7 @@ export class Governor {
     const jsmOf = () => this.jsm();
     const name = this.name;
     return {
-      get id() {
-        return seq;
-      },
+      id,
       lost: lost.signal,
       release: () =>
         serially(async () => {
@@ -396,7 +395,7 @@ export class GovernorAdmin {
       }
       const refreshed = m.time.getTime();
       slots.push({
-        id: m.seq,
+        id: m.subject.slice(m.subject.lastIndexOf('.') + 1),
         holder: typeof body.holder === 'string' ? body.holder : '?',
         host: typeof body.host === 'string' ? body.host : '?',
         pid: typeof body.pid === 'number' ? body.pid : 0,
@@ -410,18 +409,18 @@ export class GovernorAdmin {
   }
 
   /** Frees one slot now (its holder finds it lost at its next refresh). */
-  async evict(name: string, id: number): Promise<void> {
+  async evict(name: string, id: string): Promise<void> {
     checkGovernorName(name);
-    if (!Number.isInteger(id) || id < 1) throw new GovernorError('bad_input', `'${id}' is not a slot id (see \`mco governor view ${name}\`)`);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new GovernorError('bad_input', `'${id}' is not a slot id (see \`mco governor view ${name}\`)`);
     await this.info(name);
+    let purged: number;
     try {
-      await (await this.jsm()).streams.deleteMessage(streamOfGovernor(name), id, false);
+      // By subject, so a refresh landing meanwhile is removed too (it replaced the message a delete would name).
+      purged = (await (await this.jsm()).streams.purge(streamOfGovernor(name), { filter: `$GOVERNOR.${name}.${id}` })).purged;
     } catch (err) {
-      if (nothingToDelete(err)) {
-        throw new GovernorError('not_found', `governor '${name}' holds no slot ${id} (see \`mco governor view ${name}\`)`);
-      }
       throw failure(err, `evict slot ${id} of governor '${name}'`);
     }
+    if (purged === 0) throw new GovernorError('not_found', `governor '${name}' holds no slot ${id} (see \`mco governor view ${name}\`)`);
   }
 
   async rm(name: string): Promise<void> {
