@@ -15,7 +15,9 @@ import { registerSimCommand } from './sim.js';
 import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
+import { registerPlanCommand } from './plan.js';
 import { registerPlanRunCommands } from './plan-run.js';
+import { registerGovernorCommands } from './governor.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -106,7 +108,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPuppetCommand(program, run);
   registerSecurityCommands(program, run);
   registerBrokerCommands(program, run);
+  registerPlanCommand(program, run);
   registerPlanRunCommands(program, run);
+  registerGovernorCommands(program, run);
   return program;
 }
 

@@ -17,6 +17,7 @@ import {
   type RunnerOptions,
 } from '../plan/index.js';
 import { JetStreamPlanStore } from '../plan/jetstream-store.js';
+import { Governor } from '../plan/governor.js';
 import type { Output } from '../client/session.js';
 import { CliSession, clientConfig } from './session.js';
 import { securityFromConfig } from './security.js';
@@ -93,7 +94,7 @@ function printDryRun(out: Output, d: DryRun): void {
 
 /** Where runs are kept: the broker's JetStream, so another operator's host can show, cancel or resume them. */
 async function planStore(session: CliSession, config: Config): Promise<PlanStore> {
-  return JetStreamPlanStore.for(await session.connection(), { leaseMs: config.get('plan_lease_period') * 1000 });
+  return JetStreamPlanStore.for(await session.connection(), { name: config.get('plan_bucket'), leaseMs: config.get('plan_lease_period') * 1000 });
 }
 
 async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSession) => Promise<PlanOutcome>): Promise<number> {
@@ -113,6 +114,7 @@ async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSessi
   let store: PlanStore | undefined;
   try {
     store = await planStore(session, config);
+    const connector = await session.connection();
     const outcome = await fn(
       {
         session,
@@ -122,6 +124,7 @@ async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSessi
         audit: audit ? (r) => audit.record(r) : undefined,
         leaseMs: config.get('plan_lease_period') * 1000,
         signal: interrupt.signal,
+        governor: (name) => Governor.for(connector, name),
       },
       session,
     );
