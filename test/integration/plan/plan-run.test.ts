@@ -1,6 +1,7 @@
 // `mco plan run` and `mco plan resume` against a real nats-server with JetStream, a simulated fleet told to fail or
 // stay silent on some nodes, and a real daemon. Which node received which action is read from the fleet's audit log.
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamPlanStore } from '../../../src/plan/jetstream-store.js';
@@ -38,6 +39,8 @@ const fleet: VirtualNode[] = [
   ...group('silent', 4, (i) => (i === 2 ? { silent: ['rpcutil#ping'] } : undefined)),
   ...group('resume', 12),
   ...group('dry', 5),
+  ...group('steps', 4),
+  ...group('cancel', 6),
 ];
 
 beforeAll(async () => {
@@ -215,5 +218,115 @@ describe('mco plan resume', () => {
     const r = await mco(['plan', 'resume', 'changed-1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has changed since run changed-1 began');
+  });
+});
+
+describe('step kinds', () => {
+  let hooks: Server;
+  let hookUrl = '';
+  const posted: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        posted.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+    hookUrl = `http://127.0.0.1:${(hooks.address() as { port: number }).port}/hook`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => hooks.close(resolve));
+  });
+
+  it('wait_for polls until its assertion holds; on failure on_fail posts a webhook with the run id, and finally runs', async () => {
+    const file = scratch.file(
+      'waits.yaml',
+      `name: waits
+inputs:
+  expect: { type: string }
+nodes:
+  targets: { filter: { fact: group=steps } }
+steps:
+  - name: holds
+    nodes: targets
+    wait_for: { agent: rpcutil, action: get_fact, inputs: { fact: group }, assert: value=steps, tries: 2, sleep: 0.1 }
+  - name: never
+    nodes: targets
+    wait_for: { agent: rpcutil, action: get_fact, inputs: { fact: group }, assert: "value={{ inputs.expect }}", tries: 3, sleep: 0.1 }
+    budget: { total: "50%" }
+on_fail:
+  - name: tell
+    webhook: { url: "${hookUrl}", body: { revision: "{{ inputs.expect }}" } }
+finally:
+  - name: bye
+    message: "done with {{ steps.holds.ok }} healthy"
+`,
+    );
+    const r = await mco(['plan', 'run', file, '--set', 'expect=nope', '--json']);
+    expect(r.code, r.stderr).toBe(2);
+    const out = JSON.parse(r.stdout) as Outcome & { steps: Array<{ step: string; state: string; result?: { message?: string } }> };
+    expect(out.nodes).toEqual(['steps-01', 'steps-02', 'steps-03', 'steps-04']);
+    expect(out.steps.map((s) => [s.step, s.state])).toEqual([['holds', 'done'], ['never', 'failed'], ['on_fail.tell', 'done'], ['finally.bye', 'done']]);
+    expect(out.steps[3]!.result!.message).toBe('done with 4 healthy');
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ plan: 'waits', run_id: out.id, step: 'on_fail.tell', revision: 'nope' });
+    expect(posted[0]!.reason).toMatch(/never batch 1: 4 of 4 failed so far/);
+    // Three tries of the failing assertion per node, after the passing poll's one.
+    expect(received('rpcutil', 'get_fact').get('steps-01')).toBe(4);
+  });
+
+  it('runs a nested plan with its own inputs and node sets, recorded under the step', async () => {
+    scratch.file('child.yaml', 'name: child\ninputs:\n  group: { type: string }\nnodes:\n  mine: { filter: { fact: "group={{ inputs.group }}" } }\nsteps:\n  - name: ping\n    nodes: mine\n    rpc: { agent: rpcutil, action: ping }\n');
+    const parent = scratch.file('parent.yaml', 'name: parent\nsteps:\n  - name: inner\n    plan: { file: child.yaml, inputs: { group: steps } }\n');
+    const r = await mco(['plan', 'run', parent, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Outcome;
+    expect((await store.nodes(out.id, 'inner.ping')).map((n) => n.identity).sort()).toEqual(['steps-01', 'steps-02', 'steps-03', 'steps-04']);
+  });
+
+  it('a sliding window keeps its width in flight and the run succeeds', async () => {
+    const r = await mco(['plan', 'run', pingPlan('window', 'steps', '{ mode: window, size: 2 }'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Outcome;
+    expect((await store.nodes(out.id, 'ping')).map((n) => n.outcome)).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('runs a step under a governor, and stops at a governor that does not exist', async () => {
+    expect((await mco(['governor', 'add', 'plan_test', '1', '1m'])).code).toBe(0);
+    const r = await mco(['plan', 'run', pingPlan('governed', 'steps', '{ size: 2 }'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const governed = scratch.file('governed2.yaml', readFileSync(`${scratch.dir}/governed.yaml`, 'utf8') + '    governor: plan_test\n');
+    const g = await mco(['plan', 'run', governed, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    const missing = scratch.file('governed3.yaml', readFileSync(`${scratch.dir}/governed.yaml`, 'utf8') + '    governor: no_such\n');
+    const m = await mco(['plan', 'run', missing, '--json']);
+    expect(m.code).toBe(2);
+    expect((JSON.parse(m.stdout) as Outcome).reason).toMatch(/no governor 'no_such'/);
+  });
+
+  it('mco plan cancel stops the run between batches', async () => {
+    const file = pingPlan('cancel', 'cancel', '{ size: 1, pause: 1 }');
+    const child = spawn(process.execPath, [MCO, 'plan', 'run', file, '--json', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let id: string | undefined;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      id = (await store.list()).find((r) => r.plan === 'cancel')?.id;
+      if (id && (await store.nodes(id, 'ping')).length >= 1) break;
+      if (Date.now() > deadline) throw new Error('the runner never recorded a batch');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await mco(['plan', 'cancel', id])).code).toBe(0);
+    expect(await exited).toBe(2);
+    const out = JSON.parse(stdout) as Outcome;
+    expect(out.state).toBe('cancelled');
+    expect(out.reason).toMatch(/^cancelled by /);
+    expect(ofGroup(received('rpcutil', 'ping'), 'cancel').length).toBeLessThan(6);
+    expect((await store.get(id))!.state).toBe('cancelled');
   });
 });
