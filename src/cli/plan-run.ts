@@ -7,7 +7,6 @@ import {
   loadPlanFile,
   parseSets,
   PlanAuditLog,
-  PlanError,
   resumePlan,
   startPlan,
   type DryRun,
@@ -23,6 +22,8 @@ import { CliSession, clientConfig } from './session.js';
 import { securityFromConfig } from './security.js';
 
 type Raw = Record<string, unknown>;
+// The action wrapper of cli/main.ts, whose commander callbacks take each command's own arguments.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Runner = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

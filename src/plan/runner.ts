@@ -116,7 +116,7 @@ export function preflight(session: ClientSession, spec: PlanSpec, scope: Record<
     for (const step of list) {
       const calls = [step.rpc, step.wait_for, step.batch?.gate].filter((c) => c !== undefined);
       for (const call of calls) {
-        let rendered = call;
+        let rendered: typeof call;
         try {
           rendered = render(call, scope, step.name);
         } catch {
@@ -332,7 +332,7 @@ class Run {
         failure ??= err;
       }
     }
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
   }
 
   private async resolveSets(spec: PlanSpec, prefix: string, scope: Scope): Promise<void> {
@@ -477,7 +477,7 @@ class Run {
       }
     };
     for (let i = 0; i < batches.length; i++) {
-      const pending = batches[i]!.filter((n) => !done.has(n));
+      const pending = batches[i].filter((n) => !done.has(n));
       if (pending.length === 0) continue;
       const canary = i === 0 && step.batch?.canary !== undefined && done.size === 0;
       if (window && !canary) {
@@ -528,14 +528,14 @@ class Run {
     const worker = async () => {
       while (next < nodes.length && !stop) {
         await this.checkpoint();
-        const node = nodes[next++]!;
+        const node = nodes[next++];
         const [result] = await this.withGovernor(step, `${path}@${node}`, () => act([node]));
         finished++;
-        await this.recordNodes(path, finished, [result!]);
-        account([result!]);
-        recent.push(result!);
+        await this.recordNodes(path, finished, [result]);
+        account([result]);
+        recent.push(result);
         if (recent.length > width) recent.shift();
-        const failed = result!.outcome === 'ok' ? undefined : result!.identity;
+        const failed = result.outcome === 'ok' ? undefined : result.identity;
         const exceeded = budget.afterNode(`${path} node ${finished}`, failed, { size: recent.length, failed: recent.filter((r) => r.outcome !== 'ok').map((r) => r.identity) });
         if (exceeded && !stop) stop = stopFor(exceeded);
       }
