@@ -15,7 +15,10 @@ export interface PlanBenchRun {
 }
 
 function must(run: McoRun, what: string): McoRun {
-  if (run.code !== 0) throw new Error(`${what} exited ${run.code}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (run.code !== 0) {
+    const said = run.stderr.replace(/troupe-maxrss-kb=\d+/, '').trim() || run.stdout.trim();
+    throw new Error(`${what} exited ${run.code}: ${said.split('\n').slice(-3).join(' | ')}`);
+  }
   return run;
 }
 
@@ -25,7 +28,7 @@ export async function planBench(dir: string, configFile: string, n: number, batc
   const plan = join(dir, 'bench-plan.yaml');
   writeFileSync(
     plan,
-    ['name: bench', 'nodes:', '  all:', `    at_least: ${n}`, 'steps:', '  - name: ping', '    nodes: all', '    rpc: { agent: rpcutil, action: ping }',
+    ['name: bench', 'nodes:', '  all: {}', 'steps:', '  - name: ping', '    nodes: all', '    rpc: { agent: rpcutil, action: ping }',
       `    batch: { size: "${pct}" }`, ''].join('\n'),
   );
   const out: PlanBenchRun = { planMs: [], handMs: [], planReplies: 0, handReplies: 0, planRssMB: 0, handRssMB: 0 };
