@@ -135,7 +135,7 @@ export class Troupe {
   /** One method per action of the agent. Given a typed DDL (`mco plugin generate client`), inputs are checked at compile time. */
   agent<A extends AgentActions>(ddl: TypedAgentDDL<A>): AgentClient<A>;
   agent(name: string): AgentClient<UntypedActions>;
-  agent(ddlOrName: AgentDDL | string): AgentClient<AgentActions> {
+  agent(ddlOrName: AgentDDL | string): AgentClient<UntypedActions> {
     const ddl = typeof ddlOrName === 'string' ? this.ddl(ddlOrName) : ddlOrName;
     if (!ddl) throw unknownAgent(ddlOrName as string);
     const name = ddl.metadata.name;

@@ -20,8 +20,11 @@ declare const actionTypes: unique symbol;
 /** An agent DDL whose type also says what each action takes and returns. */
 export type TypedAgentDDL<A extends AgentActions> = AgentDDL & { readonly [actionTypes]?: A };
 
-/** Inputs can be left out when the action requires none. */
-type ActionMethod<T extends ActionTypes> = Record<never, never> extends T['input']
+/**
+ * Inputs can be left out only when the action declares none. An action that declares some takes an object (`{}`
+ * when every input is left out): for a parameter that is not optional, tsc's error names the wrong input's declaration.
+ */
+type ActionMethod<T extends ActionTypes> = string extends keyof T['input']
   ? (inputs?: T['input'], options?: RpcOptions) => RpcCall<T['output']>
   : (inputs: T['input'], options?: RpcOptions) => RpcCall<T['output']>;
 

@@ -117,7 +117,8 @@ export function generateClient(ddl: AgentDDL, options: GenerateClientOptions = {
     lines.push(doc(`Outputs of ${agent}#${action}.`, '') + outputInterface(`${stem}Output`, spec));
     map.push(`  ${key(action)}: { input: ${stem}Input; output: ${stem}Output };`);
   }
-  lines.push(`export interface ${base}Actions {\n${map.join('\n')}\n}\n`);
+  // A type literal, not an interface: it must fit AgentActions' index signature.
+  lines.push(`export type ${base}Actions = {\n${map.join('\n')}\n};\n`);
   lines.push(doc(`${ddl.metadata.description} (${agent} ${ddl.metadata.version}). Pass it to \`t.agent()\`.`, ''));
   const json = JSON.stringify(ddl, null, 2);
   lines[lines.length - 1] += `export const ${camel(agent)}: TypedAgentDDL<${base}Actions> = defineAgent<${base}Actions>(${json});\n`;
