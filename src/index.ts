@@ -10,10 +10,9 @@
  */
 export { connect, Troupe, checkedInputs } from './client/connect.js';
 export type { ConnectOptions, DiscoverOptions, RpcOptions, TargetingOptions } from './client/options.js';
-export { RpcCall, type RpcProgress, type RpcReply, type RpcResult } from './client/call.js';
+export { RpcCall, type RequestStats, type RpcProgress, type RpcReply, type RpcResult } from './client/call.js';
 export type { Discovered } from './client/request.js';
 export type { Reply } from './client/results.js';
-export type { RequestStats } from './client/render/text.js';
 export { EXIT } from './client/exit-codes.js';
 
 export { filter, parseFilter, type FactSpec, type FilterInput, type FilterSpec } from './client/filters.js';

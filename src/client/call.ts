@@ -1,9 +1,11 @@
 // One RPC request as a program sees it: the replies as an async iterable while they arrive, then the finished
 // result set with the stats, the DDL's aggregate summaries and the nodes that never answered.
 import { aggregate, type AggregateResult } from '../ddl/index.js';
-import type { RequestStats } from './render/text.js';
-import type { Discovered } from './request.js';
+import type { Discovered, statsOf } from './request.js';
 import type { Reply } from './results.js';
+
+/** The figures of one request, as `mco rpc`'s stats block and `--json` show them. */
+export type RequestStats = ReturnType<typeof statsOf>;
 
 /** One node's answer. `data` holds the outputs it sent; a failed reply may leave any of them out. */
 export interface RpcReply<O = Record<string, unknown>> extends Omit<Reply, 'data'> {
