@@ -18,6 +18,7 @@ import { registerBrokerCommands } from './broker.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPlanRunCommands } from './plan-run.js';
 import { registerGovernorCommands } from './governor.js';
+import { registerPluginGenerate } from './plugin-generate.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -102,6 +103,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')
     .action(run((agent: string | undefined, raw: Raw) => runPluginDoc(new CliSession(clientConfig(raw.config as string | undefined)), agent)));
+  registerPluginGenerate(plugin, run);
 
   registerServerCommands(program, run);
   registerSimCommand(program, run);

@@ -95,7 +95,7 @@ function printDryRun(out: Output, d: DryRun): void {
 
 /** Where runs are kept: the broker's JetStream, so another operator's host can show, cancel or resume them. */
 async function planStore(session: CliSession, config: Config): Promise<PlanStore> {
-  return JetStreamPlanStore.for(await session.connection(), { name: config.get('plan_bucket'), leaseMs: config.get('plan_lease_period') * 1000 });
+  return JetStreamPlanStore.for(await session.connected(), { name: config.get('plan_bucket'), leaseMs: config.get('plan_lease_period') * 1000 });
 }
 
 async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSession) => Promise<PlanOutcome>): Promise<number> {
@@ -115,7 +115,7 @@ async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSessi
   let store: PlanStore | undefined;
   try {
     store = await planStore(session, config);
-    const connector = await session.connection();
+    const connector = await session.connected();
     const outcome = await fn(
       {
         session,
