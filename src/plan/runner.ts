@@ -87,7 +87,8 @@ export interface PlanOutcome {
 /** Why a run stops early. */
 class Stop extends Error {
   constructor(
-    readonly state: 'failed' | 'cancelled',
+    /** `interrupted`: the runner was asked to stop; the run stays `running`, for `mco plan resume`. */
+    readonly state: 'failed' | 'cancelled' | 'interrupted',
     message: string,
     readonly nodes: string[] = [],
     readonly notStarted = false,
@@ -247,7 +248,7 @@ class Run {
       await this.body(this.plan.spec, '', this.inputs, this.plan.file);
     } catch (err) {
       if (err instanceof Stop) {
-        state = err.state;
+        state = err.state === 'interrupted' ? 'running' : err.state;
         nodes = err.nodes;
         exitCode = err.notStarted ? PLAN_EXIT.NOT_STARTED : PLAN_EXIT.STOPPED;
       } else {
@@ -260,7 +261,9 @@ class Run {
       clearInterval(this.heartbeat);
     }
     const finishedAt = new Date().toISOString();
-    await store.update(this.id, { state, reason, finishedAt, currentStep: undefined, runner: undefined }).catch(() => undefined);
+    // An interrupted run keeps its state and gives its lease up at once, so `mco plan resume` need not wait.
+    const patch = state === 'running' ? { reason, runner: undefined } : { state, reason, finishedAt, currentStep: undefined, runner: undefined };
+    await store.update(this.id, patch).catch(() => undefined);
     this.emit({ type: 'finish', id: this.id, state });
     this.o.audit?.({
       id: this.id,
@@ -302,7 +305,7 @@ class Run {
   /** Between batches and steps: a cancel request or a lost lease stops the run here. */
   private async checkpoint(force = false): Promise<void> {
     if (this.leaseLost) throw new Stop('failed', 'another runner took over the lease of this run; stopping');
-    if (this.o.signal?.aborted) throw new Stop('failed', 'the runner was interrupted');
+    if (this.o.signal?.aborted) throw interrupted();
     const now = Date.now();
     if (!force && now - this.lastCancelCheck < 250) return;
     this.lastCancelCheck = now;
@@ -321,6 +324,7 @@ class Run {
     } catch (err) {
       failure = err;
     }
+    if (failure instanceof Stop && failure.state === 'interrupted') throw failure;
     if (failure !== undefined && !(failure instanceof Stop && failure.state === 'cancelled') && spec.on_fail) {
       scope.run.reason = (failure as Error).message;
       await this.steps(spec, spec.on_fail, `${prefix}on_fail.`, scope, file).catch(() => undefined);
@@ -388,6 +392,11 @@ class Run {
         this.emit({ type: 'step_done', step: path, state, result: saved as StepResult | undefined });
       } catch (err) {
         const result = err instanceof StepFailure ? err.result : undefined;
+        const cause = err instanceof StepFailure ? err.stop : err;
+        if (cause instanceof Stop && cause.state === 'interrupted') {
+          await record('running', result);
+          throw cause;
+        }
         await record('failed', result);
         this.emit({ type: 'step_done', step: path, state: 'failed', result });
         throw err instanceof StepFailure ? err.stop : err instanceof PlanError ? new Stop('failed', err.message) : err;
@@ -486,6 +495,11 @@ class Run {
       }
       await this.checkpoint(true);
       const results = await this.withGovernor(step, `${path}#${i + 1}`, () => act(pending));
+      if (this.o.signal?.aborted) {
+        // Replies cut short by the interruption are not failures: only the nodes that finished are recorded.
+        await this.recordNodes(path, i + 1, results.filter((r) => r.outcome === 'ok'));
+        throw interrupted();
+      }
       await this.recordNodes(path, i + 1, results);
       account(results);
       const failed = results.filter((r) => r.outcome !== 'ok').map((r) => r.identity);
@@ -604,6 +618,10 @@ class StepFailure extends Error {
   ) {
     super(stop.message);
   }
+}
+
+function interrupted(): Stop {
+  return new Stop('interrupted', 'the runner was interrupted; mco plan resume continues the run');
 }
 
 function stopFor(e: Exceeded): Stop {

@@ -41,6 +41,7 @@ const fleet: VirtualNode[] = [
   ...group('dry', 5),
   ...group('steps', 4),
   ...group('cancel', 6),
+  ...group('interrupt', 6),
 ];
 
 beforeAll(async () => {
@@ -211,6 +212,27 @@ describe('mco plan resume', () => {
     expect(audits.find((a) => a.id === id && a.resumed === true)).toMatchObject({ state: 'succeeded', plan: 'resume' });
   }, 120_000);
 
+  it('Ctrl-C stops at the batch boundary and leaves the run for resume, lease released', async () => {
+    const file = pingPlan('interrupt', 'interrupt', '{ size: 2, pause: 1 }');
+    const child = spawn(process.execPath, [MCO, 'plan', 'run', file, '--json', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let id: string | undefined;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      id = (await store.list()).find((r) => r.plan === 'interrupt')?.id;
+      if (id && (await store.nodes(id, 'ping')).length >= 2) break;
+      if (Date.now() > deadline) throw new Error('the runner never recorded a batch');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(2);
+    const run = (await store.get(id))!;
+    expect(run.state).toBe('running');
+    expect(run.runner).toBeUndefined();
+    const r = await mco(['plan', 'resume', id, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await store.nodes(id, 'ping')).map((n) => n.outcome)).toEqual(Array(6).fill('ok'));
+  }, 120_000);
+
   it('refuses to resume when the plan file changed', async () => {
     const file = pingPlan('changed', 'dry', '{ size: 1 }');
     const at = new Date().toISOString();
@@ -306,7 +328,7 @@ finally:
     const m = await mco(['plan', 'run', missing, '--json']);
     expect(m.code).toBe(2);
     expect((JSON.parse(m.stdout) as Outcome).reason).toMatch(/no governor 'no_such'/);
-  });
+  }, 120_000);
 
   it('mco plan cancel stops the run between batches', async () => {
     const file = pingPlan('cancel', 'cancel', '{ size: 1, pause: 1 }');
@@ -328,5 +350,5 @@ finally:
     expect(out.reason).toMatch(/^cancelled by /);
     expect(ofGroup(received('rpcutil', 'ping'), 'cancel').length).toBeLessThan(6);
     expect((await store.get(id))!.state).toBe('cancelled');
-  });
+  }, 120_000);
 });
