@@ -6,7 +6,8 @@ import { UsageError } from '../client/errors.js';
 import { DiscoveryError } from '../client/discovery/index.js';
 import { TransportError } from '../transport/index.js';
 import { FactsError } from '../plugins/facts/index.js';
-import { PlanError, PlanStoreError } from '../plan/index.js';
+import { PlanError } from '../plan/errors.js';
+import { PlanStoreError } from '../plan/store.js';
 
 export function reportError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)): number {
   const e = err instanceof Error ? err : new Error(String(err));
