@@ -120,7 +120,11 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
   return withBroker(raw, async ({ connector, who }) => {
     const governor = Governor.for(connector, name);
     const waiting = new AbortController();
-    const stopWaiting = () => waiting.abort();
+    let interrupted: NodeJS.Signals = 'SIGTERM';
+    const stopWaiting = (signal: NodeJS.Signals) => {
+      interrupted = signal;
+      waiting.abort();
+    };
     process.once('SIGINT', stopWaiting);
     process.once('SIGTERM', stopWaiting);
     let slot;
@@ -131,7 +135,7 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
         process.stderr.write(`mco: ${err.message}; did not run ${argv[0]}\n`);
         return EXIT_NO_SLOT;
       }
-      if (err instanceof GovernorError && err.code === 'aborted') return 128 + constants.signals.SIGTERM;
+      if (err instanceof GovernorError && err.code === 'aborted') return 128 + constants.signals[interrupted];
       return explain(err, name);
     } finally {
       process.off('SIGINT', stopWaiting);

@@ -183,5 +183,5 @@ describe('mco governor', () => {
     const gone = await gov('view', 'LISTED');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("there is no governor 'LISTED'");
-  });
+  }, 120_000);
 });
