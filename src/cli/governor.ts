@@ -4,6 +4,8 @@ import { constants } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { UsageError } from '../client/errors.js';
 import { Governor, GovernorAdmin, GovernorError, formatDuration, parseDuration, type GovernorInfo } from '../plan/governor.js';
+import type { RunGovernors } from '../plugins/agents/puppet/governor-hold.js';
+import type { Connector } from '../transport/index.js';
 import { withBroker } from './jetstream.js';
 
 type Raw = Record<string, unknown>;
@@ -118,7 +120,11 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
   return withBroker(raw, async ({ connector, who }) => {
     const governor = Governor.for(connector, name);
     const waiting = new AbortController();
-    const stopWaiting = () => waiting.abort();
+    let interrupted: NodeJS.Signals = 'SIGTERM';
+    const stopWaiting = (signal: NodeJS.Signals) => {
+      interrupted = signal;
+      waiting.abort();
+    };
     process.once('SIGINT', stopWaiting);
     process.once('SIGTERM', stopWaiting);
     let slot;
@@ -129,7 +135,7 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
         process.stderr.write(`mco: ${err.message}; did not run ${argv[0]}\n`);
         return EXIT_NO_SLOT;
       }
-      if (err instanceof GovernorError && err.code === 'aborted') return 128 + constants.signals.SIGTERM;
+      if (err instanceof GovernorError && err.code === 'aborted') return 128 + constants.signals[interrupted];
       return explain(err, name);
     } finally {
       process.off('SIGINT', stopWaiting);
@@ -163,6 +169,23 @@ function runCommand(argv: string[]): Promise<number> {
     });
     child.once('exit', (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
+}
+
+/** Governor slots for the daemon's puppet agent, over the daemon's own broker connection. */
+export function runGovernorsFor(connector: Connector): RunGovernors {
+  const governors = new Map<string, Governor>();
+  return {
+    async acquire(name, holder, maxWaitMs, signal) {
+      let governor = governors.get(name);
+      if (!governor) governors.set(name, (governor = Governor.for(connector, name)));
+      try {
+        return { slot: await governor.acquire({ holder, maxWaitMs, signal }) };
+      } catch (err) {
+        if (err instanceof GovernorError && err.code === 'timeout') return { refused: err.message };
+        throw err;
+      }
+    },
+  };
 }
 
 export function registerGovernorCommands(program: Command, run: Run): Command {

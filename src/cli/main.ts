@@ -15,10 +15,10 @@ import { registerSimCommand } from './sim.js';
 import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
+import { registerPluginGenerate } from './plugin-generate.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPlanRunCommands } from './plan-run.js';
 import { registerGovernorCommands } from './governor.js';
-import { registerPluginGenerate } from './plugin-generate.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 

@@ -94,7 +94,7 @@ describe('mco governor', () => {
     }
     expect(peak).toBe(2); // never 3; and 2 shows the runners did overlap, so the limit was what held them back
     expect(await held('PUPPET')).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it("frees a SIGKILLed holder's slot after the expiry", async () => {
     await gov('add', 'KILLED', '1', '6s');
@@ -114,7 +114,7 @@ describe('mco governor', () => {
     const next = await gov('run', 'KILLED', '--max-wait', '60s', '--', 'true');
     expect(next.code, next.stderr).toBe(0);
     expect(await held('KILLED')).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   it('exits 75 when no slot comes free in --max-wait, without running the command', async () => {
     await gov('add', 'FULL', '1', '1m');
@@ -126,7 +126,7 @@ describe('mco governor', () => {
     expect(refused.stderr).toContain("no slot came free on governor 'FULL' within 1s (capacity 1, all held); did not run touch");
     expect(existsSync(marker)).toBe(false);
     killGroup(holder);
-  }, 60_000);
+  }, 180_000);
 
   it('evicts a slot on request, freeing it for the next runner at once', async () => {
     await gov('add', 'EVICT', '1', '1m');
@@ -146,7 +146,7 @@ describe('mco governor', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`governor 'EVICT' holds no slot ${slot!.id}`);
     killGroup(holder);
-  }, 60_000);
+  }, 180_000);
 
   it("passes the command's exit code through, runs it without a shell, and says why it could not run", async () => {
     await gov('add', 'CODES', '3', '30s');
@@ -166,7 +166,7 @@ describe('mco governor', () => {
     expect((await gov('add', 'bad.name', '1', '1m')).stderr).toContain("'bad.name' is not a governor name");
     expect((await gov('add', 'X', '2', 'soon')).stderr).toContain("'soon' is not a duration");
     expect(await held('CODES')).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('lists and removes governors', async () => {
     await gov('add', 'LISTED', '4', '20m');
@@ -183,5 +183,5 @@ describe('mco governor', () => {
     const gone = await gov('view', 'LISTED');
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("there is no governor 'LISTED'");
-  });
+  }, 180_000);
 });

@@ -57,7 +57,7 @@ describe('mco plan', () => {
     expect(r.stdout).toContain('reason: failure budget of 1 exceeded in step rollout: db2.example.net, web7.example.net');
     expect(r.stdout).toContain('Steps:\n  canary: done, 2026-03-01 10:00:01Z to 2026-03-01 10:01:00Z\n    batch 1: 1 ok\n');
     expect(r.stdout).toContain('  rollout: failed, 2026-03-01 10:01:01Z to 2026-03-01 10:05:00Z\n    batch 1: 3 ok\n    batch 2: 1 ok; 1 failed: db2.example.net; 1 silent: web7.example.net\n');
-  });
+  }, 120_000);
 
   it('gives the same as JSON, and exits 0 for a run still going', async () => {
     const failed = await plan('status', 'run-failed', '--json');
@@ -71,7 +71,7 @@ describe('mco plan', () => {
     expect(live.code, live.stderr).toBe(0);
     expect(live.stdout).toMatch(/runner: ops1 pid 4242, heartbeat \d+s ago/);
     expect(live.stdout).toContain('No step has started yet');
-  });
+  }, 120_000);
 
   it('lists runs newest first, as a table and as JSON', async () => {
     const r = await plan('list');
@@ -82,7 +82,7 @@ describe('mco plan', () => {
     expect(lines[2]).toMatch(/^run-failed +deploy +failed +rollout/);
     const json = JSON.parse((await plan('list', '--json')).stdout) as Array<{ id: string }>;
     expect(json.map((x) => x.id)).toEqual(['run-live', 'run-failed']);
-  });
+  }, 120_000);
 
   it('records who asked to cancel a running run, and refuses to cancel a finished or unknown one', async () => {
     const r = await plan('cancel', 'run-live');
@@ -97,7 +97,7 @@ describe('mco plan', () => {
     const unknown = await plan('status', 'no-such-run');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('mco: no plan run no-such-run\n     `mco plan list` shows the plan runs there are\n');
-  });
+  }, 120_000);
 
   it('says corrupt for a damaged record and unavailable without JetStream, in one line each', async () => {
     const kv = await connector.natsConnection().jetstream().views.kv('cli_plans');
@@ -110,5 +110,5 @@ describe('mco plan', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('mco: plan state needs NATS with JetStream');
     await kv.delete('run.damaged');
-  });
+  }, 120_000);
 });
