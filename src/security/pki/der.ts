@@ -2,6 +2,7 @@
 // a signature covers the exact bytes that were signed, so they are sliced, never re-encoded.
 // Strict DER only (minimal lengths, minimal integers, well-formed OIDs): a signed structure read two ways by two
 // parsers is how authentication gets bypassed, so whatever is not plain DER is refused.
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 
 export interface Tlv {
   tag: number;
@@ -13,9 +14,16 @@ export interface Tlv {
   end: number;
 }
 
-export class DerError extends Error {
+export const DER_ERROR_CODES = {
+  malformed_der: 'a certificate, request or CRL whose bytes are not strict DER',
+} as const satisfies ErrorCodeTable;
+
+export class DerError extends TroupeError {
   override readonly name = 'DerError';
-  readonly code = 'malformed_der';
+  declare readonly code: keyof typeof DER_ERROR_CODES;
+  constructor(message: string) {
+    super('malformed_der', message);
+  }
 }
 
 /** Reads the tag-length-value element starting at `offset`. */
