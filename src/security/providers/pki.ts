@@ -120,7 +120,14 @@ export class PkiProvider implements SecurityProvider {
     return { maxTtlMs: this.opts.maxTtlMs ?? DEFAULT_AGE_RULE.maxTtlMs, clockSkewMs: this.opts.clockSkewMs ?? DEFAULT_AGE_RULE.clockSkewMs };
   }
 
-  private checkSignature(text: string, signature: string, certificatePem: string, cert: TrustedCertificate, code: SecurityErrorCode, remember: boolean): void {
+  private checkSignature(
+    text: string,
+    signature: string,
+    certificatePem: string,
+    cert: TrustedCertificate,
+    code: SecurityErrorCode,
+    remember: boolean,
+  ): void {
     const key = remember ? this.signatures.keyOf(signature, text, certificatePem) : undefined;
     if (key !== undefined && this.signatures.has(key)) return;
     if (!verifyBytes(Buffer.from(text), cert.publicKey, Buffer.from(signature, 'base64'))) {

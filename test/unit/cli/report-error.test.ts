@@ -31,7 +31,8 @@ describe('reportError', () => {
 
   it('carries the hints each module gives its errors', () => {
     expect(report(new TransportError('connect_failed', 'cannot connect to NATS at nats://127.0.0.1:1: refused')).text).toBe(
-      'mco: cannot connect to NATS at nats://127.0.0.1:1: refused\n     is the broker running? check middleware_hosts in your config, or pass --config\n',
+      'mco: cannot connect to NATS at nats://127.0.0.1:1: refused\n' +
+        '     is the broker running? check middleware_hosts in your config, or pass --config\n',
     );
     expect(report(new TransportError('not_permitted', 'the broker does not let this certificate publish to x')).text).toBe(
       'mco: the broker does not let this certificate publish to x\n',
@@ -46,7 +47,8 @@ describe('reportError', () => {
   });
 
   it('gives a config suggestion as a hint only when the message does not already carry it', () => {
-    const inMessage = new ConfigError('CONFIG_UNKNOWN_KEY', 'c.cfg:4: unknown config key "ttll"; did you mean "ttl"?', { suggestion: 'ttl' });
+    const message = 'c.cfg:4: unknown config key "ttll"; did you mean "ttl"?';
+    const inMessage = new ConfigError('CONFIG_UNKNOWN_KEY', message, { suggestion: 'ttl' });
     expect(report(inMessage).text).toBe('mco: c.cfg:4: unknown config key "ttll"; did you mean "ttl"?\n');
     const apart = new ConfigError('CONFIG_UNKNOWN_KEY', 'unknown config key', { suggestion: 'ttl' });
     expect(report(apart).text).toBe("mco: unknown config key\n     did you mean 'ttl'?\n");
@@ -60,7 +62,9 @@ describe('reportError', () => {
   });
 
   it('suggests --debug only for errors troupe did not raise on purpose, and prints stacks only with it', () => {
-    expect(report(new Error('EACCES: permission denied')).text).toBe('mco: EACCES: permission denied\n     run again with --debug for details\n');
+    expect(report(new Error('EACCES: permission denied')).text).toBe(
+      'mco: EACCES: permission denied\n     run again with --debug for details\n',
+    );
     expect(report('a thrown string').text).toBe('mco: a thrown string\n     run again with --debug for details\n');
     const debugged = report(new Error('boom'), true).text;
     expect(debugged.startsWith('mco: boom\nError: boom\n')).toBe(true);
