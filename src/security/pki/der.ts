@@ -16,13 +16,16 @@ export interface Tlv {
 
 export const DER_ERROR_CODES = {
   malformed_der: 'a certificate, request or CRL whose bytes are not strict DER',
+  not_pem: 'a file or text that holds no PEM block of the kind expected (CERTIFICATE, CERTIFICATE REQUEST…)',
 } as const satisfies ErrorCodeTable;
+export type DerErrorCode = keyof typeof DER_ERROR_CODES;
 
+/** Certificate encoding that cannot be read: not strict DER, or no PEM armour around it. */
 export class DerError extends TroupeError {
   override readonly name = 'DerError';
-  declare readonly code: keyof typeof DER_ERROR_CODES;
-  constructor(message: string) {
-    super('malformed_der', message);
+  declare readonly code: DerErrorCode;
+  constructor(message: string, code: DerErrorCode = 'malformed_der') {
+    super(code, message);
   }
 }
 

@@ -9,7 +9,7 @@ import { RegistryError, type RegistryErrorCode } from '../../../src/transport/na
 import { BrokerIdentityError } from '../../../src/transport/tls-identity.js';
 import { SecurityError, type SecurityErrorCode } from '../../../src/security/provider.js';
 import { PolicyError } from '../../../src/security/policy/parse.js';
-import { DerError } from '../../../src/security/pki/der.js';
+import { DerError, type DerErrorCode } from '../../../src/security/pki/der.js';
 import { WeakCryptoError } from '../../../src/security/pki/x509-read.js';
 import { CAError, type CAErrorCode } from '../../../src/security/ca/errors.js';
 import { CaServiceError, type CaServiceErrorCode } from '../../../src/security/service/client.js';
@@ -35,7 +35,7 @@ const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [BrokerIdentityError, () => new BrokerIdentityError('broker identity message')],
   [SecurityError, (c) => new SecurityError(c as SecurityErrorCode, 'security message')],
   [PolicyError, () => new PolicyError('policy.conf', 3, 'policy message')],
-  [DerError, () => new DerError('der message')],
+  [DerError, (c) => new DerError('der message', c as DerErrorCode)],
   [WeakCryptoError, (c) => new WeakCryptoError(c as 'weak_key' | 'weak_signature', 'weak message')],
   [CAError, (c) => new CAError(c as CAErrorCode, 'ca message')],
   [CaServiceError, (c) => new CaServiceError(c as CaServiceErrorCode, 'ca service message')],
