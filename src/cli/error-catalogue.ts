@@ -17,6 +17,7 @@ import { CA_SERVICE_ERROR_CODES, CaServiceError } from '../security/service/clie
 import { ACTION_FAILED_CODES, ActionFailed } from '../server/agent.js';
 import { FLEET_ERROR_CODES, FleetError } from '../server/fleet.js';
 import { USAGE_ERROR_CODES, UsageError } from '../client/errors.js';
+import { ABORT_ERROR_CODES, AbortError, REQUEST_ERROR_CODES, RequestError } from '../client/request-errors.js';
 import { DISCOVERY_ERROR_CODES, DiscoveryError } from '../client/discovery/method.js';
 import { FACTS_ERROR_CODES, FactsError } from '../plugins/facts/errors.js';
 import { PUPPET_ERROR_CODES, PuppetAgentError } from '../plugins/agents/puppet/errors.js';
@@ -51,6 +52,8 @@ export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: ActionFailed, module: 'server', codes: ACTION_FAILED_CODES },
   { type: FleetError, module: 'server', codes: FLEET_ERROR_CODES },
   { type: UsageError, module: 'client', codes: USAGE_ERROR_CODES },
+  { type: RequestError, module: 'client', codes: REQUEST_ERROR_CODES },
+  { type: AbortError, module: 'client', codes: ABORT_ERROR_CODES },
   { type: DiscoveryError, module: 'client', codes: DISCOVERY_ERROR_CODES },
   { type: FactsError, module: 'plugins', codes: FACTS_ERROR_CODES },
   { type: PuppetAgentError, module: 'plugins', codes: PUPPET_ERROR_CODES },

@@ -16,6 +16,7 @@ import { CaServiceError, type CaServiceErrorCode } from '../../../src/security/s
 import { ActionFailed } from '../../../src/server/agent.js';
 import { FleetError } from '../../../src/server/fleet.js';
 import { UsageError, type UsageErrorCode } from '../../../src/client/errors.js';
+import { AbortError, RequestError, type RequestErrorCode } from '../../../src/client/request-errors.js';
 import { DiscoveryError, type DiscoveryErrorCode } from '../../../src/client/discovery/method.js';
 import { FactsError, type FactsErrorCode } from '../../../src/plugins/facts/errors.js';
 import { PuppetAgentError, type PuppetErrorCode } from '../../../src/plugins/agents/puppet/errors.js';
@@ -42,6 +43,8 @@ const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [ActionFailed, (c) => new ActionFailed('action message', 1, {}, c)],
   [FleetError, () => new FleetError('fleet message')],
   [UsageError, (c) => new UsageError('usage message', undefined, c as UsageErrorCode)],
+  [RequestError, (c) => new RequestError(c as RequestErrorCode, 'request message')],
+  [AbortError, () => new AbortError()],
   [DiscoveryError, (c) => new DiscoveryError(c as DiscoveryErrorCode, 'discovery message')],
   [FactsError, (c) => new FactsError(c as FactsErrorCode, 'facts message')],
   [PuppetAgentError, (c) => new PuppetAgentError(c as PuppetErrorCode, 'puppet message')],
