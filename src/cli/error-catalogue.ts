@@ -22,6 +22,7 @@ import { DISCOVERY_ERROR_CODES, DiscoveryError } from '../client/discovery/metho
 import { FACTS_ERROR_CODES, FactsError } from '../plugins/facts/errors.js';
 import { PUPPET_ERROR_CODES, PuppetAgentError } from '../plugins/agents/puppet/errors.js';
 import { PLAN_STORE_ERROR_CODES, PlanStoreError } from '../plan/store.js';
+import { GOVERNOR_ERROR_CODES, GovernorError } from '../plan/governor.js';
 import { BROKER_CONFIG_ERROR_CODES, BrokerConfigError } from '../broker/errors.js';
 import { RABBITMQ_ERROR_CODES, RabbitMQError } from '../devkit/rabbitmq.js';
 
@@ -58,6 +59,7 @@ export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: FactsError, module: 'plugins', codes: FACTS_ERROR_CODES },
   { type: PuppetAgentError, module: 'plugins', codes: PUPPET_ERROR_CODES },
   { type: PlanStoreError, module: 'plan', codes: PLAN_STORE_ERROR_CODES },
+  { type: GovernorError, module: 'plan', codes: GOVERNOR_ERROR_CODES },
   { type: BrokerConfigError, module: 'broker', codes: BROKER_CONFIG_ERROR_CODES },
   { type: RabbitMQError, module: 'devkit', codes: RABBITMQ_ERROR_CODES },
 ];

@@ -14,6 +14,8 @@ export const PUPPET_ERROR_CODES = {
   spawn_failed: 'a Puppet command could not be started',
   signal_failed: 'the Puppet daemon could not be signalled to run',
   git_failed: 'masterless: git could not fetch or check out the revision',
+  governor_full: 'no governor slot came free within plugin.puppet.governor_max_wait',
+  governor_failed: 'the governor could not be reached',
   resource_failed: 'the `resource` action could not apply the resource',
 } as const satisfies ErrorCodeTable;
 export type PuppetErrorCode = keyof typeof PUPPET_ERROR_CODES;

@@ -39,6 +39,8 @@ export interface PuppetSettings {
   runonceLockfile?: string;
   masterless: MasterlessSettings;
   resource: ResourceSettings;
+  /** The governor whose slot a run takes first, and how long runonce waits for one. */
+  governor?: { name: string; maxWaitMs: number };
 }
 
 export interface MasterlessSettings {
@@ -81,6 +83,7 @@ export const DEFAULTS = {
   manifest: declared('manifest').default,
   git_remote: declared('git_remote').default,
   git_timeout: declared('git_timeout').default,
+  governor_max_wait: declared('governor_max_wait').default,
   resource_allow_managed_resources: declared('resource_allow_managed_resources').default,
   'resource_allow_params.file': BUILTIN_ALLOWED_PARAMS['file'],
   'resource_allow_params.package': BUILTIN_ALLOWED_PARAMS['package'],
@@ -96,7 +99,7 @@ function bool(raw: Readonly<Record<string, string>>, key: SettingName, fallback:
 }
 
 /** A whole-number setting, at least the minimum its key declares. */
-function int(raw: Readonly<Record<string, string>>, key: 'splaylimit' | 'git_timeout'): number {
+function int(raw: Readonly<Record<string, string>>, key: 'splaylimit' | 'git_timeout' | 'governor_max_wait'): number {
   const { default: fallback, min } = declared(key);
   const text = raw[key];
   if (text === undefined || text.trim() === '') return fallback;
@@ -144,6 +147,16 @@ function allowedParams(raw: Readonly<Record<string, string>>): Record<string, st
   return result;
 }
 
+function governorOf(raw: Readonly<Record<string, string>>): PuppetSettings['governor'] {
+  const name = text(raw, 'governor');
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor '${name}' is not a governor name`);
+  const seconds = int(raw, 'governor_max_wait');
+  // The wait has to end well inside the action's 20 s timeout, or the reply would be lost.
+  if (seconds > 15) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor_max_wait should be at most 15 seconds, got '${seconds}'`);
+  return { name, maxWaitMs: seconds * 1000 };
+}
+
 /** Reads the raw `plugin.puppet.*` strings (prefix removed); bad values raise PuppetAgentError(bad_setting). */
 export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSettings {
   const mode = text(raw, 'mode') ?? DEFAULTS.mode;
@@ -176,6 +189,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
       gitAllowedRefs: list(text(raw, 'git_allowed_refs')) ?? [],
       gitTimeoutMs: int(raw, 'git_timeout') * 1000,
     },
+    governor: governorOf(raw),
     resource: {
       allowManaged: bool(raw, 'resource_allow_managed_resources', DEFAULTS.resource_allow_managed_resources),
       typeWhitelist: list(text(raw, 'resource_type_whitelist')),
