@@ -4,6 +4,7 @@
 // own settings (first one wins). Readers take the last record of every key through one ordered consumer.
 import type { Consumer, ConsumerMessages, JetStreamManager, NatsConnection, NatsError } from 'nats';
 import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { Connector } from './connector.js';
 import { NatsConnector } from './nats.js';
 
@@ -16,13 +17,19 @@ export interface RegistryBucketSettings {
   replicas: number;
 }
 
-export type RegistryErrorCode = 'registry_unavailable' | 'registry_missing' | 'registry_failed';
+export const REGISTRY_ERROR_CODES = {
+  registry_unavailable: 'the broker has no JetStream, which the registry needs',
+  registry_missing: 'the registry bucket does not exist: no node has registered yet',
+  registry_failed: 'the registry bucket cannot be created, read or written',
+} as const satisfies ErrorCodeTable;
+export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
 
 /** A registry failure with a stable `code`: no JetStream on the broker, no bucket yet, or anything else. */
-export class RegistryError extends Error {
+export class RegistryError extends TroupeError {
   override readonly name = 'RegistryError';
-  constructor(readonly code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 
