@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { columns, formatReply, formatStats, formatVerboseReply, type RequestStats } from '../../../src/client/render/text.js';
+import { columns, formatReply, formatStats, formatVerboseReply } from '../../../src/client/render/text.js';
 import { displayValue, rubyInspect } from '../../../src/client/render/inspect.js';
 import { jsonReport } from '../../../src/client/render/json.js';
 import { ansi, plain } from '../../../src/client/render/palette.js';
-import type { Reply } from '../../../src/client/results.js';
+import type { Reply, RequestStats } from '../../../src/client/results.js';
 import { parseDDL } from '../../../src/ddl/index.js';
 
 const stats = (over: Partial<RequestStats> = {}): RequestStats => ({
