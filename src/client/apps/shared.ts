@@ -30,7 +30,11 @@ export const requestSent = (requestId: string): RequestSent => ({ kind: 'sent', 
 export const discoveryOnly = (nodes: string[]): DiscoveryOnly => ({ kind: 'discovered', nodes, exitCode: nodes.length > 0 ? EXIT.OK : EXIT.ERROR });
 
 /** The send callbacks that report a request's start, each reply and its end as events. */
-export function requestEvents(onEvent: OnEvent): Pick<SendOptions, 'onStart' | 'onReply'> & { done(): void } {
+export function requestEvents(onEvent: OnEvent): {
+  onStart: NonNullable<SendOptions['onStart']>;
+  onReply: NonNullable<SendOptions['onReply']>;
+  done: () => void;
+} {
   return {
     onStart: (expected) => onEvent({ type: 'request_start', expected }),
     onReply: (reply, expected) => onEvent({ type: 'reply', reply, expected }),

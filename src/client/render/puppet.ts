@@ -18,6 +18,12 @@ export function logLine(at: Date, message: string): string {
   return `${timestamp(at)}: ${message}\n`;
 }
 
+/** The status message a node gave; the DDL declares it a string. */
+const messageOf = (data: Record<string, unknown>): string => {
+  const m = data.message;
+  return m === undefined || m === null ? '' : typeof m === 'string' ? m : JSON.stringify(m);
+};
+
 function renderStatus(o: StatusReport, opts: ReportOptions): string {
   const r = o.request;
   if (opts.json) return json(jsonReport('puppet', 'status', r.replies, r.stats, r.summaries));
@@ -25,7 +31,7 @@ function renderStatus(o: StatusReport, opts: ReportOptions): string {
   const replies = [...r.replies].sort((a, b) => a.sender.localeCompare(b.sender));
   const width = Math.max(0, ...replies.map((x) => x.sender.length)) + 3;
   let text = '';
-  for (const x of replies) text += `${x.sender.padStart(width)}: ${x.statuscode === 0 ? String(x.data.message ?? '') : c.red(x.statusmsg)}\n`;
+  for (const x of replies) text += `${x.sender.padStart(width)}: ${x.statuscode === 0 ? messageOf(x.data) : c.red(x.statusmsg)}\n`;
   text += '\n';
   for (const s of r.summaries) text += renderAggregate(s).join('\n') + '\n\n';
   return text + formatStats(r.stats, opts.verbose, 'rpc stats', c);
@@ -51,7 +57,7 @@ export function renderSummary(nodes: number, stats: Record<string, Distribution>
   const width = Math.max(...SUMMARY_ROWS.map(([label]) => label.length)) + 2;
   const lines = [`Summary statistics for ${nodes} nodes:`, ''];
   for (const [label, field] of SUMMARY_ROWS) {
-    const d = stats[field]!;
+    const d = stats[field];
     const figures = d.count === 0 ? 'no data' : `min: ${shortNumber(d.min).padEnd(7)} avg: ${shortNumber(d.avg).padEnd(7)} max: ${shortNumber(d.max)}`;
     lines.push(`${label.padStart(width)}: ${sparkline(d.histogram)}  ${figures}`);
   }

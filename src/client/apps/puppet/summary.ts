@@ -45,8 +45,8 @@ export async function summaryCommand(session: ClientSession, ctx: PuppetContext,
   const outcome = await puppetRequest(session, ctx, 'last_run_summary', {}, onEvent);
   if (isNoNodes(outcome)) return outcome;
   const ok = outcome.results.ok();
-  const fields = (d: Record<string, unknown>) =>
-    Object.fromEntries(SUMMARY_ROWS.map(([, f]) => [f, d[f] ?? null]).concat([['config_version', d.config_version ?? null], ['lastrun', d.lastrun ?? null]]));
+  const fields = (d: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries([...SUMMARY_ROWS.map(([, f]) => f), 'config_version', 'lastrun'].map((f) => [f, d[f] ?? null]));
   return {
     kind: 'summary',
     nodes: ok.length,
