@@ -1,5 +1,6 @@
-// A ClientSession over the in-memory broker, answered by real NodeServers (the daemon's own code). Its output
-// streams throw when written to: an application under test must return what it has to say, not print it.
+// A ClientSession over the in-memory broker, answered by real NodeServers (the daemon's own code). The interface
+// has no output streams; this one still carries streams that throw, so an application that reached for the old
+// `session.out` / `session.err` would be caught at run time too.
 import { pino } from 'pino';
 import { BroadcastDiscovery, DiscoveryError, type DiscoveryMethod } from '../../../src/client/discovery/index.js';
 import { RpcClient } from '../../../src/client/rpc-client.js';
@@ -49,7 +50,7 @@ export async function memoryFleet(nodes: Record<string, { agents: AgentPlugin[];
     servers.push(server);
   }
   const rpc = new RpcClient(broker.connector(), security, { sender: 'ops.ab12', ttl: 60, maxMessageSize: 65536, directAddressingThreshold: 10 });
-  const session: ClientSession = {
+  const session: ClientSession & { out: Output; err: Output } = {
     defaults: {
       mainCollective: 'mcollective',
       collectives: ['mcollective'],
