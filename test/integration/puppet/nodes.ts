@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { expect } from 'vitest';
 import { runMco } from '../../helpers/mco.js';
+import { waitFor as waitUntil } from '../../helpers/wait.js';
 
 export interface PuppetNode {
   identity: string;
@@ -108,19 +109,9 @@ export async function mcoJson(args: string[], expectCode = 0): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Puppet runs take seconds: a minute's patience, asking twice a second. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+  return waitUntil(what, probe, timeoutMs, everyMs);
 }
 
 /** Waits until every run asked for at `initiated` (identity → seconds) is over, as runall judges it. */

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const configFile = (name: string, keys: Record<string, string | number>) =>
-  scratch.file(name, Object.entries({ securityprovider: 'insecure', ...keys }).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  scratch.config(name, { securityprovider: 'insecure', ...keys });
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 /** A daemon with a fact file of its own; `keys` override its config. */
