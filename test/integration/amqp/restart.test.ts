@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { rabbitmqctl, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODES = 6;
 
@@ -17,6 +18,8 @@ const pingCount = async (): Promise<number> => {
   const r = await mco(['ping', '--expect', String(NODES), '--timeout', '3', '--json']);
   return r.code === 0 ? (JSON.parse(r.stdout) as { stats: { count: number } }).stats.count : 0;
 };
+
+const queues = async () => (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
 
 beforeAll(async () => {
   rabbit = await startRabbitMQ();
@@ -39,7 +42,7 @@ it('daemons come back and answer after their RabbitMQ node restarts; a request i
   // Nothing matches this filter, so the request is still waiting for replies when the broker goes down (a
   // graceful stop can take seconds on a busy machine: the timeout leaves room for it).
   const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15']);
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitFor('the client to open its reply queue', async () => (await queues()).length === NODES + 1, 20_000, 100);
   await rabbit!.stop();
   const restarted = rabbit!.start();
   const failed = await inFlight;
@@ -53,6 +56,5 @@ it('daemons come back and answer after their RabbitMQ node restarts; a request i
   expect(answered).toBe(NODES);
 
   // Each daemon re-declared exactly one queue on the new broker: recovery does not leak or duplicate.
-  const queues = (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
-  expect(queues).toHaveLength(NODES);
+  expect(await queues()).toHaveLength(NODES);
 }, 120_000);

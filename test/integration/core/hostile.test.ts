@@ -18,6 +18,8 @@ import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 import { clientConfig } from './fleet.js';
+import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const DAEMON = 'd1.example.net';
 const SIM_NODES = 10;
@@ -54,24 +56,8 @@ afterAll(async () => {
 
 const mco = (args: string[]) => runMco([...args, '--config', config]);
 
-function request(over: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'attacker.0001',
-    caller: 'user=mallory',
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilter(),
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-    ...over,
-  };
-}
-
-const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.attacker.0001.x') =>
-  encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, 'attacker.0001', replyTo));
+const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=mallory', { sender: 'attacker.0001', ...over });
+const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.attacker.0001.x') => unsignedFrame(req, replyTo, 'attacker.0001');
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Each hostile message and the reason a node must count it under. */
@@ -148,7 +134,9 @@ describe('hostile requests', () => {
     const after = await statsWhen(DAEMON, (s) => (s.rejected.unknown_agent ?? 0) > (before.rejected.unknown_agent ?? 0));
     expect((after.rejected.wrong_collective ?? 0) - (before.rejected.wrong_collective ?? 0)).toBe(1);
     expect((after.rejected.unknown_agent ?? 0) - (before.rejected.unknown_agent ?? 0)).toBe(1);
-    await new Promise((r) => setTimeout(r, 100));
+    // The node handles them in order: a reply to the first would have come before the reply to the second.
+    await waitFor('the reply to the unknown agent', () => replies.length > 0, 10_000, 10);
+    await nc.flush();
     sub.unsubscribe();
     expect(replies).toHaveLength(1);
     const reply = decodeReply(checkSecureReply(decodeFrame(replies[0]!, 1 << 20).data).reply);

@@ -3,7 +3,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter, type Filter } from '../../../src/filter/index.js';
-import { PROTOCOL, buildRequestFrame, encodeFrame, newRequestId } from '../../../src/protocol/index.js';
+import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
@@ -62,19 +62,7 @@ async function statsWhen(identity: string, ok: (s: Record<string, any>) => boole
 
 /** A signed-nothing (insecure provider) ping carrying `filter`, as a client that skips validation would send it. */
 function rawPing(filter: Filter): Uint8Array {
-  const request = {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'attacker.0001',
-    caller: 'user=mallory',
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter,
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-  };
-  return encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(request) }, 'attacker.0001', 'mcollective.reply.attacker.0001.x'));
+  return unsignedFrame(craftRequest('user=mallory', { sender: 'attacker.0001', filter }), 'mcollective.reply.attacker.0001.x', 'attacker.0001');
 }
 
 describe('regular expressions cannot hang a node', () => {

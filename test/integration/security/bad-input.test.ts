@@ -11,6 +11,7 @@ import { connect } from 'nats';
 import { buildReplyFrame, encodeFrame, sha256Hex } from '../../../src/protocol/index.js';
 import { credentialsFrom, envelope, Injector, sign, type Credentials } from './craft.js';
 import { logLines, startDaemon, stopDaemon } from './daemon.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODE = 'node1.example.net';
 const DAY = 86_400_000;
@@ -109,8 +110,10 @@ describe('a node with securityprovider = pki', () => {
     expect(after.passed - before.passed).toBe(bad.length + 1 + 1);
     expect(after.ttlexpired - before.ttlexpired).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 300));
-    const rejections = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
+    const rejections = await waitFor('a log line for each rejection', () => {
+      const logged = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
+      return bad.every(([reason]) => logged.some((l) => l.reason === reason)) && logged;
+    }, 10_000, 25);
     for (const [reason] of bad) expect(rejections.filter((l) => l.reason === reason), reason).toHaveLength(1);
 
     const ping = await runMco(['ping', '-c', clientCfg, '--expect', '1', '--json']);

@@ -193,10 +193,10 @@ describe('Dispatcher: replies and status codes', () => {
 
   it('abortAll() aborts running actions (drain timeout)', async () => {
     const h = harness({ agents });
-    slowSignal = undefined;
+    const started = slowSignal;
     const pending = h.dispatcher.dispatch(frameOf(requestEnvelope('slow', 'wait')), 'mcollective');
-    await settle('the action to start', () => slowSignal !== undefined);
-    expect(slowSignal!.aborted).toBe(false);
+    await settle('the action to start', () => slowSignal !== started);
+    expect(slowSignal?.aborted).toBe(false);
     h.dispatcher.abortAll();
     expect(slowSignal?.aborted).toBe(true);
     await pending;
