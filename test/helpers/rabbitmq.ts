@@ -4,6 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configText } from '../../src/devkit/pki.js';
 import { createVhost, ensureSystemRabbitMQ, type Vhost } from '../../src/devkit/rabbitmq.js';
+import { startSim, type RunningSim } from './mco.js';
+import type { Scratch } from './scratch.js';
 
 export {
   LocalRabbitMQ,
@@ -27,4 +29,9 @@ export function writeAmqpConfig(dir: string, name: string, url: string, extra: R
   const path = join(dir, name);
   writeFileSync(path, configText(lines));
   return path;
+}
+
+/** `mco sim` on the AMQP connector at `url` (`simArgs` say which nodes), its config `server.cfg` written in `scratch`. */
+export function startAmqpSim(scratch: Scratch, url: string, simArgs: string[], serverKeys: Record<string, string | number> = {}): Promise<RunningSim> {
+  return startSim([...simArgs, '--config', writeAmqpConfig(scratch.dir, 'server.cfg', url, serverKeys)]);
 }

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { expect } from 'vitest';
-import { runMco } from '../../helpers/mco.js';
+import { freePort, startNatsServer } from '../../helpers/broker.js';
+import { clientConfigFor, runMco, startSim } from '../../helpers/mco.js';
 import { waitFor as waitUntil } from '../../helpers/wait.js';
 
 export interface PuppetNode {
@@ -95,6 +96,46 @@ export function issueAgentCert(node: PuppetNode, ca: TestCA, serial: string): vo
   writeFileSync(join(ssl, 'certs', 'ca.pem'), forge.pki.certificateToPem(ca.cert));
   writeFileSync(join(ssl, 'certs', `${node.identity}.pem`), forge.pki.certificateToPem(cert));
   writeFileSync(join(ssl, 'private_keys', `${node.identity}.pem`), forge.pki.privateKeyToPem(keys.privateKey), { mode: 0o600 });
+}
+
+/**
+ * Agent-mode nodes with no Puppet server: each points at a closed port and holds a client certificate from one CA,
+ * so its runs fail quickly, as real agent runs do without a server.
+ */
+export async function agentNodes(root: string, specs: ReadonlyArray<{ identity: string; settings?: Record<string, string> }>): Promise<PuppetNode[]> {
+  const closed = await freePort();
+  const ca = makeCA();
+  return specs.map(({ identity, settings }, i) => {
+    const node = puppetNode(root, identity, { server: '127.0.0.1', masterport: closed, certificate_revocation: 'false' }, settings);
+    issueAgentCert(node, ca, String(10 + i));
+    return node;
+  });
+}
+
+export interface PuppetFleet {
+  /** A client config for the fleet's broker. */
+  client: string;
+  /** Waits for the runs troupe started on the nodes to end, then stops the sim and the broker. */
+  stop(): Promise<void>;
+}
+
+/** A private broker, one `mco sim` running `nodes` (its fleet file in `root`), and a client config for them. */
+export async function startPuppetFleet(root: string, nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>): Promise<PuppetFleet> {
+  const nats = await startNatsServer();
+  try {
+    const sim = await startSim(['--fleet', writeFleet(root, nodes), '--server', nats.url]);
+    return {
+      client: clientConfigFor(nats.url, { discovery_timeout: 1 }),
+      async stop() {
+        await waitForQuiet(nodes);
+        await sim.stop();
+        await nats.stop();
+      },
+    };
+  } catch (err) {
+    await nats.stop();
+    throw err;
+  }
 }
 
 export function writeFleet(root: string, nodes: ReadonlyArray<{ identity: string; settings: Record<string, string>; facts?: Record<string, unknown> }>): string {

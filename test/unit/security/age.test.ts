@@ -5,18 +5,11 @@ import { SecurityError } from '../../../src/security/provider.js';
 import { InsecureProvider } from '../../../src/security/providers/insecure.js';
 import { PROTOCOL } from '../../../src/protocol/index.js';
 import { craftRequest } from '../../helpers/requests.js';
+import { thrown } from '../../helpers/errors.js';
 
 const now = 1_700_000_000_000;
 const rule = { maxTtlMs: 300_000, clockSkewMs: 10_000 };
-const errorOf = (fn: () => unknown): SecurityError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-};
+const errorOf = (fn: () => unknown): SecurityError => thrown(SecurityError, fn);
 
 describe('checkRequestAge', () => {
   it('accepts a fresh request and the exact edges of the window, and says until when', () => {

@@ -4,6 +4,7 @@ import { PROTOCOL, type RequestEnvelope } from '../../../src/protocol/index.js';
 import { craftRequest } from '../../helpers/requests.js';
 import { PkiProvider } from '../../../src/security/providers/pki.js';
 import { SecurityError } from '../../../src/security/provider.js';
+import { codeOf as errorCode } from '../../helpers/errors.js';
 import { TrustStore } from '../../../src/security/trust/trust-store.js';
 import { ReplayCache } from '../../../src/security/trust/replay-cache.js';
 import { testCa, type TestLeaf } from './fixtures.js';
@@ -29,15 +30,7 @@ function node(extra: Partial<ConstructorParameters<typeof PkiProvider>[0]> = {})
   });
 }
 const request = (caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest(caller, { sender: 'ws1', ...overrides });
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-};
+const codeOf = (fn: () => unknown) => errorCode(SecurityError, fn);
 
 describe('PkiProvider requests', () => {
   it.each([[opsRsa], [opsEd]])('a request signed by $name verifies, and the caller comes from the certificate', (leaf) => {
