@@ -32,6 +32,11 @@ export function writeAmqpConfig(dir: string, name: string, url: string, extra: R
 }
 
 /** `mco sim` on the AMQP connector at `url` (`simArgs` say which nodes), its config `server.cfg` written in `scratch`. */
-export function startAmqpSim(scratch: Scratch, url: string, simArgs: string[], serverKeys: Record<string, string | number> = {}): Promise<RunningSim> {
+export function startAmqpSim(
+  scratch: Scratch,
+  url: string,
+  simArgs: string[],
+  serverKeys: Record<string, string | number> = {},
+): Promise<RunningSim> {
   return startSim([...simArgs, '--config', writeAmqpConfig(scratch.dir, 'server.cfg', url, serverKeys)]);
 }

@@ -4,7 +4,9 @@
  * Polls `probe` every `everyMs` until it returns a value other than undefined or false, and resolves with it.
  * After `timeoutMs` it throws `timed out waiting for <what>`, with the last error the probe threw.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+export type Probe<T> = () => Promise<T | undefined | false> | T | undefined | false;
+
+export async function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -14,7 +16,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)${last ? `: ${(last as Error).message}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

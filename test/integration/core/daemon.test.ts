@@ -30,7 +30,8 @@ const mco = (args: string[]) => runMco([...args, '--config', config]);
 /** Writes a node's fact files, classes file and config under a name of its own (or reads `yaml`), and starts it. */
 async function daemon(name: string, extra: string[] = [], sharedYaml?: string) {
   const file = (f: string, content: string) => scratch.file(`${name}-${f}`, content);
-  const yaml = sharedYaml ?? file('facts.yaml', 'os:\n  family: Debian\n  release:\n    major: "12"\nrole: web\ncpus: 8\nnetworking:\n  interfaces: [eth0, eth1]\n');
+  const facts = 'os:\n  family: Debian\n  release:\n    major: "12"\nrole: web\ncpus: 8\nnetworking:\n  interfaces: [eth0, eth1]\n';
+  const yaml = sharedYaml ?? file('facts.yaml', facts);
   const json = file('facts.json', JSON.stringify({ role: 'db', datacenter: 'ams', os: { name: 'Debian' } }));
   const classes = file('classes.txt', 'base\nnginx\nrole::web\n');
   const log = `${scratch.dir}/${name}.log`;

@@ -1,23 +1,20 @@
 // Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
 // real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
 import {
   PROTOCOL,
-  buildRequestFrame,
   checkSecureReply,
   decodeFrame,
   decodeReply,
-  encodeFrame,
   newRequestId,
   type RequestEnvelope,
 } from '../../../src/protocol/index.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { startDaemon, type RunningDaemon } from './daemon.js';
-import { clientConfig } from './fleet.js';
+import type { LocalNatsServer } from '../../helpers/broker.js';
+import { scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { startDaemonAndSim, type DaemonAndSim, type RunningDaemon } from './daemon.js';
 import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -25,39 +22,40 @@ const DAEMON = 'd1.example.net';
 const SIM_NODES = 10;
 
 let broker: LocalNatsServer;
-let sim: RunningSim;
 let floodSim: RunningSim | undefined;
 let daemon: RunningDaemon;
+let fleet: DaemonAndSim;
 let nc: NatsConnection;
-let config: string;
 const scratch = scratchDir();
 const logFile = `${scratch.dir}/daemon.log`;
 
 beforeAll(async () => {
-  // The floods below arrive faster than a loaded machine may read them; a generous write deadline keeps the broker from
-  // cutting a starved node off as a slow consumer (and dropping part of a flood the test counts exactly).
-  broker = await startNatsServer({ config: 'write_deadline: "60s"' });
-  scratch.file('facts.yaml', 'role: db\nos:\n  family: Debian\n');
-  const serverCfg = scratch.file(
-    'server.cfg',
-    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
-  );
-  config = clientConfig(scratch, broker.url);
-  [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--prefix', 'sim', '--server', broker.url])]);
-  nc = await connect({ servers: broker.url.replace('nats://', '') });
+  fleet = await startDaemonAndSim(scratch, {
+    identity: DAEMON,
+    facts: 'role: db\nos:\n  family: Debian\n',
+    simArgs: ['--nodes', String(SIM_NODES), '--prefix', 'sim'],
+    // The floods below arrive faster than a loaded machine may read them; a generous write deadline keeps the broker
+    // from cutting a starved node off as a slow consumer (and dropping part of a flood the test counts exactly).
+    broker: { config: 'write_deadline: "60s"' },
+  });
+  ({ broker, daemon, nc } = fleet);
 });
 
 afterAll(async () => {
-  await nc?.close();
-  await Promise.all([daemon?.stop(), sim?.stop(), floodSim?.stop()]);
-  await broker?.stop();
+  await floodSim?.stop();
+  await fleet?.stop();
   scratch.cleanup();
 });
 
-const mco = (args: string[]) => runMco([...args, '--config', config]);
+const mco = (args: string[]) => fleet.mco(args);
+const daemonStats = (identity: string) => fleet.daemonStats(identity);
+/** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
+const statsWhen = (identity: string, ok: (s: Record<string, any>) => boolean) => fleet.statsWhen(identity, ok, 10);
 
-const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=mallory', { sender: 'attacker.0001', ...over });
-const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.attacker.0001.x') => unsignedFrame(req, replyTo, 'attacker.0001');
+const ATTACKER = 'attacker.0001';
+const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=mallory', { sender: ATTACKER, ...over });
+const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = `mcollective.reply.${ATTACKER}.x`) =>
+  unsignedFrame(req, replyTo, ATTACKER);
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Each hostile message and the reason a node must count it under. */
@@ -72,21 +70,6 @@ const HOSTILE: Array<[string, string, () => Uint8Array]> = [
   ['schema', 'a reply address that injects broker commands', () => frame(request(), 'x 0\r\n\r\nUNSUB 1\r\nPUB y')],
 ];
 
-async function daemonStats(identity: string): Promise<Record<string, any>> {
-  const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data;
-}
-
-/** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
-async function statsWhen(identity: string, ok: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
-  let s = await daemonStats(identity);
-  for (let i = 0; i < 10 && !ok(s); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    s = await daemonStats(identity);
-  }
-  return s;
-}
 
 describe('hostile requests', () => {
   it('every kind is rejected and counted under its reason, by the daemon and by simulated nodes alike', async () => {

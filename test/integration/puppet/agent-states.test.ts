@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import { agentNodes, alive, mcoJson, requirePuppet, startPuppetFleet, waitFor, waitForRuns, type PuppetFleet, type PuppetNode } from './nodes.js';
+import {
+  agentNodes,
+  alive,
+  mcoJson,
+  requirePuppet,
+  startPuppetFleet,
+  waitFor,
+  waitForRuns,
+  type PuppetFleet,
+  type PuppetNode,
+} from './nodes.js';
 
 let fleet: PuppetFleet | undefined;
 let client: string;

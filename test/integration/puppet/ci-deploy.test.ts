@@ -5,7 +5,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCO, ROOT, scratchDir } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, requirePuppet, startPuppetFleet, withExplicitPaths, type PuppetFleet, type PuppetNode } from './nodes.js';
+import {
+  gitRemote,
+  masterlessNode,
+  requirePuppet,
+  startPuppetFleet,
+  withExplicitPaths,
+  type PuppetFleet,
+  type PuppetNode,
+} from './nodes.js';
 
 const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
 

@@ -7,7 +7,7 @@ import forge from 'node-forge';
 import { expect } from 'vitest';
 import { freePort, startNatsServer } from '../../helpers/broker.js';
 import { clientConfigFor, runMco, startSim } from '../../helpers/mco.js';
-import { waitFor as waitUntil } from '../../helpers/wait.js';
+import { waitFor as waitUntil, type Probe } from '../../helpers/wait.js';
 
 export interface PuppetNode {
   identity: string;
@@ -102,7 +102,10 @@ export function issueAgentCert(node: PuppetNode, ca: TestCA, serial: string): vo
  * Agent-mode nodes with no Puppet server: each points at a closed port and holds a client certificate from one CA,
  * so its runs fail quickly, as real agent runs do without a server.
  */
-export async function agentNodes(root: string, specs: ReadonlyArray<{ identity: string; settings?: Record<string, string> }>): Promise<PuppetNode[]> {
+export async function agentNodes(
+  root: string,
+  specs: ReadonlyArray<{ identity: string; settings?: Record<string, string> }>,
+): Promise<PuppetNode[]> {
   const closed = await freePort();
   const ca = makeCA();
   return specs.map(({ identity, settings }, i) => {
@@ -120,7 +123,10 @@ export interface PuppetFleet {
 }
 
 /** A private broker, one `mco sim` running `nodes` (its fleet file in `root`), and a client config for them. */
-export async function startPuppetFleet(root: string, nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>): Promise<PuppetFleet> {
+export async function startPuppetFleet(
+  root: string,
+  nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>,
+): Promise<PuppetFleet> {
   const nats = await startNatsServer();
   try {
     const sim = await startSim(['--fleet', writeFleet(root, nodes), '--server', nats.url]);
@@ -151,7 +157,7 @@ export async function mcoJson(args: string[], expectCode = 0): Promise<any> {
 }
 
 /** Puppet runs take seconds: a minute's patience, asking twice a second. */
-export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
   return waitUntil(what, probe, timeoutMs, everyMs);
 }
 

@@ -5,7 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, requirePuppet, startPuppetFleet, withExplicitPaths, type PuppetFleet, type PuppetNode } from './nodes.js';
+import {
+  gitRemote,
+  masterlessNode,
+  requirePuppet,
+  startPuppetFleet,
+  withExplicitPaths,
+  type PuppetFleet,
+  type PuppetNode,
+} from './nodes.js';
 
 let fleet: PuppetFleet | undefined;
 let client: string;

@@ -64,7 +64,8 @@ describe('RpcClient', () => {
     await fleet(broker, 20);
     useFakeClock();
     let answered = 0;
-    const call$ = tracked(client(broker).call({ ...call, agent: 'discovery', timeoutMs: 5000, quietWindowMs: 100, onReply: () => answered++ }));
+    const onReply = () => answered++;
+    const call$ = tracked(client(broker).call({ ...call, agent: 'discovery', timeoutMs: 5000, quietWindowMs: 100, onReply }));
     await settle('20 replies', () => answered === 20);
     await advance(99);
     expect(call$.settled).toBe(false);
@@ -141,7 +142,8 @@ describe('RpcClient', () => {
     useFakeClock();
     let answered = 0;
     const sentSoFar = () => broker.published.filter((p) => p.subject.includes('.node.'));
-    const call$ = tracked(client(broker, 100).call({ ...call, targets: names, timeoutMs: 2000, batch: { size: 2, sleepMs: 100 }, onReply: () => answered++ }));
+    const batch = { size: 2, sleepMs: 100 };
+    const call$ = tracked(client(broker, 100).call({ ...call, targets: names, timeoutMs: 2000, batch, onReply: () => answered++ }));
     for (const batch of [2, 4]) {
       await settle(`the first ${batch} replies`, () => answered === batch);
       await advance(99);

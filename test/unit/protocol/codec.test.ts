@@ -20,7 +20,8 @@ import { craftRequest } from '../../helpers/requests.js';
 
 const MAX = 64 * 1024;
 
-const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=ops', { sender: 'ops.example.net.ab12cd34', ...over });
+const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope =>
+  craftRequest('user=ops', { sender: 'ops.example.net.ab12cd34', ...over });
 
 function reply(over: Partial<ReplyEnvelope> = {}): ReplyEnvelope {
   return {

@@ -29,7 +29,8 @@ function node(extra: Partial<ConstructorParameters<typeof PkiProvider>[0]> = {})
     ...extra,
   });
 }
-const request = (caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest(caller, { sender: 'ws1', ...overrides });
+const request = (caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope =>
+  craftRequest(caller, { sender: 'ws1', ...overrides });
 const codeOf = (fn: () => unknown) => errorCode(SecurityError, fn);
 
 describe('PkiProvider requests', () => {
