@@ -19,8 +19,10 @@ const pingCount = async (): Promise<number> => {
   return r.code === 0 ? (JSON.parse(r.stdout) as { stats: { count: number } }).stats.count : 0;
 };
 
-const connections = async () =>
-  (await rabbitmqctl(['list_connections', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean).length;
+const connections = async () => {
+  const names = await rabbitmqctl(['list_connections', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName });
+  return names.split('\n').filter(Boolean).length;
+};
 const queues = async () =>
   (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
 
