@@ -5,15 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCO, ROOT, scratchDir } from '../../helpers/mco.js';
-import {
-  gitRemote,
-  masterlessNode,
-  requirePuppet,
-  startPuppetFleet,
-  withExplicitPaths,
-  type PuppetFleet,
-  type PuppetNode,
-} from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
 
 const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
 
@@ -53,8 +45,8 @@ beforeAll(async () => {
   requirePuppet();
   repo = gitRemote(scratch.dir);
   repo.commit('main', site('v1'), 'v1');
-  web = ['web1', 'web2', 'web3', 'web4'].map((n) => withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote)));
-  db = withExplicitPaths(masterlessNode(scratch.dir, 'db1.example.net', repo.remote));
+  web = masterlessNodes(scratch.dir, repo.remote, ['web1', 'web2', 'web3', 'web4'].map((n) => `${n}.example.net`));
+  [db] = masterlessNodes(scratch.dir, repo.remote, ['db1.example.net']) as [PuppetNode];
   fleet = await startPuppetFleet(scratch.dir, [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }]);
   client = fleet.client;
 });

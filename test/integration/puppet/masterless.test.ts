@@ -5,16 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import {
-  gitRemote,
-  masterlessNode,
-  mcoJson,
-  requirePuppet,
-  startPuppetFleet,
-  withExplicitPaths,
-  type PuppetFleet,
-  type PuppetNode,
-} from './nodes.js';
+import { gitRemote, masterlessNodes, mcoJson, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
 
 let fleet: PuppetFleet | undefined;
 let client: string;
@@ -30,9 +21,8 @@ beforeAll(async () => {
   requirePuppet();
   repo = gitRemote(scratch.dir);
   v1 = repo.commit('main', site('v1'), 'v1');
-  nodes = ['app1', 'app2', 'app3'].map((n) =>
-    withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' })),
-  );
+  const identities = ['app1', 'app2', 'app3'].map((n) => `${n}.example.net`);
+  nodes = masterlessNodes(scratch.dir, repo.remote, identities, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' });
   fleet = await startPuppetFleet(scratch.dir, nodes);
   client = fleet.client;
 });

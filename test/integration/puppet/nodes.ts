@@ -259,3 +259,14 @@ export function withExplicitPaths(node: PuppetNode): PuppetNode {
   });
   return node;
 }
+
+/** Masterless nodes, one per identity, each with its own clone of `remote` and Puppet's paths named in its settings. */
+export function masterlessNodes(
+  root: string,
+  remote: string,
+  identities: readonly string[],
+  allowed = 'main',
+  extra: Record<string, string> = {},
+): PuppetNode[] {
+  return identities.map((identity) => withExplicitPaths(masterlessNode(root, identity, remote, allowed, extra)));
+}

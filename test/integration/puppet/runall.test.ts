@@ -5,15 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import {
-  gitRemote,
-  masterlessNode,
-  requirePuppet,
-  startPuppetFleet,
-  withExplicitPaths,
-  type PuppetFleet,
-  type PuppetNode,
-} from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
 
 let fleet: PuppetFleet | undefined;
 let client: string;
@@ -31,7 +23,7 @@ beforeAll(async () => {
   requirePuppet();
   const repo = gitRemote(scratch.dir);
   repo.commit('main', { 'manifests/site.pp': STAMPED }, 'stamped');
-  nodes = Array.from({ length: 6 }, (_, i) => withExplicitPaths(masterlessNode(scratch.dir, `db${i + 1}.example.net`, repo.remote)));
+  nodes = masterlessNodes(scratch.dir, repo.remote, Array.from({ length: 6 }, (_, i) => `db${i + 1}.example.net`));
   fleet = await startPuppetFleet(scratch.dir, nodes);
   client = fleet.client;
 });
