@@ -46,7 +46,7 @@ it('daemons come back and answer after their RabbitMQ node restarts; a request i
   // Nothing matches this filter, so the request is still waiting for replies when the broker goes down (a
   // graceful stop can take seconds on a busy machine: the timeout leaves room for it).
   const daemonsOnly = await connections();
-  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15']);
+  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15'], 90_000);
   await waitFor('the client to connect', async () => (await connections()) > daemonsOnly, 20_000, 100);
   await rabbit!.stop();
   const restarted = rabbit!.start();
