@@ -9,6 +9,7 @@ import { tlv } from '../../../src/devkit/fuzz/mutate.js';
 import { children, readTlv } from '../../../src/security/pki/der.js';
 import { credentialsFrom, envelope, sign, type Credentials, type Injector } from './craft.js';
 import { logLines, startPkiNode, type PkiNode } from './daemon.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODE = 'node1.example.net';
 let pki: DevPki;
@@ -57,6 +58,8 @@ describe('a node daemon reading the certificate sent with a request', () => {
     const refused = () => logLines(logFile).filter((l) => JSON.stringify(l).includes('malformed_certificate')).length;
     const before = refused();
     expect(await injector.send(sign(JSON.stringify(envelope('cert=ops.troupe')), { cert: forged, key: ops.key }))).toEqual([]);
+    // The log is written behind the reply path: wait for the line rather than reading it at once.
+    await waitFor('the refusal in the daemon log', () => refused() > before, 10_000, 25);
     expect(refused()).toBe(before + 1);
     // The certificate as issued still works.
     expect(await injector.send(sign(JSON.stringify(envelope('cert=ops.troupe')), ops))).toHaveLength(1);
