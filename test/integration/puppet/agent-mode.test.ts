@@ -4,9 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import { agentNodes, mcoJson, requirePuppet, startPuppetFleet, waitForRuns, type PuppetFleet, type PuppetNode } from './nodes.js';
+import { agentNodes, mcoJson, requirePuppet, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let fleet: PuppetFleet | undefined;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 const scratch = scratchDir('troupe-puppet-agent-');
@@ -14,12 +14,12 @@ const scratch = scratchDir('troupe-puppet-agent-');
 beforeAll(async () => {
   requirePuppet();
   nodes = await agentNodes(scratch.dir, ['web1', 'web2', 'web3'].map((name) => ({ identity: `${name}.example.net` })));
-  fleet = await startPuppetFleet(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } })));
+  await fleet.start(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } })));
   client = fleet.client;
 });
 
 afterAll(async () => {
-  await fleet?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

@@ -8,19 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import {
-  agentNodes,
-  alive,
-  mcoJson,
-  requirePuppet,
-  startPuppetFleet,
-  waitFor,
-  waitForRuns,
-  type PuppetFleet,
-  type PuppetNode,
-} from './nodes.js';
+import { agentNodes, alive, mcoJson, requirePuppet, waitFor, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let fleet: PuppetFleet | undefined;
+const fleet = new PuppetFleet();
 let client: string;
 let stuck: PuppetNode;
 let daemonNode: PuppetNode;
@@ -35,14 +25,14 @@ beforeAll(async () => {
     { identity: 'stuck.example.net', settings: { 'plugin.puppet.allow_server_override': 'true' } },
     { identity: 'daemon.example.net' },
   ])) as [PuppetNode, PuppetNode];
-  fleet = await startPuppetFleet(scratch.dir, [stuck, daemonNode]);
+  await fleet.start(scratch.dir, [stuck, daemonNode]);
   client = fleet.client;
 });
 
 afterAll(async () => {
   if (daemonPid && alive(daemonPid)) process.kill(daemonPid, 'SIGTERM');
   closeHanging();
-  await fleet?.stop();
+  await fleet.stop();
   if (daemonPid) await waitFor('the Puppet daemon to stop', () => !alive(daemonPid!), 15_000).catch(() => process.kill(daemonPid!, 'SIGKILL'));
   scratch.cleanup();
 });

@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MCO, ROOT, scratchDir } from '../../helpers/mco.js';
-import { gitRemote, masterlessNodes, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
 const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
 
-let fleet: PuppetFleet | undefined;
+const fleet = new PuppetFleet();
 let client: string;
 let web: PuppetNode[];
 let db: PuppetNode;
@@ -47,12 +47,12 @@ beforeAll(async () => {
   repo.commit('main', site('v1'), 'v1');
   web = masterlessNodes(scratch.dir, repo.remote, ['web1', 'web2', 'web3', 'web4'].map((n) => `${n}.example.net`));
   [db] = masterlessNodes(scratch.dir, repo.remote, ['db1.example.net']) as [PuppetNode];
-  fleet = await startPuppetFleet(scratch.dir, [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }]);
+  await fleet.start(scratch.dir, [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }]);
   client = fleet.client;
 });
 
 afterAll(async () => {
-  await fleet?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import { gitRemote, masterlessNodes, mcoJson, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let fleet: PuppetFleet | undefined;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 let repo: ReturnType<typeof gitRemote>;
@@ -23,12 +23,12 @@ beforeAll(async () => {
   v1 = repo.commit('main', site('v1'), 'v1');
   const identities = ['app1', 'app2', 'app3'].map((n) => `${n}.example.net`);
   nodes = masterlessNodes(scratch.dir, repo.remote, identities, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' });
-  fleet = await startPuppetFleet(scratch.dir, nodes);
+  await fleet.start(scratch.dir, nodes);
   client = fleet.client;
 });
 
 afterAll(async () => {
-  await fleet?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

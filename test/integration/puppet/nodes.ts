@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { expect } from 'vitest';
-import { freePort, startNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, startSim } from '../../helpers/mco.js';
+import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { clientConfigFor, runMco, startSim, type RunningSim } from '../../helpers/mco.js';
 import { waitFor as waitUntil, type Probe } from '../../helpers/wait.js';
 
 export interface PuppetNode {
@@ -115,32 +115,32 @@ export async function agentNodes(
   });
 }
 
-export interface PuppetFleet {
+/**
+ * A private broker, one `mco sim` running the nodes (its fleet file in `root`), and a client config for them. Made
+ * before it starts, so that stop() also ends what a start cut short by a hook timeout leaves running.
+ */
+export class PuppetFleet {
   /** A client config for the fleet's broker. */
-  client: string;
-  /** Waits for the runs troupe started on the nodes to end, then stops the sim and the broker. */
-  stop(): Promise<void>;
-}
+  client = '';
+  private nodes: readonly PuppetNode[] = [];
+  private nats?: Promise<LocalNatsServer>;
+  private sim?: Promise<RunningSim>;
 
-/** A private broker, one `mco sim` running `nodes` (its fleet file in `root`), and a client config for them. */
-export async function startPuppetFleet(
-  root: string,
-  nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>,
-): Promise<PuppetFleet> {
-  const nats = await startNatsServer();
-  try {
-    const sim = await startSim(['--fleet', writeFleet(root, nodes), '--server', nats.url]);
-    return {
-      client: clientConfigFor(nats.url, { discovery_timeout: 1 }),
-      async stop() {
-        await waitForQuiet(nodes);
-        await sim.stop();
-        await nats.stop();
-      },
-    };
-  } catch (err) {
-    await nats.stop();
-    throw err;
+  async start(root: string, nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>): Promise<this> {
+    this.nodes = nodes;
+    this.nats = startNatsServer();
+    const { url } = await this.nats;
+    this.sim = startSim(['--fleet', writeFleet(root, nodes), '--server', url]);
+    await this.sim;
+    this.client = clientConfigFor(url, { discovery_timeout: 1 });
+    return this;
+  }
+
+  /** Waits for the runs troupe started on the nodes to end, then stops the sim and the broker. */
+  async stop(): Promise<void> {
+    await waitForQuiet(this.nodes);
+    await this.sim?.then((sim) => sim.stop(), () => undefined);
+    await this.nats?.then((nats) => nats.stop(), () => undefined);
   }
 }
 

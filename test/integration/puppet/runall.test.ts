@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
-import { gitRemote, masterlessNodes, requirePuppet, startPuppetFleet, type PuppetFleet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let fleet: PuppetFleet | undefined;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 const scratch = scratchDir('troupe-puppet-runall-');
@@ -24,12 +24,12 @@ beforeAll(async () => {
   const repo = gitRemote(scratch.dir);
   repo.commit('main', { 'manifests/site.pp': STAMPED }, 'stamped');
   nodes = masterlessNodes(scratch.dir, repo.remote, Array.from({ length: 6 }, (_, i) => `db${i + 1}.example.net`));
-  fleet = await startPuppetFleet(scratch.dir, nodes);
+  await fleet.start(scratch.dir, nodes);
   client = fleet.client;
 });
 
 afterAll(async () => {
-  await fleet?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 
