@@ -56,7 +56,7 @@ export interface TestCA {
   key: forge.pki.rsa.PrivateKey;
 }
 
-function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: string, signer: forge.pki.PrivateKey, serial: string, ca: boolean): forge.pki.Certificate {
+function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: string, signer: forge.pki.rsa.PrivateKey, serial: string, ca: boolean): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial;
