@@ -53,10 +53,10 @@ const { values: opts } = parseArgs({
 });
 
 const amqp = opts.transport === 'amqp';
-if (!['nats', 'amqp'].includes(opts.transport!)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
-const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes! : amqp ? '100,1000,5000' : opts.sizes!;
+if (!['nats', 'amqp'].includes(opts.transport)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
+const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes : amqp ? '100,1000,5000' : opts.sizes;
 const sizes = sizeText.split(',').map(Number).filter((n) => n > 0);
-const sections = new Set(opts.only!.split(',').map((x) => x.trim()));
+const sections = new Set(opts.only.split(',').map((x) => x.trim()));
 if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
 const repeat = Math.max(1, Number(opts.repeat));
 const reliabilityAt = Number(opts['reliability-at']);
@@ -320,7 +320,7 @@ async function main(): Promise<void> {
     rmSync(UNSIGNED_SIM_CONFIG, { force: true });
   }
   mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
-  writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
+  writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
   console.log(`\nwrote ${opts.out}`);
 }
 

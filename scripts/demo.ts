@@ -28,8 +28,8 @@ function startBackground(args: string[], readyText: string): Promise<ChildProces
       seen += d.toString();
       if (seen.includes(readyText)) resolve(child);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`mco ${args[0]} exited (${code}): ${seen.slice(-800)}`)));
   });
 }

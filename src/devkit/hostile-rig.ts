@@ -127,7 +127,7 @@ export async function startDaemonProcess(configFile: string, logFile: string, no
   const before = readyLines(logFile);
   const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'bin', 'mco.js'), 'server', 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {
     await waitFor(() => readyLines(logFile) > before, child, timeoutMs);
   } catch (err) {

@@ -24,8 +24,8 @@ export async function runInventory(session: ClientSession, identity: string, tar
     session.out.write(JSON.stringify({ identity, stats: stats.data, inventory: inv.data }, null, 2) + '\n');
     return EXIT.OK;
   }
-  const s = stats.data as Record<string, unknown>;
-  const d = inv.data as Record<string, unknown>;
+  const s = stats.data;
+  const d = inv.data;
   const row = (label: string, value: unknown) => `${label.padStart(25)}: ${value}\n`;
   const out = session.out;
   out.write(`Inventory for ${identity}:\n\n   Server Statistics:\n`);

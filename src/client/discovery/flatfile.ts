@@ -20,7 +20,7 @@ export class FlatfileDiscovery implements DiscoveryMethod {
     const file = req.options.file ?? req.options.nodes;
     if (!file) throw new DiscoveryError('bad_source', 'flatfile discovery needs a file: --nodes FILE or --do file=FILE');
     const { identity, ...rest } = req.filter;
-    if (!isEmptyFilter({ ...rest, identity: [] } as Filter)) {
+    if (!isEmptyFilter({ ...rest, identity: [] })) {
       throw new DiscoveryError('unsupported_filter', 'flatfile discovery supports identity filters only (-I)');
     }
     const nodes = readNodesFile(file);

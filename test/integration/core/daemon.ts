@@ -17,8 +17,8 @@ export interface RunningDaemon {
 export async function startDaemon(configFile: string, logFile: string, env?: NodeJS.ProcessEnv): Promise<RunningDaemon> {
   const child = spawn(process.execPath, [MCO, 'server', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  child.stdout!.resume();
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const log = () =>

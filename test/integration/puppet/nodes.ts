@@ -129,7 +129,7 @@ export async function waitForRuns(client: string, initiated: Record<string, numb
     const r = await runMco(['puppet', 'status', '--json', '-c', client, ...Object.keys(initiated).flatMap((i) => ['-I', i])]);
     if (r.code !== 0) return undefined;
     const data: Record<string, Record<string, any>> = Object.fromEntries(JSON.parse(r.stdout).replies.map((x: any) => [x.sender, x.data]));
-    const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id]!.applying && data[id]!.lastrun >= at);
+    const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id].applying && data[id].lastrun >= at);
     return done ? data : undefined;
   }, timeoutMs);
 }
@@ -146,9 +146,9 @@ export async function waitForQuiet(nodes: readonly PuppetNode[], timeoutMs = 30_
       continue;
     }
     if (!pid || pid === process.pid) continue;
-    await waitFor(`pid ${pid} to exit`, () => !alive(pid!), timeoutMs, 200).catch(() => {
+    await waitFor(`pid ${pid} to exit`, () => !alive(pid), timeoutMs, 200).catch(() => {
       // A run of ours that outlived the test: end it rather than leave it behind.
-      if (alive(pid!)) process.kill(pid!, 'SIGTERM');
+      if (alive(pid)) process.kill(pid, 'SIGTERM');
     });
   }
 }

@@ -27,8 +27,8 @@ function startService(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${caPort}`, '--hostnames', '127.0.0.1,localhost'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error(`CA service did not start: ${serviceLog}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (serviceLog += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (serviceLog += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('CA service listening')) {
         clearTimeout(timer);
         resolve(child);

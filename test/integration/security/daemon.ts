@@ -6,7 +6,7 @@ import { MCO } from '../../helpers/mco.js';
 export async function startDaemon(configFile: string, logFile: string, timeoutMs = 20_000): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MCO, 'server', 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes('node daemon ready')) return child;

@@ -16,7 +16,7 @@ let signalled: Array<[number, string]>;
 let runPid: number;
 
 const NOW = 1_795_000_000_000;
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'troupe-puppet-agent-'));
