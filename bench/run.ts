@@ -18,7 +18,6 @@ import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
 import { measureFloor } from './lib/floor.js';
 import { rssMB, runMco, runNode, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
-import { RAW_RESPONDER_AGENT } from '../src/devkit/floor.js';
 
 const FLOOR_CLIENT = join(packageRoot(), 'dist', 'bench', 'floor-client.js');
 
@@ -228,7 +227,7 @@ async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
 }
 
 async function securitySection(): Promise<void> {
-  for (const rate of await signOpsPerSecond()) {
+  for (const rate of signOpsPerSecond()) {
     record({ name: `sign+verify ${rate.alg}`, n: 0, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: null, note: `${Math.round(rate.signPerSec)} signs/s, ${Math.round(rate.verifyPerSec)} verifies/s` });
   }
   for (const n of [1000, 10_000].filter((x) => sizes.some((s) => s >= x))) {

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     console.log('\nTry your own: every command above works against this fleet while it runs; see README.md.');
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -132,7 +132,7 @@ export async function startDaemonProcess(configFile: string, logFile: string, no
     await waitFor(() => readyLines(logFile) > before, child, timeoutMs);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}: ${stderr}`);
+    throw new Error(`${(err as Error).message}: ${stderr}`, { cause: err });
   }
   return child;
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger, type Level } from 'pino';
+import { pino, type Logger } from 'pino';
 
 /** Daemon logs: pino JSON, one line per event, to a file or stderr. */
 export function createLogger(opts: { level: string; file?: string; name?: string }): Logger {

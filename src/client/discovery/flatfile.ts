@@ -1,6 +1,6 @@
 // Flatfile discovery: identities listed in a file, one per line (# comments); only identity filters apply.
 import { readFileSync } from 'node:fs';
-import { compileFilter, isEmptyFilter, type Filter } from '../../filter/index.js';
+import { compileFilter, isEmptyFilter } from '../../filter/index.js';
 import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest } from './method.js';
 
 export function readNodesFile(path: string): string[] {
