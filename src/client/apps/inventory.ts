@@ -26,7 +26,7 @@ export async function runInventory(session: ClientSession, identity: string, tar
   }
   const s = stats.data;
   const d = inv.data;
-  const row = (label: string, value: unknown) => `${label.padStart(25)}: ${value}\n`;
+  const row = (label: string, value: unknown) => `${label.padStart(25)}: ${String(value)}\n`;
   const out = session.out;
   out.write(`Inventory for ${identity}:\n\n   Server Statistics:\n`);
   out.write(row('Version', s.version));

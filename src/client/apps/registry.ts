@@ -68,7 +68,7 @@ export async function runRegistryInventory(session: ClientSession, identity: str
     session.out.write(JSON.stringify({ identity, source: 'registry', registration, inventory }, null, 2) + '\n');
     return EXIT.OK;
   }
-  const row = (label: string, value: unknown) => `${label.padStart(25)}: ${value}\n`;
+  const row = (label: string, value: unknown) => `${label.padStart(25)}: ${String(value)}\n`;
   const out = session.out;
   out.write(`Inventory for ${identity}:\n\n   Registration:\n`);
   out.write(row('Version', r.version));

@@ -1,6 +1,7 @@
 // mco puppet status: each node's status message, then the DDL summaries and the stats.
 // mco puppet count: how many nodes are enabled, applying, running a daemon, idling.
 import { renderAggregate } from '../../../ddl/index.js';
+import { textOf } from '../../render/inspect.js';
 import { jsonReport } from '../../render/json.js';
 import { paletteFor } from '../../render/palette.js';
 import { formatStats } from '../../render/text.js';
@@ -21,7 +22,7 @@ export async function statusCommand(session: ClientSession, ctx: PuppetContext):
   const replies = [...outcome.results.all()].sort((a, b) => a.sender.localeCompare(b.sender));
   const width = Math.max(0, ...replies.map((r) => r.sender.length)) + 3;
   for (const r of replies) {
-    const text = r.statuscode === 0 ? String(r.data.message ?? '') : c.red(r.statusmsg);
+    const text = r.statuscode === 0 ? textOf(r.data.message) : c.red(r.statusmsg);
     out.write(`${r.sender.padStart(width)}: ${text}\n`);
   }
   out.write('\n');
