@@ -149,7 +149,8 @@ function checkNodeIdentity(provider: PkiProvider, identity: string, certPath: st
 
 /** `replay`: a node's replay record kept across reloads (see replayCacheFromConfig); a fresh one when omitted. */
 export function securityFromConfig(config: Config, role: 'client' | 'server', log: SecurityLog = silentLog, replay?: ReplayCache): SecurityProvider {
-  const name = config.get('securityprovider');
+  // Widened: a config file may name a provider this build does not have.
+  const name: string = config.get('securityprovider');
   if (name === 'insecure') return new InsecureProvider(undefined, ageRuleFromConfig(config));
   if (name !== 'pki') throw new SecurityError('not_configured', `securityprovider '${name}' is not available in this build`);
   const shared = sharedTrust(config, role, log);
@@ -163,7 +164,7 @@ export function securityFromConfig(config: Config, role: 'client' | 'server', lo
  * Providers for the simulator's virtual nodes: one CA, CRL and verification cache for the process, and per node
  * its own certificate (`<ssldir>/certs/<identity>.pem`) and replay cache.
  */
-export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor(identity: string): SecurityProvider; close(): void } {
+export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor: (identity: string) => SecurityProvider; close(): void } {
   if (config.get('securityprovider') === 'insecure') {
     const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
     return { securityFor: () => shared, close() {} };

@@ -88,10 +88,11 @@ async function runServer(raw: Record<string, unknown>): Promise<number> {
         logger.flush();
         resolve(0);
       });
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    // serially() queues the job and logs its failure; a signal handler only starts it.
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () =>
-      serially(async () => {
+      void serially(async () => {
         let next: Config;
         try {
           next = loadConfig(file);
@@ -118,7 +119,7 @@ function logReplayRecord(replay: ReplayCache, config: Config, logger: Logger): v
   else logger.info({ file, since: new Date(replay.since).toISOString() }, 'no earlier replay record: requests dated before this start are refused');
 }
 
-export function registerServerCommands(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
+export function registerServerCommands(program: Command, run: (fn: (...args: never[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
   const server = program.command('server').description('the node daemon');
   server
     .command('run')
