@@ -7,7 +7,7 @@ import { UsageError } from '../client/errors.js';
 import type { BrokerSettings, BrokerUser, ReloadOutcome } from '../broker/index.js';
 
 type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+type Run = (fn: (...args: never[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
 
 const out = (line: string) => process.stdout.write(line + '\n');
 

@@ -11,7 +11,7 @@ import { clientPattern, pkiPaths } from './security.js';
 import { followCaChange } from './broker.js';
 
 type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+type Run = (fn: (...args: never[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
 
 /** Exit status of `mco enroll` when the request still waits for the operator. */
 export const ENROLL_PENDING = 2;

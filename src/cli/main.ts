@@ -46,10 +46,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     // Argument errors read like every other mco error: `mco: …` on one line.
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'mco: ')) });
 
-  const run = (fn: (...args: any[]) => Promise<number> | number) => async (...args: unknown[]) => {
+  // Any action: commander passes each its own arguments, the options and the command.
+  const run = (fn: (...args: never[]) => Promise<number> | number) => async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
     try {
-      setExit(await fn(...args));
+      setExit(await fn(...(args as never[])));
     } catch (err) {
       setExit(reportError(err, Boolean(cmd.opts().debug)));
     }

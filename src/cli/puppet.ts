@@ -6,7 +6,7 @@ import { CliSession, clientConfig } from './session.js';
 import { addRequestOptions, outputOptions, sendOptions, targetOptions } from './options.js';
 
 type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+type Run = (fn: (...args: never[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -79,7 +79,7 @@ async function addRawResponders(connectors: readonly Connector[], collective: st
   await Promise.all(connectors.map((c) => c.flush()));
 }
 
-export function registerSimCommand(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
+export function registerSimCommand(program: Command, run: (fn: (...args: never[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
   program
     .command('sim')
     .description('run many simulated nodes in one process through the real daemon code')
