@@ -1,14 +1,15 @@
 // `mco server run --config FILE` as a child process, with its JSON log file readable by the test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import type { LogLine } from '../../helpers/json.js';
 import { MCO } from '../../helpers/mco.js';
 
 export interface RunningDaemon {
   child: ChildProcess;
   /** Parsed lines of the daemon's log file so far. */
-  log(): Array<Record<string, any>>;
+  log(): Array<LogLine>;
   /** Resolves when a log line satisfies `match` (checked every 25 ms). */
-  waitForLog(match: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Sends `signal` and resolves with the exit code (SIGKILL after 10 s). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -28,14 +29,14 @@ export async function startDaemon(configFile: string, logFile: string, env?: Nod
           .filter(Boolean)
           .flatMap((l) => {
             try {
-              return [JSON.parse(l) as Record<string, any>];
+              return [JSON.parse(l) as LogLine];
             } catch {
               return [];
             }
           })
       : [];
 
-  const waitForLog = async (match: (line: Record<string, any>) => boolean, timeoutMs = 15_000) => {
+  const waitForLog = async (match: (line: LogLine) => boolean, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = log().find(match);

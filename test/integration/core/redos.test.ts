@@ -2,9 +2,11 @@
 // daemon (`mco server run`) and simulated nodes: every node keeps answering, because filters run on RE2.
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { emptyFilter, type Filter } from '../../../src/filter/index.js';
 import { PROTOCOL, buildRequestFrame, encodeFrame, newRequestId } from '../../../src/protocol/index.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson } from '../../helpers/json.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 import { clientConfig } from './fleet.js';
@@ -44,14 +46,14 @@ afterAll(async () => {
 const mco = (args: string[]) => runMco([...args, '--config', config]);
 const SIM_NODE = 'redos-simulated-node-00001.example.net';
 
-async function daemonStats(identity: string): Promise<Record<string, any>> {
+async function daemonStats(identity: string): Promise<DaemonStats> {
   const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data;
+  return parseAs<DaemonStatsJson>(r.stdout).replies[0]!.data;
 }
 
 /** Polls daemon_stats until `ok` holds: a rejected request has no reply to wait for. */
-async function statsWhen(identity: string, ok: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
+async function statsWhen(identity: string, ok: (s: DaemonStats) => boolean): Promise<DaemonStats> {
   let s = await daemonStats(identity);
   for (let i = 0; i < 20 && !ok(s); i++) {
     await new Promise((r) => setTimeout(r, 200));
@@ -128,10 +130,10 @@ describe('regular expressions cannot hang a node', () => {
     nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), identity: ['/^redos(?=-)/'] }));
     nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), fact: [{ fact: 'role', operator: '=~', value: '^(d)\\1$' }] }));
     await nc.flush();
-    const grew = (b: Record<string, any>) => (s: Record<string, any>) => (s.rejected.bad_filter ?? 0) - (b.rejected.bad_filter ?? 0) === 2;
+    const grew = (b: DaemonStats) => (s: DaemonStats) => (s.rejected.bad_filter ?? 0) - (b.rejected.bad_filter ?? 0) === 2;
     const [daemonAfter, simAfter] = await Promise.all([statsWhen(DAEMON, grew(daemonBefore)), statsWhen(SIM_NODE, grew(simBefore))]);
-    expect(daemonAfter.rejected.bad_filter - (daemonBefore.rejected.bad_filter ?? 0)).toBe(2);
-    expect(simAfter.rejected.bad_filter - (simBefore.rejected.bad_filter ?? 0)).toBe(2);
+    expect(daemonAfter.rejected.bad_filter! - (daemonBefore.rejected.bad_filter ?? 0)).toBe(2);
+    expect(simAfter.rejected.bad_filter! - (simBefore.rejected.bad_filter ?? 0)).toBe(2);
     const logged = await daemon.waitForLog((l) => l.reason === 'bad_filter' && /backreference/.test(l.msg));
     expect(logged.level).toBe(40);
   });

@@ -113,7 +113,7 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     const serviceTls = { key: readFileSync(join(caDir, 'service', 'key.pem'), 'utf8'), cert: readFileSync(join(caDir, 'service', 'cert.pem'), 'utf8') };
     const bundle = readFileSync(join(caDir, 'ca_crt.pem'), 'utf8') + readFileSync(join(scratch.dir, 'rogue-ca', 'ca_crt.pem'), 'utf8');
     const lookalike = await startLookalike(serviceTls, bundle, caUrl);
-    closers.push(lookalike.close);
+    closers.push(() => lookalike.close());
 
     const node = 'node2.example.net';
     const r = await enroll(node, '--wait', '10', '--ca-url', `https://127.0.0.1:${lookalike.port}`, '--ca-fingerprint', caFingerprint);
@@ -138,7 +138,7 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     expect((await ca('generate', 'localhost', '--out', out)).code).toBe(0);
     const tls = { key: readFileSync(join(out, 'private_keys', 'localhost.pem'), 'utf8'), cert: readFileSync(join(out, 'certs', 'localhost.pem'), 'utf8') };
     const impostor = await startLookalike(tls, readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'), caUrl);
-    closers.push(impostor.close);
+    closers.push(() => impostor.close());
 
     // The CA already pinned: Node's TLS check alone would accept the common name `localhost` for https://localhost.
     mkdirSync(join(sslOf('imp2.example.net'), 'certs'), { recursive: true });

@@ -3,7 +3,6 @@
 // wire and real `mco` commands: replay-cache exhaustion with day-long TTLs, a day-old request, replays after
 // SIGHUP and after a restart (with and without the replay file), and one caller flooding its quota.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastSubject, nodeSubject } from '../../../src/protocol/index.js';
 import { craftRequest, daemonStats, frameOf, RawClient, signText, type Signer } from '../../../src/devkit/hostile.js';

@@ -74,7 +74,7 @@ describe('hostile filters', () => {
       [{ identity: ['/^(.|.|.)*X$/'] }, node(`${'a'.repeat(16)}X`), true],
       [{ identity: [`/^${'.*'.repeat(11)}X$/`] }, node('a'.repeat(24)), false],
       [{ fact: [{ fact: 'a', operator: '=~', value: '^(x+x+)+y$' }] }, node('n', { a: 'x'.repeat(5000) }), false],
-      [{ compound: ['/^(\w+\s?)*$/'] }, { ...node('n'), classes: [`${'word '.repeat(2000)}!`] }, false],
+      [{ compound: ['/^(\\w+\\s?)*$/'] }, { ...node('n'), classes: [`${'word '.repeat(2000)}!`] }, false],
       [{ identity: ['/^(a|a)*$/'] }, node(`${'a'.repeat(100_000)}`), true],
     ];
     for (const [filter, view, expected] of cases) {
