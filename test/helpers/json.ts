@@ -1,5 +1,6 @@
 // Typed views of the JSON that `mco … --json`, daemon logs and audit files hold, for the tests that read them.
 import type { DaemonStats } from '../../src/devkit/hostile.js';
+import type { AuditEntry } from '../../src/security/audit/audit-log.js';
 
 /** One reply in `mco rpc|puppet|facts … --json`. */
 export interface ReplyJson<D = Record<string, unknown>> {
@@ -27,6 +28,9 @@ export interface PingJson {
 
 /** `mco rpc rpcutil daemon_stats --json`. */
 export type DaemonStatsJson = ReportJson<DaemonStats>;
+
+/** One line of an audit file: the entry, when it was written, and the inputs as logged (redacted). */
+export type AuditLine = AuditEntry & { type: string; time: string; input?: Record<string, unknown> };
 
 /** One line of a daemon's pino log: level and message, and the fields the line was logged with. */
 export interface LogLine {

@@ -4,8 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitForQuiet, waitForRuns, writeFleet, type PuppetNode } from './nodes.js';
+import { issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitForQuiet, waitForRuns, writeFleet, type PuppetNode, type PuppetSummaryJson } from './nodes.js';
 
 let nats: LocalNatsServer;
 let sim: RunningSim;
@@ -65,7 +66,7 @@ describe('mco puppet with puppet agent', () => {
     expect(summary.stdout).toContain('Finished processing 3 / 3 hosts');
 
     // What real Puppet wrote for a run that could not reach a server: no catalog, nothing managed.
-    const json = await mcoJson(['puppet', 'summary', '--json', '-c', client]);
+    const json = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
     expect(json.nodes).toBe(3);
     for (const node of nodes) {
       expect(json.per_node[node.identity]).toMatchObject({ lastrun: after[node.identity]!.lastrun, total_resources: 0, failed_resources: 0, config_version: '' });
@@ -103,17 +104,17 @@ describe('mco puppet with puppet agent', () => {
     expect(twice.code).toBe(2);
     expect(twice.stdout).toContain('Could not enable Puppet: Already enabled');
     const json = await mcoJson(['puppet', 'status', '--json', '-c', client, ...target]);
-    expect(json.replies[0].data).toMatchObject({ enabled: true, disable_message: '', status: 'stopped' });
+    expect(json.replies[0]!.data).toMatchObject({ enabled: true, disable_message: '', status: 'stopped' });
   }, 90_000);
 
   it('starts one run when two runonce requests arrive at the same time', async () => {
     const target = ['-I', 'web2.example.net', '--force', '--json'];
     const [a, b] = await Promise.all([mco('puppet', 'runonce', ...target), mco('puppet', 'runonce', ...target)]);
-    const replies = [a, b].map((r) => JSON.parse(r.stdout).replies[0]);
+    const replies = [a, b].map((r) => parseAs<ReportJson>(r.stdout).replies[0]!);
     expect([a.code, b.code].sort()).toEqual([0, 2]);
     const refused = replies.find((x) => x.statuscode !== 0);
-    expect(refused.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
+    expect(refused!.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
     const started = replies.find((x) => x.statuscode === 0);
-    await waitForRuns(client, { 'web2.example.net': started.data.initiated_at });
+    await waitForRuns(client, { 'web2.example.net': started!.data.initiated_at as number });
   }, 90_000);
 });

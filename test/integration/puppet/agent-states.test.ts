@@ -7,8 +7,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { alive, issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitFor, waitForQuiet, waitForRuns, writeFleet, type PuppetNode } from './nodes.js';
+import { alive, issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitFor, waitForQuiet, waitForRuns, writeFleet, type PuppetNode, type PuppetStatus } from './nodes.js';
 
 let nats: LocalNatsServer;
 let sim: RunningSim;
@@ -52,9 +53,9 @@ function closeHanging(): void {
 
 const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 60_000 });
 
-async function statusOf(identity: string): Promise<Record<string, any>> {
-  const json = await mcoJson(['puppet', 'status', '--json', '-c', client, '-I', identity]);
-  return json.replies[0].data;
+async function statusOf(identity: string): Promise<PuppetStatus> {
+  const json = await mcoJson<ReportJson<PuppetStatus>>(['puppet', 'status', '--json', '-c', client, '-I', identity]);
+  return json.replies[0]!.data;
 }
 
 describe('Puppet states through mco', () => {
@@ -113,7 +114,7 @@ describe('Puppet states through mco', () => {
     const m = /^daemon\.example\.net +: OK\n {4}\{:summary=>"Signalled the running Puppet Daemon", :initiated_at=>(\d+)\}$/m.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     // Nothing was started: no troupe-started process holds the runonce lock, the daemon does the run (USR1).
-    const lock = JSON.parse(readFileSync(join(daemonNode.vardir, 'state', 'troupe_runonce.lock'), 'utf8'));
+    const lock = parseAs<Record<string, unknown>>(readFileSync(join(daemonNode.vardir, 'state', 'troupe_runonce.lock'), 'utf8'));
     expect(lock).toMatchObject({ method: 'signal', pid: daemonPid });
     await waitForRuns(client, { [daemonNode.identity]: Number(m![1]) }, 90_000);
     expect(readFileSync(join(daemonNode.dir, 'daemon.log'), 'utf8')).toContain('Caught USR1; storing reload');

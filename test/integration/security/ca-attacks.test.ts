@@ -18,6 +18,7 @@ import { generateKeyPair, privateKeyToPem } from '../../../src/security/pki/keys
 import { pemBlocks } from '../../../src/security/pki/pem.js';
 import { buildCsr } from '../../../src/security/pki/x509.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { httpsCall, startCaProcess, startLookalike, type CaServiceProcess } from './ca-process.js';
 import { credentialsFrom, envelope, Injector, sha1ClientCertificate, sign, type Credentials } from './craft.js';
@@ -53,7 +54,7 @@ const csrFor = (name: string) => buildCsr(name, generateKeyPair('ed25519').priva
 const put = (base: string, name: string, csr: string) => httpsCall(`${base}${API}/certificate_request/${name}`, 'PUT', csr);
 const rejected = async (node = NODE): Promise<Record<string, number>> => {
   const r = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', node, '-c', opsCfg, '--json']);
-  return JSON.parse(r.stdout).replies[0].data.rejected;
+  return parseAs<DaemonStatsJson>(r.stdout).replies[0]!.data.rejected;
 };
 /** A signed rpcutil ping to one node, straight onto the broker; resolves to the replies. */
 const ping = (creds: Credentials, name: string, node = NODE) =>
@@ -297,7 +298,7 @@ describe('the CA service limits what anonymous callers can store', () => {
     for (let i = 0; i < 40; i++) {
       const res = await put(otherUrl, `flood${i}.example.net`, csrFor(`flood${i}.example.net`));
       statuses.push(res.status);
-      if (res.status !== 200) codes.add(JSON.parse(res.body).code);
+      if (res.status !== 200) codes.add(parseAs<{ code: string }>(res.body).code);
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10);
@@ -317,7 +318,7 @@ describe('the CA service limits what anonymous callers can store', () => {
     expect((await put(url, 'more2.example.net', csrFor('more2.example.net'))).status).toBe(200);
     const full = await put(url, 'more3.example.net', csrFor('more3.example.net'));
     expect(full.status).toBe(503);
-    expect(JSON.parse(full.body)).toMatchObject({ code: 'too_many_requests', message: expect.stringContaining('32 pending requests') });
+    expect(JSON.parse(full.body)).toMatchObject({ code: 'too_many_requests', message: expect.stringContaining('32 pending requests') as string });
     expect(readdirSync(join(otherDir, 'requests'))).toHaveLength(32);
   });
 });

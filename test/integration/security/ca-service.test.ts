@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configText } from '../../../src/devkit/pki.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson, type PingJson } from '../../helpers/json.js';
 import { MCO, runMco, scratchDir } from '../../helpers/mco.js';
 import { logLines, startDaemon, stopDaemon } from './daemon.js';
 
@@ -138,7 +139,7 @@ describe('mco ca and mco enroll', () => {
     daemon = await startDaemon(cfg[NODE]!, nodeLog);
     for (const who of ['ops.troupe', 'sre.troupe']) {
       const ping = await runMco(['ping', '-c', cfg[who]!, '--expect', '1', '--json']);
-      expect(JSON.parse(ping.stdout).stats.count, who).toBe(1);
+      expect(parseAs<PingJson>(ping.stdout).stats.count, who).toBe(1);
     }
   });
 
@@ -150,21 +151,21 @@ describe('mco ca and mco enroll', () => {
     let answered = 1;
     while (answered > 0 && Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 700));
-      answered = JSON.parse((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count;
+      answered = parseAs<PingJson>((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count;
     }
     expect(answered).toBe(0);
     const stats = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', cfg['sre.troupe']!, '--json']);
-    expect(JSON.parse(stats.stdout).replies[0].data.rejected.revoked_certificate).toBeGreaterThanOrEqual(1);
+    expect(parseAs<DaemonStatsJson>(stats.stdout).replies[0]!.data.rejected.revoked_certificate).toBeGreaterThanOrEqual(1);
   });
 
   it('the collective keeps working while the CA service is down', async () => {
     await stopService();
     await new Promise((r) => setTimeout(r, 2500));
     const ping = await runMco(['ping', '-c', cfg['sre.troupe']!, '--expect', '1', '--json']);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
     const warnings = logLines(nodeLog).filter((l) => String(l.msg).includes('cannot fetch the CRL from the CA service'));
     expect(warnings).toHaveLength(1);
     // Still revoked: the node keeps the last CRL it had.
-    expect(JSON.parse((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count).toBe(0);
+    expect(parseAs<PingJson>((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count).toBe(0);
   });
 });
