@@ -26,11 +26,16 @@ export interface PingJson {
   stats: { count: number; min_ms: number; max_ms: number; avg_ms: number; wall_ms: number; last_reply_ms: number };
 }
 
+/** `mco facts FACT --json`: each value and the nodes that have it. */
+export interface FactsJson {
+  values: Record<string, string[]>;
+}
+
 /** `mco rpc rpcutil daemon_stats --json`. */
 export type DaemonStatsJson = ReportJson<DaemonStats>;
 
-/** One line of an audit file: the entry, when it was written, and the inputs as logged (redacted). */
-export type AuditLine = AuditEntry & { type: string; time: string; input?: Record<string, unknown> };
+/** One line of an audit file: the entry with its times as ISO text, and the inputs as logged (redacted). */
+export type AuditLine = Omit<AuditEntry, 'request_time'> & { type: string; time: string; request_time?: string; input?: Record<string, unknown> };
 
 /** One line of a daemon's pino log: level and message, and the fields the line was logged with. */
 export interface LogLine {
