@@ -254,6 +254,8 @@ const KEYS = {
   'plugin.broker.pid_file': { type: 'path', default: '', defaultDoc: '`nats-server.pid` beside `plugin.broker.config_file`', scope: 'client', description: 'Where the broker writes its pid; the reload signal goes to it.' },
   'plugin.broker.jetstream_dir': { type: 'path', default: '/var/lib/troupe/jetstream', scope: 'client', description: 'JetStream store of the broker (it holds the registry); empty turns JetStream off.' },
   'plugin.broker.max_payload': { type: 'integer', min: 1024, default: 2097152, scope: 'client', description: 'Largest message in bytes the broker takes; keep it above `max_message_size`.' },
+  'plugin.broker.governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors operators may add, use and remove (`mco governor`); the broker refuses others.' },
+  'plugin.broker.node_governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors nodes may take slots of (`plugin.puppet.governor`), and nothing else of JetStream but the registry; operators may use them too.' },
   'plugin.yaml': {
     type: 'pathlist',
     default: [],
@@ -328,6 +330,14 @@ const KEYS = {
     patternDoc: 'letters, digits, _ and -',
     scope: 'both',
     description: 'JetStream key-value bucket holding the registry (one key per node identity).',
+  },
+  plan_bucket: {
+    type: 'string',
+    default: 'troupe_plans',
+    pattern: /^[A-Za-z0-9_-]+$/,
+    patternDoc: 'letters, digits, _ and -',
+    scope: 'client',
+    description: 'JetStream key-value bucket holding plan runs (`mco plan`): one key per run, step and node outcome, kept 30 days after their last change.',
   },
   registry_max_age: {
     type: 'integer',
@@ -434,6 +444,8 @@ const KEYS = {
   'plugin.puppet.git_remote': { type: 'string', default: 'origin', scope: 'server', description: 'puppet agent, masterless: remote name or URL revisions are fetched from.' },
   'plugin.puppet.git_allowed_refs': { type: 'list', default: [], defaultDoc: 'none: revisions refused', scope: 'server', description: 'puppet agent, masterless: branch/tag patterns (`*` wildcard) a revision must be or be reachable from.' },
   'plugin.puppet.git_timeout': { type: 'integer', min: 1, default: 15, scope: 'server', description: 'puppet agent, masterless: seconds a git fetch or checkout may take.' },
+  'plugin.puppet.governor': { type: 'string', default: '', defaultDoc: 'none', pattern: /^([A-Za-z0-9_-]{1,64})?$/, patternDoc: 'a governor name', scope: 'server', description: 'puppet agent: governor (`mco governor add`) whose slot runonce takes before starting Puppet and holds until the run ends, so at most its capacity of runs happen across the fleet; the broker must allow it (`plugin.broker.node_governors`).' },
+  'plugin.puppet.governor_max_wait': { type: 'integer', min: 0, max: 15, default: 10, scope: 'server', description: 'puppet agent: seconds runonce waits for a governor slot before refusing the run.' },
   'plugin.puppet.resource_allow_managed_resources': { type: 'boolean', default: false, scope: 'server', description: 'puppet agent: let `resource` change resources the catalog manages.' },
   'plugin.puppet.resource_type_whitelist': { type: 'string', default: '', defaultDoc: 'none: all denied', scope: 'server', description: 'puppet agent: types `resource` may change (comma-separated; `none` denies all); `resource_name_whitelist.<type>` / `_blacklist.<type>` narrow names.' },
   'plugin.puppet.resource_type_blacklist': { type: 'string', default: '', scope: 'server', description: 'puppet agent: types `resource` may not change (instead of a whitelist).' },
