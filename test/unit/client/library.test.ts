@@ -233,6 +233,6 @@ describe('filters', () => {
 
   it('reports a bad filter as a FilterError with a code and the option', () => {
     expect(() => filter({ select: 'role=web and (' })).toThrow(FilterError);
-    expect(() => parseFilter({ facts: ['=x'] })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FILTER_/), option: '-F' }));
+    expect(() => parseFilter({ facts: ['=x'] })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FILTER_/) as string, option: '-F' }));
   });
 });

@@ -57,7 +57,7 @@ describe('generateClient', () => {
           output: { n: { description: 'count', display_as: 'N', type: 'integer' } },
         },
       },
-    }) as AgentDDL;
+    });
     const text = generateClient(ddl, { importFrom: '../src/index.js' });
     const input = declaration(text, 'PkgToolDoItInput');
     expect(input).toMatch(/\n {2}mode: "fast" \| "slow";/);
