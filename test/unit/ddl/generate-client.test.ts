@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateClient } from '../../../src/ddl/generate-client.js';
-import { loadDDLFile, parseDDL, type AgentDDL } from '../../../src/ddl/index.js';
+import { loadDDLFile, parseDDL } from '../../../src/ddl/index.js';
 import { BUILTIN_AGENT_DIR } from '../../../src/plugins/agents/index.js';
 
 const puppet = loadDDLFile(join(BUILTIN_AGENT_DIR, 'puppet', 'puppet.ddl.json'));
