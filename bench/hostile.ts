@@ -40,8 +40,8 @@ export async function hostileFlood(total: number, redos: number, onProgress?: (s
 
     const failures: string[] = [];
     const grew: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(after.rejected as Record<string, number>)) {
-      const d = n - ((before.rejected as Record<string, number>)[reason] ?? 0);
+    for (const [reason, n] of Object.entries(after.rejected)) {
+      const d = n - (before.rejected[reason] ?? 0);
       if (d) grew[reason] = d;
     }
     for (const reason of new Set([...Object.keys(grew), ...Object.keys(report.expected.rejected)])) {

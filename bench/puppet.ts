@@ -78,7 +78,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
     const status = await runMco(['puppet', 'status', '--json', '--config', clientCfg]);
-    const replies = status.code === 0 ? JSON.parse(status.stdout).replies.length : 0;
+    const replies = status.code === 0 ? (JSON.parse(status.stdout) as { replies: unknown[] }).replies.length : 0;
     if (replies !== n) throw new Error(`puppet status: ${replies} of ${n} replies (exit ${status.code}): ${status.stderr.slice(-500)}`);
 
     const runall = await runMco(['puppet', 'runall', String(concurrency), '--json', '--config', clientCfg]);

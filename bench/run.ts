@@ -19,7 +19,6 @@ import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
 import { measureFloor } from './lib/floor.js';
 import { rssMB, runMco, runNode, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
-import { RAW_RESPONDER_AGENT } from '../src/devkit/floor.js';
 
 const FLOOR_CLIENT = join(packageRoot(), 'dist', 'bench', 'floor-client.js');
 
@@ -56,10 +55,10 @@ const { values: opts } = parseArgs({
 });
 
 const amqp = opts.transport === 'amqp';
-if (!['nats', 'amqp'].includes(opts.transport!)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
-const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes! : amqp ? '100,1000,5000' : opts.sizes!;
+if (!['nats', 'amqp'].includes(opts.transport)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
+const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes : amqp ? '100,1000,5000' : opts.sizes;
 const sizes = sizeText.split(',').map(Number).filter((n) => n > 0);
-const sections = new Set(opts.only!.split(',').map((x) => x.trim()));
+const sections = new Set(opts.only.split(',').map((x) => x.trim()));
 if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
 const repeat = Math.max(1, Number(opts.repeat));
 const reliabilityAt = Number(opts['reliability-at']);
@@ -231,7 +230,7 @@ async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
 }
 
 async function securitySection(): Promise<void> {
-  for (const rate of await signOpsPerSecond()) {
+  for (const rate of signOpsPerSecond()) {
     record({ name: `sign+verify ${rate.alg}`, n: 0, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: null, note: `${Math.round(rate.signPerSec)} signs/s, ${Math.round(rate.verifyPerSec)} verifies/s` });
   }
   for (const n of [1000, 10_000].filter((x) => sizes.some((s) => s >= x))) {
@@ -345,7 +344,7 @@ async function main(): Promise<void> {
     rmSync(UNSIGNED_SIM_CONFIG, { force: true });
   }
   mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
-  writeFileSync(opts.out!, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
+  writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
   console.log(`\nwrote ${opts.out}`);
 }
 

@@ -51,7 +51,7 @@ function rate(fn: () => void, minMs = 400): number {
 }
 
 /** Single-core signatures and verifications per second over a typical request text (~1 KB). */
-export async function signOpsPerSecond(): Promise<SignRate[]> {
+export function signOpsPerSecond(): SignRate[] {
   const text = Buffer.from(JSON.stringify({ filter: {}, message: { agent: 'rpcutil', action: 'ping', data: {} }, pad: 'x'.repeat(800) }));
   const out: SignRate[] = [];
   for (const [alg, type] of [['RSA-2048', 'rsa'], ['Ed25519', 'ed25519']] as Array<[SignRate['alg'], KeyType]>) {
@@ -159,7 +159,7 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
 
 async function main(): Promise<void> {
   const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number).filter((x) => x > 0);
-  for (const r of await signOpsPerSecond()) console.log(`${r.alg.padEnd(9)} sign ${r.signPerSec}/s  verify ${r.verifyPerSec}/s`);
+  for (const r of signOpsPerSecond()) console.log(`${r.alg.padEnd(9)} sign ${r.signPerSec}/s  verify ${r.verifyPerSec}/s`);
   for (const n of sizes) {
     const r = await signedPing(n);
     console.log(

@@ -28,8 +28,8 @@ function startBackground(args: string[], readyText: string): Promise<ChildProces
       seen += d.toString();
       if (seen.includes(readyText)) resolve(child);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`mco ${args[0]} exited (${code}): ${seen.slice(-800)}`)));
   });
 }
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     console.log('\nTry your own: every command above works against this fleet while it runs; see README.md.');
   } finally {
     for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,6 @@ export async function measureFloor(url: string, collective: string, expected: nu
   const inbox = `${collective}.reply.bench-floor.${Date.now()}`;
   let replies = 0;
   let last = 0;
-  let started = 0;
   const done = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
     nc.subscribe(inbox, {
@@ -28,7 +27,7 @@ export async function measureFloor(url: string, collective: string, expected: nu
     });
   });
   await nc.flush();
-  started = performance.now();
+  const started = performance.now();
   nc.publish(broadcastSubject(collective, RAW_RESPONDER_AGENT), new TextEncoder().encode(inbox));
   await done;
   await nc.close();

@@ -37,8 +37,8 @@ export function startSimProcess(args: string[], nodes: number, maxOpenFiles: num
     });
     let out = '';
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('sim ready')) resolve({ child, nodes, readyMs: performance.now() - started });
     });
@@ -77,8 +77,8 @@ export function runNode(script: string, args: string[], env: Record<string, stri
     });
     const out: Buffer[] = [];
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => out.push(d));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
     child.once('close', (code) => {
       const m = /troupe-maxrss-kb=(\d+)/.exec(stderr);

@@ -49,8 +49,8 @@ function ago(iso: string, now = Date.now()): string {
 }
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
 }
 
 const describe = (g: GovernorInfo) => `capacity ${g.capacity}, expiry ${formatDuration(g.expiryMs)}, ${g.replicas} replica${g.replicas === 1 ? '' : 's'}, ${g.active} held`;
@@ -154,7 +154,7 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
 /** The command's exit code; 128 + the signal number when a signal ended it, as a shell reports it. */
 function runCommand(argv: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: 'inherit' });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
     // Signals meant for the job reach the command; the slot is given back once it has exited.
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);

@@ -133,8 +133,8 @@ async function list(raw: Raw): Promise<number> {
       return EXIT.OK;
     }
     const rows = [['ID', 'PLAN', 'STATE', 'STEP', 'STARTED', 'BY'], ...runs.map((r) => [r.id, r.plan, r.state, r.currentStep ?? '-', when(r.startedAt), r.caller])];
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  '));
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
     return EXIT.OK;
   });
 }

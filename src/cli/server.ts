@@ -90,10 +90,11 @@ async function runServer(flags: ConfigFlags): Promise<number> {
         logger.flush();
         resolve(0);
       });
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    // serially() queues the job and logs its failure; a signal handler only starts it.
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGHUP', () =>
-      serially(async () => {
+      void serially(async () => {
         let next: Config;
         try {
           next = loadConfig(file);

@@ -92,7 +92,7 @@ class ResolvedConfig implements Config {
   get<K extends ConfigKey>(key: K): ConfigValue<K> {
     const value = this.values[key];
     // Hand out copies of lists so one consumer cannot change what another sees.
-    return (Array.isArray(value) ? [...value] : value) as ConfigValue<K>;
+    return (Array.isArray(value) ? [...(value as unknown[])] : value) as ConfigValue<K>;
   }
 
   plugin(name: string): Record<string, string> {
@@ -169,5 +169,5 @@ function rawPluginSettings(settings: ReadonlyMap<string, Setting>): Map<string, 
 }
 
 function freezeValue(value: unknown): unknown {
-  return Array.isArray(value) ? Object.freeze([...value]) : value;
+  return Array.isArray(value) ? Object.freeze([...(value as unknown[])]) : value;
 }

@@ -3,7 +3,7 @@ import type { ActionDDL, AgentDDL, InputDDL, OutputDDL } from './types.js';
 /** Field labels end in the same column, as in MCollective's rpc-help template. */
 const LABEL_WIDTH = 25;
 
-function field(label: string, value: unknown): string {
+function field(label: string, value: string | number | boolean | undefined): string {
   return `${label.padStart(LABEL_WIDTH)}: ${value}`;
 }
 

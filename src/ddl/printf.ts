@@ -5,7 +5,7 @@
  */
 const SPEC = /%([-+0]*)(\d+)?(?:\.(\d+))?([sdif%])/g;
 
-export function printf(format: string, ...args: unknown[]): string {
+export function printf(format: string, ...args: Array<string | number>): string {
   let next = 0;
   return format.replace(SPEC, (_match, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
     if (conv === '%') return '%';

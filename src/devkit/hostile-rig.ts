@@ -127,12 +127,12 @@ export async function startDaemonProcess(configFile: string, logFile: string, no
   const before = readyLines(logFile);
   const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'bin', 'mco.js'), 'server', 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {
     await waitFor(() => readyLines(logFile) > before, child, timeoutMs);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}: ${stderr}`);
+    throw new Error(`${(err as Error).message}: ${stderr}`, { cause: err });
   }
   return child;
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
 import { emptyFilter, type Filter } from '../filter/index.js';
+import type { StatsSnapshot } from '../server/stats.js';
 import {
   PROTOCOL,
   buildRequestFrame,
@@ -192,11 +193,14 @@ export class RawClient {
   }
 }
 
+/** rpcutil daemon_stats: the node's counters and its process. */
+export type DaemonStats = StatsSnapshot & { pid: number; version: string; configfile: string; agents: string[]; times: { utime: number; stime: number } };
+
 /** The node's counters, asked for with a signed rpcutil daemon_stats. */
-export async function daemonStats(client: RawClient, signer: Signer, identity: string): Promise<Record<string, any>> {
+export async function daemonStats(client: RawClient, signer: Signer, identity: string): Promise<DaemonStats> {
   const reply = await client.rpc(signer, identity, 'daemon_stats', 60_000).reply;
   if (!reply || reply.message.statuscode !== 0) throw new Error(`daemon_stats failed: ${reply ? reply.message.statusmsg : 'no reply'}`);
-  return reply.message.data;
+  return reply.message.data as unknown as DaemonStats;
 }
 
 /** Resident memory of a process in MB: now (VmRSS) and its peak (VmHWM). */

@@ -202,7 +202,7 @@ export function nameMatcher(text: string, source: string = text, position = 0): 
       position + literal.flagsAt + literal.flags.indexOf(bad),
     );
   }
-  const re = compilePattern(literal.body, literal.flags as PatternFlags, source, position + 1);
+  const re = compilePattern(literal.body, literal.flags, source, position + 1);
   return (candidate) => re.test(candidate);
 }
 

@@ -160,7 +160,7 @@ export function securityFromConfig(config: Config, role: 'client' | 'server', lo
  * Providers for the simulator's virtual nodes: one CA, CRL and verification cache for the process, and per node
  * its own certificate (`<ssldir>/certs/<identity>.pem`) and replay cache.
  */
-export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor(identity: string): SecurityProvider; close(): void } {
+export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor: (identity: string) => SecurityProvider; close(): void } {
   if (config.get('securityprovider') === 'insecure') {
     const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
     return { securityFor: () => shared, close() {} };

@@ -38,7 +38,7 @@ export interface NodeServerOptions {
   advertisedAgents?: readonly string[];
   /** Keep this node's record in the registry current; absent, the node does not register. */
   registration?: RegistrationSettings;
-  settingsFor?(agent: string): Readonly<Record<string, string>>;
+  settingsFor?: (agent: string) => Readonly<Record<string, string>>;
   configItem?(key: string): ConfigItem | undefined;
   /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
   rejectionLog?: RejectionLog;

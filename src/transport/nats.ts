@@ -26,10 +26,13 @@ export interface NatsConnectorOptions {
   inboxPrefix?: string;
 }
 
+/** What a status event carries, as text: a server address or error code as it is, a servers-changed record as JSON. */
+const statusData = (s: Status): string => (typeof s.data === 'object' ? JSON.stringify(s.data) : String(s.data));
+
 /** A broker error in words; a permissions violation names what was refused (broker/permissions.ts decides it). */
 function statusError(s: Status): Error {
   const refused = s.permissionContext;
-  if (!refused) return new Error(String(s.data));
+  if (!refused) return new Error(statusData(s));
   const what = refused.operation === 'publish' ? 'publish to' : 'subscribe to';
   return new TransportError('not_permitted', `the broker does not let this certificate ${what} ${refused.subject} (its user and permissions come from \`mco broker config\`)`);
 }
@@ -99,10 +102,10 @@ export class NatsConnector implements Connector {
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
-      if (s.type === Events.Disconnect) this.emit({ type: 'disconnected', server: String(s.data) });
+      if (s.type === Events.Disconnect) this.emit({ type: 'disconnected', server: statusData(s) });
       else if (s.type === Events.Reconnect) {
         this.attempt = 0;
-        this.emit({ type: 'reconnected', server: String(s.data) });
+        this.emit({ type: 'reconnected', server: statusData(s) });
       } else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
     }
   }

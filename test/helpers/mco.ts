@@ -67,8 +67,8 @@ export function startSim(args: string[], timeoutMs = 60_000): Promise<RunningSim
       child.kill('SIGKILL');
       reject(new Error(`sim did not become ready: ${out} ${err}`));
     }, timeoutMs);
-    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('sim ready')) {
         clearTimeout(timer);

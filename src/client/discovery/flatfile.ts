@@ -1,6 +1,6 @@
 // Flatfile discovery: identities listed in a file, one per line (# comments); only identity filters apply.
 import { readFileSync } from 'node:fs';
-import { compileFilter, isEmptyFilter, type Filter } from '../../filter/index.js';
+import { compileFilter, isEmptyFilter } from '../../filter/index.js';
 import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest } from './method.js';
 
 export function readNodesFile(path: string): string[] {
@@ -20,7 +20,7 @@ export class FlatfileDiscovery implements DiscoveryMethod {
     const file = req.options.file ?? req.options.nodes;
     if (!file) throw new DiscoveryError('bad_source', 'flatfile discovery needs a file: --nodes FILE or --do file=FILE');
     const { identity, ...rest } = req.filter;
-    if (!isEmptyFilter({ ...rest, identity: [] } as Filter)) {
+    if (!isEmptyFilter({ ...rest, identity: [] })) {
       throw new DiscoveryError('unsupported_filter', 'flatfile discovery supports identity filters only (-I)');
     }
     const nodes = readNodesFile(file);

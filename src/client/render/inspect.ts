@@ -15,6 +15,14 @@ function symbol(key: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*[?!]?$/.test(key) ? `:${key}` : JSON.stringify(key);
 }
 
+/** A reply value as one line of text: strings bare, nothing as '', structures as JSON (never `[object Object]`). */
+export function textOf(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
 /** A value as shown beside its DDL label: strings bare, structures as indented JSON. */
 export function displayValue(value: unknown, indent: number): string {
   if (value === null || value === undefined) return '';

@@ -106,7 +106,7 @@ export function fuzzX509(opts: FuzzOptions): FuzzReport {
         runCase(index);
       } catch (err) {
         // A fault of the fuzzer itself (not of a reader) is counted and reported, and the run goes on.
-        report({ kind: corpus.seeds[index]!.kind, field: 'fuzzer', troupe: '', openssl: '', input: `fuzzer error: ${(err as Error).stack ?? err}` });
+        report({ kind: corpus.seeds[index]!.kind, field: 'fuzzer', troupe: '', openssl: '', input: `fuzzer error: ${(err as Error).stack ?? String(err)}` });
       }
       if (pendingKu.length + 2 * pendingCrls.length + rejectedCrls.length >= batchSize) flush();
       if (opts.onProgress && (i + 1) % 10_000 === 0) opts.onProgress(i + 1);

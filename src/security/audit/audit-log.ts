@@ -37,7 +37,7 @@ export class AuditLog {
 
   constructor(private readonly opts: AuditLogOptions) {
     // Synchronous writes: an audit line must not be lost when the daemon dies right after an action.
-    this.destination = pino.destination({ dest: opts.file, mkdir: true, sync: true, mode: 0o600 } as Parameters<typeof pino.destination>[0]);
+    this.destination = pino.destination({ dest: opts.file, mkdir: true, sync: true, mode: 0o600 });
     this.logger = pino(
       // Every line starts {"type":"audit","time":…}: a fixed marker instead of pino's numeric level.
       { base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ type: 'audit' }) } },

@@ -167,7 +167,7 @@ export class CertificateAuthority {
     return { csr, certname, fp: fingerprint(csr.der), pem: csrPem };
   }
 
-  private submitLocked({ csr, certname, fp, pem }: { csr: CsrInfo; certname: string; fp: string; pem: string }): SubmitResult {
+  private submitLocked({ certname, fp, pem }: { csr: CsrInfo; certname: string; fp: string; pem: string }): SubmitResult {
     const current = this.statusOf(certname, false);
     if (current?.state === 'signed') throw new CAError('already_signed', `${certname} already has a signed certificate; revoke it first`);
     if (current?.state === 'revoked') throw revokedError(certname);

@@ -28,7 +28,7 @@ export interface EnrollOptions {
   caFingerprint?: string;
   /** First contact without a fingerprint: trust the CA the service presents (after showing its fingerprint). */
   trustCa?: boolean;
-  out(line: string): void;
+  out: (line: string) => void;
 }
 
 export type EnrollResult = 'signed' | 'pending';

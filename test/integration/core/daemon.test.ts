@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 import { clientConfig, lines } from './fleet.js';
@@ -59,7 +60,7 @@ async function daemon(name: string, extra: string[] = [], sharedYaml?: string) {
 async function factOf(identity: string, fact: string): Promise<unknown> {
   const r = await mco(['rpc', 'rpcutil', 'get_fact', `fact=${fact}`, '-I', identity, '--json']);
   expect(r.code, r.stderr + r.stdout).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data.value;
+  return parseAs<ReportJson<{ value: unknown }>>(r.stdout).replies[0]!.data.value;
 }
 
 async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {

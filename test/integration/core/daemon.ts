@@ -12,9 +12,9 @@ import { clientConfig } from './fleet.js';
 export interface RunningDaemon {
   child: ChildProcess;
   /** Parsed lines of the daemon's log file so far. */
-  log(): Array<Record<string, any>>;
+  log(): Array<LogLine>;
   /** Resolves when a log line satisfies `match` (checked every 25 ms). */
-  waitForLog(match: (line: Record<string, any>) => boolean, timeoutMs?: number): Promise<Record<string, any>>;
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Sends `signal` and resolves with the exit code (SIGKILL after 10 s). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -23,8 +23,8 @@ export interface RunningDaemon {
 export async function startDaemon(configFile: string, logFile: string, env?: NodeJS.ProcessEnv): Promise<RunningDaemon> {
   const child = spawn(process.execPath, [MCO, 'server', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  child.stdout!.resume();
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const log = () =>
@@ -34,14 +34,14 @@ export async function startDaemon(configFile: string, logFile: string, env?: Nod
           .filter(Boolean)
           .flatMap((l) => {
             try {
-              return [JSON.parse(l) as Record<string, any>];
+              return [JSON.parse(l) as LogLine];
             } catch {
               return [];
             }
           })
       : [];
 
-  const waitForLog = async (match: (line: Record<string, any>) => boolean, timeoutMs = 15_000) => {
+  const waitForLog = async (match: (line: LogLine) => boolean, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = log().find(match);

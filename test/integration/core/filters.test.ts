@@ -5,6 +5,7 @@ import { BroadcastDiscovery } from '../../../src/client/discovery/index.js';
 import { buildFilter, type FilterOptions } from '../../../src/filter/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { fact, FLEET_SIZE, identitiesWhere, lines, sendersOf, startFleet, testFleet, type FleetEnv } from './fleet.js';
 
 let env: FleetEnv;
@@ -172,7 +173,7 @@ describe('filtered rpc', () => {
     const expected = identitiesWhere((n) => num(fact(n, 'processors.count')) >= 8 && ['web', 'app'].includes(String(n.facts!.role)));
     expect(expected.length).toBeGreaterThan(5);
     expect(sendersOf(r.stdout)).toEqual(expected);
-    const report = JSON.parse(r.stdout);
+    const report = parseAs<ReportJson>(r.stdout);
     expect(report.request_stats).toMatchObject({ discovered: expected.length, responses: expected.length, ok: expected.length, failed: 0, no_responses: [] });
   });
 
@@ -193,7 +194,7 @@ describe('two collectives (-T)', () => {
     expect(lines(dev.stdout)).toEqual(members);
     const devWebExpected = testFleet().slice(0, 10).filter((n) => n.facts!.role === 'web').map((n) => n.identity).sort();
     expect(sendersOf(devWeb.stdout)).toEqual(devWebExpected);
-    for (const rep of JSON.parse(devWeb.stdout).replies) expect(rep.data.collectives).toEqual(['mcollective', 'dev']);
+    for (const rep of parseAs<ReportJson>(devWeb.stdout).replies) expect(rep.data.collectives).toEqual(['mcollective', 'dev']);
     expect(lines(main.stdout)).toHaveLength(FLEET_SIZE);
   });
 

@@ -24,7 +24,8 @@ export function identitiesWhere(pick: (n: VirtualNode) => boolean): string[] {
   return testFleet().filter(pick).map((n) => n.identity).sort();
 }
 
-export const fact = (n: VirtualNode, path: string): unknown => path.split('.').reduce<any>((v, k) => v?.[k], n.facts);
+export const fact = (n: VirtualNode, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], n.facts);
 
 export interface FleetEnv {
   broker: LocalNatsServer;

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { emptyFilter } from '../../../src/filter/index.js';
 import {
   PROTOCOL,
@@ -83,17 +84,17 @@ describe('hostile requests', () => {
 
     const expected: Record<string, number> = {};
     for (const [reason] of HOSTILE) expected[reason] = (expected[reason] ?? 0) + 1;
-    const grew = (s: Record<string, any>, b: Record<string, any>, times: number) =>
+    const grew = (s: DaemonStats, b: DaemonStats, times: number) =>
       Object.entries(expected).every(([reason, n]) => (s.rejected[reason] ?? 0) - (b.rejected[reason] ?? 0) === n * times);
 
     const after = await statsWhen(DAEMON, (s) => grew(s, before, 2));
-    for (const [reason, n] of Object.entries(expected)) expect(after.rejected[reason] - (before.rejected[reason] ?? 0), reason).toBe(2 * n);
+    for (const [reason, n] of Object.entries(expected)) expect(after.rejected[reason]! - (before.rejected[reason] ?? 0), reason).toBe(2 * n);
     expect(after.ttlexpired - before.ttlexpired).toBe(2);
     expect(after.unvalidated - before.unvalidated).toBe(2 * (expected.malformed! + expected.schema! + expected.oversize!));
     expect(after.replies - before.replies).toBe(1); // only the daemon_stats request in between was answered
 
     const simAfter = await statsWhen('sim-00001.example.net', (s) => grew(s, simBefore, 1));
-    for (const [reason, n] of Object.entries(expected)) expect(simAfter.rejected[reason] - (simBefore.rejected[reason] ?? 0), reason).toBe(n);
+    for (const [reason, n] of Object.entries(expected)) expect(simAfter.rejected[reason]! - (simBefore.rejected[reason] ?? 0), reason).toBe(n);
   });
 
   it('each rejection is logged once, as a warning naming its reason', async () => {
@@ -101,7 +102,7 @@ describe('hostile requests', () => {
     await daemon.waitForLog((l) => l.reason === 'bad_filter');
     const warnings = daemon.log().filter((l) => l.level === 40 && l.reason);
     const byReason: Record<string, number> = {};
-    for (const w of warnings) byReason[w.reason] = (byReason[w.reason] ?? 0) + 1;
+    for (const w of warnings) byReason[w.reason!] = (byReason[w.reason!] ?? 0) + 1;
     expect(byReason).toEqual(stats.rejected);
   });
 
@@ -157,7 +158,7 @@ describe('hostile requests', () => {
     // Wait on the counter: every message of the flood is counted, however few are logged.
     const target = (before.rejected.malformed ?? 0) + FLOOD;
     let after = await daemonStats(DAEMON);
-    for (let i = 0; i < 150 && after.rejected.malformed < target; i++) {
+    for (let i = 0; i < 150 && after.rejected.malformed! < target; i++) {
       await new Promise((r) => setTimeout(r, 200));
       after = await daemonStats(DAEMON);
     }
@@ -198,7 +199,7 @@ describe('hostile requests', () => {
       // Wait on the counters: every node has rejected every message.
       const counts = async () => {
         const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', '/^flood-/', '--json']);
-        return (JSON.parse(r.stdout).replies as Array<{ data: { rejected: Record<string, number> } }>).map((x) => x.data.rejected.malformed ?? 0);
+        return parseAs<DaemonStatsJson>(r.stdout).replies.map((x) => x.data.rejected.malformed ?? 0);
       };
       let seen = await counts();
       for (let i = 0; i < 100 && !(seen.length === NODES && seen.every((n) => n === FLOOD)); i++) {
@@ -212,7 +213,7 @@ describe('hostile requests', () => {
         (existsSync(simLog) ? readFileSync(simLog, 'utf8').split('\n') : [])
           .flatMap((l) => {
             try {
-              return [JSON.parse(l) as Record<string, any>];
+              return [JSON.parse(l) as LogLine];
             } catch {
               return [];
             }

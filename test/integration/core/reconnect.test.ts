@@ -1,6 +1,7 @@
 // The broker killed and restarted on the same port while a simulated fleet and a real daemon run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 import { clientConfig } from './fleet.js';
@@ -63,7 +64,7 @@ describe('broker restart', () => {
   it('requests work normally after the restart: filtered rpc with discovery', async () => {
     const r = await runMco(['rpc', 'rpcutil', 'ping', '-I', '/^node-0000[1-5]/', '-I', 'survivor.example.net', '--json', '--config', config]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).request_stats).toMatchObject({ discovered: 6, responses: 6 });
+    expect(parseAs<ReportJson>(r.stdout).request_stats).toMatchObject({ discovered: 6, responses: 6 });
   });
 
   it('SIGTERM while the broker is down still stops the daemon and the sim, exit 0', async () => {

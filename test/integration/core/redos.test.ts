@@ -2,6 +2,7 @@
 // daemon (`mco server run`) and simulated nodes: every node keeps answering, because filters run on RE2.
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { emptyFilter, type Filter } from '../../../src/filter/index.js';
 import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { scratchDir } from '../../helpers/mco.js';
@@ -93,10 +94,10 @@ describe('regular expressions cannot hang a node', () => {
     nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), identity: ['/^redos(?=-)/'] }));
     nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), fact: [{ fact: 'role', operator: '=~', value: '^(d)\\1$' }] }));
     await nc.flush();
-    const grew = (b: Record<string, any>) => (s: Record<string, any>) => (s.rejected.bad_filter ?? 0) - (b.rejected.bad_filter ?? 0) === 2;
+    const grew = (b: DaemonStats) => (s: DaemonStats) => (s.rejected.bad_filter ?? 0) - (b.rejected.bad_filter ?? 0) === 2;
     const [daemonAfter, simAfter] = await Promise.all([statsWhen(DAEMON, grew(daemonBefore)), statsWhen(SIM_NODE, grew(simBefore))]);
-    expect(daemonAfter.rejected.bad_filter - (daemonBefore.rejected.bad_filter ?? 0)).toBe(2);
-    expect(simAfter.rejected.bad_filter - (simBefore.rejected.bad_filter ?? 0)).toBe(2);
+    expect(daemonAfter.rejected.bad_filter! - (daemonBefore.rejected.bad_filter ?? 0)).toBe(2);
+    expect(simAfter.rejected.bad_filter! - (simBefore.rejected.bad_filter ?? 0)).toBe(2);
     const logged = await daemon.waitForLog((l) => l.reason === 'bad_filter' && /backreference/.test(l.msg));
     expect(logged.level).toBe(40);
   });

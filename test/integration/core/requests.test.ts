@@ -2,6 +2,7 @@
 // addressing, flatfile discovery, exit codes, output modes, facts, inventory, find and plugin doc.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limitNodes } from '../../../src/client/selection.js';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { FLEET_SIZE, identitiesWhere, lines, sendersOf, startFleet, testFleet, type FleetEnv } from './fleet.js';
 
 let env: FleetEnv;
@@ -15,11 +16,11 @@ afterAll(async () => {
   await env?.stop();
 });
 
-interface Report {
-  replies: Array<{ sender: string; statuscode: number; statusmsg: string; data: Record<string, any> }>;
+interface Report<D = Record<string, unknown>> {
+  replies: Array<{ sender: string; statuscode: number; statusmsg: string; data: D }>;
   request_stats: { requestid: string; discovered: number; responses: number; ok: number; failed: number; no_responses: string[]; discovery_time_ms: number; agent_time_ms: number };
 }
-const report = (stdout: string) => JSON.parse(stdout) as Report;
+const report = <D = Record<string, unknown>>(stdout: string) => JSON.parse(stdout) as Report<D>;
 
 describe('batching', () => {
   it('--batch 10 --batch-sleep 0.1: six batches answered in sequence, each after the previous one and the sleep', async () => {
@@ -82,7 +83,7 @@ describe('direct addressing and flatfile discovery', () => {
     expect(sendersOf(r.stdout)).toEqual([all[3], all[40]]);
     expect(rep.request_stats.discovery_time_ms).toBeLessThan(20);
     const text = await env.mco(['rpc', 'rpcutil', 'ping', '-I', all[3]!, '-v']);
-    expect(text.stdout).toMatch(/^  Discovery Time: \d\.\d\dms$/m);
+    expect(text.stdout).toMatch(/^ {2}Discovery Time: \d\.\d\dms$/m);
   });
 
   it('a regex -I still needs discovery', async () => {
@@ -96,7 +97,7 @@ describe('direct addressing and flatfile discovery', () => {
     const r = await env.mco(['rpc', 'rpcutil', 'ping', '--nodes', file, '-t', '1']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/Finished processing 3 \/ 5 hosts/);
-    expect(r.stdout).toMatch(/No response from:\n\n   ghost-1\.example\.net\s+ghost-2\.example\.net\n/);
+    expect(r.stdout).toMatch(/No response from:\n\n {3}ghost-1\.example\.net\s+ghost-2\.example\.net\n/);
     const json = await env.mco(['rpc', 'rpcutil', 'ping', '--nodes', file, '-t', '1', '--json']);
     expect(json.code).toBe(2);
     expect(report(json.stdout).request_stats).toMatchObject({ discovered: 5, responses: 3, no_responses: ['ghost-1.example.net', 'ghost-2.example.net'] });
@@ -244,7 +245,7 @@ describe('client applications', () => {
   it('rpcutil daemon_stats counters add up on every node', async () => {
     await env.mco(['rpc', 'rpcutil', 'ping', '-F', 'role=lb']);
     const r = await env.mco(['rpc', 'rpcutil', 'daemon_stats', '--json']);
-    const rep = report(r.stdout);
+    const rep = report<DaemonStats>(r.stdout);
     expect(rep.replies).toHaveLength(FLEET_SIZE);
     for (const { sender, data } of rep.replies) {
       expect(data.validated, sender).toBe(data.filtered + data.passed);

@@ -181,7 +181,7 @@ describe('the packed tarball', () => {
     expect(tsc.stderr).toBe('');
     const program = await attempt(process.execPath, [join('out', 'usage.js'), config], consumer);
     expect(program.stderr).toBe('');
-    const out = JSON.parse(program.stdout) as Record<string, any>;
+    const out = JSON.parse(program.stdout) as Record<string, unknown>;
     expect(out.discovered).toHaveLength(FLEET);
     expect(out.method).toBe('mc');
     expect(out.streamed).toEqual(out.discovered);

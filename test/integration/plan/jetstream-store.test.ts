@@ -156,7 +156,7 @@ describe('JetStreamPlanStore', () => {
     await kv.put('run.bad1', new TextEncoder().encode('{not json'));
     await kv.put('run.bad2', new TextEncoder().encode(JSON.stringify({ id: 'bad2', state: 'sleeping' })));
     await kv.put('step.ok1.x', new TextEncoder().encode('[]'));
-    await expect(store.get('bad1')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining("'run.bad1' is not JSON") });
+    await expect(store.get('bad1')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining("'run.bad1' is not JSON") as string });
     await expect(store.get('bad2')).rejects.toMatchObject({ code: 'corrupt' });
     await expect(store.update('bad2', { state: 'failed' })).rejects.toMatchObject({ code: 'corrupt' });
     await expect(store.list()).rejects.toBeInstanceOf(PlanStoreError);
@@ -166,7 +166,7 @@ describe('JetStreamPlanStore', () => {
 
   it('says unavailable on a broker without JetStream, and for a connector that is not NATS', async () => {
     const store = JetStreamPlanStore.for(await connector(bare.url), { name: 'plans_none', timeoutMs: 2000 });
-    await expect(store.get('x')).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('JetStream') });
+    await expect(store.get('x')).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('JetStream') as string });
     const amqp = { kind: 'amqp' } as unknown as Connector;
     expect(() => JetStreamPlanStore.for(amqp)).toThrow(/needs NATS with JetStream; this client uses connector = amqp/);
   });

@@ -41,7 +41,7 @@ describe('mco puppet with puppet agent', () => {
       expect(`${node.identity} `.padEnd(40)).toBe(r.stdout.slice(m!.index, m!.index + 40));
       initiated[node.identity] = Number(m![1]);
     }
-    expect(r.stdout).toMatch(/^---- rpc stats ----\n {11}Nodes: 3 \/ 3\n {5}Pass \/ Fail: 3 \/ 0\n {6}Start Time: .+\n  Discovery Time: [\d.]+ms\n {6}Agent Time: [\d.]+ms\n {6}Total Time: [\d.]+ms\n$/m);
+    expect(r.stdout).toMatch(/^---- rpc stats ----\n {11}Nodes: 3 \/ 3\n {5}Pass \/ Fail: 3 \/ 0\n {6}Start Time: .+\n {2}Discovery Time: [\d.]+ms\n {6}Agent Time: [\d.]+ms\n {6}Total Time: [\d.]+ms\n$/m);
 
     const after = await waitForRuns(client, initiated, 60_000);
     for (const node of nodes) expect(after[node.identity]!.lastrun).toBeGreaterThanOrEqual(initiated[node.identity]!);
@@ -54,7 +54,7 @@ describe('mco puppet with puppet agent', () => {
     expect(summary.stdout).toContain('Finished processing 3 / 3 hosts');
 
     // What real Puppet wrote for a run that could not reach a server: no catalog, nothing managed.
-    const json = await mcoJson(['puppet', 'summary', '--json', '-c', client]);
+    const json = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
     expect(json.nodes).toBe(3);
     for (const node of nodes) {
       expect(json.per_node[node.identity]).toMatchObject({ lastrun: after[node.identity]!.lastrun, total_resources: 0, failed_resources: 0, config_version: '' });
@@ -92,17 +92,17 @@ describe('mco puppet with puppet agent', () => {
     expect(twice.code).toBe(2);
     expect(twice.stdout).toContain('Could not enable Puppet: Already enabled');
     const json = await mcoJson(['puppet', 'status', '--json', '-c', client, ...target]);
-    expect(json.replies[0].data).toMatchObject({ enabled: true, disable_message: '', status: 'stopped' });
+    expect(json.replies[0]!.data).toMatchObject({ enabled: true, disable_message: '', status: 'stopped' });
   }, 90_000);
 
   it('starts one run when two runonce requests arrive at the same time', async () => {
     const target = ['-I', 'web2.example.net', '--force', '--json'];
     const [a, b] = await Promise.all([mco('puppet', 'runonce', ...target), mco('puppet', 'runonce', ...target)]);
-    const replies = [a, b].map((r) => JSON.parse(r.stdout).replies[0]);
+    const replies = [a, b].map((r) => parseAs<ReportJson>(r.stdout).replies[0]!);
     expect([a.code, b.code].sort()).toEqual([0, 2]);
     const refused = replies.find((x) => x.statuscode !== 0);
-    expect(refused.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
+    expect(refused!.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
     const started = replies.find((x) => x.statuscode === 0);
-    await waitForRuns(client, { 'web2.example.net': started.data.initiated_at });
+    await waitForRuns(client, { 'web2.example.net': started!.data.initiated_at as number });
   }, 90_000);
 });

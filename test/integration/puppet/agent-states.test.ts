@@ -45,9 +45,9 @@ function closeHanging(): void {
 
 const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 60_000 });
 
-async function statusOf(identity: string): Promise<Record<string, any>> {
-  const json = await mcoJson(['puppet', 'status', '--json', '-c', client, '-I', identity]);
-  return json.replies[0].data;
+async function statusOf(identity: string): Promise<PuppetStatus> {
+  const json = await mcoJson<ReportJson<PuppetStatus>>(['puppet', 'status', '--json', '-c', client, '-I', identity]);
+  return json.replies[0]!.data;
 }
 
 describe('Puppet states through mco', () => {
@@ -106,7 +106,7 @@ describe('Puppet states through mco', () => {
     const m = /^daemon\.example\.net +: OK\n {4}\{:summary=>"Signalled the running Puppet Daemon", :initiated_at=>(\d+)\}$/m.exec(r.stdout);
     expect(m, r.stdout).not.toBeNull();
     // Nothing was started: no troupe-started process holds the runonce lock, the daemon does the run (USR1).
-    const lock = JSON.parse(readFileSync(join(daemonNode.vardir, 'state', 'troupe_runonce.lock'), 'utf8'));
+    const lock = parseAs<Record<string, unknown>>(readFileSync(join(daemonNode.vardir, 'state', 'troupe_runonce.lock'), 'utf8'));
     expect(lock).toMatchObject({ method: 'signal', pid: daemonPid });
     await waitForRuns(client, { [daemonNode.identity]: Number(m![1]) }, 90_000);
     expect(readFileSync(join(daemonNode.dir, 'daemon.log'), 'utf8')).toContain('Caught USR1; storing reload');

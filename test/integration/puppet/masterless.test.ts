@@ -37,13 +37,13 @@ const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 
 describe('masterless runonce', () => {
   it('fetches, checks out and applies a revision on every node, and reports it as config_version', async () => {
     const v2 = repo.commit('main', site('v2'), 'v2');
-    const r = await mcoJson(['puppet', 'runonce', '--force', '--revision', v2.slice(0, 10), '--wait', '--json', '-c', client]);
+    const r = await mcoJson<PuppetRunsJson>(['puppet', 'runonce', '--force', '--revision', v2.slice(0, 10), '--wait', '--json', '-c', client]);
     expect(r.failed_nodes).toEqual([]);
-    expect(r.runs.map((x: any) => [x.sender, x.ok, x.config_version])).toEqual(nodes.map((n) => [n.identity, true, v2]));
-    for (const reply of r.replies) expect(reply.data).toMatchObject({ revision: v2, summary: expect.stringContaining("Started a Puppet run using the 'puppet apply") });
+    expect(r.runs.map((x) => [x.sender, x.ok, x.config_version])).toEqual(nodes.map((n) => [n.identity, true, v2]));
+    for (const reply of r.replies) expect(reply.data).toMatchObject({ revision: v2, summary: expect.stringContaining("Started a Puppet run using the 'puppet apply") as string });
     for (const node of nodes) expect(deployed(node)).toBe('v2');
 
-    const summary = await mcoJson(['puppet', 'summary', '--json', '-c', client]);
+    const summary = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
     for (const node of nodes) expect(summary.per_node[node.identity]).toMatchObject({ config_version: v2, failed_resources: 0, changed_resources: 1 });
     const status = await mco('puppet', 'status');
     expect(status.stdout).toMatch(/stopped = 3/);
@@ -62,7 +62,7 @@ describe('masterless runonce', () => {
     expect(unknown.stdout).toContain("Unknown revision 'no-such-branch' at origin");
     for (const node of nodes) expect(deployed(node)).toBe('v2');
 
-    const ok = await mcoJson(['puppet', 'runonce', '--force', '--revision', 'release/1.0', '--wait', '--json', '-I', 'app1.example.net', '-c', client]);
+    const ok = await mcoJson<PuppetRunsJson>(['puppet', 'runonce', '--force', '--revision', 'release/1.0', '--wait', '--json', '-I', 'app1.example.net', '-c', client]);
     expect(ok.runs[0]).toMatchObject({ ok: true, config_version: release });
     expect(deployed(nodes[0]!)).toBe('release');
   }, 120_000);
@@ -81,12 +81,12 @@ describe('masterless runonce', () => {
     const broken = repo.commit('main', { 'manifests/site.pp': "fail('broken on purpose')\n" }, 'broken');
     const r = await mco('puppet', 'runonce', '--force', '--revision', 'main', '--wait', '--json', '-I', 'app3.example.net');
     expect(r.code).toBe(2);
-    const report = JSON.parse(r.stdout);
+    const report = parseAs<PuppetRunsJson>(r.stdout);
     expect(report.failed_nodes).toEqual(['app3.example.net']);
     expect(report.runs[0]).toMatchObject({ ok: false, result: 'failed', message: 'The run did not apply a catalog' });
-    expect(report.replies[0].data.revision).toBe(broken);
-    const logs = await mcoJson(['rpc', 'puppet', 'last_run_summary', 'logs=true', '--json', '-I', 'app3.example.net', '-c', client]);
-    expect(logs.replies[0].data.logs.map((l: any) => l.msg).join('\n')).toContain('broken on purpose');
+    expect(report.replies[0]!.data.revision).toBe(broken);
+    const logs = await mcoJson<ReportJson<{ logs: Array<{ msg: string }> }>>(['rpc', 'puppet', 'last_run_summary', 'logs=true', '--json', '-I', 'app3.example.net', '-c', client]);
+    expect(logs.replies[0]!.data.logs.map((l) => l.msg).join('\n')).toContain('broken on purpose');
     expect(deployed(nodes[2]!)).toBe('v2');
   }, 90_000);
 

@@ -58,7 +58,7 @@ export interface TestCA {
   key: forge.pki.rsa.PrivateKey;
 }
 
-function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: string, signer: forge.pki.PrivateKey, serial: string, ca: boolean): forge.pki.Certificate {
+function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: string, signer: forge.pki.rsa.PrivateKey, serial: string, ca: boolean): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial;
@@ -150,10 +150,25 @@ export function writeFleet(root: string, nodes: ReadonlyArray<{ identity: string
   return file;
 }
 
-export async function mcoJson(args: string[], expectCode = 0): Promise<any> {
+/** A puppet status reply's data, as waitForRuns reads it. */
+export type PuppetStatus = Record<string, unknown> & { applying: boolean; lastrun: number };
+
+/** `mco puppet runonce|runall --json`: the replies and how each run ended. */
+export interface PuppetRunsJson extends ReportJson {
+  runs: Array<Record<string, unknown>>;
+  failed_nodes: string[];
+}
+
+/** `mco puppet summary --json`. */
+export interface PuppetSummaryJson {
+  nodes: number;
+  per_node: Record<string, Record<string, unknown>>;
+}
+
+export async function mcoJson<T = ReportJson>(args: string[], expectCode = 0): Promise<T> {
   const r = await runMco(args, { timeoutMs: 120_000 });
   expect(r.code, `mco ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(expectCode);
-  return JSON.parse(r.stdout);
+  return parseAs<T>(r.stdout);
 }
 
 /** Puppet runs take seconds: a minute's patience, asking twice a second. */
@@ -162,12 +177,12 @@ export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 60_000, ev
 }
 
 /** Waits until every run asked for at `initiated` (identity → seconds) is over, as runall judges it. */
-export async function waitForRuns(client: string, initiated: Record<string, number>, timeoutMs = 60_000): Promise<Record<string, Record<string, any>>> {
+export async function waitForRuns(client: string, initiated: Record<string, number>, timeoutMs = 60_000): Promise<Record<string, PuppetStatus>> {
   return waitFor('the runs to finish', async () => {
     const r = await runMco(['puppet', 'status', '--json', '-c', client, ...Object.keys(initiated).flatMap((i) => ['-I', i])]);
     if (r.code !== 0) return undefined;
-    const data: Record<string, Record<string, any>> = Object.fromEntries(JSON.parse(r.stdout).replies.map((x: any) => [x.sender, x.data]));
-    const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id]!.applying && data[id]!.lastrun >= at);
+    const data = Object.fromEntries(parseAs<ReportJson<PuppetStatus>>(r.stdout).replies.map((x) => [x.sender, x.data]));
+    const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id].applying && data[id].lastrun >= at);
     return done ? data : undefined;
   }, timeoutMs);
 }
@@ -179,14 +194,14 @@ export async function waitForQuiet(nodes: readonly PuppetNode[], timeoutMs = 30_
     if (!existsSync(lock)) continue;
     let pid: number | undefined;
     try {
-      pid = JSON.parse(readFileSync(lock, 'utf8')).pid;
+      pid = parseAs<{ pid?: number }>(readFileSync(lock, 'utf8')).pid;
     } catch {
       continue;
     }
     if (!pid || pid === process.pid) continue;
-    await waitFor(`pid ${pid} to exit`, () => !alive(pid!), timeoutMs, 200).catch(() => {
+    await waitFor(`pid ${pid} to exit`, () => !alive(pid), timeoutMs, 200).catch(() => {
       // A run of ours that outlived the test: end it rather than leave it behind.
-      if (alive(pid!)) process.kill(pid!, 'SIGTERM');
+      if (alive(pid)) process.kill(pid, 'SIGTERM');
     });
   }
 }

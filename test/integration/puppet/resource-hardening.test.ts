@@ -7,9 +7,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs } from '../../helpers/json.js';
 import { clientConfigFor, runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
-import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, type PuppetNode, type PuppetRunsJson } from './nodes.js';
 
 const IDENTITY = 'node1.example.net';
 const scratch = scratchDir('troupe-puppet-resource-');
@@ -105,7 +106,7 @@ interface Reply {
 
 async function resource(type: string, name: string, ...params: string[]): Promise<Reply> {
   const r = await runMco(['puppet', 'resource', type, name, ...params, '--json', '-I', IDENTITY, '-c', client], { timeoutMs: 90_000 });
-  const replies = JSON.parse(r.stdout).replies as Reply[];
+  const replies = parseAs<{ replies: Reply[] }>(r.stdout).replies;
   expect(replies, r.stdout + r.stderr).toHaveLength(1);
   return replies[0]!;
 }
@@ -199,7 +200,7 @@ describe('masterless runs and resource against what Puppet manages', () => {
   it('runs config_version through git with no shell, and reports the commit', async () => {
     const r = await runMco(['puppet', 'runonce', '--force', '--revision', 'main', '--wait', '--json', '-I', IDENTITY, '-c', client], { timeoutMs: 120_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).runs[0]).toMatchObject({ ok: true, config_version: commit });
+    expect(parseAs<PuppetRunsJson>(r.stdout).runs[0]).toMatchObject({ ok: true, config_version: commit });
     const calls = readFileSync(gitCalls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; pwd: string | null });
     const versionCalls = calls.filter((c) => c.args.join(' ').endsWith('rev-parse HEAD'));
     expect(versionCalls.length).toBeGreaterThan(0);

@@ -65,10 +65,10 @@ describe('mco puppet runall', () => {
   it('runs all 6 nodes with never more than 2 runs at once', async () => {
     const r = await runMco(['puppet', 'runall', '2', '--json', '-c', client], { timeoutMs: 180_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout);
+    const report = parseAs<PuppetRunsJson>(r.stdout);
     expect(report).toMatchObject({ concurrency: 2, discovered: 6, ok: true, disabled: [], no_status: [] });
-    expect(report.runs.map((x: any) => x.result)).toEqual(new Array(6).fill('finished'));
-    expect(report.runs.map((x: any) => x.host).sort()).toEqual(nodes.map((n) => n.identity));
+    expect(report.runs.map((x) => x.result)).toEqual(new Array(6).fill('finished'));
+    expect(report.runs.map((x) => x.host as string).sort()).toEqual(nodes.map((n) => n.identity));
 
     const catalogs = catalogWindows();
     const processes = processWindows();

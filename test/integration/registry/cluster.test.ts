@@ -1,5 +1,5 @@
 // On a three-broker JetStream cluster, `registry_replicas = 3` keeps the registry readable when one broker is lost.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
 import { LocalNatsServer, freePort } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { eventually } from './registry.js';

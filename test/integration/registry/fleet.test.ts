@@ -2,6 +2,7 @@
 // are served from it and agree with what the nodes themselves answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type FactsJson } from '../../helpers/json.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { generateFleet } from '../../../src/server/fleet.js';
 import { waitForRegistry } from './registry.js';
@@ -15,7 +16,8 @@ const testFleet = () =>
     collectives: i < 10 ? ['mcollective', 'dev'] : ['mcollective'],
   }));
 const identitiesWhere = (pick: (n: ReturnType<typeof testFleet>[number]) => boolean) => testFleet().filter(pick).map((n) => n.identity).sort();
-const fact = (n: { facts?: Record<string, unknown> }, path: string): unknown => path.split('.').reduce<any>((v, k) => v?.[k], n.facts);
+const fact = (n: { facts?: Record<string, unknown> }, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], n.facts);
 const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 let broker: LocalNatsServer;
@@ -99,9 +101,9 @@ describe('facts and inventory from the registry', () => {
 
   it('mco facts --registry --json: the same values, and a missing fact', async () => {
     const [registry, rpc] = await Promise.all([mco(['facts', 'processors.count', '--registry', '--json']), mco(['facts', 'processors.count', '--json'])]);
-    expect(JSON.parse(registry.stdout).values).toEqual(JSON.parse(rpc.stdout).values);
+    expect(parseAs<FactsJson>(registry.stdout).values).toEqual(parseAs<FactsJson>(rpc.stdout).values);
     const missing = await mco(['facts', 'no.such.fact', '--registry', '--json']);
-    expect(Object.keys(JSON.parse(missing.stdout).values)).toEqual(['']);
+    expect(Object.keys(parseAs<FactsJson>(missing.stdout).values)).toEqual(['']);
   });
 
   it('mco inventory --registry shows the registration, agents, classes and facts', async () => {

@@ -2,6 +2,7 @@
 // own reason in rpcutil daemon_stats, logged once, never executed (no reply, `passed` unchanged), and the
 // daemon keeps answering valid signed requests from real `mco` processes throughout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import type { LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, type Scratch } from '../../helpers/mco.js';
@@ -50,19 +51,19 @@ const signedBy = (c: Credentials, caller: string, overrides = {}) => {
   return sign(JSON.stringify(req), c);
 };
 
-async function stats(): Promise<Record<string, any>> {
+async function stats(): Promise<DaemonStats> {
   const r = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', clientCfg, '--json']);
   expect(r.code).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data;
+  return parseAs<DaemonStatsJson>(r.stdout).replies[0]!.data;
 }
 
 describe('a node with securityprovider = pki', () => {
   it('answers signed requests from real mco processes', async () => {
     const ping = await runMco(['ping', '-c', clientCfg, '--expect', '1', '--json']);
     expect(ping.code).toBe(0);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
     const inv = await runMco(['rpc', 'rpcutil', 'inventory', '-I', NODE, '-c', clientCfg, '--json']);
-    expect(JSON.parse(inv.stdout).replies[0]).toMatchObject({ sender: NODE, statuscode: 0 });
+    expect(parseAs<ReportJson>(inv.stdout).replies[0]).toMatchObject({ sender: NODE, statuscode: 0 });
   });
 
   it('refuses each bad input under its own reason, logs it once, never runs it, and keeps answering', async () => {
@@ -107,13 +108,13 @@ describe('a node with securityprovider = pki', () => {
     for (const [reason] of bad) expect(rejections.filter((l) => l.reason === reason), reason).toHaveLength(1);
 
     const ping = await runMco(['ping', '-c', clientCfg, '--expect', '1', '--json']);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
   });
 
   it('a client from another CA gets no answers', async () => {
     const foreignCfg = scratch.file('foreign.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 1, ...foreign.clientConfig('ops.troupe') }));
     const r = await runMco(['ping', '-c', foreignCfg, '--json', '-t', '1']);
-    expect(JSON.parse(r.stdout).stats.count).toBe(0);
+    expect(parseAs<PingJson>(r.stdout).stats.count).toBe(0);
   });
 
   it('mco ignores forged replies: unsigned, signed by another CA, or signed by one node in the name of another', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import { identityToken } from '../../../src/protocol/index.js';
 import { freePort, LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type PingJson, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, stopDaemon } from './daemon.js';
 
@@ -140,16 +141,16 @@ describe('a broker configured by mco broker config', () => {
     // ... while her own mco, whose reply subject follows her certificate name, works.
     const ping = await runMco(['ping', '-c', alice, '--expect', '1', '--json']);
     expect(ping.code, ping.stderr).toBe(0);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
   });
 
   it('lets the fleet work end to end: ping, rpc, and discovery from the registry the node wrote', async () => {
     const ping = await runMco(['ping', '-c', ops, '--expect', '1', '--json']);
     expect(ping.code, ping.stderr).toBe(0);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
     const rpc = await runMco(['rpc', 'rpcutil', 'get_fact', 'fact=role', '-c', ops, '--json']);
     expect(rpc.code, rpc.stderr).toBe(0);
-    expect(JSON.parse(rpc.stdout).replies.map((r: { sender: string }) => r.sender)).toEqual([NODE]);
+    expect(parseAs<ReportJson>(rpc.stdout).replies.map((r) => r.sender)).toEqual([NODE]);
     const found = await runMco(['find', '--dm', 'registry', '-c', ops]);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stdout.trim()).toBe(NODE);

@@ -18,6 +18,7 @@ import { generateKeyPair, privateKeyToPem } from '../../../src/security/pki/keys
 import { pemBlocks } from '../../../src/security/pki/pem.js';
 import { buildCsr } from '../../../src/security/pki/x509.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { httpsCall, startCaProcess, startLookalike, type CaServiceProcess } from './ca-process.js';
 import { credentialsFrom, envelope, Injector, sha1ClientCertificate, sign, type Credentials } from './craft.js';
@@ -53,7 +54,7 @@ const csrFor = (name: string) => buildCsr(name, generateKeyPair('ed25519').priva
 const put = (base: string, name: string, csr: string) => httpsCall(`${base}${API}/certificate_request/${name}`, 'PUT', csr);
 const rejected = async (node = NODE): Promise<Record<string, number>> => {
   const r = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', node, '-c', opsCfg, '--json']);
-  return JSON.parse(r.stdout).replies[0].data.rejected;
+  return parseAs<DaemonStatsJson>(r.stdout).replies[0]!.data.rejected;
 };
 /** A signed rpcutil ping to one node, straight onto the broker; resolves to the replies. */
 const ping = (creds: Credentials, name: string, node = NODE) =>
@@ -113,7 +114,7 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     const serviceTls = { key: readFileSync(join(caDir, 'service', 'key.pem'), 'utf8'), cert: readFileSync(join(caDir, 'service', 'cert.pem'), 'utf8') };
     const bundle = readFileSync(join(caDir, 'ca_crt.pem'), 'utf8') + readFileSync(join(scratch.dir, 'rogue-ca', 'ca_crt.pem'), 'utf8');
     const lookalike = await startLookalike(serviceTls, bundle, caUrl);
-    closers.push(lookalike.close);
+    closers.push(() => lookalike.close());
 
     const node = 'node2.example.net';
     const r = await enroll(node, '--wait', '10', '--ca-url', `https://127.0.0.1:${lookalike.port}`, '--ca-fingerprint', caFingerprint);
@@ -138,7 +139,7 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     expect((await ca('generate', 'localhost', '--out', out)).code).toBe(0);
     const tls = { key: readFileSync(join(out, 'private_keys', 'localhost.pem'), 'utf8'), cert: readFileSync(join(out, 'certs', 'localhost.pem'), 'utf8') };
     const impostor = await startLookalike(tls, readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'), caUrl);
-    closers.push(impostor.close);
+    closers.push(() => impostor.close());
 
     // The CA already pinned: Node's TLS check alone would accept the common name `localhost` for https://localhost.
     mkdirSync(join(sslOf('imp2.example.net'), 'certs'), { recursive: true });
@@ -297,7 +298,7 @@ describe('the CA service limits what anonymous callers can store', () => {
     for (let i = 0; i < 40; i++) {
       const res = await put(otherUrl, `flood${i}.example.net`, csrFor(`flood${i}.example.net`));
       statuses.push(res.status);
-      if (res.status !== 200) codes.add(JSON.parse(res.body).code);
+      if (res.status !== 200) codes.add(parseAs<{ code: string }>(res.body).code);
     }
     expect(statuses.filter((s) => s === 200)).toHaveLength(30);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10);
@@ -317,7 +318,7 @@ describe('the CA service limits what anonymous callers can store', () => {
     expect((await put(url, 'more2.example.net', csrFor('more2.example.net'))).status).toBe(200);
     const full = await put(url, 'more3.example.net', csrFor('more3.example.net'));
     expect(full.status).toBe(503);
-    expect(JSON.parse(full.body)).toMatchObject({ code: 'too_many_requests', message: expect.stringContaining('32 pending requests') });
+    expect(JSON.parse(full.body)).toMatchObject({ code: 'too_many_requests', message: expect.stringContaining('32 pending requests') as string });
     expect(readdirSync(join(otherDir, 'requests'))).toHaveLength(32);
   });
 });

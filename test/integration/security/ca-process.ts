@@ -20,7 +20,7 @@ export function startCaProcess(caDir: string, port: number, extra: string[] = []
     });
     let log = '';
     const waiters: Array<{ text: string; after: number; done: () => void }> = [];
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       log += d.toString();
       for (const w of waiters.splice(0)) {
         if (log.indexOf(w.text, w.after) >= 0) w.done();
@@ -30,7 +30,7 @@ export function startCaProcess(caDir: string, port: number, extra: string[] = []
     const timer = setTimeout(() => reject(new Error(`CA service did not start: ${log}`)), 20_000);
     const onExit = (code: number | null) => reject(new Error(`CA service exited (${code}): ${log}`));
     child.once('exit', onExit);
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       if (!d.toString().includes('CA service listening')) return;
       clearTimeout(timer);
       child.off('exit', onExit);

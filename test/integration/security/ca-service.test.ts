@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configText } from '../../../src/devkit/pki.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson, type PingJson } from '../../helpers/json.js';
 import { MCO, runMco, scratchDir } from '../../helpers/mco.js';
 import { logLines, startDaemon, stopDaemon } from './daemon.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -28,8 +29,8 @@ function startService(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${caPort}`, '--hostnames', '127.0.0.1,localhost'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const timer = setTimeout(() => reject(new Error(`CA service did not start: ${serviceLog}`)), 20_000);
-    child.stderr!.on('data', (d: Buffer) => (serviceLog += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (serviceLog += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('CA service listening')) {
         clearTimeout(timer);
         resolve(child);
@@ -139,7 +140,7 @@ describe('mco ca and mco enroll', () => {
     daemon = await startDaemon(cfg[NODE]!, nodeLog);
     for (const who of ['ops.troupe', 'sre.troupe']) {
       const ping = await runMco(['ping', '-c', cfg[who]!, '--expect', '1', '--json']);
-      expect(JSON.parse(ping.stdout).stats.count, who).toBe(1);
+      expect(parseAs<PingJson>(ping.stdout).stats.count, who).toBe(1);
     }
   });
 
@@ -151,11 +152,11 @@ describe('mco ca and mco enroll', () => {
     let answered = 1;
     while (answered > 0 && Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 700));
-      answered = JSON.parse((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count;
+      answered = parseAs<PingJson>((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count;
     }
     expect(answered).toBe(0);
     const stats = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', cfg['sre.troupe']!, '--json']);
-    expect(JSON.parse(stats.stdout).replies[0].data.rejected.revoked_certificate).toBeGreaterThanOrEqual(1);
+    expect(parseAs<DaemonStatsJson>(stats.stdout).replies[0]!.data.rejected.revoked_certificate).toBeGreaterThanOrEqual(1);
   });
 
   it('the collective keeps working while the CA service is down', async () => {

@@ -79,6 +79,6 @@ export function sha1ClientCertificate(caCertPem: string, caKeyPem: string, name:
     { name: 'extKeyUsage', clientAuth: true },
     { id: '1.3.6.1.4.1.34380.1.3.13', value: forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'troupe-operator') },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(caKeyPem) as forge.pki.rsa.PrivateKey, forge.md.sha1.create());
+  cert.sign(forge.pki.privateKeyFromPem(caKeyPem), forge.md.sha1.create());
   return { cert: forge.pki.certificateToPem(cert), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }

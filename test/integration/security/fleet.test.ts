@@ -7,6 +7,7 @@ import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.j
 import { startTroupeBroker } from '../../../src/devkit/broker.js';
 import { generateFleet } from '../../../src/server/fleet.js';
 import type { LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type PingJson, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 
 const COUNT = 8;
@@ -37,9 +38,9 @@ afterAll(async () => {
 describe('mco sim with per-node certificates', () => {
   it('every virtual node answers a signed broadcast, with a reply signed by its own certificate', async () => {
     const ping = await runMco(['ping', '-c', client, '--expect', String(COUNT), '--json']);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(COUNT);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(COUNT);
     const rpc = await runMco(['rpc', 'rpcutil', 'ping', '-c', client, '--json']);
-    const senders = (JSON.parse(rpc.stdout).replies as Array<{ sender: string }>).map((r) => r.sender).sort();
+    const senders = parseAs<ReportJson>(rpc.stdout).replies.map((r) => r.sender).sort();
     expect(senders).toEqual(generateFleet(COUNT).nodes.map((n) => n.identity).sort());
   });
 

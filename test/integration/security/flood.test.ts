@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonStats, RawClient, runFlood } from '../../../src/devkit/hostile.js';
 import { startHostileRig, type HostileRig } from '../../../src/devkit/hostile-rig.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { runMco } from '../../helpers/mco.js';
 
 const TOTAL = 20_000;
@@ -55,8 +56,8 @@ describe('a node under a hostile flood', () => {
 
     // Every reason grew by exactly what was sent of it, and no other.
     const grew: Record<string, number> = {};
-    for (const [reason, n] of Object.entries(after.rejected as Record<string, number>)) {
-      const d = n - ((before.rejected as Record<string, number>)[reason] ?? 0);
+    for (const [reason, n] of Object.entries(after.rejected)) {
+      const d = n - (before.rejected[reason] ?? 0);
       if (d) grew[reason] = d;
     }
     expect(grew).toEqual(report.expected.rejected);
@@ -79,6 +80,6 @@ describe('a node under a hostile flood', () => {
 
     const ping = await runMco(['rpc', 'rpcutil', 'ping', '-I', rig.identity, '-c', rig.clientConfig, '--json']);
     expect(ping.code, ping.stderr).toBe(0);
-    expect(JSON.parse(ping.stdout).replies[0]).toMatchObject({ sender: rig.identity, statuscode: 0 });
+    expect(parseAs<ReportJson>(ping.stdout).replies[0]).toMatchObject({ sender: rig.identity, statuscode: 0 });
   }, 300_000);
 });

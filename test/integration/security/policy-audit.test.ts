@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type AuditLine, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, stopDaemon } from './daemon.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 const rpc = async (who: string, action: string, ...inputs: string[]) => {
   const r = await runMco(['rpc', 'rpcutil', action, ...inputs, '-I', NODE, '-c', cfg[who]!, '--json']);
-  return { code: r.code, reply: JSON.parse(r.stdout).replies[0] as { statuscode: number; statusmsg: string; data: Record<string, any> } };
+  return { code: r.code, reply: parseAs<ReportJson>(r.stdout).replies[0]! };
 };
 
 describe('action policies', () => {
@@ -57,7 +58,7 @@ describe('action policies', () => {
     expect(denied.reply.statuscode).toBe(1);
     expect(denied.reply.statusmsg).toMatch(/not authorized.*cert=intern\.troupe may not run rpcutil#inventory: denied by rpcutil\.policy line 4/);
     expect(denied.code).not.toBe(0);
-    const stats = (await rpc('ops.troupe', 'daemon_stats')).reply.data;
+    const stats = (await rpc('ops.troupe', 'daemon_stats')).reply.data as { rejected: Record<string, number> };
     expect(stats.rejected.unauthorized).toBe(1);
   });
 
@@ -73,11 +74,11 @@ describe('action policies', () => {
       ['cert=intern.troupe', 'inventory', 'denied', 1],
       ['cert=ops.troupe', 'daemon_stats', 'allowed', 0],
     ]);
-    const getFact = rpcLines[1];
+    const getFact = rpcLines[1]!;
     expect(getFact).toMatchObject({ type: 'audit', identity: NODE, collective: 'mcollective', input: { fact: '[redacted]' } });
     expect(getFact.requestid).toMatch(/^[0-9a-f]{32}$/);
     expect(Date.parse(getFact.time)).toBeGreaterThan(0);
-    expect(rpcLines[2].reason).toMatch(/line 4/);
+    expect(rpcLines[2]!.reason).toMatch(/line 4/);
     expect(readFileSync(audit, 'utf8')).not.toContain('"environment"');
   });
 
@@ -86,7 +87,7 @@ describe('action policies', () => {
     const failed = await rpc('ops.troupe', 'get_config_item', `item=${secret}`);
     // The caller sees its own input quoted back; the audit log does not keep it.
     expect(failed.reply).toMatchObject({ statuscode: 4, statusmsg: `Unknown config property '${secret}'` });
-    const line = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.action === 'get_config_item');
+    const line = readFileSync(audit, 'utf8').trim().split('\n').map((l) => parseAs<AuditLine>(l)).find((l) => l.action === 'get_config_item');
     expect(line).toMatchObject({ caller: 'cert=ops.troupe', statuscode: 4, statusmsg: "Unknown config property '[redacted]'", input: { item: '[redacted]' } });
     expect(readFileSync(audit, 'utf8')).not.toContain(secret);
   });

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configText } from '../../../src/devkit/pki.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type DaemonStatsJson, type PingJson, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, stopDaemon } from './daemon.js';
 import { credentialsFrom, envelope, Injector, sign } from './craft.js';
@@ -121,9 +122,9 @@ describe('Puppet PKI mode', () => {
 
   it('signed requests from a Puppet-issued client certificate reach a node with a Puppet-issued certificate', async () => {
     const ping = await runMco(['ping', '-c', cfg['admin.mcollective']!, '--expect', '1', '--json']);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
     const inv = await runMco(['rpc', 'rpcutil', 'inventory', '-I', NODE, '-c', cfg['admin.mcollective']!, '--json']);
-    expect(JSON.parse(inv.stdout).replies[0]).toMatchObject({ sender: NODE, statuscode: 0 });
+    expect(parseAs<ReportJson>(inv.stdout).replies[0]).toMatchObject({ sender: NODE, statuscode: 0 });
   });
 
   it('a certificate the Puppet CA revoked is refused through its CRL, by mco itself and by the node', async () => {
@@ -145,6 +146,6 @@ describe('Puppet PKI mode', () => {
       await injector.close();
     }
     const stats = await runMco(['rpc', 'rpcutil', 'daemon_stats', '-I', NODE, '-c', cfg['admin.mcollective']!, '--json']);
-    expect(JSON.parse(stats.stdout).replies[0].data.rejected).toMatchObject({ revoked_certificate: 1, not_a_client: 1 });
+    expect(parseAs<DaemonStatsJson>(stats.stdout).replies[0]!.data.rejected).toMatchObject({ revoked_certificate: 1, not_a_client: 1 });
   });
 });

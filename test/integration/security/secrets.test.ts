@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type ReportJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
 
@@ -47,7 +48,7 @@ afterAll(async () => {
 
 const rpc = async (action: string, ...inputs: string[]) => {
   const r = await runMco(['rpc', 'rpcutil', action, ...inputs, '-I', NODE, '-c', clientCfg, '--json']);
-  return { ...r, reply: JSON.parse(r.stdout).replies[0] as { statuscode: number; statusmsg: string; data: Record<string, unknown> } };
+  return { ...r, reply: parseAs<ReportJson>(r.stdout).replies[0]! };
 };
 
 const leaks = (text: string) => Object.values(SECRETS).filter((s) => text.includes(s));

@@ -8,6 +8,7 @@ import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.j
 import { startTroupeBroker } from '../../../src/devkit/broker.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { parseAs, type PingJson } from '../../helpers/json.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import type { ChildProcess } from 'node:child_process';
 import { startDaemon, stopDaemon } from './daemon.js';
@@ -76,7 +77,7 @@ describe('NATS with verified TLS', () => {
     const good = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
     const ping = await runMco(['ping', '-c', good, '--expect', '1', '--json']);
     expect(ping.code).toBe(0);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
 
     const noCert = join(scratch.dir, 'nocert.cfg');
     writeFileSync(noCert, configText({ middleware_hosts: nats.url, ...pki.clientConfig('ops.troupe'), tls_ca: pki.caPath }));

@@ -196,7 +196,7 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       const client = await connected('client');
       const node = await connected('node', true);
       const held: Array<{ replyTo?: string; frame: { reply_to: string } }> = [];
-      await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, (m) => held.push({ replyTo: m.replyTo, frame: JSON.parse(str(m.data)) }));
+      await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, (m) => held.push({ replyTo: m.replyTo, frame: JSON.parse(str(m.data)) as { reply_to: string } }));
       await node.flush();
       const replies = new Collector();
       const inbox = await client.openInbox('c1', 'contract', '33333333333333333333333333333333', replies.handler);

@@ -93,10 +93,10 @@ describe('reading a written configuration back', () => {
 
 describe('signalling a reload', () => {
   it('reports a broker that is not running instead of signalling anything else', () => {
-    expect(signalBrokerReload(join(pki.dir, 'none.pid'))).toEqual({ signalled: false, reason: expect.stringContaining('not running') });
+    expect(signalBrokerReload(join(pki.dir, 'none.pid'))).toEqual({ signalled: false, reason: expect.stringContaining('not running') as string });
     const pidFile = join(pki.dir, 'nats.pid');
     writeFileSync(pidFile, `${process.pid}\n`); // this test process, not a nats-server
-    expect(signalBrokerReload(pidFile)).toEqual({ signalled: false, reason: expect.stringMatching(/not nats-server/) });
+    expect(signalBrokerReload(pidFile)).toEqual({ signalled: false, reason: expect.stringMatching(/not nats-server/) as string });
     writeFileSync(pidFile, 'twelve\n');
     expect(() => signalBrokerReload(pidFile)).toThrow(/does not hold a process id/);
   });

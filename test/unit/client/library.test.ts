@@ -216,9 +216,9 @@ describe('agent()', () => {
     const t = await client(broker);
     const rpcutil = t.agent('rpcutil');
     expect(Object.keys(rpcutil).sort()).toEqual(Object.keys(t.ddl('rpcutil')!.actions).sort());
-    const result = await rpcutil.get_fact({ fact: 'role' }, { filter: { identity: 'n02' } }).result();
+    const result = await rpcutil.get_fact!({ fact: 'role' }, { filter: { identity: 'n02' } }).result();
     expect(result.replies.map((r) => [r.sender, r.data.value])).toEqual([['n02', 'db']]);
-    await expect(rpcutil.get_fact({}).result()).rejects.toMatchObject({ code: 'missing_inputs' });
+    await expect(rpcutil.get_fact!({}).result()).rejects.toMatchObject({ code: 'missing_inputs' });
     expect(() => t.agent('frobnicator')).toThrow(expect.objectContaining({ code: 'unknown_agent' }));
   });
 });
@@ -233,6 +233,6 @@ describe('filters', () => {
 
   it('reports a bad filter as a FilterError with a code and the option', () => {
     expect(() => filter({ select: 'role=web and (' })).toThrow(FilterError);
-    expect(() => parseFilter({ facts: ['=x'] })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FILTER_/), option: '-F' }));
+    expect(() => parseFilter({ facts: ['=x'] })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FILTER_/) as string, option: '-F' }));
   });
 });

@@ -15,6 +15,7 @@ import {
   type RegistryEntry,
   type RegistrySource,
 } from '../../../src/client/discovery/index.js';
+import { parseAs } from '../../helpers/json.js';
 
 const NOW = Date.now();
 const MAX_AGE = 900_000;
@@ -45,13 +46,14 @@ class MemorySource implements RegistrySource {
     return { maxAgeMs: this.maxAgeMs };
   }
   async get(identity: string) {
-    const found = this.entries.filter((e) => JSON.parse(new TextDecoder().decode(e.data)).identity === identity).pop();
+    const found = this.entries.filter((e) => parseAs<{ identity?: string }>(new TextDecoder().decode(e.data)).identity === identity).pop();
     return { record: found, maxAgeMs: this.maxAgeMs };
   }
 }
 
 const source = new MemorySource(fleet.map((n) => entryOf(n)));
-const fact = (n: (typeof fleet)[number], path: string): unknown => path.split('.').reduce<any>((v, k) => v?.[k], n.facts);
+const fact = (n: (typeof fleet)[number], path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], n.facts);
 const where = (pick: (n: (typeof fleet)[number]) => boolean, collective = 'mcollective') =>
   fleet.filter((n) => n.collectives.includes(collective) && pick(n)).map((n) => n.identity).sort();
 const request = (filter: Filter, options: Record<string, string> = {}, collective = 'mcollective'): DiscoveryRequest => ({ filter, collective, timeoutMs: 1000, quietWindowMs: 100, options });
@@ -98,7 +100,7 @@ describe('staleness and bad records', () => {
 
   it('skips and counts what is not a registration record, and keeps the newest of two records of one node', async () => {
     const entries = [entryOf(fleet[0]!, NOW - 5000), { data: new TextEncoder().encode('{"x":1}'), storedAt: NOW }, { data: new Uint8Array([1, 2]), storedAt: NOW }];
-    const newer = JSON.parse(new TextDecoder().decode(entryOf(fleet[0]!).data));
+    const newer = parseAs<{ facts: Record<string, unknown> }>(new TextDecoder().decode(entryOf(fleet[0]!).data));
     newer.facts.role = 'changed';
     entries.push({ data: new TextEncoder().encode(JSON.stringify(newer)), storedAt: NOW - 100 });
     const answer = await queryRegistry(new MemorySource(entries), { filter: buildFilter({}), collective: 'mcollective', now: NOW });

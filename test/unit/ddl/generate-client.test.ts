@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateClient } from '../../../src/ddl/generate-client.js';
-import { loadDDLFile, parseDDL, type AgentDDL } from '../../../src/ddl/index.js';
+import { loadDDLFile, parseDDL } from '../../../src/ddl/index.js';
 import { BUILTIN_AGENT_DIR } from '../../../src/plugins/agents/index.js';
 
 const puppet = loadDDLFile(join(BUILTIN_AGENT_DIR, 'puppet', 'puppet.ddl.json'));
@@ -57,7 +57,7 @@ describe('generateClient', () => {
           output: { n: { description: 'count', display_as: 'N', type: 'integer' } },
         },
       },
-    }) as AgentDDL;
+    });
     const text = generateClient(ddl, { importFrom: '../src/index.js' });
     const input = declaration(text, 'PkgToolDoItInput');
     expect(input).toMatch(/\n {2}mode: "fast" \| "slow";/);

@@ -165,13 +165,13 @@ describe('loadDDLFile', () => {
   it('throws DDL_INVALID for a file that is not JSON', () => {
     const notJSON = join(dir, 'text.ddl.json');
     writeFileSync(notJSON, 'metadata :name => "x"');
-    expect(() => loadDDLFile(notJSON)).toThrow(expect.objectContaining({ code: 'DDL_INVALID', message: expect.stringContaining('not JSON') }));
+    expect(() => loadDDLFile(notJSON)).toThrow(expect.objectContaining({ code: 'DDL_INVALID', message: expect.stringContaining('not JSON') as string }));
   });
 });
 
 describe('schemas/ddl.schema.json', () => {
   it('compiles in a strict ajv registry beside the other schemas', () => {
-    const schema = JSON.parse(readFileSync(new URL('../../../schemas/ddl.schema.json', import.meta.url), 'utf8'));
+    const schema = JSON.parse(readFileSync(new URL('../../../schemas/ddl.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
     ajv.addSchema(schema);
     const validate = ajv.getSchema('troupe:ddl')!;

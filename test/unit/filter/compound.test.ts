@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   compileCompound,
-  FilterError,
   formatCompound,
   parseCompound,
   type NodeView,

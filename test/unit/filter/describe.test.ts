@@ -3,7 +3,6 @@ import {
   buildFilter,
   describeFilter,
   emptyFilter,
-  FilterError,
   parseCompound,
   parseFactFilter,
   plainIdentities,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FilterError, parseFactFilter } from '../../../src/filter/index.js';
+import { parseFactFilter } from '../../../src/filter/index.js';
 import { errorOf } from './error-of.js';
 
 

@@ -68,13 +68,13 @@ describe('hostile filters', () => {
   // Each of these backtracks for seconds to hours in a backtracking engine (the old code took 18 s for the
   // eleven `.*` against 24 characters), beyond the test timeout; RE2 answers at once.
   it('evaluates patterns that explode a backtracking engine in linear time', () => {
-    const node = (identity: string, facts: Record<string, unknown> = {}) => ({ identity, facts, classes: [], agents: [] });
+    const node = (identity: string, facts: Record<string, unknown> = {}) => ({ identity, facts, classes: [] as string[], agents: [] as string[] });
     const cases: Array<[Partial<Filter>, ReturnType<typeof node>, boolean]> = [
       [{ identity: ['/^(.|.|.)*X$/'] }, node('a'.repeat(16)), false],
       [{ identity: ['/^(.|.|.)*X$/'] }, node(`${'a'.repeat(16)}X`), true],
       [{ identity: [`/^${'.*'.repeat(11)}X$/`] }, node('a'.repeat(24)), false],
       [{ fact: [{ fact: 'a', operator: '=~', value: '^(x+x+)+y$' }] }, node('n', { a: 'x'.repeat(5000) }), false],
-      [{ compound: ['/^(\w+\s?)*$/'] }, { ...node('n'), classes: [`${'word '.repeat(2000)}!`] }, false],
+      [{ compound: ['/^(\\w+\\s?)*$/'] }, { ...node('n'), classes: [`${'word '.repeat(2000)}!`] }, false],
       [{ identity: ['/^(a|a)*$/'] }, node(`${'a'.repeat(100_000)}`), true],
     ];
     for (const [filter, view, expected] of cases) {

@@ -11,7 +11,13 @@ import {
 } from '../../../src/filter/index.js';
 
 const schemaPath = fileURLToPath(new URL('../../../schemas/filter.schema.json', import.meta.url));
-const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, any>;
+interface SchemaNode {
+  maxItems?: number;
+  maxLength?: number;
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+}
+const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as SchemaNode & { $id: string; definitions: Record<string, SchemaNode> };
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
 
 describe('schemas/filter.schema.json', () => {
@@ -48,13 +54,13 @@ describe('schemas/filter.schema.json', () => {
   });
 
   it('states the same limits as the code', () => {
-    const p = schema.properties;
+    const p = schema.properties!;
     for (const kind of ['fact', 'cf_class', 'agent', 'identity', 'compound']) {
-      expect(p[kind].maxItems).toBe(MAX_ENTRIES);
+      expect(p[kind]!.maxItems).toBe(MAX_ENTRIES);
     }
-    expect(p.compound.items.maxLength).toBe(MAX_TEXT_LENGTH);
-    expect(schema.definitions.nameOrPattern.maxLength).toBe(MAX_TEXT_LENGTH);
-    expect(schema.definitions.factFilter.properties.fact.maxLength).toBe(MAX_FACT_NAME_LENGTH);
-    expect(schema.definitions.factFilter.properties.value.maxLength).toBe(MAX_TEXT_LENGTH);
+    expect(p.compound!.items!.maxLength).toBe(MAX_TEXT_LENGTH);
+    expect(schema.definitions.nameOrPattern!.maxLength).toBe(MAX_TEXT_LENGTH);
+    expect(schema.definitions.factFilter!.properties!.fact!.maxLength).toBe(MAX_FACT_NAME_LENGTH);
+    expect(schema.definitions.factFilter!.properties!.value!.maxLength).toBe(MAX_TEXT_LENGTH);
   });
 });

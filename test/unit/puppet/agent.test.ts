@@ -16,7 +16,7 @@ let signalled: Array<[number, string]>;
 let runPid: number;
 
 const NOW = 1_795_000_000_000;
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'troupe-puppet-agent-'));
@@ -75,7 +75,7 @@ describe('runonce', () => {
     const [a, b] = await Promise.all([call('runonce', { force: true }), call('runonce', { force: true })]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
     const refused = a.ok ? b : a;
-    expect(refused).toMatchObject({ statuscode: 1, message: expect.stringMatching(/A Puppet run requested at .* \(pid \d+\) has not finished yet, cannot run now/) });
+    expect(refused).toMatchObject({ statuscode: 1, message: expect.stringMatching(/A Puppet run requested at .* \(pid \d+\) has not finished yet, cannot run now/) as string });
     expect(started).toHaveLength(1);
   });
 
@@ -104,10 +104,10 @@ describe('runonce', () => {
     expect(signalled).toEqual([[process.pid, 'SIGUSR1']]);
     expect(started).toEqual([]);
     // Until the daemon completes that run, a second signal is not sent.
-    expect(await call('runonce')).toMatchObject({ ok: false, message: expect.stringContaining('was signalled to run') });
+    expect(await call('runonce')).toMatchObject({ ok: false, message: expect.stringContaining('was signalled to run') as string });
     settings.signal_daemon = 'false';
     writeFileSync(settings.lastrunfile!, `time:\n  last_run: ${NOW / 1000}\n`);
-    expect(await call('runonce', { force: true })).toMatchObject({ ok: true, data: { summary: expect.stringContaining('--no-splay') } });
+    expect(await call('runonce', { force: true })).toMatchObject({ ok: true, data: { summary: expect.stringContaining('--no-splay') as string } });
   });
 
   it('refuses a server unless allowed, and revisions outside masterless mode', async () => {
@@ -115,7 +115,7 @@ describe('runonce', () => {
     settings.allow_server_override = 'yes';
     expect(await call('runonce', { force: true, server: 'puppet2:8141' })).toMatchObject({ ok: true });
     expect(started[0]!.slice(-4)).toEqual(['--server', 'puppet2', '--masterport', '8141']);
-    expect(await call('runonce', { revision: 'main' })).toMatchObject({ statuscode: 4, message: expect.stringContaining('only possible in masterless mode') });
+    expect(await call('runonce', { revision: 'main' })).toMatchObject({ statuscode: 4, message: expect.stringContaining('only possible in masterless mode') as string });
   });
 });
 

@@ -12,7 +12,7 @@ import { isManaged, parseSummary, reportLogs, secondsToHuman, typeDistribution }
 
 /** A PID that belonged to a process which has exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid!;
+  return spawnSync(process.execPath, ['-e', '0']).pid;
 }
 
 let dir: string;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog, redactValues } from '../../../src/security/audit/audit-log.js';
+import { parseAs, type AuditLine } from '../../helpers/json.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'troupe-audit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,10 +17,10 @@ describe('AuditLog', () => {
     log.record(entry);
     log.record({ identity: 'web1', decision: 'rejected', reason: 'bad_signature' });
     log.close();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => parseAs<AuditLine>(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ type: 'audit', identity: 'web1', requestid: 'r1', caller: 'cert=ops.troupe', agent: 'puppet', action: 'runonce', decision: 'allowed', statuscode: 0, request_time: '2023-11-14T22:13:20.000Z', input: { tags: '[redacted]', password: '[redacted]' } });
-    expect(Date.parse(lines[0].time)).toBeGreaterThan(0);
+    expect(Date.parse(lines[0]!.time)).toBeGreaterThan(0);
     expect(lines[1]).toMatchObject({ decision: 'rejected', reason: 'bad_signature' });
     expect(readFileSync(file, 'utf8')).not.toContain('s3cret');
   });
@@ -29,7 +30,7 @@ describe('AuditLog', () => {
     const log = new AuditLog({ file, logValues: true });
     log.record(entry);
     log.close();
-    expect(JSON.parse(readFileSync(file, 'utf8')).input).toEqual({ tags: 'ntp', password: 's3cret' });
+    expect(parseAs<AuditLine>(readFileSync(file, 'utf8')).input).toEqual({ tags: 'ntp', password: 's3cret' });
   });
 
   it('redacts input values quoted in the status message', () => {
@@ -38,7 +39,7 @@ describe('AuditLog', () => {
     log.record({ ...entry, data: { revision: 'hunter2', server: 'ntp' }, statuscode: 4, statusmsg: "Invalid revision 'hunter2' for server ntp" });
     log.close();
     const text = readFileSync(file, 'utf8');
-    expect(JSON.parse(text).statusmsg).toBe("Invalid revision '[redacted]' for server [redacted]");
+    expect(parseAs<AuditLine>(text).statusmsg).toBe("Invalid revision '[redacted]' for server [redacted]");
     expect(text).not.toContain('hunter2');
   });
 
@@ -47,7 +48,7 @@ describe('AuditLog', () => {
     const log = new AuditLog({ file, logValues: true });
     log.record({ ...entry, statuscode: 4, statusmsg: "Invalid password 's3cret'" });
     log.close();
-    expect(JSON.parse(readFileSync(file, 'utf8')).statusmsg).toBe("Invalid password 's3cret'");
+    expect(parseAs<AuditLine>(readFileSync(file, 'utf8')).statusmsg).toBe("Invalid password 's3cret'");
   });
 });
 

@@ -56,6 +56,6 @@ describe('CA service', () => {
     const res = await put(name, body());
     expect(res.statusCode).toBe(status);
     expect(res.json()).toMatchObject({ code });
-    expect(res.json().message).toBeTruthy();
+    expect(res.json<{ message?: string }>().message).toBeTruthy();
   });
 });

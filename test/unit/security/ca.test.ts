@@ -43,7 +43,7 @@ describe('CertificateAuthority', () => {
 
   it('keeps requests pending until signed, lists them with fingerprints, and revokes into the CRL', () => {
     const ca = CertificateAuthority.init(dir, { keyType: 'ed25519' });
-    expect(ca.submit(csr('web1.example.net'), 'web1.example.net')).toMatchObject({ state: 'requested', fingerprint: expect.stringMatching(/:/) });
+    expect(ca.submit(csr('web1.example.net'), 'web1.example.net')).toMatchObject({ state: 'requested', fingerprint: expect.stringMatching(/:/) as string });
     ca.submit(csr('web2.example.net'));
     expect(ca.pending().map((p) => p.name)).toEqual(['web1.example.net', 'web2.example.net']);
     expect(ca.certificate('web1.example.net')).toBeUndefined();

@@ -61,6 +61,6 @@ export function sha1Leaf(ca: TestCa, name: string): string {
   cert.validity.notAfter = new Date(Date.now() + DAY);
   cert.setSubject([{ name: 'commonName', value: name }]);
   cert.setIssuer(forge.pki.certificateFromPem(ca.pem).subject.attributes);
-  cert.sign(forge.pki.privateKeyFromPem(privateKeyToPem(ca.key)) as forge.pki.rsa.PrivateKey, forge.md.sha1.create());
+  cert.sign(forge.pki.privateKeyFromPem(privateKeyToPem(ca.key)), forge.md.sha1.create());
   return forge.pki.certificateToPem(cert);
 }

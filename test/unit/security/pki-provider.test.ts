@@ -51,7 +51,7 @@ describe('PkiProvider requests', () => {
 
     expect(codeOf(() => n.verifyRequest({ protocol: PROTOCOL.secureRequest, request: signed.request }, good))).toBe('unsigned');
     const tampered = { ...signed, request: signed.request.replace('"ping"', '"inventory"') };
-    expect(codeOf(() => n.verifyRequest(tampered, JSON.parse(tampered.request)))).toBe('bad_signature');
+    expect(codeOf(() => n.verifyRequest(tampered, JSON.parse(tampered.request) as RequestEnvelope))).toBe('bad_signature');
     const liar = request('cert=someone.else.troupe');
     expect(codeOf(() => n.verifyRequest(sign(liar), liar))).toBe('caller_mismatch');
     const stale = request(c.callerId(), { time: Date.now() - 120_000 });

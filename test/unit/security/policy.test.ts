@@ -79,10 +79,10 @@ describe('PolicyAuthorizer', () => {
   it('first matching rule wins, then the policy default', () => {
     write('puppet.policy', 'policy default deny\ndeny\tcert=intern.troupe\trunonce\t*\t*\nallow\tcert=intern.troupe cert=ops.troupe\t*\t*\t*\n');
     const a = authorizer();
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=intern.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/puppet\.policy line 2/) });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=intern.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/puppet\.policy line 2/) as string });
     expect(a.authorize(req('puppet', 'status'), 'cert=intern.troupe', web)).toEqual({ allowed: true });
     expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toEqual({ allowed: true });
-    expect(a.authorize(req('puppet', 'status'), 'cert=stranger.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/default/) });
+    expect(a.authorize(req('puppet', 'status'), 'cert=stranger.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/default/) as string });
   });
 
   it('matches facts (all of them, or a compound statement) and classes on the node', () => {
@@ -106,7 +106,7 @@ describe('PolicyAuthorizer', () => {
 
   it('without a policy file denies, except discovery and the read-only rpcutil actions', () => {
     const a = authorizer();
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/no puppet\.policy/) });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/no puppet\.policy/) as string });
     expect(a.authorize(req('rpcutil', 'inventory'), 'cert=ops.troupe', web).allowed).toBe(true);
     expect(a.authorize(req('discovery', 'ping'), 'cert=ops.troupe', web).allowed).toBe(true);
     expect(authorizer(true).authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
@@ -122,6 +122,6 @@ describe('PolicyAuthorizer', () => {
     write('puppet.policy', 'policy default allow\n');
     expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
     write('puppet.policy', 'policy default deny\nallow cert=ops.troupe * * *\n');
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/cannot be read.*tab-separated/) });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/cannot be read.*tab-separated/) as string });
   });
 });

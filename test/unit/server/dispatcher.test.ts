@@ -300,7 +300,7 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
       encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: '{}' }, 'x', 'r')),
       frameOf(requestEnvelope('echo', 'say', { message: 'hi' })),
     ];
-    const outs = await Promise.all(stream.map((b) => h.dispatcher.dispatch(b, 'mcollective')));
+    const outs = await Promise.all(stream.map((b) => Promise.resolve(h.dispatcher.dispatch(b, 'mcollective'))));
     expect(outs.filter(Boolean)).toHaveLength(1);
     expect(h.stats.snapshot()).toMatchObject({ total: 4, validated: 1, unvalidated: 2, ttlexpired: 1, replies: 1, rejected: { malformed: 1, ttl_expired: 1, schema: 1 } });
   });

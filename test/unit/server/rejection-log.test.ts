@@ -1,11 +1,12 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RejectionLog } from '../../../src/server/rejection-log.js';
+import type { LogLine } from '../../helpers/json.js';
 
 function capture() {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
-  return { logger, lines: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
+  return { logger, lines: () => lines.map((l) => JSON.parse(l) as LogLine) };
 }
 
 describe('RejectionLog', () => {

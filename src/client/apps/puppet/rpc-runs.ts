@@ -1,5 +1,6 @@
 // The requests runs are driven with, over the RPC client: status to many nodes, runonce to one node at a time.
 import { emptyFilter } from '../../../filter/index.js';
+import { textOf } from '../../render/inspect.js';
 import type { ClientSession } from '../../session.js';
 import type { NodeStatus, RunsClient, Trigger } from './runs.js';
 
@@ -58,7 +59,7 @@ export function rpcRunsClient(session: ClientSession, o: RpcRunsOptions): RunsCl
       const ok = reply.statuscode === 0;
       return {
         ok,
-        message: ok ? String(reply.data.summary ?? reply.statusmsg) : reply.statusmsg,
+        message: ok ? textOf(reply.data.summary ?? reply.statusmsg) : reply.statusmsg,
         initiatedAt: Number(reply.data.initiated_at) || 0,
       };
     },

@@ -60,7 +60,7 @@ export async function runonceCommand(
 /** Judges a finished run from its last_run_summary reply data. */
 export function judgeSummary(data: Record<string, unknown>, revision?: string): { ok: boolean; message: string } {
   const failed = Number(data.failed_resources);
-  const version = String(data.config_version ?? '');
+  const version = textOf(data.config_version);
   if (failed > 0) return { ok: false, message: `${failed} resource(s) failed` };
   if (version === '' || version === 'unknown') return { ok: false, message: 'The run did not apply a catalog' };
   if (revision !== undefined && version !== revision) return { ok: false, message: `Applied config version ${version}, not ${revision}` };
@@ -136,7 +136,7 @@ async function waitForRuns(
       initiated_at: o.initiatedAt,
       failed_resources: Number(summary.failed_resources),
       changed_resources: Number(summary.changed_resources),
-      config_version: String(summary.config_version ?? ''),
+      config_version: textOf(summary.config_version),
     });
   }
   for (const missing of outcome.stats.noResponse) runs.push({ sender: missing, ok: false, result: 'no_response', message: 'Did not respond to the runonce action' });

@@ -13,7 +13,7 @@ import { runonce } from './runonce.js';
 import { parseSettings, type PuppetSettings } from './settings.js';
 import { disabledMessage, readStatus } from './state.js';
 import type { RunGovernors } from './governor-hold.js';
-import { lastRunOf, loadReportLogs, loadResources, loadSummary, typeDistribution } from './summary.js';
+import { lastRunOf, loadReportLogs, loadResources, loadSummary, scalarText, typeDistribution } from './summary.js';
 
 const ddl = loadDDLFile(fileURLToPath(new URL('./puppet.ddl.json', import.meta.url)));
 
@@ -61,7 +61,7 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
         total_time: Number(summary.time['total'] ?? 0),
         lastrun,
         // A run that failed before compiling writes `config:` empty; a missing key means no summary at all.
-        config_version: !Object.hasOwn(version, 'config') ? 'unknown' : version['config'] == null ? '' : String(version['config']),
+        config_version: !Object.hasOwn(version, 'config') ? 'unknown' : version['config'] == null ? '' : scalarText(version['config']),
         type_distribution: typeDistribution(resources),
         summary,
         logs,

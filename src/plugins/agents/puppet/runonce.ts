@@ -132,7 +132,7 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
  * Ruby splits on blanks and runs directly unless it holds a shell metacharacter (`*?{}[]<>()~&|\\$;'\`"#`, a line
  * break), when it goes through `/bin/sh -c` instead.
  */
-const SHELL_FREE_PATH = /^\/[A-Za-z0-9_.\/+,@:-]*$/;
+const SHELL_FREE_PATH = /^\/[A-Za-z0-9_./+,@:-]*$/;
 
 /** `git -C CODEDIR rev-parse HEAD`, the command whose output Puppet records as the catalog's config_version; never run by a shell. */
 export function configVersionCommand(codedir: string): string {

@@ -24,6 +24,13 @@ async function readOptional(file: string): Promise<string | undefined> {
   }
 }
 
+/** A YAML scalar as text: absent as '', structures as JSON rather than `[object Object]`. */
+export function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
 function asSection(value: unknown): Section {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Section) : {};
 }
@@ -114,14 +121,14 @@ export function reportLogs(reportText: string | undefined): ReportLog[] {
   if (!Array.isArray(logs)) return [];
   return logs.map((entry) => {
     const log = asSection(entry);
-    const time = String(log['time'] ?? '');
+    const time = scalarText(log['time']);
     const ms = Date.parse(time);
     return {
       time_utc: Number.isFinite(ms) ? Math.floor(ms / 1000) : 0,
       time,
-      level: String(log['level'] ?? ''),
-      source: String(log['source'] ?? ''),
-      msg: String(log['message'] ?? '').replace(/\n$/, ''),
+      level: scalarText(log['level']),
+      source: scalarText(log['source']),
+      msg: scalarText(log['message']).replace(/\n$/, ''),
     };
   });
 }
