@@ -12,14 +12,7 @@ import {
   type ReplyInbox,
   type Subscription,
 } from './connector.js';
-import {
-  DIRECT_REPLY_TO,
-  inboxAddress,
-  inboxTokenIn,
-  isInboxToken,
-  parseReplyAddress,
-  replyAddress,
-} from './amqp/addresses.js';
+import { DIRECT_REPLY_TO, inboxAddress, isInboxToken, parseReplyAddress, replyAddress } from './amqp/addresses.js';
 import { endpointsFrom, type AmqpSettings, type Endpoint, type TlsFiles } from './amqp/endpoints.js';
 import { DEFAULT_QUEUE_LIMITS, EXCHANGE_OPTIONS, nodeQueueOptions, routeOf, type ExchangeType, type QueueLimits } from './amqp/topology.js';
 
@@ -80,7 +73,6 @@ export class AmqpConnector implements Connector {
   private readonly bindings = new Map<string, Binding>();
   private readonly inboxes = new Map<string, Inbox>();
   private readonly routes = new Map<string, string>();
-  private readonly tokens = new WeakMap<Uint8Array, string | null>();
   private readonly limits: QueueLimits;
   private state: State = 'idle';
   private link?: Link;
@@ -383,11 +375,13 @@ export class AmqpConnector implements Connector {
     return link.replyConsumer;
   }
 
-  async publish(dest: Destination, data: Uint8Array): Promise<void> {
+  async publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void> {
     const link = this.current();
     const route = routeOf(dest);
     const options: Options.Publish = {};
-    const token = this.inboxTokenOf(data);
+    // Only an inbox of this connector has a consumer for its replies; any other address gets none.
+    const reply = replyTo === undefined ? undefined : parseReplyAddress(replyTo);
+    const token = reply?.kind === 'inbox' ? reply.token : undefined;
     const inbox = token === undefined ? undefined : this.inboxes.get(token);
     try {
       await this.declareExchange(link, route.exchange, route.type);
@@ -401,15 +395,6 @@ export class AmqpConnector implements Connector {
       throw refusal(err, `cannot publish to ${route.exchange}`);
     }
     await this.write(link, route.exchange, route.routingKey, data, options);
-  }
-
-  private inboxTokenOf(data: Uint8Array): string | undefined {
-    let token = this.tokens.get(data);
-    if (token === undefined) {
-      token = inboxTokenIn(data) ?? null;
-      this.tokens.set(data, token);
-    }
-    return token ?? undefined;
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {

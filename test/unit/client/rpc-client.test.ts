@@ -17,7 +17,7 @@ import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
 import { discoveryAgent } from '../../../src/server/discovery.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
-import { MemoryBroker } from './memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 
 const security = new InsecureProvider('user=test');
 let servers: NodeServer[] = [];

@@ -5,7 +5,7 @@ import { NodeServer } from '../../../src/server/node.js';
 import { discoveryAgent } from '../../../src/server/discovery.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
 import { nodeSubject } from '../../../src/protocol/index.js';
-import { MemoryBroker } from '../client/memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 import { agentDDL, filterWith, frameOf, replyOf, requestEnvelope } from './fixtures.js';
 
 let aborted = false;
