@@ -5,6 +5,7 @@ import type { OutputOptions } from '../client/apps/output.js';
 import type { SendOptions, TargetOptions } from '../client/request.js';
 import type { ClientDefaults } from '../client/session.js';
 import { UsageError } from '../client/errors.js';
+import { DISCOVERY_METHODS, flatfileDiscovery } from '../client/discovery/index.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -114,13 +115,13 @@ export function targetOptions(raw: Raw, defaults: ClientDefaults): TargetOptions
     discoveryOptions[kv.slice(0, i)] = kv.slice(i + 1);
   }
   let method = (o.discoveryMethod as string | undefined) ?? defaults.discoveryMethod;
-  if (method === 'broadcast') method = 'mc';
+  method = DISCOVERY_METHODS.canonical(method);
   if (o.nodes) {
-    if (o.discoveryMethod && method !== 'flatfile') throw new UsageError('--nodes cannot be combined with --dm ' + method);
-    method = 'flatfile';
+    if (o.discoveryMethod && method !== flatfileDiscovery.name) throw new UsageError('--nodes cannot be combined with --dm ' + method);
+    method = flatfileDiscovery.name;
     discoveryOptions.file = o.nodes as string;
   }
-  if (o.select && method !== 'mc' && method !== 'registry') throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
+  if (o.select && !DISCOVERY_METHODS.supports(method, 'compound')) throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
     filter,
     collective,

@@ -4,7 +4,7 @@ import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import { DDLRepository } from '../ddl/repository.js';
 import { newSenderSuffix, senderFor } from '../protocol/index.js';
 import { RpcClient } from '../client/rpc-client.js';
-import { BroadcastDiscovery, FlatfileDiscovery, DiscoveryError, ExpectFromRegistry, RegistryDiscovery, type DiscoveryMethod, type RegistrySource } from '../client/discovery/index.js';
+import { DISCOVERY_METHODS, DiscoveryError, type DiscoveryMethod, type RegistrySource } from '../client/discovery/index.js';
 import type { ClientDefaults, ClientSession, Output } from '../client/session.js';
 import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
 import { natsRegistryReaderFor } from '../transport/nats-registry.js';
@@ -84,16 +84,12 @@ export class CliSession implements ClientSession {
   }
 
   async discoveryMethod(name: string): Promise<DiscoveryMethod> {
-    if (name === 'mc') {
-      return new ExpectFromRegistry(new BroadcastDiscovery(await this.client()), {
-        registry: () => this.registry(),
-        byDefault: this.defaults.expectFromRegistry ?? false,
-        warn: (line) => this.err.write(line + '\n'),
-      });
-    }
-    if (name === 'flatfile') return new FlatfileDiscovery();
-    if (name === 'registry') return new RegistryDiscovery(await this.registry());
-    throw new DiscoveryError('unknown_method', `unknown discovery method '${name}' (known: mc, registry, flatfile)`);
+    return DISCOVERY_METHODS.get(name).create({
+      client: () => this.client(),
+      registry: () => this.registry(),
+      expectFromRegistry: this.defaults.expectFromRegistry ?? false,
+      warn: (line) => this.err.write(line + '\n'),
+    });
   }
 
   /** The registry lives in NATS JetStream; other brokers have none. */

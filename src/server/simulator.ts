@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import type { Connector } from '../transport/index.js';
 import type { SecurityProvider } from '../security/index.js';
 import type { AgentPlugin } from './agent.js';
-import { discoveryAgent } from './discovery.js';
 import { NodeServer } from './node.js';
 import { RejectionLog } from './rejection-log.js';
 import { SharedDecoder } from './decoder.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import { nodePluginSettings, type VirtualNode } from './fleet.js';
 import type { Registrar } from './registration.js';
+import { DISCOVERY_AGENT } from '../protocol/index.js';
 
 export interface SimulatorOptions {
   nodes: readonly VirtualNode[];
@@ -19,6 +19,7 @@ export interface SimulatorOptions {
   security: SecurityProvider | ((identity: string) => SecurityProvider);
   authorizer?: Authorizer;
   auditor?: Auditor;
+  /** The agents a node may host, the discovery agent among them. */
   agents: readonly AgentPlugin[];
   logger: Logger;
   maxMessageSize: number;
@@ -58,7 +59,8 @@ export class FleetSimulator {
   }
 
   private build(node: VirtualNode): { node: NodeServer; connector: Connector } {
-    const hosted = new Set(['discovery', ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
+    // Every node answers discovery, whatever agents it is given.
+    const hosted = new Set([DISCOVERY_AGENT, ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
     const connector = this.opts.connectorFor(node.identity);
     const collectives = node.collectives ?? this.opts.collectives;
     const registration = this.opts.registration;
@@ -74,7 +76,7 @@ export class FleetSimulator {
         security: typeof this.opts.security === 'function' ? this.opts.security(node.identity) : this.opts.security,
         authorizer: this.opts.authorizer,
         auditor: this.opts.auditor,
-        agents: [discoveryAgent, ...this.opts.agents.filter((a) => hosted.has(a.ddl.metadata.name))],
+        agents: this.opts.agents.filter((a) => hosted.has(a.ddl.metadata.name)),
         advertisedAgents: node.agents,
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,

@@ -1,4 +1,5 @@
 // mco ping: discovery-free; every matching node answers the discovery agent, and we time each answer.
+import { DISCOVERY_AGENT } from '../../protocol/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { ClientSession } from '../session.js';
 import type { TargetOptions } from '../request.js';
@@ -18,7 +19,7 @@ export async function runPing(session: ClientSession, o: PingOptions): Promise<n
   const printed: Reply[] = [];
   const json = o.json;
   const results = await client.call({
-    agent: 'discovery',
+    agent: DISCOVERY_AGENT,
     action: 'ping',
     data: {},
     filter: o.target.filter,

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
 import { nodeSubject } from '../../../src/protocol/index.js';
 import { MemoryBroker } from '../../helpers/memory-connector.js';
