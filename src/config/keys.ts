@@ -1,12 +1,12 @@
 import os from 'node:os';
 import type { KeySpec, KeyTable } from './key-spec.js';
-// Each plugin's keys, declared beside it. These files import nothing but key-spec.ts (test/unit/architecture).
-import { NATS_KEYS } from '../transport/nats.keys.js';
-import { AMQP_KEYS } from '../transport/amqp/keys.js';
-import { BROKER_TLS_KEYS } from '../transport/keys.js';
-import { SECURITY_KEYS } from '../security/providers/keys.js';
-import { FACT_KEYS } from '../plugins/facts/keys.js';
-import { PUPPET_KEYS } from '../plugins/agents/puppet/keys.js';
+// Each plugin's keys, declared beside it in its config-keys.ts, which imports nothing but key-spec.ts
+// (test/unit/architecture/imports.test.ts holds both to that).
+import { BROKER_TLS_KEYS, NATS_KEYS } from '../transport/config-keys.js';
+import { AMQP_KEYS } from '../transport/amqp/config-keys.js';
+import { SECURITY_KEYS } from '../security/providers/config-keys.js';
+import { FACT_KEYS } from '../plugins/facts/config-keys.js';
+import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
 
 export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from './key-spec.js';
 

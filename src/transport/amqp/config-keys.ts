@@ -1,5 +1,5 @@
-// The RabbitMQ connector's settings (connector = amqp). Declared once here with default and doc; config/keys.ts collects them
-// and the README's reference table is generated from them.
+// The RabbitMQ connector's settings (connector = amqp).
+// Declared once here with default and doc; config/keys.ts collects them and the README's table is generated from them.
 import type { KeyTable } from '../../config/key-spec.js';
 
 export const AMQP_KEYS = {

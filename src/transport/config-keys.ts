@@ -1,7 +1,27 @@
-// TLS to the broker, for either connector. Declared once here with default and doc; config/keys.ts collects them
-// and the README's reference table is generated from them.
+// The connectors' settings beside them: the NATS connector's (connector = nats) and TLS to the broker, for either
+// connector (RabbitMQ's are in amqp/config-keys.ts). Declared once here with default and doc; config/keys.ts collects
+// them and the README's reference table is generated from them.
 import type { KeyTable } from '../config/key-spec.js';
 
+/** connector = nats. */
+export const NATS_KEYS = {
+  'plugin.nats.max_reconnect_wait': {
+    type: 'number',
+    min: 0,
+    default: 5,
+    scope: 'both',
+    description: 'Ceiling in seconds of the back-off between reconnect attempts.',
+  },
+  'plugin.nats.connect_timeout': {
+    type: 'number',
+    min: 0,
+    default: 5,
+    scope: 'both',
+    description: 'Seconds to wait for a broker connection before trying the next host.',
+  },
+} as const satisfies KeyTable;
+
+/** TLS to the broker, NATS or RabbitMQ. */
 export const BROKER_TLS_KEYS = {
   tls_ca: {
     type: 'path',

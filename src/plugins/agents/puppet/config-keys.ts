@@ -1,5 +1,5 @@
-// The puppet agent's settings (read by settings.ts). Declared once here with default and doc; config/keys.ts collects them
-// and the README's reference table is generated from them.
+// The puppet agent's settings (read by settings.ts).
+// Declared once here with default and doc; config/keys.ts collects them and the README's table is generated from them.
 import type { KeyTable } from '../../../config/key-spec.js';
 
 export const PUPPET_KEYS = {

@@ -1,5 +1,5 @@
-// The security providers' settings: the age rule every provider applies, and X.509 message security (pki). Declared once here with default and doc; config/keys.ts collects them
-// and the README's reference table is generated from them.
+// The security providers' settings: the age rule every provider applies, and X.509 message security (pki).
+// Declared once here with default and doc; config/keys.ts collects them and the README's table is generated from them.
 import type { KeyTable } from '../../config/key-spec.js';
 
 export const SECURITY_KEYS = {

@@ -1,5 +1,5 @@
-// Where a node's facts and classes come from (plugins/facts). Declared once here with default and doc; config/keys.ts collects them
-// and the README's reference table is generated from them.
+// Where a node's facts and classes come from (plugins/facts).
+// Declared once here with default and doc; config/keys.ts collects them and the README's table is generated from them.
 import type { KeyTable } from '../../config/key-spec.js';
 
 export const FACT_KEYS = {
