@@ -13,6 +13,7 @@ import {
   type Subscription,
 } from './connector.js';
 import { DIRECT_REPLY_TO, inboxAddress, isInboxToken, parseReplyAddress, replyAddress } from './amqp/addresses.js';
+import { tlsFiles, type ConnectorPlugin } from './from-config.js';
 import { endpointsFrom, type AmqpSettings, type Endpoint, type TlsFiles } from './amqp/endpoints.js';
 import { DEFAULT_QUEUE_LIMITS, EXCHANGE_OPTIONS, nodeQueueOptions, routeOf, type ExchangeType, type QueueLimits } from './amqp/topology.js';
 
@@ -486,3 +487,23 @@ function refusal(err: unknown, what: string): TransportError {
   const transportCode = code === 403 || code === 530 ? 'connect_failed' : isBrokerRefusal(err) ? 'bad_address' : 'closed';
   return new TransportError(transportCode, `${what}: ${describe(err)}`, { cause: err });
 }
+
+/** `connector = amqp`; amqps:// URLs turn TLS on. */
+export const amqpConnector: ConnectorPlugin = {
+  name: 'amqp',
+  create(config, role) {
+    return new AmqpConnector({
+      servers: config.get('middleware_hosts'),
+      name: role.name,
+      waitForBroker: role.waitForBroker,
+      vhost: config.get('plugin.amqp.vhost'),
+      user: config.get('plugin.amqp.user'),
+      password: config.get('plugin.amqp.password'),
+      heartbeatSeconds: config.get('plugin.amqp.heartbeat'),
+      connectTimeoutMs: config.get('plugin.amqp.connect_timeout') * 1000,
+      maxReconnectWaitMs: config.get('plugin.amqp.max_reconnect_wait') * 1000,
+      tls: tlsFiles(config, role.identity),
+      queueLimits: { messageTtlMs: config.get('plugin.amqp.message_ttl') * 1000, maxLength: config.get('plugin.amqp.max_queue_length') },
+    });
+  },
+};

@@ -1,6 +1,6 @@
 import { connect, Events, type JetStreamManager, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
 import { maskUrlCredentials } from '../config/secrets.js';
-import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
+import { broadcastSubject, inboxPrefixFor, nodeSubject, replySubject } from '../protocol/index.js';
 import {
   backoffDelay,
   TransportError,
@@ -12,6 +12,7 @@ import {
   type Subscription,
 } from './connector.js';
 import type { JetStreamHandle } from './jetstream.js';
+import { certnameOf, tlsFiles, type ConnectorPlugin } from './from-config.js';
 import { brokerIdentityCheck } from './tls-identity.js';
 
 export interface NatsConnectorOptions {
@@ -183,3 +184,22 @@ export class NatsConnector implements Connector {
     }
   }
 }
+
+/** `connector = nats`; any of tls_ca, tls_cert or tls_key turns TLS on. */
+export const natsConnector: ConnectorPlugin = {
+  name: 'nats',
+  create(config, role) {
+    const files = tlsFiles(config, role.identity);
+    const certname = files.cert ? certnameOf(files.cert) : undefined;
+    return new NatsConnector({
+      servers: config.get('middleware_hosts'),
+      name: role.name,
+      waitForBroker: role.waitForBroker,
+      connectTimeoutMs: config.get('plugin.nats.connect_timeout') * 1000,
+      maxReconnectWaitMs: config.get('plugin.nats.max_reconnect_wait') * 1000,
+      tls: files.ca || files.cert || files.key ? files : undefined,
+      // The broker lets a certificate subscribe only to its own inboxes (broker/permissions.ts).
+      inboxPrefix: certname ? inboxPrefixFor(certname) : undefined,
+    });
+  },
+};
