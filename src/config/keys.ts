@@ -2,9 +2,12 @@ import os from 'node:os';
 import type { KeySpec, KeyTable } from './key-spec.js';
 // Each plugin's keys, declared beside it in its config-keys.ts, which imports nothing but key-spec.ts
 // (test/unit/architecture/imports.test.ts holds both to that).
-import { BROKER_TLS_KEYS, NATS_KEYS } from '../transport/config-keys.js';
+import { BROKER_TLS_KEYS, NATS_KEYS, REGISTRY_KEYS } from '../transport/config-keys.js';
 import { AMQP_KEYS } from '../transport/amqp/config-keys.js';
 import { SECURITY_KEYS } from '../security/providers/config-keys.js';
+import { CA_KEYS } from '../security/ca/config-keys.js';
+import { BROKER_KEYS } from '../broker/config-keys.js';
+import { DISCOVERY_KEYS } from '../client/discovery/config-keys.js';
 import { FACT_KEYS } from '../plugins/facts/config-keys.js';
 import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
 
@@ -72,26 +75,10 @@ const CORE_SECURITY = {
   },
 } as const satisfies KeyTable;
 
-const CORE_SERVICES = {
+const CORE_POLICY = {
   'plugin.actionpolicy.dir': { type: 'path', default: '', defaultDoc: '`policies` beside the config file', scope: 'server', description: 'ActionPolicy files (`<agent>.policy`, `default.policy`) and the `groups` file.' },
   'plugin.actionpolicy.allow_unconfigured': { type: 'boolean', default: false, scope: 'server', description: 'Agents without a policy file allow everything; off, only discovery and rpcutil\'s read-only actions.' },
   'plugin.rpcaudit.log_values': { type: 'boolean', default: false, scope: 'server', description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.' },
-  // The certificate authority (`mco ca …`).
-  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke|clean`).' },
-  'plugin.ca.listen': { type: 'string', default: '0.0.0.0:8140', scope: 'both', description: 'Address and port `mco ca serve` listens on.' },
-  'plugin.ca.hostnames': { type: 'list', default: [], defaultDoc: 'host name, localhost, 127.0.0.1', scope: 'both', description: 'Names (DNS or IP) in the CA service\'s TLS certificate.' },
-  'plugin.ca.max_pending': { type: 'integer', min: 1, default: 1000, scope: 'both', description: 'Pending certificate requests the CA keeps at most; further submissions get HTTP 503 until the operator signs or cleans.' },
-  'plugin.ca.rate_limit': { type: 'integer', min: 1, default: 600, scope: 'both', description: 'Requests per minute `mco ca serve` answers from one IP address (HTTP 429 beyond).' },
-  'plugin.ca.submit_rate_limit': { type: 'integer', min: 1, default: 30, scope: 'both', description: 'Certificate requests per minute `mco ca serve` accepts from one IP address (HTTP 429 beyond).' },
-  'plugin.ca.validity_days': { type: 'integer', min: 1, default: 1825, scope: 'both', description: 'Days a certificate issued by the CA is valid.' },
-  // The broker's nats-server configuration (`mco broker config|reload`), written on the CA host.
-  'plugin.broker.config_file': { type: 'path', default: '', defaultDoc: 'none', scope: 'client', description: 'nats-server configuration written by `mco broker config`; when set, `mco ca sign|revoke|generate` rewrite it from the CA and signal the broker to reload.' },
-  'plugin.broker.listen': { type: 'string', default: '0.0.0.0:4222', scope: 'client', description: 'HOST:PORT the broker listens on for clients (`mco broker config`).' },
-  'plugin.broker.cert': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'The broker\'s TLS certificate, issued by the troupe CA for the names in `middleware_hosts` (`mco ca generate NAME --alt-names …`).' },
-  'plugin.broker.key': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'Private key of `plugin.broker.cert`.' },
-  'plugin.broker.pid_file': { type: 'path', default: '', defaultDoc: '`nats-server.pid` beside `plugin.broker.config_file`', scope: 'client', description: 'Where the broker writes its pid; the reload signal goes to it.' },
-  'plugin.broker.jetstream_dir': { type: 'path', default: '/var/lib/troupe/jetstream', scope: 'client', description: 'JetStream store of the broker (it holds the registry); empty turns JetStream off.' },
-  'plugin.broker.max_payload': { type: 'integer', min: 1024, default: 2097152, scope: 'client', description: 'Largest message in bytes the broker takes; keep it above `max_message_size`.' },
 } as const satisfies KeyTable;
 
 const CORE_RUNTIME = {
@@ -143,29 +130,9 @@ const CORE_RUNTIME = {
     scope: 'server',
     description: 'Longest random delay in seconds before a node\'s first registration, and its next after a reconnect, so a restarted fleet does not register all at once.',
   },
-  registry_bucket: {
-    type: 'string',
-    default: 'troupe_registry',
-    pattern: /^[A-Za-z0-9_-]+$/,
-    patternDoc: 'letters, digits, _ and -',
-    scope: 'both',
-    description: 'JetStream key-value bucket holding the registry (one key per node identity).',
-  },
-  registry_max_age: {
-    type: 'integer',
-    min: 1,
-    default: 900,
-    scope: 'server',
-    description: 'Seconds after its last registration a node\'s record expires (it counts as gone); keep it above 2 × registerinterval. Applied by the node that creates the bucket.',
-  },
-  registry_replicas: {
-    type: 'integer',
-    min: 1,
-    max: 5,
-    default: 1,
-    scope: 'server',
-    description: 'Copies of the registry a JetStream cluster keeps (1, 3 or 5); 3 survives the loss of one broker. Applied by the node that creates the bucket.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_AUDIT = {
   rpcaudit: {
     type: 'boolean',
     default: false,
@@ -185,33 +152,9 @@ const CORE_RUNTIME = {
     scope: 'server',
     description: 'Check each request against the agent\'s action policy before running it.',
   },
-  discovery_timeout: {
-    type: 'number',
-    min: 0,
-    default: 2,
-    scope: 'client',
-    description: 'Longest time in seconds broadcast discovery waits for replies.',
-  },
-  discovery_quiet_window: {
-    type: 'number',
-    min: 0,
-    default: 0.3,
-    scope: 'client',
-    description: 'Broadcast discovery ends this many seconds after the last reply.',
-  },
-  default_discovery_method: {
-    type: 'enum',
-    values: ['mc', 'broadcast', 'flatfile', 'registry'],
-    default: 'mc',
-    scope: 'client',
-    description: 'Discovery method used when none is given on the command line.',
-  },
-  discovery_expect_from_registry: {
-    type: 'boolean',
-    default: false,
-    scope: 'client',
-    description: 'Broadcast discovery and ping stop as soon as every node the registry counts for the filter has answered, instead of waiting out the quiet window.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_CLIENT = {
   direct_addressing_threshold: {
     type: 'integer',
     min: 0,
@@ -241,9 +184,15 @@ const KEYS = {
   ...BROKER_TLS_KEYS,
   ...CORE_SECURITY,
   ...SECURITY_KEYS,
-  ...CORE_SERVICES,
+  ...CORE_POLICY,
+  ...CA_KEYS,
+  ...BROKER_KEYS,
   ...FACT_KEYS,
   ...CORE_RUNTIME,
+  ...REGISTRY_KEYS,
+  ...CORE_AUDIT,
+  ...DISCOVERY_KEYS,
+  ...CORE_CLIENT,
   ...PUPPET_KEYS,
 } satisfies Record<string, KeySpec>;
 

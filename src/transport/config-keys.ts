@@ -1,6 +1,6 @@
-// The connectors' settings beside them: the NATS connector's (connector = nats) and TLS to the broker, for either
-// connector (RabbitMQ's are in amqp/config-keys.ts). Declared once here with default and doc; config/keys.ts collects
-// them and the README's reference table is generated from them.
+// The connectors' settings beside them: the NATS connector's (connector = nats), TLS to the broker for either
+// connector (RabbitMQ's are in amqp/config-keys.ts), and the registry's JetStream bucket (nats-registry.ts).
+// Declared once here with default and doc; config/keys.ts collects them and the README's table is generated from them.
 import type { KeyTable } from '../config/key-spec.js';
 
 /** connector = nats. */
@@ -50,5 +50,32 @@ export const BROKER_TLS_KEYS = {
     defaultDoc: 'host of the broker URL',
     scope: 'both',
     description: 'Name the broker\'s TLS certificate must carry, when it differs from the host in the broker URL.',
+  },
+} as const satisfies KeyTable;
+
+/** The registry's JetStream bucket (nats-registry.ts). */
+export const REGISTRY_KEYS = {
+  registry_bucket: {
+    type: 'string',
+    default: 'troupe_registry',
+    pattern: /^[A-Za-z0-9_-]+$/,
+    patternDoc: 'letters, digits, _ and -',
+    scope: 'both',
+    description: 'JetStream key-value bucket holding the registry (one key per node identity).',
+  },
+  registry_max_age: {
+    type: 'integer',
+    min: 1,
+    default: 900,
+    scope: 'server',
+    description: 'Seconds after its last registration a node\'s record expires (it counts as gone); keep it above 2 × registerinterval. Applied by the node that creates the bucket.',
+  },
+  registry_replicas: {
+    type: 'integer',
+    min: 1,
+    max: 5,
+    default: 1,
+    scope: 'server',
+    description: 'Copies of the registry a JetStream cluster keeps (1, 3 or 5); 3 survives the loss of one broker. Applied by the node that creates the bucket.',
   },
 } as const satisfies KeyTable;
