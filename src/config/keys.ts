@@ -85,8 +85,9 @@ const CORE_RUNTIME = {
   plugindirs: {
     type: 'pathlist',
     default: [],
-    scope: 'both',
-    description: 'Extra directories holding agents (DDL and code), separated by `:` or `,`.',
+    scope: 'client',
+    description:
+      'Extra directories of agent DDLs (`<agent>/<agent>.ddl.json`), separated by `:` or `,` and searched before the built-in ones: `mco` validates inputs, shows results and documents agents (`mco plugin doc`) by them. Nodes load no agent code from them.',
   },
   logfile: {
     type: 'path',
