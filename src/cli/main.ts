@@ -15,6 +15,7 @@ import { registerSimCommand } from './sim.js';
 import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
+import { registerPluginGenerate } from './plugin-generate.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -99,6 +100,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')
     .action(run((agent: string | undefined, raw: Raw) => runPluginDoc(new CliSession(clientConfig(raw.config as string | undefined)), agent)));
+  registerPluginGenerate(plugin, run);
 
   registerServerCommands(program, run);
   registerSimCommand(program, run);

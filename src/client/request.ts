@@ -27,6 +27,8 @@ export interface SendOptions {
   noResults: boolean;
   onReply?(reply: Reply, expected: number): void;
   onStart?(expected: number): void;
+  /** Stops publishing further batches and ends the wait for replies. */
+  signal?: AbortSignal;
 }
 
 export interface Discovered {
@@ -95,6 +97,7 @@ export async function sendRequest(
     batch: batchSize !== undefined ? { size: batchSize, sleepMs: s.batchSleepMs } : undefined,
     noReplies: s.noResults,
     onReply: s.onReply ? (r) => s.onReply!(r, nodes.length) : undefined,
+    signal: s.signal,
   });
   const stats = statsOf(results, discovered.elapsedMs, nodes.length);
   return { results, discovered, stats, exitCode: haltCode({ ...stats, noResponse: stats.noResponse.length }) };

@@ -94,6 +94,9 @@ export class RpcClient {
     const replyTo = inbox?.address ?? replySubject(opts.collective, this.settings.sender, id);
     // One request text for every message of this call (batches reuse the id, as MCollective's do).
     const frame = encodeFrame(buildRequestFrame(this.security.wrapRequest(JSON.stringify(this.buildRequest(opts, id))), this.settings.sender, replyTo));
+    // An abort ends the wait at once, not at the next reply or the timeout.
+    const onAbort = () => wake.wake();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       results.markStart();
       if (opts.targets && opts.batch) {
@@ -103,6 +106,7 @@ export class RpcClient {
         if (!opts.noReplies) await this.waitForReplies(opts, results, wake, opts.targets?.length);
       }
     } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
       results.markFinished();
       await inbox?.close();
     }
@@ -223,6 +227,8 @@ class Waker {
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // A signal that has fired already sends no further event.
+    if (signal?.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);

@@ -46,6 +46,24 @@ const KEY_DECLARATION = /(^|\/)config-keys\.ts$/;
 const KEY_SPEC = 'config/key-spec.ts';
 const KEY_COLLECTOR = 'config/keys.ts';
 
+/**
+ * Where today's code imports across a rule, and why. Each must still be in use (a test below says when one is not),
+ * so the list only shrinks.
+ */
+const EXCEPTIONS: ReadonlyArray<{ from: string; to: string; reason: string }> = [
+  {
+    from: 'security/from-config.ts',
+    to: 'config/index.ts',
+    reason: 'the providers are built from configuration in security/, so that the library (client/) and mco build them alike',
+  },
+  {
+    from: 'client/context.ts',
+    to: 'plugins/agents/ddl-dir.ts',
+    reason: 'the client reads the built-in agents\' DDLs, which sit beside their code: it imports the directory\'s path, no agent',
+  },
+];
+const excepted = (e: { from: string; to: string }) => EXCEPTIONS.some((x) => x.from === e.from && x.to === e.to);
+
 interface Edge {
   from: string;
   to: string;
@@ -171,7 +189,7 @@ describe('the import graph of src/', () => {
   it('keeps every folder to what the module map lets it import', () => {
     const broken = edges.filter(crossing).filter((e) => {
       const from = folderOf(e.from);
-      if (MAY_IMPORT[from]?.includes('*')) return false;
+      if (MAY_IMPORT[from]?.includes('*') || excepted(e)) return false;
       return !allowedFrom(from).has(folderOf(e.to));
     });
     expect(broken.map(show)).toEqual([]);
@@ -188,7 +206,7 @@ describe('the import graph of src/', () => {
   it('never lets a core module import a concrete connector or a plugin', () => {
     const broken = edges.filter((e) => {
       const from = folderOf(e.from);
-      if (COMPOSITION_ROOTS.has(from) || KEY_DECLARATION.test(e.to)) return false;
+      if (COMPOSITION_ROOTS.has(from) || KEY_DECLARATION.test(e.to) || excepted(e)) return false;
       if (CONCRETE_TRANSPORT.test(e.to)) return !(CONCRETE_TRANSPORT.test(e.from) || e.from === CONNECTOR_REGISTRY);
       if (folderOf(e.to) === 'plugins') return from !== 'plugins';
       return false;
@@ -208,6 +226,10 @@ describe('the import graph of src/', () => {
     const into = edges.filter((e) => declarations.includes(e.to) && e.from !== KEY_COLLECTOR);
     expect([...out, ...into].map(show)).toEqual([]);
     expect(edges.filter((e) => e.from === KEY_SPEC).map(show)).toEqual([]);
+  });
+
+  it('needs every exception it lists', () => {
+    expect(EXCEPTIONS.filter((x) => !edges.some((e) => e.from === x.from && e.to === x.to))).toEqual([]);
   });
 
   it('has no cycle between top-level folders', () => {
