@@ -11,4 +11,6 @@ export const BROKER_KEYS = {
   'plugin.broker.pid_file': { type: 'path', default: '', defaultDoc: '`nats-server.pid` beside `plugin.broker.config_file`', scope: 'client', description: 'Where the broker writes its pid; the reload signal goes to it.' },
   'plugin.broker.jetstream_dir': { type: 'path', default: '/var/lib/troupe/jetstream', scope: 'client', description: 'JetStream store of the broker (it holds the registry); empty turns JetStream off.' },
   'plugin.broker.max_payload': { type: 'integer', min: 1024, default: 2097152, scope: 'client', description: 'Largest message in bytes the broker takes; keep it above `max_message_size`.' },
+  'plugin.broker.governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors operators may add, use and remove (`mco governor`); the broker refuses others.' },
+  'plugin.broker.node_governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors nodes may take slots of (`plugin.puppet.governor`), and nothing else of JetStream but the registry; operators may use them too.' },
 } as const satisfies KeyTable;

@@ -32,6 +32,12 @@ export interface BrokerSettings {
   jetstreamDir: string;
   /** Largest message in bytes the broker takes. */
   maxPayload: number;
+  /** The plan runs' bucket operators may use (`plan_bucket`); absent in files written before plans. */
+  planBucket?: string;
+  /** Governors operators may add, use and remove. */
+  governors?: string[];
+  /** Governors nodes may take slots of (and operators use). */
+  nodeGovernors?: string[];
 }
 
 export interface BrokerUser {
@@ -66,7 +72,13 @@ function spkiPin(cert: X509Certificate): string {
 export function brokerUsers(settings: BrokerSettings): BrokerUser[] {
   const ca = CertificateAuthority.open(settings.caDir);
   const rules = { operatorPattern: operatorRegExp(settings.operatorPattern) };
-  const scope = { collectives: settings.collectives, registryBucket: settings.registryBucket };
+  const scope = {
+    collectives: settings.collectives,
+    registryBucket: settings.registryBucket,
+    planBucket: settings.planBucket,
+    governors: settings.governors,
+    nodeGovernors: settings.nodeGovernors,
+  };
   const own = readCertificate(settings.certFile, 'broker certificate').fingerprint256;
   const users: BrokerUser[] = [];
   for (const status of ca.all()) {
@@ -177,7 +189,9 @@ function isSettings(value: unknown): value is BrokerSettings {
     STRING_SETTINGS.every((k) => typeof v[k] === 'string') &&
     Array.isArray(v.collectives) &&
     v.collectives.every((c) => typeof c === 'string') &&
-    Number.isInteger(v.maxPayload)
+    Number.isInteger(v.maxPayload) &&
+    (v.planBucket === undefined || typeof v.planBucket === 'string') &&
+    [v.governors, v.nodeGovernors].every((l) => l === undefined || (Array.isArray(l) && l.every((g) => typeof g === 'string')))
   );
 }
 

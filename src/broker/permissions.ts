@@ -4,6 +4,10 @@
 //               publish    <c>.reply.>             $KV.<bucket>.<N's key>   the JetStream calls that create the bucket
 //   operator O  subscribe  <c>.reply.<token O>.>   _INBOX.<token O>.>
 //               publish    <c>.broadcast.agent.*   <c>.node.>        the JetStream calls that read the bucket
+//               plan state: `$KV.<plan bucket>.>` and the calls that create, read and list it
+//               governors (plugin.broker.governors and node_governors): take, release, add, view, evict, remove
+//   node N, governors in plugin.broker.node_governors only: publish `$GOVERNOR.<g>.*` (take and refresh a slot),
+//               the stream's info and message delete (release); no other JetStream, no plan state
 //
 // Nothing else: no `>`, no other identity's directed subject, replies or inboxes. A node cannot send a request,
 // an operator cannot answer one or read another operator's replies, and registration records can only be
@@ -20,6 +24,12 @@ export interface PermissionScope {
   collectives: readonly string[];
   /** The registry's JetStream key-value bucket (`registry_bucket`). */
   registryBucket: string;
+  /** The plan runs' key-value bucket (`plan_bucket`); operators only. */
+  planBucket?: string;
+  /** Governors operators may add, use and remove (`plugin.broker.governors`). */
+  governors?: readonly string[];
+  /** Governors nodes may take slots of (`plugin.broker.node_governors`); operators may use them too. */
+  nodeGovernors?: readonly string[];
 }
 
 const inboxes = (name: string) => `${inboxPrefixFor(name)}.>`;
@@ -44,9 +54,51 @@ function registryApi(bucket: string, role: BrokerRole): string[] {
   ];
 }
 
+/** Plan state: the bucket's subjects and the calls an operator's client makes on it (create, read, list keys). */
+function planApi(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    `$KV.${bucket}.>`,
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.*`,
+    `$JS.API.CONSUMER.DELETE.${stream}.*`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/** A governor's stream: a node takes, refreshes and releases slots; an operator also manages the governor. */
+function governorApi(name: string, role: BrokerRole): string[] {
+  const stream = `GOVERNOR_${name}`;
+  const use = [`$GOVERNOR.${name}.*`, '$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.MSG.DELETE.${stream}`];
+  if (role === 'node') return use;
+  return [
+    ...use,
+    '$JS.API.STREAM.NAMES',
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.UPDATE.${stream}`,
+    `$JS.API.STREAM.DELETE.${stream}`,
+    `$JS.API.STREAM.PURGE.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+  ];
+}
+
+const unique = (subjects: string[]) => [...new Set(subjects)];
+
 export function nodePermissions(identity: string, scope: PermissionScope): SubjectPermissions {
   return {
-    publish: [...scope.collectives.map((c) => `${c}.reply.>`), `$KV.${scope.registryBucket}.${registryKey(identity)}`, ...registryApi(scope.registryBucket, 'node')],
+    publish: unique([
+      ...scope.collectives.map((c) => `${c}.reply.>`),
+      `$KV.${scope.registryBucket}.${registryKey(identity)}`,
+      ...registryApi(scope.registryBucket, 'node'),
+      ...(scope.nodeGovernors ?? []).flatMap((g) => governorApi(g, 'node')),
+    ]),
     subscribe: [...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, identity)]), inboxes(identity)],
   };
 }
@@ -54,7 +106,12 @@ export function nodePermissions(identity: string, scope: PermissionScope): Subje
 export function operatorPermissions(name: string, scope: PermissionScope): SubjectPermissions {
   const token = identityToken(name);
   return {
-    publish: [...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, '>')]), ...registryApi(scope.registryBucket, 'operator')],
+    publish: unique([
+      ...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, '>')]),
+      ...registryApi(scope.registryBucket, 'operator'),
+      ...(scope.planBucket ? planApi(scope.planBucket) : []),
+      ...[...(scope.governors ?? []), ...(scope.nodeGovernors ?? [])].flatMap((g) => governorApi(g, 'operator')),
+    ]),
     subscribe: [...scope.collectives.map((c) => `${c}.reply.${token}.>`), inboxes(name)],
   };
 }

@@ -38,6 +38,9 @@ function settingsFrom(raw: Raw, config: Config, file: string): BrokerSettings {
     pidFile: resolve(pidFile),
     jetstreamDir: raw.jetstreamDir !== undefined ? String(raw.jetstreamDir) && resolve(String(raw.jetstreamDir)) : config.get('plugin.broker.jetstream_dir'),
     maxPayload: config.get('plugin.broker.max_payload'),
+    planBucket: config.get('plan_bucket'),
+    governors: config.get('plugin.broker.governors'),
+    nodeGovernors: config.get('plugin.broker.node_governors'),
   };
 }
 

@@ -16,6 +16,8 @@ import { registerPuppetCommand } from './puppet.js';
 import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
 import { registerPluginGenerate } from './plugin-generate.js';
+import { registerPlanCommand } from './plan.js';
+import { registerGovernorCommands } from './governor.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -107,6 +109,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPuppetCommand(program, run);
   registerSecurityCommands(program, run);
   registerBrokerCommands(program, run);
+  registerPlanCommand(program, run);
+  registerGovernorCommands(program, run);
   return program;
 }
 

@@ -10,6 +10,7 @@ import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
 import { registryBucketFromConfig } from './registry.js';
+import { runGovernorsFor } from './governor.js';
 import { auditorFromConfig, authorizerFromConfig, reconfigureReplayCache, replayCacheFromConfig, securityFromConfig } from './security.js';
 import type { ReplayCache } from '../security/trust/replay-cache.js';
 import { UsageError } from '../client/errors.js';
@@ -48,7 +49,7 @@ export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache
     security,
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
-    agents: builtinAgents(),
+    agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
     facts: fileFactSource(config),
     logger,
     version: VERSION_STRING,

@@ -2,7 +2,8 @@ import os from 'node:os';
 import type { KeySpec, KeyTable } from './key-spec.js';
 // Each plugin's keys, declared beside it in its config-keys.ts, which imports nothing but key-spec.ts
 // (test/unit/architecture/imports.test.ts holds both to that).
-import { BROKER_TLS_KEYS, NATS_KEYS, REGISTRY_KEYS } from '../transport/config-keys.js';
+import { BROKER_TLS_KEYS, NATS_KEYS, REGISTRY_BUCKET_KEYS, REGISTRY_KEYS } from '../transport/config-keys.js';
+import { PLAN_KEYS } from '../plan/config-keys.js';
 import { AMQP_KEYS } from '../transport/amqp/config-keys.js';
 import { SECURITY_KEYS } from '../security/providers/config-keys.js';
 import { CA_KEYS } from '../security/ca/config-keys.js';
@@ -190,6 +191,8 @@ const KEYS = {
   ...BROKER_KEYS,
   ...FACT_KEYS,
   ...CORE_RUNTIME,
+  ...REGISTRY_BUCKET_KEYS,
+  ...PLAN_KEYS,
   ...REGISTRY_KEYS,
   ...CORE_AUDIT,
   ...DISCOVERY_KEYS,

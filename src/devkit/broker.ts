@@ -12,6 +12,11 @@ export interface TroupeBrokerOptions {
   jetstream?: boolean;
   registryBucket?: string;
   operatorPattern?: string;
+  planBucket?: string;
+  /** Governors operators may manage; none by default. */
+  governors?: string[];
+  /** Governors nodes may take slots of; none by default. */
+  nodeGovernors?: string[];
 }
 
 export interface TroupeBroker {
@@ -38,6 +43,9 @@ export async function startTroupeBroker(pki: DevPki, opts: TroupeBrokerOptions =
     pidFile: join(dir, 'nats-server.pid'),
     jetstreamDir: opts.jetstream === false ? '' : join(dir, 'jetstream'),
     maxPayload: 8 * 1024 * 1024,
+    planBucket: opts.planBucket ?? 'troupe_plans',
+    governors: opts.governors ?? [],
+    nodeGovernors: opts.nodeGovernors ?? [],
   };
   const configFile = join(dir, 'nats-server.conf');
   const written = writeBrokerConfig(configFile, settings);

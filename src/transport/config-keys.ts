@@ -54,7 +54,7 @@ export const BROKER_TLS_KEYS = {
 } as const satisfies KeyTable;
 
 /** The registry's JetStream bucket (nats-registry.ts). */
-export const REGISTRY_KEYS = {
+export const REGISTRY_BUCKET_KEYS = {
   registry_bucket: {
     type: 'string',
     default: 'troupe_registry',
@@ -63,6 +63,10 @@ export const REGISTRY_KEYS = {
     scope: 'both',
     description: 'JetStream key-value bucket holding the registry (one key per node identity).',
   },
+} as const satisfies KeyTable;
+
+/** How the registry ages and is replicated (applied by the node that creates the bucket). */
+export const REGISTRY_KEYS = {
   registry_max_age: {
     type: 'integer',
     min: 1,

@@ -127,6 +127,7 @@ export class NatsConnector implements Connector {
         return mine.jsm;
       },
       request: (subject, data, opts) => this.conn().request(subject, data, opts),
+      connection: () => this.conn(),
     };
   }
 

@@ -12,6 +12,7 @@ import type { RunRequest } from './run-options.js';
 import { runonce } from './runonce.js';
 import { parseSettings, type PuppetSettings } from './settings.js';
 import { disabledMessage, readStatus } from './state.js';
+import type { RunGovernors } from './governor-hold.js';
 import { lastRunOf, loadReportLogs, loadResources, loadSummary, typeDistribution } from './summary.js';
 
 const ddl = loadDDLFile(fileURLToPath(new URL('./puppet.ddl.json', import.meta.url)));
@@ -21,6 +22,8 @@ export interface PuppetAgentDeps {
   startDetached: StartDetached;
   signal(pid: number, signal: NodeJS.Signals): void;
   nowMs(): number;
+  /** Governor slots for runonce (plugin.puppet.governor); absent when the broker has none. */
+  governors?: RunGovernors;
 }
 
 interface Call {
@@ -37,7 +40,7 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
 
   return {
     runonce: ({ req, ctx, settings, paths }) =>
-      runonce(req.data as RunRequest, settings, paths, { ...deps, node: process.execPath }, ctx.signal).then((r) => ({ ...r })),
+      runonce(req.data as RunRequest, settings, paths, { ...deps, node: process.execPath, holder: ctx.node.identity }, ctx.signal).then((r) => ({ ...r })),
 
     status: async ({ paths }) => ({ ...(await readStatus(paths, deps.nowMs())) }),
 

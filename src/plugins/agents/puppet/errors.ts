@@ -18,6 +18,10 @@ export type PuppetErrorCode =
   | 'spawn_failed'
   | 'signal_failed'
   | 'git_failed'
+  /** No governor slot came free within plugin.puppet.governor_max_wait. */
+  | 'governor_full'
+  /** The governor could not be reached. */
+  | 'governor_failed'
   | 'resource_failed';
 
 /** Every refusal of the puppet agent: a reply with the message, statuscode 4 for bad input and 1 otherwise. */

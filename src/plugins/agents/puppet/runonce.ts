@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { APPLY_RUNNER, type ApplyRunSpec } from './apply-runner.js';
 import type { StartDetached } from './detached.js';
 import { PuppetAgentError } from './errors.js';
+import { holdUntilRunEnds, type RunGovernors, type RunSlot } from './governor-hold.js';
 import { resolveRevision } from './git.js';
 import type { PuppetPaths } from './paths.js';
 import { applySplayLimit, buildApplyOptions, buildRunOptions, type RunRequest } from './run-options.js';
@@ -18,6 +19,12 @@ export interface RunonceDeps {
   nowMs(): number;
   /** The Node binary that runs the masterless runner. */
   node: string;
+  /** Governor slots, when the daemon's broker offers them (plugin.puppet.governor). */
+  governors?: RunGovernors;
+  /** Who holds a slot: this node's identity. */
+  holder?: string;
+  /** True while a process is alive (a held slot is given back once the run's process is gone). */
+  alive?: (pid: number) => boolean;
 }
 
 export interface RunonceResult {
@@ -49,7 +56,15 @@ export async function runonce(req: RunRequest, s: PuppetSettings, paths: PuppetP
     try {
       // Checked again under the lock: the state may have changed while this request waited for it.
       await refuseWhenBusy(paths);
-      const started = s.mode === 'apply' ? await startApply(req, s, paths, deps, abort) : await startAgentRun(req, s, paths, deps);
+      const slot = await takeSlot(s, deps, abort);
+      let started: Started;
+      try {
+        started = s.mode === 'apply' ? await startApply(req, s, paths, deps, abort) : await startAgentRun(req, s, paths, deps);
+      } catch (err) {
+        await slot?.release().catch(() => undefined);
+        throw err;
+      }
+      if (slot) void holdUntilRunEnds(slot, started, paths, { alive: deps.alive ?? processAlive });
       const initiatedAt = nowS();
       await lock.record(started.method, started.pid, initiatedAt);
       const result: RunonceResult = { summary: started.summary, initiated_at: initiatedAt };
@@ -60,6 +75,32 @@ export async function runonce(req: RunRequest, s: PuppetSettings, paths: PuppetP
       throw err;
     }
   });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The governor's slot for this run, or undefined without a governor; refuses the run when none came free. */
+async function takeSlot(s: PuppetSettings, deps: RunonceDeps, abort?: AbortSignal): Promise<RunSlot | undefined> {
+  if (!s.governor) return undefined;
+  const { name, maxWaitMs } = s.governor;
+  if (!deps.governors) {
+    throw new PuppetAgentError('not_allowed', `plugin.puppet.governor is '${name}' but this node's broker has no governors (they need NATS with JetStream); refusing to run Puppet ungoverned`);
+  }
+  let got: Awaited<ReturnType<RunGovernors['acquire']>>;
+  try {
+    got = await deps.governors.acquire(name, deps.holder ?? 'unknown', maxWaitMs, abort);
+  } catch (err) {
+    throw new PuppetAgentError('governor_failed', `Could not take a slot on governor '${name}': ${(err as Error).message}`);
+  }
+  if ('refused' in got) throw new PuppetAgentError('governor_full', `Puppet run refused: ${got.refused}`);
+  return got.slot;
 }
 
 interface Started {

@@ -37,6 +37,8 @@ export interface PuppetSettings {
   runonceLockfile?: string;
   masterless: MasterlessSettings;
   resource: ResourceSettings;
+  /** The governor whose slot a run takes first, and how long runonce waits for one. */
+  governor?: { name: string; maxWaitMs: number };
 }
 
 export interface MasterlessSettings {
@@ -73,6 +75,7 @@ export const DEFAULTS = {
   manifest: 'manifests/site.pp',
   git_remote: 'origin',
   git_timeout: 15,
+  governor_max_wait: 10,
   resource_allow_managed_resources: false,
   'resource_allow_params.file': BUILTIN_ALLOWED_PARAMS['file'],
   'resource_allow_params.package': BUILTIN_ALLOWED_PARAMS['package'],
@@ -138,6 +141,16 @@ function allowedParams(raw: Readonly<Record<string, string>>): Record<string, st
   return result;
 }
 
+function governorOf(raw: Readonly<Record<string, string>>): PuppetSettings['governor'] {
+  const name = text(raw, 'governor');
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor '${name}' is not a governor name`);
+  const seconds = int(raw, 'governor_max_wait', DEFAULTS.governor_max_wait);
+  // The wait has to end well inside the action's 20 s timeout, or the reply would be lost.
+  if (seconds > 15) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor_max_wait should be at most 15 seconds, got '${seconds}'`);
+  return { name, maxWaitMs: seconds * 1000 };
+}
+
 /** Reads the raw `plugin.puppet.*` strings (prefix removed); bad values raise PuppetAgentError(bad_setting). */
 export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSettings {
   const mode = text(raw, 'mode') ?? DEFAULTS.mode;
@@ -170,6 +183,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
       gitAllowedRefs: list(text(raw, 'git_allowed_refs')) ?? [],
       gitTimeoutMs: int(raw, 'git_timeout', DEFAULTS.git_timeout, 1) * 1000,
     },
+    governor: governorOf(raw),
     resource: {
       allowManaged: bool(raw, 'resource_allow_managed_resources', DEFAULTS.resource_allow_managed_resources),
       typeWhitelist: list(text(raw, 'resource_type_whitelist')),
