@@ -11,6 +11,7 @@ import { signOpsPerSecond, signedPing } from './security.js';
 import { puppetBench } from './puppet.js';
 import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
+import { planBench } from './plan.js';
 import { fuzzBench } from './fuzz-x509.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
@@ -48,6 +49,8 @@ const { values: opts } = parseArgs({
     redos: { type: 'string', default: '3' },
     'fuzz-cases': { type: 'string', default: '1000000' },
     'fuzz-seed': { type: 'string', default: '1' },
+    // `plan`: a 10-batch rollout plan over this many simulated nodes against the same batched requests by hand.
+    'plan-nodes': { type: 'string', default: '10000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -301,6 +304,27 @@ function fuzzSection(): void {
   if (r.disagreementCount > 0) process.exitCode = 1;
 }
 
+async function planSection(scratch: string): Promise<void> {
+  const n = Number(opts['plan-nodes']);
+  const brokers = await startBrokers(n);
+  const configFile = join(scratch, 'plan-client.cfg');
+  writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`);
+  let fleet: { sims: SimProcess[] } | undefined;
+  try {
+    fleet = await startFleet(brokers.urls, n);
+    // Warm the fleet's and the broker's caches, and create the plan bucket, before measuring.
+    await runMco(['rpc', 'rpcutil', 'ping', '-c', configFile, '--json', '--np']);
+    const r = await planBench(scratch, configFile, n, 10, Math.min(repeat, 3));
+    const plan = median(r.planMs);
+    const hand = median(r.handMs);
+    record({ name: 'by hand: mco rpc --batch 10%', n, wall_ms: hand, replies: r.handReplies, expected: n, floor_ms: hand, ratio: 1, rss_mb: r.handRssMB, note: `10 batches, process wall; runs ${r.handMs.map((x) => round(x)).join(', ')} ms` });
+    record({ name: 'mco plan run (10 batches)', n, wall_ms: plan, replies: r.planReplies, expected: n, floor_ms: hand, ratio: plan / hand, rss_mb: r.planRssMB, note: `overhead ${round(plan - hand)} ms, node outcomes kept in JetStream; runs ${r.planMs.map((x) => round(x)).join(', ')} ms` });
+  } finally {
+    if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
+    await brokers.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
@@ -314,6 +338,7 @@ async function main(): Promise<void> {
       if (sections.has('puppet')) await puppetSection();
       if (sections.has('hostile')) await hostileSection();
       if (sections.has('fuzz')) fuzzSection();
+      if (sections.has('plan')) await planSection(scratch);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

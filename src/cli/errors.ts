@@ -6,6 +6,8 @@ import { UsageError } from '../client/errors.js';
 import { DiscoveryError } from '../client/discovery/index.js';
 import { TransportError } from '../transport/index.js';
 import { FactsError } from '../plugins/facts/index.js';
+import { PlanError } from '../plan/errors.js';
+import { PlanStoreError } from '../plan/store.js';
 
 export function reportError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)): number {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -29,6 +31,8 @@ function hintFor(e: Error): string | undefined {
   if (e instanceof ConfigError) return e.suggestion && !e.message.includes(e.suggestion) ? `did you mean '${e.suggestion}'?` : undefined;
   if (e instanceof DDLError) return "'mco plugin doc AGENT' shows the inputs an action takes";
   if (e instanceof DiscoveryError) return undefined;
+  if (e instanceof PlanError) return e.hint;
+  if (e instanceof PlanStoreError) return undefined;
   if (e instanceof FactsError) return 'check the files named in plugin.yaml';
   if (!(e instanceof UsageError) && !debug()) return 'run again with --debug for details';
   return undefined;

@@ -17,6 +17,7 @@ import { registerSecurityCommands } from './ca.js';
 import { registerBrokerCommands } from './broker.js';
 import { registerPluginGenerate } from './plugin-generate.js';
 import { registerPlanCommand } from './plan.js';
+import { registerPlanRunCommands } from './plan-run.js';
 import { registerGovernorCommands } from './governor.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
@@ -110,6 +111,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerSecurityCommands(program, run);
   registerBrokerCommands(program, run);
   registerPlanCommand(program, run);
+  registerPlanRunCommands(program, run);
   registerGovernorCommands(program, run);
   return program;
 }

@@ -8,6 +8,11 @@ export interface VirtualNode {
   classes?: string[];
   agents?: string[];
   collectives?: string[];
+  /**
+   * Misbehaviour for tests and demos: actions (`agent#action`, or `agent` for all of its actions) this node fails
+   * (status 1, "simulated failure"), or runs and never answers. Discovery is never affected.
+   */
+  simulate?: { fail?: string[]; silent?: string[] };
   /** This node's own `plugin.*` settings (Puppet directories, say), over those of the config file. */
   settings?: Record<string, string>;
 }

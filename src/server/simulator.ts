@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Connector } from '../transport/index.js';
 import type { SecurityProvider } from '../security/index.js';
-import type { AgentPlugin } from './agent.js';
+import { ActionFailed, type AgentPlugin } from './agent.js';
 import { NodeServer } from './node.js';
 import { RejectionLog } from './rejection-log.js';
 import { SharedDecoder } from './decoder.js';
@@ -61,7 +61,11 @@ export class FleetSimulator {
   private build(node: VirtualNode): { node: NodeServer; connector: Connector } {
     // Every node answers discovery, whatever agents it is given.
     const hosted = new Set([DISCOVERY_AGENT, ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
-    const connector = this.opts.connectorFor(node.identity);
+    const plain = this.opts.connectorFor(node.identity);
+    const misbehaving = node.simulate && ((node.simulate.fail?.length ?? 0) > 0 || (node.simulate.silent?.length ?? 0) > 0);
+    const { connector, agents } = misbehaving
+      ? misbehave(plain, this.opts.agents, node.simulate!)
+      : { connector: plain, agents: this.opts.agents };
     const collectives = node.collectives ?? this.opts.collectives;
     const registration = this.opts.registration;
     const registrar = registration?.registrarFor(connector);
@@ -76,7 +80,7 @@ export class FleetSimulator {
         security: typeof this.opts.security === 'function' ? this.opts.security(node.identity) : this.opts.security,
         authorizer: this.opts.authorizer,
         auditor: this.opts.auditor,
-        agents: this.opts.agents.filter((a) => hosted.has(a.ddl.metadata.name)),
+        agents: agents.filter((a) => hosted.has(a.ddl.metadata.name)),
         advertisedAgents: node.agents,
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,
@@ -92,4 +96,47 @@ export class FleetSimulator {
   async stop(): Promise<void> {
     await Promise.all(this.servers.splice(0).map((s) => s.stop(2000).catch(() => undefined)));
   }
+}
+
+/** `agent#action` or `agent` patterns as a test of one request. */
+function actionMatcher(patterns: readonly string[] = []): (agent: string, action: string) => boolean {
+  const set = new Set(patterns);
+  return (agent, action) => set.has(agent) || set.has(`${agent}#${action}`);
+}
+
+/**
+ * A node's simulated misbehaviour: its agents fail the listed actions, and the replies to the silent ones are
+ * dropped on their way out (the action still runs, as on a node whose replies are lost).
+ */
+function misbehave(connector: Connector, agents: readonly AgentPlugin[], simulate: NonNullable<VirtualNode['simulate']>): { connector: Connector; agents: AgentPlugin[] } {
+  const fails = actionMatcher(simulate.fail);
+  const silent = actionMatcher(simulate.silent);
+  const silenced = new Set<string>();
+  // Discovery answers as always: misbehaviour is in the actions a node runs, not in whether it is found.
+  const wrapped = agents.map((agent): AgentPlugin => agent.ddl.metadata.name === DISCOVERY_AGENT ? agent : ({
+    ddl: agent.ddl,
+    invoke(request, ctx) {
+      if (silent(request.agent, request.action)) {
+        silenced.add(request.requestId);
+        if (silenced.size > 10_000) silenced.delete(silenced.values().next().value!);
+      }
+      if (fails(request.agent, request.action)) throw new ActionFailed('simulated failure', 1);
+      return agent.invoke(request, ctx);
+    },
+  }));
+  const reply = (address: string, data: Uint8Array): Promise<void> => {
+    // Reply addresses end with the request id (`<collective>.reply.<sender>.<requestid>`).
+    const id = address.slice(address.lastIndexOf('.') + 1);
+    if (silenced.delete(id)) return Promise.resolve();
+    return connector.reply(address, data);
+  };
+  // Everything else goes to the real connector, bound to it.
+  const quiet = new Proxy(connector, {
+    get(target, key) {
+      if (key === 'reply') return reply;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { connector: quiet, agents: wrapped };
 }
