@@ -32,6 +32,8 @@ export {
   type OutputDDL,
 } from './ddl/index.js';
 
+// Every error troupe raises on purpose is a TroupeError with a stable `code` (the README's error code table).
+export { TroupeError } from './errors.js';
 export { AbortError, RequestError, type RequestErrorCode } from './client/request-errors.js';
 export { UsageError } from './client/errors.js';
 export { FilterError, type FilterErrorCode } from './filter/index.js';

@@ -1,12 +1,15 @@
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
+
 /** Stable codes carried by every ConfigError; callers switch on these, never on messages. */
-export type ConfigErrorCode =
-  | 'CONFIG_NOT_FOUND'
-  | 'CONFIG_READ'
-  | 'CONFIG_SYNTAX'
-  | 'CONFIG_UNKNOWN_KEY'
-  | 'CONFIG_BAD_VALUE'
-  /** The key is set but its value is a secret, never shown (see `isSecretKey`). */
-  | 'CONFIG_SECRET';
+export const CONFIG_ERROR_CODES = {
+  CONFIG_NOT_FOUND: 'the config file does not exist',
+  CONFIG_READ: 'the config file exists but cannot be read',
+  CONFIG_SYNTAX: 'a line is not `key = value`',
+  CONFIG_UNKNOWN_KEY: 'a key no part of troupe declares (the message suggests the closest one)',
+  CONFIG_BAD_VALUE: "a value is not of its key's type or range",
+  CONFIG_SECRET: 'the key is set but its value is a secret, never shown (see `isSecretKey`)',
+} as const satisfies ErrorCodeTable;
+export type ConfigErrorCode = keyof typeof CONFIG_ERROR_CODES;
 
 export interface ConfigErrorDetails {
   file?: string;
@@ -17,17 +20,19 @@ export interface ConfigErrorDetails {
   cause?: unknown;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends TroupeError {
   override readonly name = 'ConfigError';
-  readonly code: ConfigErrorCode;
+  declare readonly code: ConfigErrorCode;
   readonly file?: string;
   readonly line?: number;
   readonly key?: string;
   readonly suggestion?: string;
 
   constructor(code: ConfigErrorCode, message: string, details: ConfigErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    // The message of an unknown key usually carries its suggestion already.
+    const { suggestion } = details;
+    const hint = suggestion && !message.includes(suggestion) ? `did you mean '${suggestion}'?` : undefined;
+    super(code, message, { cause: details.cause, hint });
     this.file = details.file;
     this.line = details.line;
     this.key = details.key;

@@ -2,6 +2,7 @@ export { ConfigError, type ConfigErrorCode } from './errors.js';
 export {
   CONFIG_KEYS,
   isConfigKey,
+  keySpec,
   type ConfigKey,
   type ConfigKeyDeclaration,
   type ConfigScope,
@@ -9,6 +10,7 @@ export {
   type KeySpec,
   type KeyType,
 } from './keys.js';
+export { parseBoolean } from './values.js';
 export { REDACTED, isSecretKey, maskUrlCredentials } from './secrets.js';
 export { describeConfigItem, loadConfig, parseConfig, type Config } from './config.js';
 export { defaultConfigPath, SERVER_CONFIG_PATH, SYSTEM_CLIENT_CONFIG_PATH, type ConfigPathEnvironment } from './paths.js';

@@ -202,6 +202,14 @@ const KEYS = {
 
 export const KEY_SPECS: Readonly<Record<ConfigKey, KeySpec>> = KEYS;
 
+/**
+ * One key's declaration with its literal types (`keySpec('plugin.puppet.splay').default` is `true`), for code that
+ * reads a key's text itself, as a plugin does with the settings of each node, and must not restate its default.
+ */
+export function keySpec<K extends ConfigKey>(key: K): (typeof KEYS)[K] {
+  return KEYS[key];
+}
+
 export type ConfigKey = keyof typeof KEYS;
 
 type ValueOfSpec<S> = S extends { type: 'enum'; values: readonly (infer V)[] }

@@ -8,6 +8,17 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; expected: 
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'n']);
+
+/**
+ * MCollective's boolean words (1/0, true/false, yes/no, y/n, any case), or undefined for any other text. The one
+ * reading of a boolean for config values, plugin settings and command-line inputs; callers trim where they need to.
+ */
+export function parseBoolean(text: string): boolean | undefined {
+  const word = text.toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
 const INTEGER = /^[+-]?\d+$/;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
@@ -29,10 +40,8 @@ export function parseValue(spec: KeySpec, text: string): ParseResult {
         ? withinRange(Number(text), spec, 'number')
         : { ok: false, expected: describeExpected(spec) };
     case 'boolean': {
-      const word = text.toLowerCase();
-      if (TRUE_WORDS.has(word)) return { ok: true, value: true };
-      if (FALSE_WORDS.has(word)) return { ok: true, value: false };
-      return { ok: false, expected: describeExpected(spec) };
+      const value = parseBoolean(text);
+      return value === undefined ? { ok: false, expected: describeExpected(spec) } : { ok: true, value };
     }
     case 'list': {
       const items = splitList(text, /,/);

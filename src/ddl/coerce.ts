@@ -1,8 +1,7 @@
+import { parseBoolean } from '../config/values.js';
 import { DDLError, requireAction } from './errors.js';
 import type { AgentDDL, InputDDL } from './types.js';
 
-const TRUE_WORDS = new Set(['true', 'yes', 'y', '1']);
-const FALSE_WORDS = new Set(['false', 'no', 'n', '0']);
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -29,9 +28,8 @@ function parseJSON(key: string, raw: string, want: 'hash' | 'array'): unknown {
 function coerceValue(key: string, raw: string, input: InputDDL): unknown {
   switch (input.type) {
     case 'boolean': {
-      const word = raw.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return true;
-      if (FALSE_WORDS.has(word)) return false;
+      const value = parseBoolean(raw.trim());
+      if (value !== undefined) return value;
       throw invalid(key, raw, 'should be a boolean (true/false, yes/no, y/n, 1/0)');
     }
     case 'integer': {

@@ -6,16 +6,25 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import { freePort } from './nats-server.js';
 
 const DEBIAN_SERVER_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 
 export const SYSTEM_RABBITMQ = { host: '127.0.0.1', port: 5672, user: 'guest', password: 'guest' } as const;
 
-export class RabbitMQError extends Error {
+export const RABBITMQ_ERROR_CODES = {
+  not_installed: 'RabbitMQ is not installed (apt-get install rabbitmq-server)',
+  start_failed: 'a private RabbitMQ node did not start',
+  command_failed: 'a rabbitmqctl command failed',
+} as const satisfies ErrorCodeTable;
+export type RabbitMQErrorCode = keyof typeof RABBITMQ_ERROR_CODES;
+
+export class RabbitMQError extends TroupeError {
   override readonly name = 'RabbitMQError';
-  constructor(readonly code: 'not_installed' | 'start_failed' | 'command_failed', message: string) {
-    super(message);
+  declare readonly code: RabbitMQErrorCode;
+  constructor(code: RabbitMQErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -1,27 +1,31 @@
-export type FilterErrorCode =
-  | 'FILTER_EMPTY'
-  | 'FILTER_EMPTY_FACT_NAME'
-  | 'FILTER_BAD_FACT_NAME'
-  | 'FILTER_MISSING_OPERATOR'
-  | 'FILTER_EMPTY_VALUE'
-  | 'FILTER_UNTERMINATED_QUOTE'
-  | 'FILTER_UNTERMINATED_REGEX'
-  | 'FILTER_BAD_REGEX'
-  | 'FILTER_UNSUPPORTED_REGEX'
-  | 'FILTER_REGEX_TOO_COMPLEX'
-  | 'FILTER_REGEX_TOO_LONG'
-  | 'FILTER_REGEX_WITH_ORDERING'
-  | 'FILTER_TOO_MANY'
-  | 'FILTER_CONTROL_CHARACTER'
-  | 'FILTER_TOO_LONG'
-  | 'FILTER_UNEXPECTED_CHARACTER'
-  | 'FILTER_UNSUPPORTED_FUNCTION'
-  | 'FILTER_EMPTY_EXPRESSION'
-  | 'FILTER_UNBALANCED_PAREN'
-  | 'FILTER_DANGLING_OPERATOR'
-  | 'FILTER_MISSING_CONNECTIVE'
-  | 'FILTER_TOO_DEEP'
-  | 'FILTER_INVALID_SHAPE';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
+
+export const FILTER_ERROR_CODES = {
+  FILTER_EMPTY: 'an empty filter option',
+  FILTER_EMPTY_FACT_NAME: 'a fact filter with no fact name before its operator',
+  FILTER_BAD_FACT_NAME: 'a fact name with characters fact names do not have',
+  FILTER_MISSING_OPERATOR: 'a fact filter with no comparison operator',
+  FILTER_EMPTY_VALUE: 'nothing after the operator',
+  FILTER_UNTERMINATED_QUOTE: 'a quoted value with no closing quote',
+  FILTER_UNTERMINATED_REGEX: 'a `/regex/` with no closing slash',
+  FILTER_BAD_REGEX: 'a regular expression that is empty, does not compile or has an unknown flag',
+  FILTER_UNSUPPORTED_REGEX: 'a regular expression feature RE2, the linear-time engine, lacks (backreferences, lookaround)',
+  FILTER_REGEX_TOO_COMPLEX: 'a regular expression whose counted repetitions expand past the limit',
+  FILTER_REGEX_TOO_LONG: 'a regular expression longer than the limit',
+  FILTER_REGEX_WITH_ORDERING: 'a regular expression given to <, <=, > or >=',
+  FILTER_TOO_MANY: 'more filters of one kind than a node accepts',
+  FILTER_CONTROL_CHARACTER: 'a control character (other than tab) in filter text',
+  FILTER_TOO_LONG: 'filter text longer than the limit',
+  FILTER_UNEXPECTED_CHARACTER: 'a character the compound language does not expect there',
+  FILTER_UNSUPPORTED_FUNCTION: 'a data function call such as `name(...)` in a compound filter',
+  FILTER_EMPTY_EXPRESSION: 'an empty compound expression or pair of parentheses',
+  FILTER_UNBALANCED_PAREN: 'a parenthesis without its partner',
+  FILTER_DANGLING_OPERATOR: "'and', 'or' or 'not' without the term it needs",
+  FILTER_MISSING_CONNECTIVE: "two terms with no 'and' or 'or' between them",
+  FILTER_TOO_DEEP: 'a compound expression nested deeper than the limit',
+  FILTER_INVALID_SHAPE: 'a filter object (from the wire or the library) that breaks the filter schema',
+} as const satisfies ErrorCodeTable;
+export type FilterErrorCode = keyof typeof FILTER_ERROR_CODES;
 
 /** Widest excerpt of the source shown by format(), so a 4 KB expression still prints as one readable line. */
 const EXCERPT_WIDTH = 72;
@@ -31,17 +35,18 @@ const EXCERPT_WIDTH = 72;
  * offending character in `source` (it may equal `source.length` when something is missing
  * at the end). `option` names the command-line option the text came from, when known.
  */
-export class FilterError extends Error {
+export class FilterError extends TroupeError {
   override readonly name = 'FilterError';
+  declare readonly code: FilterErrorCode;
 
   constructor(
-    readonly code: FilterErrorCode,
+    code: FilterErrorCode,
     message: string,
     readonly source: string,
     readonly position: number,
     readonly option?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 
   /** The same error, attributed to a command-line option such as `-F`. */

@@ -12,23 +12,23 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DiscardPolicy, RetentionPolicy, StorageType, headers, type JetStreamManager, type NatsConnection, type NatsError, type StreamInfo } from 'nats';
 import type { Connector } from '../transport/connector.js';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import { jetStreamOf } from './jetstream-store.js';
 
-export type GovernorErrorCode =
-  /** No slot came free within the wait. */
-  | 'timeout'
-  /** The governor, or the slot named, does not exist. */
-  | 'not_found'
-  /** No JetStream, no answer, or the broker refused. */
-  | 'unavailable'
-  | 'bad_input'
-  /** The wait was given up on (the caller's signal). */
-  | 'aborted';
+export const GOVERNOR_ERROR_CODES = {
+  timeout: 'no slot came free within the wait',
+  not_found: 'the governor, or the slot named, does not exist',
+  unavailable: 'no JetStream, no answer, or the broker refused',
+  bad_input: 'not a governor name, capacity or expiry',
+  aborted: "the wait was given up on (the caller's signal)",
+} as const satisfies ErrorCodeTable;
+export type GovernorErrorCode = keyof typeof GOVERNOR_ERROR_CODES;
 
-export class GovernorError extends Error {
+export class GovernorError extends TroupeError {
   override readonly name = 'GovernorError';
-  constructor(readonly code: GovernorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: GovernorErrorCode;
+  constructor(code: GovernorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -1,5 +1,6 @@
 // Where a plan run's state lives, so another runner can show, cancel or resume it.
 // The runner records as it goes; JetStream keeps it across runner deaths (plan/jetstream-store.ts).
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 
 export type RunState = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -76,10 +77,19 @@ export interface PlanStore {
   close(): Promise<void>;
 }
 
-export class PlanStoreError extends Error {
+export const PLAN_STORE_ERROR_CODES = {
+  exists: 'a plan run with that id already exists',
+  not_found: 'no plan run with that id',
+  unavailable: 'the plan store cannot be reached',
+  corrupt: 'a stored plan run record cannot be read back',
+} as const satisfies ErrorCodeTable;
+export type PlanStoreErrorCode = keyof typeof PLAN_STORE_ERROR_CODES;
+
+export class PlanStoreError extends TroupeError {
   override readonly name = 'PlanStoreError';
-  constructor(readonly code: 'exists' | 'not_found' | 'unavailable' | 'corrupt', message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: PlanStoreErrorCode;
+  constructor(code: PlanStoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 // What an agent plugin implements, and what the daemon lends it. Agents see the node only through NodeInfo.
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { Logger } from 'pino';
 import type { AgentDDL } from '../ddl/index.js';
 import type { StatsSnapshot } from './stats.js';
@@ -49,10 +50,20 @@ export interface AgentPlugin {
   invoke(request: ActionRequest, ctx: AgentContext): ActionResult;
 }
 
+export const ACTION_FAILED_CODES = {
+  action_failed: 'an action refused or failed; its reply carries the message and a statuscode',
+} as const satisfies ErrorCodeTable;
+
 /** Thrown by an action to reply with a failure status (1 aborted by default) and a message. */
-export class ActionFailed extends Error {
-  override readonly name = 'ActionFailed';
-  constructor(message: string, readonly statuscode: 1 | 2 | 3 | 4 | 5 = 1, readonly data: Record<string, unknown> = {}) {
-    super(message);
+export class ActionFailed extends TroupeError {
+  override readonly name: string = 'ActionFailed';
+  constructor(
+    message: string,
+    readonly statuscode: 1 | 2 | 3 | 4 | 5 = 1,
+    readonly data: Record<string, unknown> = {},
+    /** Agents with their own codes (the puppet agent's) pass them here. */
+    code = 'action_failed',
+  ) {
+    super(code, message);
   }
 }

@@ -3,6 +3,7 @@
 //   record the id against replays → action → reply.
 // Every rejection is counted under its reason and logged once; nothing thrown inside a stage escapes dispatch().
 import type { Logger } from 'pino';
+import { TroupeError } from '../errors.js';
 import { ActionFailed, type ActionResult, type AgentContext, type AgentPlugin, type NodeInfo } from './agent.js';
 import type { ServerStats } from './stats.js';
 import { directDecoder, type RequestDecoder } from './decoder.js';
@@ -77,9 +78,12 @@ interface Accepted {
 /** Authentic but out of date: counted as validated-then-expired (MCollective's ttlexpired), not unvalidated. */
 const AGE_REJECTIONS = new Set(['ttl_expired', 'future_message', 'before_start']);
 
-class Rejection extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
+/** A request refused before it reaches an agent; `code` is the rejection reason counted in the daemon's stats. */
+class Rejection extends TroupeError {
+  override readonly name = 'Rejection';
+  declare readonly code: 'wrong_collective';
+  constructor(code: 'wrong_collective', message: string) {
+    super(code, message);
   }
 }
 

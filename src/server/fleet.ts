@@ -1,5 +1,6 @@
 // Fleet descriptions for the simulator: read from a JSON file, or generated with varied, repeatable facts.
 import { readFileSync } from 'node:fs';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import { describeSchemaErrors, validatorFor } from '../protocol/index.js';
 
 export interface VirtualNode {
@@ -34,9 +35,16 @@ export function nodePluginSettings(node: VirtualNode, agent: string, fromConfig:
   return result;
 }
 
-export class FleetError extends Error {
+export const FLEET_ERROR_CODES = {
+  bad_fleet: 'a fleet file for `mco sim` that cannot be read or breaks the fleet schema',
+} as const satisfies ErrorCodeTable;
+
+export class FleetError extends TroupeError {
   override readonly name = 'FleetError';
-  readonly code = 'bad_fleet';
+  declare readonly code: keyof typeof FLEET_ERROR_CODES;
+  constructor(message: string) {
+    super('bad_fleet', message);
+  }
 }
 
 export function parseFleet(json: unknown, origin = 'fleet'): Fleet {

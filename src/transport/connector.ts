@@ -1,6 +1,7 @@
 // The broker boundary. Nothing above transport/ knows which broker carries a message: it names logical
 // destinations and gets bytes back. NATS maps them to subjects; AMQP to exchanges, routing keys and reply queues.
 // What only some brokers offer is an optional capability of the connector (`jetStream`), never a class check.
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { JetStreamHandle } from './jetstream.js';
 
 export type Destination =
@@ -60,10 +61,22 @@ export interface Connector {
   jetStream?(): JetStreamHandle;
 }
 
-export class TransportError extends Error {
+export const TRANSPORT_ERROR_CODES = {
+  connect_failed: 'the broker cannot be reached, refuses the connection, or its TLS certificate is not trusted',
+  closed: 'the connection is closed, or dropped while a request waited for replies',
+  publish_failed: 'the broker did not take a message',
+  bad_address: 'no broker address configured, or a destination the broker refuses',
+  not_permitted: 'the broker does not let this certificate publish or subscribe there',
+} as const satisfies ErrorCodeTable;
+export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
+
+const CONNECT_HINT = 'is the broker running? check middleware_hosts in your config, or pass --config';
+
+export class TransportError extends TroupeError {
   override readonly name = 'TransportError';
-  constructor(readonly code: 'connect_failed' | 'closed' | 'publish_failed' | 'bad_address' | 'not_permitted', message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: TransportErrorCode;
+  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, { cause: options?.cause, hint: code === 'connect_failed' ? CONNECT_HINT : undefined });
   }
 }
 

@@ -5,6 +5,7 @@
 // It works on any connector offering the JetStream capability (jetstream.ts).
 import type { Consumer, ConsumerMessages, JetStreamManager, NatsError } from 'nats';
 import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { Connector } from './connector.js';
 import { jetStreamOf, type JetStreamHandle } from './jetstream.js';
 
@@ -17,13 +18,19 @@ export interface RegistryBucketSettings {
   replicas: number;
 }
 
-export type RegistryErrorCode = 'registry_unavailable' | 'registry_missing' | 'registry_failed';
+export const REGISTRY_ERROR_CODES = {
+  registry_unavailable: 'the broker has no JetStream, which the registry needs',
+  registry_missing: 'the registry bucket does not exist: no node has registered yet',
+  registry_failed: 'the registry bucket cannot be created, read or written',
+} as const satisfies ErrorCodeTable;
+export type RegistryErrorCode = keyof typeof REGISTRY_ERROR_CODES;
 
 /** A registry failure with a stable `code`: no JetStream on the broker, no bucket yet, or anything else. */
-export class RegistryError extends Error {
+export class RegistryError extends TroupeError {
   override readonly name = 'RegistryError';
-  constructor(readonly code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  declare readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }
 

@@ -8,6 +8,7 @@
 // and the common name never counts (as in browsers and Go).
 import { isIP, type Socket } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { TroupeError, type ErrorCodeTable } from '../errors.js';
 
 export type ServerIdentityCheck = (this: unknown, hostname: string, cert: PeerCertificate) => Error | undefined;
 
@@ -18,9 +19,16 @@ interface ConnectOptionsSeen {
   socket?: Socket;
 }
 
-export class BrokerIdentityError extends Error {
+export const BROKER_IDENTITY_ERROR_CODES = {
+  broker_name_mismatch: "the broker's TLS certificate does not name the host dialled in its subjectAltName",
+} as const satisfies ErrorCodeTable;
+
+export class BrokerIdentityError extends TroupeError {
   override readonly name = 'BrokerIdentityError';
-  readonly code = 'broker_name_mismatch';
+  declare readonly code: keyof typeof BROKER_IDENTITY_ERROR_CODES;
+  constructor(message: string) {
+    super('broker_name_mismatch', message);
+  }
 }
 
 

@@ -4,6 +4,7 @@ import { EXIT } from '../exit-codes.js';
 import type { ClientSession } from '../session.js';
 import type { TargetOptions } from '../request.js';
 import type { Reply } from '../results.js';
+import { roundMs } from '../render/json.js';
 
 export interface PingOptions {
   target: TargetOptions;
@@ -37,8 +38,8 @@ export async function runPing(session: ClientSession, o: PingOptions): Promise<n
   const wallMs = results.finishedAt - results.startedAt;
   if (json) {
     session.out.write(JSON.stringify({
-      replies: printed.map((r) => ({ sender: r.sender, time_ms: round(r.elapsedMs) })),
-      stats: { count: times.length, min_ms: round(Math.min(...times, 0)), max_ms: round(Math.max(...times, 0)), avg_ms: round(avg(times)), wall_ms: wallMs, last_reply_ms: round(Math.max(0, ...times)) },
+      replies: printed.map((r) => ({ sender: r.sender, time_ms: roundMs(r.elapsedMs) })),
+      stats: { count: times.length, min_ms: roundMs(Math.min(...times, 0)), max_ms: roundMs(Math.max(...times, 0)), avg_ms: roundMs(avg(times)), wall_ms: wallMs, last_reply_ms: roundMs(Math.max(0, ...times)) },
     }, null, 2) + '\n');
   } else if (times.length === 0) {
     session.err.write('No responses received\n');
@@ -50,4 +51,3 @@ export async function runPing(session: ClientSession, o: PingOptions): Promise<n
 }
 
 const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-const round = (n: number) => Math.round(n * 100) / 100;

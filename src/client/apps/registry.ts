@@ -12,6 +12,7 @@ import { factRows, writeFactReport } from './facts.js';
 import { flatten, list } from './inventory.js';
 import { noNodesDiscovered } from './shared.js';
 import type { OutputOptions } from './output.js';
+import { roundMs } from '../render/json.js';
 
 async function registryOf(session: ClientSession): Promise<RegistrySource> {
   if (!session.registry) throw new DiscoveryError('unavailable', 'this client has no registry');
@@ -32,7 +33,7 @@ export async function runRegistryFacts(session: ClientSession, fact: string, tar
   const oldestMs = Date.now() - Math.min(...answer.nodes.map((n) => n.storedAt));
   if (o.json) {
     const values = Object.fromEntries(rows.map(([v, nodes]) => [v, nodes.sort()]));
-    session.out.write(JSON.stringify({ fact, values, source: 'registry', registry_stats: { nodes: answer.nodes.length, read_ms: round(readMs), oldest_record_s: Math.round(oldestMs / 1000) } }, null, 2) + '\n');
+    session.out.write(JSON.stringify({ fact, values, source: 'registry', registry_stats: { nodes: answer.nodes.length, read_ms: roundMs(readMs), oldest_record_s: Math.round(oldestMs / 1000) } }, null, 2) + '\n');
     return EXIT.OK;
   }
   writeFactReport(session.out, fact, rows, o.verbose);
@@ -96,4 +97,3 @@ export async function expectedFromRegistry(session: ClientSession, target: Targe
   }
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;

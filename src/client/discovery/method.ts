@@ -1,3 +1,4 @@
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 import type { Filter } from '../../filter/index.js';
 
 export interface DiscoveryRequest {
@@ -16,9 +17,18 @@ export interface DiscoveryMethod {
   discover(request: DiscoveryRequest): Promise<string[]>;
 }
 
-export class DiscoveryError extends Error {
+export const DISCOVERY_ERROR_CODES = {
+  unsupported_filter: 'the discovery method cannot evaluate the filter given (flatfile takes identity filters only)',
+  bad_source: 'the nodes file or a `--do` option of the discovery method cannot be used',
+  unknown_method: 'no discovery method of that name',
+  unavailable: 'the discovery method cannot run here (the registry needs NATS with JetStream)',
+} as const satisfies ErrorCodeTable;
+export type DiscoveryErrorCode = keyof typeof DISCOVERY_ERROR_CODES;
+
+export class DiscoveryError extends TroupeError {
   override readonly name = 'DiscoveryError';
-  constructor(readonly code: 'unsupported_filter' | 'bad_source' | 'unknown_method' | 'unavailable', message: string) {
-    super(message);
+  declare readonly code: DiscoveryErrorCode;
+  constructor(code: DiscoveryErrorCode, message: string) {
+    super(code, message);
   }
 }

@@ -23,12 +23,13 @@ export function jsonReport(agent: string, action: string, replies: readonly Repl
       no_responses: s.noResponse,
       unexpected_responses: s.unexpected,
       start_time: s.startTime.toISOString(),
-      discovery_time_ms: round(s.discoveryMs),
-      agent_time_ms: round(s.agentMs),
-      total_time_ms: round(s.totalMs),
+      discovery_time_ms: roundMs(s.discoveryMs),
+      agent_time_ms: roundMs(s.agentMs),
+      total_time_ms: roundMs(s.totalMs),
     },
     summaries: summaries.map((a) => ({ function: a.function, field: a.field, display_as: a.displayAs, value: a.kind === 'collection' ? Object.fromEntries(a.value as Array<[string, number]>) : a.value })),
   };
 }
 
-const round = (n: number) => Math.round(n * 100) / 100;
+/** A duration in milliseconds as every `--json` document gives it: two decimals. */
+export const roundMs = (ms: number): number => Math.round(ms * 100) / 100;

@@ -1,4 +1,12 @@
-export type FactsErrorCode = 'FACTS_NOT_FOUND' | 'FACTS_READ' | 'FACTS_PARSE' | 'FACTS_NOT_MAPPING';
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
+
+export const FACTS_ERROR_CODES = {
+  FACTS_NOT_FOUND: 'a facts file does not exist',
+  FACTS_READ: 'a facts file exists but cannot be read',
+  FACTS_PARSE: 'a facts file is not valid YAML or JSON',
+  FACTS_NOT_MAPPING: 'a facts file does not hold a mapping of fact names to values',
+} as const satisfies ErrorCodeTable;
+export type FactsErrorCode = keyof typeof FACTS_ERROR_CODES;
 
 export interface FactsErrorDetails {
   file?: string;
@@ -6,15 +14,14 @@ export interface FactsErrorDetails {
   cause?: unknown;
 }
 
-export class FactsError extends Error {
+export class FactsError extends TroupeError {
   override readonly name = 'FactsError';
-  readonly code: FactsErrorCode;
+  declare readonly code: FactsErrorCode;
   readonly file?: string;
   readonly line?: number;
 
   constructor(code: FactsErrorCode, message: string, details: FactsErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.code = code;
+    super(code, message, { cause: details.cause, hint: 'check the files named in plugin.yaml' });
     this.file = details.file;
     this.line = details.line;
   }

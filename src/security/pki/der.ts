@@ -2,6 +2,7 @@
 // a signature covers the exact bytes that were signed, so they are sliced, never re-encoded.
 // Strict DER only (minimal lengths, minimal integers, well-formed OIDs): a signed structure read two ways by two
 // parsers is how authentication gets bypassed, so whatever is not plain DER is refused.
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 
 export interface Tlv {
   tag: number;
@@ -13,9 +14,19 @@ export interface Tlv {
   end: number;
 }
 
-export class DerError extends Error {
+export const DER_ERROR_CODES = {
+  malformed_der: 'a certificate, request or CRL whose bytes are not strict DER',
+  not_pem: 'a file or text that holds no PEM block of the kind expected (CERTIFICATE, CERTIFICATE REQUEST…)',
+} as const satisfies ErrorCodeTable;
+export type DerErrorCode = keyof typeof DER_ERROR_CODES;
+
+/** Certificate encoding that cannot be read: not strict DER, or no PEM armour around it. */
+export class DerError extends TroupeError {
   override readonly name = 'DerError';
-  readonly code = 'malformed_der';
+  declare readonly code: DerErrorCode;
+  constructor(message: string, code: DerErrorCode = 'malformed_der') {
+    super(code, message);
+  }
 }
 
 /** Reads the tag-length-value element starting at `offset`. */

@@ -1,6 +1,7 @@
 // Keys and per-message signatures, all with Node's native crypto.
 // RSA keys sign with RSASSA-PKCS1-v1_5 over SHA-256 (what a Puppet CA issues); Ed25519 keys sign the message itself.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { WeakCryptoError } from './x509-read.js';
 
 export type KeyType = 'rsa' | 'ed25519';
 
@@ -83,7 +84,7 @@ export function spkiDer(publicKey: KeyObject): Buffer {
 export function keyTypeOf(key: KeyObject): KeyType {
   if (key.asymmetricKeyType === 'rsa') return 'rsa';
   if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
-  throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or Ed25519)`);
+  throw new WeakCryptoError('weak_key', `unsupported key type ${key.asymmetricKeyType ?? 'unknown'} (use RSA or Ed25519)`);
 }
 
 /** The digest Node's sign()/verify() need for this key: SHA-256 for RSA, none for Ed25519. */

@@ -1,4 +1,5 @@
 // PEM armour: base64 DER between BEGIN/END lines.
+import { DerError } from './der.js';
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]*?)-----END \1-----/g;
 
@@ -26,6 +27,6 @@ export function toPem(der: Uint8Array, label: string): string {
 /** The single block with `label`; throws when there is none. */
 export function singlePem(text: string, label: string, what: string): Buffer {
   const [block] = pemBlocks(text, label);
-  if (!block || block.der.length === 0) throw new Error(`${what} is not a PEM ${label}`);
+  if (!block || block.der.length === 0) throw new DerError(`${what} is not a PEM ${label}`, 'not_pem');
   return block.der;
 }

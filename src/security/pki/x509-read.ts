@@ -4,6 +4,7 @@
 import { createHash, createPublicKey, verify, type KeyObject, type X509Certificate } from 'node:crypto';
 import { checkElement, children, expectChildren, readBoolean, readTlv, readUnsignedInteger, signedParts, single, DerError, type Tlv } from './der.js';
 import { singlePem } from './pem.js';
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 
 export const OID = {
   commonName: '2.5.4.3',
@@ -38,11 +39,17 @@ export function isSha1Algorithm(oid: string): boolean {
   return SHA1_ALGORITHMS.has(oid);
 }
 
+export const WEAK_CRYPTO_ERROR_CODES = {
+  weak_key: 'a key too weak, or of a kind not accepted (RSA under 2048 bits, other curves than P-256 and P-384)',
+  weak_signature: 'a signature algorithm not accepted (SHA-1 based)',
+} as const satisfies ErrorCodeTable;
+
 /** Key or signature too weak to accept; `code` is stable for callers to report. */
-export class WeakCryptoError extends Error {
+export class WeakCryptoError extends TroupeError {
   override readonly name = 'WeakCryptoError';
-  constructor(readonly code: 'weak_key' | 'weak_signature', message: string) {
-    super(message);
+  declare readonly code: keyof typeof WEAK_CRYPTO_ERROR_CODES;
+  constructor(code: keyof typeof WEAK_CRYPTO_ERROR_CODES, message: string) {
+    super(code, message);
   }
 }
 

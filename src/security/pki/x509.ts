@@ -5,7 +5,7 @@ import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { keyTypeOf, signBytes, spkiDer, publicKeyOf } from './keys.js';
 import { singlePem, toPem } from './pem.js';
-import { keyIdentifier, normaliseSerial, OID, OPERATOR_ROLE, OPERATOR_ROLE_OID, tbsFields } from './x509-read.js';
+import { keyIdentifier, normaliseSerial, OID, OPERATOR_ROLE, OPERATOR_ROLE_OID, tbsFields, WeakCryptoError } from './x509-read.js';
 
 const { asn1, pki } = forge;
 const U = asn1.Class.UNIVERSAL;
@@ -67,7 +67,8 @@ const ECDSA: Record<string, { oid: string; digest: string }> = {
 
 function ecdsaFor(signer: KeyObject): { oid: string; digest: string } {
   const alg = ECDSA[signer.asymmetricKeyDetails?.namedCurve ?? ''];
-  if (!alg) throw new Error(`EC keys must use P-256 or P-384, not ${signer.asymmetricKeyDetails?.namedCurve ?? 'an unnamed curve'}`);
+  const curve = signer.asymmetricKeyDetails?.namedCurve ?? 'an unnamed curve';
+  if (!alg) throw new WeakCryptoError('weak_key', `EC keys must use P-256 or P-384, not ${curve}`);
   return alg;
 }
 

@@ -8,6 +8,7 @@
 // Fields: callers (caller ids or group names), actions, facts (fact filters, all must match, or one compound
 // statement), classes (all must be present); `*` matches anything; the classes field may be left out.
 // The first matching rule wins; `policy default` decides when none does.
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 import { compileFilter, emptyFilter, parseFactFilter, type NodePredicate } from '../../filter/index.js';
 
 export type Effect = 'allow' | 'deny';
@@ -27,11 +28,15 @@ export interface Policy {
   rules: readonly PolicyRule[];
 }
 
-export class PolicyError extends Error {
+export const POLICY_ERROR_CODES = {
+  bad_policy: 'an action policy file with a line that cannot be read (the message names file:line)',
+} as const satisfies ErrorCodeTable;
+
+export class PolicyError extends TroupeError {
   override readonly name = 'PolicyError';
-  readonly code = 'bad_policy';
+  declare readonly code: keyof typeof POLICY_ERROR_CODES;
   constructor(readonly file: string, readonly line: number, message: string) {
-    super(`${file}:${line}: ${message}`);
+    super('bad_policy', `${file}:${line}: ${message}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // replies the same way.
 import type { KeyObject } from 'node:crypto';
 import { PROTOCOL, sha256Hex, type RequestEnvelope, type SecureReply, type SecureRequest } from '../../protocol/index.js';
-import { SecurityError, type SecurityProvider } from '../provider.js';
+import { SecurityError, type SecurityErrorCode, type SecurityProvider } from '../provider.js';
 import { keysMatch, signBytes, verifyBytes } from '../pki/keys.js';
 import type { ReplayCache } from '../trust/replay-cache.js';
 import type { TrustedCertificate, TrustStore } from '../trust/trust-store.js';
@@ -118,7 +118,14 @@ export class PkiProvider implements SecurityProvider {
     return this.opts.age ?? DEFAULT_AGE_RULE;
   }
 
-  private checkSignature(text: string, signature: string, certificatePem: string, cert: TrustedCertificate, code: string, remember: boolean): void {
+  private checkSignature(
+    text: string,
+    signature: string,
+    certificatePem: string,
+    cert: TrustedCertificate,
+    code: SecurityErrorCode,
+    remember: boolean,
+  ): void {
     const key = remember ? this.signatures.keyOf(signature, text, certificatePem) : undefined;
     if (key !== undefined && this.signatures.has(key)) return;
     if (!verifyBytes(Buffer.from(text), cert.publicKey, Buffer.from(signature, 'base64'))) {

@@ -6,12 +6,32 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { TroupeError, type ErrorCodeTable } from '../../errors.js';
+import { CA_ERROR_CODES, type CAErrorCode } from '../ca/errors.js';
 import { CA_API } from './server.js';
 
-export class CaServiceError extends Error {
+/** The client's own codes; a refusal the service explains carries the service's CAError code instead. */
+export const CA_SERVICE_ERROR_CODES = {
+  unreachable: 'the CA service cannot be reached',
+  bad_service_certificate: "the CA service's TLS certificate is not issued by the CA, or not for the host in the URL",
+  bad_ca: 'the CA service sent no CA certificate, several without a fingerprint to choose, or one that is not a CA',
+  ca_fingerprint_mismatch: 'no CA certificate the service sent has the fingerprint given',
+  ca_not_trusted: 'first contact: the CA is shown, not trusted, until --ca-fingerprint or --trust-ca says so',
+  no_crl: 'the CA service has no CRL',
+  http_error: 'the CA service answered with an HTTP error it did not explain with a known code',
+  error: 'the CA service failed on its side (internal error) or refused the request as malformed',
+} as const satisfies ErrorCodeTable;
+export type CaServiceErrorCode = keyof typeof CA_SERVICE_ERROR_CODES | CAErrorCode;
+
+function isCaServiceErrorCode(code: unknown): code is CaServiceErrorCode {
+  return typeof code === 'string' && (Object.hasOwn(CA_SERVICE_ERROR_CODES, code) || Object.hasOwn(CA_ERROR_CODES, code));
+}
+
+export class CaServiceError extends TroupeError {
   override readonly name = 'CaServiceError';
-  constructor(readonly code: string, message: string, readonly status?: number, readonly hint?: string) {
-    super(message);
+  declare readonly code: CaServiceErrorCode;
+  constructor(code: CaServiceErrorCode, message: string, readonly status?: number, hint?: string) {
+    super(code, message, { hint });
   }
 }
 
@@ -109,11 +129,12 @@ export class CaClient {
 }
 
 function failure(res: Response): CaServiceError {
-  let code = 'http_error';
+  let code: CaServiceErrorCode = 'http_error';
   let message = `CA service answered ${res.status}`;
   try {
-    const parsed = JSON.parse(res.body) as { code?: string; message?: string };
-    code = parsed.code ?? code;
+    const parsed = JSON.parse(res.body) as { code?: unknown; message?: string };
+    // Codes come from the wire: only documented ones are passed on, so scripts can rely on them.
+    if (isCaServiceErrorCode(parsed.code)) code = parsed.code;
     message = parsed.message ?? message;
   } catch {
     // not JSON: keep the status line

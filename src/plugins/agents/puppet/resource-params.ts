@@ -3,13 +3,14 @@
 // refused. The built-in lists leave out what runs commands (validate_cmd), fetches content (source), recurses
 // (recurse, purge), writes elsewhere (backup, path) or changes how packages are installed (source, install_options,
 // provider). Metaparameters are never allowed, and a few values that would reach further are refused whatever the lists say.
+import { keySpec } from '../../../config/index.js';
 import { PuppetAgentError } from './errors.js';
 
-/** The types whose allow-lists are built in; the defaults of their `resource_allow_params.<type>` keys. */
+/** The types whose allow-lists are built in: the defaults declared for their `resource_allow_params.<type>` keys. */
 export const BUILTIN_ALLOWED_PARAMS: Readonly<Record<string, readonly string[]>> = {
-  file: ['ensure', 'owner', 'group', 'mode', 'content'],
-  package: ['ensure'],
-  service: ['ensure', 'enable'],
+  file: keySpec('plugin.puppet.resource_allow_params.file').default,
+  package: keySpec('plugin.puppet.resource_allow_params.package').default,
+  service: keySpec('plugin.puppet.resource_allow_params.service').default,
 };
 
 /** Types no configuration can open to `resource`, and why. */

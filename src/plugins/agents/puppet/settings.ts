@@ -1,4 +1,6 @@
-// The puppet agent's `plugin.puppet.*` settings, typed, with the defaults documented in src/config/keys.ts.
+// The puppet agent's `plugin.puppet.*` settings, typed. Their defaults and bounds are the ones declared in
+// src/config/keys.ts; the text is read here because `mco sim` gives each node its own.
+import { keySpec, parseBoolean, type ConfigKey } from '../../../config/index.js';
 import { PuppetAgentError } from './errors.js';
 import { BUILTIN_ALLOWED_PARAMS, forbiddenParam } from './resource-params.js';
 
@@ -64,37 +66,41 @@ export interface ResourceSettings {
   allowParams: Record<string, string[]>;
 }
 
+/** A setting's name without its `plugin.puppet.` prefix. */
+type SettingName<K = ConfigKey> = K extends `plugin.puppet.${infer Name}` ? Name : never;
+
+const declared = <N extends SettingName>(name: N) => keySpec(`plugin.puppet.${name}`);
+
+/** The defaults of the settings that have one, as declared with their keys. */
 export const DEFAULTS = {
-  mode: 'agent',
-  command: 'puppet agent',
-  apply_command: 'puppet apply',
-  splay: true,
-  splaylimit: 30,
-  signal_daemon: true,
-  allow_server_override: false,
-  manifest: 'manifests/site.pp',
-  git_remote: 'origin',
-  git_timeout: 15,
-  governor_max_wait: 10,
-  resource_allow_managed_resources: false,
+  mode: declared('mode').default,
+  command: declared('command').default,
+  apply_command: declared('apply_command').default,
+  splay: declared('splay').default,
+  splaylimit: declared('splaylimit').default,
+  signal_daemon: declared('signal_daemon').default,
+  allow_server_override: declared('allow_server_override').default,
+  manifest: declared('manifest').default,
+  git_remote: declared('git_remote').default,
+  git_timeout: declared('git_timeout').default,
+  governor_max_wait: declared('governor_max_wait').default,
+  resource_allow_managed_resources: declared('resource_allow_managed_resources').default,
   'resource_allow_params.file': BUILTIN_ALLOWED_PARAMS['file'],
   'resource_allow_params.package': BUILTIN_ALLOWED_PARAMS['package'],
   'resource_allow_params.service': BUILTIN_ALLOWED_PARAMS['service'],
 } as const;
 
-const TRUE_WORDS = new Set(['1', 'true', 'yes', 'y']);
-const FALSE_WORDS = new Set(['0', 'false', 'no', 'n']);
-
-function bool(raw: Readonly<Record<string, string>>, key: string, fallback: boolean): boolean {
+function bool(raw: Readonly<Record<string, string>>, key: SettingName, fallback: boolean): boolean {
   const text = raw[key];
   if (text === undefined || text.trim() === '') return fallback;
-  const word = text.trim().toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
-  throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} should be a boolean, got '${text}'`);
+  const value = parseBoolean(text.trim());
+  if (value === undefined) throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} should be a boolean, got '${text}'`);
+  return value;
 }
 
-function int(raw: Readonly<Record<string, string>>, key: string, fallback: number, min = 0): number {
+/** A whole-number setting, at least the minimum its key declares. */
+function int(raw: Readonly<Record<string, string>>, key: 'splaylimit' | 'git_timeout' | 'governor_max_wait'): number {
+  const { default: fallback, min } = declared(key);
   const text = raw[key];
   if (text === undefined || text.trim() === '') return fallback;
   if (!/^\d+$/.test(text.trim()) || Number(text) < min) {
@@ -145,7 +151,7 @@ function governorOf(raw: Readonly<Record<string, string>>): PuppetSettings['gove
   const name = text(raw, 'governor');
   if (name === undefined) return undefined;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor '${name}' is not a governor name`);
-  const seconds = int(raw, 'governor_max_wait', DEFAULTS.governor_max_wait);
+  const seconds = int(raw, 'governor_max_wait');
   // The wait has to end well inside the action's 20 s timeout, or the reply would be lost.
   if (seconds > 15) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor_max_wait should be at most 15 seconds, got '${seconds}'`);
   return { name, maxWaitMs: seconds * 1000 };
@@ -169,7 +175,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
     config: text(raw, 'config'),
     confdir: text(raw, 'confdir'),
     splay: bool(raw, 'splay', DEFAULTS.splay),
-    splaylimit: int(raw, 'splaylimit', DEFAULTS.splaylimit),
+    splaylimit: int(raw, 'splaylimit'),
     signalDaemon: bool(raw, 'signal_daemon', DEFAULTS.signal_daemon),
     allowServerOverride: bool(raw, 'allow_server_override', DEFAULTS.allow_server_override),
     runLogfile: text(raw, 'run_logfile'),
@@ -181,7 +187,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
       modulepath: text(raw, 'modulepath'),
       gitRemote: text(raw, 'git_remote') ?? DEFAULTS.git_remote,
       gitAllowedRefs: list(text(raw, 'git_allowed_refs')) ?? [],
-      gitTimeoutMs: int(raw, 'git_timeout', DEFAULTS.git_timeout, 1) * 1000,
+      gitTimeoutMs: int(raw, 'git_timeout') * 1000,
     },
     governor: governorOf(raw),
     resource: {
