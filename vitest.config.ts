@@ -8,5 +8,8 @@ export default defineConfig({
     // Integration tests start their own brokers and fleets; two cores do not like a crowd.
     maxWorkers: 2,
     reporters: ['default'],
+    // One temp directory for the whole run, which must be empty of troupe-* entries at the end.
+    globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/scratch-cleanup.ts'],
   },
 });

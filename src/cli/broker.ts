@@ -6,29 +6,40 @@ import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
 import { UsageError } from '../client/errors.js';
 import type { BrokerSettings, BrokerUser, ReloadOutcome } from '../broker/index.js';
 
-type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+import type { ConfigFlags, Run } from './run.js';
+
+interface BrokerFlags extends ConfigFlags {
+  out?: string;
+  file?: string;
+  caDir?: string;
+  listen?: string;
+  cert?: string;
+  key?: string;
+  collectives?: string;
+  pidFile?: string;
+  jetstreamDir?: string;
+}
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
-function configOf(raw: Raw): Config {
-  return loadConfig((raw.config as string | undefined) ?? defaultConfigPath('client'));
+function configOf(flags: ConfigFlags): Config {
+  return loadConfig(flags.config ?? defaultConfigPath('client'));
 }
 
-const list = (value: unknown) => String(value).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
 
-function settingsFrom(raw: Raw, config: Config, file: string): BrokerSettings {
-  const certFile = (raw.cert as string | undefined) ?? config.get('plugin.broker.cert');
-  const keyFile = (raw.key as string | undefined) ?? config.get('plugin.broker.key');
+function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerSettings {
+  const certFile = flags.cert ?? config.get('plugin.broker.cert');
+  const keyFile = flags.key ?? config.get('plugin.broker.key');
   if (!certFile || !keyFile) throw new UsageError("the broker's own certificate and key are needed", 'pass --cert and --key, or set plugin.broker.cert and plugin.broker.key (issue them with `mco ca generate NAME --alt-names …`)');
-  const listen = (raw.listen as string | undefined) ?? config.get('plugin.broker.listen');
+  const listen = flags.listen ?? config.get('plugin.broker.listen');
   if (!/^[^\s"]*:\d{1,5}$/.test(listen)) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco broker config --listen 0.0.0.0:4222');
-  const collectives = raw.collectives ? list(raw.collectives) : config.get('collectives');
+  const collectives = flags.collectives ? list(flags.collectives) : config.get('collectives');
   const bad = collectives.find((c) => !/^[A-Za-z0-9_-]+$/.test(c));
   if (bad !== undefined || collectives.length === 0) throw new UsageError(`'${bad ?? ''}' is not a collective name`, 'collectives are letters, digits, _ and -, comma-separated');
-  const pidFile = (raw.pidFile as string | undefined) ?? (config.get('plugin.broker.pid_file') || join(dirname(file), 'nats-server.pid'));
+  const pidFile = flags.pidFile ?? (config.get('plugin.broker.pid_file') || join(dirname(file), 'nats-server.pid'));
   return {
-    caDir: resolve((raw.caDir as string | undefined) ?? config.get('plugin.ca.dir')),
+    caDir: resolve(flags.caDir ?? config.get('plugin.ca.dir')),
     listen,
     certFile: resolve(certFile),
     keyFile: resolve(keyFile),
@@ -36,7 +47,7 @@ function settingsFrom(raw: Raw, config: Config, file: string): BrokerSettings {
     registryBucket: config.get('registry_bucket'),
     operatorPattern: config.get('plugin.security.client_pattern'),
     pidFile: resolve(pidFile),
-    jetstreamDir: raw.jetstreamDir !== undefined ? String(raw.jetstreamDir) && resolve(String(raw.jetstreamDir)) : config.get('plugin.broker.jetstream_dir'),
+    jetstreamDir: flags.jetstreamDir !== undefined ? flags.jetstreamDir && resolve(flags.jetstreamDir) : config.get('plugin.broker.jetstream_dir'),
     maxPayload: config.get('plugin.broker.max_payload'),
     planBucket: config.get('plan_bucket'),
     governors: config.get('plugin.broker.governors'),
@@ -53,12 +64,12 @@ function describeReload(reload: ReloadOutcome): string {
   return reload.signalled ? `signalled the broker (pid ${reload.pid}) to reload it` : `${reload.reason}; it reads the file when it starts`;
 }
 
-async function brokerConfig(raw: Raw): Promise<number> {
-  const config = configOf(raw);
-  const file = (raw.out as string | undefined) ?? config.get('plugin.broker.config_file');
+async function brokerConfig(flags: BrokerFlags): Promise<number> {
+  const config = configOf(flags);
+  const file = flags.out ?? config.get('plugin.broker.config_file');
   if (!file) throw new UsageError('no file to write', 'pass --out FILE, or set plugin.broker.config_file');
   const { writeBrokerConfig, signalBrokerReload } = await import('../broker/index.js');
-  const settings = settingsFrom(raw, config, resolve(file));
+  const settings = settingsFrom(flags, config, resolve(file));
   const written = writeBrokerConfig(resolve(file), settings);
   out(`Wrote ${written.file}: ${describeUsers(written.users)} of the CA in ${settings.caDir}, each limited to its own subjects`);
   out(`Run the broker with: nats-server -c ${written.file}`);
@@ -68,9 +79,9 @@ async function brokerConfig(raw: Raw): Promise<number> {
   return 0;
 }
 
-async function brokerReload(raw: Raw): Promise<number> {
-  const config = configOf(raw);
-  const file = (raw.file as string | undefined) ?? config.get('plugin.broker.config_file');
+async function brokerReload(flags: BrokerFlags): Promise<number> {
+  const config = configOf(flags);
+  const file = flags.file ?? config.get('plugin.broker.config_file');
   if (!file) throw new UsageError('no broker configuration named', 'pass --file FILE, or set plugin.broker.config_file');
   const { refreshBroker } = await import('../broker/index.js');
   const r = refreshBroker(resolve(file));
@@ -102,12 +113,12 @@ export function registerBrokerCommands(program: Command, run: Run): void {
     .option('--jetstream-dir <dir>', "JetStream store, '' for none (default: plugin.broker.jetstream_dir)")
     .option('-c, --config <file>', 'config file')
     .option('--debug', 'print stack traces on errors')
-    .action(run((raw: Raw) => brokerConfig(raw)));
+    .action(run((flags: BrokerFlags) => brokerConfig(flags)));
   broker
     .command('reload')
     .description('rewrite the configuration from the CA as it is now and signal the broker to reload it')
     .option('--file <file>', 'configuration written by `mco broker config` (default: plugin.broker.config_file)')
     .option('-c, --config <file>', 'config file')
     .option('--debug', 'print stack traces on errors')
-    .action(run((raw: Raw) => brokerReload(raw)));
+    .action(run((flags: BrokerFlags) => brokerReload(flags)));
 }

@@ -10,8 +10,32 @@ import { KEY_TYPES, type KeyType } from '../security/pki/keys.js';
 import { clientPattern, pkiPaths } from './security.js';
 import { followCaChange } from './broker.js';
 
-type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+import type { ConfigFlags, Run } from './run.js';
+
+/** Every `mco ca` subcommand's options; each declares the ones it uses. */
+interface CaFlags extends ConfigFlags {
+  dir?: string;
+  name?: string;
+  keyType?: KeyType;
+  out?: string;
+  operator?: boolean;
+  client?: boolean;
+  altNames?: string;
+  all?: boolean;
+  json?: boolean;
+  listen?: string;
+  hostnames?: string;
+}
+
+interface EnrollFlags extends ConfigFlags {
+  certname?: string;
+  caUrl?: string;
+  caFingerprint?: string;
+  trustCa?: boolean;
+  wait?: number;
+  poll?: number;
+  keyType?: KeyType;
+}
 
 /** Exit status of `mco enroll` when the request still waits for the operator. */
 export const ENROLL_PENDING = 2;
@@ -26,19 +50,19 @@ function seconds(value: string): number {
   return Number(value);
 }
 
-function configOf(raw: Raw): Config {
-  return loadConfig((raw.config as string | undefined) ?? defaultConfigPath('client'));
+function configOf(flags: ConfigFlags): Config {
+  return loadConfig(flags.config ?? defaultConfigPath('client'));
 }
 
-function caDir(raw: Raw, config: Config): string {
-  return (raw.dir as string | undefined) ?? config.get('plugin.ca.dir');
+function caDir(flags: CaFlags, config: Config): string {
+  return flags.dir ?? config.get('plugin.ca.dir');
 }
 
-async function openCa(raw: Raw) {
-  const config = configOf(raw);
+async function openCa(flags: CaFlags) {
+  const config = configOf(flags);
   const { CertificateAuthority } = await import('../security/ca/authority.js');
   const log = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined, name: 'troupe-ca' });
-  const ca = CertificateAuthority.open(caDir(raw, config), {
+  const ca = CertificateAuthority.open(caDir(flags, config), {
     validityDays: config.get('plugin.ca.validity_days'),
     operatorPattern: clientPattern(config) ?? null,
     maxPending: config.get('plugin.ca.max_pending'),
@@ -49,37 +73,37 @@ async function openCa(raw: Raw) {
 
 const out = (line: string) => process.stdout.write(line + '\n');
 
-async function caInit(raw: Raw): Promise<number> {
-  const config = configOf(raw);
+async function caInit(flags: CaFlags): Promise<number> {
+  const config = configOf(flags);
   const { CertificateAuthority } = await import('../security/ca/authority.js');
-  const dir = caDir(raw, config);
-  const ca = CertificateAuthority.init(dir, { commonName: raw.name as string | undefined, keyType: (raw.keyType as KeyType | undefined) ?? 'rsa' });
+  const dir = caDir(flags, config);
+  const ca = CertificateAuthority.init(dir, { commonName: flags.name, keyType: flags.keyType ?? 'rsa' });
   out(`Created a CA in ${dir}`);
   out(`CA fingerprint (SHA256): ${ca.caFingerprint}`);
   return 0;
 }
 
-async function caGenerate(name: string, raw: Raw): Promise<number> {
-  const { config, ca } = await openCa(raw);
+async function caGenerate(name: string, flags: CaFlags): Promise<number> {
+  const { config, ca } = await openCa(flags);
   const { writeSsldir } = await import('../security/ca/export.js');
   const issued = ca.generate(name, {
-    keyType: (raw.keyType as KeyType | undefined) ?? config.get('plugin.security.key_type'),
-    profile: raw.operator || raw.client ? 'client' : undefined,
-    altNames: raw.altNames ? String(raw.altNames).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    keyType: flags.keyType ?? config.get('plugin.security.key_type'),
+    profile: flags.operator || flags.client ? 'client' : undefined,
+    altNames: flags.altNames ? flags.altNames.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
   });
-  const dest = (raw.out as string | undefined) ?? join(ca.dir, 'generated', name);
+  const dest = flags.out ?? join(ca.dir, 'generated', name);
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
-  if (raw.operator || raw.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
+  if (flags.operator || flags.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
   await followCaChange(config);
   return 0;
 }
 
-async function caList(raw: Raw): Promise<number> {
-  const { ca } = await openCa(raw);
-  const entries = raw.all ? ca.all() : ca.pending();
-  if (raw.json) {
+async function caList(flags: CaFlags): Promise<number> {
+  const { ca } = await openCa(flags);
+  const entries = flags.all ? ca.all() : ca.pending();
+  if (flags.json) {
     out(JSON.stringify(entries, null, 2));
     return 0;
   }
@@ -96,14 +120,14 @@ async function caList(raw: Raw): Promise<number> {
     for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}${e.operator ? '  operator' : ''}`);
     printed = true;
   }
-  if (!printed) out(raw.all ? 'No certificates or requests.' : 'No pending certificate requests.');
+  if (!printed) out(flags.all ? 'No certificates or requests.' : 'No pending certificate requests.');
   return 0;
 }
 
-async function caSign(name: string | undefined, raw: Raw): Promise<number> {
-  if (!name === !raw.all) throw new UsageError('give a certificate name or --all', 'mco ca sign web1.example.net');
-  const { config, ca } = await openCa(raw);
-  if (!raw.all) {
+async function caSign(name: string | undefined, flags: CaFlags): Promise<number> {
+  if (!name === !flags.all) throw new UsageError('give a certificate name or --all', 'mco ca sign web1.example.net');
+  const { config, ca } = await openCa(flags);
+  if (!flags.all) {
     ca.sign(name!);
     out(ca.isOperatorName(name!) ? `Signed ${name} as an operator (it may send requests to nodes)` : `Signed ${name}`);
     await followCaChange(config);
@@ -117,8 +141,8 @@ async function caSign(name: string | undefined, raw: Raw): Promise<number> {
   return 0;
 }
 
-async function caClean(name: string, raw: Raw): Promise<number> {
-  const { config, ca } = await openCa(raw);
+async function caClean(name: string, flags: CaFlags): Promise<number> {
+  const { config, ca } = await openCa(flags);
   const { revokedSerial, removed } = ca.clean(name);
   if (revokedSerial) out(`Revoked ${name} (serial ${revokedSerial})`);
   out(`Removed the ${removed.join(' and ')} of ${name}; it may enrol again`);
@@ -126,21 +150,21 @@ async function caClean(name: string, raw: Raw): Promise<number> {
   return 0;
 }
 
-async function caRevoke(name: string, raw: Raw): Promise<number> {
-  const { config, ca } = await openCa(raw);
+async function caRevoke(name: string, flags: CaFlags): Promise<number> {
+  const { config, ca } = await openCa(flags);
   const serial = ca.revoke(name);
   out(`Revoked ${name} (serial ${serial}); the CRL in ${join(ca.dir, 'ca_crl.pem')} lists it and the CA service serves it`);
   await followCaChange(config);
   return 0;
 }
 
-async function caServe(raw: Raw): Promise<number> {
-  const { config, ca, log } = await openCa(raw);
+async function caServe(flags: CaFlags): Promise<number> {
+  const { config, ca, log } = await openCa(flags);
   const { startCaService } = await import('../security/service/server.js');
-  const listen = (raw.listen as string | undefined) ?? config.get('plugin.ca.listen');
+  const listen = flags.listen ?? config.get('plugin.ca.listen');
   const m = /^(.*):(\d+)$/.exec(listen);
   if (!m) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco ca serve --listen 0.0.0.0:8140');
-  const configured = raw.hostnames ? String(raw.hostnames).split(',').map((s) => s.trim()).filter(Boolean) : config.get('plugin.ca.hostnames');
+  const configured = flags.hostnames ? flags.hostnames.split(',').map((s) => s.trim()).filter(Boolean) : config.get('plugin.ca.hostnames');
   const hostnames = configured.length > 0 ? configured : [hostname(), 'localhost', '127.0.0.1'];
   const limits = { requestsPerMinute: config.get('plugin.ca.rate_limit'), submissionsPerMinute: config.get('plugin.ca.submit_rate_limit') };
   const service = await startCaService({ ca, host: m[1] || '0.0.0.0', port: Number(m[2]), hostnames, log, limits });
@@ -154,10 +178,10 @@ async function caServe(raw: Raw): Promise<number> {
   return 0;
 }
 
-async function runEnroll(raw: Raw): Promise<number> {
-  const config = configOf(raw);
-  const certname = (raw.certname as string | undefined) ?? config.get('plugin.security.certname');
-  const url = (raw.caUrl as string | undefined) ?? config.get('plugin.security.ca_url');
+async function runEnroll(flags: EnrollFlags): Promise<number> {
+  const config = configOf(flags);
+  const certname = flags.certname ?? config.get('plugin.security.certname');
+  const url = flags.caUrl ?? config.get('plugin.security.ca_url');
   if (!url) throw new UsageError('no CA service to enroll with', 'pass --ca-url https://ca.example.net:8140 or set plugin.security.ca_url');
   const paths = pkiPaths(config, certname);
   if (!paths.ca || !paths.cert || !paths.key || !paths.crl) {
@@ -170,11 +194,11 @@ async function runEnroll(raw: Raw): Promise<number> {
     url,
     certname,
     paths,
-    keyType: (raw.keyType as KeyType | undefined) ?? config.get('plugin.security.key_type'),
-    waitMs: ((raw.wait as number | undefined) ?? 120) * 1000,
-    pollMs: ((raw.poll as number | undefined) ?? 2) * 1000,
-    caFingerprint: raw.caFingerprint as string | undefined,
-    trustCa: raw.trustCa === true,
+    keyType: flags.keyType ?? config.get('plugin.security.key_type'),
+    waitMs: (flags.wait ?? 120) * 1000,
+    pollMs: (flags.poll ?? 2) * 1000,
+    caFingerprint: flags.caFingerprint,
+    trustCa: flags.trustCa === true,
     out,
   });
   return result === 'signed' ? 0 : ENROLL_PENDING;
@@ -191,7 +215,7 @@ export function registerSecurityCommands(program: Command, run: Run): void {
   common(ca.command('init').description('create a CA: key, self-signed certificate, empty CRL'))
     .option('--name <cn>', 'common name of the CA certificate', 'Troupe CA')
     .option('--key-type <type>', 'rsa (Puppet compatible) or ed25519', keyType)
-    .action(run((raw: Raw) => caInit(raw)));
+    .action(run((flags: CaFlags) => caInit(flags)));
   common(ca.command('generate').description('issue a key and certificate directly, laid out as an ssldir to copy to a host'))
     .argument('<name>', 'certificate name (node identity, or USER.troupe for a client)')
     .option('--out <dir>', 'where to write the ssldir (default: <ca dir>/generated/<name>)')
@@ -199,25 +223,25 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .option('--operator', 'an operator certificate (client use only, may send requests); the default for names matching plugin.security.client_pattern')
     .option('--client', 'same as --operator')
     .option('--alt-names <names>', 'extra DNS names or IPs, comma-separated (for broker TLS)')
-    .action(run((name: string, raw: Raw) => caGenerate(name, raw)));
+    .action(run((name: string, flags: CaFlags) => caGenerate(name, flags)));
   common(ca.command('list').description('pending requests with their fingerprints (--all: signed and revoked too)'))
     .option('--all', 'also signed and revoked certificates')
     .option('--json', 'JSON output')
-    .action(run((raw: Raw) => caList(raw)));
+    .action(run((flags: CaFlags) => caList(flags)));
   common(ca.command('sign').description('sign a pending request (operator names get the operator profile)'))
     .argument('[name]', 'certificate name')
     .option('--all', 'sign every pending request except operator names, which need an explicit sign')
-    .action(run((name: string | undefined, raw: Raw) => caSign(name, raw)));
+    .action(run((name: string | undefined, flags: CaFlags) => caSign(name, flags)));
   common(ca.command('revoke').description('revoke a certificate and publish a new CRL'))
     .argument('<name>', 'certificate name')
-    .action(run((name: string, raw: Raw) => caRevoke(name, raw)));
+    .action(run((name: string, flags: CaFlags) => caRevoke(name, flags)));
   common(ca.command('clean').description('forget a name: revoke its certificate if still valid, delete it and any request, so it may enrol again'))
     .argument('<name>', 'certificate name')
-    .action(run((name: string, raw: Raw) => caClean(name, raw)));
+    .action(run((name: string, flags: CaFlags) => caClean(name, flags)));
   common(ca.command('serve').description('run the CA as an HTTPS service: requests in, certificates and CRL out'))
     .option('--listen <host:port>', 'address to listen on (default: plugin.ca.listen)')
     .option('--hostnames <names>', 'names in the service certificate, comma-separated (default: plugin.ca.hostnames)')
-    .action(run((raw: Raw) => caServe(raw)));
+    .action(run((flags: CaFlags) => caServe(flags)));
 
   program
     .command('enroll')
@@ -231,5 +255,5 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .option('--key-type <type>', 'rsa or ed25519 for a new key (default: plugin.security.key_type)', keyType)
     .option('-c, --config <file>', 'config file (a node enrolls with its server config)')
     .option('--debug', 'print stack traces on errors')
-    .action(run((raw: Raw) => runEnroll(raw)));
+    .action(run((flags: EnrollFlags) => runEnroll(flags)));
 }

@@ -1,14 +1,9 @@
 // `mco`: the command line. Each subcommand parses its options, then hands a typed request to an application.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { runPing } from '../client/apps/ping.js';
-import { runFind } from '../client/apps/find.js';
-import { runRpc } from '../client/apps/rpc.js';
-import { runFacts } from '../client/apps/facts.js';
-import { runInventory } from '../client/apps/inventory.js';
-import { runPluginDoc } from '../client/apps/plugin-doc.js';
-import { expectedFromRegistry, runRegistryFacts, runRegistryInventory } from '../client/apps/registry.js';
 import { CliSession, clientConfig } from './session.js';
-import { addFilterOptions, addRequestOptions, outputOptions, sendOptions, targetOptions } from './options.js';
+import { addFilterOptions, addRequestOptions, type FilterFlags, type RequestFlags } from './options.js';
+import { factsCommand, findCommand, inventoryCommand, pingCommand, pluginDocCommand, rpcCommand, type FactsFlags, type InventoryFlags, type PingFlags } from './apps.js';
+import type { ConfigFlags, Run } from './run.js';
 import { reportError } from './errors.js';
 import { registerServerCommands } from './server.js';
 import { registerSimCommand } from './sim.js';
@@ -22,8 +17,6 @@ import { registerGovernorCommands } from './governor.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
-type Raw = Record<string, unknown>;
-
 /** `--expect N` or `--expect registry`. */
 function expectOption(value: string): number | 'registry' {
   if (value === 'registry') return value;
@@ -32,8 +25,8 @@ function expectOption(value: string): number | 'registry' {
 }
 
 /** Runs a client application with a session, and always closes the broker connection. */
-async function withSession(raw: Raw, app: (session: CliSession) => Promise<number> | number): Promise<number> {
-  const session = new CliSession(clientConfig(raw.config as string | undefined));
+async function withSession(flags: ConfigFlags, app: (session: CliSession) => Promise<number> | number): Promise<number> {
+  const session = new CliSession(clientConfig(flags.config));
   try {
     return await app(session);
   } finally {
@@ -50,10 +43,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     // Argument errors read like every other mco error: `mco: …` on one line.
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'mco: ')) });
 
-  const run = (fn: (...args: any[]) => Promise<number> | number) => async (...args: unknown[]) => {
+  const run: Run = (fn) => async (...args) => {
     const cmd = args[args.length - 1] as Command;
     try {
-      setExit(await fn(...args));
+      setExit(await fn(...(args as Parameters<typeof fn>)));
     } catch (err) {
       setExit(reportError(err, Boolean(cmd.opts().debug)));
     }
@@ -63,46 +56,34 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-t, --timeout <seconds>', 'longest wait for replies (default: the discovery timeout)', Number)
     .option('--expect <count>', "stop as soon as this many nodes have answered; 'registry': as many as the registry counts", expectOption)
     .option('--ttl <seconds>', 'how long the request stays valid', Number)
-    .action(run((raw: Raw) => withSession(raw, async (s) => {
-      const target = targetOptions(raw, s.defaults);
-      const fromRegistry = raw.expect === 'registry' || (raw.expect === undefined && s.defaults.expectFromRegistry === true);
-      const expect = fromRegistry ? await expectedFromRegistry(s, target, raw.expect === 'registry') : (raw.expect as number | undefined);
-      return runPing(s, { target, timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined, ttl: (raw.ttl as number) ?? s.defaults.ttl, json: Boolean(raw.json), expect });
-    })));
+    .action(run((flags: PingFlags) => withSession(flags, (s) => pingCommand(s, flags))));
 
   addFilterOptions(program.command('find').description('list the nodes matching the filter'))
-    .action(run((raw: Raw) => withSession(raw, (s) => runFind(s, targetOptions(raw, s.defaults), { verbose: Boolean(raw.verbose), json: Boolean(raw.json) }))));
+    .action(run((flags: FilterFlags) => withSession(flags, (s) => findCommand(s, flags))));
 
   addRequestOptions(program.command('rpc').description('call any action of any agent'))
     .argument('<agent>', 'agent name')
     .argument('<action>', 'action name')
     .argument('[inputs...]', 'inputs as key=value')
-    .action(run((agent: string, action: string, inputs: string[], raw: Raw) => withSession(raw, (s) =>
-      runRpc(s, { agent, action, args: inputs, target: targetOptions(raw, s.defaults), send: sendOptions(raw, s.defaults), output: outputOptions(raw), discoveryOnly: Boolean(raw.discoveryOnly) }))));
+    .action(run((agent: string, action: string, inputs: string[], flags: RequestFlags) => withSession(flags, (s) => rpcCommand(s, agent, action, inputs, flags))));
 
   addRequestOptions(program.command('facts').description('report the values of a fact across the fleet'))
     .argument('<fact>', 'fact name, dotted for structured facts (os.family)')
     .option('--registry', 'read the values from the node registry instead of asking the nodes')
-    .action(run((fact: string, raw: Raw) => withSession(raw, (s) =>
-      raw.registry
-        ? runRegistryFacts(s, fact, targetOptions(raw, s.defaults), outputOptions(raw))
-        : runFacts(s, fact, targetOptions(raw, s.defaults), sendOptions(raw, s.defaults), outputOptions(raw)))));
+    .action(run((fact: string, flags: FactsFlags) => withSession(flags, (s) => factsCommand(s, fact, flags))));
 
   addFilterOptions(program.command('inventory').description("show one node's statistics, agents, classes and facts"))
     .argument('<identity>', 'node identity')
     .option('-t, --timeout <seconds>', 'longest wait for the reply', Number)
     .option('--registry', "read the node's registration record instead of asking the node (shows when it was last seen)")
-    .action(run((identity: string, raw: Raw) => withSession(raw, (s) =>
-      raw.registry
-        ? runRegistryInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json) })
-        : runInventory(s, identity, targetOptions(raw, s.defaults), { json: Boolean(raw.json), timeoutMs: raw.timeout !== undefined ? (raw.timeout as number) * 1000 : undefined }))));
+    .action(run((identity: string, flags: InventoryFlags) => withSession(flags, (s) => inventoryCommand(s, identity, flags))));
 
   const plugin = program.command('plugin').description('inspect plugins');
   plugin.command('doc').description("show an agent's documentation from its DDL")
     .argument('[agent]', 'agent name')
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')
-    .action(run((agent: string | undefined, raw: Raw) => runPluginDoc(new CliSession(clientConfig(raw.config as string | undefined)), agent)));
+    .action(run((agent: string | undefined, flags: ConfigFlags) => pluginDocCommand(new CliSession(clientConfig(flags.config)), agent)));
   registerPluginGenerate(plugin, run);
 
   registerServerCommands(program, run);

@@ -1,11 +1,11 @@
 // The options every request application shares (filters, discovery, request shaping, output), as MCollective's.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildFilter } from '../filter/index.js';
-import type { OutputOptions } from '../client/apps/output.js';
 import type { SendOptions, TargetOptions } from '../client/request.js';
 import type { ClientDefaults } from '../client/session.js';
 import { UsageError } from '../client/errors.js';
 import { DISCOVERY_METHODS, flatfileDiscovery } from '../client/discovery/index.js';
+import type { ConfigFlags } from './run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -77,81 +77,130 @@ export function addRequestOptions(cmd: Command): Command {
   return cmd;
 }
 
-type Raw = Record<string, unknown>;
-const strings = (...vals: unknown[]): string[] => vals.flatMap((v) => (Array.isArray(v) ? (v as string[]) : v === undefined ? [] : [String(v)]));
+type DisplayMode = 'ok' | 'failed' | 'all' | 'none';
 
-/** Collects the long aliases into the options they stand for. */
-function merged(raw: Raw): Raw {
-  const o = { ...raw };
-  o.wf = strings(raw.wf, raw.withFact);
-  o.wc = strings(raw.wc, raw.withClass);
-  o.wi = strings(raw.wi, raw.withIdentity);
-  o.wa = strings(raw.wa, raw.withAgent);
-  o.discoveryMethod = raw.discoveryMethod ?? raw.discMethod;
-  o.discoveryOption = strings(raw.discoveryOption, raw.discOption);
-  o.limitNodes = raw.limitNodes ?? raw.limit ?? raw.ln;
-  if (raw.nr) o.results = false;
-  return o;
+/** The options addFilterOptions declares, as commander names them (hidden MCollective aliases included). */
+export interface FilterFlags extends ConfigFlags {
+  wf?: string[];
+  wc?: string[];
+  wi?: string[];
+  wa?: string[];
+  select?: string[];
+  with?: string[];
+  target?: string;
+  discoveryMethod?: string;
+  discoveryOption?: string[];
+  nodes?: string;
+  discoveryTimeout?: number;
+  json?: boolean;
+  verbose?: boolean;
+  withFact?: string[];
+  withClass?: string[];
+  withIdentity?: string[];
+  withAgent?: string[];
+  discOption?: string[];
+  discMethod?: string;
 }
 
-export function targetOptions(raw: Raw, defaults: ClientDefaults): TargetOptions {
-  const o = merged(raw);
+/** The options addRequestOptions declares on top of the filter options. */
+export interface RequestFlags extends FilterFlags {
+  timeout?: number;
+  ttl?: number;
+  batch?: string;
+  batchSleep?: number;
+  limitNodes?: string;
+  limitSeed?: number;
+  one?: boolean;
+  /** false with --np / --no-progress */
+  progress?: boolean;
+  display?: DisplayMode;
+  /** false with --no-results */
+  results?: boolean;
+  discoveryOnly?: boolean;
+  limit?: string;
+  ln?: string;
+  nr?: boolean;
+}
+
+/** How a request's outcome is shown; the CLI's choice, not the application's. */
+export interface OutputOptions {
+  verbose: boolean;
+  json: boolean;
+  progress: boolean;
+  display?: DisplayMode;
+}
+
+/** Folds the long aliases into the options they stand for. */
+function merged(flags: RequestFlags): RequestFlags {
+  return {
+    ...flags,
+    wf: [...(flags.wf ?? []), ...(flags.withFact ?? [])],
+    wc: [...(flags.wc ?? []), ...(flags.withClass ?? [])],
+    wi: [...(flags.wi ?? []), ...(flags.withIdentity ?? [])],
+    wa: [...(flags.wa ?? []), ...(flags.withAgent ?? [])],
+    discoveryMethod: flags.discoveryMethod ?? flags.discMethod,
+    discoveryOption: [...(flags.discoveryOption ?? []), ...(flags.discOption ?? [])],
+    limitNodes: flags.limitNodes ?? flags.limit ?? flags.ln,
+    results: flags.nr ? false : flags.results,
+  };
+}
+
+export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): TargetOptions {
+  const o = merged(flags);
   const filter = buildFilter({
-    facts: o.wf as string[],
-    classes: o.wc as string[],
-    identities: o.wi as string[],
-    agents: o.wa as string[],
-    selects: strings(o.select),
-    withs: strings(o.with),
+    facts: o.wf ?? [],
+    classes: o.wc ?? [],
+    identities: o.wi ?? [],
+    agents: o.wa ?? [],
+    selects: o.select ?? [],
+    withs: o.with ?? [],
   });
-  const collective = (o.target as string | undefined) ?? defaults.mainCollective;
+  const collective = o.target ?? defaults.mainCollective;
   if (!defaults.collectives.includes(collective)) {
     throw new UsageError(`collective '${collective}' is not one of the configured collectives (${defaults.collectives.join(', ')})`, 'add it to `collectives` in the client config');
   }
   const discoveryOptions: Record<string, string> = {};
-  for (const kv of o.discoveryOption as string[]) {
+  for (const kv of o.discoveryOption ?? []) {
     const i = kv.indexOf('=');
     if (i < 1) throw new UsageError(`--do expects key=value, got '${kv}'`);
     discoveryOptions[kv.slice(0, i)] = kv.slice(i + 1);
   }
-  let method = (o.discoveryMethod as string | undefined) ?? defaults.discoveryMethod;
-  method = DISCOVERY_METHODS.canonical(method);
+  let method = DISCOVERY_METHODS.canonical(o.discoveryMethod ?? defaults.discoveryMethod);
   if (o.nodes) {
     if (o.discoveryMethod && method !== flatfileDiscovery.name) throw new UsageError('--nodes cannot be combined with --dm ' + method);
     method = flatfileDiscovery.name;
-    discoveryOptions.file = o.nodes as string;
+    discoveryOptions.file = o.nodes;
   }
-  if (o.select && !DISCOVERY_METHODS.supports(method, 'compound')) throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
+  if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound')) throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
     filter,
     collective,
     discoveryMethod: method,
     discoveryOptions,
-    discoveryTimeoutMs: ((o.discoveryTimeout as number | undefined) ?? defaults.discoveryTimeoutMs / 1000) * 1000,
+    discoveryTimeoutMs: (o.discoveryTimeout ?? defaults.discoveryTimeoutMs / 1000) * 1000,
     quietWindowMs: defaults.quietWindowMs,
-    limit: o.one ? '1' : (o.limitNodes as string | undefined),
-    limitSeed: o.limitSeed as number | undefined,
+    limit: o.one ? '1' : o.limitNodes,
+    limitSeed: o.limitSeed,
     limitMethod: o.one && !o.limitSeed ? defaults.limitMethod : o.limitSeed !== undefined ? 'random' : defaults.limitMethod,
   };
 }
 
-export function sendOptions(raw: Raw, defaults: ClientDefaults): Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number } {
-  const o = merged(raw);
+export function sendOptions(flags: RequestFlags, defaults: ClientDefaults): Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number } {
+  const o = merged(flags);
   return {
-    timeoutMs: o.timeout !== undefined ? (o.timeout as number) * 1000 : undefined,
-    ttl: (o.ttl as number | undefined) ?? defaults.ttl,
-    batch: o.batch as string | undefined,
-    batchSleepMs: ((o.batchSleep as number | undefined) ?? 1) * 1000,
+    timeoutMs: o.timeout !== undefined ? o.timeout * 1000 : undefined,
+    ttl: o.ttl ?? defaults.ttl,
+    batch: o.batch,
+    batchSleepMs: (o.batchSleep ?? 1) * 1000,
     noResults: o.results === false,
   };
 }
 
-export function outputOptions(raw: Raw): OutputOptions {
-  const o = merged(raw);
+export function outputOptions(flags: RequestFlags): OutputOptions {
   return {
-    verbose: Boolean(o.verbose),
-    json: Boolean(o.json),
-    progress: o.progress !== false && !o.np,
-    display: o.display as OutputOptions['display'],
+    verbose: Boolean(flags.verbose),
+    json: Boolean(flags.json),
+    progress: flags.progress !== false,
+    display: flags.display,
   };
 }

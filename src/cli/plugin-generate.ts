@@ -5,14 +5,18 @@ import { loadDDLFile, type AgentDDL } from '../ddl/index.js';
 import { generateClient } from '../ddl/generate-client.js';
 import { UsageError } from '../client/errors.js';
 import { CliSession, clientConfig } from './session.js';
+import type { ConfigFlags, Run } from './run.js';
 
-type Raw = Record<string, unknown>;
-type Run = (fn: (agent: string, raw: Raw) => number) => (...args: unknown[]) => Promise<void>;
+interface GenerateFlags extends ConfigFlags {
+  out?: string;
+  /** Defaults to troupe. */
+  importFrom: string;
+}
 
 /** AGENT is a known agent's name, or the path of a `.ddl.json` file. */
-function ddlFor(agent: string, raw: Raw): AgentDDL {
+function ddlFor(agent: string, flags: ConfigFlags): AgentDDL {
   if (agent.endsWith('.json') || agent.includes('/')) return loadDDLFile(agent);
-  const ddl = new CliSession(clientConfig(raw.config as string | undefined)).ddls.find(agent);
+  const ddl = new CliSession(clientConfig(flags.config)).ddls.find(agent);
   if (!ddl) throw new UsageError(`unknown agent '${agent}'`, `'mco plugin doc' lists the agents this client knows, or name a .ddl.json file`);
   return ddl;
 }
@@ -35,15 +39,15 @@ export function registerPluginGenerate(plugin: Command, run: Run): void {
     .option('-c, --config <file>', 'client config file (for plugindirs)')
     .option('--debug', 'print stack traces on errors')
     .action(
-      run((agent: string, raw: Raw) => {
-        const ddl = ddlFor(agent, raw);
-        const text = generateClient(ddl, { importFrom: raw.importFrom as string, command: `mco plugin generate client ${ddl.metadata.name}` });
-        if (raw.out === undefined) {
+      run((agent: string, flags: GenerateFlags) => {
+        const ddl = ddlFor(agent, flags);
+        const text = generateClient(ddl, { importFrom: flags.importFrom, command: `mco plugin generate client ${ddl.metadata.name}` });
+        if (flags.out === undefined) {
           process.stdout.write(text);
           return 0;
         }
-        writeWhole(raw.out as string, text);
-        process.stdout.write(`Wrote ${raw.out as string}: ${ddl.metadata.name} ${ddl.metadata.version}, ${Object.keys(ddl.actions).length} actions\n`);
+        writeWhole(flags.out, text);
+        process.stdout.write(`Wrote ${flags.out}: ${ddl.metadata.name} ${ddl.metadata.version}, ${Object.keys(ddl.actions).length} actions\n`);
         return 0;
       }),
     );

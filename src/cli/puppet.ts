@@ -1,12 +1,23 @@
 // `mco puppet`: the anchors' options on top of every common filter, request and output option.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parsePuppetCommand, runPuppet, type RunFlags } from '../client/apps/puppet/index.js';
-import { discover } from '../client/request.js';
+import { runFind } from '../client/apps/find.js';
+import { parsePuppetCommand, runPuppet, type PuppetCommand, type PuppetEvent, type RunFlags } from '../client/apps/puppet/index.js';
+import { logLine, renderPuppet, renderRunallPass } from '../client/render/puppet.js';
+import { toOut } from '../client/render/rendered.js';
+import { renderDiscovered, renderRequestReport } from '../client/render/request.js';
+import type { ClientSession } from '../client/session.js';
 import { CliSession, clientConfig } from './session.js';
-import { addRequestOptions, outputOptions, sendOptions, targetOptions } from './options.js';
+import { addRequestOptions, outputOptions, sendOptions, targetOptions, type RequestFlags } from './options.js';
+import type { Run } from './run.js';
+import { terminalFor, type Terminal } from './terminal.js';
 
-type Raw = Record<string, unknown>;
-type Run = (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>;
+/** The run options as commander names them; --tag and --skip_tag are hidden aliases. */
+interface PuppetFlags extends RequestFlags, Omit<RunFlags, 'tags' | 'skip_tags'> {
+  tags?: string[];
+  tag?: string[];
+  skip_tags?: string[];
+  skip_tag?: string[];
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -26,23 +37,47 @@ Actions:
   disable [MESSAGE]           disable the Puppet agent, with a reason
   resource TYPE NAME [K=V…]   apply one resource (where the nodes allow it)`;
 
-function flagsOf(raw: Raw): RunFlags {
+function runFlagsOf(f: PuppetFlags): RunFlags {
   return {
-    force: raw.force as boolean | undefined,
-    server: raw.server as string | undefined,
-    tags: [...((raw.tags as string[] | undefined) ?? []), ...((raw.tag as string[] | undefined) ?? [])],
-    skip_tags: [...((raw.skip_tags as string[] | undefined) ?? []), ...((raw.skip_tag as string[] | undefined) ?? [])],
-    noop: raw.noop as boolean | undefined,
-    environment: raw.environment as string | undefined,
-    splay: raw.splay as boolean | undefined,
-    splaylimit: raw.splaylimit as number | undefined,
-    use_cached_catalog: raw.use_cached_catalog as boolean | undefined,
-    ignoreschedules: raw.ignoreschedules as boolean | undefined,
-    revision: raw.revision as string | undefined,
-    rerun: raw.rerun as number | undefined,
-    wait: raw.wait as boolean | undefined,
-    waitTimeout: raw.waitTimeout as number | undefined,
+    force: f.force,
+    server: f.server,
+    tags: [...(f.tags ?? []), ...(f.tag ?? [])],
+    skip_tags: [...(f.skip_tags ?? []), ...(f.skip_tag ?? [])],
+    noop: f.noop,
+    environment: f.environment,
+    splay: f.splay,
+    splaylimit: f.splaylimit,
+    use_cached_catalog: f.use_cached_catalog,
+    ignoreschedules: f.ignoreschedules,
+    revision: f.revision,
+    rerun: f.rerun,
+    wait: f.wait,
+    waitTimeout: f.waitTimeout,
   };
+}
+
+/** Runs one puppet subcommand, writing its progress, run tracking and outcome as the anchors print them. */
+export async function puppetCommand(session: ClientSession, command: PuppetCommand, flags: RequestFlags, term: Terminal = terminalFor(session)): Promise<number> {
+  const ctx = { target: targetOptions(flags, session.defaults), send: sendOptions(flags, session.defaults) };
+  if (flags.discoveryOnly) {
+    const found = await runFind(session, ctx.target);
+    term.write(renderDiscovered(found));
+    return found.exitCode;
+  }
+  const output = outputOptions(flags);
+  const opts = { ...output, palette: term.palette };
+  // count shows no progress bar, as the anchors'; run tracking goes to stderr when stdout carries JSON.
+  const progress = term.requestProgress(output.progress && !output.json && command.action !== 'count');
+  const tracking = output.json ? term.err : term.out;
+  const onEvent = (e: PuppetEvent) => {
+    if (e.type === 'log') tracking.write(logLine(e.at, e.message));
+    else if (e.type === 'runs_started') term.write(toOut(output.json ? '' : renderRequestReport(e.request, opts)));
+    else if (e.type === 'runall_pass') term.write(renderRunallPass(e.pass, opts));
+    else progress(e);
+  };
+  const outcome = await runPuppet(session, command, ctx, onEvent);
+  term.write(renderPuppet(outcome, opts));
+  return outcome.exitCode;
 }
 
 export function registerPuppetCommand(program: Command, run: Run): void {
@@ -71,17 +106,11 @@ export function registerPuppetCommand(program: Command, run: Run): void {
   cmd.addOption(new Option('--tag <tag>').hideHelp().argParser(collect));
   cmd.addOption(new Option('--skip_tag <tag>').hideHelp().argParser(collect));
   cmd.action(
-    run(async (action: string | undefined, args: string[], raw: Raw) => {
-      const command = parsePuppetCommand(action === undefined ? [] : [action, ...args], flagsOf(raw));
-      const session = new CliSession(clientConfig(raw.config as string | undefined));
+    run(async (action: string | undefined, args: string[], flags: PuppetFlags) => {
+      const command = parsePuppetCommand(action === undefined ? [] : [action, ...args], runFlagsOf(flags));
+      const session = new CliSession(clientConfig(flags.config));
       try {
-        const ctx = { target: targetOptions(raw, session.defaults), send: sendOptions(raw, session.defaults), output: outputOptions(raw) };
-        if (raw.discoveryOnly) {
-          const found = await discover(session, ctx.target);
-          for (const node of found.nodes) session.out.write(node + '\n');
-          return found.nodes.length > 0 ? 0 : 1;
-        }
-        return await runPuppet(session, command, ctx);
+        return await puppetCommand(session, command, flags);
       } finally {
         await session.close();
       }

@@ -15,6 +15,7 @@ import { auditorFromConfig, authorizerFromConfig, reconfigureReplayCache, replay
 import type { ReplayCache } from '../security/trust/replay-cache.js';
 import { UsageError } from '../client/errors.js';
 import { VERSION_STRING } from './version.js';
+import type { ConfigFlags, Run } from './run.js';
 
 /** Fact files and Puppet's classes file, polled for changes. */
 export function fileFactSource(config: Config): FactSource {
@@ -56,8 +57,8 @@ export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache
   });
 }
 
-async function runServer(raw: Record<string, unknown>): Promise<number> {
-  const file = (raw.config as string | undefined) ?? defaultConfigPath('server');
+async function runServer(flags: ConfigFlags): Promise<number> {
+  const file = flags.config ?? defaultConfigPath('server');
   if (!file) throw new UsageError('the daemon needs a config file', 'mco server run --config /etc/troupe/server.cfg');
   let config = loadConfig(file);
   let logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
@@ -119,12 +120,12 @@ function logReplayRecord(replay: ReplayCache, config: Config, logger: Logger): v
   else logger.info({ file, since: new Date(replay.since).toISOString() }, 'no earlier replay record: requests dated before this start are refused');
 }
 
-export function registerServerCommands(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
+export function registerServerCommands(program: Command, run: Run): void {
   const server = program.command('server').description('the node daemon');
   server
     .command('run')
     .description('run the node daemon in the foreground')
     .option('-c, --config <file>', 'server config file (default /etc/troupe/server.cfg)')
     .option('--debug', 'print stack traces on errors')
-    .action(run((raw: Record<string, unknown>) => runServer(raw)));
+    .action(run((flags: ConfigFlags) => runServer(flags)));
 }

@@ -14,15 +14,29 @@ import { UsageError } from '../client/errors.js';
 import { auditorFromConfig, authorizerFromConfig, fleetSecurityFromConfig } from './security.js';
 import { positiveInteger } from './options.js';
 import { VERSION_STRING } from './version.js';
+import type { ConfigFlags, Run } from './run.js';
 
-async function runSim(raw: Record<string, unknown>): Promise<number> {
-  if (!raw.fleet === !raw.nodes) throw new UsageError('give either --fleet FILE or --nodes N');
+interface SimFlags extends ConfigFlags {
+  fleet?: string;
+  nodes?: number;
+  /** Defaults to node. */
+  prefix: string;
+  offset?: number;
+  server?: string;
+  collective?: string;
+  /** Defaults to warn. */
+  logLevel: string;
+  rawResponder?: boolean;
+}
+
+async function runSim(flags: SimFlags): Promise<number> {
+  if (!flags.fleet === !flags.nodes) throw new UsageError('give either --fleet FILE or --nodes N');
   const overrides: Record<string, string> = {};
-  if (raw.server) overrides.middleware_hosts = String(raw.server);
-  if (raw.collective) overrides.collectives = String(raw.collective);
-  const config = loadConfig(raw.config as string | undefined, overrides);
-  const fleet = raw.fleet ? loadFleetFile(String(raw.fleet)) : generateFleet(raw.nodes as number, String(raw.prefix ?? 'node'), (raw.offset as number | undefined) ?? 0);
-  const logger = createLogger({ level: String(raw.logLevel ?? 'warn'), file: config.get('logfile') || undefined, name: 'troupe-sim' });
+  if (flags.server) overrides.middleware_hosts = flags.server;
+  if (flags.collective) overrides.collectives = flags.collective;
+  const config = loadConfig(flags.config, overrides);
+  const fleet = flags.fleet ? loadFleetFile(flags.fleet) : generateFleet(flags.nodes!, flags.prefix, flags.offset ?? 0);
+  const logger = createLogger({ level: flags.logLevel, file: config.get('logfile') || undefined, name: 'troupe-sim' });
   const connectors: Connector[] = [];
   const fleetSecurity = fleetSecurityFromConfig(config, logger);
   const auditor = auditorFromConfig(config);
@@ -46,7 +60,7 @@ async function runSim(raw: Record<string, unknown>): Promise<number> {
   });
   const started = performance.now();
   await sim.start((n) => process.stderr.write(`sim: ${n} nodes connected\n`));
-  if (raw.rawResponder) await addRawResponders(connectors, config.get('main_collective'));
+  if (flags.rawResponder) await addRawResponders(connectors, config.get('main_collective'));
   process.stdout.write(`sim ready: ${fleet.nodes.length} nodes on ${config.get('middleware_hosts').join(',')} in ${Math.round(performance.now() - started)} ms\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
@@ -79,7 +93,7 @@ async function addRawResponders(connectors: readonly Connector[], collective: st
   await Promise.all(connectors.map((c) => c.flush()));
 }
 
-export function registerSimCommand(program: Command, run: (fn: (...args: any[]) => Promise<number> | number) => (...args: unknown[]) => Promise<void>): void {
+export function registerSimCommand(program: Command, run: Run): void {
   program
     .command('sim')
     .description('run many simulated nodes in one process through the real daemon code')
@@ -93,5 +107,5 @@ export function registerSimCommand(program: Command, run: (fn: (...args: any[]) 
     .addOption(new Option('--raw-responder', `also answer bare broadcasts on agent '${RAW_RESPONDER_AGENT}' (benchmark floor)`).hideHelp())
     .option('-c, --config <file>', 'config file for broker and security settings')
     .option('--debug', 'print stack traces on errors')
-    .action(run((raw: Record<string, unknown>) => runSim(raw)));
+    .action(run((flags: SimFlags) => runSim(flags)));
 }

@@ -1,9 +1,8 @@
 // One RPC request as every application makes it: discover, narrow, send, collect, measure.
 import { plainIdentities, type Filter } from '../filter/index.js';
-import type { Reply, ResultSet } from './results.js';
+import type { Reply, RequestStats, ResultSet } from './results.js';
 import type { ClientSession } from './session.js';
 import { limitNodes, countOf } from './selection.js';
-import type { RequestStats } from './render/text.js';
 import { haltCode } from './exit-codes.js';
 import { DISCOVERY_METHODS } from './discovery/index.js';
 

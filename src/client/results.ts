@@ -10,6 +10,22 @@ export interface Reply {
   elapsedMs: number;
 }
 
+/** The figures of one request, as the stats block and `--json` show them. */
+export interface RequestStats {
+  requestId: string;
+  /** Undefined when no discovery was done (ping, or a broadcast without discovery). */
+  discovered?: number;
+  responses: number;
+  ok: number;
+  failed: number;
+  startTime: Date;
+  discoveryMs: number;
+  agentMs: number;
+  totalMs: number;
+  noResponse: string[];
+  unexpected: string[];
+}
+
 export class ResultSet {
   private readonly replies = new Map<string, Reply>();
   private readonly expected?: ReadonlySet<string>;

@@ -2,6 +2,7 @@ import type { AgentDDL } from '../ddl/index.js';
 import type { RpcClient } from './rpc-client.js';
 import type { DiscoveryMethod, RegistrySource } from './discovery/index.js';
 
+/** A stream text can be written to (a terminal's stdout, say); the client itself never writes. */
 export interface Output {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -25,12 +26,13 @@ export interface DDLSource {
   list(): AgentDDL[];
 }
 
-/** What a client application works with; the broker connection opens only when first needed. */
+/**
+ * What a client application works with; the broker connection opens only when first needed. Applications return
+ * their outcomes and report progress as events: a session has no output streams.
+ */
 export interface ClientSession {
   readonly defaults: ClientDefaults;
   readonly ddls: DDLSource;
-  readonly out: Output;
-  readonly err: Output;
   client(): Promise<RpcClient>;
   discoveryMethod(name: string): Promise<DiscoveryMethod>;
   /** The node registry; throws DiscoveryError when this broker offers none. */

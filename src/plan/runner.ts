@@ -85,7 +85,7 @@ export interface PlanOutcome {
 }
 
 /** Why a run stops early. */
-class Stop extends Error {
+class Stop extends PlanError {
   constructor(
     /** `interrupted`: the runner was asked to stop; the run stays `running`, for `mco plan resume`. */
     readonly state: 'failed' | 'cancelled' | 'interrupted',
@@ -93,7 +93,7 @@ class Stop extends Error {
     readonly nodes: string[] = [],
     readonly notStarted = false,
   ) {
-    super(message);
+    super('plan_step', message);
   }
 }
 
@@ -611,12 +611,12 @@ class Run {
   }
 }
 
-class StepFailure extends Error {
+class StepFailure extends PlanError {
   constructor(
     readonly result: StepResult,
     readonly stop: Stop,
   ) {
-    super(stop.message);
+    super('plan_step', stop.message);
   }
 }
 

@@ -1,8 +1,9 @@
 // Run the built `mco` binary as a user would, and the simulated fleets it talks to.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { scratchDir } from './scratch.js';
+
+export { scratchDir, type Scratch } from './scratch.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const MCO = join(ROOT, 'bin', 'mco.js');
@@ -36,26 +37,12 @@ export function runMco(args: string[], opts: { env?: Record<string, string>; tim
   });
 }
 
-/** A scratch directory removed by cleanup(). */
-export function scratchDir(prefix = 'troupe-test-'): { dir: string; file(name: string, content: string): string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return {
-    dir,
-    file(name, content) {
-      const path = join(dir, name);
-      writeFileSync(path, content);
-      return path;
-    },
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
 /** A client config pointing at `url`, with a short quiet window so tests stay quick. */
 export function clientConfigFor(url: string, extra: Record<string, string | number> = {}): string {
   const scratch = scratchDir('troupe-client-');
   // Tests that are not about security opt in to the unsigned provider explicitly, as an operator would for a lab.
   const lines = { middleware_hosts: url, discovery_timeout: 2, securityprovider: 'insecure', ...extra };
-  return scratch.file('client.cfg', Object.entries(lines).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  return scratch.config('client.cfg', lines);
 }
 
 /** A config with `securityprovider = insecure` and no action policies, for sims and daemons in tests that are not about security. */

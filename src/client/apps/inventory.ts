@@ -6,7 +6,19 @@ import type { ClientSession } from '../session.js';
 import type { Reply } from '../results.js';
 import type { TargetOptions } from '../request.js';
 
-export async function runInventory(session: ClientSession, identity: string, target: TargetOptions, o: { json: boolean; timeoutMs?: number }): Promise<number> {
+export type InventoryOutcome =
+  | {
+      kind: 'inventory';
+      identity: string;
+      /** rpcutil#daemon_stats */
+      stats: Record<string, unknown>;
+      /** rpcutil#inventory */
+      inventory: Record<string, unknown>;
+      exitCode: typeof EXIT.OK;
+    }
+  | { kind: 'no_response'; identity: string; exitCode: typeof EXIT.NO_RESPONSES };
+
+export async function runInventory(session: ClientSession, identity: string, target: TargetOptions, o: { timeoutMs?: number } = {}): Promise<InventoryOutcome> {
   if (!identity) throw new UsageError('inventory needs a node identity');
   const filter = { ...target.filter, identity: [identity] };
   if (!plainIdentities(filter)) throw new UsageError('inventory takes one plain identity and no other filters');
@@ -16,54 +28,6 @@ export async function runInventory(session: ClientSession, identity: string, tar
     return res.all()[0];
   };
   const [stats, inv] = await Promise.all([ask('daemon_stats'), ask('inventory')]);
-  if (!stats || !inv) {
-    session.err.write(`Did not receive a response from ${identity}\n`);
-    return EXIT.NO_RESPONSES;
-  }
-  if (o.json) {
-    session.out.write(JSON.stringify({ identity, stats: stats.data, inventory: inv.data }, null, 2) + '\n');
-    return EXIT.OK;
-  }
-  const s = stats.data as Record<string, unknown>;
-  const d = inv.data as Record<string, unknown>;
-  const row = (label: string, value: unknown) => `${label.padStart(25)}: ${value}\n`;
-  const out = session.out;
-  out.write(`Inventory for ${identity}:\n\n   Server Statistics:\n`);
-  out.write(row('Version', s.version));
-  out.write(row('Start Time', new Date(Number(s.starttime) * 1000).toISOString()));
-  out.write(row('Config File', s.configfile || '(none)'));
-  out.write(row('Collectives', (d.collectives as string[]).join(', ')));
-  out.write(row('Main Collective', d.main_collective));
-  out.write(row('Process ID', s.pid));
-  out.write(row('Total Messages', s.total));
-  out.write(row('Messages Passed Filters', s.passed));
-  out.write(row('Messages Filtered', s.filtered));
-  out.write(row('Expired Messages', s.ttlexpired));
-  out.write(row('Replies Sent', s.replies));
-  const rejected = Object.entries((s.rejected ?? {}) as Record<string, number>);
-  out.write(row('Rejected Messages', rejected.length ? rejected.map(([k, v]) => `${k}=${v}`).join(', ') : 0));
-  const times = (s.times ?? {}) as Record<string, number>;
-  out.write(row('Total Processor Time', `${(times.utime ?? 0).toFixed(2)} seconds`));
-  out.write(row('System Time', `${(times.stime ?? 0).toFixed(2)} seconds`));
-  out.write('\n   Agents:\n' + list(d.agents as string[]));
-  out.write('\n   Configuration Management Classes:\n' + list(d.classes as string[]));
-  out.write('\n   Facts:\n');
-  for (const [k, v] of flatten(d.facts as Record<string, unknown>)) out.write(`      ${k} => ${v}\n`);
-  return EXIT.OK;
-}
-
-export function list(items: readonly string[]): string {
-  if (!items.length) return '      (none)\n';
-  return items.map((i) => `      ${i}`).join('\n') + '\n';
-}
-
-/** Structured facts shown as dotted paths, as they are addressed in filters. */
-export function flatten(obj: Record<string, unknown>, prefix = ''): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [k, v] of Object.entries(obj).sort(([a], [b]) => a.localeCompare(b))) {
-    const key = prefix + k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) out.push(...flatten(v as Record<string, unknown>, key + '.'));
-    else out.push([key, typeof v === 'string' ? v : JSON.stringify(v)]);
-  }
-  return out;
+  if (!stats || !inv) return { kind: 'no_response', identity, exitCode: EXIT.NO_RESPONSES };
+  return { kind: 'inventory', identity, stats: stats.data, inventory: inv.data, exitCode: EXIT.OK };
 }

@@ -1,19 +1,20 @@
-// Printing a finished request: per-node lines per the display policy, DDL summaries, stats, missing nodes, JSON.
-import { aggregate, renderAggregate, shouldDisplay, type AgentDDL, type AggregateResult } from '../../ddl/index.js';
+// The outcome of one agent request that waited for its replies: what `mco rpc` and the puppet commands report.
+import { aggregate, type ActionDDL, type AgentDDL, type AggregateResult } from '../../ddl/index.js';
 import type { RequestOutcome } from '../request.js';
-import type { ClientSession } from '../session.js';
-import { formatReply, formatStats, formatVerboseReply } from '../render/text.js';
-import { jsonReport } from '../render/json.js';
-import { paletteFor } from '../render/palette.js';
+import type { Reply, RequestStats } from '../results.js';
 
-export interface OutputOptions {
-  verbose: boolean;
-  json: boolean;
-  progress: boolean;
-  display?: 'ok' | 'failed' | 'all' | 'none';
-  /** Print DDL aggregate summaries (MCollective's printrpcstats :summarize). */
-  summarize?: boolean;
-  caption?: string;
+export interface RequestReport {
+  kind: 'replies';
+  agent: string;
+  action: string;
+  /** The action's DDL: the labels of its outputs, and which replies it shows by default. */
+  actionDDL?: ActionDDL;
+  /** In the order they arrived. */
+  replies: Reply[];
+  stats: RequestStats;
+  /** The DDL's aggregate summaries (MCollective's printrpcstats :summarize) over the successful replies. */
+  summaries: AggregateResult[];
+  exitCode: number;
 }
 
 export function summariesFor(ddl: AgentDDL | undefined, action: string, outcome: RequestOutcome): AggregateResult[] {
@@ -21,25 +22,15 @@ export function summariesFor(ddl: AgentDDL | undefined, action: string, outcome:
   return aggregate(ddl, action, outcome.results.ok().map((r) => r.data));
 }
 
-export function printOutcome(session: ClientSession, ddl: AgentDDL | undefined, agent: string, action: string, outcome: RequestOutcome, o: OutputOptions): void {
-  const { out } = session;
-  const summaries = o.summarize === false ? [] : summariesFor(ddl, action, outcome);
-  if (o.json) {
-    out.write(JSON.stringify(jsonReport(agent, action, outcome.results.all(), outcome.stats, summaries), null, 2) + '\n');
-    return;
-  }
-  const c = paletteFor(out, session.defaults.color);
-  const actionDDL = ddl?.actions[action];
-  const policy = o.display ?? (actionDDL?.display === 'always' ? 'all' : actionDDL?.display ?? 'failed');
-  for (const reply of [...outcome.results.all()].sort((a, b) => a.sender.localeCompare(b.sender))) {
-    if (o.verbose && o.display === undefined) {
-      out.write(formatVerboseReply(reply, c));
-      continue;
-    }
-    if (policy === 'none') continue;
-    if (!shouldDisplay(policy === 'all' ? 'always' : policy, reply.statuscode)) continue;
-    out.write(o.verbose ? formatVerboseReply(reply, c) : formatReply(reply, actionDDL, c));
-  }
-  for (const s of summaries) out.write(renderAggregate(s).join('\n') + '\n\n');
-  out.write(formatStats(outcome.stats, o.verbose, o.caption ?? 'rpc stats', c));
+export function requestReport(ddl: AgentDDL | undefined, agent: string, action: string, outcome: RequestOutcome, summarize = true): RequestReport {
+  return {
+    kind: 'replies',
+    agent,
+    action,
+    actionDDL: ddl?.actions[action],
+    replies: outcome.results.all(),
+    stats: outcome.stats,
+    summaries: summarize ? summariesFor(ddl, action, outcome) : [],
+    exitCode: outcome.exitCode,
+  };
 }

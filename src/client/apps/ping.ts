@@ -4,21 +4,44 @@ import { EXIT } from '../exit-codes.js';
 import type { ClientSession } from '../session.js';
 import type { TargetOptions } from '../request.js';
 import type { Reply } from '../results.js';
-import { roundMs } from '../render/json.js';
+import type { OnEvent } from './events.js';
+import { expectedFromRegistry } from './registry.js';
 
 export interface PingOptions {
   target: TargetOptions;
   timeoutMs?: number;
   ttl: number;
-  json: boolean;
-  /** Finish as soon as this many nodes have answered (known fleet size). */
-  expect?: number;
+  /**
+   * Finish as soon as this many nodes have answered (known fleet size); 'registry': as many as the registry counts.
+   * Unset: the registry's count when `discovery_expect_from_registry` is on, else wait for the quiet window.
+   */
+  expect?: number | 'registry';
 }
 
-export async function runPing(session: ClientSession, o: PingOptions): Promise<number> {
+export interface PingOutcome {
+  /** In the order they arrived; each reply's `elapsedMs` is its round trip. */
+  replies: Reply[];
+  /** From the request being sent to the wait ending. */
+  wallMs: number;
+  /** The count the wait ended at, when one was known. */
+  expected?: number;
+  warnings: string[];
+  exitCode: number;
+}
+
+export async function runPing(session: ClientSession, o: PingOptions, onEvent: OnEvent = () => undefined): Promise<PingOutcome> {
+  const warnings: string[] = [];
+  let expected = typeof o.expect === 'number' ? o.expect : undefined;
+  if (o.expect === 'registry' || (o.expect === undefined && session.defaults.expectFromRegistry === true)) {
+    const fromRegistry = await expectedFromRegistry(session, o.target, o.expect === 'registry');
+    expected = fromRegistry.count;
+    if (fromRegistry.warning) {
+      warnings.push(fromRegistry.warning);
+      onEvent({ type: 'warning', message: fromRegistry.warning });
+    }
+  }
   const client = await session.client();
-  const printed: Reply[] = [];
-  const json = o.json;
+  const replies: Reply[] = [];
   const results = await client.call({
     agent: DISCOVERY_AGENT,
     action: 'ping',
@@ -27,27 +50,18 @@ export async function runPing(session: ClientSession, o: PingOptions): Promise<n
     collective: o.target.collective,
     timeoutMs: o.timeoutMs ?? o.target.discoveryTimeoutMs,
     quietWindowMs: o.target.quietWindowMs,
-    expectCount: o.expect,
+    expectCount: expected,
     ttl: o.ttl,
-    onReply: (r) => {
-      printed.push(r);
-      if (!json) session.out.write(`${r.sender.padEnd(40)} time=${r.elapsedMs.toFixed(2)} ms\n`);
+    onReply: (reply) => {
+      replies.push(reply);
+      onEvent({ type: 'reply', reply });
     },
   });
-  const times = printed.map((r) => r.elapsedMs);
-  const wallMs = results.finishedAt - results.startedAt;
-  if (json) {
-    session.out.write(JSON.stringify({
-      replies: printed.map((r) => ({ sender: r.sender, time_ms: roundMs(r.elapsedMs) })),
-      stats: { count: times.length, min_ms: roundMs(Math.min(...times, 0)), max_ms: roundMs(Math.max(...times, 0)), avg_ms: roundMs(avg(times)), wall_ms: wallMs, last_reply_ms: roundMs(Math.max(0, ...times)) },
-    }, null, 2) + '\n');
-  } else if (times.length === 0) {
-    session.err.write('No responses received\n');
-  } else {
-    session.out.write('\n\n---- ping statistics ----\n');
-    session.out.write(`${times.length} replies max: ${Math.max(...times).toFixed(2)} min: ${Math.min(...times).toFixed(2)} avg: ${avg(times).toFixed(2)}\n`);
-  }
-  return times.length > 0 ? EXIT.OK : EXIT.NO_DISCOVERY_NO_RESPONSES;
+  return {
+    replies,
+    wallMs: results.finishedAt - results.startedAt,
+    expected,
+    warnings,
+    exitCode: replies.length > 0 ? EXIT.OK : EXIT.NO_DISCOVERY_NO_RESPONSES,
+  };
 }
-
-const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

@@ -3,8 +3,9 @@ import { coerceArguments, missingRequiredInputs, validateInputs } from '../../dd
 import { UsageError } from '../errors.js';
 import { discover, sendRequest, type SendOptions, type TargetOptions } from '../request.js';
 import type { ClientSession } from '../session.js';
-import { printOutcome, type OutputOptions } from './output.js';
-import { noNodesDiscovered, progressCallbacks, requestSent } from './shared.js';
+import type { OnEvent } from './events.js';
+import { requestReport, type RequestReport } from './output.js';
+import { discoveryOnly, noNodes, requestEvents, requestSent, type DiscoveryOnly, type NoNodes, type RequestSent } from './shared.js';
 
 export interface RpcAppOptions {
   agent: string;
@@ -12,11 +13,12 @@ export interface RpcAppOptions {
   args: string[];
   target: TargetOptions;
   send: Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number };
-  output: OutputOptions;
   discoveryOnly?: boolean;
 }
 
-export async function runRpc(session: ClientSession, o: RpcAppOptions): Promise<number> {
+export type RpcOutcome = RequestReport | NoNodes | RequestSent | DiscoveryOnly;
+
+export async function runRpc(session: ClientSession, o: RpcAppOptions, onEvent: OnEvent = () => undefined): Promise<RpcOutcome> {
   const ddl = session.ddls.find(o.agent);
   if (!ddl) throw new UsageError(`unknown agent '${o.agent}'`, `'mco plugin doc' lists the agents this client knows`);
   if (!ddl.actions[o.action]) {
@@ -31,17 +33,13 @@ export async function runRpc(session: ClientSession, o: RpcAppOptions): Promise<
   const checked = validateInputs(ddl, o.action, data);
   if (!checked.ok) throw new UsageError(`${o.agent}#${o.action}: ${checked.message}`, `see 'mco plugin doc ${o.agent}'`);
   const discovered = await discover(session, o.target);
-  if (o.discoveryOnly) {
-    for (const n of discovered.nodes) session.out.write(n + '\n');
-    return discovered.nodes.length > 0 ? 0 : 1;
-  }
-  if (discovered.nodes.length === 0) return noNodesDiscovered(session, o.output.json);
-  const { onStart, onReply, done } = progressCallbacks(session, o.output);
+  if (o.discoveryOnly) return discoveryOnly(discovered.nodes);
+  if (discovered.nodes.length === 0) return noNodes();
+  const { onStart, onReply, done } = requestEvents(onEvent);
   // As MCollective: the agent's own timeout plus the discovery timeout, unless -t says otherwise.
   const timeoutMs = o.send.timeoutMs ?? (ddl.metadata.timeout * 1000 + o.target.discoveryTimeoutMs);
   const outcome = await sendRequest(session, o.target, discovered, o.agent, o.action, data, { ...o.send, timeoutMs, onStart, onReply });
   done();
-  if (o.send.noResults) return requestSent(session, outcome.results.requestId, o.output.json);
-  printOutcome(session, ddl, o.agent, o.action, outcome, { caption: `${o.agent}#${o.action} call stats`, ...o.output });
-  return outcome.exitCode;
+  if (o.send.noResults) return requestSent(outcome.results.requestId);
+  return requestReport(ddl, o.agent, o.action, outcome);
 }

@@ -1,24 +1,43 @@
+// Outcomes and event plumbing every request application shares.
 import { EXIT } from '../exit-codes.js';
-import { progressFor } from '../render/progress.js';
-import type { ClientSession } from '../session.js';
-import type { OutputOptions } from './output.js';
+import type { SendOptions } from '../request.js';
+import type { OnEvent } from './events.js';
 
-export function noNodesDiscovered(session: ClientSession, json: boolean): number {
-  if (json) session.out.write(JSON.stringify({ error: 'no nodes discovered', replies: [] }) + '\n');
-  else session.err.write('No request sent, we did not discover any nodes.\n');
-  return EXIT.ERROR;
+/** Discovery found no node, so nothing was sent. */
+export interface NoNodes {
+  kind: 'no_nodes';
+  exitCode: typeof EXIT.ERROR;
 }
 
-export function requestSent(session: ClientSession, requestId: string, json: boolean): number {
-  session.out.write(json ? JSON.stringify({ requestid: requestId }) + '\n' : `Request sent with id: ${requestId}\n`);
-  return EXIT.OK;
+/** `--no-results`: the request went out and its replies were not awaited. */
+export interface RequestSent {
+  kind: 'sent';
+  requestId: string;
+  exitCode: typeof EXIT.OK;
 }
 
-export function progressCallbacks(session: ClientSession, o: Pick<OutputOptions, 'progress' | 'json'>) {
-  const bar = progressFor(session.out, o.progress && !o.json);
+/** `--discovery-only`: the nodes a request would go to; nothing was sent. */
+export interface DiscoveryOnly {
+  kind: 'discovered';
+  nodes: string[];
+  exitCode: number;
+}
+
+export const noNodes = (): NoNodes => ({ kind: 'no_nodes', exitCode: EXIT.ERROR });
+
+export const requestSent = (requestId: string): RequestSent => ({ kind: 'sent', requestId, exitCode: EXIT.OK });
+
+export const discoveryOnly = (nodes: string[]): DiscoveryOnly => ({ kind: 'discovered', nodes, exitCode: nodes.length > 0 ? EXIT.OK : EXIT.ERROR });
+
+/** The send callbacks that report a request's start, each reply and its end as events. */
+export function requestEvents(onEvent: OnEvent): {
+  onStart: NonNullable<SendOptions['onStart']>;
+  onReply: NonNullable<SendOptions['onReply']>;
+  done: () => void;
+} {
   return {
-    onStart: (n: number) => bar.start(n),
-    onReply: () => bar.tick(),
-    done: () => bar.stop(),
+    onStart: (expected) => onEvent({ type: 'request_start', expected }),
+    onReply: (reply, expected) => onEvent({ type: 'reply', reply, expected }),
+    done: () => onEvent({ type: 'request_end' }),
   };
 }

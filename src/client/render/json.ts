@@ -1,6 +1,5 @@
 import type { AggregateResult } from '../../ddl/index.js';
-import type { Reply } from '../results.js';
-import type { RequestStats } from './text.js';
+import type { Reply, RequestStats } from '../results.js';
 
 /** `--json`: one document a CI job can parse, with every reply and the request's figures. */
 export function jsonReport(agent: string, action: string, replies: readonly Reply[], s: RequestStats, summaries: readonly AggregateResult[]) {

@@ -1,4 +1,4 @@
-// ANSI colours for terminals only; a pipe or a file gets plain text.
+// Colours for text output: ANSI, or none. Whether a stream gets colour is the terminal's business (cli/).
 export interface Palette {
   red(s: string): string;
   green(s: string): string;
@@ -10,7 +10,3 @@ const wrap = (code: number) => (s: string) => `\u001b[${code}m${s}\u001b[0m`;
 
 export const plain: Palette = { red: (s) => s, green: (s) => s, yellow: (s) => s, bold: (s) => s };
 export const ansi: Palette = { red: wrap(31), green: wrap(32), yellow: wrap(33), bold: wrap(1) };
-
-export function paletteFor(stream: { isTTY?: boolean }, enabled = true): Palette {
-  return enabled && stream.isTTY && !process.env.NO_COLOR ? ansi : plain;
-}

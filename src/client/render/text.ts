@@ -1,24 +1,9 @@
 // Text output in MCollective's layout: per-node results, DDL summaries, the stats block, missing nodes.
 import type { ActionDDL } from '../../ddl/index.js';
 import { STATUS_WORDS } from '../../protocol/index.js';
-import type { Reply } from '../results.js';
+import type { Reply, RequestStats } from '../results.js';
 import { displayValue, rubyInspect } from './inspect.js';
 import type { Palette } from './palette.js';
-
-export interface RequestStats {
-  requestId: string;
-  /** Undefined when no discovery was done (ping, or a broadcast without discovery). */
-  discovered?: number;
-  responses: number;
-  ok: number;
-  failed: number;
-  startTime: Date;
-  discoveryMs: number;
-  agentMs: number;
-  totalMs: number;
-  noResponse: string[];
-  unexpected: string[];
-}
 
 /** `-v`: sender and status message, then the data inspected. */
 export function formatVerboseReply(r: Reply, c: Palette): string {

@@ -4,8 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet, type VirtualNode } from '../../../src/server/fleet.js';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { rabbitmqctl, testVhost, writeAmqpConfig, type Vhost } from '../../helpers/rabbitmq.js';
+import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
+import { rabbitmqctl, startAmqpSim, testVhost, writeAmqpConfig, type Vhost } from '../../helpers/rabbitmq.js';
 
 const FLEET: VirtualNode[] = generateFleet(12).nodes.map((n, i) => ({ ...n, collectives: i < 4 ? ['mcollective', 'dev'] : ['mcollective'] }));
 const ALL = FLEET.map((n) => n.identity).sort();
@@ -38,10 +38,9 @@ beforeAll(async () => {
   vhost = await testVhost('troupe-mco');
   scratch = scratchDir('troupe-amqp-mco-');
   const fleetFile = scratch.file('fleet.json', JSON.stringify({ nodes: FLEET }));
-  const server = writeAmqpConfig(scratch.dir, 'server.cfg', vhost.url, { collectives: 'mcollective,dev', ...puppetFiles(scratch.dir) });
   // A quiet window of a second: exact node lists must not depend on how busy the machine is.
   client = writeAmqpConfig(scratch.dir, 'client.cfg', vhost.url, { collectives: 'mcollective,dev', discovery_quiet_window: 1 });
-  sim = await startSim(['--fleet', fleetFile, '--config', server]);
+  sim = await startAmqpSim(scratch, vhost.url, ['--fleet', fleetFile], { collectives: 'mcollective,dev', ...puppetFiles(scratch.dir) });
 });
 
 afterAll(async () => {

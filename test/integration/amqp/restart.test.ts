@@ -2,8 +2,9 @@
 // the daemons reconnect by themselves, re-declare their queues and answer again; a request in flight when the broker
 // went away fails with a clear error instead of waiting for replies that can no longer arrive.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { rabbitmqctl, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
+import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
+import { rabbitmqctl, startAmqpSim, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODES = 6;
 
@@ -18,13 +19,19 @@ const pingCount = async (): Promise<number> => {
   return r.code === 0 ? (JSON.parse(r.stdout) as { stats: { count: number } }).stats.count : 0;
 };
 
+const connections = async () => {
+  const names = await rabbitmqctl(['list_connections', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName });
+  return names.split('\n').filter(Boolean).length;
+};
+const queues = async () =>
+  (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
+
 beforeAll(async () => {
   rabbit = await startRabbitMQ();
   scratch = scratchDir('troupe-amqp-restart-');
-  const server = writeAmqpConfig(scratch.dir, 'server.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1 });
   // --expect ends each ping; a long quiet window keeps a stall on a busy machine from cutting one short.
   client = writeAmqpConfig(scratch.dir, 'client.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1, 'plugin.amqp.connect_timeout': 2, discovery_quiet_window: 3 });
-  sim = await startSim(['--nodes', String(NODES), '--config', server]);
+  sim = await startAmqpSim(scratch, rabbit.url, ['--nodes', String(NODES)], { 'plugin.amqp.max_reconnect_wait': 1 });
 }, 120_000);
 
 afterAll(async () => {
@@ -38,8 +45,9 @@ it('daemons come back and answer after their RabbitMQ node restarts; a request i
 
   // Nothing matches this filter, so the request is still waiting for replies when the broker goes down (a
   // graceful stop can take seconds on a busy machine: the timeout leaves room for it).
-  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15']);
-  await new Promise((r) => setTimeout(r, 1500));
+  const daemonsOnly = await connections();
+  const inFlight = mco(['ping', '-F', 'role=nothing', '--timeout', '15'], 90_000);
+  await waitFor('the client to connect', async () => (await connections()) > daemonsOnly, 20_000, 100);
   await rabbit!.stop();
   const restarted = rabbit!.start();
   const failed = await inFlight;
@@ -53,6 +61,5 @@ it('daemons come back and answer after their RabbitMQ node restarts; a request i
   expect(answered).toBe(NODES);
 
   // Each daemon re-declared exactly one queue on the new broker: recovery does not leak or duplicate.
-  const queues = (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
-  expect(queues).toHaveLength(NODES);
+  expect(await queues()).toHaveLength(NODES);
 }, 120_000);

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
+import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
+import { startAmqpSim, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
 
 const NODES = 4;
 
@@ -45,8 +45,7 @@ beforeAll(async () => {
   pki = makePki(scratch.dir);
   rabbit = await startRabbitMQ({ tls: { ca: pki.ca, cert: pki.serverCert, key: pki.serverKey } });
   url = `amqps://guest:guest@127.0.0.1:${rabbit.tlsPort}`;
-  const server = writeAmqpConfig(scratch.dir, 'server.cfg', url, { tls_ca: pki.ca, tls_cert: pki.clientCert, tls_key: pki.clientKey });
-  sim = await startSim(['--nodes', String(NODES), '--config', server]);
+  sim = await startAmqpSim(scratch, url, ['--nodes', String(NODES)], { tls_ca: pki.ca, tls_cert: pki.clientCert, tls_key: pki.clientKey });
 }, 120_000);
 
 afterAll(async () => {

@@ -27,10 +27,11 @@ afterAll(async () => {
 
 const mco = (args: string[]) => runMco([...args, '--config', config]);
 
-/** Writes a node's fact files, classes file and config under a name of its own, and starts it. */
-async function daemon(name: string, extra: string[] = []) {
+/** Writes a node's fact files, classes file and config under a name of its own (or reads `yaml`), and starts it. */
+async function daemon(name: string, extra: string[] = [], sharedYaml?: string) {
   const file = (f: string, content: string) => scratch.file(`${name}-${f}`, content);
-  const yaml = file('facts.yaml', 'os:\n  family: Debian\n  release:\n    major: "12"\nrole: web\ncpus: 8\nnetworking:\n  interfaces: [eth0, eth1]\n');
+  const facts = 'os:\n  family: Debian\n  release:\n    major: "12"\nrole: web\ncpus: 8\nnetworking:\n  interfaces: [eth0, eth1]\n';
+  const yaml = sharedYaml ?? file('facts.yaml', facts);
   const json = file('facts.json', JSON.stringify({ role: 'db', datacenter: 'ams', os: { name: 'Debian' } }));
   const classes = file('classes.txt', 'base\nnginx\nrole::web\n');
   const log = `${scratch.dir}/${name}.log`;
@@ -111,8 +112,10 @@ describe('mco server run', () => {
 
   it('SIGHUP re-reads facts and config: a new collective and new facts, without polling', async () => {
     const { d, identity, yaml, cfg } = await daemon('hup', ['fact_reload_interval = 0']);
+    // A daemon polling the same file shows when a poll would have seen the change.
+    const polling = await daemon('hup-polling', [], yaml);
     writeFileSync(yaml, 'role: web\nos:\n  family: Debian\ncpus: 2\n');
-    await new Promise((r) => setTimeout(r, 1200));
+    expect(await eventually(() => factOf(polling.identity, 'cpus'), (v) => v === 2)).toBe(2);
     expect(await factOf(identity, 'cpus')).toBe(8);
     writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}collectives = mcollective,dev\n`);
     d.child.kill('SIGHUP');

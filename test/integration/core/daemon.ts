@@ -1,7 +1,13 @@
 // `mco server run --config FILE` as a child process, with its JSON log file readable by the test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { MCO } from '../../helpers/mco.js';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import { expect } from 'vitest';
+import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { MCO, runMco, startSim, type McoResult, type RunningSim, type Scratch } from '../../helpers/mco.js';
+import type { NatsServerOptions } from '../../../src/devkit/nats-server.js';
+import { clientConfig } from './fleet.js';
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -66,4 +72,78 @@ export async function startDaemon(configFile: string, logFile: string, env?: Nod
     throw err;
   }
   return daemon;
+}
+
+export interface DaemonAndSim {
+  broker: LocalNatsServer;
+  daemon: RunningDaemon;
+  sim: RunningSim;
+  /** A raw connection to the broker, to publish what no client would. */
+  nc: NatsConnection;
+  /** A client config for the broker (insecure, short quiet window). */
+  config: string;
+  logFile: string;
+  mco(args: string[]): Promise<McoResult>;
+  /** rpcutil daemon_stats of one node. */
+  daemonStats(identity: string): Promise<Record<string, any>>;
+  /** daemon_stats polled until `ok` holds, or its last answer after `tries` (a rejected request has no reply to wait for). */
+  statsWhen(identity: string, ok: (s: Record<string, any>) => boolean, tries?: number): Promise<Record<string, any>>;
+  stop(): Promise<void>;
+}
+
+/** A real daemon (insecure, facts from `facts`) and `mco sim` nodes (`simArgs`) on one private broker; files in `scratch`. */
+export async function startDaemonAndSim(
+  scratch: Scratch,
+  o: { identity: string; facts: string; simArgs: string[]; broker?: NatsServerOptions },
+): Promise<DaemonAndSim> {
+  const broker = await startNatsServer(o.broker);
+  const logFile = join(scratch.dir, 'daemon.log');
+  const facts = scratch.file('facts.yaml', o.facts);
+  const serverCfg = scratch.config('server.cfg', {
+    identity: o.identity,
+    middleware_hosts: broker.url,
+    securityprovider: 'insecure',
+    'plugin.yaml': facts,
+    classesfile: join(scratch.dir, 'classes.txt'),
+    logfile: logFile,
+    loglevel: 'info',
+  });
+  const config = clientConfig(scratch, broker.url);
+  const started = await Promise.allSettled([startDaemon(serverCfg, logFile), startSim([...o.simArgs, '--server', broker.url])] as const);
+  const [daemon, sim] = started;
+  if (daemon.status === 'rejected' || sim.status === 'rejected') {
+    await Promise.all([daemon.status === 'fulfilled' && daemon.value.stop(), sim.status === 'fulfilled' && sim.value.stop()]);
+    await broker.stop();
+    throw daemon.status === 'rejected' ? daemon.reason : (sim as PromiseRejectedResult).reason;
+  }
+  const nc = await connect({ servers: broker.url.replace('nats://', '') });
+  const mco = (args: string[]) => runMco([...args, '--config', config]);
+  const daemonStats = async (identity: string) => {
+    const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout).replies[0].data as Record<string, any>;
+  };
+  return {
+    broker,
+    daemon: daemon.value,
+    sim: sim.value,
+    nc,
+    config,
+    logFile,
+    mco,
+    daemonStats,
+    async statsWhen(identity, ok, tries = 20) {
+      let s = await daemonStats(identity);
+      for (let i = 0; i < tries && !ok(s); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        s = await daemonStats(identity);
+      }
+      return s;
+    },
+    async stop() {
+      await nc.close();
+      await Promise.all([daemon.value.stop(), sim.value.stop()]);
+      await broker.stop();
+    },
+  };
 }

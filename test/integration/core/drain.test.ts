@@ -11,6 +11,7 @@ import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { NodeServer } from '../../../src/server/node.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const sleeper: AgentPlugin = {
   ddl: parseDDL(
@@ -33,6 +34,8 @@ const sleeper: AgentPlugin = {
 let cutOff = 0;
 
 let broker: LocalNatsServer;
+/** Subscriptions each node holds, to see when stop() has left the broker. */
+const liveSubscriptions = new Map<string, number>();
 const security = new InsecureProvider('user=test');
 
 beforeAll(async () => {
@@ -46,6 +49,18 @@ afterAll(async () => {
 async function startNode(identity: string) {
   const connector = new NatsConnector({ servers: [broker.url], name: identity });
   await connector.connect();
+  const count = (delta: number) => liveSubscriptions.set(identity, (liveSubscriptions.get(identity) ?? 0) + delta);
+  const subscribe = connector.subscribe.bind(connector);
+  connector.subscribe = async (dest, handler) => {
+    const sub = await subscribe(dest, handler);
+    count(1);
+    return {
+      unsubscribe: async () => {
+        await sub.unsubscribe();
+        count(-1);
+      },
+    };
+  };
   const node = new NodeServer({
     identity,
     collectives: ['mcollective'],
@@ -76,9 +91,9 @@ describe('NodeServer.stop() over NATS', () => {
     const { client, connector } = await startClient();
     try {
       const inflight = client.call(nap(600, ['drainer']));
-      while (node.stats().passed < 1) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the request to start', () => node.stats().passed === 1, 5000, 10);
       const stopped = node.stop(5000);
-      await new Promise((r) => setTimeout(r, 100));
+      await waitFor('the node to unsubscribe', () => liveSubscriptions.get('drainer') === 0, 5000, 5);
       const late = await client.call(nap(1, ['drainer'], 500));
       const rs = await inflight;
       await stopped;
@@ -94,7 +109,7 @@ describe('NodeServer.stop() over NATS', () => {
     const { client, connector } = await startClient();
     try {
       const inflight = client.call(nap(5000, ['impatient'], 1500));
-      while (node.stats().passed < 1) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the request to start', () => node.stats().passed === 1, 5000, 10);
       const started = Date.now();
       await node.stop(300);
       expect(Date.now() - started).toBeLessThan(1500);

@@ -68,7 +68,7 @@ export async function startFleet(): Promise<FleetEnv> {
 /** A client config in `scratch`: the broker, a short quiet window, and any extra keys. */
 export function clientConfig(scratch: ReturnType<typeof scratchDir>, url: string, extra: Record<string, string | number> = {}, name = 'client.cfg'): string {
   const keys = { middleware_hosts: url, discovery_timeout: 2, discovery_quiet_window: 0.2, securityprovider: 'insecure', ...extra };
-  return scratch.file(name, Object.entries(keys).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  return scratch.config(name, keys);
 }
 
 /** The identities printed one per line (mco find, --discovery-only). */

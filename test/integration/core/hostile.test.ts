@@ -1,77 +1,61 @@
 // Garbage, oversized, stale, future-dated, wrongly shaped and injected requests published raw onto the subjects a
 // real daemon (`mco server run`) and simulated nodes listen on: they keep answering and count each rejection.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
 import {
   PROTOCOL,
-  buildRequestFrame,
   checkSecureReply,
   decodeFrame,
   decodeReply,
-  encodeFrame,
   newRequestId,
   type RequestEnvelope,
 } from '../../../src/protocol/index.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { startDaemon, type RunningDaemon } from './daemon.js';
-import { clientConfig } from './fleet.js';
+import type { LocalNatsServer } from '../../helpers/broker.js';
+import { scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { startDaemonAndSim, type DaemonAndSim, type RunningDaemon } from './daemon.js';
+import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const DAEMON = 'd1.example.net';
 const SIM_NODES = 10;
 
 let broker: LocalNatsServer;
-let sim: RunningSim;
 let floodSim: RunningSim | undefined;
 let daemon: RunningDaemon;
+let fleet: DaemonAndSim;
 let nc: NatsConnection;
-let config: string;
 const scratch = scratchDir();
 const logFile = `${scratch.dir}/daemon.log`;
 
 beforeAll(async () => {
-  // The floods below arrive faster than a loaded machine may read them; a generous write deadline keeps the broker from
-  // cutting a starved node off as a slow consumer (and dropping part of a flood the test counts exactly).
-  broker = await startNatsServer({ config: 'write_deadline: "60s"' });
-  scratch.file('facts.yaml', 'role: db\nos:\n  family: Debian\n');
-  const serverCfg = scratch.file(
-    'server.cfg',
-    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
-  );
-  config = clientConfig(scratch, broker.url);
-  [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--prefix', 'sim', '--server', broker.url])]);
-  nc = await connect({ servers: broker.url.replace('nats://', '') });
+  fleet = await startDaemonAndSim(scratch, {
+    identity: DAEMON,
+    facts: 'role: db\nos:\n  family: Debian\n',
+    simArgs: ['--nodes', String(SIM_NODES), '--prefix', 'sim'],
+    // The floods below arrive faster than a loaded machine may read them; a generous write deadline keeps the broker
+    // from cutting a starved node off as a slow consumer (and dropping part of a flood the test counts exactly).
+    broker: { config: 'write_deadline: "60s"' },
+  });
+  ({ broker, daemon, nc } = fleet);
 });
 
 afterAll(async () => {
-  await nc?.close();
-  await Promise.all([daemon?.stop(), sim?.stop(), floodSim?.stop()]);
-  await broker?.stop();
+  await floodSim?.stop();
+  await fleet?.stop();
   scratch.cleanup();
 });
 
-const mco = (args: string[]) => runMco([...args, '--config', config]);
+const mco = (args: string[]) => fleet.mco(args);
+const daemonStats = (identity: string) => fleet.daemonStats(identity);
+/** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
+const statsWhen = (identity: string, ok: (s: Record<string, any>) => boolean) => fleet.statsWhen(identity, ok, 10);
 
-function request(over: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'attacker.0001',
-    caller: 'user=mallory',
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilter(),
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-    ...over,
-  };
-}
-
-const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.attacker.0001.x') =>
-  encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, 'attacker.0001', replyTo));
+const ATTACKER = 'attacker.0001';
+const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=mallory', { sender: ATTACKER, ...over });
+const frame = (req: RequestEnvelope | Record<string, unknown>, replyTo = `mcollective.reply.${ATTACKER}.x`) =>
+  unsignedFrame(req, replyTo, ATTACKER);
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Each hostile message and the reason a node must count it under. */
@@ -86,21 +70,6 @@ const HOSTILE: Array<[string, string, () => Uint8Array]> = [
   ['schema', 'a reply address that injects broker commands', () => frame(request(), 'x 0\r\n\r\nUNSUB 1\r\nPUB y')],
 ];
 
-async function daemonStats(identity: string): Promise<Record<string, any>> {
-  const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data;
-}
-
-/** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
-async function statsWhen(identity: string, ok: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
-  let s = await daemonStats(identity);
-  for (let i = 0; i < 10 && !ok(s); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    s = await daemonStats(identity);
-  }
-  return s;
-}
 
 describe('hostile requests', () => {
   it('every kind is rejected and counted under its reason, by the daemon and by simulated nodes alike', async () => {
@@ -148,7 +117,9 @@ describe('hostile requests', () => {
     const after = await statsWhen(DAEMON, (s) => (s.rejected.unknown_agent ?? 0) > (before.rejected.unknown_agent ?? 0));
     expect((after.rejected.wrong_collective ?? 0) - (before.rejected.wrong_collective ?? 0)).toBe(1);
     expect((after.rejected.unknown_agent ?? 0) - (before.rejected.unknown_agent ?? 0)).toBe(1);
-    await new Promise((r) => setTimeout(r, 100));
+    // The node handles them in order: a reply to the first would have come before the reply to the second.
+    await waitFor('the reply to the unknown agent', () => replies.length > 0, 10_000, 10);
+    await nc.flush();
     sub.unsubscribe();
     expect(replies).toHaveLength(1);
     const reply = decodeReply(checkSecureReply(decodeFrame(replies[0]!, 1 << 20).data).reply);

@@ -4,6 +4,7 @@ import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from './daemon.js';
 import { clientConfig } from './fleet.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const SIM_NODES = 20;
 let broker: LocalNatsServer;
@@ -43,7 +44,7 @@ describe('broker restart', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^mco: cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: /);
     expect(down.stderr).not.toMatch(/\n\s+at /);
-    await new Promise((r) => setTimeout(r, 1000));
+    await daemon.waitForLog((l) => l.msg === 'broker disconnected');
 
     await broker.start();
     const restarted = Date.now();
@@ -66,8 +67,10 @@ describe('broker restart', () => {
   });
 
   it('SIGTERM while the broker is down still stops the daemon and the sim, exit 0', async () => {
+    const disconnects = () => daemon.log().filter((l) => l.msg === 'broker disconnected').length;
+    const before = disconnects();
     await broker.kill();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the daemon to see the broker go', () => disconnects() > before, 10_000, 25);
     const started = Date.now();
     const [daemonCode] = await Promise.all([daemon.stop('SIGTERM'), sim.stop()]);
     expect(daemonCode).toBe(0);

@@ -1,80 +1,45 @@
 // Regular expressions that make a backtracking engine run for minutes, broadcast by an ordinary client to a real
 // daemon (`mco server run`) and simulated nodes: every node keeps answering, because filters run on RE2.
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter, type Filter } from '../../../src/filter/index.js';
-import { PROTOCOL, buildRequestFrame, encodeFrame, newRequestId } from '../../../src/protocol/index.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { startDaemon, type RunningDaemon } from './daemon.js';
-import { clientConfig } from './fleet.js';
+import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
+import { scratchDir } from '../../helpers/mco.js';
+import { startDaemonAndSim, type DaemonAndSim, type RunningDaemon } from './daemon.js';
 
 // Long identities: backtracking over `(.|.|.)*` costs about 3^length steps, over n `.*` about length^n.
 const DAEMON = 'redos-target-daemon-0001.example.net';
 const SIM_NODES = 5;
 const ATTACKS = ['/^(.|.|.)*X$/', `/^${'.*'.repeat(12)}X$/`];
 
-let broker: LocalNatsServer;
-let sim: RunningSim;
 let daemon: RunningDaemon;
+let fleet: DaemonAndSim;
 let nc: NatsConnection;
-let config: string;
 const scratch = scratchDir();
-const logFile = `${scratch.dir}/daemon.log`;
 
 beforeAll(async () => {
-  broker = await startNatsServer();
-  scratch.file('facts.yaml', 'role: db\n');
-  const serverCfg = scratch.file(
-    'server.cfg',
-    [`identity = ${DAEMON}`, `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `plugin.yaml = ${scratch.dir}/facts.yaml`, `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
-  );
-  config = clientConfig(scratch, broker.url);
-  [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--prefix', 'redos-simulated-node', '--server', broker.url])]);
-  nc = await connect({ servers: broker.url.replace('nats://', '') });
+  fleet = await startDaemonAndSim(scratch, {
+    identity: DAEMON,
+    facts: 'role: db\n',
+    simArgs: ['--nodes', String(SIM_NODES), '--prefix', 'redos-simulated-node'],
+  });
+  ({ daemon, nc } = fleet);
 });
 
 afterAll(async () => {
-  await nc?.close();
-  await Promise.all([daemon?.stop(), sim?.stop()]);
-  await broker?.stop();
+  await fleet?.stop();
   scratch.cleanup();
 });
 
-const mco = (args: string[]) => runMco([...args, '--config', config]);
+const mco = (args: string[]) => fleet.mco(args);
 const SIM_NODE = 'redos-simulated-node-00001.example.net';
-
-async function daemonStats(identity: string): Promise<Record<string, any>> {
-  const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).replies[0].data;
-}
-
-/** Polls daemon_stats until `ok` holds: a rejected request has no reply to wait for. */
-async function statsWhen(identity: string, ok: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
-  let s = await daemonStats(identity);
-  for (let i = 0; i < 20 && !ok(s); i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    s = await daemonStats(identity);
-  }
-  return s;
-}
+const daemonStats = (identity: string) => fleet.daemonStats(identity);
+const statsWhen = (identity: string, ok: (s: Record<string, any>) => boolean) => fleet.statsWhen(identity, ok);
 
 /** A signed-nothing (insecure provider) ping carrying `filter`, as a client that skips validation would send it. */
 function rawPing(filter: Filter): Uint8Array {
-  const request = {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'attacker.0001',
-    caller: 'user=mallory',
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter,
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-  };
-  return encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(request) }, 'attacker.0001', 'mcollective.reply.attacker.0001.x'));
+  const sender = 'attacker.0001';
+  return unsignedFrame(craftRequest('user=mallory', { sender, filter }), `mcollective.reply.${sender}.x`, sender);
 }
 
 describe('regular expressions cannot hang a node', () => {

@@ -3,34 +3,23 @@
 // the way real agent runs fail without a server, and still write last_run_summary.yaml (lastrun advances).
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitForQuiet, waitForRuns, writeFleet, type PuppetNode } from './nodes.js';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import { agentNodes, mcoJson, requirePuppet, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let nats: LocalNatsServer;
-let sim: RunningSim;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 const scratch = scratchDir('troupe-puppet-agent-');
 
 beforeAll(async () => {
   requirePuppet();
-  nats = await startNatsServer();
-  const closed = await freePort();
-  const ca = makeCA();
-  nodes = ['web1', 'web2', 'web3'].map((name, i) => {
-    const node = puppetNode(scratch.dir, `${name}.example.net`, { server: '127.0.0.1', masterport: closed, certificate_revocation: 'false' });
-    issueAgentCert(node, ca, String(10 + i));
-    return node;
-  });
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } }))), '--server', nats.url]);
-  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+  nodes = await agentNodes(scratch.dir, ['web1', 'web2', 'web3'].map((name) => ({ identity: `${name}.example.net` })));
+  await fleet.start(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } })));
+  client = fleet.client;
 });
 
 afterAll(async () => {
-  if (nodes) await waitForQuiet(nodes);
-  await sim?.stop();
-  await nats?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { alive, issueAgentCert, makeCA, mcoJson, puppetNode, requirePuppet, waitFor, waitForQuiet, waitForRuns, writeFleet, type PuppetNode } from './nodes.js';
+import { freePort } from '../../helpers/broker.js';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import { agentNodes, alive, mcoJson, requirePuppet, waitFor, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let nats: LocalNatsServer;
-let sim: RunningSim;
+const fleet = new PuppetFleet();
 let client: string;
 let stuck: PuppetNode;
 let daemonNode: PuppetNode;
@@ -22,24 +21,18 @@ const scratch = scratchDir('troupe-puppet-states-');
 
 beforeAll(async () => {
   requirePuppet();
-  nats = await startNatsServer();
-  const closed = await freePort();
-  const ca = makeCA();
-  const agentConf = { server: '127.0.0.1', masterport: closed, certificate_revocation: 'false' };
-  stuck = puppetNode(scratch.dir, 'stuck.example.net', agentConf, { 'plugin.puppet.allow_server_override': 'true' });
-  daemonNode = puppetNode(scratch.dir, 'daemon.example.net', agentConf);
-  issueAgentCert(stuck, ca, '20');
-  issueAgentCert(daemonNode, ca, '21');
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, [stuck, daemonNode]), '--server', nats.url]);
-  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+  [stuck, daemonNode] = (await agentNodes(scratch.dir, [
+    { identity: 'stuck.example.net', settings: { 'plugin.puppet.allow_server_override': 'true' } },
+    { identity: 'daemon.example.net' },
+  ])) as [PuppetNode, PuppetNode];
+  await fleet.start(scratch.dir, [stuck, daemonNode]);
+  client = fleet.client;
 });
 
 afterAll(async () => {
   if (daemonPid && alive(daemonPid)) process.kill(daemonPid, 'SIGTERM');
   closeHanging();
-  if (stuck) await waitForQuiet([stuck, daemonNode]);
-  await sim?.stop();
-  await nats?.stop();
+  await fleet.stop();
   if (daemonPid) await waitFor('the Puppet daemon to stop', () => !alive(daemonPid!), 15_000).catch(() => process.kill(daemonPid!, 'SIGKILL'));
   scratch.cleanup();
 });

@@ -4,14 +4,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, MCO, ROOT, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
+import { MCO, ROOT, scratchDir } from '../../helpers/mco.js';
+import { gitRemote, masterlessNodes, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
 const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
 
-let nats: LocalNatsServer;
-let sim: RunningSim;
+const fleet = new PuppetFleet();
 let client: string;
 let web: PuppetNode[];
 let db: PuppetNode;
@@ -45,20 +43,16 @@ function deploy(revision: string, env: Record<string, string> = {}): Promise<{ c
 
 beforeAll(async () => {
   requirePuppet();
-  nats = await startNatsServer();
   repo = gitRemote(scratch.dir);
   repo.commit('main', site('v1'), 'v1');
-  web = ['web1', 'web2', 'web3', 'web4'].map((n) => withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote)));
-  db = withExplicitPaths(masterlessNode(scratch.dir, 'db1.example.net', repo.remote));
-  const fleet = [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }];
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, fleet), '--server', nats.url]);
-  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+  web = masterlessNodes(scratch.dir, repo.remote, ['web1', 'web2', 'web3', 'web4'].map((n) => `${n}.example.net`));
+  [db] = masterlessNodes(scratch.dir, repo.remote, ['db1.example.net']) as [PuppetNode];
+  await fleet.start(scratch.dir, [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }]);
+  client = fleet.client;
 });
 
 afterAll(async () => {
-  if (web) await waitForQuiet([...web, db]);
-  await sim?.stop();
-  await nats?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

@@ -4,12 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, mcoJson, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import { gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let nats: LocalNatsServer;
-let sim: RunningSim;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 let repo: ReturnType<typeof gitRemote>;
@@ -21,20 +19,16 @@ const deployed = (node: PuppetNode) => readFileSync(join(node.vardir, 'deployed.
 
 beforeAll(async () => {
   requirePuppet();
-  nats = await startNatsServer();
   repo = gitRemote(scratch.dir);
   v1 = repo.commit('main', site('v1'), 'v1');
-  nodes = ['app1', 'app2', 'app3'].map((n) =>
-    withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' })),
-  );
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, nodes), '--server', nats.url]);
-  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+  const identities = ['app1', 'app2', 'app3'].map((n) => `${n}.example.net`);
+  nodes = masterlessNodes(scratch.dir, repo.remote, identities, 'main,release/*', { 'plugin.puppet.resource_type_whitelist': 'file' });
+  await fleet.start(scratch.dir, nodes);
+  client = fleet.client;
 });
 
 afterAll(async () => {
-  if (nodes) await waitForQuiet(nodes);
-  await sim?.stop();
-  await nats?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

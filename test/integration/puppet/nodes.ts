@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { expect } from 'vitest';
-import { runMco } from '../../helpers/mco.js';
+import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { clientConfigFor, runMco, startSim, type RunningSim } from '../../helpers/mco.js';
+import { waitFor as waitUntil, type Probe } from '../../helpers/wait.js';
 
 export interface PuppetNode {
   identity: string;
@@ -96,6 +98,52 @@ export function issueAgentCert(node: PuppetNode, ca: TestCA, serial: string): vo
   writeFileSync(join(ssl, 'private_keys', `${node.identity}.pem`), forge.pki.privateKeyToPem(keys.privateKey), { mode: 0o600 });
 }
 
+/**
+ * Agent-mode nodes with no Puppet server: each points at a closed port and holds a client certificate from one CA,
+ * so its runs fail quickly, as real agent runs do without a server.
+ */
+export async function agentNodes(
+  root: string,
+  specs: ReadonlyArray<{ identity: string; settings?: Record<string, string> }>,
+): Promise<PuppetNode[]> {
+  const closed = await freePort();
+  const ca = makeCA();
+  return specs.map(({ identity, settings }, i) => {
+    const node = puppetNode(root, identity, { server: '127.0.0.1', masterport: closed, certificate_revocation: 'false' }, settings);
+    issueAgentCert(node, ca, String(10 + i));
+    return node;
+  });
+}
+
+/**
+ * A private broker, one `mco sim` running the nodes (its fleet file in `root`), and a client config for them. Made
+ * before it starts, so that stop() also ends what a start cut short by a hook timeout leaves running.
+ */
+export class PuppetFleet {
+  /** A client config for the fleet's broker. */
+  client = '';
+  private nodes: readonly PuppetNode[] = [];
+  private nats?: Promise<LocalNatsServer>;
+  private sim?: Promise<RunningSim>;
+
+  async start(root: string, nodes: ReadonlyArray<PuppetNode & { facts?: Record<string, unknown> }>): Promise<this> {
+    this.nodes = nodes;
+    this.nats = startNatsServer();
+    const { url } = await this.nats;
+    this.sim = startSim(['--fleet', writeFleet(root, nodes), '--server', url]);
+    await this.sim;
+    this.client = clientConfigFor(url, { discovery_timeout: 1 });
+    return this;
+  }
+
+  /** Waits for the runs troupe started on the nodes to end, then stops the sim and the broker. */
+  async stop(): Promise<void> {
+    await waitForQuiet(this.nodes);
+    await this.sim?.then((sim) => sim.stop(), () => undefined);
+    await this.nats?.then((nats) => nats.stop(), () => undefined);
+  }
+}
+
 export function writeFleet(root: string, nodes: ReadonlyArray<{ identity: string; settings: Record<string, string>; facts?: Record<string, unknown> }>): string {
   const file = join(root, 'fleet.json');
   writeFileSync(file, JSON.stringify({ nodes: nodes.map((n) => ({ identity: n.identity, facts: n.facts ?? {}, settings: n.settings })) }, null, 2));
@@ -108,19 +156,9 @@ export async function mcoJson(args: string[], expectCode = 0): Promise<any> {
   return JSON.parse(r.stdout);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Puppet runs take seconds: a minute's patience, asking twice a second. */
+export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+  return waitUntil(what, probe, timeoutMs, everyMs);
 }
 
 /** Waits until every run asked for at `initiated` (identity → seconds) is over, as runall judges it. */
@@ -220,4 +258,15 @@ export function withExplicitPaths(node: PuppetNode): PuppetNode {
     'plugin.puppet.resourcefile': join(state, 'resources.txt'),
   });
   return node;
+}
+
+/** Masterless nodes, one per identity, each with its own clone of `remote` and Puppet's paths named in its settings. */
+export function masterlessNodes(
+  root: string,
+  remote: string,
+  identities: readonly string[],
+  allowed = 'main',
+  extra: Record<string, string> = {},
+): PuppetNode[] {
+  return identities.map((identity) => withExplicitPaths(masterlessNode(root, identity, remote, allowed, extra)));
 }

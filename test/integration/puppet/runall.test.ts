@@ -4,12 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
-import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import { gitRemote, masterlessNodes, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
 
-let nats: LocalNatsServer;
-let sim: RunningSim;
+const fleet = new PuppetFleet();
 let client: string;
 let nodes: PuppetNode[];
 const scratch = scratchDir('troupe-puppet-runall-');
@@ -23,18 +21,15 @@ exec { 'stamp-end': command => "/bin/sh -c 'date +%s%N >> \${stamps}'", require 
 
 beforeAll(async () => {
   requirePuppet();
-  nats = await startNatsServer();
   const repo = gitRemote(scratch.dir);
   repo.commit('main', { 'manifests/site.pp': STAMPED }, 'stamped');
-  nodes = Array.from({ length: 6 }, (_, i) => withExplicitPaths(masterlessNode(scratch.dir, `db${i + 1}.example.net`, repo.remote)));
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, nodes), '--server', nats.url]);
-  client = clientConfigFor(nats.url, { discovery_timeout: 1 });
+  nodes = masterlessNodes(scratch.dir, repo.remote, Array.from({ length: 6 }, (_, i) => `db${i + 1}.example.net`));
+  await fleet.start(scratch.dir, nodes);
+  client = fleet.client;
 });
 
 afterAll(async () => {
-  if (nodes) await waitForQuiet(nodes);
-  await sim?.stop();
-  await nats?.stop();
+  await fleet.stop();
   scratch.cleanup();
 });
 

@@ -7,6 +7,7 @@ import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
 import { testVhost, type Vhost } from '../../helpers/rabbitmq.js';
 import { eventually, registryCount } from './registry.js';
+import { waitFor } from '../../helpers/wait.js';
 
 let broker: LocalNatsServer;
 const scratch = scratchDir('troupe-registry-daemon-');
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 const configFile = (name: string, keys: Record<string, string | number>) =>
-  scratch.file(name, Object.entries({ securityprovider: 'insecure', ...keys }).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  scratch.config(name, { securityprovider: 'insecure', ...keys });
 const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
 
 /** A daemon with a fact file of its own; `keys` override its config. */
@@ -77,9 +78,14 @@ describe('a daemon in the registry', () => {
     const { d, identity } = await daemon('reg2', broker.url, { registerinterval: 1, registry_max_age: 3, registry_bucket: bucket });
     const client = configFile('short.cfg', { middleware_hosts: broker.url, registry_bucket: bucket });
     const find = async () => lines((await runMco(['find', '--dm', 'registry', '--config', client])).stdout);
-    await eventually('the first registration', async () => (await find()).includes(identity), 10_000);
-    // Longer than the max age: only re-registration keeps it there.
-    await new Promise((r) => setTimeout(r, 4000));
+    const lastSeen = async () => {
+      const r = await runMco(['inventory', identity, '--registry', '--json', '--config', client]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { registration: { last_seen: number } }).registration.last_seen : undefined;
+    };
+    const first = await waitFor('the first registration', lastSeen, 10_000, 200);
+    expect(await find()).toEqual([identity]);
+    // Once the first record is older than the max age, only re-registration keeps the node there.
+    await waitFor('a registration more than the max age after the first', async () => ((await lastSeen()) ?? 0) - first > 3, 15_000, 250);
     expect(await find()).toEqual([identity]);
     await d.stop('SIGTERM');
     await eventually('ageing out', async () => (await find()).length === 0, 10_000);

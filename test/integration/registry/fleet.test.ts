@@ -24,7 +24,7 @@ let scratch: ReturnType<typeof scratchDir>;
 let client: string;
 
 const config = (name: string, keys: Record<string, string | number>) =>
-  scratch.file(name, Object.entries({ middleware_hosts: broker.url, collectives: 'mcollective,dev', securityprovider: 'insecure', ...keys }).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  scratch.config(name, { middleware_hosts: broker.url, collectives: 'mcollective,dev', securityprovider: 'insecure', ...keys });
 const mco = (args: string[], cfg = client) => runMco([...args, '--config', cfg]);
 /** The discovery time `mco find -v` reports, in ms. */
 const discoveryMs = (stderr: string) => Number(/Discovered \d+ nodes in ([\d.]+) seconds/.exec(stderr)?.[1]) * 1000;

@@ -1,16 +1,15 @@
 // Every kind of forged, stale or broken request reaches a real node daemon and is refused: counted under its
 // own reason in rpcutil daemon_stats, logged once, never executed (no reply, `passed` unchanged), and the
 // daemon keeps answering valid signed requests from real `mco` processes throughout.
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { runMco, scratchDir } from '../../helpers/mco.js';
+import type { LocalNatsServer } from '../../helpers/broker.js';
+import { runMco, type Scratch } from '../../helpers/mco.js';
 import { connect } from 'nats';
 import { buildReplyFrame, encodeFrame, sha256Hex } from '../../../src/protocol/index.js';
-import { credentialsFrom, envelope, Injector, sign, type Credentials } from './craft.js';
-import { logLines, startDaemon, stopDaemon } from './daemon.js';
+import { credentialsFrom, envelope, sign, type Credentials, type Injector } from './craft.js';
+import { logLines, startPkiNode, type PkiNode } from './daemon.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODE = 'node1.example.net';
 const DAY = 86_400_000;
@@ -18,8 +17,8 @@ const DAY = 86_400_000;
 let pki: DevPki;
 let foreign: DevPki;
 let nats: LocalNatsServer;
-let scratch: ReturnType<typeof scratchDir>;
-let daemon: ChildProcess;
+let scratch: Scratch;
+let node: PkiNode | undefined;
 let injector: Injector;
 let clientCfg: string;
 let logFile: string;
@@ -31,26 +30,18 @@ beforeAll(async () => {
   pki.issue('big.troupe', { profile: 'client', altNames: Array.from({ length: 400 }, (_, i) => `alias-${i}.example.net`) });
   pki.revoke('gone.troupe');
   foreign = createDevPki({ clients: ['ops.troupe'] });
-  nats = await startNatsServer();
-  scratch = scratchDir('troupe-badinput-');
-  logFile = join(scratch.dir, 'node.log');
   // Signed replies on both sides: this file also proves that forged replies cannot get past the client.
   const signed = { 'plugin.security.sign_replies': 1 };
-  const serverCfg = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, loglevel: 'info', ...pki.serverConfig(signed) }));
+  node = await startPkiNode(pki, NODE, { prefix: 'troupe-badinput-', security: signed });
+  ({ nats, scratch, logFile, injector } = node);
   clientCfg = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe', signed) }));
-  daemon = await startDaemon(serverCfg, logFile);
-  injector = new Injector(nats.url);
-  await injector.connect();
   ops = credentialsFrom(pki.certPath('ops.troupe'), pki.keyPath('ops.troupe'));
 }, 60_000);
 
 afterAll(async () => {
-  await injector?.close();
-  if (daemon) await stopDaemon(daemon);
-  await nats?.stop();
+  await node?.stop();
   pki?.cleanup();
   foreign?.cleanup();
-  scratch?.cleanup();
 });
 
 const creds = (name: string, from: DevPki = pki) => credentialsFrom(from.certPath(name), from.keyPath(name));
@@ -109,8 +100,10 @@ describe('a node with securityprovider = pki', () => {
     expect(after.passed - before.passed).toBe(bad.length + 1 + 1);
     expect(after.ttlexpired - before.ttlexpired).toBe(1);
 
-    await new Promise((r) => setTimeout(r, 300));
-    const rejections = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
+    const rejections = await waitFor('a log line for each rejection', () => {
+      const logged = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
+      return bad.every(([reason]) => logged.some((l) => l.reason === reason)) && logged;
+    }, 10_000, 25);
     for (const [reason] of bad) expect(rejections.filter((l) => l.reason === reason), reason).toHaveLength(1);
 
     const ping = await runMco(['ping', '-c', clientCfg, '--expect', '1', '--json']);

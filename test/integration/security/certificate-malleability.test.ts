@@ -2,45 +2,32 @@
 // signature, or the signature's unused-bits byte changed) is not the certificate the CA issued: OpenSSL refuses
 // it, and so must a real node daemon, though the CA's signature over the TBS still checks.
 import { X509Certificate } from 'node:crypto';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
+import { createDevPki, type DevPki } from '../../../src/devkit/pki.js';
 import { pemBlocks, toPem } from '../../../src/security/pki/pem.js';
 import { tlv } from '../../../src/devkit/fuzz/mutate.js';
 import { children, readTlv } from '../../../src/security/pki/der.js';
-import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { scratchDir } from '../../helpers/mco.js';
-import { credentialsFrom, envelope, Injector, sign, type Credentials } from './craft.js';
-import { logLines, startDaemon, stopDaemon } from './daemon.js';
+import { credentialsFrom, envelope, sign, type Credentials, type Injector } from './craft.js';
+import { logLines, startPkiNode, type PkiNode } from './daemon.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODE = 'node1.example.net';
 let pki: DevPki;
-let nats: LocalNatsServer;
-let scratch: ReturnType<typeof scratchDir>;
-let daemon: ChildProcess;
+let node: PkiNode | undefined;
 let injector: Injector;
 let logFile: string;
 let ops: Credentials;
 
 beforeAll(async () => {
   pki = createDevPki({ nodes: [NODE], clients: ['ops.troupe'] });
-  nats = await startNatsServer();
-  scratch = scratchDir('troupe-malleable-');
-  logFile = join(scratch.dir, 'node.log');
-  const serverCfg = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, loglevel: 'info', ...pki.serverConfig() }));
-  daemon = await startDaemon(serverCfg, logFile);
-  injector = new Injector(nats.url);
-  await injector.connect();
+  node = await startPkiNode(pki, NODE, { prefix: 'troupe-malleable-' });
+  ({ logFile, injector } = node);
   ops = credentialsFrom(pki.certPath('ops.troupe'), pki.keyPath('ops.troupe'));
 }, 60_000);
 
 afterAll(async () => {
-  await injector?.close();
-  if (daemon) await stopDaemon(daemon);
-  await nats?.stop();
+  await node?.stop();
   pki?.cleanup();
-  scratch?.cleanup();
 });
 
 /** The certificate's three parts, re-assembled by `build`. */
@@ -71,6 +58,8 @@ describe('a node daemon reading the certificate sent with a request', () => {
     const refused = () => logLines(logFile).filter((l) => JSON.stringify(l).includes('malformed_certificate')).length;
     const before = refused();
     expect(await injector.send(sign(JSON.stringify(envelope('cert=ops.troupe')), { cert: forged, key: ops.key }))).toEqual([]);
+    // The log is written behind the reply path: wait for the line rather than reading it at once.
+    await waitFor('the refusal in the daemon log', () => refused() > before, 10_000, 25);
     expect(refused()).toBe(before + 1);
     // The certificate as issued still works.
     expect(await injector.send(sign(JSON.stringify(envelope('cert=ops.troupe')), ops))).toHaveLength(1);

@@ -8,6 +8,7 @@ import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.j
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, stopDaemon } from './daemon.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const NODE = 'node1.example.net';
 let pki: DevPki;
@@ -61,9 +62,11 @@ describe('action policies', () => {
   });
 
   it('writes one audit line per request, with who, what, the decision and the outcome, values redacted', async () => {
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const rpcLines = lines.filter((l) => l.agent === 'rpcutil');
+    const auditLines = () => readFileSync(audit, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const rpcLines = await waitFor('the four requests in the audit log', () => {
+      const lines = auditLines().filter((l) => l.agent === 'rpcutil');
+      return lines.length >= 4 && lines;
+    }, 10_000, 25);
     expect(rpcLines.map((l) => [l.caller, l.action, l.decision, l.statuscode])).toEqual([
       ['cert=ops.troupe', 'daemon_stats', 'allowed', 0],
       ['cert=intern.troupe', 'get_fact', 'allowed', 0],

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { columns, formatReply, formatStats, formatVerboseReply, type RequestStats } from '../../../src/client/render/text.js';
+import { columns, formatReply, formatStats, formatVerboseReply } from '../../../src/client/render/text.js';
 import { displayValue, rubyInspect } from '../../../src/client/render/inspect.js';
 import { jsonReport } from '../../../src/client/render/json.js';
 import { ansi, plain } from '../../../src/client/render/palette.js';
-import type { Reply } from '../../../src/client/results.js';
+import type { Reply, RequestStats } from '../../../src/client/results.js';
 import { parseDDL } from '../../../src/ddl/index.js';
+import { pingLine, renderPing } from '../../../src/client/render/ping.js';
+import { renderNoNodes, renderRequestReport } from '../../../src/client/render/request.js';
 
 const stats = (over: Partial<RequestStats> = {}): RequestStats => ({
   requestId: 'f'.repeat(32),
@@ -117,5 +119,33 @@ describe('jsonReport', () => {
       summaries: [],
     });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+});
+
+describe('outcome renderers (pure: outcome in, text for stdout and stderr out)', () => {
+  const replies = [reply({ sender: 'b', elapsedMs: 2.5 }), reply({ sender: 'a', elapsedMs: 1.25 })];
+
+  it('ping: the statistics after the per-reply lines, or one JSON document; silence goes to stderr', () => {
+    expect(pingLine(replies[0]!)).toBe(`${'b'.padEnd(40)} time=2.50 ms\n`);
+    expect(renderPing({ replies, wallMs: 7, warnings: [], exitCode: 0 }, false)).toEqual({
+      out: '\n\n---- ping statistics ----\n2 replies max: 2.50 min: 1.25 avg: 1.88\n',
+      err: '',
+    });
+    expect(renderPing({ replies: [], wallMs: 7, warnings: [], exitCode: 4 }, false)).toEqual({ out: '', err: 'No responses received\n' });
+    const doc = JSON.parse(renderPing({ replies, wallMs: 7, warnings: [], exitCode: 0 }, true).out) as { replies: unknown[]; stats: { count: number; wall_ms: number } };
+    expect(doc.replies).toEqual([{ sender: 'b', time_ms: 2.5 }, { sender: 'a', time_ms: 1.25 }]);
+    expect(doc.stats).toMatchObject({ count: 2, wall_ms: 7, max_ms: 2.5 });
+  });
+
+  it('no nodes discovered: a message on stderr, or the JSON error document on stdout', () => {
+    expect(renderNoNodes(false)).toEqual({ out: '', err: 'No request sent, we did not discover any nodes.\n' });
+    expect(JSON.parse(renderNoNodes(true).out)).toEqual({ error: 'no nodes discovered', replies: [] });
+  });
+
+  it('a request report: replies sorted by sender, failed ones only by default, then the stats', () => {
+    const report = { kind: 'replies' as const, agent: 'a', action: 'go', replies: [reply({ sender: 'z', statuscode: 1, statusmsg: 'boom' }), reply({ sender: 'y' })], stats: stats(), summaries: [], exitCode: 2 };
+    const text = renderRequestReport(report, { json: false, verbose: false, palette: plain });
+    expect(text.startsWith(`${'z'.padEnd(40)} Request Aborted\n   boom\n\n\nFinished processing 2 / 3 hosts`)).toBe(true);
+    expect(renderRequestReport(report, { json: false, verbose: false, palette: plain, display: 'all' }).startsWith('y\n\nz')).toBe(true);
   });
 });

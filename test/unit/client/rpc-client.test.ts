@@ -1,6 +1,6 @@
 // RpcClient over an in-memory broker, answered by real NodeServers (the daemon's own code).
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcClient } from '../../../src/client/rpc-client.js';
 import { emptyFilter } from '../../../src/filter/index.js';
 import {
@@ -18,11 +18,13 @@ import { NodeServer } from '../../../src/server/node.js';
 import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
 import { MemoryBroker } from '../../helpers/memory-connector.js';
+import { advance, idle, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 
 const security = new InsecureProvider('user=test');
 let servers: NodeServer[] = [];
 
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(servers.map((s) => s.stop(100)));
   servers = [];
 });
@@ -56,31 +58,44 @@ const call = { agent: 'rpcutil', action: 'ping', data: {}, filter: emptyFilter()
 const requestSubjects = (b: MemoryBroker) => b.published.filter((p) => !p.subject.includes('.reply.')).map((p) => p.subject);
 
 describe('RpcClient', () => {
+  // The timing tests run on a fake clock: replies arrive with no simulated time passing, and the test moves the clock.
   it('broadcast without targets ends once replies stop for the quiet window, long before the timeout', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 20);
-    const started = Date.now();
-    const rs = await client(broker).call({ ...call, agent: 'discovery', timeoutMs: 5000, quietWindowMs: 100 });
-    expect(rs.size).toBe(20);
-    expect(Date.now() - started).toBeLessThan(1500);
+    useFakeClock();
+    let answered = 0;
+    const onReply = () => answered++;
+    const call$ = tracked(client(broker).call({ ...call, agent: 'discovery', timeoutMs: 5000, quietWindowMs: 100, onReply }));
+    await settle('20 replies', () => answered === 20);
+    await advance(99);
+    expect(call$.settled).toBe(false);
+    await advance(1);
+    await settle('the call to end after the quiet window', () => call$.settled);
+    expect((await call$.promise).size).toBe(20);
     expect(requestSubjects(broker)).toEqual(['mcollective.broadcast.agent.discovery']);
   });
 
   it('with a quiet window of 0 it waits for the whole timeout', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 3);
-    const started = Date.now();
-    await client(broker).call({ ...call, timeoutMs: 400, quietWindowMs: 0 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    useFakeClock();
+    let answered = 0;
+    const call$ = tracked(client(broker).call({ ...call, timeoutMs: 400, quietWindowMs: 0, onReply: () => answered++ }));
+    await settle('3 replies', () => answered === 3);
+    await advance(399);
+    expect(call$.settled).toBe(false);
+    await advance(1);
+    await settle('the call to end at its timeout', () => call$.settled);
+    expect((await call$.promise).size).toBe(3);
   });
 
   it('expectCount finishes as soon as that many answered', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 5);
-    const started = Date.now();
-    const rs = await client(broker).call({ ...call, timeoutMs: 5000, expectCount: 5 });
-    expect(rs.size).toBe(5);
-    expect(Date.now() - started).toBeLessThan(1000);
+    useFakeClock();
+    const call$ = tracked(client(broker).call({ ...call, timeoutMs: 5000, expectCount: 5 }));
+    await settle('the call to end with the clock stopped', () => call$.settled);
+    expect((await call$.promise).size).toBe(5);
   });
 
   it('targets at or under the direct addressing threshold get one message each', async () => {
@@ -110,32 +125,50 @@ describe('RpcClient', () => {
   it('a target that never answers costs the timeout and is listed as no response', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 2);
-    const started = Date.now();
-    const rs = await client(broker).call({ ...call, targets: ['n01', 'n02', 'ghost'], timeoutMs: 300 });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(rs.noResponse()).toEqual(['ghost']);
+    useFakeClock();
+    let answered = 0;
+    const call$ = tracked(client(broker).call({ ...call, targets: ['n01', 'n02', 'ghost'], timeoutMs: 300, onReply: () => answered++ }));
+    await settle('2 replies', () => answered === 2);
+    await advance(299);
+    expect(call$.settled).toBe(false);
+    await advance(1);
+    await settle('the call to end at its timeout', () => call$.settled);
+    expect((await call$.promise).noResponse()).toEqual(['ghost']);
   });
 
   it('batches go out in sequence, one id for all, with the sleep between them', async () => {
     const broker = new MemoryBroker();
     const names = await fleet(broker, 6);
-    const rs = await client(broker, 100).call({ ...call, targets: names, timeoutMs: 2000, batch: { size: 2, sleepMs: 100 } });
-    expect(rs.size).toBe(6);
-    const sent = broker.published.filter((p) => p.subject.includes('.node.'));
+    useFakeClock();
+    let answered = 0;
+    const sentSoFar = () => broker.published.filter((p) => p.subject.includes('.node.'));
+    const batch = { size: 2, sleepMs: 100 };
+    const call$ = tracked(client(broker, 100).call({ ...call, targets: names, timeoutMs: 2000, batch, onReply: () => answered++ }));
+    for (const batch of [2, 4]) {
+      await settle(`the first ${batch} replies`, () => answered === batch);
+      await advance(99);
+      expect(sentSoFar()).toHaveLength(batch);
+      await advance(1);
+      await settle(`batch ${batch / 2 + 1} to go out 100 ms later`, () => sentSoFar().length === batch + 2);
+    }
+    await settle('the call to end', () => call$.settled);
+    expect((await call$.promise).size).toBe(6);
+    const sent = sentSoFar();
     expect(sent.map((p) => p.subject.split('.').pop())).toEqual(names);
     const ids = new Set(sent.map((p) => decodeRequest((decodeFrame(p.data, 65536).data as SecureRequest).request).id));
     expect(ids.size).toBe(1);
-    expect(sent[2]!.at - sent[1]!.at).toBeGreaterThanOrEqual(95);
-    expect(sent[4]!.at - sent[3]!.at).toBeGreaterThanOrEqual(95);
-    expect(sent[1]!.at - sent[0]!.at).toBeLessThan(50);
+    const t0 = sent[0]!.at;
+    expect(sent.map((p) => p.at - t0)).toEqual([0, 0, 100, 100, 200, 200]);
   });
 
   it('noReplies publishes and returns at once', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 3);
-    const started = Date.now();
-    const rs = await client(broker).call({ ...call, timeoutMs: 5000, noReplies: true });
-    expect(Date.now() - started).toBeLessThan(2500);
+    useFakeClock();
+    const call$ = tracked(client(broker).call({ ...call, timeoutMs: 5000, noReplies: true }));
+    await settle('the call to return with the clock stopped', () => call$.settled);
+    const rs = await call$.promise;
+    await idle();
     expect(rs.size).toBe(0);
     expect(rs.requestId).toMatch(/^[a-f0-9]{32}$/);
   });

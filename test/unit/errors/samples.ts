@@ -21,6 +21,7 @@ import { DiscoveryError, type DiscoveryErrorCode } from '../../../src/client/dis
 import { FactsError, type FactsErrorCode } from '../../../src/plugins/facts/errors.js';
 import { PuppetAgentError, type PuppetErrorCode } from '../../../src/plugins/agents/puppet/errors.js';
 import { PlanStoreError, type PlanStoreErrorCode } from '../../../src/plan/store.js';
+import { PlanError, type PlanErrorCode } from '../../../src/plan/errors.js';
 import { GovernorError, type GovernorErrorCode } from '../../../src/plan/governor.js';
 import { BrokerConfigError, type BrokerConfigErrorCode } from '../../../src/broker/errors.js';
 import { RabbitMQError, type RabbitMQErrorCode } from '../../../src/devkit/rabbitmq.js';
@@ -49,6 +50,7 @@ const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [DiscoveryError, (c) => new DiscoveryError(c as DiscoveryErrorCode, 'discovery message')],
   [FactsError, (c) => new FactsError(c as FactsErrorCode, 'facts message')],
   [PuppetAgentError, (c) => new PuppetAgentError(c as PuppetErrorCode, 'puppet message')],
+  [PlanError, (c) => new PlanError(c as PlanErrorCode, 'plan message', 'plan hint')],
   [PlanStoreError, (c) => new PlanStoreError(c as PlanStoreErrorCode, 'plan store message')],
   [GovernorError, (c) => new GovernorError(c as GovernorErrorCode, 'governor message')],
   [BrokerConfigError, (c) => new BrokerConfigError(c as BrokerConfigErrorCode, 'broker config message')],

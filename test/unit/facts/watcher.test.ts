@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FactWatcher, FactsError, type Facts } from '../../../src/plugins/facts/index.js';
 
 const INTERVAL_MS = 20;
@@ -17,6 +17,7 @@ beforeEach(() => {
   errors = [];
 });
 afterEach(() => {
+  vi.useRealTimers();
   watcher?.stop();
   watcher = undefined;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -39,7 +40,12 @@ function watch(paths: string[], classesFile?: string, intervalMs = INTERVAL_MS):
   return watcher;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once the watcher has polled `n` more times: each of those polls sees every write made before this call. */
+async function polls(n: number): Promise<void> {
+  const check = vi.spyOn(watcher!, 'check');
+  await expect.poll(() => check.mock.calls.length, { timeout: 2000 }).toBeGreaterThanOrEqual(n);
+  check.mockRestore();
+}
 
 describe('FactWatcher', () => {
   it('reads at once on start and reports the first snapshot', () => {
@@ -72,7 +78,7 @@ describe('FactWatcher', () => {
     watch([facts]).start();
     write('facts.yaml', 'country: [broken\n');
     await expect.poll(() => errors.length, { timeout: 2000 }).toBe(1);
-    await sleep(INTERVAL_MS * 5);
+    await polls(3);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(FactsError);
     expect((errors[0] as FactsError).file).toBe(facts);
@@ -97,26 +103,30 @@ describe('FactWatcher', () => {
     const facts = write('facts.yaml', 'country: de\n');
     watch([facts]).start();
     write('facts.yaml', '# rewritten\ncountry: de\n');
-    // Wait until a poll has certainly seen the new stat data.
-    await sleep(INTERVAL_MS * 5);
+    await polls(2);
     expect(changes).toHaveLength(1);
     expect(errors).toEqual([]);
   });
 
-  it('stops polling after stop()', async () => {
+  it('stops polling after stop()', () => {
     const facts = write('facts.yaml', 'country: de\n');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     watch([facts]).start();
+    expect(vi.getTimerCount()).toBe(1);
     watcher!.stop();
+    expect(vi.getTimerCount()).toBe(0);
     write('facts.yaml', 'country: nl\n');
-    await sleep(INTERVAL_MS * 5);
+    vi.advanceTimersByTime(INTERVAL_MS * 5);
     expect(changes).toHaveLength(1);
   });
 
-  it('reads once and never polls with a zero interval', async () => {
+  it('reads once and never polls with a zero interval', () => {
     const facts = write('facts.yaml', 'country: de\n');
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     watch([facts], undefined, 0).start();
+    expect(vi.getTimerCount()).toBe(0);
     write('facts.yaml', 'country: nl\n');
-    await sleep(INTERVAL_MS * 5);
+    vi.advanceTimersByTime(INTERVAL_MS * 5);
     expect(changes).toEqual([{ facts: { country: 'de' }, classes: [] }]);
   });
 

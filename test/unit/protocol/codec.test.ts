@@ -16,24 +16,12 @@ import {
   type RequestEnvelope,
 } from '../../../src/protocol/index.js';
 import { emptyFilter } from '../../../src/filter/index.js';
+import { craftRequest } from '../../helpers/requests.js';
 
 const MAX = 64 * 1024;
 
-function request(over: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'ops.example.net.ab12cd34',
-    caller: 'user=ops',
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilter(),
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-    ...over,
-  };
-}
+const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope =>
+  craftRequest('user=ops', { sender: 'ops.example.net.ab12cd34', ...over });
 
 function reply(over: Partial<ReplyEnvelope> = {}): ReplyEnvelope {
   return {

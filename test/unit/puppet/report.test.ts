@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { distribution, shortNumber, sparkline } from '../../../src/client/apps/puppet/sparkline.js';
-import { renderSummary, summaryStatistics } from '../../../src/client/apps/puppet/summary.js';
+import { summaryStatistics } from '../../../src/client/apps/puppet/summary.js';
 import { countStatuses } from '../../../src/client/apps/puppet/status.js';
 import { judgeSummary } from '../../../src/client/apps/puppet/runonce.js';
-import { timestamp } from '../../../src/client/apps/puppet/log.js';
+import { renderSummary, timestamp } from '../../../src/client/render/puppet.js';
 
 describe('sparklines', () => {
   it('spread values over 20 buckets from min to max', () => {

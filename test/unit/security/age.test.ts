@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { checkRequestAge, effectiveTtlMs } from '../../../src/security/age.js';
 import { SecurityError } from '../../../src/security/provider.js';
 import { InsecureProvider } from '../../../src/security/providers/insecure.js';
-import { PROTOCOL, emptyFilterForTests } from './request-fixture.js';
+import { PROTOCOL } from '../../../src/protocol/index.js';
+import { craftRequest } from '../../helpers/requests.js';
+import { thrown } from '../../helpers/errors.js';
 
 const now = 1_700_000_000_000;
 const rule = { maxTtlMs: 300_000, clockSkewMs: 10_000 };
-const errorOf = (fn: () => unknown): SecurityError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-};
+const errorOf = (fn: () => unknown): SecurityError => thrown(SecurityError, fn);
 
 describe('checkRequestAge', () => {
   it('accepts a fresh request and the exact edges of the window, and says until when', () => {
@@ -46,7 +40,7 @@ describe('checkRequestAge', () => {
 
   it('holds unsigned requests to the same rule', () => {
     const insecure = new InsecureProvider('user=test', rule, () => now);
-    const req = (over: object) => ({ protocol: PROTOCOL.request, id: 'a'.repeat(32), sender: 's', caller: 'user=x', collective: 'mcollective', agent: 'rpcutil', ttl: 86_400, time: now, filter: emptyFilterForTests(), message: { agent: 'rpcutil', action: 'ping', data: {} }, ...over });
+    const req = (over: object) => craftRequest('user=x', { id: 'a'.repeat(32), sender: 's', ttl: 86_400, time: now, ...over });
     const secure = { protocol: PROTOCOL.secureRequest, request: '' };
     expect(insecure.verifyRequest(secure, req({}))).toEqual({ caller: 'user=x' });
     expect(errorOf(() => insecure.verifyRequest(secure, req({ time: now - 301_000 }))).code).toBe('ttl_expired');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../../../src/security/ca/authority.js';
 import { CAError } from '../../../src/security/ca/errors.js';
+import { codeOf } from '../../helpers/errors.js';
 import { autosignEntryMatches, parseAutosign } from '../../../src/security/ca/autosign.js';
 import { generateKeyPair } from '../../../src/security/pki/keys.js';
 import { buildCsr } from '../../../src/security/pki/x509.js';
@@ -24,15 +25,7 @@ afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 const csr = (name: string) => buildCsr(name, generateKeyPair('ed25519').privateKey);
-const caCode = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof CAError) return err.code;
-    throw err;
-  }
-  return 'ok';
-};
+const caCode = (fn: () => unknown) => codeOf(CAError, fn, 'ok');
 
 describe('CertificateAuthority', () => {
   it('init creates key, certificate and empty CRL with strict permissions, and refuses to overwrite', () => {

@@ -1,8 +1,10 @@
 // Signed requests and replies end to end in memory: what a node accepts, and each reason it refuses.
 import { describe, expect, it } from 'vitest';
-import { PROTOCOL, emptyFilterForTests, type RequestEnvelope } from './request-fixture.js';
+import { PROTOCOL, type RequestEnvelope } from '../../../src/protocol/index.js';
+import { craftRequest } from '../../helpers/requests.js';
 import { PkiProvider } from '../../../src/security/providers/pki.js';
 import { SecurityError } from '../../../src/security/provider.js';
+import { codeOf as errorCode } from '../../helpers/errors.js';
 import { TrustStore } from '../../../src/security/trust/trust-store.js';
 import { ReplayCache } from '../../../src/security/trust/replay-cache.js';
 import { testCa, type TestLeaf } from './fixtures.js';
@@ -27,30 +29,9 @@ function node(extra: Partial<ConstructorParameters<typeof PkiProvider>[0]> = {})
     ...extra,
   });
 }
-function request(caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32),
-    sender: 'ws1',
-    caller,
-    collective: 'mcollective',
-    agent: 'rpcutil',
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilterForTests(),
-    message: { agent: 'rpcutil', action: 'ping', data: {} },
-    ...overrides,
-  };
-}
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-};
+const request = (caller: string, overrides: Partial<RequestEnvelope> = {}): RequestEnvelope =>
+  craftRequest(caller, { sender: 'ws1', ...overrides });
+const codeOf = (fn: () => unknown) => errorCode(SecurityError, fn);
 
 describe('PkiProvider requests', () => {
   it.each([[opsRsa], [opsEd]])('a request signed by $name verifies, and the caller comes from the certificate', (leaf) => {

@@ -7,13 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PolicyAuthorizer } from '../../../src/security/policy/authorizer.js';
 import { parsePolicy, PolicyError } from '../../../src/security/policy/parse.js';
 import type { NodeView } from '../../../src/filter/index.js';
-import { PROTOCOL, emptyFilterForTests, type RequestEnvelope } from './request-fixture.js';
+import type { RequestEnvelope } from '../../../src/protocol/index.js';
+import { craftRequest } from '../../helpers/requests.js';
 
 const web: NodeView = { identity: 'web1', facts: { environment: 'production', customer: 'acme', os: { family: 'Debian' } }, classes: ['role::web', 'nginx'], agents: ['puppet'] };
 const db: NodeView = { identity: 'db1', facts: { environment: 'staging', customer: 'other' }, classes: ['role::db'], agents: ['puppet'] };
 
 function req(agent: string, action: string): RequestEnvelope {
-  return { protocol: PROTOCOL.request, id: 'a'.repeat(32), sender: 's', caller: 'x', collective: 'mcollective', agent, ttl: 60, time: Date.now(), filter: emptyFilterForTests(), message: { agent, action, data: {} } };
+  return craftRequest('x', { id: 'a'.repeat(32), sender: 's', agent, message: { agent, action, data: {} } });
 }
 
 let dir: string;

@@ -5,18 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecurityError } from '../../../src/security/provider.js';
+import { codeOf as errorCode } from '../../helpers/errors.js';
 import { ReplayCache } from '../../../src/security/trust/replay-cache.js';
 import { ReplayJournal } from '../../../src/security/trust/replay-journal.js';
 
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-};
+const codeOf = (fn: () => unknown) => errorCode(SecurityError, fn);
 const T0 = 1_700_000_000_000;
 const id = (i: number | string) => String(i).padStart(32, '0');
 

@@ -1,6 +1,7 @@
 // Which certificates a node or client accepts with a message, and why it refuses the others.
 import { describe, expect, it } from 'vitest';
 import { SecurityError } from '../../../src/security/provider.js';
+import { codeOf as errorCode } from '../../helpers/errors.js';
 import { TrustStore } from '../../../src/security/trust/trust-store.js';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { issueCertificate } from '../../../src/security/pki/x509.js';
@@ -8,15 +9,7 @@ import { DAY, sha1Leaf, testCa } from './fixtures.js';
 
 const ca = testCa();
 const store = (now = Date.now, caPem = ca.pem) => new TrustStore({ caPem, maxCertificateSize: 8192, now });
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SecurityError) return err.code;
-    throw err;
-  }
-  return 'accepted';
-};
+const codeOf = (fn: () => unknown) => errorCode(SecurityError, fn);
 
 describe('TrustStore', () => {
   it('accepts a certificate of its CA and names its holder', () => {

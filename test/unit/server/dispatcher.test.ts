@@ -1,9 +1,14 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { advance, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 import { ActionFailed, type AgentPlugin } from '../../../src/server/agent.js';
 import { SecurityError, InsecureProvider } from '../../../src/security/index.js';
 import { PROTOCOL, buildRequestFrame, encodeFrame } from '../../../src/protocol/index.js';
 import type { Outcome } from '../../../src/server/dispatcher.js';
 import { agentDDL, filterWith, frameOf, harness, replyOf, requestEnvelope, type Harness } from './fixtures.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const echo: AgentPlugin = {
   ddl: agentDDL('echo', {
@@ -127,9 +132,14 @@ describe('Dispatcher: replies and status codes', () => {
 
   it('an action that overruns its DDL timeout is aborted: status 1, and its signal fires', async () => {
     const h = harness({ agents });
-    const started = Date.now();
-    const { message } = replyOf(await h.dispatcher.dispatch(frameOf(requestEnvelope('slow', 'wait')), 'mcollective'));
-    expect(Date.now() - started).toBeLessThan(2000);
+    useFakeClock();
+    const dispatched = tracked(Promise.resolve(h.dispatcher.dispatch(frameOf(requestEnvelope('slow', 'wait')), 'mcollective')));
+    await advance(199);
+    expect(dispatched.settled).toBe(false);
+    expect(slowSignal?.aborted).toBe(false);
+    await advance(1);
+    await settle('the action to be aborted at its 0.2 s timeout', () => dispatched.settled);
+    const { message } = replyOf(await dispatched.promise);
     expect(message.statuscode).toBe(1);
     expect(message.statusmsg).toContain('did not complete within 0.2 seconds');
     expect(slowSignal?.aborted).toBe(true);
@@ -183,8 +193,10 @@ describe('Dispatcher: replies and status codes', () => {
 
   it('abortAll() aborts running actions (drain timeout)', async () => {
     const h = harness({ agents });
+    const started = slowSignal;
     const pending = h.dispatcher.dispatch(frameOf(requestEnvelope('slow', 'wait')), 'mcollective');
-    await new Promise((r) => setTimeout(r, 20));
+    await settle('the action to start', () => slowSignal !== started);
+    expect(slowSignal?.aborted).toBe(false);
     h.dispatcher.abortAll();
     expect(slowSignal?.aborted).toBe(true);
     await pending;

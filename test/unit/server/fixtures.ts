@@ -2,17 +2,8 @@
 import { pino } from 'pino';
 import { parseDDL } from '../../../src/ddl/index.js';
 import { emptyFilter, type Filter } from '../../../src/filter/index.js';
-import {
-  PROTOCOL,
-  buildRequestFrame,
-  checkSecureReply,
-  decodeFrame,
-  decodeReply,
-  encodeFrame,
-  newRequestId,
-  type ReplyEnvelope,
-  type RequestEnvelope,
-} from '../../../src/protocol/index.js';
+import { checkSecureReply, decodeFrame, decodeReply, type ReplyEnvelope, type RequestEnvelope } from '../../../src/protocol/index.js';
+import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { InsecureProvider, type SecurityProvider } from '../../../src/security/index.js';
 import type { AgentPlugin, NodeInfo } from '../../../src/server/agent.js';
 import { Dispatcher, type Authorizer, type Outcome } from '../../../src/server/dispatcher.js';
@@ -67,23 +58,11 @@ export function harness(o: { agents: AgentPlugin[]; maxMessageSize?: number; sec
 }
 
 export function requestEnvelope(agent: string, action: string, data: Record<string, unknown> = {}, over: Partial<RequestEnvelope> = {}): RequestEnvelope {
-  return {
-    protocol: PROTOCOL.request,
-    id: newRequestId(),
-    sender: 'client.ab12cd34',
-    caller: 'user=test',
-    collective: 'mcollective',
-    agent,
-    ttl: 60,
-    time: Date.now(),
-    filter: emptyFilter(),
-    message: { agent, action, data },
-    ...over,
-  };
+  return craftRequest('user=test', { sender: 'client.ab12cd34', agent, message: { agent, action, data }, ...over });
 }
 
 export function frameOf(req: RequestEnvelope | Record<string, unknown>, replyTo = 'mcollective.reply.client.ab12cd34.x'): Uint8Array {
-  return encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, 'client.ab12cd34', replyTo));
+  return unsignedFrame(req, replyTo, 'client.ab12cd34');
 }
 
 export function filterWith(over: Partial<Filter>): Filter {

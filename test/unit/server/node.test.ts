@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { advance, idle, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
 import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
@@ -61,6 +62,10 @@ const until = async (cond: () => boolean, ms = 2000) => {
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
 };
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('NodeServer', () => {
   it('subscribes per collective to discovery, each agent, and its own node subject', async () => {
     const broker = new MemoryBroker();
@@ -112,11 +117,16 @@ describe('NodeServer', () => {
     const { server } = node(broker);
     await server.start();
     aborted = false;
+    useFakeClock();
     ask(broker, { ms: 10_000 });
-    await until(() => server.stats().passed === 1);
-    const started = Date.now();
-    await server.stop(200);
-    expect(Date.now() - started).toBeLessThan(2000);
+    await settle('the action to start', () => server.stats().passed === 1);
+    const stopping = tracked(server.stop(200));
+    await idle();
+    await advance(199);
+    expect(stopping.settled).toBe(false);
+    expect(aborted).toBe(false);
+    await advance(1);
+    await settle('stop() to end at the drain window', () => stopping.settled);
     expect(aborted).toBe(true);
   });
 

@@ -1,16 +1,15 @@
 // One puppet agent request as every `mco puppet` subcommand makes it: checked against the DDL, then
-// discovery, the request with its progress bar, and the outcome.
+// discovery, the request (its progress reported as events), and the outcome.
 import { validateInputs, type AgentDDL } from '../../../ddl/index.js';
 import { UsageError } from '../../errors.js';
 import { discover, sendRequest, type RequestOutcome, type SendOptions, type TargetOptions } from '../../request.js';
 import type { ClientSession } from '../../session.js';
-import type { OutputOptions } from '../output.js';
-import { noNodesDiscovered, progressCallbacks } from '../shared.js';
+import type { OnEvent } from '../events.js';
+import { noNodes, requestEvents, type NoNodes } from '../shared.js';
 
 export interface PuppetContext {
   target: TargetOptions;
   send: Omit<SendOptions, 'timeoutMs'> & { timeoutMs?: number };
-  output: OutputOptions;
 }
 
 export function puppetDDL(session: ClientSession): AgentDDL {
@@ -30,25 +29,27 @@ export function replyTimeoutMs(ddl: AgentDDL, ctx: PuppetContext): number {
   return ctx.send.timeoutMs ?? ddl.metadata.timeout * 1000 + ctx.target.discoveryTimeoutMs;
 }
 
-/** Discovers and sends; an exit code instead of an outcome when nothing was discovered. */
+/** Discovers and sends; NoNodes instead of an outcome when nothing was discovered. */
 export async function puppetRequest(
   session: ClientSession,
   ctx: PuppetContext,
   action: string,
   data: Record<string, unknown>,
-  progress = true,
-): Promise<RequestOutcome | number> {
+  onEvent: OnEvent,
+): Promise<RequestOutcome | NoNodes> {
   const ddl = puppetDDL(session);
   checkInputs(ddl, action, data);
   const discovered = await discover(session, ctx.target);
-  if (discovered.nodes.length === 0) return noNodesDiscovered(session, ctx.output.json);
-  const bar = progressCallbacks(session, { ...ctx.output, progress: progress && ctx.output.progress });
+  if (discovered.nodes.length === 0) return noNodes();
+  const events = requestEvents(onEvent);
   const outcome = await sendRequest(session, ctx.target, discovered, 'puppet', action, data, {
     ...ctx.send,
     timeoutMs: replyTimeoutMs(ddl, ctx),
-    onStart: bar.onStart,
-    onReply: bar.onReply,
+    onStart: events.onStart,
+    onReply: events.onReply,
   });
-  bar.done();
+  events.done();
   return outcome;
 }
+
+export const isNoNodes = (o: RequestOutcome | NoNodes): o is NoNodes => 'kind' in o && o.kind === 'no_nodes';

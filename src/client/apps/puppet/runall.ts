@@ -3,11 +3,13 @@ import { EXIT } from '../../exit-codes.js';
 import { UsageError } from '../../errors.js';
 import { discover, sendRequest } from '../../request.js';
 import type { ClientSession } from '../../session.js';
-import { noNodesDiscovered } from '../shared.js';
-import { progressLog, sleep } from './log.js';
+import type { OnEvent } from '../events.js';
+import { noNodes, type NoNodes } from '../shared.js';
+import { eventLog, sleep } from './log.js';
 import { checkInputs, puppetDDL, replyTimeoutMs, type PuppetContext } from './request.js';
 import { rpcRunsClient, statusOf } from './rpc-runs.js';
 import { runAll, type NodeStatus, type RunOutcome } from './runs.js';
+import type { PuppetEvent } from './index.js';
 
 export interface RunallReport {
   concurrency: number;
@@ -22,16 +24,19 @@ export interface RunallReport {
   ok: boolean;
 }
 
+/** One pass over the fleet: its report, or NoNodes when discovery found none. */
+export type RunallOutcome = { kind: 'runall'; report: RunallReport; exitCode: number } | NoNodes;
+
 /** How often a running node is asked for its status, and how many answers or silences it gets. */
 export const RUNALL_POLL = { pollIntervalMs: 1000, maxChecks: 5, maxNoResponse: 5 };
 
-async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, log: (l: string) => void): Promise<RunallReport | number> {
+async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, log: (l: string) => void): Promise<RunallOutcome> {
   const ddl = puppetDDL(session);
   const startedAt = new Date();
   log(`Running all nodes with a concurrency of ${concurrency}`);
   log('Discovering enabled Puppet nodes to manage');
   const discovered = await discover(session, ctx.target);
-  if (discovered.nodes.length === 0) return noNodesDiscovered(session, ctx.output.json);
+  if (discovered.nodes.length === 0) return noNodes();
   const scan = await sendRequest(session, ctx.target, discovered, 'puppet', 'status', {}, { ...ctx.send, timeoutMs: replyTimeoutMs(ddl, ctx) });
   const initial = new Map<string, NodeStatus>();
   for (const r of scan.results.ok()) initial.set(r.sender, statusOf(r.data));
@@ -49,7 +54,7 @@ async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: 
     runonceData: data,
   });
   const runs = await runAll(enabled, initial, client, { concurrency, ...RUNALL_POLL, log, sleep, now: () => Date.now() });
-  return {
+  const report: RunallReport = {
     concurrency,
     discovered: discovered.nodes.length,
     enabled,
@@ -60,18 +65,7 @@ async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: 
     finished_at: new Date().toISOString(),
     ok: silent.length === 0 && runs.every((r) => r.result === 'finished'),
   };
-}
-
-function printReport(session: ClientSession, ctx: PuppetContext, report: RunallReport): void {
-  if (ctx.output.json) {
-    session.out.write(JSON.stringify(report, null, ctx.output.verbose ? 2 : undefined) + '\n');
-    return;
-  }
-  const failed = report.runs.filter((r) => r.result !== 'finished');
-  if (failed.length > 0) {
-    session.out.write(`\nNodes without a completed run:\n\n`);
-    for (const r of failed) session.out.write(`   ${r.host}: ${r.result}: ${r.message}\n`);
-  }
+  return { kind: 'runall', report, exitCode: runallExitCode(report) };
 }
 
 /** As the core client's codes: 3 when no discovered node reported its status, 2 when any run did not complete. */
@@ -80,21 +74,26 @@ export function runallExitCode(report: Pick<RunallReport, 'ok' | 'enabled' | 'di
   return report.ok ? EXIT.OK : EXIT.SOME_FAILED;
 }
 
-export async function runallCommand(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, rerunS?: number): Promise<number> {
+/**
+ * One pass, or with `rerunS` a pass every `rerunS` seconds at the least, for ever: each pass's outcome is then
+ * reported as a `runall_pass` event, and a pass that fails is logged and followed by the next.
+ */
+export async function runallCommand(
+  session: ClientSession,
+  ctx: PuppetContext,
+  concurrency: number,
+  data: Record<string, unknown>,
+  rerunS: number | undefined,
+  onEvent: OnEvent<PuppetEvent>,
+): Promise<RunallOutcome> {
   if (ctx.send.noResults) throw new UsageError('runall follows every run and cannot be used with --no-results');
   checkInputs(puppetDDL(session), 'runonce', data);
-  const log = progressLog(ctx.output.json ? session.err : session.out);
-  if (rerunS === undefined) {
-    const report = await onePass(session, ctx, concurrency, data, log);
-    if (typeof report === 'number') return report;
-    printReport(session, ctx, report);
-    return runallExitCode(report);
-  }
+  const log = eventLog(onEvent);
+  if (rerunS === undefined) return onePass(session, ctx, concurrency, data, log);
   for (;;) {
     const began = Date.now();
     try {
-      const report = await onePass(session, ctx, concurrency, data, log);
-      if (typeof report !== 'number') printReport(session, ctx, report);
+      onEvent({ type: 'runall_pass', pass: await onePass(session, ctx, concurrency, data, log) });
     } catch (err) {
       log(`Running nodes failed: ${(err as Error).message}`);
     }

@@ -2,16 +2,16 @@
 // judge it from the node's last run summary, so a CI job learns which nodes failed.
 import { emptyFilter } from '../../../filter/index.js';
 import { EXIT } from '../../exit-codes.js';
-import { jsonReport } from '../../render/json.js';
-import { paletteFor } from '../../render/palette.js';
 import type { RequestOutcome } from '../../request.js';
 import type { ClientSession } from '../../session.js';
-import { printOutcome } from '../output.js';
-import { requestSent } from '../shared.js';
-import { progressLog, sleep } from './log.js';
-import { puppetRequest, type PuppetContext } from './request.js';
+import type { OnEvent } from '../events.js';
+import { requestReport, type RequestReport } from '../output.js';
+import { requestSent, type NoNodes, type RequestSent } from '../shared.js';
+import { eventLog, sleep } from './log.js';
+import { isNoNodes, puppetRequest, type PuppetContext } from './request.js';
 import { rpcRunsClient } from './rpc-runs.js';
 import { followRun, StatusPoller, type RunOutcome, type RunsClient } from './runs.js';
+import type { PuppetEvent } from './index.js';
 
 export interface WaitedRun {
   sender: string;
@@ -25,18 +25,36 @@ export interface WaitedRun {
   config_version?: string;
 }
 
-export async function runonceCommand(session: ClientSession, ctx: PuppetContext, data: Record<string, unknown>, waitTimeoutMs?: number): Promise<number> {
-  const outcome = await puppetRequest(session, ctx, 'runonce', data);
-  if (typeof outcome === 'number') return outcome;
-  if (ctx.send.noResults) return requestSent(session, outcome.results.requestId, ctx.output.json);
-  if (waitTimeoutMs === undefined) {
-    printOutcome(session, session.ddls.find('puppet'), 'puppet', 'runonce', outcome, { ...ctx.output, summarize: false });
-    return outcome.exitCode;
-  }
-  const log = progressLog(ctx.output.json ? session.err : session.out);
-  if (!ctx.output.json) printOutcome(session, session.ddls.find('puppet'), 'puppet', 'runonce', outcome, { ...ctx.output, summarize: false });
-  const runs = await waitForRuns(session, ctx, outcome, waitTimeoutMs, log);
-  return reportRuns(session, ctx, outcome, runs);
+/** runonce --wait: the request, then how every run it started went. */
+export interface RunonceWaited {
+  kind: 'runonce_wait';
+  request: RequestReport;
+  /** Every node asked, sorted: its run's result, or why there was none. */
+  runs: WaitedRun[];
+  /** The nodes whose run did not complete successfully. */
+  failed: string[];
+  exitCode: number;
+}
+
+export type RunonceOutcome = RequestReport | RunonceWaited | NoNodes | RequestSent;
+
+export async function runonceCommand(
+  session: ClientSession,
+  ctx: PuppetContext,
+  data: Record<string, unknown>,
+  waitTimeoutMs: number | undefined,
+  onEvent: OnEvent<PuppetEvent>,
+): Promise<RunonceOutcome> {
+  const outcome = await puppetRequest(session, ctx, 'runonce', data, onEvent);
+  if (isNoNodes(outcome)) return outcome;
+  if (ctx.send.noResults) return requestSent(outcome.results.requestId);
+  const request = requestReport(session.ddls.find('puppet'), 'puppet', 'runonce', outcome, false);
+  if (waitTimeoutMs === undefined) return request;
+  onEvent({ type: 'runs_started', request });
+  const runs = await waitForRuns(session, ctx, outcome, waitTimeoutMs, eventLog(onEvent));
+  const failed = runs.filter((r) => !r.ok).map((r) => r.sender);
+  const exitCode = outcome.exitCode === EXIT.OK && failed.length > 0 ? EXIT.SOME_FAILED : outcome.exitCode;
+  return { kind: 'runonce_wait', request, runs, failed, exitCode };
 }
 
 /** Judges a finished run from its last_run_summary reply data. */
@@ -123,22 +141,4 @@ async function waitForRuns(
   }
   for (const missing of outcome.stats.noResponse) runs.push({ sender: missing, ok: false, result: 'no_response', message: 'Did not respond to the runonce action' });
   return runs.sort((a, b) => a.sender.localeCompare(b.sender));
-}
-
-function reportRuns(session: ClientSession, ctx: PuppetContext, outcome: RequestOutcome, runs: WaitedRun[]): number {
-  const failed = runs.filter((r) => !r.ok);
-  const code = outcome.exitCode === EXIT.OK && failed.length > 0 ? EXIT.SOME_FAILED : outcome.exitCode;
-  const { out } = session;
-  if (ctx.output.json) {
-    const report = jsonReport('puppet', 'runonce', outcome.results.all(), outcome.stats, []);
-    out.write(JSON.stringify({ ...report, runs, failed_nodes: failed.map((r) => r.sender) }, null, 2) + '\n');
-    return code;
-  }
-  const c = paletteFor(out, session.defaults.color);
-  const width = Math.max(0, ...runs.map((r) => r.sender.length));
-  out.write('\nRun results:\n\n');
-  for (const r of runs) out.write(`   ${r.sender.padEnd(width)}  ${r.ok ? c.green('OK    ') : c.red('FAILED')}  ${r.message}\n`);
-  out.write(`\n${runs.length - failed.length} of ${runs.length} node(s) completed their run successfully\n`);
-  if (failed.length > 0) out.write(c.red(`Failed nodes: ${failed.map((r) => r.sender).join(', ')}`) + '\n');
-  return code;
 }

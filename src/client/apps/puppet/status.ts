@@ -1,33 +1,23 @@
 // mco puppet status: each node's status message, then the DDL summaries and the stats.
 // mco puppet count: how many nodes are enabled, applying, running a daemon, idling.
-import { renderAggregate } from '../../../ddl/index.js';
-import { jsonReport } from '../../render/json.js';
-import { paletteFor } from '../../render/palette.js';
-import { formatStats } from '../../render/text.js';
 import type { ClientSession } from '../../session.js';
-import { summariesFor } from '../output.js';
-import { puppetDDL, puppetRequest, type PuppetContext } from './request.js';
+import type { OnEvent } from '../events.js';
+import { requestReport, type RequestReport } from '../output.js';
+import type { NoNodes } from '../shared.js';
+import { isNoNodes, puppetDDL, puppetRequest, type PuppetContext } from './request.js';
 
-export async function statusCommand(session: ClientSession, ctx: PuppetContext): Promise<number> {
-  const outcome = await puppetRequest(session, ctx, 'status', {});
-  if (typeof outcome === 'number') return outcome;
-  const summaries = summariesFor(puppetDDL(session), 'status', outcome);
-  const { out } = session;
-  if (ctx.output.json) {
-    out.write(JSON.stringify(jsonReport('puppet', 'status', outcome.results.all(), outcome.stats, summaries), null, 2) + '\n');
-    return outcome.exitCode;
-  }
-  const c = paletteFor(out, session.defaults.color);
-  const replies = [...outcome.results.all()].sort((a, b) => a.sender.localeCompare(b.sender));
-  const width = Math.max(0, ...replies.map((r) => r.sender.length)) + 3;
-  for (const r of replies) {
-    const text = r.statuscode === 0 ? String(r.data.message ?? '') : c.red(r.statusmsg);
-    out.write(`${r.sender.padStart(width)}: ${text}\n`);
-  }
-  out.write('\n');
-  for (const s of summaries) out.write(renderAggregate(s).join('\n') + '\n\n');
-  out.write(formatStats(outcome.stats, ctx.output.verbose, 'rpc stats', c));
-  return outcome.exitCode;
+export interface StatusReport {
+  kind: 'status';
+  /** Each reply's data is the node's agent status (`message`, `enabled`, `applying`…). */
+  request: RequestReport;
+  exitCode: number;
+}
+
+export async function statusCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<StatusReport | NoNodes> {
+  const outcome = await puppetRequest(session, ctx, 'status', {}, onEvent);
+  if (isNoNodes(outcome)) return outcome;
+  const request = requestReport(puppetDDL(session), 'puppet', 'status', outcome);
+  return { kind: 'status', request, exitCode: outcome.exitCode };
 }
 
 export interface Counts {
@@ -40,6 +30,13 @@ export interface Counts {
   noDaemons: number;
   idling: number;
   failed: number;
+}
+
+export interface CountReport {
+  kind: 'count';
+  counts: Counts;
+  noResponse: string[];
+  exitCode: number;
 }
 
 export function countStatuses(replies: ReadonlyArray<{ statuscode: number; data: Record<string, unknown> }>): Counts {
@@ -58,25 +55,8 @@ export function countStatuses(replies: ReadonlyArray<{ statuscode: number; data:
   };
 }
 
-export async function countCommand(session: ClientSession, ctx: PuppetContext): Promise<number> {
-  const outcome = await puppetRequest(session, ctx, 'status', {}, false);
-  if (typeof outcome === 'number') return outcome;
-  const counts = countStatuses(outcome.results.all());
-  const { out } = session;
-  if (ctx.output.json) {
-    out.write(JSON.stringify({ counts, no_responses: outcome.stats.noResponse }, null, 2) + '\n');
-    return outcome.exitCode;
-  }
-  const c = paletteFor(out, session.defaults.color);
-  const row = (label: string, value: number) => `${label.padStart(33)}: ${value}\n`;
-  out.write(`Total Puppet nodes: ${counts.total}\n\n`);
-  out.write(row('Nodes currently enabled', counts.enabled) + row('Nodes currently disabled', counts.disabled) + '\n');
-  out.write(row('Nodes currently doing puppet runs', counts.applying) + row('Nodes currently stopped', counts.stopped) + '\n');
-  out.write(row('Nodes with daemons started', counts.daemons) + row('Nodes without daemons started', counts.noDaemons));
-  out.write(row('Daemons started but idling', counts.idling));
-  if (counts.failed > 0) out.write('\n' + c.red(`Failed to retrieve status of ${counts.failed} node${counts.failed === 1 ? '' : 's'}`) + '\n');
-  if (outcome.stats.noResponse.length > 0) {
-    out.write('\n' + c.red(`No response from ${outcome.stats.noResponse.length} node(s): ${outcome.stats.noResponse.join(', ')}`) + '\n');
-  }
-  return outcome.exitCode;
+export async function countCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<CountReport | NoNodes> {
+  const outcome = await puppetRequest(session, ctx, 'status', {}, onEvent);
+  if (isNoNodes(outcome)) return outcome;
+  return { kind: 'count', counts: countStatuses(outcome.results.all()), noResponse: outcome.stats.noResponse, exitCode: outcome.exitCode };
 }

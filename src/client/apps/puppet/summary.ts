@@ -1,9 +1,10 @@
-// mco puppet summary: the spread of last-run figures across the fleet, one sparkline per figure.
-import { paletteFor } from '../../render/palette.js';
-import { formatStats } from '../../render/text.js';
+// mco puppet summary: the spread of last-run figures across the fleet.
+import type { RequestStats } from '../../results.js';
 import type { ClientSession } from '../../session.js';
-import { puppetRequest, type PuppetContext } from './request.js';
-import { distribution, shortNumber, sparkline, type Distribution } from './sparkline.js';
+import type { OnEvent } from '../events.js';
+import type { NoNodes } from '../shared.js';
+import { isNoNodes, puppetRequest, type PuppetContext } from './request.js';
+import { distribution, type Distribution } from './sparkline.js';
 
 /** The rows shown, in the anchors' order: label and the last_run_summary output it reads. */
 export const SUMMARY_ROWS: ReadonlyArray<[label: string, field: string]> = [
@@ -17,6 +18,19 @@ export const SUMMARY_ROWS: ReadonlyArray<[label: string, field: string]> = [
   ['Time since last run (seconds)', 'since_lastrun'],
 ];
 
+export interface SummaryReport {
+  kind: 'summary';
+  /** Nodes that answered with their last run summary. */
+  nodes: number;
+  /** Per SUMMARY_ROWS field, its distribution over the nodes that have a figure. */
+  statistics: Record<string, Distribution>;
+  /** Per node (sorted), every SUMMARY_ROWS field, config_version and lastrun; null where missing. */
+  perNode: Record<string, Record<string, unknown>>;
+  failed: Array<{ sender: string; statusmsg: string }>;
+  stats: RequestStats;
+  exitCode: number;
+}
+
 /** Distributions of every row over the replies; values that are not numbers (no run yet) are left out. */
 export function summaryStatistics(replies: ReadonlyArray<Record<string, unknown>>): Record<string, Distribution> {
   const result: Record<string, Distribution> = {};
@@ -27,34 +41,19 @@ export function summaryStatistics(replies: ReadonlyArray<Record<string, unknown>
   return result;
 }
 
-export function renderSummary(nodes: number, stats: Record<string, Distribution>): string {
-  const width = Math.max(...SUMMARY_ROWS.map(([label]) => label.length)) + 2;
-  const lines = [`Summary statistics for ${nodes} nodes:`, ''];
-  for (const [label, field] of SUMMARY_ROWS) {
-    const d = stats[field]!;
-    const figures = d.count === 0 ? 'no data' : `min: ${shortNumber(d.min).padEnd(7)} avg: ${shortNumber(d.avg).padEnd(7)} max: ${shortNumber(d.max)}`;
-    lines.push(`${label.padStart(width)}: ${sparkline(d.histogram)}  ${figures}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-export async function summaryCommand(session: ClientSession, ctx: PuppetContext): Promise<number> {
-  const outcome = await puppetRequest(session, ctx, 'last_run_summary', {});
-  if (typeof outcome === 'number') return outcome;
+export async function summaryCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<SummaryReport | NoNodes> {
+  const outcome = await puppetRequest(session, ctx, 'last_run_summary', {}, onEvent);
+  if (isNoNodes(outcome)) return outcome;
   const ok = outcome.results.ok();
-  const stats = summaryStatistics(ok.map((r) => r.data));
-  const { out } = session;
-  if (ctx.output.json) {
-    const nodes = Object.fromEntries(
-      [...ok].sort((a, b) => a.sender.localeCompare(b.sender)).map((r) => [r.sender, Object.fromEntries(SUMMARY_ROWS.map(([, f]) => [f, r.data[f] ?? null]).concat([['config_version', r.data.config_version ?? null], ['lastrun', r.data.lastrun ?? null]]))]),
-    );
-    const failed = outcome.results.failed().map((r) => ({ sender: r.sender, statusmsg: r.statusmsg }));
-    out.write(JSON.stringify({ nodes: ok.length, statistics: stats, per_node: nodes, failed, no_responses: outcome.stats.noResponse }, null, 2) + '\n');
-    return outcome.exitCode;
-  }
-  const c = paletteFor(out, session.defaults.color);
-  out.write(renderSummary(ok.length, stats));
-  for (const r of outcome.results.failed()) out.write(`${r.sender}: ${c.red(r.statusmsg)}\n`);
-  out.write(formatStats(outcome.stats, ctx.output.verbose, 'rpc stats', c));
-  return outcome.exitCode;
+  const fields = (d: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries([...SUMMARY_ROWS.map(([, f]) => f), 'config_version', 'lastrun'].map((f) => [f, d[f] ?? null]));
+  return {
+    kind: 'summary',
+    nodes: ok.length,
+    statistics: summaryStatistics(ok.map((r) => r.data)),
+    perNode: Object.fromEntries([...ok].sort((a, b) => a.sender.localeCompare(b.sender)).map((r) => [r.sender, fields(r.data)])),
+    failed: outcome.results.failed().map((r) => ({ sender: r.sender, statusmsg: r.statusmsg })),
+    stats: outcome.stats,
+    exitCode: outcome.exitCode,
+  };
 }
