@@ -4,6 +4,7 @@ import { buildFilter } from '../filter/index.js';
 import type { SendOptions, TargetOptions } from '../client/request.js';
 import type { ClientDefaults } from '../client/session.js';
 import { UsageError } from '../client/errors.js';
+import { DISCOVERY_METHODS, flatfileDiscovery } from '../client/discovery/index.js';
 import type { ConfigFlags } from './run.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -164,14 +165,13 @@ export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): Ta
     if (i < 1) throw new UsageError(`--do expects key=value, got '${kv}'`);
     discoveryOptions[kv.slice(0, i)] = kv.slice(i + 1);
   }
-  let method = o.discoveryMethod ?? defaults.discoveryMethod;
-  if (method === 'broadcast') method = 'mc';
+  let method = DISCOVERY_METHODS.canonical(o.discoveryMethod ?? defaults.discoveryMethod);
   if (o.nodes) {
-    if (o.discoveryMethod && method !== 'flatfile') throw new UsageError('--nodes cannot be combined with --dm ' + method);
-    method = 'flatfile';
+    if (o.discoveryMethod && method !== flatfileDiscovery.name) throw new UsageError('--nodes cannot be combined with --dm ' + method);
+    method = flatfileDiscovery.name;
     discoveryOptions.file = o.nodes;
   }
-  if (o.select?.length && method !== 'mc' && method !== 'registry') throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
+  if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound')) throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
     filter,
     collective,

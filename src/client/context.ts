@@ -9,17 +9,9 @@ import type { SecurityProvider } from '../security/provider.js';
 import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
 import { natsRegistryReaderFor } from '../transport/nats-registry.js';
 import { TransportError, type Connector } from '../transport/index.js';
-import { BUILTIN_AGENT_DIR } from '../plugins/agents/index.js';
+import { BUILTIN_AGENT_DIR } from '../plugins/agents/ddl-dir.js';
 import { RpcClient } from './rpc-client.js';
-import {
-  BroadcastDiscovery,
-  DiscoveryError,
-  ExpectFromRegistry,
-  FlatfileDiscovery,
-  RegistryDiscovery,
-  type DiscoveryMethod,
-  type RegistrySource,
-} from './discovery/index.js';
+import { DISCOVERY_METHODS, DiscoveryError, type DiscoveryMethod, type RegistrySource } from './discovery/index.js';
 import type { ClientDefaults, ClientSession, Output } from './session.js';
 
 /** The client config: the file named, else the first of $TROUPE_CONFIG, ~/.troupe/client.cfg, /etc/troupe/client.cfg. */
@@ -70,21 +62,14 @@ export interface ClientContextOptions {
 
 const discard: Output = { write: () => true };
 
-/**
- * The discovery method of that name. The one place that knows which methods exist: `mc` (broadcast, with the
- * expected count from the registry when asked), `flatfile` and `registry`.
- */
+/** The discovery method of that name or alias, as discovery/builtin.ts declares them; unknown names are refused. */
 export async function discoveryMethodFor(name: string, context: ClientContext): Promise<DiscoveryMethod> {
-  if (name === 'mc') {
-    return new ExpectFromRegistry(new BroadcastDiscovery(await context.client()), {
-      registry: () => context.registry(),
-      byDefault: context.defaults.expectFromRegistry ?? false,
-      warn: (line) => context.warn(line),
-    });
-  }
-  if (name === 'flatfile') return new FlatfileDiscovery();
-  if (name === 'registry') return new RegistryDiscovery(await context.registry());
-  throw new DiscoveryError('unknown_method', `unknown discovery method '${name}' (known: mc, registry, flatfile)`);
+  return await DISCOVERY_METHODS.get(name).create({
+    client: () => context.client(),
+    registry: () => context.registry(),
+    expectFromRegistry: context.defaults.expectFromRegistry ?? false,
+    warn: (line) => context.warn(line),
+  });
 }
 
 export class ClientContext implements ClientSession {

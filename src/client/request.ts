@@ -4,6 +4,7 @@ import type { Reply, RequestStats, ResultSet } from './results.js';
 import type { ClientSession } from './session.js';
 import { limitNodes, countOf } from './selection.js';
 import { haltCode } from './exit-codes.js';
+import { DISCOVERY_METHODS } from './discovery/index.js';
 
 export interface TargetOptions {
   filter: Filter;
@@ -40,7 +41,7 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
   let nodes: string[];
   let method = t.discoveryMethod;
   let started = performance.now();
-  if (direct && method === 'mc') {
+  if (direct && DISCOVERY_METHODS.asksNodes(method)) {
     // Plain identities need no network round: address them directly.
     nodes = [...new Set(direct)].sort();
     method = 'identity';
@@ -89,7 +90,7 @@ export async function sendRequest(
     collective: t.collective,
     targets: nodes,
     // Nodes found some other way than broadcast may not all match the filter: address each one.
-    direct: discovered.method !== 'mc',
+    direct: !DISCOVERY_METHODS.asksNodes(discovered.method),
     timeoutMs: s.timeoutMs,
     ttl: s.ttl,
     batch: batchSize !== undefined ? { size: batchSize, sleepMs: s.batchSleepMs } : undefined,

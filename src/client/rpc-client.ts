@@ -48,6 +48,12 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** A request's bytes and where its replies go: the frame records the address, the connector carries it. */
+interface Outgoing {
+  frame: Uint8Array;
+  replyTo: string;
+}
+
 export class RpcClient {
   constructor(
     private readonly connector: Connector,
@@ -94,9 +100,9 @@ export class RpcClient {
     try {
       results.markStart();
       if (opts.targets && opts.batch) {
-        await this.sendInBatches(opts, frame, results, wake);
+        await this.sendInBatches(opts, { frame, replyTo }, results, wake);
       } else {
-        await this.send(opts, frame, opts.targets);
+        await this.send(opts, { frame, replyTo }, opts.targets);
         if (!opts.noReplies) await this.waitForReplies(opts, results, wake, opts.targets?.length);
       }
     } finally {
@@ -107,23 +113,23 @@ export class RpcClient {
     return results;
   }
 
-  private async send(opts: CallOptions, frame: Uint8Array, targets?: readonly string[]): Promise<void> {
+  private async send(opts: CallOptions, { frame, replyTo }: Outgoing, targets?: readonly string[]): Promise<void> {
     const direct = targets !== undefined && (opts.direct || opts.batch !== undefined || targets.length <= this.settings.directAddressingThreshold);
     if (direct) {
-      for (const identity of targets) await this.connector.publish({ kind: 'node', collective: opts.collective, identity }, frame);
+      for (const identity of targets) await this.connector.publish({ kind: 'node', collective: opts.collective, identity }, frame, replyTo);
     } else {
-      await this.connector.publish({ kind: 'broadcast', collective: opts.collective, agent: opts.agent }, frame);
+      await this.connector.publish({ kind: 'broadcast', collective: opts.collective, agent: opts.agent }, frame, replyTo);
     }
     await this.connector.flush();
   }
 
-  private async sendInBatches(opts: CallOptions, frame: Uint8Array, results: ResultSet, wake: Waker): Promise<void> {
+  private async sendInBatches(opts: CallOptions, outgoing: Outgoing, results: ResultSet, wake: Waker): Promise<void> {
     const targets = opts.targets!;
     const size = Math.max(1, opts.batch!.size);
     for (let i = 0; i < targets.length; i += size) {
       if (opts.signal?.aborted) break;
       const batch = targets.slice(i, i + size);
-      await this.send(opts, frame, batch);
+      await this.send(opts, outgoing, batch);
       if (!opts.noReplies) await this.waitForReplies(opts, results, wake, undefined, batch);
       if (i + size < targets.length && opts.batch!.sleepMs > 0) await sleep(opts.batch!.sleepMs, opts.signal);
     }

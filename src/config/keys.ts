@@ -1,52 +1,27 @@
 import os from 'node:os';
+import type { KeySpec, KeyTable } from './key-spec.js';
+// Each plugin's keys, declared beside it in its config-keys.ts, which imports nothing but key-spec.ts
+// (test/unit/architecture/imports.test.ts holds both to that).
+import { BROKER_TLS_KEYS, NATS_KEYS, REGISTRY_BUCKET_KEYS, REGISTRY_KEYS } from '../transport/config-keys.js';
+import { PLAN_KEYS } from '../plan/config-keys.js';
+import { AMQP_KEYS } from '../transport/amqp/config-keys.js';
+import { SECURITY_KEYS } from '../security/providers/config-keys.js';
+import { CA_KEYS } from '../security/ca/config-keys.js';
+import { BROKER_KEYS } from '../broker/config-keys.js';
+import { DISCOVERY_KEYS } from '../client/discovery/config-keys.js';
+import { FACT_KEYS } from '../plugins/facts/config-keys.js';
+import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
+
+export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from './key-spec.js';
 
 /**
- * Every configuration key troupe understands, declared once. Parsing, typed access, validation
- * and the README's reference table are all derived from this object, so adding a key here is
- * the whole job of adding a key.
+ * Every configuration key troupe understands, declared once: the process-wide keys here, each plugin's beside it.
+ * Parsing, typed access, validation and the README's reference table are all derived from this object, in this
+ * order (computed defaults may read keys declared above them).
  */
 
-export type ConfigScope = 'server' | 'client' | 'both';
+const CORE_CONNECTION = {
 
-/**
- * A computed default. It receives the values resolved so far, in declaration order, so a key
- * may derive its default from keys declared above it.
- */
-export type ComputedDefault<T> = (resolved: Readonly<Record<string, unknown>>) => T;
-
-interface KeyBase {
-  scope: ConfigScope;
-  description: string;
-  /** How the default reads in the reference table, when it is computed or needs words. */
-  defaultDoc?: string;
-  /**
-   * The value is a secret (a password, token or passphrase): it is never shown outside this process.
-   * Absent, a key is secret when its name looks like one (see `isSecretKey`); `false` says it is not.
-   */
-  secret?: boolean;
-}
-
-export type KeySpec =
-  | (KeyBase & { type: 'string'; default: string | ComputedDefault<string>; pattern?: RegExp; patternDoc?: string })
-  | (KeyBase & { type: 'path'; default: string })
-  | (KeyBase & { type: 'integer'; default: number; min?: number; max?: number })
-  | (KeyBase & { type: 'number'; default: number; min?: number; max?: number })
-  | (KeyBase & { type: 'boolean'; default: boolean })
-  | (KeyBase & {
-      type: 'list';
-      default: readonly string[];
-      /** `url` items must look like `scheme://host[:port]`. */
-      item?: 'url';
-      nonEmpty?: boolean;
-      pattern?: RegExp;
-      patternDoc?: string;
-    })
-  | (KeyBase & { type: 'pathlist'; default: readonly string[] })
-  | (KeyBase & { type: 'enum'; default: string; values: readonly string[] });
-
-export type KeyType = KeySpec['type'];
-
-const KEYS = {
   identity: {
     type: 'string',
     default: () => os.hostname(),
@@ -89,102 +64,9 @@ const KEYS = {
     scope: 'both',
     description: 'Broker URLs, comma-separated, tried in order.',
   },
-  'plugin.nats.max_reconnect_wait': {
-    type: 'number',
-    min: 0,
-    default: 5,
-    scope: 'both',
-    description: 'Ceiling in seconds of the back-off between reconnect attempts.',
-  },
-  'plugin.nats.connect_timeout': {
-    type: 'number',
-    min: 0,
-    default: 5,
-    scope: 'both',
-    description: 'Seconds to wait for a broker connection before trying the next host.',
-  },
-  'plugin.amqp.vhost': {
-    type: 'string',
-    default: '/',
-    scope: 'both',
-    description: 'RabbitMQ virtual host (a vhost in the URL path wins).',
-  },
-  'plugin.amqp.user': {
-    type: 'string',
-    default: 'guest',
-    scope: 'both',
-    description: 'RabbitMQ user name (a user in the URL wins).',
-  },
-  'plugin.amqp.password': {
-    type: 'string',
-    default: 'guest',
-    secret: true,
-    scope: 'both',
-    description: 'RabbitMQ password (a password in the URL wins).',
-  },
-  'plugin.amqp.heartbeat': {
-    type: 'integer',
-    min: 0,
-    default: 30,
-    scope: 'both',
-    description: 'Seconds between AMQP heartbeats, by which a dead broker or peer is noticed; 0 turns them off.',
-  },
-  'plugin.amqp.connect_timeout': {
-    type: 'number',
-    min: 0,
-    default: 5,
-    scope: 'both',
-    description: 'Seconds to wait for a RabbitMQ connection (TCP and handshake) before trying the next host.',
-  },
-  'plugin.amqp.max_reconnect_wait': {
-    type: 'number',
-    min: 0,
-    default: 5,
-    scope: 'both',
-    description: 'Ceiling in seconds of the back-off between RabbitMQ reconnect attempts.',
-  },
-  'plugin.amqp.message_ttl': {
-    type: 'integer',
-    min: 1,
-    default: 60,
-    scope: 'server',
-    description: 'Seconds a request may wait in a node\'s RabbitMQ queue before the broker drops it.',
-  },
-  'plugin.amqp.max_queue_length': {
-    type: 'integer',
-    min: 1,
-    default: 1000,
-    scope: 'server',
-    description: 'Requests a node\'s RabbitMQ queue holds at most; beyond it the oldest are dropped.',
-  },
-  tls_ca: {
-    type: 'path',
-    default: '',
-    defaultDoc: 'none',
-    scope: 'both',
-    description: 'CA certificate (PEM) that broker TLS certificates must chain to (amqps:// and TLS NATS).',
-  },
-  tls_cert: {
-    type: 'path',
-    default: '',
-    defaultDoc: 'none',
-    scope: 'both',
-    description: 'Client certificate (PEM) presented to the broker over TLS; `{identity}` becomes the node\'s identity (one config for a simulated fleet). Over NATS its common name is the name the broker knows this process by.',
-  },
-  tls_key: {
-    type: 'path',
-    default: '',
-    defaultDoc: 'none',
-    scope: 'both',
-    description: 'Private key (PEM) of `tls_cert`; `{identity}` as there.',
-  },
-  tls_server_name: {
-    type: 'string',
-    default: '',
-    defaultDoc: 'host of the broker URL',
-    scope: 'both',
-    description: 'Name the broker\'s TLS certificate must carry, when it differs from the host in the broker URL.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_SECURITY = {
   securityprovider: {
     type: 'enum',
     values: ['insecure', 'pki'],
@@ -192,94 +74,21 @@ const KEYS = {
     scope: 'both',
     description: 'How messages are signed and verified: X.509 certificates (pki), or `insecure` for local experiments only (unsigned; nodes log a warning).',
   },
-  // X.509 message security (securityprovider = pki). The four paths default to Puppet's ssldir layout.
-  'plugin.security.ssldir': {
-    type: 'path',
-    default: '',
-    defaultDoc: 'none',
-    scope: 'both',
-    description: 'Directory laid out as Puppet\'s ssldir (certs/<certname>.pem, private_keys/<certname>.pem, certs/ca.pem, crl.pem); an existing Puppet ssldir works unchanged.',
-  },
-  'plugin.security.certname': {
-    type: 'string',
-    default: (resolved) => resolved['identity'] as string,
-    defaultDoc: '`identity`',
-    scope: 'both',
-    description: 'Name of this process\'s certificate; the caller id of a client is `cert=<certname>`.',
-  },
-  'plugin.security.ca': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/ca.pem', scope: 'both', description: 'The CA certificate every message certificate must be issued by; several certificates only as one chain (an intermediate CA and the CAs above it, as Puppet\'s ca.pem), where the lowest issues.' },
-  'plugin.security.cert': { type: 'path', default: '', defaultDoc: '<ssldir>/certs/<certname>.pem', scope: 'both', description: 'This process\'s certificate.' },
-  'plugin.security.key': { type: 'path', default: '', defaultDoc: '<ssldir>/private_keys/<certname>.pem', scope: 'both', description: 'This process\'s private key (RSA or Ed25519).' },
-  'plugin.security.crl': { type: 'path', default: '', defaultDoc: '<ssldir>/crl.pem', scope: 'both', description: 'Certificate revocation list(s) of the CA.' },
-  'plugin.security.crl_refresh_interval': { type: 'number', min: 1, default: 300, scope: 'both', description: 'Seconds between CRL refreshes (from the CA service when `ca_url` is set, else the file).' },
-  'plugin.security.ca_url': { type: 'string', default: '', defaultDoc: 'none', scope: 'both', description: 'CA service (`mco ca serve`) for `mco enroll` and CRL downloads, e.g. https://ca.example.net:8140.' },
-  'plugin.security.client_pattern': {
-    type: 'string',
-    default: '\\.(mcollective|troupe)$',
-    scope: 'both',
-    description: 'Regular expression a certificate name must match to send requests (node certificates do not); empty allows any. The CA never autosigns such names, nor signs them with `sign --all`.',
-  },
-  'plugin.security.require_operator_role': {
-    type: 'boolean',
-    default: true,
-    scope: 'server',
-    description:
-      'Requests only from operator certificates: those carrying Puppet\'s pp_auth_role extension with the value `troupe-operator`, which `mco ca sign` and `mco ca generate` set only on names matching `client_pattern`, never on autosign or `sign --all`. Turn off only while re-issuing client certificates made without it (by earlier troupe CAs, or by a Puppet CA not told to add it).',
-  },
-  'plugin.security.client_key_usage': { type: 'boolean', default: true, scope: 'server', description: 'Requests only from certificates whose extended key usage allows TLS client authentication.' },
-  'plugin.security.sign_replies': { type: 'boolean', default: false, scope: 'both', description: 'Nodes sign every reply and clients reject unsigned ones; off, replies carry a SHA-256 and rely on the broker mutual TLS (signing costs the client one signature check per reply).' },
-  'plugin.security.max_certificate_size': { type: 'integer', min: 1024, max: 16384, default: 8192, scope: 'both', description: 'Largest certificate (PEM bytes) accepted in a message.' },
-  'plugin.security.clock_skew': { type: 'number', min: 0, default: 10, scope: 'server', description: 'Seconds a request may be dated in the future (clock skew between client and node), with any security provider.' },
-  'plugin.security.max_ttl': { type: 'integer', min: 1, max: 86400, default: 300, scope: 'server', description: 'Longest TTL in seconds a node honours, with any security provider: a request counts as valid for min(its ttl, max_ttl) after its time, and its id is remembered against replays that long.' },
-  'plugin.security.replay_cache_size': { type: 'integer', min: 100, default: 100000, scope: 'server', description: 'Request ids a node remembers within their TTL to refuse replays (only of requests it ran); when full, new requests are refused (`replay_cache_full`).' },
-  'plugin.security.replay_quota': { type: 'integer', min: 0, default: 0, defaultDoc: 'a tenth of `replay_cache_size`', scope: 'server', description: 'Request ids one caller may hold in the replay cache; beyond it that caller\'s requests are refused (`replay_quota`) while others still run.' },
-  'plugin.security.replay_file': { type: 'path', default: '', defaultDoc: 'none: requests dated before the daemon started are refused', scope: 'server', description: 'File keeping the replay cache\'s ids across restarts (written before each action runs, flushed to disk within a second); without it, a node refuses requests dated before it started, since it cannot know whether they ran.' },
-  'plugin.security.key_type': { type: 'enum', values: ['rsa', 'ed25519'], default: 'rsa', scope: 'both', description: 'Keys made by `mco enroll` and `mco ca generate`: RSA-2048 (Puppet CA compatible) or Ed25519.' },
+} as const satisfies KeyTable;
+
+const CORE_POLICY = {
   'plugin.actionpolicy.dir': { type: 'path', default: '', defaultDoc: '`policies` beside the config file', scope: 'server', description: 'ActionPolicy files (`<agent>.policy`, `default.policy`) and the `groups` file.' },
   'plugin.actionpolicy.allow_unconfigured': { type: 'boolean', default: false, scope: 'server', description: 'Agents without a policy file allow everything; off, only discovery and rpcutil\'s read-only actions.' },
   'plugin.rpcaudit.log_values': { type: 'boolean', default: false, scope: 'server', description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.' },
-  // The certificate authority (`mco ca …`).
-  'plugin.ca.dir': { type: 'path', default: '/var/lib/troupe/ca', scope: 'both', description: 'Directory of the CA (`mco ca init|generate|serve|list|sign|revoke|clean`).' },
-  'plugin.ca.listen': { type: 'string', default: '0.0.0.0:8140', scope: 'both', description: 'Address and port `mco ca serve` listens on.' },
-  'plugin.ca.hostnames': { type: 'list', default: [], defaultDoc: 'host name, localhost, 127.0.0.1', scope: 'both', description: 'Names (DNS or IP) in the CA service\'s TLS certificate.' },
-  'plugin.ca.max_pending': { type: 'integer', min: 1, default: 1000, scope: 'both', description: 'Pending certificate requests the CA keeps at most; further submissions get HTTP 503 until the operator signs or cleans.' },
-  'plugin.ca.rate_limit': { type: 'integer', min: 1, default: 600, scope: 'both', description: 'Requests per minute `mco ca serve` answers from one IP address (HTTP 429 beyond).' },
-  'plugin.ca.submit_rate_limit': { type: 'integer', min: 1, default: 30, scope: 'both', description: 'Certificate requests per minute `mco ca serve` accepts from one IP address (HTTP 429 beyond).' },
-  'plugin.ca.validity_days': { type: 'integer', min: 1, default: 1825, scope: 'both', description: 'Days a certificate issued by the CA is valid.' },
-  // The broker's nats-server configuration (`mco broker config|reload`), written on the CA host.
-  'plugin.broker.config_file': { type: 'path', default: '', defaultDoc: 'none', scope: 'client', description: 'nats-server configuration written by `mco broker config`; when set, `mco ca sign|revoke|generate` rewrite it from the CA and signal the broker to reload.' },
-  'plugin.broker.listen': { type: 'string', default: '0.0.0.0:4222', scope: 'client', description: 'HOST:PORT the broker listens on for clients (`mco broker config`).' },
-  'plugin.broker.cert': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'The broker\'s TLS certificate, issued by the troupe CA for the names in `middleware_hosts` (`mco ca generate NAME --alt-names …`).' },
-  'plugin.broker.key': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'client', description: 'Private key of `plugin.broker.cert`.' },
-  'plugin.broker.pid_file': { type: 'path', default: '', defaultDoc: '`nats-server.pid` beside `plugin.broker.config_file`', scope: 'client', description: 'Where the broker writes its pid; the reload signal goes to it.' },
-  'plugin.broker.jetstream_dir': { type: 'path', default: '/var/lib/troupe/jetstream', scope: 'client', description: 'JetStream store of the broker (it holds the registry); empty turns JetStream off.' },
-  'plugin.broker.max_payload': { type: 'integer', min: 1024, default: 2097152, scope: 'client', description: 'Largest message in bytes the broker takes; keep it above `max_message_size`.' },
-  'plugin.broker.governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors operators may add, use and remove (`mco governor`); the broker refuses others.' },
-  'plugin.broker.node_governors': { type: 'list', default: [], defaultDoc: 'none', pattern: /^[A-Za-z0-9_-]{1,64}$/, patternDoc: 'governor names', scope: 'client', description: 'Governors nodes may take slots of (`plugin.puppet.governor`), and nothing else of JetStream but the registry; operators may use them too.' },
-  'plugin.yaml': {
-    type: 'pathlist',
-    default: [],
-    scope: 'server',
-    description: 'Fact files (YAML or JSON), separated by `:` or `,`, merged in order (later wins).',
-  },
-  fact_reload_interval: {
-    type: 'number',
-    min: 0,
-    default: 10,
-    scope: 'server',
-    description: 'Seconds between checks of the fact and classes files for changes.',
-  },
-  classesfile: {
-    type: 'path',
-    default: '/var/cache/puppet/state/classes.txt',
-    scope: 'server',
-    description: 'Puppet classes file: one class per line.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_RUNTIME = {
   plugindirs: {
     type: 'pathlist',
     default: [],
-    scope: 'both',
-    description: 'Extra directories holding agents (DDL and code), separated by `:` or `,`.',
+    scope: 'client',
+    description:
+      'Extra directories of agent DDLs (`<agent>/<agent>.ddl.json`), separated by `:` or `,` and searched before the built-in ones: `mco` validates inputs, shows results and documents agents (`mco plugin doc`) by them. Nodes load no agent code from them.',
   },
   logfile: {
     type: 'path',
@@ -323,51 +132,9 @@ const KEYS = {
     scope: 'server',
     description: 'Longest random delay in seconds before a node\'s first registration, and its next after a reconnect, so a restarted fleet does not register all at once.',
   },
-  registry_bucket: {
-    type: 'string',
-    default: 'troupe_registry',
-    pattern: /^[A-Za-z0-9_-]+$/,
-    patternDoc: 'letters, digits, _ and -',
-    scope: 'both',
-    description: 'JetStream key-value bucket holding the registry (one key per node identity).',
-  },
-  plan_audit_logfile: {
-    type: 'path',
-    default: '',
-    defaultDoc: 'none',
-    scope: 'client',
-    description: 'File receiving one JSON line per plan run (who, plan digest, inputs with secret ones redacted, how each step ended).',
-  },
-  plan_lease_period: {
-    type: 'integer',
-    min: 3,
-    default: 30,
-    scope: 'client',
-    description: 'Seconds a plan runner\'s lease lasts without a heartbeat; after it, `mco plan resume` may take the run over.',
-  },
-  plan_bucket: {
-    type: 'string',
-    default: 'troupe_plans',
-    pattern: /^[A-Za-z0-9_-]+$/,
-    patternDoc: 'letters, digits, _ and -',
-    scope: 'client',
-    description: 'JetStream key-value bucket holding plan runs (`mco plan`): one key per run, step and node outcome, kept 30 days after their last change.',
-  },
-  registry_max_age: {
-    type: 'integer',
-    min: 1,
-    default: 900,
-    scope: 'server',
-    description: 'Seconds after its last registration a node\'s record expires (it counts as gone); keep it above 2 × registerinterval. Applied by the node that creates the bucket.',
-  },
-  registry_replicas: {
-    type: 'integer',
-    min: 1,
-    max: 5,
-    default: 1,
-    scope: 'server',
-    description: 'Copies of the registry a JetStream cluster keeps (1, 3 or 5); 3 survives the loss of one broker. Applied by the node that creates the bucket.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_AUDIT = {
   rpcaudit: {
     type: 'boolean',
     default: false,
@@ -387,33 +154,9 @@ const KEYS = {
     scope: 'server',
     description: 'Check each request against the agent\'s action policy before running it.',
   },
-  discovery_timeout: {
-    type: 'number',
-    min: 0,
-    default: 2,
-    scope: 'client',
-    description: 'Longest time in seconds broadcast discovery waits for replies.',
-  },
-  discovery_quiet_window: {
-    type: 'number',
-    min: 0,
-    default: 0.3,
-    scope: 'client',
-    description: 'Broadcast discovery ends this many seconds after the last reply.',
-  },
-  default_discovery_method: {
-    type: 'enum',
-    values: ['mc', 'broadcast', 'flatfile', 'registry'],
-    default: 'mc',
-    scope: 'client',
-    description: 'Discovery method used when none is given on the command line.',
-  },
-  discovery_expect_from_registry: {
-    type: 'boolean',
-    default: false,
-    scope: 'client',
-    description: 'Broadcast discovery and ping stop as soon as every node the registry counts for the filter has answered, instead of waiting out the quiet window.',
-  },
+} as const satisfies KeyTable;
+
+const CORE_CLIENT = {
   direct_addressing_threshold: {
     type: 'integer',
     min: 0,
@@ -434,40 +177,28 @@ const KEYS = {
     scope: 'client',
     description: 'Colour terminal output.',
   },
-  // The puppet agent. Its per-node paths may contain `{identity}`, replaced by the node's identity in `mco sim`.
-  'plugin.puppet.mode': { type: 'enum', values: ['agent', 'apply'], default: 'agent', scope: 'server', description: 'puppet agent: `agent` runs `puppet agent`; `apply` is masterless: `puppet apply` of a git working copy.' },
-  'plugin.puppet.command': { type: 'string', default: 'puppet agent', scope: 'server', description: 'puppet agent: command starting an agent run (`--onetime --no-daemonize …` are appended).' },
-  'plugin.puppet.config': { type: 'path', default: '', defaultDoc: "Puppet's", scope: 'server', description: 'puppet agent: puppet.conf passed as `--config` to every Puppet command.' },
-  'plugin.puppet.confdir': { type: 'path', default: '', defaultDoc: "Puppet's", scope: 'server', description: 'puppet agent: confdir passed as `--confdir` to every Puppet command.' },
-  'plugin.puppet.splay': { type: 'boolean', default: true, scope: 'server', description: 'puppet agent: runonce sleeps a random time first unless the request says otherwise or forces the run.' },
-  'plugin.puppet.splaylimit': { type: 'integer', min: 0, default: 30, scope: 'server', description: 'puppet agent: longest splay in seconds.' },
-  'plugin.puppet.signal_daemon': { type: 'boolean', default: true, scope: 'server', description: 'puppet agent: runonce sends SIGUSR1 to an idle Puppet daemon instead of starting a run.' },
-  'plugin.puppet.allow_server_override': { type: 'boolean', default: false, scope: 'server', description: "puppet agent: accept runonce's `server` input." },
-  'plugin.puppet.run_logfile': { type: 'path', default: '', defaultDoc: 'discarded', scope: 'server', description: 'puppet agent: file receiving the output of the runs it starts.' },
-  'plugin.puppet.agent_disabled_lockfile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: "puppet agent: Puppet's disable lock; empty asks `puppet config print`." },
-  'plugin.puppet.agent_catalog_run_lockfile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: "puppet agent: Puppet's run lock (holds the PID of the applying run)." },
-  'plugin.puppet.pidfile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: "puppet agent: the Puppet daemon's pidfile (agent section)." },
-  'plugin.puppet.lastrunfile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: 'puppet agent: last_run_summary.yaml.' },
-  'plugin.puppet.lastrunreport': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: 'puppet agent: last_run_report.yaml.' },
-  'plugin.puppet.resourcefile': { type: 'path', default: '', defaultDoc: "Puppet's setting", scope: 'server', description: 'puppet agent: resources.txt, the resources Puppet manages.' },
-  'plugin.puppet.runonce_lockfile': { type: 'path', default: '', defaultDoc: 'troupe_runonce.lock beside the run lock', scope: 'server', description: 'puppet agent: troupe\'s lock from a run\'s request until its process exits.' },
-  'plugin.puppet.apply_command': { type: 'string', default: 'puppet apply', scope: 'server', description: 'puppet agent, masterless: command applying the manifest.' },
-  'plugin.puppet.codedir': { type: 'path', default: '', defaultDoc: 'none (required)', scope: 'server', description: 'puppet agent, masterless: the git working copy holding the Puppet code (letters, digits and `/._+,@:-` only, so Puppet runs its config_version command without a shell).' },
-  'plugin.puppet.manifest': { type: 'path', default: 'manifests/site.pp', scope: 'server', description: 'puppet agent, masterless: manifest to apply, relative to codedir.' },
-  'plugin.puppet.modulepath': { type: 'string', default: '', defaultDoc: "Puppet's", scope: 'server', description: 'puppet agent, masterless: module path (`:`-separated, relative to codedir).' },
-  'plugin.puppet.git_remote': { type: 'string', default: 'origin', scope: 'server', description: 'puppet agent, masterless: remote name or URL revisions are fetched from.' },
-  'plugin.puppet.git_allowed_refs': { type: 'list', default: [], defaultDoc: 'none: revisions refused', scope: 'server', description: 'puppet agent, masterless: branch/tag patterns (`*` wildcard) a revision must be or be reachable from.' },
-  'plugin.puppet.git_timeout': { type: 'integer', min: 1, default: 15, scope: 'server', description: 'puppet agent, masterless: seconds a git fetch or checkout may take.' },
-  'plugin.puppet.governor': { type: 'string', default: '', defaultDoc: 'none', pattern: /^([A-Za-z0-9_-]{1,64})?$/, patternDoc: 'a governor name', scope: 'server', description: 'puppet agent: governor (`mco governor add`) whose slot runonce takes before starting Puppet and holds until the run ends, so at most its capacity of runs happen across the fleet; the broker must allow it (`plugin.broker.node_governors`).' },
-  'plugin.puppet.governor_max_wait': { type: 'integer', min: 0, max: 15, default: 10, scope: 'server', description: 'puppet agent: seconds runonce waits for a governor slot before refusing the run.' },
-  'plugin.puppet.resource_allow_managed_resources': { type: 'boolean', default: false, scope: 'server', description: 'puppet agent: let `resource` change resources the catalog manages.' },
-  'plugin.puppet.resource_type_whitelist': { type: 'string', default: '', defaultDoc: 'none: all denied', scope: 'server', description: 'puppet agent: types `resource` may change (comma-separated; `none` denies all); `resource_name_whitelist.<type>` / `_blacklist.<type>` narrow names.' },
-  'plugin.puppet.resource_type_blacklist': { type: 'string', default: '', scope: 'server', description: 'puppet agent: types `resource` may not change (instead of a whitelist).' },
-  // What `resource` may set per type; other types need their own `resource_allow_params.<type>` (see resource-params.ts).
-  'plugin.puppet.resource_allow_params.file': { type: 'list', default: ['ensure', 'owner', 'group', 'mode', 'content'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on files; `resource_allow_params.<type>` (empty for none) is required for types other than file, package and service. Metaparameters, `name` and `path` are never allowed, exec and class never.' },
-  'plugin.puppet.resource_allow_params.package': { type: 'list', default: ['ensure'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on packages (`ensure`: present, installed, absent, purged, latest or a version).' },
-  'plugin.puppet.resource_allow_params.service': { type: 'list', default: ['ensure', 'enable'], pattern: /^[a-z][a-z0-9_]*$/, patternDoc: 'parameter names', scope: 'server', description: 'puppet agent: parameters `resource` may set on services.' },
-} as const satisfies Record<string, KeySpec>;
+} as const satisfies KeyTable;
+
+const KEYS = {
+  ...CORE_CONNECTION,
+  ...NATS_KEYS,
+  ...AMQP_KEYS,
+  ...BROKER_TLS_KEYS,
+  ...CORE_SECURITY,
+  ...SECURITY_KEYS,
+  ...CORE_POLICY,
+  ...CA_KEYS,
+  ...BROKER_KEYS,
+  ...FACT_KEYS,
+  ...CORE_RUNTIME,
+  ...REGISTRY_BUCKET_KEYS,
+  ...PLAN_KEYS,
+  ...REGISTRY_KEYS,
+  ...CORE_AUDIT,
+  ...DISCOVERY_KEYS,
+  ...CORE_CLIENT,
+  ...PUPPET_KEYS,
+} satisfies Record<string, KeySpec>;
 
 export const KEY_SPECS: Readonly<Record<ConfigKey, KeySpec>> = KEYS;
 

@@ -3,6 +3,7 @@
 import type { AgentDDL } from '../ddl/index.js';
 import { validateInputs } from '../ddl/index.js';
 import { emptyFilter } from '../filter/index.js';
+import { DISCOVERY_AGENT } from '../protocol/index.js';
 import { judgeSummary } from '../client/apps/puppet/runonce.js';
 import { rpcRunsClient } from '../client/apps/puppet/rpc-runs.js';
 import { followRun, StatusPoller } from '../client/apps/puppet/runs.js';
@@ -171,7 +172,7 @@ export async function pingNodes(ctx: ActionContext, nodes: readonly string[]): P
   if (nodes.length === 0) return [];
   const client = await ctx.session.client();
   const results = await client.call({
-    agent: 'discovery',
+    agent: DISCOVERY_AGENT,
     action: 'ping',
     data: {},
     filter: emptyFilter(),

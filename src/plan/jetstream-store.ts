@@ -11,7 +11,7 @@
 // to stay atomic when two runners or an operator's cancel race.
 import type { KV, KvEntry, NatsConnection, NatsError } from 'nats';
 import type { Connector } from '../transport/connector.js';
-import { NatsConnector } from '../transport/nats.js';
+import { jetStreamOf as jetStreamHandleOf } from '../transport/jetstream.js';
 import { PlanStoreError, type PlanRunRecord, type PlanStore, type RunnerLease, type StepRecord, type NodeRecord } from './store.js';
 
 /**
@@ -19,7 +19,7 @@ import { PlanStoreError, type PlanRunRecord, type PlanStore, type RunnerLease, t
  * plan state and governors find JetStream.
  */
 export function jetStreamOf(connector: Connector): NatsConnection | undefined {
-  return connector instanceof NatsConnector ? connector.natsConnection() : undefined;
+  return jetStreamHandleOf(connector)?.connection();
 }
 
 export interface PlanBucketSettings {

@@ -13,6 +13,9 @@ export function isValidName(value: string): boolean {
   return value.length > 0 && value.length <= 255 && NAME.test(value);
 }
 
+/** The agent every node hosts and answers when a request's filter matches it: broadcast discovery asks it. */
+export const DISCOVERY_AGENT = 'discovery';
+
 export function broadcastSubject(collective: string, agent: string): string {
   return `${collective}.broadcast.agent.${agent}`;
 }

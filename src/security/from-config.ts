@@ -128,8 +128,7 @@ function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTr
     requireClientKeyUsage: config.get('plugin.security.client_key_usage'),
     requireOperatorRole: config.get('plugin.security.require_operator_role'),
     signReplies: config.get('plugin.security.sign_replies'),
-    clockSkewMs: config.get('plugin.security.clock_skew') * 1000,
-    maxTtlMs: config.get('plugin.security.max_ttl') * 1000,
+    age: ageRuleFromConfig(config),
     onClose,
   });
 }

@@ -5,7 +5,6 @@ import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
-import { discoveryAgent } from './discovery.js';
 import { NodeServer, type NodeState } from './node.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
 
@@ -24,6 +23,7 @@ export interface DaemonParts {
   security: SecurityProvider;
   authorizer?: Authorizer;
   auditor?: Auditor & { close?(): void };
+  /** Every agent the node hosts, the discovery agent among them (plugins/agents builtinAgents()). */
   agents: readonly AgentPlugin[];
   facts: FactSource;
   logger: Logger;
@@ -47,7 +47,7 @@ export class Daemon {
       security: parts.security,
       authorizer: parts.authorizer,
       auditor: parts.auditor,
-      agents: [discoveryAgent, ...parts.agents],
+      agents: parts.agents,
       logger: parts.logger,
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),

@@ -162,6 +162,7 @@ export class Dispatcher {
       throw new Rejection('wrong_collective', `request for collective '${request.collective}' arrived on '${collective}'`);
     }
     stats.validated++;
+    // The connector carries the address publish() was given; the frame's copy serves a sender that gave it none.
     return { request, caller, replyTo: transportReplyTo ?? frame.reply_to };
   }
 

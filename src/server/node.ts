@@ -7,12 +7,10 @@ import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
 import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
+import { DISCOVERY_AGENT } from '../protocol/index.js';
 import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
 import { Registration, buildRegistrationRecord, type RegistrationSettings } from './registration.js';
-
-/** Every node answers discovery, whatever agents it hosts. */
-export const DISCOVERY_AGENT = 'discovery';
 
 export interface NodeState {
   facts: Record<string, unknown>;

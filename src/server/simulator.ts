@@ -3,13 +3,13 @@ import type { Logger } from 'pino';
 import type { Connector } from '../transport/index.js';
 import type { SecurityProvider } from '../security/index.js';
 import { ActionFailed, type AgentPlugin } from './agent.js';
-import { discoveryAgent } from './discovery.js';
 import { NodeServer } from './node.js';
 import { RejectionLog } from './rejection-log.js';
 import { SharedDecoder } from './decoder.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import { nodePluginSettings, type VirtualNode } from './fleet.js';
 import type { Registrar } from './registration.js';
+import { DISCOVERY_AGENT } from '../protocol/index.js';
 
 export interface SimulatorOptions {
   nodes: readonly VirtualNode[];
@@ -19,6 +19,7 @@ export interface SimulatorOptions {
   security: SecurityProvider | ((identity: string) => SecurityProvider);
   authorizer?: Authorizer;
   auditor?: Auditor;
+  /** The agents a node may host, the discovery agent among them. */
   agents: readonly AgentPlugin[];
   logger: Logger;
   maxMessageSize: number;
@@ -58,7 +59,8 @@ export class FleetSimulator {
   }
 
   private build(node: VirtualNode): { node: NodeServer; connector: Connector } {
-    const hosted = new Set(['discovery', ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
+    // Every node answers discovery, whatever agents it is given.
+    const hosted = new Set([DISCOVERY_AGENT, ...(node.agents ?? this.opts.agents.map((a) => a.ddl.metadata.name))]);
     const plain = this.opts.connectorFor(node.identity);
     const misbehaving = node.simulate && ((node.simulate.fail?.length ?? 0) > 0 || (node.simulate.silent?.length ?? 0) > 0);
     const { connector, agents } = misbehaving
@@ -78,7 +80,7 @@ export class FleetSimulator {
         security: typeof this.opts.security === 'function' ? this.opts.security(node.identity) : this.opts.security,
         authorizer: this.opts.authorizer,
         auditor: this.opts.auditor,
-        agents: [discoveryAgent, ...agents.filter((a) => hosted.has(a.ddl.metadata.name))],
+        agents: agents.filter((a) => hosted.has(a.ddl.metadata.name)),
         advertisedAgents: node.agents,
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,
@@ -110,7 +112,8 @@ function misbehave(connector: Connector, agents: readonly AgentPlugin[], simulat
   const fails = actionMatcher(simulate.fail);
   const silent = actionMatcher(simulate.silent);
   const silenced = new Set<string>();
-  const wrapped = agents.map((agent): AgentPlugin => ({
+  // Discovery answers as always: misbehaviour is in the actions a node runs, not in whether it is found.
+  const wrapped = agents.map((agent): AgentPlugin => agent.ddl.metadata.name === DISCOVERY_AGENT ? agent : ({
     ddl: agent.ddl,
     invoke(request, ctx) {
       if (silent(request.agent, request.action)) {

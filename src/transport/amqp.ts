@@ -12,14 +12,8 @@ import {
   type ReplyInbox,
   type Subscription,
 } from './connector.js';
-import {
-  DIRECT_REPLY_TO,
-  inboxAddress,
-  inboxTokenIn,
-  isInboxToken,
-  parseReplyAddress,
-  replyAddress,
-} from './amqp/addresses.js';
+import { DIRECT_REPLY_TO, inboxAddress, isInboxToken, parseReplyAddress, replyAddress } from './amqp/addresses.js';
+import { tlsFiles, type ConnectorPlugin } from './from-config.js';
 import { endpointsFrom, type AmqpSettings, type Endpoint, type TlsFiles } from './amqp/endpoints.js';
 import { DEFAULT_QUEUE_LIMITS, EXCHANGE_OPTIONS, nodeQueueOptions, routeOf, type ExchangeType, type QueueLimits } from './amqp/topology.js';
 
@@ -80,7 +74,6 @@ export class AmqpConnector implements Connector {
   private readonly bindings = new Map<string, Binding>();
   private readonly inboxes = new Map<string, Inbox>();
   private readonly routes = new Map<string, string>();
-  private readonly tokens = new WeakMap<Uint8Array, string | null>();
   private readonly limits: QueueLimits;
   private state: State = 'idle';
   private link?: Link;
@@ -383,11 +376,13 @@ export class AmqpConnector implements Connector {
     return link.replyConsumer;
   }
 
-  async publish(dest: Destination, data: Uint8Array): Promise<void> {
+  async publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void> {
     const link = this.current();
     const route = routeOf(dest);
     const options: Options.Publish = {};
-    const token = this.inboxTokenOf(data);
+    // Only an inbox of this connector has a consumer for its replies; any other address gets none.
+    const reply = replyTo === undefined ? undefined : parseReplyAddress(replyTo);
+    const token = reply?.kind === 'inbox' ? reply.token : undefined;
     const inbox = token === undefined ? undefined : this.inboxes.get(token);
     try {
       await this.declareExchange(link, route.exchange, route.type);
@@ -401,15 +396,6 @@ export class AmqpConnector implements Connector {
       throw refusal(err, `cannot publish to ${route.exchange}`);
     }
     await this.write(link, route.exchange, route.routingKey, data, options);
-  }
-
-  private inboxTokenOf(data: Uint8Array): string | undefined {
-    let token = this.tokens.get(data);
-    if (token === undefined) {
-      token = inboxTokenIn(data) ?? null;
-      this.tokens.set(data, token);
-    }
-    return token ?? undefined;
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {
@@ -501,3 +487,23 @@ function refusal(err: unknown, what: string): TransportError {
   const transportCode = code === 403 || code === 530 ? 'connect_failed' : isBrokerRefusal(err) ? 'bad_address' : 'closed';
   return new TransportError(transportCode, `${what}: ${describe(err)}`, { cause: err });
 }
+
+/** `connector = amqp`; amqps:// URLs turn TLS on. */
+export const amqpConnector: ConnectorPlugin = {
+  name: 'amqp',
+  create(config, role) {
+    return new AmqpConnector({
+      servers: config.get('middleware_hosts'),
+      name: role.name,
+      waitForBroker: role.waitForBroker,
+      vhost: config.get('plugin.amqp.vhost'),
+      user: config.get('plugin.amqp.user'),
+      password: config.get('plugin.amqp.password'),
+      heartbeatSeconds: config.get('plugin.amqp.heartbeat'),
+      connectTimeoutMs: config.get('plugin.amqp.connect_timeout') * 1000,
+      maxReconnectWaitMs: config.get('plugin.amqp.max_reconnect_wait') * 1000,
+      tls: tlsFiles(config, role.identity),
+      queueLimits: { messageTtlMs: config.get('plugin.amqp.message_ttl') * 1000, maxLength: config.get('plugin.amqp.max_queue_length') },
+    });
+  },
+};

@@ -1,6 +1,8 @@
 // The broker boundary. Nothing above transport/ knows which broker carries a message: it names logical
 // destinations and gets bytes back. NATS maps them to subjects; AMQP to exchanges, routing keys and reply queues.
+// What only some brokers offer is an optional capability of the connector (`jetStream`), never a class check.
 import { TroupeError, type ErrorCodeTable } from '../errors.js';
+import type { JetStreamHandle } from './jetstream.js';
 
 export type Destination =
   | { kind: 'broadcast'; collective: string; agent: string }
@@ -8,7 +10,10 @@ export type Destination =
 
 export interface InboundMessage {
   data: Uint8Array;
-  /** A reply address supplied by the broker itself (AMQP direct reply-to); wins over the frame's. */
+  /**
+   * Where the sender wants replies, as the broker carried it beside the message (a NATS reply subject, AMQP
+   * reply-to properties). The frame's own `reply_to` serves only senders that published without one.
+   */
   replyTo?: string;
 }
 
@@ -37,13 +42,23 @@ export interface Connector {
   connect(): Promise<void>;
   subscribe(dest: Destination, handler: MessageHandler): Promise<Subscription>;
   openInbox(collective: string, sender: string, requestId: string, handler: MessageHandler): Promise<ReplyInbox>;
-  publish(dest: Destination, data: Uint8Array): Promise<void>;
+  /**
+   * Sends a request; `replyTo` is where its replies go (a `ReplyInbox` address, or one nobody listens on for a
+   * fire-and-forget request). The connector carries it the way its broker does and hands it to the receiver as
+   * `InboundMessage.replyTo`.
+   */
+  publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void>;
   reply(address: string, data: Uint8Array): Promise<void>;
   /** Resolves when everything published so far has reached the broker. */
   flush(): Promise<void>;
   /** Stops receiving, delivers what is in flight, then disconnects. */
   close(): Promise<void>;
   onEvent(listener: (event: ConnectorEvent) => void): void;
+  /**
+   * JetStream on this connection, for services that keep state on the broker (the registry, stores); absent
+   * when the broker has none to offer (AMQP). See jetstream.ts.
+   */
+  jetStream?(): JetStreamHandle;
 }
 
 export const TRANSPORT_ERROR_CODES = {

@@ -1,1 +1,2 @@
 export * from './connector.js';
+export { jetStreamOf, type JetStreamHandle } from './jetstream.js';

@@ -2,11 +2,12 @@
 // the bucket's max age. Nodes store their record with a plain request to `$KV.<bucket>.<key>` (a KV put acknowledged
 // by the stream, no JetStream API call); the bucket is created by the first node that finds it missing, with its
 // own settings (first one wins). Readers take the last record of every key through one ordered consumer.
-import type { Consumer, ConsumerMessages, JetStreamManager, NatsConnection, NatsError } from 'nats';
+// It works on any connector offering the JetStream capability (jetstream.ts).
+import type { Consumer, ConsumerMessages, JetStreamManager, NatsError } from 'nats';
 import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
 import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { Connector } from './connector.js';
-import { NatsConnector } from './nats.js';
+import { jetStreamOf, type JetStreamHandle } from './jetstream.js';
 
 export interface RegistryBucketSettings {
   /** Bucket name; its stream is `KV_<name>`. */
@@ -81,15 +82,15 @@ export class RegistryBucket {
   }
 
   /** Creates the bucket unless it exists; concurrent callers share one attempt. */
-  ensure(nc: NatsConnection): Promise<void> {
-    this.creating ??= this.create(nc).finally(() => (this.creating = undefined));
+  ensure(js: JetStreamHandle): Promise<void> {
+    this.creating ??= this.create(js).finally(() => (this.creating = undefined));
     return this.creating;
   }
 
-  private async create(nc: NatsConnection): Promise<void> {
+  private async create(js: JetStreamHandle): Promise<void> {
     try {
       const { name, maxAgeMs, replicas } = this.settings;
-      await nc.jetstream().views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
+      await js.client().views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
     } catch (err) {
       if (apiCode(err) === STREAM_NAME_IN_USE) return; // another node created it first, with its own settings
       if (isNoJetStream(err)) {
@@ -104,33 +105,32 @@ export class RegistryBucket {
 /** Stores one node's registration record through that node's own connection. */
 export class NatsRegistrar {
   constructor(
-    private readonly connector: NatsConnector,
+    private readonly js: JetStreamHandle,
     private readonly bucket: RegistryBucket,
     private readonly timeoutMs = 5000,
   ) {}
 
   async store(record: RegistrationRecord): Promise<void> {
     if (this.bucket.knownUnavailable()) throw new RegistryError('registry_unavailable', NO_JETSTREAM);
-    const nc = this.connector.natsConnection();
     const subject = subjectOf(this.bucket.settings.name, record.identity);
     const data = encodeRegistration(record);
     try {
-      await this.put(nc, subject, data);
+      await this.put(subject, data);
     } catch (err) {
       // No stream listens on the subject: the bucket does not exist yet (or JetStream is off; ensure() tells which).
       if ((err as NatsError).code !== '503') throw err;
-      await this.bucket.ensure(nc);
-      await this.put(nc, subject, data).catch((again: NatsError) => {
+      await this.bucket.ensure(this.js);
+      await this.put(subject, data).catch((again: NatsError) => {
         throw again.code === '503' ? new RegistryError('registry_failed', `the registry bucket '${this.bucket.settings.name}' does not take registrations`) : again;
       });
     }
   }
 
-  private async put(nc: NatsConnection, subject: string, data: Uint8Array): Promise<void> {
+  private async put(subject: string, data: Uint8Array): Promise<void> {
     let reply;
     try {
       // noMux: a throwaway reply subscription, so ten thousand simulated nodes do not each keep an inbox open.
-      reply = await nc.request(subject, data, { timeout: this.timeoutMs, noMux: true });
+      reply = await this.js.request(subject, data, { timeout: this.timeoutMs, noMux: true });
     } catch (err) {
       if ((err as NatsError).code === '503') throw err;
       throw new RegistryError('registry_failed', `registration not acknowledged: ${reason(err)}`, { cause: err });
@@ -150,7 +150,7 @@ export class NatsRegistryReader {
   private manager?: JetStreamManager;
 
   constructor(
-    private readonly connector: NatsConnector,
+    private readonly js: JetStreamHandle,
     private readonly bucket: string,
     /** A read that gets no message for this long fails instead of waiting on. */
     private readonly stallMs = 10_000,
@@ -159,7 +159,7 @@ export class NatsRegistryReader {
   private async jsm(): Promise<JetStreamManager> {
     if (this.manager) return this.manager;
     try {
-      this.manager = await this.connector.natsConnection().jetstreamManager();
+      this.manager = await this.js.manager();
     } catch (err) {
       if (isNoJetStream(err)) throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
       throw new RegistryError('registry_failed', `cannot reach JetStream: ${reason(err)}`, { cause: err });
@@ -191,7 +191,7 @@ export class NatsRegistryReader {
   async scan(visit: (record: StoredRecord) => void): Promise<{ maxAgeMs: number }> {
     const { maxAgeMs, messages } = await this.describe();
     if (messages === 0) return { maxAgeMs };
-    const js = this.connector.natsConnection().jetstream();
+    const js = this.js.client();
     let finish!: () => void;
     let fail!: (err: unknown) => void;
     const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
@@ -264,12 +264,14 @@ export class NatsRegistryReader {
   }
 }
 
-/** The registrar for a node's connector, or undefined when the connector is not NATS (AMQP has no registry). */
+/** The registrar for a node's connector, or undefined when its broker offers no JetStream (AMQP has no registry). */
 export function natsRegistrarFor(connector: Connector, bucket: RegistryBucket): NatsRegistrar | undefined {
-  return connector instanceof NatsConnector ? new NatsRegistrar(connector, bucket) : undefined;
+  const js = jetStreamOf(connector);
+  return js ? new NatsRegistrar(js, bucket) : undefined;
 }
 
-/** The registry reader over a client's connector, or undefined when the connector is not NATS. */
+/** The registry reader over a client's connector, or undefined when its broker offers no JetStream. */
 export function natsRegistryReaderFor(connector: Connector, bucket: string): NatsRegistryReader | undefined {
-  return connector instanceof NatsConnector ? new NatsRegistryReader(connector, bucket) : undefined;
+  const js = jetStreamOf(connector);
+  return js ? new NatsRegistryReader(js, bucket) : undefined;
 }

@@ -1,6 +1,6 @@
-import { connect, Events, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
+import { connect, Events, type JetStreamManager, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
 import { maskUrlCredentials } from '../config/secrets.js';
-import { broadcastSubject, nodeSubject, replySubject } from '../protocol/index.js';
+import { broadcastSubject, inboxPrefixFor, nodeSubject, replySubject } from '../protocol/index.js';
 import {
   backoffDelay,
   TransportError,
@@ -11,6 +11,8 @@ import {
   type ReplyInbox,
   type Subscription,
 } from './connector.js';
+import type { JetStreamHandle } from './jetstream.js';
+import { certnameOf, tlsFiles, type ConnectorPlugin } from './from-config.js';
 import { brokerIdentityCheck } from './tls-identity.js';
 
 export interface NatsConnectorOptions {
@@ -47,6 +49,7 @@ function subjectOf(dest: Destination): string {
 export class NatsConnector implements Connector {
   readonly kind = 'nats';
   private nc?: NatsConnection;
+  private manager?: { nc: NatsConnection; jsm: Promise<JetStreamManager> };
   private readonly listeners: Array<(e: ConnectorEvent) => void> = [];
   private attempt = 0;
 
@@ -115,15 +118,26 @@ export class NatsConnector implements Connector {
     return this.nc;
   }
 
-  /** The live connection, for NATS-only services built beside this connector (the JetStream registry). */
-  natsConnection(): NatsConnection {
-    return this.conn();
+  jetStream(): JetStreamHandle {
+    return {
+      client: () => this.conn().jetstream(),
+      manager: () => {
+        const nc = this.conn();
+        // A failed attempt is not kept: the next caller asks again (JetStream may be enabled by then).
+        if (this.manager?.nc !== nc) this.manager = { nc, jsm: nc.jetstreamManager() };
+        const mine = this.manager;
+        mine.jsm.catch(() => this.manager === mine && (this.manager = undefined));
+        return mine.jsm;
+      },
+      request: (subject, data, opts) => this.conn().request(subject, data, opts),
+      connection: () => this.conn(),
+    };
   }
 
   private listen(subject: string, handler: MessageHandler): NatsSub {
     return this.conn().subscribe(subject, {
       callback: (err, msg) => {
-        if (!err) handler({ data: msg.data });
+        if (!err) handler(msg.reply ? { data: msg.data, replyTo: msg.reply } : { data: msg.data });
       },
     });
   }
@@ -141,8 +155,10 @@ export class NatsConnector implements Connector {
     return { address, close: async () => sub.unsubscribe() };
   }
 
-  async publish(dest: Destination, data: Uint8Array): Promise<void> {
-    this.conn().publish(subjectOf(dest), data);
+  async publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void> {
+    // The reply subject travels in the message's own header line, where a node finds it without decoding.
+    if (replyTo !== undefined && !REPLY_SUBJECT.test(replyTo)) throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(replyTo.slice(0, 80))}`);
+    this.conn().publish(subjectOf(dest), data, replyTo === undefined ? undefined : { reply: replyTo });
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {
@@ -172,3 +188,22 @@ export class NatsConnector implements Connector {
     }
   }
 }
+
+/** `connector = nats`; any of tls_ca, tls_cert or tls_key turns TLS on. */
+export const natsConnector: ConnectorPlugin = {
+  name: 'nats',
+  create(config, role) {
+    const files = tlsFiles(config, role.identity);
+    const certname = files.cert ? certnameOf(files.cert) : undefined;
+    return new NatsConnector({
+      servers: config.get('middleware_hosts'),
+      name: role.name,
+      waitForBroker: role.waitForBroker,
+      connectTimeoutMs: config.get('plugin.nats.connect_timeout') * 1000,
+      maxReconnectWaitMs: config.get('plugin.nats.max_reconnect_wait') * 1000,
+      tls: files.ca || files.cert || files.key ? files : undefined,
+      // The broker lets a certificate subscribe only to its own inboxes (broker/permissions.ts).
+      inboxPrefix: certname ? inboxPrefixFor(certname) : undefined,
+    });
+  },
+};

@@ -1,4 +1,5 @@
 // mco ping: discovery-free; every matching node answers the discovery agent, and we time each answer.
+import { DISCOVERY_AGENT } from '../../protocol/index.js';
 import { EXIT } from '../exit-codes.js';
 import type { ClientSession } from '../session.js';
 import type { TargetOptions } from '../request.js';
@@ -42,7 +43,7 @@ export async function runPing(session: ClientSession, o: PingOptions, onEvent: O
   const client = await session.client();
   const replies: Reply[] = [];
   const results = await client.call({
-    agent: 'discovery',
+    agent: DISCOVERY_AGENT,
     action: 'ping',
     data: {},
     filter: o.target.filter,

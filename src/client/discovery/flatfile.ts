@@ -2,6 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { compileFilter, isEmptyFilter } from '../../filter/index.js';
 import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest } from './method.js';
+import type { DiscoveryPlugin } from './methods.js';
+
+const NAME = 'flatfile';
 
 export function readNodesFile(path: string): string[] {
   let text: string;
@@ -14,7 +17,7 @@ export function readNodesFile(path: string): string[] {
 }
 
 export class FlatfileDiscovery implements DiscoveryMethod {
-  readonly name = 'flatfile';
+  readonly name = NAME;
 
   async discover(req: DiscoveryRequest): Promise<string[]> {
     const file = req.options.file ?? req.options.nodes;
@@ -29,3 +32,10 @@ export class FlatfileDiscovery implements DiscoveryMethod {
     return nodes.filter((n) => match({ identity: n, facts: {}, classes: [], agents: [] }));
   }
 }
+
+export const flatfileDiscovery: DiscoveryPlugin = {
+  name: NAME,
+  aliases: [],
+  capabilities: { filters: ['identity'], asksNodes: false },
+  create: () => Promise.resolve(new FlatfileDiscovery()),
+};

@@ -4,6 +4,9 @@
 import { compileFilter, type Filter } from '../../filter/index.js';
 import { decodeRegistration, type RegistrationRecord } from '../../protocol/index.js';
 import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest } from './method.js';
+import { FILTER_KINDS, type DiscoveryPlugin } from './methods.js';
+
+const NAME = 'registry';
 
 /** One stored record: its bytes and when the broker stored it (milliseconds since the epoch, broker clock). */
 export interface RegistryEntry {
@@ -112,7 +115,7 @@ export function maxAgeOption(options: Readonly<Record<string, string>>): number 
 }
 
 export class RegistryDiscovery implements DiscoveryMethod {
-  readonly name = 'registry';
+  readonly name = NAME;
 
   constructor(private readonly source: RegistrySource) {}
 
@@ -121,3 +124,10 @@ export class RegistryDiscovery implements DiscoveryMethod {
     return answer.nodes.map((n) => n.record.identity);
   }
 }
+
+export const registryDiscovery: DiscoveryPlugin = {
+  name: NAME,
+  aliases: [],
+  capabilities: { filters: FILTER_KINDS, asksNodes: false },
+  create: async (ctx) => new RegistryDiscovery(await ctx.registry()),
+};

@@ -33,10 +33,8 @@ export interface PkiProviderOptions {
   requireOperatorRole?: boolean;
   /** Nodes sign their replies; clients refuse unsigned replies. */
   signReplies?: boolean;
-  /** How far in the future a request may be dated (clock skew), in ms. */
-  clockSkewMs?: number;
-  /** The longest TTL honoured whatever the request asks (plugin.security.max_ttl), in ms. */
-  maxTtlMs?: number;
+  /** The node's TTL cap and clock skew (security/age.ts), the same rule the insecure provider applies. */
+  age?: AgeRule;
   now?: () => number;
   /** Run by close(), e.g. to stop a CRL refresh timer. */
   onClose?: () => void;
@@ -117,7 +115,7 @@ export class PkiProvider implements SecurityProvider {
   }
 
   private get ageRule(): AgeRule {
-    return { maxTtlMs: this.opts.maxTtlMs ?? DEFAULT_AGE_RULE.maxTtlMs, clockSkewMs: this.opts.clockSkewMs ?? DEFAULT_AGE_RULE.clockSkewMs };
+    return this.opts.age ?? DEFAULT_AGE_RULE;
   }
 
   private checkSignature(

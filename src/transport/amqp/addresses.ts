@@ -5,17 +5,15 @@
 // reaches that consumer. Several requests share the one consumer, so the correlation id (the request's inbox token)
 // tells their replies apart. Three address shapes follow from that:
 //
-//   amq.rabbitmq.reply-to#<token>           an inbox as the client names it (what goes in the frame's reply_to)
+//   amq.rabbitmq.reply-to#<token>           an inbox as the client names it (publish's reply address, the frame's reply_to)
 //   amq.rabbitmq.reply-to.<route>#<token>   where a node sends the reply: broker route plus correlation id
 //   <anything else>                         no troupe inbox (a fire-and-forget request's): nothing to send
 
 export const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to';
 const INBOX_PREFIX = `${DIRECT_REPLY_TO}#`;
-const INBOX_MARKER = Buffer.from(INBOX_PREFIX);
 
 /** Inbox tokens travel as AMQP correlation ids and inside JSON strings: keep them plain. */
 const TOKEN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const TOKEN_CHAR = /[A-Za-z0-9_.:-]/;
 
 export function isInboxToken(token: string): boolean {
   return TOKEN.test(token);
@@ -42,18 +40,4 @@ export function parseReplyAddress(address: string): ReplyRoute {
     return { kind: 'route', routingKey: address.slice(0, hash), correlationId: address.slice(hash + 1) || undefined };
   }
   return { kind: 'route', routingKey: address };
-}
-
-/**
- * The inbox token named in an outgoing payload, if any. The frame carries its reply address (as it does on NATS);
- * this finds the first inbox address in it without decoding the frame, since `reply_to` precedes the body.
- */
-export function inboxTokenIn(payload: Uint8Array): string | undefined {
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const at = bytes.indexOf(INBOX_MARKER);
-  if (at < 0) return undefined;
-  let end = at + INBOX_MARKER.length;
-  while (end < bytes.length && end - at < INBOX_MARKER.length + 128 && TOKEN_CHAR.test(String.fromCharCode(bytes[end]!))) end++;
-  const token = bytes.toString('latin1', at + INBOX_MARKER.length, end);
-  return token.length > 0 ? token : undefined;
 }

@@ -7,7 +7,7 @@ import { parseDDL } from '../../../src/ddl/index.js';
 import { emptyFilter } from '../../../src/filter/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { NodeServer } from '../../../src/server/node.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';

@@ -100,7 +100,7 @@ describe('mco plan', () => {
   }, 120_000);
 
   it('says corrupt for a damaged record and unavailable without JetStream, in one line each', async () => {
-    const kv = await connector.natsConnection().jetstream().views.kv('cli_plans');
+    const kv = await connector.jetStream().client().views.kv('cli_plans');
     await kv.put('run.damaged', new TextEncoder().encode('{"id":'));
     const r = await plan('status', 'damaged');
     expect(r.code).toBe(1);

@@ -2,12 +2,12 @@
 // failover across URLs, clear failures while the connection is down, and replies addressed by inbox name.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpConnector, type AmqpConnectorOptions } from '../../../src/transport/amqp.js';
-import { inboxAddress, inboxTokenIn, parseReplyAddress, replyAddress } from '../../../src/transport/amqp/addresses.js';
+import { inboxAddress, parseReplyAddress, replyAddress } from '../../../src/transport/amqp/addresses.js';
 import { endpointsFrom } from '../../../src/transport/amqp/endpoints.js';
 import { TransportError, type Connector } from '../../../src/transport/index.js';
 import { freePort } from '../../helpers/broker.js';
 import { rabbitmqctl, testVhost, type Vhost } from '../../helpers/rabbitmq.js';
-import { Collector, connectorContract, requestFrame, settle, str, text, until } from './contract.js';
+import { Collector, connectorContract, requestFrame, settle, str, text, until } from '../../helpers/connector-contract.js';
 
 let vhost: Vhost;
 
@@ -29,11 +29,6 @@ connectorContract('RabbitMQ', () => ({
 }));
 
 describe('AMQP addresses and broker URLs', () => {
-  it('finds the inbox a request frame names, and nothing in a frame without one', () => {
-    expect(inboxTokenIn(requestFrame(inboxAddress('abc123'), 'x'))).toBe('abc123');
-    expect(inboxTokenIn(requestFrame('mcollective.reply.client.abc123', 'amq.rabbitmq.reply-to'))).toBeUndefined();
-  });
-
   it('tells broker reply routes, inbox names and other addresses apart', () => {
     const route = 'amq.rabbitmq.reply-to.g1h2AA5yZXBseUA5MjQ4/ODg0+AAADLw==';
     expect(parseReplyAddress(replyAddress(route, 'abc'))).toEqual({ kind: 'route', routingKey: route, correlationId: 'abc' });
@@ -102,7 +97,7 @@ describe('AmqpConnector', () => {
     await silent.connect();
     await silent.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, () => undefined);
     const inbox = await client.openInbox('c1', 'contract', '55555555555555555555555555555555', () => undefined);
-    await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'never answered'));
+    await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'never answered'), inbox.address);
     await client.flush();
     const publishWhileDown: Array<Promise<unknown>> = [];
     client.onEvent((e) => {
@@ -127,7 +122,7 @@ describe('AmqpConnector', () => {
     await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'raw' }, (msg) => void node.reply(str(msg.data), text('pong')));
     const replies = new Collector();
     const inbox = await client.openInbox('c1', 'contract', '66666666666666666666666666666666', replies.handler);
-    await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'raw' }, text(inbox.address));
+    await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'raw' }, text(inbox.address), inbox.address);
     await until(() => replies.messages.length === 1, 'the raw reply');
     expect(replies.texts()).toEqual(['pong']);
     await inbox.close();

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { connectorContract } from './contract.js';
+import { connectorContract } from '../../helpers/connector-contract.js';
 
 let server: LocalNatsServer;
 

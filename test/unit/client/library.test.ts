@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, connect, filter, parseFilter, RequestError, FilterError, type RpcProgress, type Troupe } from '../../../src/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
-import { MemoryBroker } from './memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 
 const security = new InsecureProvider('user=test');
 let servers: NodeServer[] = [];

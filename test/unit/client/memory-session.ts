@@ -9,9 +9,9 @@ import { DDLRepository } from '../../../src/ddl/repository.js';
 import { BUILTIN_AGENT_DIR } from '../../../src/plugins/agents/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { MemoryBroker } from './memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 
 const security = new InsecureProvider('user=test');
 

@@ -15,9 +15,9 @@ import {
 } from '../../../src/protocol/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
-import { MemoryBroker } from './memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 import { advance, idle, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 
 const security = new InsecureProvider('user=test');

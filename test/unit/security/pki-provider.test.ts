@@ -69,7 +69,7 @@ describe('PkiProvider requests', () => {
     const c = client(opsEd);
     let now = Date.now();
     const replay = new ReplayCache({ now: 0 });
-    const n = node({ replay, maxTtlMs: 300_000, now: () => now });
+    const n = node({ replay, age: { maxTtlMs: 300_000, clockSkewMs: 10_000 }, now: () => now });
     const old = request(c.callerId(), { ttl: 86_400, time: now - 23 * 3_600_000 });
     expect(codeOf(() => n.verifyRequest(c.wrapRequest(JSON.stringify(old)), old))).toBe('ttl_expired');
     const day = request(c.callerId(), { ttl: 86_400, time: now });

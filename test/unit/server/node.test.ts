@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { advance, idle, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/server/discovery.js';
+import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
 import { nodeSubject } from '../../../src/protocol/index.js';
-import { MemoryBroker } from '../client/memory-connector.js';
+import { MemoryBroker } from '../../helpers/memory-connector.js';
 import { agentDDL, filterWith, frameOf, replyOf, requestEnvelope } from './fixtures.js';
 
 let aborted = false;

@@ -1,6 +1,7 @@
-// The Connector contract: what every transport must do, run against a real broker by each transport's test file.
+// The Connector contract: what every transport must do, run by each transport's test file (NATS and AMQP against a
+// real broker, the in-memory connector of the unit tests against itself).
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError, type Connector, type ConnectorEvent, type InboundMessage, type MessageHandler } from '../../../src/transport/index.js';
+import { TransportError, type Connector, type ConnectorEvent, type InboundMessage, type MessageHandler } from '../../src/transport/index.js';
 
 export interface ContractFixture {
   /** A new, unconnected connector on the test broker. */
@@ -14,7 +15,7 @@ const decoder = new TextDecoder();
 export const text = (s: string) => encoder.encode(s);
 export const str = (b: Uint8Array) => decoder.decode(b);
 
-/** A request frame shaped like troupe's: the reply address first, then the body. */
+/** A request frame shaped like troupe's: it records the reply address, which publish() is also given. */
 export function requestFrame(replyTo: string, body: string): Uint8Array {
   return text(JSON.stringify({ protocol: 'troupe:transport:1', reply_to: replyTo, sender: 'contract', data: { body } }));
 }
@@ -137,10 +138,31 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       }
       const replies = new Collector();
       const inbox = await client.openInbox('c1', 'contract', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', replies.handler);
-      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'ping'));
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'ping'), inbox.address);
       await until(() => replies.messages.length === 3, 'three replies');
       await inbox.close();
       expect(replies.texts().sort()).toEqual(['n1:ping', 'n2:ping', 'n3:ping']);
+    });
+
+    it('hands the node the reply address publish was given, with no frame to read it from', async () => {
+      const client = await connected('client');
+      const node = await connected('node', true);
+      const seen: Array<string | undefined> = [];
+      await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, (msg) => {
+        seen.push(msg.replyTo);
+        if (msg.replyTo) void node.reply(msg.replyTo, text(`re:${str(msg.data)}`)).catch(() => undefined);
+      });
+      await node.flush();
+      const replies = new Collector();
+      const inbox = await client.openInbox('c1', 'contract', '77777777777777777777777777777777', replies.handler);
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('opaque bytes'), inbox.address);
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('no reply wanted'));
+      await until(() => replies.messages.length === 1 && seen.length === 2, 'the reply and both requests');
+      await settle(client, node);
+      expect(replies.texts()).toEqual(['re:opaque bytes']);
+      expect(seen[0]).toBeDefined();
+      expect(seen[1]).toBeUndefined();
+      await inbox.close();
     });
 
     it('keeps the replies of concurrent requests apart', async () => {
@@ -155,8 +177,8 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       const inbox1 = await client.openInbox('c1', 'contract', '11111111111111111111111111111111', first.handler);
       const inbox2 = await client.openInbox('c1', 'contract', '22222222222222222222222222222222', second.handler);
       expect(inbox1.address).not.toBe(inbox2.address);
-      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox1.address, 'one'));
-      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox2.address, 'two'));
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox1.address, 'one'), inbox1.address);
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox2.address, 'two'), inbox2.address);
       await until(() => first.messages.length === 2 && second.messages.length === 2, 'two replies per request');
       await settle(client);
       expect(first.texts().sort()).toEqual(['n1:one', 'n2:one']);
@@ -200,7 +222,7 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       await node.flush();
       const replies = new Collector();
       const inbox = await client.openInbox('c1', 'contract', '33333333333333333333333333333333', replies.handler);
-      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'late'));
+      await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'late'), inbox.address);
       await until(() => held.length === 1, 'the request');
       await inbox.close();
       await node.reply(held[0]!.replyTo ?? held[0]!.frame.reply_to, text('too late'));
@@ -228,8 +250,8 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
         const replies = new Collector();
         const inbox = await client.openInbox('c1', 'contract', `4444444444444444444444444444${String(round).padStart(4, '0')}`, replies.handler).catch(() => undefined);
         if (inbox) {
-          await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'broadcast again')).catch(() => undefined);
-          await client.publish({ kind: 'node', collective: 'c1', identity: 'n1' }, requestFrame(inbox.address, 'direct again')).catch(() => undefined);
+          await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'broadcast again'), inbox.address).catch(() => undefined);
+          await client.publish({ kind: 'node', collective: 'c1', identity: 'n1' }, requestFrame(inbox.address, 'direct again'), inbox.address).catch(() => undefined);
           await until(() => replies.messages.length === 2, 'replies', 500).catch(() => undefined);
           await inbox.close().catch(() => undefined);
           answered = replies.texts().sort();
