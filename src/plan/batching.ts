@@ -21,7 +21,7 @@ export function batchSizes(total: number, batch: BatchSpec | undefined): number[
     left -= c;
   }
   for (let i = 0; left > 0; i++) {
-    const n = Math.min(left, Math.max(1, countOf(list[Math.min(i, list.length - 1)], total)));
+    const n = Math.min(left, Math.max(1, countOf(list[Math.min(i, list.length - 1)]!, total)));
     sizes.push(n);
     left -= n;
   }
@@ -41,6 +41,6 @@ export function splitBatches<T>(nodes: readonly T[], sizes: readonly number[]): 
 
 /** The width of a sliding window: the first size, of all nodes. */
 export function windowWidth(total: number, batch: BatchSpec | undefined): number {
-  const size = batch?.size === undefined ? total : Array.isArray(batch.size) ? batch.size[0] : batch.size;
+  const size = batch?.size === undefined ? total : Array.isArray(batch.size) ? batch.size[0]! : batch.size;
   return Math.max(1, Math.min(total, countOf(size, total)));
 }

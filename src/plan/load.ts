@@ -78,11 +78,11 @@ function pickError(errors: ErrorObject[]): { error: ErrorObject; message: string
     .filter((e) => e.keyword === 'oneOf' && /definitions\/(\w+)\/oneOf$/.test(e.schemaPath))
     .sort((a, b) => depthOf(b) - depthOf(a))[0];
   if (form) {
-    const name = /definitions\/(\w+)\/oneOf$/.exec(form.schemaPath)![1];
+    const name = /definitions\/(\w+)\/oneOf$/.exec(form.schemaPath)![1]!;
     if (FORMS[name]) return { error: form, message: FORMS[name] };
   }
   const depth = (e: ErrorObject) => e.instancePath.split('/').length;
-  const error = [...errors].sort((a, b) => depth(b) - depth(a) || (a.keyword === 'oneOf' ? 1 : 0) - (b.keyword === 'oneOf' ? 1 : 0))[0];
+  const error = [...errors].sort((a, b) => depth(b) - depth(a) || (a.keyword === 'oneOf' ? 1 : 0) - (b.keyword === 'oneOf' ? 1 : 0))[0]!;
   return { error, message: schemaMessage(error) };
 }
 
@@ -90,7 +90,7 @@ export function parsePlan(text: string, origin = 'plan', file?: string): LoadedP
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0];
+    const e = doc.errors[0]!;
     const line = lines.linePos(e.pos[0]).line;
     throw new PlanError('plan_syntax', `${origin}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
   }

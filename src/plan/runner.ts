@@ -486,7 +486,7 @@ class Run {
       }
     };
     for (let i = 0; i < batches.length; i++) {
-      const pending = batches[i].filter((n) => !done.has(n));
+      const pending = batches[i]!.filter((n) => !done.has(n));
       if (pending.length === 0) continue;
       const canary = i === 0 && step.batch?.canary !== undefined && done.size === 0;
       if (window && !canary) {
@@ -542,8 +542,8 @@ class Run {
     const worker = async () => {
       while (next < nodes.length && !stop) {
         await this.checkpoint();
-        const node = nodes[next++];
-        const [result] = await this.withGovernor(step, `${path}@${node}`, () => act([node]));
+        const node = nodes[next++]!;
+        const [result] = (await this.withGovernor(step, `${path}@${node}`, () => act([node]))) as [NodeResult];
         finished++;
         await this.recordNodes(path, finished, [result]);
         account([result]);

@@ -20,7 +20,7 @@ function lookup(scope: Scope, path: string, where: string): unknown {
 
 function renderString(text: string, scope: Scope, where: string): unknown {
   const whole = WHOLE.exec(text);
-  if (whole) return lookup(scope, whole[1], where);
+  if (whole) return lookup(scope, whole[1]!, where);
   if (!text.includes('{{')) return text;
   return text.replace(INNER, (_, path: string) => {
     const v = lookup(scope, path, where);

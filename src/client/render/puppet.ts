@@ -57,7 +57,7 @@ export function renderSummary(nodes: number, stats: Record<string, Distribution>
   const width = Math.max(...SUMMARY_ROWS.map(([label]) => label.length)) + 2;
   const lines = [`Summary statistics for ${nodes} nodes:`, ''];
   for (const [label, field] of SUMMARY_ROWS) {
-    const d = stats[field];
+    const d = stats[field]!;
     const figures = d.count === 0 ? 'no data' : `min: ${shortNumber(d.min).padEnd(7)} avg: ${shortNumber(d.avg).padEnd(7)} max: ${shortNumber(d.max)}`;
     lines.push(`${label.padStart(width)}: ${sparkline(d.histogram)}  ${figures}`);
   }

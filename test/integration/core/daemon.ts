@@ -8,6 +8,8 @@ import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { MCO, runMco, startSim, type McoResult, type RunningSim, type Scratch } from '../../helpers/mco.js';
 import type { NatsServerOptions } from '../../../src/devkit/nats-server.js';
 import { clientConfig } from './fleet.js';
+import { type DaemonStatsJson, type LogLine, parseAs } from '../../helpers/json.js';
+import type { DaemonStats } from '../../../src/devkit/hostile.js';
 
 export interface RunningDaemon {
   child: ChildProcess;
@@ -85,9 +87,9 @@ export interface DaemonAndSim {
   logFile: string;
   mco(args: string[]): Promise<McoResult>;
   /** rpcutil daemon_stats of one node. */
-  daemonStats(identity: string): Promise<Record<string, any>>;
+  daemonStats(identity: string): Promise<DaemonStats>;
   /** daemon_stats polled until `ok` holds, or its last answer after `tries` (a rejected request has no reply to wait for). */
-  statsWhen(identity: string, ok: (s: Record<string, any>) => boolean, tries?: number): Promise<Record<string, any>>;
+  statsWhen(identity: string, ok: (s: DaemonStats) => boolean, tries?: number): Promise<DaemonStats>;
   stop(): Promise<void>;
 }
 
@@ -121,7 +123,7 @@ export async function startDaemonAndSim(
   const daemonStats = async (identity: string) => {
     const r = await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', identity, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout).replies[0].data as Record<string, any>;
+    return parseAs<DaemonStatsJson>(r.stdout).replies[0]!.data;
   };
   return {
     broker,

@@ -18,6 +18,7 @@ import { scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemonAndSim, type DaemonAndSim, type RunningDaemon } from './daemon.js';
 import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { waitFor } from '../../helpers/wait.js';
+import { type DaemonStatsJson, type LogLine, parseAs } from '../../helpers/json.js';
 
 const DAEMON = 'd1.example.net';
 const SIM_NODES = 10;
@@ -51,7 +52,7 @@ afterAll(async () => {
 const mco = (args: string[]) => fleet.mco(args);
 const daemonStats = (identity: string) => fleet.daemonStats(identity);
 /** Polls daemon_stats until `ok` holds (replies to hostile messages are processed asynchronously). */
-const statsWhen = (identity: string, ok: (s: Record<string, any>) => boolean) => fleet.statsWhen(identity, ok, 10);
+const statsWhen = (identity: string, ok: (s: DaemonStats) => boolean) => fleet.statsWhen(identity, ok, 10);
 
 const ATTACKER = 'attacker.0001';
 const request = (over: Partial<RequestEnvelope> = {}): RequestEnvelope => craftRequest('user=mallory', { sender: ATTACKER, ...over });

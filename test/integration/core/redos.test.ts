@@ -35,7 +35,7 @@ afterAll(async () => {
 const mco = (args: string[]) => fleet.mco(args);
 const SIM_NODE = 'redos-simulated-node-00001.example.net';
 const daemonStats = (identity: string) => fleet.daemonStats(identity);
-const statsWhen = (identity: string, ok: (s: Record<string, any>) => boolean) => fleet.statsWhen(identity, ok);
+const statsWhen = (identity: string, ok: (s: DaemonStats) => boolean) => fleet.statsWhen(identity, ok);
 
 /** A signed-nothing (insecure provider) ping carrying `filter`, as a client that skips validation would send it. */
 function rawPing(filter: Filter): Uint8Array {

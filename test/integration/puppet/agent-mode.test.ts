@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { agentNodes, mcoJson, requirePuppet, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
+import { type ReportJson, parseAs } from '../../helpers/json.js';
+import { type PuppetSummaryJson } from './nodes.js';
 
 const fleet = new PuppetFleet();
 let client: string;

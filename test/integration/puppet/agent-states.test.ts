@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/broker.js';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { agentNodes, alive, mcoJson, requirePuppet, waitFor, waitForRuns, PuppetFleet, type PuppetNode } from './nodes.js';
+import { type ReportJson, parseAs } from '../../helpers/json.js';
+import { type PuppetStatus } from './nodes.js';
 
 const fleet = new PuppetFleet();
 let client: string;

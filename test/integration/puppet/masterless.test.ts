@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMco, scratchDir } from '../../helpers/mco.js';
 import { gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode } from './nodes.js';
+import { type ReportJson, parseAs } from '../../helpers/json.js';
+import { type PuppetRunsJson, type PuppetSummaryJson } from './nodes.js';
 
 const fleet = new PuppetFleet();
 let client: string;

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { clientConfigFor, runMco, startSim, type RunningSim } from '../../helpers/mco.js';
 import { waitFor as waitUntil, type Probe } from '../../helpers/wait.js';
+import { type ReportJson, parseAs } from '../../helpers/json.js';
 
 export interface PuppetNode {
   identity: string;

@@ -11,6 +11,7 @@ import { buildReplyFrame, encodeFrame, sha256Hex } from '../../../src/protocol/i
 import { credentialsFrom, envelope, sign, type Credentials, type Injector } from './craft.js';
 import { logLines, startPkiNode, type PkiNode } from './daemon.js';
 import { waitFor } from '../../helpers/wait.js';
+import { type DaemonStatsJson, type PingJson, type ReportJson, parseAs } from '../../helpers/json.js';
 
 const NODE = 'node1.example.net';
 const DAY = 86_400_000;

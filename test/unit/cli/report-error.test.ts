@@ -14,7 +14,10 @@ import { sampleOf } from '../errors/samples.js';
 
 function report(err: unknown, debug = false): { text: string; code: number } {
   let text = '';
-  const code = reportError(err, debug, (s) => (text += s));
+  const code = reportError(err, debug, (s) => {
+    text += s;
+    return true;
+  });
   return { text, code };
 }
 

@@ -1,6 +1,7 @@
 // mco puppet runonce: ask the nodes for one run each. With --wait, follow every started run to its end and
 // judge it from the node's last run summary, so a CI job learns which nodes failed.
 import { emptyFilter } from '../../../filter/index.js';
+import { textOf } from '../../render/inspect.js';
 import { EXIT } from '../../exit-codes.js';
 import type { RequestOutcome } from '../../request.js';
 import type { ClientSession } from '../../session.js';
