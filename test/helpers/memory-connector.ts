@@ -27,7 +27,7 @@ export class MemoryBroker {
     let set = this.subs.get(subject);
     if (!set) this.subs.set(subject, (set = new Set()));
     set.add(handler);
-    return () => set!.delete(handler);
+    return () => set.delete(handler);
   }
 
   subscribers(subject: string): number {

@@ -164,9 +164,9 @@ describe('mco ca and mco enroll', () => {
     const warnings = () => logLines(nodeLog).filter((l) => String(l.msg).includes('cannot fetch the CRL from the CA service'));
     await waitFor('the node to find the CA service gone', () => warnings().length > 0, 15_000, 100);
     const ping = await runMco(['ping', '-c', cfg['sre.troupe']!, '--expect', '1', '--json']);
-    expect(JSON.parse(ping.stdout).stats.count).toBe(1);
+    expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
     // Still revoked: the node keeps the last CRL it had.
-    expect(JSON.parse((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count).toBe(0);
+    expect(parseAs<PingJson>((await runMco(['ping', '-c', cfg['ops.troupe']!, '--json', '-t', '1'])).stdout).stats.count).toBe(0);
     // Refreshed every second meanwhile, and warned once.
     expect(warnings()).toHaveLength(1);
   });

@@ -63,7 +63,7 @@ describe('action policies', () => {
   });
 
   it('writes one audit line per request, with who, what, the decision and the outcome, values redacted', async () => {
-    const auditLines = () => readFileSync(audit, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const auditLines = () => readFileSync(audit, 'utf8').trim().split('\n').filter(Boolean).map((l) => parseAs<AuditLine>(l));
     const rpcLines = await waitFor('the four requests in the audit log', () => {
       const lines = auditLines().filter((l) => l.agent === 'rpcutil');
       return lines.length >= 4 && lines;
