@@ -36,12 +36,21 @@ export async function amqpFanout(n: number): Promise<FanoutResult> {
     const config = join(scratch, 'amqp.cfg');
     // --expect ends each ping at the N-th reply; the longer quiet window only keeps a scheduling stall on a busy
     // machine from ending it early and counting as lost replies.
-    writeFileSync(config, `connector = amqp\nsecurityprovider = insecure\nmiddleware_hosts = ${vhost.url}\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`);
+    writeFileSync(
+      config,
+      `connector = amqp\nsecurityprovider = insecure\nmiddleware_hosts = ${vhost.url}\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`,
+    );
 
     const jobs: Promise<SimProcess>[] = [];
     for (let offset = 0; offset < n; offset += NODES_PER_SIM) {
       const count = Math.min(NODES_PER_SIM, n - offset);
-      jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--config', config], count, count + 1024));
+      jobs.push(
+        startSimProcess(
+          ['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--config', config],
+          count,
+          count + 1024,
+        ),
+      );
     }
     const started = await Promise.allSettled(jobs);
     for (const s of started) if (s.status === 'fulfilled') sims.push(s.value);

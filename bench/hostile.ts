@@ -45,17 +45,23 @@ export async function hostileFlood(total: number, redos: number, onProgress?: (s
       if (d) grew[reason] = d;
     }
     for (const reason of new Set([...Object.keys(grew), ...Object.keys(report.expected.rejected)])) {
-      if ((grew[reason] ?? 0) !== (report.expected.rejected[reason] ?? 0)) failures.push(`rejected.${reason} grew by ${grew[reason] ?? 0}, expected ${report.expected.rejected[reason] ?? 0}`);
+      if ((grew[reason] ?? 0) !== (report.expected.rejected[reason] ?? 0))
+        failures.push(`rejected.${reason} grew by ${grew[reason] ?? 0}, expected ${report.expected.rejected[reason] ?? 0}`);
     }
-    if (after.filtered - before.filtered !== report.expected.filtered) failures.push(`filtered grew by ${after.filtered - before.filtered}, expected ${report.expected.filtered}`);
+    if (after.filtered - before.filtered !== report.expected.filtered)
+      failures.push(`filtered grew by ${after.filtered - before.filtered}, expected ${report.expected.filtered}`);
     const ran = report.expected.executed + report.pings.sent + report.barriers + 1;
     const rejected = Object.values(grew).reduce((a, b) => a + b, 0);
     const total_ = after.total - before.total;
-    if (total_ !== total + report.pings.sent + report.barriers + 1) failures.push(`total grew by ${total_}, expected ${total + report.pings.sent + report.barriers + 1}`);
-    if (total_ !== rejected + report.expected.filtered + ran) failures.push(`total ${total_} != rejected ${rejected} + filtered ${report.expected.filtered} + ran ${ran}`);
+    if (total_ !== total + report.pings.sent + report.barriers + 1)
+      failures.push(`total grew by ${total_}, expected ${total + report.pings.sent + report.barriers + 1}`);
+    if (total_ !== rejected + report.expected.filtered + ran)
+      failures.push(`total ${total_} != rejected ${rejected} + filtered ${report.expected.filtered} + ran ${ran}`);
     if (after.pid !== rig.daemon.pid || rig.daemon.exitCode !== null) failures.push('the daemon died');
-    if (report.pings.answered !== report.pings.sent) failures.push(`${report.pings.sent - report.pings.answered} of ${report.pings.sent} pings unanswered`);
-    if ((report.peakRssMB ?? Infinity) >= RSS_CEILING_MB) failures.push(`peak RSS ${report.peakRssMB} MB over the ${RSS_CEILING_MB} MB ceiling`);
+    if (report.pings.answered !== report.pings.sent)
+      failures.push(`${report.pings.sent - report.pings.answered} of ${report.pings.sent} pings unanswered`);
+    if ((report.peakRssMB ?? Infinity) >= RSS_CEILING_MB)
+      failures.push(`peak RSS ${report.peakRssMB} MB over the ${RSS_CEILING_MB} MB ceiling`);
     return { ...report, failures, countersGrew: grew };
   } finally {
     await rig.stop();

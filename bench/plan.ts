@@ -28,8 +28,17 @@ export async function planBench(dir: string, configFile: string, n: number, batc
   const plan = join(dir, 'bench-plan.yaml');
   writeFileSync(
     plan,
-    ['name: bench', 'nodes:', '  all: {}', 'steps:', '  - name: ping', '    nodes: all', '    rpc: { agent: rpcutil, action: ping }',
-      `    batch: { size: "${pct}" }`, ''].join('\n'),
+    [
+      'name: bench',
+      'nodes:',
+      '  all: {}',
+      'steps:',
+      '  - name: ping',
+      '    nodes: all',
+      '    rpc: { agent: rpcutil, action: ping }',
+      `    batch: { size: "${pct}" }`,
+      '',
+    ].join('\n'),
   );
   const out: PlanBenchRun = { planMs: [], handMs: [], planReplies: 0, handReplies: 0, planRssMB: 0, handRssMB: 0 };
   for (let i = 0; i < repeat; i++) {
@@ -38,7 +47,10 @@ export async function planBench(dir: string, configFile: string, n: number, batc
     out.planMs.push(p.wallMs);
     out.planReplies = outcome.steps[0]?.result?.ok ?? 0;
     out.planRssMB = Math.max(out.planRssMB, p.maxRssMB);
-    const h = must(await runMco(['rpc', 'rpcutil', 'ping', '--batch', pct, '--batch-sleep', '0', '--json', '--np', '-c', configFile]), 'mco rpc --batch');
+    const h = must(
+      await runMco(['rpc', 'rpcutil', 'ping', '--batch', pct, '--batch-sleep', '0', '--json', '--np', '-c', configFile]),
+      'mco rpc --batch',
+    );
     out.handMs.push(h.wallMs);
     out.handReplies = (JSON.parse(h.stdout) as { replies: unknown[] }).replies.length;
     out.handRssMB = Math.max(out.handRssMB, h.maxRssMB);

@@ -36,7 +36,15 @@ echo "$start $(date +%s%N)" >> "$stamps"
 `;
 
 function peak(intervals: ReadonlyArray<[number, number]>): number {
-  const events = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = intervals
+    .flatMap(
+      ([s, e]) =>
+        [
+          [s, 1],
+          [e, -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let running = 0;
   let max = 0;
   for (const [, delta] of events) max = Math.max(max, (running += delta));
@@ -74,7 +82,10 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       ].join('\n'),
     );
     const clientCfg = join(scratch, 'client.cfg');
-    writeFileSync(clientCfg, `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 1\n`);
+    writeFileSync(
+      clientCfg,
+      `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 1\n`,
+    );
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
     const status = await runMco(['puppet', 'status', '--json', '--config', clientCfg]);
@@ -88,7 +99,14 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       .split('\n')
       .filter(Boolean)
       .map((line) => line.split(' ').map((ns) => Number(BigInt(ns) / 1000n)) as [number, number]);
-    return { n, concurrency, statusWallMs: Math.round(status.wallMs), runallWallMs: Math.round(runall.wallMs), peakConcurrent: peak(intervals), runs: intervals.length };
+    return {
+      n,
+      concurrency,
+      statusWallMs: Math.round(status.wallMs),
+      runallWallMs: Math.round(runall.wallMs),
+      peakConcurrent: peak(intervals),
+      runs: intervals.length,
+    };
   } finally {
     if (sim) await stopProcess(sim.child);
     await brokers.stop();

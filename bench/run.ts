@@ -57,7 +57,10 @@ const { values: opts } = parseArgs({
 const amqp = opts.transport === 'amqp';
 if (!['nats', 'amqp'].includes(opts.transport)) throw new Error(`--transport must be nats or amqp, not ${opts.transport}`);
 const sizeText = process.argv.some((a) => a.startsWith('--sizes')) ? opts.sizes : amqp ? '100,1000,5000' : opts.sizes;
-const sizes = sizeText.split(',').map(Number).filter((n) => n > 0);
+const sizes = sizeText
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const sections = new Set(opts.only.split(',').map((x) => x.trim()));
 if (opts.large && !sizes.includes(50_000)) sizes.push(50_000);
 const repeat = Math.max(1, Number(opts.repeat));
@@ -95,7 +98,25 @@ async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess
   for (let offset = 0, i = 0; offset < n; offset += perProcess, i++) {
     const count = Math.min(perProcess, n - offset);
     const url = urls[i % urls.length]!;
-    jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder', '-c', unsignedSimConfig()], count, count + 1024));
+    jobs.push(
+      startSimProcess(
+        [
+          '--nodes',
+          String(count),
+          '--offset',
+          String(offset),
+          '--prefix',
+          'bench',
+          '--server',
+          url,
+          '--raw-responder',
+          '-c',
+          unsignedSimConfig(),
+        ],
+        count,
+        count + 1024,
+      ),
+    );
   }
   const sims = await Promise.all(jobs);
   return { sims, setupMs: performance.now() - started };
@@ -103,7 +124,9 @@ async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess
 
 function expectedFor(n: number, filter: string): number {
   const match = compileFilter(buildFilter({ facts: [filter] }));
-  return generateFleet(n, 'bench').nodes.filter((node) => match({ identity: node.identity, facts: node.facts ?? {}, classes: node.classes ?? [], agents: ['rpcutil'] })).length;
+  return generateFleet(n, 'bench').nodes.filter((node) =>
+    match({ identity: node.identity, facts: node.facts ?? {}, classes: node.classes ?? [], agents: ['rpcutil'] }),
+  ).length;
 }
 
 async function benchSize(n: number, configFile: string): Promise<void> {
@@ -115,7 +138,17 @@ async function benchSize(n: number, configFile: string): Promise<void> {
   try {
     fleet = await startFleet(brokers.urls, n);
     const simRss = fleet.sims.reduce((sum, s) => sum + rssMB(s.child.pid), 0);
-    record({ name: 'connection setup (all nodes)', n, wall_ms: fleet.setupMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: simRss, note: `${round((simRss * 1024) / n)} KB/node in ${fleet.sims.length} sim processes` });
+    record({
+      name: 'connection setup (all nodes)',
+      n,
+      wall_ms: fleet.setupMs,
+      replies: n,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: simRss,
+      note: `${round((simRss * 1024) / n)} KB/node in ${fleet.sims.length} sim processes`,
+    });
 
     // Warm every process's JIT and caches once before measuring.
     await runMco(['ping', '-c', configFile, '--json']);
@@ -132,7 +165,16 @@ async function benchSize(n: number, configFile: string): Promise<void> {
       warmReplies = Math.min(warmReplies, f.replies);
     }
     const warmFloor = median(warm);
-    record({ name: 'floor: warm in-process nats.js', n, wall_ms: warmFloor, replies: warmReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    record({
+      name: 'floor: warm in-process nats.js',
+      n,
+      wall_ms: warmFloor,
+      replies: warmReplies,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+    });
     // The floor and `mco ping` take turns, so a slow spell of the shared machine falls on both alike.
     const [proc, ping] = await interleavedRuns([
       {
@@ -151,21 +193,97 @@ async function benchSize(n: number, configFile: string): Promise<void> {
       },
     ]);
     const floor = proc!.ms;
-    record({ name: 'floor: bare nats.js client process', n, wall_ms: floor, replies: proc!.replies, expected: n, floor_ms: floor, ratio: 1, rss_mb: proc!.rss, note: `process wall ${round(proc!.wall)} ms` });
-    record({ name: 'mco ping (last reply)', n, wall_ms: ping!.ms, replies: ping!.replies, expected: n, floor_ms: floor, ratio: ping!.ms / floor, rss_mb: ping!.rss, note: `process wall ${round(ping!.wall)} ms` });
+    record({
+      name: 'floor: bare nats.js client process',
+      n,
+      wall_ms: floor,
+      replies: proc!.replies,
+      expected: n,
+      floor_ms: floor,
+      ratio: 1,
+      rss_mb: proc!.rss,
+      note: `process wall ${round(proc!.wall)} ms`,
+    });
+    record({
+      name: 'mco ping (last reply)',
+      n,
+      wall_ms: ping!.ms,
+      replies: ping!.replies,
+      expected: n,
+      floor_ms: floor,
+      ratio: ping!.ms / floor,
+      rss_mb: ping!.rss,
+      note: `process wall ${round(ping!.wall)} ms`,
+    });
 
     const rpc = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-c', configFile, '--json', '--np']), rpcFigures);
-    record({ name: 'mco rpc rpcutil ping (mc discovery)', n, wall_ms: rpc.ms, replies: rpc.replies, expected: n, floor_ms: floor, ratio: rpc.ms / floor, rss_mb: rpc.rss, note: `discovery ${round(rpc.discovery)} ms + agent ${round(rpc.agent)} ms; process wall ${round(rpc.wall)} ms` });
+    record({
+      name: 'mco rpc rpcutil ping (mc discovery)',
+      n,
+      wall_ms: rpc.ms,
+      replies: rpc.replies,
+      expected: n,
+      floor_ms: floor,
+      ratio: rpc.ms / floor,
+      rss_mb: rpc.rss,
+      note: `discovery ${round(rpc.discovery)} ms + agent ${round(rpc.agent)} ms; process wall ${round(rpc.wall)} ms`,
+    });
 
     const filtered = expectedFor(n, 'role=web');
     const reg = await registryDiscovery(url, n, 'role=web');
-    record({ name: 'mco find --dm registry -F role=web', n, wall_ms: reg.discoveryMs, replies: reg.found, expected: filtered, floor_ms: null, ratio: null, rss_mb: reg.maxRssMB, note: `registry read; process wall ${round(reg.wallMs)} ms` });
-    const regRpc = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
-    record({ name: 'mco rpc rpcutil ping --dm registry -F', n, wall_ms: regRpc.ms, replies: regRpc.replies, expected: filtered, floor_ms: floor, ratio: regRpc.ms / floor, rss_mb: regRpc.rss, note: `discovery ${round(regRpc.discovery)} ms + agent ${round(regRpc.agent)} ms` });
-    const fact = await repeatRuns(() => runMco(['rpc', 'rpcutil', 'ping', '-F', 'role=web', '-c', configFile, '--json', '--np']), rpcFigures);
-    record({ name: 'mco rpc rpcutil ping -F role=web', n, wall_ms: fact.ms, replies: fact.replies, expected: filtered, floor_ms: floor, ratio: fact.ms / floor, rss_mb: fact.rss, note: `discovery ${round(fact.discovery)} ms + agent ${round(fact.agent)} ms` });
+    record({
+      name: 'mco find --dm registry -F role=web',
+      n,
+      wall_ms: reg.discoveryMs,
+      replies: reg.found,
+      expected: filtered,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: reg.maxRssMB,
+      note: `registry read; process wall ${round(reg.wallMs)} ms`,
+    });
+    const regRpc = await repeatRuns(
+      () => runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '-F', 'role=web', '-c', configFile, '--json', '--np']),
+      rpcFigures,
+    );
+    record({
+      name: 'mco rpc rpcutil ping --dm registry -F',
+      n,
+      wall_ms: regRpc.ms,
+      replies: regRpc.replies,
+      expected: filtered,
+      floor_ms: floor,
+      ratio: regRpc.ms / floor,
+      rss_mb: regRpc.rss,
+      note: `discovery ${round(regRpc.discovery)} ms + agent ${round(regRpc.agent)} ms`,
+    });
+    const fact = await repeatRuns(
+      () => runMco(['rpc', 'rpcutil', 'ping', '-F', 'role=web', '-c', configFile, '--json', '--np']),
+      rpcFigures,
+    );
+    record({
+      name: 'mco rpc rpcutil ping -F role=web',
+      n,
+      wall_ms: fact.ms,
+      replies: fact.replies,
+      expected: filtered,
+      floor_ms: floor,
+      ratio: fact.ms / floor,
+      rss_mb: fact.rss,
+      note: `discovery ${round(fact.discovery)} ms + agent ${round(fact.agent)} ms`,
+    });
 
-    record({ name: 'broker RSS', n, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: brokers.rssMB(), note: brokers.note ? `sum over ${brokers.servers.length} brokers` : undefined });
+    record({
+      name: 'broker RSS',
+      n,
+      wall_ms: 0,
+      replies: 0,
+      expected: 0,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: brokers.rssMB(),
+      note: brokers.note ? `sum over ${brokers.servers.length} brokers` : undefined,
+    });
     if (n === reliabilityAt) await reliability(n, brokers, configFile);
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
@@ -178,8 +296,16 @@ async function reliability(n: number, brokers: Brokers, configFile: string): Pro
 }
 
 function rpcFigures(out: string) {
-  const j = JSON.parse(out) as { replies: unknown[]; request_stats: { total_time_ms: number; discovery_time_ms: number; agent_time_ms: number } };
-  return { replies: j.replies.length, ms: j.request_stats.total_time_ms, discovery: j.request_stats.discovery_time_ms, agent: j.request_stats.agent_time_ms };
+  const j = JSON.parse(out) as {
+    replies: unknown[];
+    request_stats: { total_time_ms: number; discovery_time_ms: number; agent_time_ms: number };
+  };
+  return {
+    replies: j.replies.length,
+    ms: j.request_stats.total_time_ms,
+    discovery: j.request_stats.discovery_time_ms,
+    agent: j.request_stats.agent_time_ms,
+  };
 }
 
 async function repeatRuns<T extends { replies: number; ms: number }>(run: () => ReturnType<typeof runMco>, parse: (stdout: string) => T) {
@@ -214,15 +340,40 @@ async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
   const brokers = await startBrokers(n);
   let fleet: { sims: SimProcess[]; setupMs: number } | undefined;
   try {
-    writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`);
+    writeFileSync(
+      configFile,
+      `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 2\n`,
+    );
     fleet = await startFleet(brokers.urls, n);
     await runMco(['ping', '-c', configFile, '--json', '--expect', String(n)]);
-    const nats = await repeatRuns(() => runMco(['ping', '-c', configFile, '--json', '--expect', String(n), '-t', String(Math.max(10, Math.ceil(n / 250)))]), (out) => {
-      const j = JSON.parse(out) as { stats: { count: number; wall_ms: number } };
-      return { replies: j.stats.count, ms: j.stats.wall_ms };
+    const nats = await repeatRuns(
+      () => runMco(['ping', '-c', configFile, '--json', '--expect', String(n), '-t', String(Math.max(10, Math.ceil(n / 250)))]),
+      (out) => {
+        const j = JSON.parse(out) as { stats: { count: number; wall_ms: number } };
+        return { replies: j.stats.count, ms: j.stats.wall_ms };
+      },
+    );
+    record({
+      name: 'mco ping --expect N over NATS',
+      n,
+      wall_ms: nats.ms,
+      replies: nats.replies,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: nats.rss,
     });
-    record({ name: 'mco ping --expect N over NATS', n, wall_ms: nats.ms, replies: nats.replies, expected: n, floor_ms: null, ratio: null, rss_mb: nats.rss });
-    record({ name: 'mco ping --expect N over RabbitMQ', n, wall_ms: rabbit.wallMs, replies: rabbit.replies, expected: n, floor_ms: nats.ms, ratio: rabbit.wallMs / nats.ms, rss_mb: null, note: 'ratio is to NATS' });
+    record({
+      name: 'mco ping --expect N over RabbitMQ',
+      n,
+      wall_ms: rabbit.wallMs,
+      replies: rabbit.replies,
+      expected: n,
+      floor_ms: nats.ms,
+      ratio: rabbit.wallMs / nats.ms,
+      rss_mb: null,
+      note: 'ratio is to NATS',
+    });
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
     await brokers.stop();
@@ -231,15 +382,73 @@ async function amqpAgainstNats(n: number, configFile: string): Promise<void> {
 
 async function securitySection(): Promise<void> {
   for (const rate of signOpsPerSecond()) {
-    record({ name: `sign+verify ${rate.alg}`, n: 0, wall_ms: 0, replies: 0, expected: 0, floor_ms: null, ratio: null, rss_mb: null, note: `${Math.round(rate.signPerSec)} signs/s, ${Math.round(rate.verifyPerSec)} verifies/s` });
+    record({
+      name: `sign+verify ${rate.alg}`,
+      n: 0,
+      wall_ms: 0,
+      replies: 0,
+      expected: 0,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+      note: `${Math.round(rate.signPerSec)} signs/s, ${Math.round(rate.verifyPerSec)} verifies/s`,
+    });
   }
   for (const n of [1000, 10_000].filter((x) => sizes.some((s) => s >= x))) {
     const r = await signedPing(n, repeat);
-    record({ name: 'mco ping, unsigned (insecure)', n, wall_ms: r.unsignedMs, replies: r.replies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-    record({ name: 'mco ping, signed requests (default)', n, wall_ms: r.hashedRepliesMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.hashedRepliesRatio, rss_mb: null, note: 'replies hashed; ratio is to unsigned' });
-    record({ name: 'mco ping, signed requests and replies', n, wall_ms: r.signedMs, replies: r.replies, expected: n, floor_ms: r.unsignedMs, ratio: r.signedMs / r.unsignedMs, rss_mb: null, note: 'sign_replies = 1; ratio is to unsigned' });
-    record({ name: 'mco rpc rpcutil ping, unsigned', n, wall_ms: r.rpcUnsignedMs, replies: r.rpcReplies, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-    record({ name: 'mco rpc rpcutil ping, signed + signed replies', n, wall_ms: r.rpcSignedMs, replies: r.rpcReplies, expected: n, floor_ms: r.rpcUnsignedMs, ratio: r.rpcSignedMs / r.rpcUnsignedMs, rss_mb: null, note: 'ratio is to unsigned' });
+    record({
+      name: 'mco ping, unsigned (insecure)',
+      n,
+      wall_ms: r.unsignedMs,
+      replies: r.replies,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+    });
+    record({
+      name: 'mco ping, signed requests (default)',
+      n,
+      wall_ms: r.hashedRepliesMs,
+      replies: r.replies,
+      expected: n,
+      floor_ms: r.unsignedMs,
+      ratio: r.hashedRepliesRatio,
+      rss_mb: null,
+      note: 'replies hashed; ratio is to unsigned',
+    });
+    record({
+      name: 'mco ping, signed requests and replies',
+      n,
+      wall_ms: r.signedMs,
+      replies: r.replies,
+      expected: n,
+      floor_ms: r.unsignedMs,
+      ratio: r.signedMs / r.unsignedMs,
+      rss_mb: null,
+      note: 'sign_replies = 1; ratio is to unsigned',
+    });
+    record({
+      name: 'mco rpc rpcutil ping, unsigned',
+      n,
+      wall_ms: r.rpcUnsignedMs,
+      replies: r.rpcReplies,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+    });
+    record({
+      name: 'mco rpc rpcutil ping, signed + signed replies',
+      n,
+      wall_ms: r.rpcSignedMs,
+      replies: r.rpcReplies,
+      expected: n,
+      floor_ms: r.rpcUnsignedMs,
+      ratio: r.rpcSignedMs / r.rpcUnsignedMs,
+      rss_mb: null,
+      note: 'ratio is to unsigned',
+    });
   }
 }
 
@@ -247,7 +456,17 @@ async function puppetSection(): Promise<void> {
   const n = 1000;
   const r = await puppetBench(n);
   record({ name: 'mco puppet status', n, wall_ms: r.statusWallMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
-  record({ name: `mco puppet runall ${r.concurrency}`, n, wall_ms: r.runallWallMs, replies: r.runs, expected: n, floor_ms: null, ratio: null, rss_mb: null, note: `peak ${r.peakConcurrent} concurrent runs (limit ${r.concurrency})` });
+  record({
+    name: `mco puppet runall ${r.concurrency}`,
+    n,
+    wall_ms: r.runallWallMs,
+    replies: r.runs,
+    expected: n,
+    floor_ms: null,
+    ratio: null,
+    rss_mb: null,
+    note: `peak ${r.peakConcurrent} concurrent runs (limit ${r.concurrency})`,
+  });
 }
 
 async function hostileSection(): Promise<void> {
@@ -299,7 +518,8 @@ function fuzzSection(): void {
     rss_mb: rssMB(process.pid),
     note: `${Math.round(r.casesPerSecond)} cases/s, seed ${r.seed}, ${r.opensslProcesses} openssl processes, disagreements ${r.disagreementCount}`,
   });
-  for (const d of r.disagreements.slice(0, 10)) console.log(`  DISAGREEMENT ${d.kind} ${d.field}: troupe ${d.troupe}, openssl ${d.openssl}\n    ${d.input}`);
+  for (const d of r.disagreements.slice(0, 10))
+    console.log(`  DISAGREEMENT ${d.kind} ${d.field}: troupe ${d.troupe}, openssl ${d.openssl}\n    ${d.input}`);
   if (r.disagreementCount > 0) process.exitCode = 1;
 }
 
@@ -316,8 +536,28 @@ async function planSection(scratch: string): Promise<void> {
     const r = await planBench(scratch, configFile, n, 10, Math.min(repeat, 3));
     const plan = median(r.planMs);
     const hand = median(r.handMs);
-    record({ name: 'by hand: mco rpc --batch 10%', n, wall_ms: hand, replies: r.handReplies, expected: n, floor_ms: hand, ratio: 1, rss_mb: r.handRssMB, note: `10 batches, process wall; runs ${r.handMs.map((x) => round(x)).join(', ')} ms` });
-    record({ name: 'mco plan run (10 batches)', n, wall_ms: plan, replies: r.planReplies, expected: n, floor_ms: hand, ratio: plan / hand, rss_mb: r.planRssMB, note: `overhead ${round(plan - hand)} ms, node outcomes kept in JetStream; runs ${r.planMs.map((x) => round(x)).join(', ')} ms` });
+    record({
+      name: 'by hand: mco rpc --batch 10%',
+      n,
+      wall_ms: hand,
+      replies: r.handReplies,
+      expected: n,
+      floor_ms: hand,
+      ratio: 1,
+      rss_mb: r.handRssMB,
+      note: `10 batches, process wall; runs ${r.handMs.map((x) => round(x)).join(', ')} ms`,
+    });
+    record({
+      name: 'mco plan run (10 batches)',
+      n,
+      wall_ms: plan,
+      replies: r.planReplies,
+      expected: n,
+      floor_ms: hand,
+      ratio: plan / hand,
+      rss_mb: r.planRssMB,
+      note: `overhead ${round(plan - hand)} ms, node outcomes kept in JetStream; runs ${r.planMs.map((x) => round(x)).join(', ')} ms`,
+    });
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
     await brokers.stop();
@@ -326,8 +566,12 @@ async function planSection(scratch: string): Promise<void> {
 
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
-  console.log(`troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`);
-  console.log(`${'measurement'.padEnd(34)} ${'N'.padStart(6)} ${'time'.padStart(11)} ${'replies'.padStart(13)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)} ${'RSS'.padStart(10)}`);
+  console.log(
+    `troupe benchmark — ${cpus().length} cores, ${Math.round(totalmem() / 1024 ** 3)} GiB, node ${process.version}; median of ${repeat} runs`,
+  );
+  console.log(
+    `${'measurement'.padEnd(34)} ${'N'.padStart(6)} ${'time'.padStart(11)} ${'replies'.padStart(13)} ${'floor'.padStart(10)} ${'ratio'.padStart(7)} ${'RSS'.padStart(10)}`,
+  );
   try {
     if (amqp) {
       for (const n of sizes) await amqpAgainstNats(n, join(scratch, 'client.cfg'));
@@ -344,7 +588,19 @@ async function main(): Promise<void> {
     rmSync(UNSIGNED_SIM_CONFIG, { force: true });
   }
   mkdirSync(join(packageRoot(), 'bench', 'results'), { recursive: true });
-  writeFileSync(opts.out, JSON.stringify({ date: new Date().toISOString(), machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version }, records, ...(fuzzReport ? { fuzz: fuzzReport } : {}) }, null, 2) + '\n');
+  writeFileSync(
+    opts.out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 1024 ** 3), node: process.version },
+        records,
+        ...(fuzzReport ? { fuzz: fuzzReport } : {}),
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`\nwrote ${opts.out}`);
 }
 

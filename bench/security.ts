@@ -54,11 +54,18 @@ function rate(fn: () => void, minMs = 400): number {
 export function signOpsPerSecond(): SignRate[] {
   const text = Buffer.from(JSON.stringify({ filter: {}, message: { agent: 'rpcutil', action: 'ping', data: {} }, pad: 'x'.repeat(800) }));
   const out: SignRate[] = [];
-  for (const [alg, type] of [['RSA-2048', 'rsa'], ['Ed25519', 'ed25519']] as Array<[SignRate['alg'], KeyType]>) {
+  for (const [alg, type] of [
+    ['RSA-2048', 'rsa'],
+    ['Ed25519', 'ed25519'],
+  ] as Array<[SignRate['alg'], KeyType]>) {
     const { privateKey, publicKey } = generateKeyPair(type);
     const signature = signBytes(text, privateKey);
     rate(() => signBytes(text, privateKey), 100);
-    out.push({ alg, signPerSec: rate(() => signBytes(text, privateKey)), verifyPerSec: rate(() => verifyBytes(text, publicKey, signature)) });
+    out.push({
+      alg,
+      signPerSec: rate(() => signBytes(text, privateKey)),
+      verifyPerSec: rate(() => verifyBytes(text, publicKey, signature)),
+    });
   }
   return out;
 }
@@ -69,7 +76,13 @@ async function startFleet(url: string, n: number, configFile: string): Promise<S
   const jobs: Promise<SimProcess>[] = [];
   for (let offset = 0; offset < n; offset += PER_PROCESS) {
     const count = Math.min(PER_PROCESS, n - offset);
-    jobs.push(startSimProcess(['--nodes', String(count), '--offset', String(offset), '--prefix', PREFIX, '--server', url, '-c', configFile], count, count + 1024));
+    jobs.push(
+      startSimProcess(
+        ['--nodes', String(count), '--offset', String(offset), '--prefix', PREFIX, '--server', url, '-c', configFile],
+        count,
+        count + 1024,
+      ),
+    );
   }
   return Promise.all(jobs);
 }
@@ -158,7 +171,10 @@ export async function signedPing(n: number, repeat = 3): Promise<SignedPingResul
 }
 
 async function main(): Promise<void> {
-  const sizes = (process.argv[2] ?? '1000,10000').split(',').map(Number).filter((x) => x > 0);
+  const sizes = (process.argv[2] ?? '1000,10000')
+    .split(',')
+    .map(Number)
+    .filter((x) => x > 0);
   for (const r of signOpsPerSecond()) console.log(`${r.alg.padEnd(9)} sign ${r.signPerSec}/s  verify ${r.verifyPerSec}/s`);
   for (const n of sizes) {
     const r = await signedPing(n);

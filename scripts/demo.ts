@@ -46,7 +46,12 @@ async function main(): Promise<void> {
   // Security is on by default: a throwaway CA issues the broker's, every node's and the operator's certificates.
   const fleet = generateFleet(11, 'demo');
   const daemonIdentity = 'db1.demo.example.net';
-  const pki = createDevPki({ dir: join(dir, 'pki'), nodes: [daemonIdentity, ...fleet.nodes.map((n) => n.identity)], clients: ['ops.troupe'], broker: true });
+  const pki = createDevPki({
+    dir: join(dir, 'pki'),
+    nodes: [daemonIdentity, ...fleet.nodes.map((n) => n.identity)],
+    clients: ['ops.troupe'],
+    broker: true,
+  });
   console.log(`troupe demo: throwaway CA in ${pki.caDir}; certificates for the broker, ${fleet.nodes.length + 1} nodes and ops.troupe`);
   // The broker's configuration is what `mco broker config` writes: one user per certificate, each with its own subjects.
   const { server: broker, configFile } = await startTroupeBroker(pki);
@@ -57,13 +62,41 @@ async function main(): Promise<void> {
     await startBackground(['sim', '--fleet', fleetFile, '--config', simCfg], 'sim ready');
     console.log(`started a simulated fleet of ${fleet.nodes.length} nodes (mco sim --fleet ${fleetFile})`);
 
-    const facts = file('facts.yaml', ['role: db', 'site: ams1', 'environment: production', 'os:', '  family: Debian', '  name: Debian', '  release: { full: "12.11", major: "12" }', 'processors: { count: 8 }', ''].join('\n'));
+    const facts = file(
+      'facts.yaml',
+      [
+        'role: db',
+        'site: ams1',
+        'environment: production',
+        'os:',
+        '  family: Debian',
+        '  name: Debian',
+        '  release: { full: "12.11", major: "12" }',
+        'processors: { count: 8 }',
+        '',
+      ].join('\n'),
+    );
     const classes = file('classes.txt', 'base\nrole::db\npostgresql\n');
-    const serverCfg = file('server.cfg', configText({ identity: daemonIdentity, middleware_hosts: broker.url, 'plugin.yaml': facts, classesfile: classes, ...pki.serverConfig(), ...pki.tlsConfig(daemonIdentity) }));
+    const serverCfg = file(
+      'server.cfg',
+      configText({
+        identity: daemonIdentity,
+        middleware_hosts: broker.url,
+        'plugin.yaml': facts,
+        classesfile: classes,
+        ...pki.serverConfig(),
+        ...pki.tlsConfig(daemonIdentity),
+      }),
+    );
     await startBackground(['server', 'run', '--config', serverCfg], 'node daemon ready');
     console.log(`started a real node daemon: mco server run --config ${serverCfg}`);
-    const clientCfg = file('client.cfg', configText({ middleware_hosts: broker.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
-    console.log(`every request below is signed by ops.troupe and verified by each node; replies come back hashed over the mutual-TLS connection`);
+    const clientCfg = file(
+      'client.cfg',
+      configText({ middleware_hosts: broker.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }),
+    );
+    console.log(
+      `every request below is signed by ops.troupe and verified by each node; replies come back hashed over the mutual-TLS connection`,
+    );
 
     await mco(['ping'], clientCfg);
     await mco(['rpc', 'rpcutil', 'get_fact', 'fact=os.name', '-F', 'role=web', '-v'], clientCfg);
@@ -71,11 +104,17 @@ async function main(): Promise<void> {
     await mco(['facts', 'os.family'], clientCfg);
     await mco(['find', '-C', 'postgresql'], clientCfg);
     await mco(['inventory', daemonIdentity], clientCfg);
-    console.log('\nAn unsigned request over the operator\'s broker connection is refused by every node:');
-    const unsignedCfg = file('unsigned.cfg', configText({ middleware_hosts: broker.url, securityprovider: 'insecure', ...pki.tlsConfig('ops.troupe') }));
+    console.log("\nAn unsigned request over the operator's broker connection is refused by every node:");
+    const unsignedCfg = file(
+      'unsigned.cfg',
+      configText({ middleware_hosts: broker.url, securityprovider: 'insecure', ...pki.tlsConfig('ops.troupe') }),
+    );
     await mco(['rpc', 'rpcutil', 'ping', '-I', daemonIdentity, '-t', '2'], unsignedCfg);
-    console.log('\nA node\'s certificate cannot send requests: the broker refuses to carry them:');
-    const asNodeCfg = file('as-node.cfg', configText({ middleware_hosts: broker.url, ...pki.clientConfig(daemonIdentity), ...pki.tlsConfig(daemonIdentity) }));
+    console.log("\nA node's certificate cannot send requests: the broker refuses to carry them:");
+    const asNodeCfg = file(
+      'as-node.cfg',
+      configText({ middleware_hosts: broker.url, ...pki.clientConfig(daemonIdentity), ...pki.tlsConfig(daemonIdentity) }),
+    );
     await mco(['rpc', 'rpcutil', 'ping', '-I', daemonIdentity, '-t', '2'], asNodeCfg);
     await mco(['rpc', 'rpcutil', 'daemon_stats', '-I', daemonIdentity], clientCfg);
     console.log('\nTry your own: every command above works against this fleet while it runs; see README.md.');

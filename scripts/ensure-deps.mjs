@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.env.TROUPE_SETUP_QUIET === '1';
-const say = (msg) => { if (!quiet) process.stderr.write(`setup: ${msg}\n`); };
+const say = (msg) => {
+  if (!quiet) process.stderr.write(`setup: ${msg}\n`);
+};
 
 function npmPackages() {
   const marker = join(root, 'node_modules', '.package-lock.json');
@@ -20,8 +22,7 @@ function npmPackages() {
 }
 
 function onPath(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
-    || existsSync(`/usr/sbin/${cmd}`);
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0 || existsSync(`/usr/sbin/${cmd}`);
 }
 
 function debianPackages(wanted) {

@@ -18,7 +18,14 @@ export { EXIT } from './client/exit-codes.js';
 export { filter, parseFilter, type FactSpec, type FilterInput, type FilterSpec } from './client/filters.js';
 export { describeFilter, emptyFilter, type FactFilter, type FactOperator, type Filter, type FilterOptions } from './filter/index.js';
 
-export { defineAgent, type ActionTypes, type AgentActions, type AgentClient, type TypedAgentDDL, type UntypedActions } from './client/typed.js';
+export {
+  defineAgent,
+  type ActionTypes,
+  type AgentActions,
+  type AgentClient,
+  type TypedAgentDDL,
+  type UntypedActions,
+} from './client/typed.js';
 export { generateClient, type GenerateClientOptions } from './ddl/generate-client.js';
 export {
   aggregate,

@@ -42,7 +42,10 @@ export async function startBrokers(nodes: number): Promise<Brokers> {
   return {
     urls: servers.map((s) => s.url),
     servers,
-    note: count > 1 ? `${count}-broker cluster: the open-file hard limit here is ${limit}, below one connection per node on one broker` : undefined,
+    note:
+      count > 1
+        ? `${count}-broker cluster: the open-file hard limit here is ${limit}, below one connection per node on one broker`
+        : undefined,
     rssMB: () => servers.reduce((sum, s) => sum + rssMB(s.pid), 0),
     stop: async () => {
       await Promise.all(servers.map((s) => s.stop()));

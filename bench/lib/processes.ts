@@ -82,7 +82,13 @@ export function runNode(script: string, args: string[], env: Record<string, stri
     child.once('error', reject);
     child.once('close', (code) => {
       const m = /troupe-maxrss-kb=(\d+)/.exec(stderr);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr, wallMs: performance.now() - started, maxRssMB: m ? Number(m[1]) / 1024 : Number.NaN });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString(),
+        stderr,
+        wallMs: performance.now() - started,
+        maxRssMB: m ? Number(m[1]) / 1024 : Number.NaN,
+      });
     });
   });
 }

@@ -31,14 +31,29 @@ async function brokerRestart(n: number, brokers: Brokers, configFile: string): P
     answered = await pingCount(configFile, n);
   }
   const ms = performance.now() - up;
-  return { name: 'broker restart: all nodes answer again', n, wall_ms: ms, replies: answered, expected: n, floor_ms: null, ratio: null, rss_mb: null, note: `broker down ${Math.round(up - down)} ms; ${attempts} pings until all answered` };
+  return {
+    name: 'broker restart: all nodes answer again',
+    n,
+    wall_ms: ms,
+    replies: answered,
+    expected: n,
+    floor_ms: null,
+    ratio: null,
+    rss_mb: null,
+    note: `broker down ${Math.round(up - down)} ms; ${attempts} pings until all answered`,
+  };
 }
 
 /** 1,000 requests sent back to back, each directly to 10 nodes, while replies stream in: every reply must arrive. */
 async function burst(n: number, brokers: Brokers, configFile: string): Promise<BenchRecord[]> {
   const connector = new NatsConnector({ servers: [brokers.urls[0]!], name: 'bench burst' });
   await connector.connect();
-  const client = new RpcClient(connector, new InsecureProvider(), { sender: `bench.burst${process.pid}`, ttl: 60, maxMessageSize: 1 << 20, directAddressingThreshold: 10 });
+  const client = new RpcClient(connector, new InsecureProvider(), {
+    sender: `bench.burst${process.pid}`,
+    ttl: 60,
+    maxMessageSize: 1 << 20,
+    directAddressingThreshold: 10,
+  });
   const identities = generateFleet(n, 'bench').nodes.map((node) => node.identity);
   const requests = 1000;
   const started = performance.now();
@@ -61,7 +76,17 @@ async function burst(n: number, brokers: Brokers, configFile: string): Promise<B
   const replies = results.reduce((sum, r) => sum + r.ok().length, 0);
   const after = await pingCount(configFile, n);
   return [
-    { name: 'burst: 1,000 requests × 10 nodes', n, wall_ms: ms, replies, expected: requests * 10, floor_ms: null, ratio: null, rss_mb: null, note: `${Math.round((replies / ms) * 1000)} replies/s` },
+    {
+      name: 'burst: 1,000 requests × 10 nodes',
+      n,
+      wall_ms: ms,
+      replies,
+      expected: requests * 10,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+      note: `${Math.round((replies / ms) * 1000)} replies/s`,
+    },
     { name: 'after the burst: mco ping', n, wall_ms: 0, replies: after, expected: n, floor_ms: null, ratio: null, rss_mb: null },
   ];
 }

@@ -56,7 +56,11 @@ export interface WrittenBrokerConfig {
 const SETTINGS_MARK = '# troupe-broker-settings: ';
 
 function operatorRegExp(source: string): RegExp {
-  if (!source) throw new BrokerConfigError('bad_settings', 'plugin.security.client_pattern is empty, so operator and node certificates cannot be told apart on the broker');
+  if (!source)
+    throw new BrokerConfigError(
+      'bad_settings',
+      'plugin.security.client_pattern is empty, so operator and node certificates cannot be told apart on the broker',
+    );
   try {
     return new RegExp(source);
   } catch (err) {
@@ -65,7 +69,9 @@ function operatorRegExp(source: string): RegExp {
 }
 
 function spkiPin(cert: X509Certificate): string {
-  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(cert.publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /** One user per signed, unrevoked certificate of the CA that may log in to a broker; the broker's own excluded. */
@@ -98,7 +104,11 @@ function readCertificate(file: string, what: string): X509Certificate {
   try {
     return new X509Certificate(readFileSync(file));
   } catch (err) {
-    throw new BrokerConfigError('unreadable', `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new BrokerConfigError(
+      'unreadable',
+      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
 }
 
@@ -109,7 +119,10 @@ const list = (values: readonly string[], indent: string) => `[\n${values.map((v)
 export function renderBrokerConfig(settings: BrokerSettings, users: readonly BrokerUser[]): string {
   if (users.length === 0) {
     // With no users nats-server would let in any certificate of the CA, with every permission.
-    throw new BrokerConfigError('no_users', `the CA in ${settings.caDir} has no signed certificate that may log in to the broker; sign the nodes' and operators' first`);
+    throw new BrokerConfigError(
+      'no_users',
+      `the CA in ${settings.caDir} has no signed certificate that may log in to the broker; sign the nodes' and operators' first`,
+    );
   }
   const nodes = users.filter((u) => u.role === 'node').length;
   const lines = [
@@ -129,7 +142,10 @@ export function renderBrokerConfig(settings: BrokerSettings, users: readonly Bro
     '  # A client certificate of the CA is required and names its user; the pins keep revoked keys out.',
     '  verify_and_map: true',
     '  timeout: 5',
-    `  pinned_certs: ${list(users.map((u) => u.pin), '  ')}`,
+    `  pinned_certs: ${list(
+      users.map((u) => u.pin),
+      '  ',
+    )}`,
     '}',
     '',
     '# No no_auth_user: a certificate whose name is not listed here cannot log in.',
@@ -166,17 +182,32 @@ export function readBrokerSettings(file: string): BrokerSettings {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new BrokerConfigError('unreadable', `cannot read the broker configuration ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new BrokerConfigError(
+      'unreadable',
+      `cannot read the broker configuration ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   const line = text.split('\n').find((l) => l.startsWith(SETTINGS_MARK));
-  if (!line) throw new BrokerConfigError('not_generated', `${file} was not written by \`mco broker config\` (no settings line); write it with that command first`);
+  if (!line)
+    throw new BrokerConfigError(
+      'not_generated',
+      `${file} was not written by \`mco broker config\` (no settings line); write it with that command first`,
+    );
   let settings: unknown;
   try {
     settings = JSON.parse(line.slice(SETTINGS_MARK.length));
   } catch (err) {
-    throw new BrokerConfigError('not_generated', `the settings line of ${file} is damaged (${(err as Error).message}); write the file again with \`mco broker config\``);
+    throw new BrokerConfigError(
+      'not_generated',
+      `the settings line of ${file} is damaged (${(err as Error).message}); write the file again with \`mco broker config\``,
+    );
   }
-  if (!isSettings(settings)) throw new BrokerConfigError('not_generated', `the settings line of ${file} is incomplete; write the file again with \`mco broker config\``);
+  if (!isSettings(settings))
+    throw new BrokerConfigError(
+      'not_generated',
+      `the settings line of ${file} is incomplete; write the file again with \`mco broker config\``,
+    );
   return settings;
 }
 

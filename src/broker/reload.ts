@@ -11,7 +11,8 @@ export function signalBrokerReload(pidFile: string): ReloadOutcome {
   try {
     text = readFileSync(pidFile, 'utf8').trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { signalled: false, reason: `no pid file ${pidFile}: the broker is not running` };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { signalled: false, reason: `no pid file ${pidFile}: the broker is not running` };
     throw new BrokerConfigError('reload_failed', `cannot read the broker's pid file ${pidFile}: ${(err as Error).message}`, { cause: err });
   }
   if (!/^\d+$/.test(text) || Number(text) < 2) throw new BrokerConfigError('reload_failed', `${pidFile} does not hold a process id`);
@@ -19,11 +20,13 @@ export function signalBrokerReload(pidFile: string): ReloadOutcome {
   // A pid left by a broker that died may belong to another program by now: signal only a nats-server.
   const command = commandOf(pid);
   if (command === null) return { signalled: false, reason: `no process ${pid} (from ${pidFile}): the broker is not running` };
-  if (command !== undefined && !command.startsWith('nats-server')) return { signalled: false, reason: `process ${pid} (from ${pidFile}) is ${command}, not nats-server: the broker is not running` };
+  if (command !== undefined && !command.startsWith('nats-server'))
+    return { signalled: false, reason: `process ${pid} (from ${pidFile}) is ${command}, not nats-server: the broker is not running` };
   try {
     process.kill(pid, 'SIGHUP');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return { signalled: false, reason: `no process ${pid} (from ${pidFile}): the broker is not running` };
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH')
+      return { signalled: false, reason: `no process ${pid} (from ${pidFile}): the broker is not running` };
     throw new BrokerConfigError('reload_failed', `cannot signal the broker (pid ${pid}): ${(err as Error).message}`, { cause: err });
   }
   return { signalled: true, pid };

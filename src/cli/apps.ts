@@ -55,7 +55,14 @@ export async function findCommand(session: ClientSession, flags: FilterFlags, te
   return outcome.exitCode;
 }
 
-export async function rpcCommand(session: ClientSession, agent: string, action: string, inputs: string[], flags: RequestFlags, term: Terminal = terminalFor(session)): Promise<number> {
+export async function rpcCommand(
+  session: ClientSession,
+  agent: string,
+  action: string,
+  inputs: string[],
+  flags: RequestFlags,
+  term: Terminal = terminalFor(session),
+): Promise<number> {
   const output = outputOptions(flags);
   const options = {
     agent,
@@ -70,7 +77,12 @@ export async function rpcCommand(session: ClientSession, agent: string, action: 
   return outcome.exitCode;
 }
 
-export async function factsCommand(session: ClientSession, fact: string, flags: FactsFlags, term: Terminal = terminalFor(session)): Promise<number> {
+export async function factsCommand(
+  session: ClientSession,
+  fact: string,
+  flags: FactsFlags,
+  term: Terminal = terminalFor(session),
+): Promise<number> {
   const output = outputOptions(flags);
   const target = targetOptions(flags, session.defaults);
   if (flags.registry) {
@@ -78,12 +90,23 @@ export async function factsCommand(session: ClientSession, fact: string, flags: 
     term.write(renderRegistryFacts(outcome, output));
     return outcome.exitCode;
   }
-  const outcome = await runFacts(session, fact, target, sendOptions(flags, session.defaults), term.requestProgress(output.progress && !output.json));
+  const outcome = await runFacts(
+    session,
+    fact,
+    target,
+    sendOptions(flags, session.defaults),
+    term.requestProgress(output.progress && !output.json),
+  );
   term.write(renderFacts(outcome, { ...output, palette: term.palette }));
   return outcome.exitCode;
 }
 
-export async function inventoryCommand(session: ClientSession, identity: string, flags: InventoryFlags, term: Terminal = terminalFor(session)): Promise<number> {
+export async function inventoryCommand(
+  session: ClientSession,
+  identity: string,
+  flags: InventoryFlags,
+  term: Terminal = terminalFor(session),
+): Promise<number> {
   const target = targetOptions(flags, session.defaults);
   const json = Boolean(flags.json);
   if (flags.registry) {
@@ -91,12 +114,18 @@ export async function inventoryCommand(session: ClientSession, identity: string,
     term.write(renderRegistryInventory(outcome, { json }));
     return outcome.exitCode;
   }
-  const outcome = await runInventory(session, identity, target, { timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined });
+  const outcome = await runInventory(session, identity, target, {
+    timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
+  });
   term.write(renderInventory(outcome, { json }));
   return outcome.exitCode;
 }
 
-export function pluginDocCommand(session: Pick<ClientSession, 'ddls' | 'defaults'>, agent: string | undefined, term: Terminal = terminalFor(session)): number {
+export function pluginDocCommand(
+  session: Pick<ClientSession, 'ddls' | 'defaults'>,
+  agent: string | undefined,
+  term: Terminal = terminalFor(session),
+): number {
   const outcome = runPluginDoc(session, agent);
   term.write(toOut(renderPluginDoc(outcome)));
   return outcome.exitCode;

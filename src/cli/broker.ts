@@ -26,17 +26,27 @@ function configOf(flags: ConfigFlags): Config {
   return loadConfig(flags.config ?? defaultConfigPath('client'));
 }
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerSettings {
   const certFile = flags.cert ?? config.get('plugin.broker.cert');
   const keyFile = flags.key ?? config.get('plugin.broker.key');
-  if (!certFile || !keyFile) throw new UsageError("the broker's own certificate and key are needed", 'pass --cert and --key, or set plugin.broker.cert and plugin.broker.key (issue them with `mco ca generate NAME --alt-names …`)');
+  if (!certFile || !keyFile)
+    throw new UsageError(
+      "the broker's own certificate and key are needed",
+      'pass --cert and --key, or set plugin.broker.cert and plugin.broker.key (issue them with `mco ca generate NAME --alt-names …`)',
+    );
   const listen = flags.listen ?? config.get('plugin.broker.listen');
-  if (!/^[^\s"]*:\d{1,5}$/.test(listen)) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco broker config --listen 0.0.0.0:4222');
+  if (!/^[^\s"]*:\d{1,5}$/.test(listen))
+    throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco broker config --listen 0.0.0.0:4222');
   const collectives = flags.collectives ? list(flags.collectives) : config.get('collectives');
   const bad = collectives.find((c) => !/^[A-Za-z0-9_-]+$/.test(c));
-  if (bad !== undefined || collectives.length === 0) throw new UsageError(`'${bad ?? ''}' is not a collective name`, 'collectives are letters, digits, _ and -, comma-separated');
+  if (bad !== undefined || collectives.length === 0)
+    throw new UsageError(`'${bad ?? ''}' is not a collective name`, 'collectives are letters, digits, _ and -, comma-separated');
   const pidFile = flags.pidFile ?? (config.get('plugin.broker.pid_file') || join(dirname(file), 'nats-server.pid'));
   return {
     caDir: resolve(flags.caDir ?? config.get('plugin.ca.dir')),
@@ -47,7 +57,8 @@ function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerS
     registryBucket: config.get('registry_bucket'),
     operatorPattern: config.get('plugin.security.client_pattern'),
     pidFile: resolve(pidFile),
-    jetstreamDir: flags.jetstreamDir !== undefined ? flags.jetstreamDir && resolve(flags.jetstreamDir) : config.get('plugin.broker.jetstream_dir'),
+    jetstreamDir:
+      flags.jetstreamDir !== undefined ? flags.jetstreamDir && resolve(flags.jetstreamDir) : config.get('plugin.broker.jetstream_dir'),
     maxPayload: config.get('plugin.broker.max_payload'),
     planBucket: config.get('plan_bucket'),
     governors: config.get('plugin.broker.governors'),
@@ -73,7 +84,9 @@ async function brokerConfig(flags: BrokerFlags): Promise<number> {
   const written = writeBrokerConfig(resolve(file), settings);
   out(`Wrote ${written.file}: ${describeUsers(written.users)} of the CA in ${settings.caDir}, each limited to its own subjects`);
   out(`Run the broker with: nats-server -c ${written.file}`);
-  out(`After \`mco ca sign|revoke\` run \`mco broker reload --file ${written.file}\` (automatic with plugin.broker.config_file = ${written.file})`);
+  out(
+    `After \`mco ca sign|revoke\` run \`mco broker reload --file ${written.file}\` (automatic with plugin.broker.config_file = ${written.file})`,
+  );
   const reload = signalBrokerReload(settings.pidFile);
   if (reload.signalled) out(describeReload(reload));
   return 0;
@@ -109,7 +122,7 @@ export function registerBrokerCommands(program: Command, run: Run): void {
     .option('--cert <file>', "the broker's certificate (default: plugin.broker.cert)")
     .option('--key <file>', "the broker's private key (default: plugin.broker.key)")
     .option('--collectives <names>', 'collectives, comma-separated (default: collectives)')
-    .option('--pid-file <file>', "where the broker writes its pid (default: plugin.broker.pid_file)")
+    .option('--pid-file <file>', 'where the broker writes its pid (default: plugin.broker.pid_file)')
     .option('--jetstream-dir <dir>', "JetStream store, '' for none (default: plugin.broker.jetstream_dir)")
     .option('-c, --config <file>', 'config file')
     .option('--debug', 'print stack traces on errors')

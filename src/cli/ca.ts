@@ -89,7 +89,12 @@ async function caGenerate(name: string, flags: CaFlags): Promise<number> {
   const issued = ca.generate(name, {
     keyType: flags.keyType ?? config.get('plugin.security.key_type'),
     profile: flags.operator || flags.client ? 'client' : undefined,
-    altNames: flags.altNames ? flags.altNames.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    altNames: flags.altNames
+      ? flags.altNames
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
   });
   const dest = flags.out ?? join(ca.dir, 'generated', name);
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
@@ -117,7 +122,10 @@ async function caList(flags: CaFlags): Promise<number> {
     const group = entries.filter((e) => e.state === state);
     if (group.length === 0) continue;
     out(title);
-    for (const e of group) out(`    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}${e.operator ? '  operator' : ''}`);
+    for (const e of group)
+      out(
+        `    ${e.name.padEnd(30)} (SHA256) ${e.fingerprint}${e.notAfter ? `  expires ${e.notAfter.slice(0, 10)}` : ''}${e.operator ? '  operator' : ''}`,
+      );
     printed = true;
   }
   if (!printed) out(flags.all ? 'No certificates or requests.' : 'No pending certificate requests.');
@@ -164,7 +172,12 @@ async function caServe(flags: CaFlags): Promise<number> {
   const listen = flags.listen ?? config.get('plugin.ca.listen');
   const m = /^(.*):(\d+)$/.exec(listen);
   if (!m) throw new UsageError(`listen address '${listen}' is not HOST:PORT`, 'mco ca serve --listen 0.0.0.0:8140');
-  const configured = flags.hostnames ? flags.hostnames.split(',').map((s) => s.trim()).filter(Boolean) : config.get('plugin.ca.hostnames');
+  const configured = flags.hostnames
+    ? flags.hostnames
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : config.get('plugin.ca.hostnames');
   const hostnames = configured.length > 0 ? configured : [hostname(), 'localhost', '127.0.0.1'];
   const limits = { requestsPerMinute: config.get('plugin.ca.rate_limit'), submissionsPerMinute: config.get('plugin.ca.submit_rate_limit') };
   const service = await startCaService({ ca, host: m[1] || '0.0.0.0', port: Number(m[2]), hostnames, log, limits });
@@ -185,7 +198,10 @@ async function runEnroll(flags: EnrollFlags): Promise<number> {
   if (!url) throw new UsageError('no CA service to enroll with', 'pass --ca-url https://ca.example.net:8140 or set plugin.security.ca_url');
   const paths = pkiPaths(config, certname);
   if (!paths.ca || !paths.cert || !paths.key || !paths.crl) {
-    throw new UsageError('no place to keep the key and certificate', 'set plugin.security.ssldir (or plugin.security.ca, cert, key and crl) in the config');
+    throw new UsageError(
+      'no place to keep the key and certificate',
+      'set plugin.security.ssldir (or plugin.security.ca, cert, key and crl) in the config',
+    );
   }
   const { checkCertname } = await import('../security/ca/errors.js');
   checkCertname(certname);
@@ -220,7 +236,10 @@ export function registerSecurityCommands(program: Command, run: Run): void {
     .argument('<name>', 'certificate name (node identity, or USER.troupe for a client)')
     .option('--out <dir>', 'where to write the ssldir (default: <ca dir>/generated/<name>)')
     .option('--key-type <type>', 'rsa or ed25519 (default: plugin.security.key_type)', keyType)
-    .option('--operator', 'an operator certificate (client use only, may send requests); the default for names matching plugin.security.client_pattern')
+    .option(
+      '--operator',
+      'an operator certificate (client use only, may send requests); the default for names matching plugin.security.client_pattern',
+    )
     .option('--client', 'same as --operator')
     .option('--alt-names <names>', 'extra DNS names or IPs, comma-separated (for broker TLS)')
     .action(run((name: string, flags: CaFlags) => caGenerate(name, flags)));
@@ -235,7 +254,11 @@ export function registerSecurityCommands(program: Command, run: Run): void {
   common(ca.command('revoke').description('revoke a certificate and publish a new CRL'))
     .argument('<name>', 'certificate name')
     .action(run((name: string, flags: CaFlags) => caRevoke(name, flags)));
-  common(ca.command('clean').description('forget a name: revoke its certificate if still valid, delete it and any request, so it may enrol again'))
+  common(
+    ca
+      .command('clean')
+      .description('forget a name: revoke its certificate if still valid, delete it and any request, so it may enrol again'),
+  )
     .argument('<name>', 'certificate name')
     .action(run((name: string, flags: CaFlags) => caClean(name, flags)));
   common(ca.command('serve').description('run the CA as an HTTPS service: requests in, certificates and CRL out'))

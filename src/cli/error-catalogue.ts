@@ -50,7 +50,7 @@ export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: DerError, module: 'security', codes: DER_ERROR_CODES },
   { type: WeakCryptoError, module: 'security', codes: WEAK_CRYPTO_ERROR_CODES },
   { type: CAError, module: 'security', codes: CA_ERROR_CODES },
-  { type: CaServiceError, module: 'security', codes: CA_SERVICE_ERROR_CODES, note: "or the CAError code the service answered with" },
+  { type: CaServiceError, module: 'security', codes: CA_SERVICE_ERROR_CODES, note: 'or the CAError code the service answered with' },
   { type: ActionFailed, module: 'server', codes: ACTION_FAILED_CODES },
   { type: FleetError, module: 'server', codes: FLEET_ERROR_CODES },
   { type: UsageError, module: 'client', codes: USAGE_ERROR_CODES },

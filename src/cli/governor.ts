@@ -36,8 +36,14 @@ function wholeNumber(value: string): number {
 /** Governor failures as the CLI shows them: one line and what to do next. */
 function explain(err: unknown, name?: string): never {
   if (err instanceof GovernorError) {
-    if (err.code === 'not_found' && name) throw new UsageError(err.message, '`mco governor list` shows the governors there are', 'not_found');
-    if (err.code === 'unavailable') throw new UsageError(err.message, 'governors need NATS with JetStream, and broker permission for the governor (plugin.broker.governors)', 'unavailable');
+    if (err.code === 'not_found' && name)
+      throw new UsageError(err.message, '`mco governor list` shows the governors there are', 'not_found');
+    if (err.code === 'unavailable')
+      throw new UsageError(
+        err.message,
+        'governors need NATS with JetStream, and broker permission for the governor (plugin.broker.governors)',
+        'unavailable',
+      );
     throw new UsageError(err.message, undefined, err.code);
   }
   throw err;
@@ -50,14 +56,22 @@ function ago(iso: string, now = Date.now()): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
-const describe = (g: GovernorInfo) => `capacity ${g.capacity}, expiry ${formatDuration(g.expiryMs)}, ${g.replicas} replica${g.replicas === 1 ? '' : 's'}, ${g.active} held`;
+const describe = (g: GovernorInfo) =>
+  `capacity ${g.capacity}, expiry ${formatDuration(g.expiryMs)}, ${g.replicas} replica${g.replicas === 1 ? '' : 's'}, ${g.active} held`;
 
 async function add(name: string, capacity: number, expiryMs: number, raw: Raw): Promise<number> {
   return withBroker(raw, async ({ connector }) => {
-    const { info, created } = await GovernorAdmin.for(connector).add(name, capacity, expiryMs, (raw.replicas as number | undefined) ?? 1).catch((e: unknown) => explain(e));
+    const { info, created } = await GovernorAdmin.for(connector)
+      .add(name, capacity, expiryMs, (raw.replicas as number | undefined) ?? 1)
+      .catch((e: unknown) => explain(e));
     out(`${created ? 'Created' : 'Updated'} governor ${info.name}: ${describe(info)}`);
     return 0;
   });
@@ -65,7 +79,9 @@ async function add(name: string, capacity: number, expiryMs: number, raw: Raw): 
 
 async function list(raw: Raw): Promise<number> {
   return withBroker(raw, async ({ connector }) => {
-    const governors = await GovernorAdmin.for(connector).list().catch((e: unknown) => explain(e));
+    const governors = await GovernorAdmin.for(connector)
+      .list()
+      .catch((e: unknown) => explain(e));
     if (raw.json) {
       out(JSON.stringify(governors, null, 2));
       return 0;
@@ -74,7 +90,10 @@ async function list(raw: Raw): Promise<number> {
       out('No governors (add one with `mco governor add NAME CAPACITY EXPIRY`)');
       return 0;
     }
-    const rows = [['NAME', 'CAPACITY', 'HELD', 'EXPIRY', 'REPLICAS'], ...governors.map((g) => [g.name, String(g.capacity), String(g.active), formatDuration(g.expiryMs), String(g.replicas)])];
+    const rows = [
+      ['NAME', 'CAPACITY', 'HELD', 'EXPIRY', 'REPLICAS'],
+      ...governors.map((g) => [g.name, String(g.capacity), String(g.active), formatDuration(g.expiryMs), String(g.replicas)]),
+    ];
     for (const line of table(rows)) out(line);
     return 0;
   });
@@ -82,7 +101,9 @@ async function list(raw: Raw): Promise<number> {
 
 async function view(name: string, raw: Raw): Promise<number> {
   return withBroker(raw, async ({ connector }) => {
-    const { info, slots } = await GovernorAdmin.for(connector).view(name).catch((e: unknown) => explain(e, name));
+    const { info, slots } = await GovernorAdmin.for(connector)
+      .view(name)
+      .catch((e: unknown) => explain(e, name));
     if (raw.json) {
       out(JSON.stringify({ ...info, slots }, null, 2));
       return 0;
@@ -91,7 +112,10 @@ async function view(name: string, raw: Raw): Promise<number> {
     if (slots.length === 0) return 0;
     out('');
     const now = Date.now();
-    const rows = [['ID', 'HOLDER', 'HOST', 'PID', 'TAKEN', 'EXPIRES'], ...slots.map((s) => [s.id, s.holder, s.host, String(s.pid), ago(s.acquiredAt, now), ago(s.expiresAt, now)])];
+    const rows = [
+      ['ID', 'HOLDER', 'HOST', 'PID', 'TAKEN', 'EXPIRES'],
+      ...slots.map((s) => [s.id, s.holder, s.host, String(s.pid), ago(s.acquiredAt, now), ago(s.expiresAt, now)]),
+    ];
     for (const line of table(rows)) out(line);
     return 0;
   });
@@ -99,7 +123,9 @@ async function view(name: string, raw: Raw): Promise<number> {
 
 async function evict(name: string, id: string, raw: Raw): Promise<number> {
   return withBroker(raw, async ({ connector }) => {
-    await GovernorAdmin.for(connector).evict(name, id).catch((e: unknown) => explain(e, name));
+    await GovernorAdmin.for(connector)
+      .evict(name, id)
+      .catch((e: unknown) => explain(e, name));
     out(`Evicted slot ${id} from governor ${name}`);
     return 0;
   });
@@ -107,7 +133,9 @@ async function evict(name: string, id: string, raw: Raw): Promise<number> {
 
 async function rm(name: string, raw: Raw): Promise<number> {
   return withBroker(raw, async ({ connector }) => {
-    await GovernorAdmin.for(connector).rm(name).catch((e: unknown) => explain(e, name));
+    await GovernorAdmin.for(connector)
+      .rm(name)
+      .catch((e: unknown) => explain(e, name));
     out(`Removed governor ${name}`);
     return 0;
   });
@@ -142,7 +170,9 @@ async function runUnder(name: string, argv: string[], raw: Raw): Promise<number>
       process.off('SIGTERM', stopWaiting);
     }
     const held = slot;
-    held.lost.addEventListener('abort', () => process.stderr.write(`mco: ${(held.lost.reason as Error).message}; ${argv[0]} goes on running outside the governor\n`));
+    held.lost.addEventListener('abort', () =>
+      process.stderr.write(`mco: ${(held.lost.reason as Error).message}; ${argv[0]} goes on running outside the governor\n`),
+    );
     try {
       return await runCommand(argv);
     } finally {
@@ -189,8 +219,11 @@ export function runGovernorsFor(connector: Connector): RunGovernors {
 }
 
 export function registerGovernorCommands(program: Command, run: Run): Command {
-  const governor = program.command('governor').description('fleet-wide concurrency limits: at most CAPACITY holders at once, kept in JetStream');
-  const common = (cmd: Command) => cmd.option('-c, --config <file>', 'client config file').option('--debug', 'print stack traces on errors');
+  const governor = program
+    .command('governor')
+    .description('fleet-wide concurrency limits: at most CAPACITY holders at once, kept in JetStream');
+  const common = (cmd: Command) =>
+    cmd.option('-c, --config <file>', 'client config file').option('--debug', 'print stack traces on errors');
 
   common(governor.command('add').description('create a governor, or change its capacity and expiry (at once, for every holder)'))
     .argument('<name>', 'governor name (letters, digits, _ and -)')
@@ -217,7 +250,13 @@ export function registerGovernorCommands(program: Command, run: Run): Command {
     .argument('<name>', 'governor name')
     .action(run((name: string, raw: Raw) => rm(name, raw)));
 
-  common(governor.command('run').description(`run COMMAND holding a slot: waits for one up to --max-wait, exits with COMMAND's code (${EXIT_NO_SLOT} when no slot came free)`))
+  common(
+    governor
+      .command('run')
+      .description(
+        `run COMMAND holding a slot: waits for one up to --max-wait, exits with COMMAND's code (${EXIT_NO_SLOT} when no slot came free)`,
+      ),
+  )
     .usage('[options] <name> -- <command> [args...]')
     .argument('<name>', 'governor name')
     .argument('[command...]', 'the command and its arguments, after --; run without a shell')

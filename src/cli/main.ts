@@ -2,7 +2,17 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CliSession, clientConfig } from './session.js';
 import { addFilterOptions, addRequestOptions, type FilterFlags, type RequestFlags } from './options.js';
-import { factsCommand, findCommand, inventoryCommand, pingCommand, pluginDocCommand, rpcCommand, type FactsFlags, type InventoryFlags, type PingFlags } from './apps.js';
+import {
+  factsCommand,
+  findCommand,
+  inventoryCommand,
+  pingCommand,
+  pluginDocCommand,
+  rpcCommand,
+  type FactsFlags,
+  type InventoryFlags,
+  type PingFlags,
+} from './apps.js';
 import type { ConfigFlags, Run } from './run.js';
 import { reportError } from './errors.js';
 import { registerServerCommands } from './server.js';
@@ -43,14 +53,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     // Argument errors read like every other mco error: `mco: …` on one line.
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'mco: ')) });
 
-  const run: Run = (fn) => async (...args) => {
-    const cmd = args[args.length - 1] as Command;
-    try {
-      setExit(await fn(...(args as Parameters<typeof fn>)));
-    } catch (err) {
-      setExit(reportError(err, Boolean(cmd.opts().debug)));
-    }
-  };
+  const run: Run =
+    (fn) =>
+    async (...args) => {
+      const cmd = args[args.length - 1] as Command;
+      try {
+        setExit(await fn(...(args as Parameters<typeof fn>)));
+      } catch (err) {
+        setExit(reportError(err, Boolean(cmd.opts().debug)));
+      }
+    };
 
   addFilterOptions(program.command('ping').description('ping all nodes matching the filter (no discovery step)'))
     .option('-t, --timeout <seconds>', 'longest wait for replies (default: the discovery timeout)', Number)
@@ -58,14 +70,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--ttl <seconds>', 'how long the request stays valid', Number)
     .action(run((flags: PingFlags) => withSession(flags, (s) => pingCommand(s, flags))));
 
-  addFilterOptions(program.command('find').description('list the nodes matching the filter'))
-    .action(run((flags: FilterFlags) => withSession(flags, (s) => findCommand(s, flags))));
+  addFilterOptions(program.command('find').description('list the nodes matching the filter')).action(
+    run((flags: FilterFlags) => withSession(flags, (s) => findCommand(s, flags))),
+  );
 
   addRequestOptions(program.command('rpc').description('call any action of any agent'))
     .argument('<agent>', 'agent name')
     .argument('<action>', 'action name')
     .argument('[inputs...]', 'inputs as key=value')
-    .action(run((agent: string, action: string, inputs: string[], flags: RequestFlags) => withSession(flags, (s) => rpcCommand(s, agent, action, inputs, flags))));
+    .action(
+      run((agent: string, action: string, inputs: string[], flags: RequestFlags) =>
+        withSession(flags, (s) => rpcCommand(s, agent, action, inputs, flags)),
+      ),
+    );
 
   addRequestOptions(program.command('facts').description('report the values of a fact across the fleet'))
     .argument('<fact>', 'fact name, dotted for structured facts (os.family)')
@@ -79,7 +96,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(run((identity: string, flags: InventoryFlags) => withSession(flags, (s) => inventoryCommand(s, identity, flags))));
 
   const plugin = program.command('plugin').description('inspect plugins');
-  plugin.command('doc').description("show an agent's documentation from its DDL")
+  plugin
+    .command('doc')
+    .description("show an agent's documentation from its DDL")
     .argument('[agent]', 'agent name')
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')

@@ -34,7 +34,13 @@ function displayMode(value: string): string {
 
 // Hidden long aliases MCollective users type (commander allows one short and one long flag per option);
 // merged() folds them into the options they stand for.
-const FILTER_ALIASES = ['--with-fact <fact>', '--with-class <class>', '--with-identity <identity>', '--with-agent <agent>', '--disc-option <option>'];
+const FILTER_ALIASES = [
+  '--with-fact <fact>',
+  '--with-class <class>',
+  '--with-identity <identity>',
+  '--with-agent <agent>',
+  '--disc-option <option>',
+];
 const REQUEST_ALIASES = ['--limit <count>', '--ln <count>'];
 
 export function addFilterOptions(cmd: Command): Command {
@@ -157,7 +163,10 @@ export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): Ta
   });
   const collective = o.target ?? defaults.mainCollective;
   if (!defaults.collectives.includes(collective)) {
-    throw new UsageError(`collective '${collective}' is not one of the configured collectives (${defaults.collectives.join(', ')})`, 'add it to `collectives` in the client config');
+    throw new UsageError(
+      `collective '${collective}' is not one of the configured collectives (${defaults.collectives.join(', ')})`,
+      'add it to `collectives` in the client config',
+    );
   }
   const discoveryOptions: Record<string, string> = {};
   for (const kv of o.discoveryOption ?? []) {
@@ -171,7 +180,8 @@ export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): Ta
     method = flatfileDiscovery.name;
     discoveryOptions.file = o.nodes;
   }
-  if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound')) throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
+  if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound'))
+    throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
     filter,
     collective,

@@ -16,7 +16,10 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** The `plan` command group, made once whoever registers first. */
 export function planGroup(program: Command): Command {
-  return program.commands.find((c) => c.name() === 'plan') ?? program.command('plan').description('rollout plans: run, resume, status, list, cancel');
+  return (
+    program.commands.find((c) => c.name() === 'plan') ??
+    program.command('plan').description('rollout plans: run, resume, status, list, cancel')
+  );
 }
 
 function timeOfDay(): string {
@@ -31,15 +34,23 @@ export function textEvents(out: Output): (e: PlanEvent) => void {
       case 'start':
         return say(`plan ${e.plan}: run ${e.id} ${e.resumed ? 'resumed' : 'started'} by ${e.caller}`);
       case 'nodes':
-        return say(`node set ${e.set}: ${e.count} node(s)${e.reused ? ' (as recorded)' : ` (${e.method} discovery)`}${e.skipped ? ', empty: its steps are skipped' : ''}`);
+        return say(
+          `node set ${e.set}: ${e.count} node(s)${e.reused ? ' (as recorded)' : ` (${e.method} discovery)`}${e.skipped ? ', empty: its steps are skipped' : ''}`,
+        );
       case 'step': {
-        const shape = e.batches ? ` in ${e.batches.length} batch(es) of ${summarizeSizes(e.batches)}` : e.window ? ` in a sliding window of ${e.window}` : '';
+        const shape = e.batches
+          ? ` in ${e.batches.length} batch(es) of ${summarizeSizes(e.batches)}`
+          : e.window
+            ? ` in a sliding window of ${e.window}`
+            : '';
         const resumed = e.resumedWith ? `, ${e.resumedWith} already done` : '';
         return say(`step ${e.step} (${e.kind})${e.nodes !== undefined ? `: ${e.nodes} node(s)${shape}${resumed}` : ''}`);
       }
       case 'batch': {
         const bad = [...e.failed.map((n) => `${n} failed (${e.why[n] ?? '?'})`), ...e.silent.map((n) => `${n} silent`)];
-        return say(`  batch ${e.batch}/${e.of}: ${e.ok} of ${e.size} ok${bad.length ? ` — ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ` and ${bad.length - 10} more` : ''}` : ''}`);
+        return say(
+          `  batch ${e.batch}/${e.of}: ${e.ok} of ${e.size} ok${bad.length ? ` — ${bad.slice(0, 10).join(', ')}${bad.length > 10 ? ` and ${bad.length - 10} more` : ''}` : ''}`,
+        );
       }
       case 'step_done': {
         const r = e.result;
@@ -69,12 +80,18 @@ function printDryRun(out: Output, d: DryRun): void {
   out.write('node sets:\n');
   for (const n of d.nodes) {
     const shown = n.nodes.slice(0, 8).join(', ') + (n.nodes.length > 8 ? `, … (${n.nodes.length - 8} more)` : '');
-    out.write(`  ${n.name}: ${n.count} node(s) by ${n.method}${n.skipped ? ' — empty, steps skipped' : ''}${n.test ? `, test: ${n.test} before running` : ''}\n`);
+    out.write(
+      `  ${n.name}: ${n.count} node(s) by ${n.method}${n.skipped ? ' — empty, steps skipped' : ''}${n.test ? `, test: ${n.test} before running` : ''}\n`,
+    );
     if (shown) out.write(`    ${shown}\n`);
   }
   out.write('steps:\n');
   for (const s of d.steps) {
-    const batches = s.batches ? ` — batches ${summarizeSizes(s.batches)}${s.canary ? ' (canary first)' : ''}` : s.window ? ` — sliding window of ${s.window}` : '';
+    const batches = s.batches
+      ? ` — batches ${summarizeSizes(s.batches)}${s.canary ? ' (canary first)' : ''}`
+      : s.window
+        ? ` — sliding window of ${s.window}`
+        : '';
     out.write(`  ${s.step} (${s.kind})${s.nodes ? ` on ${s.nodes}: ${s.count} node(s)${batches}` : ''}\n    ${JSON.stringify(s.detail)}\n`);
   }
 }
@@ -82,7 +99,10 @@ function printDryRun(out: Output, d: DryRun): void {
 /** Where runs are kept: the broker's JetStream, so another operator's host can show, cancel or resume them. */
 async function planStore(session: CliSession, config: Config): Promise<PlanStore> {
   const { JetStreamPlanStore } = await import('../plan/jetstream-store.js');
-  return JetStreamPlanStore.for(await session.connected(), { name: config.get('plan_bucket'), leaseMs: config.get('plan_lease_period') * 1000 });
+  return JetStreamPlanStore.for(await session.connected(), {
+    name: config.get('plan_bucket'),
+    leaseMs: config.get('plan_lease_period') * 1000,
+  });
 }
 
 async function withPlanRunner(raw: Raw, fn: (o: RunnerOptions, session: CliSession) => Promise<PlanOutcome>): Promise<number> {
@@ -167,8 +187,10 @@ export function registerPlanRunCommands(program: Command, run: Runner): void {
     .option('-j, --json', 'print the outcome as JSON')
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')
-    .action(run(async (id: string, raw: Raw) => {
-      const { resumePlan } = await import('../plan/index.js');
-      return withPlanRunner(raw, (o) => resumePlan(o, id));
-    }));
+    .action(
+      run(async (id: string, raw: Raw) => {
+        const { resumePlan } = await import('../plan/index.js');
+        return withPlanRunner(raw, (o) => resumePlan(o, id));
+      }),
+    );
 }

@@ -38,8 +38,14 @@ export async function withPlanStore<T>(raw: Raw, fn: (store: PlanStore, use: Bro
 function explain(err: unknown): unknown {
   if (!(err instanceof PlanStoreError)) return err;
   if (err.code === 'not_found') return new UsageError(err.message, '`mco plan list` shows the plan runs there are', 'not_found');
-  if (err.code === 'corrupt') return new UsageError(err.message, 'the record was not written by troupe, or was damaged in the broker', 'corrupt');
-  if (err.code === 'unavailable') return new UsageError(err.message, 'plan state needs NATS with JetStream, and broker permission for the plan bucket (`mco broker config`)', 'unavailable');
+  if (err.code === 'corrupt')
+    return new UsageError(err.message, 'the record was not written by troupe, or was damaged in the broker', 'corrupt');
+  if (err.code === 'unavailable')
+    return new UsageError(
+      err.message,
+      'plan state needs NATS with JetStream, and broker permission for the plan bucket (`mco broker config`)',
+      'unavailable',
+    );
   return new UsageError(err.message, undefined, err.code);
 }
 
@@ -91,7 +97,11 @@ export function renderRun(v: RunView, now = Date.now()): string[] {
   if (v.currentStep) field('current step', v.currentStep);
   const inputs = Object.entries(v.inputs);
   field('inputs', inputs.length ? inputs.map(([k, x]) => `${k}=${value(x)}`).join(' ') : 'none');
-  if (v.runner && v.state === 'running') field('runner', `${v.runner.host} pid ${v.runner.pid}, heartbeat ${Math.max(0, Math.round((now - Date.parse(v.runner.heartbeatAt)) / 1000))}s ago`);
+  if (v.runner && v.state === 'running')
+    field(
+      'runner',
+      `${v.runner.host} pid ${v.runner.pid}, heartbeat ${Math.max(0, Math.round((now - Date.parse(v.runner.heartbeatAt)) / 1000))}s ago`,
+    );
   if (v.reason) field('reason', v.reason);
   if (v.cancelRequestedBy && v.state !== 'running') field('cancelled by', v.cancelRequestedBy);
   lines.push('');
@@ -132,7 +142,10 @@ async function list(raw: Raw): Promise<number> {
       out('No plan runs');
       return EXIT.OK;
     }
-    const rows = [['ID', 'PLAN', 'STATE', 'STEP', 'STARTED', 'BY'], ...runs.map((r) => [r.id, r.plan, r.state, r.currentStep ?? '-', when(r.startedAt), r.caller])];
+    const rows = [
+      ['ID', 'PLAN', 'STATE', 'STEP', 'STARTED', 'BY'],
+      ...runs.map((r) => [r.id, r.plan, r.state, r.currentStep ?? '-', when(r.startedAt), r.caller]),
+    ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
     return EXIT.OK;
@@ -143,7 +156,8 @@ async function cancel(id: string, raw: Raw): Promise<number> {
   return withPlanStore(raw, async (store, use) => {
     const run = await store.get(id);
     if (!run) throw new PlanStoreError('not_found', `no plan run ${id}`);
-    if (run.state !== 'running') throw new UsageError(`plan run ${id} has already ${run.state === 'cancelled' ? 'been cancelled' : run.state}`, undefined, 'finished');
+    if (run.state !== 'running')
+      throw new UsageError(`plan run ${id} has already ${run.state === 'cancelled' ? 'been cancelled' : run.state}`, undefined, 'finished');
     await store.requestCancel(id, use.who());
     out(`Cancel requested for plan run ${id}: its runner stops before the next batch and records it as cancelled`);
     return EXIT.OK;
@@ -153,9 +167,14 @@ async function cancel(id: string, raw: Raw): Promise<number> {
 /** Registers `mco plan` with status, list and cancel; returns the group so `run` and `resume` can join it. */
 export function registerPlanCommand(program: Command, run: Run): Command {
   const plan = program.command('plan').description('rollout plans: their runs, kept in JetStream');
-  const common = (cmd: Command) => cmd.option('-c, --config <file>', 'client config file').option('--debug', 'print stack traces on errors');
+  const common = (cmd: Command) =>
+    cmd.option('-c, --config <file>', 'client config file').option('--debug', 'print stack traces on errors');
 
-  common(plan.command('status').description('a plan run: inputs, who, state, each step with its batches and node outcomes (exit 2 when it failed)'))
+  common(
+    plan
+      .command('status')
+      .description('a plan run: inputs, who, state, each step with its batches and node outcomes (exit 2 when it failed)'),
+  )
     .argument('<id>', 'plan run id')
     .option('-j, --json', 'JSON output')
     .action(run((id: string, raw: Raw) => status(id, raw)));

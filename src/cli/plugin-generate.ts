@@ -17,7 +17,8 @@ interface GenerateFlags extends ConfigFlags {
 function ddlFor(agent: string, flags: ConfigFlags): AgentDDL {
   if (agent.endsWith('.json') || agent.includes('/')) return loadDDLFile(agent);
   const ddl = new CliSession(clientConfig(flags.config)).ddls.find(agent);
-  if (!ddl) throw new UsageError(`unknown agent '${agent}'`, `'mco plugin doc' lists the agents this client knows, or name a .ddl.json file`);
+  if (!ddl)
+    throw new UsageError(`unknown agent '${agent}'`, `'mco plugin doc' lists the agents this client knows, or name a .ddl.json file`);
   return ddl;
 }
 
@@ -47,7 +48,9 @@ export function registerPluginGenerate(plugin: Command, run: Run): void {
           return 0;
         }
         writeWhole(flags.out, text);
-        process.stdout.write(`Wrote ${flags.out}: ${ddl.metadata.name} ${ddl.metadata.version}, ${Object.keys(ddl.actions).length} actions\n`);
+        process.stdout.write(
+          `Wrote ${flags.out}: ${ddl.metadata.name} ${ddl.metadata.version}, ${Object.keys(ddl.actions).length} actions\n`,
+        );
         return 0;
       }),
     );

@@ -57,7 +57,12 @@ function runFlagsOf(f: PuppetFlags): RunFlags {
 }
 
 /** Runs one puppet subcommand, writing its progress, run tracking and outcome as the anchors print them. */
-export async function puppetCommand(session: ClientSession, command: PuppetCommand, flags: RequestFlags, term: Terminal = terminalFor(session)): Promise<number> {
+export async function puppetCommand(
+  session: ClientSession,
+  command: PuppetCommand,
+  flags: RequestFlags,
+  term: Terminal = terminalFor(session),
+): Promise<number> {
   const ctx = { target: targetOptions(flags, session.defaults), send: sendOptions(flags, session.defaults) };
   if (flags.discoveryOnly) {
     const found = await runFind(session, ctx.target);

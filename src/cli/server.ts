@@ -25,7 +25,13 @@ export function fileFactSource(config: Config): FactSource {
   return {
     load: () => ({ facts: loadFactFiles(paths), classes: loadClassesFile(classesFile) }),
     watch(onChange, onError) {
-      watcher = new FactWatcher(paths, classesFile, config.get('fact_reload_interval') * 1000, (facts, classes) => onChange({ facts, classes }), onError);
+      watcher = new FactWatcher(
+        paths,
+        classesFile,
+        config.get('fact_reload_interval') * 1000,
+        (facts, classes) => onChange({ facts, classes }),
+        onError,
+      );
       // The daemon has just loaded these files: remember their state so only later changes count as reloads.
       try {
         watcher.reload();
@@ -42,7 +48,11 @@ export function fileFactSource(config: Config): FactSource {
 export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache): Daemon {
   const security = securityFromConfig(config, 'server', logger, replay);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
-  const connector = connectorFromConfig(config, { name: `troupe-node ${config.get('identity')}`, waitForBroker: true, identity: config.get('identity') });
+  const connector = connectorFromConfig(config, {
+    name: `troupe-node ${config.get('identity')}`,
+    waitForBroker: true,
+    identity: config.get('identity'),
+  });
   return new Daemon({
     config,
     connector,
@@ -68,7 +78,8 @@ async function runServer(flags: ConfigFlags): Promise<number> {
     if (cfg.get('securityprovider') !== 'pki') return replay;
     if (replay) {
       reconfigureReplayCache(replay, cfg);
-      if (cfg.get('plugin.security.replay_file') !== config.get('plugin.security.replay_file')) logger.warn('plugin.security.replay_file changes take effect on restart');
+      if (cfg.get('plugin.security.replay_file') !== config.get('plugin.security.replay_file'))
+        logger.warn('plugin.security.replay_file changes take effect on restart');
       return replay;
     }
     replay = replayCacheFromConfig(cfg);
@@ -93,32 +104,39 @@ async function runServer(flags: ConfigFlags): Promise<number> {
     // serially() queues the job and logs its failure; a signal handler only starts it.
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
     process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.on('SIGHUP', () =>
-      void serially(async () => {
-        let next: Config;
-        try {
-          next = loadConfig(file);
-        } catch (err) {
-          logger.error({ err: (err as Error).message }, 'config reload failed; keeping the running configuration');
-          daemon.reloadFacts();
-          return;
-        }
-        logger.info({ file }, 'reloading configuration');
-        await daemon.stop();
-        const reused = replayFor(next);
-        config = next;
-        logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-        daemon = buildDaemon(config, logger, reused);
-        await daemon.start();
-      }),
+    process.on(
+      'SIGHUP',
+      () =>
+        void serially(async () => {
+          let next: Config;
+          try {
+            next = loadConfig(file);
+          } catch (err) {
+            logger.error({ err: (err as Error).message }, 'config reload failed; keeping the running configuration');
+            daemon.reloadFacts();
+            return;
+          }
+          logger.info({ file }, 'reloading configuration');
+          await daemon.stop();
+          const reused = replayFor(next);
+          config = next;
+          logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
+          daemon = buildDaemon(config, logger, reused);
+          await daemon.start();
+        }),
     );
   });
 }
 
 function logReplayRecord(replay: ReplayCache, config: Config, logger: Logger): void {
   const file = config.get('plugin.security.replay_file') || undefined;
-  if (replay.since === 0) logger.info({ file, ids: replay.size }, 'replay record loaded: request ids that ran before this start are still refused');
-  else logger.info({ file, since: new Date(replay.since).toISOString() }, 'no earlier replay record: requests dated before this start are refused');
+  if (replay.since === 0)
+    logger.info({ file, ids: replay.size }, 'replay record loaded: request ids that ran before this start are still refused');
+  else
+    logger.info(
+      { file, since: new Date(replay.since).toISOString() },
+      'no earlier replay record: requests dated before this start are refused',
+    );
 }
 
 export function registerServerCommands(program: Command, run: Run): void {

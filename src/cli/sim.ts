@@ -61,7 +61,9 @@ async function runSim(flags: SimFlags): Promise<number> {
   const started = performance.now();
   await sim.start((n) => process.stderr.write(`sim: ${n} nodes connected\n`));
   if (flags.rawResponder) await addRawResponders(connectors, config.get('main_collective'));
-  process.stdout.write(`sim ready: ${fleet.nodes.length} nodes on ${config.get('middleware_hosts').join(',')} in ${Math.round(performance.now() - started)} ms\n`);
+  process.stdout.write(
+    `sim ready: ${fleet.nodes.length} nodes on ${config.get('middleware_hosts').join(',')} in ${Math.round(performance.now() - started)} ms\n`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -77,7 +79,11 @@ function simRegistration(config: Config) {
   const interval = config.get('registerinterval');
   if (interval === 0) return undefined;
   const bucket = registryBucketFromConfig(config);
-  return { registrarFor: (c: Connector) => natsRegistrarFor(c, bucket), intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
+  return {
+    registrarFor: (c: Connector) => natsRegistrarFor(c, bucket),
+    intervalMs: interval * 1000,
+    splayMs: config.get('registration_splay') * 1000,
+  };
 }
 
 /**
@@ -88,7 +94,10 @@ async function addRawResponders(connectors: readonly Connector[], collective: st
   const decoder = new TextDecoder();
   const pong = new TextEncoder().encode('pong');
   for (const c of connectors) {
-    await c.subscribe({ kind: 'broadcast', collective, agent: RAW_RESPONDER_AGENT }, (msg) => void c.reply(decoder.decode(msg.data), pong).catch(() => undefined));
+    await c.subscribe(
+      { kind: 'broadcast', collective, agent: RAW_RESPONDER_AGENT },
+      (msg) => void c.reply(decoder.decode(msg.data), pong).catch(() => undefined),
+    );
   }
   await Promise.all(connectors.map((c) => c.flush()));
 }

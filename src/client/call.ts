@@ -109,7 +109,11 @@ const bySender = (a: Reply, b: Reply) => (a.sender < b.sender ? -1 : a.sender > 
 /** Summaries as `mco rpc` prints them: the DDL's aggregate functions over the successful replies. */
 export function summariesOf(ddl: Parameters<typeof aggregate>[0], action: string, replies: readonly Reply[]): AggregateResult[] {
   if (!ddl.actions[action]?.aggregate?.length) return [];
-  return aggregate(ddl, action, replies.filter((r) => r.statuscode === 0).map((r) => r.data));
+  return aggregate(
+    ddl,
+    action,
+    replies.filter((r) => r.statuscode === 0).map((r) => r.data),
+  );
 }
 
 export function sortedReplies<O>(replies: readonly Reply[]): RpcReply<O>[] {

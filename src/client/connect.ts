@@ -14,14 +14,22 @@ import { EXIT } from './exit-codes.js';
 import type { AgentActions, AgentClient, TypedAgentDDL, UntypedActions } from './typed.js';
 
 function unknownAgent(agent: string): RequestError {
-  return new RequestError('unknown_agent', `unknown agent '${agent}'`, 'add its DDL directory to plugindirs or ddlDirs, or pass the DDL as options.ddl');
+  return new RequestError(
+    'unknown_agent',
+    `unknown agent '${agent}'`,
+    'add its DDL directory to plugindirs or ddlDirs, or pass the DDL as options.ddl',
+  );
 }
 
 /** The request `mco rpc` would refuse to send is refused here the same way, before anything goes out. */
 export function checkedInputs(ddl: AgentDDL | undefined, agent: string, action: string, inputs: unknown): Record<string, unknown> {
   if (!ddl) throw unknownAgent(agent);
   if (!Object.hasOwn(ddl.actions, action)) {
-    throw new RequestError('unknown_action', `agent '${agent}' has no action '${action}'`, `actions: ${Object.keys(ddl.actions).sort().join(', ')}`);
+    throw new RequestError(
+      'unknown_action',
+      `agent '${agent}' has no action '${action}'`,
+      `actions: ${Object.keys(ddl.actions).sort().join(', ')}`,
+    );
   }
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
     throw new RequestError('invalid_inputs', `${agent}#${action}: inputs must be an object of name: value`);
@@ -72,10 +80,13 @@ function countSpec(value: number | string | undefined, what: string): string | u
 }
 
 function configOf(options: ConnectOptions): Config {
-  const settings = Object.fromEntries(Object.entries(options.settings ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]));
+  const settings = Object.fromEntries(
+    Object.entries(options.settings ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]),
+  );
   if (options.config === null) return parseConfig('', undefined, settings);
   if (typeof options.config === 'string' || options.config === undefined) return clientConfig(options.config, settings);
-  if (Object.keys(settings).length > 0) throw new RequestError('invalid_option', 'settings apply to a config file or to config: null, not to a Config object');
+  if (Object.keys(settings).length > 0)
+    throw new RequestError('invalid_option', 'settings apply to a config file or to config: null, not to a Config object');
   return options.config;
 }
 
@@ -128,7 +139,12 @@ export class Troupe {
    * discovery, then direct or broadcast addressing, in batches when asked. Iterate the call for the replies, or
    * await `result()`.
    */
-  rpc<O extends object = Record<string, unknown>>(agent: string, action: string, inputs: object = {}, options: RpcOptions = {}): RpcCall<O> {
+  rpc<O extends object = Record<string, unknown>>(
+    agent: string,
+    action: string,
+    inputs: object = {},
+    options: RpcOptions = {},
+  ): RpcCall<O> {
     return new RpcCall<O>((push) => this.call<O>(agent, action, inputs, options, push));
   }
 
@@ -155,7 +171,10 @@ export class Troupe {
     const d = this.context.defaults;
     const collective = o.collective ?? d.mainCollective;
     if (!d.collectives.includes(collective)) {
-      throw new RequestError('invalid_option', `collective '${collective}' is not one of the configured collectives (${d.collectives.join(', ')})`);
+      throw new RequestError(
+        'invalid_option',
+        `collective '${collective}' is not one of the configured collectives (${d.collectives.join(', ')})`,
+      );
     }
     const method = o.method ?? d.discoveryMethod;
     return {
@@ -171,7 +190,13 @@ export class Troupe {
     };
   }
 
-  private async call<O>(agent: string, action: string, inputs: object, o: RpcOptions, push: (reply: RpcReply<O>) => void): Promise<RpcResult<O>> {
+  private async call<O>(
+    agent: string,
+    action: string,
+    inputs: object,
+    o: RpcOptions,
+    push: (reply: RpcReply<O>) => void,
+  ): Promise<RpcResult<O>> {
     const ddl = o.ddl ?? this.ddl(agent);
     const data = checkedInputs(ddl, agent, action, inputs);
     const target = this.target(o, o.discoveryTimeoutMs);
@@ -233,7 +258,20 @@ function nothingSent<O>(agent: string, action: string, discovery: Discovered): R
   none.markStart();
   none.markFinished();
   const stats = statsOf(none, discovery.elapsedMs, 0);
-  return { agent, action, discovery, replies: [], ok: [], failed: [], noResponse: [], unexpected: [], invalidReplies: 0, stats, summaries: [], exitCode: EXIT.ERROR };
+  return {
+    agent,
+    action,
+    discovery,
+    replies: [],
+    ok: [],
+    failed: [],
+    noResponse: [],
+    unexpected: [],
+    invalidReplies: 0,
+    stats,
+    summaries: [],
+    exitCode: EXIT.ERROR,
+  };
 }
 
 /**

@@ -40,7 +40,10 @@ export function clientDefaults(config: Config): ClientDefaults {
 export function senderId(config: Config): string {
   const certname = config.get('connector') === 'nats' ? brokerCertname(config) : undefined;
   if (certname) return senderFor(certname, newSenderSuffix());
-  const host = hostname().replace(/[^A-Za-z0-9_\-.]/g, '_').replace(/^\.+|\.+$/g, '') || 'client';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9_\-.]/g, '_')
+      .replace(/^\.+|\.+$/g, '') || 'client';
   return `${host}.${newSenderSuffix()}`;
 }
 
@@ -107,11 +110,13 @@ export class ClientContext implements ClientSession {
   }
 
   private async open(): Promise<Connector> {
-    const connector = this.options.connector ?? connectorFromConfig(this.config, { name: this.options.name ?? 'troupe', waitForBroker: false });
+    const connector =
+      this.options.connector ?? connectorFromConfig(this.config, { name: this.options.name ?? 'troupe', waitForBroker: false });
     // What the broker refuses (a request sent with a node's certificate, say) would otherwise look like silence.
     const said = new Set<string>();
     connector.onEvent((e) => {
-      if (e.type !== 'error' || !(e.error instanceof TransportError && e.error.code === 'not_permitted') || said.has(e.error.message)) return;
+      if (e.type !== 'error' || !(e.error instanceof TransportError && e.error.code === 'not_permitted') || said.has(e.error.message))
+        return;
       said.add(e.error.message);
       this.warn(e.error.message);
     });
@@ -139,7 +144,8 @@ export class ClientContext implements ClientSession {
   /** The registry lives in NATS JetStream; other brokers have none. */
   async registry(): Promise<RegistrySource> {
     const kind = this.options.connector?.kind ?? this.config.get('connector');
-    if (kind !== 'nats') throw new DiscoveryError('unavailable', `the registry needs NATS with JetStream; this client uses connector = ${kind}`);
+    if (kind !== 'nats')
+      throw new DiscoveryError('unavailable', `the registry needs NATS with JetStream; this client uses connector = ${kind}`);
     const reader = natsRegistryReaderFor(await this.connected(), this.config.get('registry_bucket'));
     if (!reader) throw new DiscoveryError('unavailable', 'the registry needs a NATS connection');
     return reader;

@@ -61,7 +61,10 @@ export function parseFilter(options: FilterOptions): Filter {
 export type FilterInput = Filter | FilterSpec | undefined;
 
 function isWireFilter(value: FilterInput): value is Filter {
-  return value !== undefined && ['fact', 'cf_class', 'agent', 'identity', 'compound'].every((k) => Array.isArray((value as Record<string, unknown>)[k]));
+  return (
+    value !== undefined &&
+    ['fact', 'cf_class', 'agent', 'identity', 'compound'].every((k) => Array.isArray((value as Record<string, unknown>)[k]))
+  );
 }
 
 export function resolveFilter(input: FilterInput): Filter {

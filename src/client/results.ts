@@ -42,7 +42,10 @@ export class ResultSet {
   /** Monotonic start, for sub-millisecond reply timings. */
   private startedMono = 0;
 
-  constructor(readonly requestId: string, expected?: readonly string[]) {
+  constructor(
+    readonly requestId: string,
+    expected?: readonly string[],
+  ) {
     if (expected) this.expected = new Set(expected);
   }
 

@@ -93,7 +93,9 @@ export class RpcClient {
         });
     const replyTo = inbox?.address ?? replySubject(opts.collective, this.settings.sender, id);
     // One request text for every message of this call (batches reuse the id, as MCollective's do).
-    const frame = encodeFrame(buildRequestFrame(this.security.wrapRequest(JSON.stringify(this.buildRequest(opts, id))), this.settings.sender, replyTo));
+    const frame = encodeFrame(
+      buildRequestFrame(this.security.wrapRequest(JSON.stringify(this.buildRequest(opts, id))), this.settings.sender, replyTo),
+    );
     // An abort ends the wait at once, not at the next reply or the timeout.
     const onAbort = () => wake.wake();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -114,7 +116,8 @@ export class RpcClient {
   }
 
   private async send(opts: CallOptions, { frame, replyTo }: Outgoing, targets?: readonly string[]): Promise<void> {
-    const direct = targets !== undefined && (opts.direct || opts.batch !== undefined || targets.length <= this.settings.directAddressingThreshold);
+    const direct =
+      targets !== undefined && (opts.direct || opts.batch !== undefined || targets.length <= this.settings.directAddressingThreshold);
     if (direct) {
       for (const identity of targets) await this.connector.publish({ kind: 'node', collective: opts.collective, identity }, frame, replyTo);
     } else {
@@ -136,7 +139,13 @@ export class RpcClient {
   }
 
   /** Waits until every expected node answered, the quiet window passed, or the timeout. */
-  private async waitForReplies(opts: CallOptions, results: ResultSet, wake: Waker, expected?: number, batch?: readonly string[]): Promise<void> {
+  private async waitForReplies(
+    opts: CallOptions,
+    results: ResultSet,
+    wake: Waker,
+    expected?: number,
+    batch?: readonly string[],
+  ): Promise<void> {
     const deadline = Date.now() + opts.timeoutMs;
     const quiet = opts.targets ? 0 : (opts.quietWindowMs ?? 0);
     const done = (): boolean => {
@@ -230,9 +239,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     // A signal that has fired already sends no further event.
     if (signal?.aborted) return resolve();
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -68,7 +68,11 @@ export function loadConfig(file: string | undefined, overrides: Record<string, s
  * and credentials in URLs are masked, so what this returns may be shown to anyone allowed to ask.
  */
 export function describeConfigItem(config: Config, key: string): string {
-  const raw = isConfigKey(key) ? formatValue(KEY_SPECS[key], config.get(key)) : key.startsWith(PLUGIN_PREFIX) ? config.values[key] : undefined;
+  const raw = isConfigKey(key)
+    ? formatValue(KEY_SPECS[key], config.get(key))
+    : key.startsWith(PLUGIN_PREFIX)
+      ? config.values[key]
+      : undefined;
   if (typeof raw === 'string') {
     if (isSecretKey(key)) throw new ConfigError('CONFIG_SECRET', `${key} is a secret: its value is not shown`, { key });
     return maskUrlCredentials(raw);
@@ -108,11 +112,11 @@ class ResolvedConfig implements Config {
 function rejectUnknownKey(key: string, origin: SettingOrigin): void {
   if (isConfigKey(key) || (key.startsWith(PLUGIN_PREFIX) && key.length > PLUGIN_PREFIX.length)) return;
   const suggestion = closestMatch(key, DECLARED_NAMES);
-  throw new ConfigError(
-    'CONFIG_UNKNOWN_KEY',
-    `${describeOrigin(origin)}: unknown config key "${key}"${didYouMean(suggestion)}`,
-    { ...origin, key, suggestion },
-  );
+  throw new ConfigError('CONFIG_UNKNOWN_KEY', `${describeOrigin(origin)}: unknown config key "${key}"${didYouMean(suggestion)}`, {
+    ...origin,
+    key,
+    suggestion,
+  });
 }
 
 function didYouMean(suggestion: string | undefined): string {

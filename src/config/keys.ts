@@ -21,7 +21,6 @@ export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from '.
  */
 
 const CORE_CONNECTION = {
-
   identity: {
     type: 'string',
     default: () => os.hostname(),
@@ -72,14 +71,31 @@ const CORE_SECURITY = {
     values: ['insecure', 'pki'],
     default: 'pki',
     scope: 'both',
-    description: 'How messages are signed and verified: X.509 certificates (pki), or `insecure` for local experiments only (unsigned; nodes log a warning).',
+    description:
+      'How messages are signed and verified: X.509 certificates (pki), or `insecure` for local experiments only (unsigned; nodes log a warning).',
   },
 } as const satisfies KeyTable;
 
 const CORE_POLICY = {
-  'plugin.actionpolicy.dir': { type: 'path', default: '', defaultDoc: '`policies` beside the config file', scope: 'server', description: 'ActionPolicy files (`<agent>.policy`, `default.policy`) and the `groups` file.' },
-  'plugin.actionpolicy.allow_unconfigured': { type: 'boolean', default: false, scope: 'server', description: 'Agents without a policy file allow everything; off, only discovery and rpcutil\'s read-only actions.' },
-  'plugin.rpcaudit.log_values': { type: 'boolean', default: false, scope: 'server', description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.' },
+  'plugin.actionpolicy.dir': {
+    type: 'path',
+    default: '',
+    defaultDoc: '`policies` beside the config file',
+    scope: 'server',
+    description: 'ActionPolicy files (`<agent>.policy`, `default.policy`) and the `groups` file.',
+  },
+  'plugin.actionpolicy.allow_unconfigured': {
+    type: 'boolean',
+    default: false,
+    scope: 'server',
+    description: "Agents without a policy file allow everything; off, only discovery and rpcutil's read-only actions.",
+  },
+  'plugin.rpcaudit.log_values': {
+    type: 'boolean',
+    default: false,
+    scope: 'server',
+    description: 'Audit lines show input values; off, they show the input names with values `[redacted]`.',
+  },
 } as const satisfies KeyTable;
 
 const CORE_RUNTIME = {
@@ -123,14 +139,16 @@ const CORE_RUNTIME = {
     min: 0,
     default: 300,
     scope: 'server',
-    description: 'Seconds between a node\'s registration records in the registry (also sent on start and when facts change); 0 turns registration off.',
+    description:
+      "Seconds between a node's registration records in the registry (also sent on start and when facts change); 0 turns registration off.",
   },
   registration_splay: {
     type: 'number',
     min: 0,
     default: 10,
     scope: 'server',
-    description: 'Longest random delay in seconds before a node\'s first registration, and its next after a reconnect, so a restarted fleet does not register all at once.',
+    description:
+      "Longest random delay in seconds before a node's first registration, and its next after a reconnect, so a restarted fleet does not register all at once.",
   },
 } as const satisfies KeyTable;
 
@@ -152,7 +170,7 @@ const CORE_AUDIT = {
     type: 'boolean',
     default: true,
     scope: 'server',
-    description: 'Check each request against the agent\'s action policy before running it.',
+    description: "Check each request against the agent's action policy before running it.",
   },
 } as const satisfies KeyTable;
 

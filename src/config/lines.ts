@@ -24,7 +24,8 @@ export function splitConfigLines(text: string, file?: string): ConfigLine[] {
     if (key === '') {
       const where = `${file ?? '<config>'}:${line}`;
       // The message reaches logs (a failed reload): a line that looks like it holds a secret is not quoted.
-      const got = isSecretKey(trimmed) || equals === 0 ? 'a line that is not shown (it may hold a secret)' : `"${maskUrlCredentials(trimmed)}"`;
+      const got =
+        isSecretKey(trimmed) || equals === 0 ? 'a line that is not shown (it may hold a secret)' : `"${maskUrlCredentials(trimmed)}"`;
       throw new ConfigError('CONFIG_SYNTAX', `${where}: expected "key = value", got ${got}`, { file, line });
     }
     settings.push({ key, value: trimmed.slice(equals + 1).trim(), line });

@@ -4,22 +4,13 @@ import { describeExpected, formatValue } from './values.js';
 /** The Markdown reference table of every config key, generated from the declarations. */
 export function configReference(): string {
   const rows = CONFIG_KEYS.map((declaration) =>
-    [
-      `\`${declaration.name}\``,
-      describeExpected(declaration),
-      describeDefault(declaration),
-      declaration.scope,
-      declaration.description,
-    ]
+    [`\`${declaration.name}\``, describeExpected(declaration), describeDefault(declaration), declaration.scope, declaration.description]
       .map(escapeCell)
       .join(' | '),
   );
-  return [
-    '| key | type | default | scope | description |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${row} |`),
-    '',
-  ].join('\n');
+  return ['| key | type | default | scope | description |', '| --- | --- | --- | --- | --- |', ...rows.map((row) => `| ${row} |`), ''].join(
+    '\n',
+  );
 }
 
 function describeDefault(declaration: ConfigKeyDeclaration): string {

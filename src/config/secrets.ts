@@ -10,7 +10,19 @@ export const REDACTED = '[redacted]';
  * (`plugin.myagent.db_password`, `plugin.vault.token_file`) are hidden without being declared.
  * Hiding a harmless key costs an operator one remote look-up; showing a secret costs the secret.
  */
-const SECRET_FRAGMENTS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'apikey', 'api_key', 'privatekey', 'private_key', 'psk'];
+const SECRET_FRAGMENTS = [
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'credential',
+  'apikey',
+  'api_key',
+  'privatekey',
+  'private_key',
+  'psk',
+];
 /** Whole words (between `.`, `_` and `-`) too short to match as fragments without hiding `compass` or `bypass`. */
 const SECRET_WORDS = new Set(['pass', 'pw', 'pwd']);
 

@@ -32,13 +32,9 @@ export function parseValue(spec: KeySpec, text: string): ParseResult {
     case 'path':
       return { ok: true, value: text };
     case 'integer':
-      return INTEGER.test(text)
-        ? withinRange(Number(text), spec, 'integer')
-        : { ok: false, expected: describeExpected(spec) };
+      return INTEGER.test(text) ? withinRange(Number(text), spec, 'integer') : { ok: false, expected: describeExpected(spec) };
     case 'number':
-      return NUMBER.test(text)
-        ? withinRange(Number(text), spec, 'number')
-        : { ok: false, expected: describeExpected(spec) };
+      return NUMBER.test(text) ? withinRange(Number(text), spec, 'number') : { ok: false, expected: describeExpected(spec) };
     case 'boolean': {
       const value = parseBoolean(text);
       return value === undefined ? { ok: false, expected: describeExpected(spec) } : { ok: true, value };

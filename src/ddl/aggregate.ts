@@ -137,11 +137,7 @@ export function createAggregator(ddl: AgentDDL, action: string): Aggregator {
 }
 
 /** Aggregates the data of successful replies, consuming the iterable once. */
-export function aggregate(
-  ddl: AgentDDL,
-  action: string,
-  replies: Iterable<Record<string, unknown>>,
-): AggregateResult[] {
+export function aggregate(ddl: AgentDDL, action: string, replies: Iterable<Record<string, unknown>>): AggregateResult[] {
   const aggregator = createAggregator(ddl, action);
   for (const data of replies) aggregator.add(data);
   return aggregator.results();

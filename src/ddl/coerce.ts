@@ -78,10 +78,7 @@ export function coerceArguments(ddl: AgentDDL, action: string, pairs: string[]):
     } else {
       const known = Object.keys(spec.input);
       const hint = known.length > 0 ? `; it takes ${known.join(', ')}` : '; it takes no inputs';
-      throw new DDLError(
-        'ARGUMENT_INVALID',
-        `Argument '${key}' is not an input of ${ddl.metadata.name}#${action}${hint}`,
-      );
+      throw new DDLError('ARGUMENT_INVALID', `Argument '${key}' is not an input of ${ddl.metadata.name}#${action}${hint}`);
     }
   }
   return data;

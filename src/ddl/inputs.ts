@@ -3,9 +3,7 @@ import { requireAction, unknownActionMessage } from './errors.js';
 import type { ActionDDL, AgentDDL, InputDDL, InputType } from './types.js';
 import { namedValidator } from './validators.js';
 
-export type InputCheck =
-  | { ok: true; data: Record<string, unknown> }
-  | { ok: false; statuscode: 2 | 3 | 4; message: string };
+export type InputCheck = { ok: true; data: Record<string, unknown> } | { ok: false; statuscode: 2 | 3 | 4; message: string };
 
 /** What one action needs at request time, prepared once per DDL object. */
 interface CompiledAction {

@@ -82,9 +82,7 @@ function normaliseAction(raw: RawAction, path: string, fail: Fail): ActionDDL {
   for (const [name, spec] of Object.entries(raw.output ?? {})) {
     output[name] = { ...spec, display_as: spec.display_as ?? name };
   }
-  const aggregate = (raw.aggregate ?? []).map((spec, i) =>
-    normaliseAggregate(spec, output, `${path}/aggregate/${i}`, fail),
-  );
+  const aggregate = (raw.aggregate ?? []).map((spec, i) => normaliseAggregate(spec, output, `${path}/aggregate/${i}`, fail));
   return {
     description: raw.description,
     display: raw.display ?? 'failed',

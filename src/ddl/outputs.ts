@@ -17,11 +17,7 @@ export function shouldDisplay(display: DisplayPolicy, statuscode: number): boole
  * A copy of reply data with every output the reply left out set to its declared default.
  * Outputs without a declared default stay absent. Throws UNKNOWN_ACTION.
  */
-export function applyOutputDefaults(
-  ddl: AgentDDL,
-  action: string,
-  data: Record<string, unknown>,
-): Record<string, unknown> {
+export function applyOutputDefaults(ddl: AgentDDL, action: string, data: Record<string, unknown>): Record<string, unknown> {
   const spec = requireAction(ddl, action);
   const result: Record<string, unknown> = { ...data };
   for (const [name, output] of Object.entries(spec.output)) {

@@ -19,11 +19,9 @@ function shellsafe(value: unknown): string | undefined {
   return undefined;
 }
 
-const ipv4address: NamedValidator = (value) =>
-  typeof value === 'string' && isIPv4(value) ? undefined : 'should be an IPv4 address';
+const ipv4address: NamedValidator = (value) => (typeof value === 'string' && isIPv4(value) ? undefined : 'should be an IPv4 address');
 
-const ipv6address: NamedValidator = (value) =>
-  typeof value === 'string' && isIPv6(value) ? undefined : 'should be an IPv6 address';
+const ipv6address: NamedValidator = (value) => (typeof value === 'string' && isIPv6(value) ? undefined : 'should be an IPv6 address');
 
 const ipaddress: NamedValidator = (value) =>
   typeof value === 'string' && (isIPv4(value) || isIPv6(value)) ? undefined : 'should be an IP address';

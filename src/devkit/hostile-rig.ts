@@ -50,7 +50,10 @@ export async function startHostileRig(opts: HostileRigOptions = {}): Promise<Hos
     nats = await startNatsServer();
     const policies = join(dir, 'policies');
     mkdirSync(policies);
-    writeFileSync(join(policies, 'rpcutil.policy'), ['policy default deny', 'allow\tcert=ops.troupe cert=greedy.troupe\t*\t*\t*', ''].join('\n'));
+    writeFileSync(
+      join(policies, 'rpcutil.policy'),
+      ['policy default deny', 'allow\tcert=ops.troupe cert=greedy.troupe\t*\t*\t*', ''].join('\n'),
+    );
     const logFile = join(dir, 'node.log');
     const auditFile = join(dir, 'audit.log');
     const serverCfg = join(dir, 'server.cfg');
@@ -65,7 +68,11 @@ export async function startHostileRig(opts: HostileRigOptions = {}): Promise<Hos
         rpcauthorization: 1,
         'plugin.actionpolicy.dir': policies,
         ...(opts.audit ? { rpcaudit: 1, 'plugin.rpcaudit.logfile': auditFile } : {}),
-        ...pki.serverConfig(Object.fromEntries(Object.entries(opts.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll('{dir}', dir) : v]))),
+        ...pki.serverConfig(
+          Object.fromEntries(
+            Object.entries(opts.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v.replaceAll('{dir}', dir) : v]),
+          ),
+        ),
       }),
     );
     const clientConfig = join(dir, 'client.cfg');
@@ -77,7 +84,12 @@ export async function startHostileRig(opts: HostileRigOptions = {}): Promise<Hos
       url: nats.url,
       identity: RIG_NODE,
       dir,
-      signers: { ops: signer(pki, 'ops.troupe'), greedy: signer(pki, 'greedy.troupe'), mallory: signer(pki, 'mallory.troupe'), foreign: signer(foreign, 'ops.troupe') },
+      signers: {
+        ops: signer(pki, 'ops.troupe'),
+        greedy: signer(pki, 'greedy.troupe'),
+        mallory: signer(pki, 'mallory.troupe'),
+        foreign: signer(foreign, 'ops.troupe'),
+      },
       get daemon() {
         return daemon;
       },
@@ -123,9 +135,16 @@ async function waitFor(ok: () => boolean, child: ChildProcess, timeoutMs: number
 }
 
 /** Starts `mco server run --config FILE` and resolves once its log says it is ready. */
-export async function startDaemonProcess(configFile: string, logFile: string, nodeArgs: string[] = [], timeoutMs = 30_000): Promise<ChildProcess> {
+export async function startDaemonProcess(
+  configFile: string,
+  logFile: string,
+  nodeArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<ChildProcess> {
   const before = readyLines(logFile);
-  const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'bin', 'mco.js'), 'server', 'run', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'bin', 'mco.js'), 'server', 'run', '--config', configFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   try {

@@ -55,7 +55,12 @@ export function craftRequest(caller: string, overrides: Partial<RequestEnvelope>
 }
 
 export function signText(text: string, signer: Signer): SecureRequest {
-  return { protocol: PROTOCOL.secureRequest, request: text, signature: signBytes(Buffer.from(text), signer.key).toString('base64'), certificate: signer.cert };
+  return {
+    protocol: PROTOCOL.secureRequest,
+    request: text,
+    signature: signBytes(Buffer.from(text), signer.key).toString('base64'),
+    certificate: signer.cert,
+  };
 }
 
 export function frameOf(secure: SecureRequest, replyTo: string): Uint8Array {
@@ -131,7 +136,10 @@ interface Kind {
 export class RawClient {
   private readonly waiting = new Map<string, (reply: ReplyEnvelope) => void>();
 
-  private constructor(private readonly nc: NatsConnection, private readonly inbox: string) {}
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly inbox: string,
+  ) {}
 
   static async connect(url: string, name = 'flood'): Promise<RawClient> {
     const nc = await connect({ servers: url.replace(/^nats:\/\//, ''), name });
@@ -194,7 +202,13 @@ export class RawClient {
 }
 
 /** rpcutil daemon_stats: the node's counters and its process. */
-export type DaemonStats = StatsSnapshot & { pid: number; version: string; configfile: string; agents: string[]; times: { utime: number; stime: number } };
+export type DaemonStats = StatsSnapshot & {
+  pid: number;
+  version: string;
+  configfile: string;
+  agents: string[];
+  times: { utime: number; stime: number };
+};
 
 /** The node's counters, asked for with a signed rpcutil daemon_stats. */
 export async function daemonStats(client: RawClient, signer: Signer, identity: string): Promise<DaemonStats> {
@@ -224,18 +238,30 @@ function kinds(o: FloodOptions, client: RawClient, replayPool: Uint8Array[]): Ki
   };
   const identityFilter = (identity: string): Filter => ({ ...emptyFilter(), identity: [identity] });
   // Distinct junk certificates, each up to the size limit: a cache of failed checks keyed by their text would grow.
-  const junkBody = randomBytes(4500).toString('base64').replace(/(.{64})/g, '$1\n');
+  const junkBody = randomBytes(4500)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   let junk = 0;
   return [
     { name: 'binary garbage', expect: { rejected: 'malformed' }, make: () => ({ subject: broadcast, bytes: randomBytes(64) }) },
     { name: 'not JSON', expect: { rejected: 'malformed' }, make: () => ({ subject: broadcast, bytes: text(`PING {not json ${junk++}`) }) },
-    { name: 'wrong shape', expect: { rejected: 'schema' }, make: () => ({ subject: broadcast, bytes: text(JSON.stringify({ protocol: PROTOCOL.transport, sender: 'x', data: { hello: junk++ } })) }) },
+    {
+      name: 'wrong shape',
+      expect: { rejected: 'schema' },
+      make: () => ({
+        subject: broadcast,
+        bytes: text(JSON.stringify({ protocol: PROTOCOL.transport, sender: 'x', data: { hello: junk++ } })),
+      }),
+    },
     {
       name: 'unsigned',
       expect: { rejected: 'unsigned' },
       make: () => {
         const req = craftRequest(ops.caller);
-        return { subject: broadcast, bytes: frameOf({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, client.replyTo(req.id)) };
+        return {
+          subject: broadcast,
+          bytes: frameOf({ protocol: PROTOCOL.secureRequest, request: JSON.stringify(req) }, client.replyTo(req.id)),
+        };
       },
     },
     {
@@ -244,7 +270,10 @@ function kinds(o: FloodOptions, client: RawClient, replayPool: Uint8Array[]): Ki
       make: () => {
         const req = craftRequest(ops.caller);
         const secure = signText(JSON.stringify(req), ops);
-        return { subject: broadcast, bytes: frameOf({ ...secure, request: secure.request.replace('"ping"', '"inventory"') }, client.replyTo(req.id)) };
+        return {
+          subject: broadcast,
+          bytes: frameOf({ ...secure, request: secure.request.replace('"ping"', '"inventory"') }, client.replyTo(req.id)),
+        };
       },
     },
     {
@@ -259,14 +288,38 @@ function kinds(o: FloodOptions, client: RawClient, replayPool: Uint8Array[]): Ki
     },
     { name: 'certificate of another CA', expect: { rejected: 'untrusted_certificate' }, make: () => signedBy(foreign, {}, ops.caller) },
     { name: 'caller other than the signer', expect: { rejected: 'caller_mismatch' }, make: () => signedBy(ops, {}, 'cert=admin.troupe') },
-    { name: 'replayed (bytes of a request that ran)', expect: { rejected: 'replay' }, make: () => ({ subject: nodeSubject(COLLECTIVE, o.identity), bytes: replayPool[junk++ % replayPool.length]! }) },
+    {
+      name: 'replayed (bytes of a request that ran)',
+      expect: { rejected: 'replay' },
+      make: () => ({ subject: nodeSubject(COLLECTIVE, o.identity), bytes: replayPool[junk++ % replayPool.length]! }),
+    },
     { name: 'stale', expect: { rejected: 'ttl_expired' }, make: () => signedBy(ops, { time: Date.now() - 3_600_000 }) },
-    { name: 'TTL abuse: a day-long ttl, dated 23 h ago', expect: { rejected: 'ttl_expired' }, make: () => signedBy(ops, { ttl: DAY_S, time: Date.now() - 23 * 3_600_000 }) },
-    { name: 'TTL abuse: a day-long ttl, another collective', expect: { rejected: 'wrong_collective' }, make: () => signedBy(ops, { ttl: DAY_S, collective: 'elsewhere' }) },
-    { name: 'TTL abuse: a day-long ttl, caller allowed nothing', expect: { rejected: 'unauthorized' }, make: () => signedBy(mallory, { ttl: DAY_S }) },
+    {
+      name: 'TTL abuse: a day-long ttl, dated 23 h ago',
+      expect: { rejected: 'ttl_expired' },
+      make: () => signedBy(ops, { ttl: DAY_S, time: Date.now() - 23 * 3_600_000 }),
+    },
+    {
+      name: 'TTL abuse: a day-long ttl, another collective',
+      expect: { rejected: 'wrong_collective' },
+      make: () => signedBy(ops, { ttl: DAY_S, collective: 'elsewhere' }),
+    },
+    {
+      name: 'TTL abuse: a day-long ttl, caller allowed nothing',
+      expect: { rejected: 'unauthorized' },
+      make: () => signedBy(mallory, { ttl: DAY_S }),
+    },
     { name: 'future-dated', expect: { rejected: 'future_message' }, make: () => signedBy(ops, { time: Date.now() + 600_000 }) },
-    { name: 'filter no node can evaluate', expect: { rejected: 'bad_filter' }, make: () => signedBy(mallory, { filter: { ...emptyFilter(), compound: ['role=db and ('] } }) },
-    { name: 'for another node', expect: { filtered: true }, make: () => signedBy(mallory, { ttl: DAY_S, filter: identityFilter('other.example.net') }) },
+    {
+      name: 'filter no node can evaluate',
+      expect: { rejected: 'bad_filter' },
+      make: () => signedBy(mallory, { filter: { ...emptyFilter(), compound: ['role=db and ('] } }),
+    },
+    {
+      name: 'for another node',
+      expect: { filtered: true },
+      make: () => signedBy(mallory, { ttl: DAY_S, filter: identityFilter('other.example.net') }),
+    },
   ];
 }
 
@@ -281,7 +334,12 @@ function countedKinds(o: FloodOptions, client: RawClient): Array<Kind & { count:
   const pad = 'x'.repeat(Math.max(0, o.maxMessageSize - 8192));
   const greedyExtra = o.greedyExtra ?? Math.max(10, Math.floor(o.quota / 2));
   return [
-    { name: 'over max_message_size', count: o.oversize ?? 5, expect: { rejected: 'oversize' }, make: () => ({ subject: broadcast, bytes: Buffer.alloc(o.maxMessageSize + 1024, 0x7b) }) },
+    {
+      name: 'over max_message_size',
+      count: o.oversize ?? 5,
+      expect: { rejected: 'oversize' },
+      make: () => ({ subject: broadcast, bytes: Buffer.alloc(o.maxMessageSize + 1024, 0x7b) }),
+    },
     {
       name: 'just under max_message_size, caller allowed nothing',
       count: o.huge ?? 20,
@@ -296,11 +354,17 @@ function countedKinds(o: FloodOptions, client: RawClient): Array<Kind & { count:
     },
     // Valid and allowed: the first `quota` run, the rest are refused while the others' requests still run.
     { name: 'greedy caller within its quota', count: o.quota, expect: { executed: true }, make: () => signedBy(greedy, { ttl: DAY_S }) },
-    { name: 'greedy caller over its quota', count: greedyExtra, expect: { rejected: 'replay_quota' }, make: () => signedBy(greedy, { ttl: DAY_S }) },
+    {
+      name: 'greedy caller over its quota',
+      count: greedyExtra,
+      expect: { rejected: 'replay_quota' },
+      make: () => signedBy(greedy, { ttl: DAY_S }),
+    },
   ];
 }
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : Number.NaN;
 
 /**
  * Floods the node. Publishes `chunk` messages, then a signed ping straight to the node, and waits for its answer
@@ -383,7 +447,13 @@ export async function runFlood(o: FloodOptions): Promise<FloodReport> {
       sent: plan.length,
       kinds: sent,
       expected,
-      pings: { sent: pingsSent, answered: latencies.length, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? Number.NaN },
+      pings: {
+        sent: pingsSent,
+        answered: latencies.length,
+        p50Ms: quantile(sorted, 0.5),
+        p99Ms: quantile(sorted, 0.99),
+        maxMs: sorted.at(-1) ?? Number.NaN,
+      },
       barriers,
       durationMs,
       messagesPerSecond: plan.length / (durationMs / 1000),

@@ -72,12 +72,17 @@ export class LocalNatsServer {
     if (this.opts.jetstream) lines.push(`jetstream { store_dir: "${join(this.dir, 'js')}" }`);
     if (this.opts.cluster) {
       const c = this.opts.cluster;
-      lines.push(`server_name: n${c.port}`, `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}] }`);
+      lines.push(
+        `server_name: n${c.port}`,
+        `cluster { name: ${c.name}, listen: 127.0.0.1:${c.port}, routes: [${c.routes.map((r) => `nats-route://127.0.0.1:${r}`).join(', ')}] }`,
+      );
     }
     const conf = this.opts.configFile ?? join(this.dir, 'nats.conf');
     if (!this.opts.configFile) writeFileSync(conf, lines.join('\n') + '\n');
     const child = this.opts.maxOpenFiles
-      ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
       : spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
@@ -90,7 +95,9 @@ export class LocalNatsServer {
       }
       for (const wake of this.logWaiters) wake();
     });
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`nats-server exited (${code}): ${stderr.trim()}`))),
+    );
     exited.catch(() => undefined);
     await Promise.race([waitForPort(this.port, 10_000), exited]);
     return this;
@@ -117,7 +124,10 @@ export class LocalNatsServer {
   waitForLog(pattern: RegExp, from = 0, timeoutMs = 10_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const line = this.output.slice(Math.max(0, from - this.dropped)).split('\n').find((l) => pattern.test(l));
+        const line = this.output
+          .slice(Math.max(0, from - this.dropped))
+          .split('\n')
+          .find((l) => pattern.test(l));
         if (line === undefined) return false;
         done();
         resolve(line);
@@ -125,7 +135,9 @@ export class LocalNatsServer {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`nats-server logged nothing matching ${pattern} within ${timeoutMs} ms; its log ends: ${this.output.slice(-1000)}`));
+        reject(
+          new Error(`nats-server logged nothing matching ${pattern} within ${timeoutMs} ms; its log ends: ${this.output.slice(-1000)}`),
+        );
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

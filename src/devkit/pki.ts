@@ -48,7 +48,11 @@ export class DevPki {
   readonly ssldir: string;
   private readonly caKeyPem: string;
 
-  private constructor(readonly dir: string, readonly ca: CertificateAuthority, private readonly keyType: KeyType) {
+  private constructor(
+    readonly dir: string,
+    readonly ca: CertificateAuthority,
+    private readonly keyType: KeyType,
+  ) {
     this.caDir = join(dir, 'ca');
     this.ssldir = join(dir, 'ssl');
     this.caKeyPem = readFileSync(join(this.caDir, 'ca_key.pem'), 'utf8');
@@ -98,7 +102,12 @@ export class DevPki {
     let issued: { keyPem: string; certificatePem: string };
     if (opts.notBefore || opts.notAfter) {
       const pair = generateKeyPair(keyType);
-      const certificatePem = this.ca.issueUnlisted(name, pair.publicKey, { profile, altNames: opts.altNames, notBefore: opts.notBefore, notAfter: opts.notAfter });
+      const certificatePem = this.ca.issueUnlisted(name, pair.publicKey, {
+        profile,
+        altNames: opts.altNames,
+        notBefore: opts.notBefore,
+        notAfter: opts.notAfter,
+      });
       issued = { keyPem: privateKeyToPem(pair.privateKey), certificatePem };
     } else {
       issued = this.ca.generate(name, { keyType, profile, altNames: opts.altNames });
@@ -116,7 +125,16 @@ export class DevPki {
     const now = Date.now();
     for (const name of names) {
       const pair = generateKeyPair(keyType);
-      const cert = issueCertificate({ commonName: name, publicKey: pair.publicKey, profile: 'node', notBefore: new Date(now - DAY), notAfter: new Date(now + 365 * DAY) }, issuer);
+      const cert = issueCertificate(
+        {
+          commonName: name,
+          publicKey: pair.publicKey,
+          profile: 'node',
+          notBefore: new Date(now - DAY),
+          notAfter: new Date(now + 365 * DAY),
+        },
+        issuer,
+      );
       writeFileAtomic(this.keyPath(name), privateKeyToPem(pair.privateKey), PRIVATE_FILE);
       writeFileAtomic(this.certPath(name), cert, PUBLIC_FILE);
     }
@@ -164,7 +182,9 @@ export function createDevPki(opts: DevPkiOptions = {}): DevPki {
 
 /** `key = value` lines of a config file. */
 export function configText(entries: Record<string, string | number>): string {
-  return Object.entries(entries)
-    .map(([k, v]) => `${k} = ${v}`)
-    .join('\n') + '\n';
+  return (
+    Object.entries(entries)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n') + '\n'
+  );
 }

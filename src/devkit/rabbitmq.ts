@@ -35,7 +35,14 @@ export function rabbitmqctl(args: string[], opts: { node?: string; timeoutMs?: n
     execFile('rabbitmqctl', full, { timeout: opts.timeoutMs ?? 60_000, env: cliEnv() }, (err, stdout, stderr) => {
       if (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        reject(new RabbitMQError(missing ? 'not_installed' : 'command_failed', missing ? 'rabbitmqctl is not installed (apt-get install rabbitmq-server)' : `rabbitmqctl ${full.join(' ')} failed: ${(stderr || err.message).trim().split('\n').slice(0, 3).join(' ')}`));
+        reject(
+          new RabbitMQError(
+            missing ? 'not_installed' : 'command_failed',
+            missing
+              ? 'rabbitmqctl is not installed (apt-get install rabbitmq-server)'
+              : `rabbitmqctl ${full.join(' ')} failed: ${(stderr || err.message).trim().split('\n').slice(0, 3).join(' ')}`,
+          ),
+        );
       } else {
         resolve(stdout);
       }
@@ -71,7 +78,8 @@ export async function ensureSystemRabbitMQ(timeoutMs = 90_000): Promise<void> {
   if (await portAnswers(SYSTEM_RABBITMQ.port)) return;
   await new Promise<void>((resolve, reject) => {
     execFile('rabbitmq-server', ['-detached'], { env: cliEnv() }, (err) => {
-      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new RabbitMQError('not_installed', 'rabbitmq-server is not installed (apt-get install rabbitmq-server)'));
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT')
+        reject(new RabbitMQError('not_installed', 'rabbitmq-server is not installed (apt-get install rabbitmq-server)'));
       else if (err) reject(new RabbitMQError('start_failed', `rabbitmq-server -detached failed: ${err.message}`));
       else resolve();
     });
@@ -114,7 +122,9 @@ export async function createVhost(opts: { prefix?: string; node?: LocalRabbitMQ 
 
 /** Sockets the machine's broker accepts (its open-file limit decides: about 830 under the default 1024). */
 export async function socketLimit(node?: string): Promise<number> {
-  const status = JSON.parse(await rabbitmqctl(['status', '--formatter', 'json'], { node })) as { file_descriptors?: { sockets_limit?: number } };
+  const status = JSON.parse(await rabbitmqctl(['status', '--formatter', 'json'], { node })) as {
+    file_descriptors?: { sockets_limit?: number };
+  };
   return status.file_descriptors?.sockets_limit ?? 0;
 }
 
@@ -158,7 +168,8 @@ export class LocalRabbitMQ {
     writeFileSync(join(this.dir, 'rabbitmq.conf'), await this.configText(owner));
     writeFileSync(join(this.dir, 'rabbitmq-env.conf'), '');
     writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
-    if (owner) for (const f of ['', 'rabbitmq.conf', 'rabbitmq-env.conf', 'enabled_plugins']) chownSync(join(this.dir, f), owner.uid, owner.gid);
+    if (owner)
+      for (const f of ['', 'rabbitmq.conf', 'rabbitmq-env.conf', 'enabled_plugins']) chownSync(join(this.dir, f), owner.uid, owner.gid);
     const env = {
       ...cliEnv(),
       RABBITMQ_NODENAME: this.nodeName,
@@ -178,12 +189,19 @@ export class LocalRabbitMQ {
     const start = `${this.opts.maxOpenFiles ? `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; ` : ''}exec ${server} -detached`;
     const [cmd, args] = owner ? ['su', ['rabbitmq', '-s', '/bin/sh', '-c', start]] : ['sh', ['-c', start]];
     await new Promise<void>((resolve, reject) => {
-      execFile(cmd, args, { env, cwd: this.dir }, (err, _out, stderr) => (err ? reject(new RabbitMQError('start_failed', `cannot start RabbitMQ node ${this.nodeName}: ${stderr || err.message}`)) : resolve()));
+      execFile(cmd, args, { env, cwd: this.dir }, (err, _out, stderr) =>
+        err
+          ? reject(new RabbitMQError('start_failed', `cannot start RabbitMQ node ${this.nodeName}: ${stderr || err.message}`))
+          : resolve(),
+      );
     });
     try {
       await rabbitmqctl(['wait', this.pidFile, '--timeout', '90'], { node: this.nodeName, timeoutMs: 100_000 });
     } catch (err) {
-      throw new RabbitMQError('start_failed', `RabbitMQ node ${this.nodeName} did not start on port ${this.port}: ${(err as Error).message}; see ${join(this.dir, 'log')}`);
+      throw new RabbitMQError(
+        'start_failed',
+        `RabbitMQ node ${this.nodeName} did not start on port ${this.port}: ${(err as Error).message}; see ${join(this.dir, 'log')}`,
+      );
     }
     this.running = true;
     return this;
@@ -260,7 +278,10 @@ function rabbitmqOwner(): { uid: number; gid: number } | undefined {
 
 function binary(name: string): string {
   try {
-    return execFileSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name}`]).toString().trim().split('\n')[0]!;
+    return execFileSync('sh', ['-c', `command -v ${name} || ls /usr/sbin/${name}`])
+      .toString()
+      .trim()
+      .split('\n')[0]!;
   } catch {
     throw new RabbitMQError('not_installed', `${name} is not installed (apt-get install rabbitmq-server)`);
   }

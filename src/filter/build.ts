@@ -54,7 +54,13 @@ export function buildFilter(opts: FilterOptions): Filter {
   filter.agent = unique(filter.agent, (c) => c);
   filter.compound = unique(filter.compound, (c) => c);
 
-  const sources = { fact: opts.withs?.length ? '-F and -W' : '-F', cf_class: opts.withs?.length ? '-C and -W' : '-C', identity: '-I', agent: '-A', compound: '-S' };
+  const sources = {
+    fact: opts.withs?.length ? '-F and -W' : '-F',
+    cf_class: opts.withs?.length ? '-C and -W' : '-C',
+    identity: '-I',
+    agent: '-A',
+    compound: '-S',
+  };
   const kinds = { fact: 'fact', cf_class: 'class', identity: 'identity', agent: 'agent', compound: 'compound' };
   for (const kind of Object.keys(sources) as Array<keyof typeof sources>) {
     const count = filter[kind].length;

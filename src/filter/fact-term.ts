@@ -113,12 +113,7 @@ export function parseFactText(source: string, start: number, end: number): FactF
     if (nameStart === end || operatorAt(source, nameStart)) {
       throw new FilterError('FILTER_EMPTY_FACT_NAME', 'missing fact name', source, nameStart);
     }
-    throw new FilterError(
-      'FILTER_BAD_FACT_NAME',
-      `unexpected ${describeCharacter(source[nameStart])} in fact name`,
-      source,
-      nameStart,
-    );
+    throw new FilterError('FILTER_BAD_FACT_NAME', `unexpected ${describeCharacter(source[nameStart])} in fact name`, source, nameStart);
   }
   const fact = source.slice(nameStart, nameEnd);
   checkFactNameLength(fact, source, nameStart);
@@ -127,19 +122,9 @@ export function parseFactText(source: string, start: number, end: number): FactF
   const written = opStart < end ? operatorAt(source, opStart) : null;
   if (!written) {
     if (opStart === nameEnd && opStart < end) {
-      throw new FilterError(
-        'FILTER_BAD_FACT_NAME',
-        `unexpected ${describeCharacter(source[opStart])} in fact name`,
-        source,
-        opStart,
-      );
+      throw new FilterError('FILTER_BAD_FACT_NAME', `unexpected ${describeCharacter(source[opStart])} in fact name`, source, opStart);
     }
-    throw new FilterError(
-      'FILTER_MISSING_OPERATOR',
-      `expected an operator (== != < > <= >= =~) after fact '${fact}'`,
-      source,
-      opStart,
-    );
+    throw new FilterError('FILTER_MISSING_OPERATOR', `expected an operator (== != < > <= >= =~) after fact '${fact}'`, source, opStart);
   }
 
   const valueStart = skipBlanks(source, opStart + written.text.length, end);

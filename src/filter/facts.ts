@@ -43,12 +43,7 @@ export function lookupFact(facts: Record<string, unknown>, path: string): unknow
 }
 
 /** A reusable test of fact values against one operator and expected value; the regex is compiled once. */
-export function factValueTest(
-  op: FactOperator,
-  expected: string,
-  source: string = expected,
-  position = 0,
-): (actual: unknown) => boolean {
+export function factValueTest(op: FactOperator, expected: string, source: string = expected, position = 0): (actual: unknown) => boolean {
   const scalar = scalarTest(op, expected, source, position);
 
   const test = (actual: unknown): boolean => {

@@ -40,11 +40,5 @@ export function emptyFilter(): Filter {
 
 /** True when the filter places no constraint, so every node matches. */
 export function isEmptyFilter(f: Filter): boolean {
-  return (
-    f.fact.length === 0 &&
-    f.cf_class.length === 0 &&
-    f.agent.length === 0 &&
-    f.identity.length === 0 &&
-    f.compound.length === 0
-  );
+  return f.fact.length === 0 && f.cf_class.length === 0 && f.agent.length === 0 && f.identity.length === 0 && f.compound.length === 0;
 }

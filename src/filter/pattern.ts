@@ -246,7 +246,8 @@ export function inspectPattern(body: string): PatternShape {
     const c = body[i] as string;
     if (c === '\\') {
       const next = body[i + 1];
-      if (next !== undefined && /[1-9]/.test(next)) return { unsupported: { at: i, what: `a backreference (\\${next}) is` }, tooLargeAt: -1 };
+      if (next !== undefined && /[1-9]/.test(next))
+        return { unsupported: { at: i, what: `a backreference (\\${next}) is` }, tooLargeAt: -1 };
       if (next === 'k' && body[i + 2] === '<') return { unsupported: { at: i, what: 'a named backreference (\\k<…>) is' }, tooLargeAt: -1 };
       if (next === 'Q') {
         const end = body.indexOf('\\E', i + 2);

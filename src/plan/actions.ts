@@ -34,7 +34,10 @@ export function ddlFor(session: ClientSession, agent: string, action: string, wh
   const ddl = session.ddls.find(agent);
   if (!ddl) throw new PlanError('plan_step', `${where}: unknown agent '${agent}'`, "'mco plugin doc' lists the agents this client knows");
   if (!ddl.actions[action]) {
-    throw new PlanError('plan_step', `${where}: agent '${agent}' has no action '${action}' (actions: ${Object.keys(ddl.actions).sort().join(', ')})`);
+    throw new PlanError(
+      'plan_step',
+      `${where}: agent '${agent}' has no action '${action}' (actions: ${Object.keys(ddl.actions).sort().join(', ')})`,
+    );
   }
   return ddl;
 }
@@ -43,7 +46,8 @@ export function ddlFor(session: ClientSession, agent: string, action: string, wh
 export function checkCall(session: ClientSession, call: CallSpec, where: string): AgentDDL {
   const ddl = ddlFor(session, call.agent, call.action, where);
   const checked = validateInputs(ddl, call.action, call.inputs ?? {});
-  if (!checked.ok) throw new PlanError('plan_step', `${where}: ${call.agent}#${call.action}: ${checked.message}`, `see 'mco plugin doc ${call.agent}'`);
+  if (!checked.ok)
+    throw new PlanError('plan_step', `${where}: ${call.agent}#${call.action}: ${checked.message}`, `see 'mco plugin doc ${call.agent}'`);
   return ddl;
 }
 
@@ -66,18 +70,33 @@ async function callNodes(ctx: ActionContext, call: CallSpec, ddl: AgentDDL, node
     signal: ctx.signal,
   });
   const wanted = new Set(nodes);
-  return new Map(results.all().filter((r) => wanted.has(r.sender)).map((r) => [r.sender, r]));
+  return new Map(
+    results
+      .all()
+      .filter((r) => wanted.has(r.sender))
+      .map((r) => [r.sender, r]),
+  );
 }
 
-function judged(identity: string, reply: Reply | undefined, assert?: { text: string; test: (d: Record<string, unknown>) => boolean }): NodeResult {
+function judged(
+  identity: string,
+  reply: Reply | undefined,
+  assert?: { text: string; test: (d: Record<string, unknown>) => boolean },
+): NodeResult {
   if (!reply) return { identity, outcome: 'silent', statusmsg: 'no reply' };
   if (reply.statuscode !== 0) return { identity, outcome: 'failed', statuscode: reply.statuscode, statusmsg: reply.statusmsg };
-  if (assert && !assert.test(reply.data)) return { identity, outcome: 'failed', statuscode: 0, statusmsg: `assertion '${assert.text}' does not hold` };
+  if (assert && !assert.test(reply.data))
+    return { identity, outcome: 'failed', statuscode: 0, statusmsg: `assertion '${assert.text}' does not hold` };
   return { identity, outcome: 'ok', statuscode: 0, statusmsg: reply.statusmsg };
 }
 
 /** One request to every node of the batch; a node whose reply fails `assert` failed. */
-export async function rpcBatch(ctx: ActionContext, call: CallSpec & { assert?: string }, nodes: readonly string[], where: string): Promise<NodeResult[]> {
+export async function rpcBatch(
+  ctx: ActionContext,
+  call: CallSpec & { assert?: string },
+  nodes: readonly string[],
+  where: string,
+): Promise<NodeResult[]> {
   const ddl = checkCall(ctx.session, call, where);
   const assert = call.assert ? { text: call.assert, test: compileAssertion(call.assert) } : undefined;
   const replies = await callNodes(ctx, call, ddl, nodes);
@@ -99,7 +118,8 @@ export async function waitForBatch(ctx: ActionContext, check: CheckSpec, nodes: 
     const still: string[] = [];
     for (const n of pending) {
       const r = judged(n, replies.get(n), assert);
-      if (r.outcome === 'ok' || attempt === tries) done.set(n, attempt === tries && r.outcome === 'failed' ? { ...r, statusmsg: `${r.statusmsg} after ${tries} tries` } : r);
+      if (r.outcome === 'ok' || attempt === tries)
+        done.set(n, attempt === tries && r.outcome === 'failed' ? { ...r, statusmsg: `${r.statusmsg} after ${tries} tries` } : r);
       else still.push(n);
     }
     pending = still;
@@ -133,7 +153,13 @@ export async function puppetBatch(ctx: ActionContext, run: PuppetRun, nodes: rea
   const results = new Map(nodes.map((n) => [n, judged(n, replies.get(n))]));
   if (run.wait === undefined) return nodes.map((n) => results.get(n)!);
   const started = [...results.values()].filter((r) => r.outcome === 'ok').map((r) => r.identity);
-  const runs = rpcRunsClient(ctx.session, { collective: ctx.collective, statusTimeoutMs: 10_000, runonceTimeoutMs: 0, ttl: ctx.ttl, runonceData: {} });
+  const runs = rpcRunsClient(ctx.session, {
+    collective: ctx.collective,
+    statusTimeoutMs: 10_000,
+    runonceTimeoutMs: 0,
+    ttl: ctx.ttl,
+    runonceData: {},
+  });
   const poller = new StatusPoller(runs);
   const follow = {
     pollIntervalMs: 1000,
@@ -144,10 +170,17 @@ export async function puppetBatch(ctx: ActionContext, run: PuppetRun, nodes: rea
     sleep: (ms: number) => sleep(ms, ctx.signal),
     now: () => Date.now(),
   };
-  const followed = await Promise.all(started.map((n) => followRun(n, Number(replies.get(n)!.data.initiated_at) || 0, asked, poller, follow)));
+  const followed = await Promise.all(
+    started.map((n) => followRun(n, Number(replies.get(n)!.data.initiated_at) || 0, asked, poller, follow)),
+  );
   const finished = followed.filter((o) => o.result === 'finished').map((o) => o.host);
   for (const o of followed) {
-    if (o.result !== 'finished') results.set(o.host, { identity: o.host, outcome: o.result === 'unresponsive' ? 'silent' : 'failed', statusmsg: `${o.result}: ${o.message}` });
+    if (o.result !== 'finished')
+      results.set(o.host, {
+        identity: o.host,
+        outcome: o.result === 'unresponsive' ? 'silent' : 'failed',
+        statusmsg: `${o.result}: ${o.message}`,
+      });
   }
   if (finished.length > 0) {
     const summaryCall = { agent: 'puppet', action: 'last_run_summary', inputs: {}, timeout: 10 };

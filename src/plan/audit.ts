@@ -10,7 +10,10 @@ export class PlanAuditLog {
   constructor(file: string) {
     // Synchronous, as the node's audit log: the line must be on disk before the process exits.
     this.destination = pino.destination({ dest: file, mkdir: true, sync: true, mode: 0o600 });
-    this.logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ type: 'plan_audit' }) } }, this.destination);
+    this.logger = pino(
+      { base: null, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ type: 'plan_audit' }) } },
+      this.destination,
+    );
   }
 
   record(entry: PlanAuditRecord): void {

@@ -21,7 +21,10 @@ export class FailureBudget {
   private readonly batchLimit?: Count;
   private readonly totalLimit?: Count;
 
-  constructor(spec: BudgetSpec | undefined, private readonly totalNodes: number) {
+  constructor(
+    spec: BudgetSpec | undefined,
+    private readonly totalNodes: number,
+  ) {
     this.batchLimit = spec?.batch;
     // Neither given: nothing may fail.
     this.totalLimit = spec?.batch === undefined && spec?.total === undefined ? 0 : spec?.total;
@@ -39,7 +42,10 @@ export class FailureBudget {
       return { message: `${label} (canary): ${failed.length} of ${size} failed; a canary may not fail`, nodes };
     }
     if (this.batchLimit !== undefined && !allows(this.batchLimit, failed.length, size)) {
-      return { message: `${label}: ${failed.length} of ${size} failed (${pct(failed.length, size)}), over the batch budget of ${this.batchLimit}`, nodes };
+      return {
+        message: `${label}: ${failed.length} of ${size} failed (${pct(failed.length, size)}), over the batch budget of ${this.batchLimit}`,
+        nodes,
+      };
     }
     return this.checkTotal(label);
   }

@@ -15,7 +15,7 @@ export const PLAN_KEYS = {
     min: 3,
     default: 30,
     scope: 'client',
-    description: 'Seconds a plan runner\'s lease lasts without a heartbeat; after it, `mco plan resume` may take the run over.',
+    description: "Seconds a plan runner's lease lasts without a heartbeat; after it, `mco plan resume` may take the run over.",
   },
   plan_bucket: {
     type: 'string',
@@ -23,6 +23,7 @@ export const PLAN_KEYS = {
     pattern: /^[A-Za-z0-9_-]+$/,
     patternDoc: 'letters, digits, _ and -',
     scope: 'client',
-    description: 'JetStream key-value bucket holding plan runs (`mco plan`): one key per run, step and node outcome, kept 30 days after their last change.',
+    description:
+      'JetStream key-value bucket holding plan runs (`mco plan`): one key per run, step and node outcome, kept 30 days after their last change.',
   },
 } as const satisfies KeyTable;

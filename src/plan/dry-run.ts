@@ -15,7 +15,16 @@ export interface DryRun {
   digest: string;
   inputs: Record<string, unknown>;
   nodes: Array<{ name: string; count: number; method: string; skipped: boolean; nodes: string[]; test?: string }>;
-  steps: Array<{ step: string; kind: string; nodes?: string; count?: number; batches?: number[]; window?: number; canary?: boolean; detail: unknown }>;
+  steps: Array<{
+    step: string;
+    kind: string;
+    nodes?: string;
+    count?: number;
+    batches?: number[];
+    window?: number;
+    canary?: boolean;
+    detail: unknown;
+  }>;
 }
 
 export async function describePlan(session: ClientSession, plan: LoadedPlan, given: Readonly<Record<string, unknown>>): Promise<DryRun> {
@@ -26,9 +35,11 @@ export async function describePlan(session: ClientSession, plan: LoadedPlan, giv
   const counts = new Map<string, number>();
   const signal = new AbortController().signal;
   for (const [name, set] of Object.entries(plan.spec.nodes ?? {})) {
-    const found = await resolveNodeSet(session, name, render(set, scope, `node set ${name}`), signal, true, { ping: false }).catch((err: unknown) => {
-      throw err instanceof PlanStop ? new PlanError('plan_nodes', err.message) : err;
-    });
+    const found = await resolveNodeSet(session, name, render(set, scope, `node set ${name}`), signal, true, { ping: false }).catch(
+      (err: unknown) => {
+        throw err instanceof PlanStop ? new PlanError('plan_nodes', err.message) : err;
+      },
+    );
     nodes.push({ name, count: found.nodes.length, method: found.method, skipped: found.skipped, nodes: found.nodes, test: set.test });
     counts.set(name, found.skipped ? 0 : found.nodes.length);
     scope.nodes[name] = found.nodes;
@@ -69,7 +80,8 @@ function renderLoosely(value: unknown, scope: Record<string, unknown>): unknown 
     return render(value, scope, 'dry run');
   } catch {
     if (Array.isArray(value)) return value.map((v: unknown) => renderLoosely(v, scope));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderLoosely(v, scope)]));
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderLoosely(v, scope)]));
     return value;
   }
 }

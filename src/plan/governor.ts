@@ -10,7 +10,16 @@
 // evict one at once. The broker decides every admission on its own, so no two clients can both take the last slot.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DiscardPolicy, RetentionPolicy, StorageType, headers, type JetStreamManager, type NatsConnection, type NatsError, type StreamInfo } from 'nats';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  headers,
+  type JetStreamManager,
+  type NatsConnection,
+  type NatsError,
+  type StreamInfo,
+} from 'nats';
 import type { Connector } from '../transport/connector.js';
 import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import { jetStreamOf } from './jetstream-store.js';
@@ -98,10 +107,18 @@ function failure(err: unknown, what: string): GovernorError {
   if (err instanceof GovernorError) return err;
   const e = err as NatsError;
   if (e?.code === '503' || apiCode(err) === 10039) {
-    return new GovernorError('unavailable', `cannot ${what}: governors need NATS with JetStream (nats-server -js, or jetstream {} in its config)`, { cause: err });
+    return new GovernorError(
+      'unavailable',
+      `cannot ${what}: governors need NATS with JetStream (nats-server -js, or jetstream {} in its config)`,
+      { cause: err },
+    );
   }
   if (e?.code === 'TIMEOUT') {
-    return new GovernorError('unavailable', `cannot ${what}: JetStream did not answer in time (does the broker let this certificate use the governor?)`, { cause: err });
+    return new GovernorError(
+      'unavailable',
+      `cannot ${what}: JetStream did not answer in time (does the broker let this certificate use the governor?)`,
+      { cause: err },
+    );
   }
   return new GovernorError('unavailable', `cannot ${what}: ${e?.message ?? String(err)}`, { cause: err });
 }
@@ -133,7 +150,10 @@ export function formatDuration(ms: number): string {
 
 /** Direct reads by subject (nats.js has them on its manager without declaring them). */
 interface DirectGet {
-  getMessage(stream: string, query: { seq: number; next_by_subj: string }): Promise<{ seq: number; subject: string; data: Uint8Array; time: Date }>;
+  getMessage(
+    stream: string,
+    query: { seq: number; next_by_subj: string },
+  ): Promise<{ seq: number; subject: string; data: Uint8Array; time: Date }>;
 }
 
 interface SlotBody {
@@ -144,7 +164,13 @@ interface SlotBody {
 }
 
 function infoOf(name: string, si: StreamInfo): GovernorInfo {
-  return { name, capacity: si.config.max_msgs, expiryMs: Math.round(si.config.max_age / 1e6), replicas: si.config.num_replicas, active: si.state.messages };
+  return {
+    name,
+    capacity: si.config.max_msgs,
+    expiryMs: Math.round(si.config.max_age / 1e6),
+    replicas: si.config.num_replicas,
+    active: si.state.messages,
+  };
 }
 
 export interface GovernorOptions {
@@ -184,7 +210,11 @@ export class Governor {
     try {
       return await (await this.jsm()).streams.info(streamOfGovernor(this.name));
     } catch (err) {
-      if (apiCode(err) === STREAM_NOT_FOUND) throw new GovernorError('not_found', `there is no governor '${this.name}' (create it with \`mco governor add ${this.name} CAPACITY EXPIRY\`)`);
+      if (apiCode(err) === STREAM_NOT_FOUND)
+        throw new GovernorError(
+          'not_found',
+          `there is no governor '${this.name}' (create it with \`mco governor add ${this.name} CAPACITY EXPIRY\`)`,
+        );
       throw failure(err, `read governor '${this.name}'`);
     }
   }
@@ -194,7 +224,9 @@ export class Governor {
     const h = headers();
     h.set('Nats-Expected-Last-Subject-Sequence', String(lastSeq));
     try {
-      const ack = await this.nc.jetstream({ timeout: this.timeoutMs }).publish(subject, new TextEncoder().encode(JSON.stringify(body)), { headers: h, timeout: this.timeoutMs });
+      const ack = await this.nc
+        .jetstream({ timeout: this.timeoutMs })
+        .publish(subject, new TextEncoder().encode(JSON.stringify(body)), { headers: h, timeout: this.timeoutMs });
       return ack.seq;
     } catch (err) {
       if (isFull(err)) return undefined;
@@ -217,13 +249,17 @@ export class Governor {
       try {
         seq = await this.publish(subject, { ...body, acquiredAt: new Date().toISOString() }, 0);
       } catch (err) {
-        if (apiCode(err) === WRONG_LAST_SEQUENCE) throw new GovernorError('unavailable', `governor '${this.name}': slot subject ${subject} is taken`);
+        if (apiCode(err) === WRONG_LAST_SEQUENCE)
+          throw new GovernorError('unavailable', `governor '${this.name}': slot subject ${subject} is taken`);
         throw failure(err, `take a slot on governor '${this.name}'`);
       }
       if (seq !== undefined) return this.held(id, subject, body, seq, expiryMs);
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new GovernorError('timeout', `no slot came free on governor '${this.name}' within ${formatDuration(Math.max(0, opts.maxWaitMs))} (capacity ${info.config.max_msgs}, all held)`);
+        throw new GovernorError(
+          'timeout',
+          `no slot came free on governor '${this.name}' within ${formatDuration(Math.max(0, opts.maxWaitMs))} (capacity ${info.config.max_msgs}, all held)`,
+        );
       }
       // Jittered, growing pauses: a crowd of waiters does not hammer the broker in step.
       await sleep(Math.min(left, pause * (0.5 + Math.random())), signal);
@@ -311,7 +347,8 @@ export class GovernorAdmin {
   /** Creates the governor, or changes the capacity and expiry of an existing one (at once, for every holder). */
   async add(name: string, capacity: number, expiryMs: number, replicas = 1): Promise<{ info: GovernorInfo; created: boolean }> {
     checkGovernorName(name);
-    if (!Number.isInteger(capacity) || capacity < 1) throw new GovernorError('bad_input', `capacity '${capacity}' is not a whole number above 0`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new GovernorError('bad_input', `capacity '${capacity}' is not a whole number above 0`);
     if (!Number.isFinite(expiryMs) || expiryMs < 1000) throw new GovernorError('bad_input', 'the expiry must be at least 1s');
     if (![1, 3, 5].includes(replicas)) throw new GovernorError('bad_input', 'replicas must be 1, 3 or 5');
     const config = {
@@ -358,7 +395,8 @@ export class GovernorAdmin {
     const jsm = await this.jsm().catch((err: unknown) => Promise.reject(failure(err, 'reach JetStream')));
     const names: string[] = [];
     try {
-      for await (const stream of jsm.streams.names('$GOVERNOR.>')) if (stream.startsWith('GOVERNOR_')) names.push(stream.slice('GOVERNOR_'.length));
+      for await (const stream of jsm.streams.names('$GOVERNOR.>'))
+        if (stream.startsWith('GOVERNOR_')) names.push(stream.slice('GOVERNOR_'.length));
     } catch (err) {
       throw failure(err, 'list governors');
     }
@@ -382,7 +420,10 @@ export class GovernorAdmin {
     for (let i = 0; i <= info.capacity; i++) {
       let m;
       try {
-        m = await (jsm as JetStreamManager & { direct: DirectGet }).direct.getMessage(streamOfGovernor(name), { seq, next_by_subj: subjectsOfGovernor(name) });
+        m = await (jsm as JetStreamManager & { direct: DirectGet }).direct.getMessage(streamOfGovernor(name), {
+          seq,
+          next_by_subj: subjectsOfGovernor(name),
+        });
       } catch (err) {
         if (apiCode(err) === NO_MESSAGE_FOUND || (err as NatsError).code === '404' || /not found/i.test((err as Error).message)) break;
         throw failure(err, `read the slots of governor '${name}'`);
@@ -411,7 +452,8 @@ export class GovernorAdmin {
   /** Frees one slot now (its holder finds it lost at its next refresh). */
   async evict(name: string, id: string): Promise<void> {
     checkGovernorName(name);
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new GovernorError('bad_input', `'${id}' is not a slot id (see \`mco governor view ${name}\`)`);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id))
+      throw new GovernorError('bad_input', `'${id}' is not a slot id (see \`mco governor view ${name}\`)`);
     await this.info(name);
     let purged: number;
     try {

@@ -31,7 +31,8 @@ function coerce(name: string, spec: InputSpec, value: unknown): Scalar {
     case 'integer':
     case 'number': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-      if (!Number.isFinite(n)) throw bad(`expected ${spec.type === 'integer' ? 'a whole number' : 'a number'}, got ${JSON.stringify(value)}`);
+      if (!Number.isFinite(n))
+        throw bad(`expected ${spec.type === 'integer' ? 'a whole number' : 'a number'}, got ${JSON.stringify(value)}`);
       if (spec.type === 'integer' && !Number.isInteger(n)) throw bad(`expected a whole number, got ${JSON.stringify(value)}`);
       return n;
     }
@@ -64,7 +65,10 @@ export function resolveInputs(plan: PlanSpec, given: Readonly<Record<string, unk
     }
     const value = coerce(name, spec, raw);
     if (spec.enum && !spec.enum.includes(value)) {
-      throw new PlanError('plan_input', `input '${name}': ${JSON.stringify(value)} is not one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}`);
+      throw new PlanError(
+        'plan_input',
+        `input '${name}': ${JSON.stringify(value)} is not one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     }
     if (spec.pattern !== undefined && !checkInputPattern(spec.pattern)(String(value))) {
       throw new PlanError('plan_input', `input '${name}': ${JSON.stringify(value)} does not match /${spec.pattern}/`);

@@ -74,7 +74,11 @@ function storeFailure(err: unknown, what: string): PlanStoreError {
   if (isNoJetStream(err)) return new PlanStoreError('unavailable', NO_JETSTREAM, { cause: err });
   const e = err as NatsError;
   if (e?.code === 'TIMEOUT') {
-    return new PlanStoreError('unavailable', `cannot ${what}: JetStream did not answer in time (does the broker let this certificate use plan state?)`, { cause: err });
+    return new PlanStoreError(
+      'unavailable',
+      `cannot ${what}: JetStream did not answer in time (does the broker let this certificate use plan state?)`,
+      { cause: err },
+    );
   }
   return new PlanStoreError('unavailable', `cannot ${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
 }
@@ -102,7 +106,11 @@ const isStep = (v: unknown): v is StepRecord =>
   isObject(v) && typeof v.step === 'string' && STEP_STATES.includes(v.state as string) && typeof v.startedAt === 'string';
 
 const isNode = (v: unknown): v is NodeRecord =>
-  isObject(v) && typeof v.identity === 'string' && OUTCOMES.includes(v.outcome as string) && typeof v.batch === 'number' && typeof v.at === 'string';
+  isObject(v) &&
+  typeof v.identity === 'string' &&
+  OUTCOMES.includes(v.outcome as string) &&
+  typeof v.batch === 'number' &&
+  typeof v.at === 'string';
 
 function decode<T>(entry: KvEntry, check: (v: unknown) => v is T, what: string): T {
   let value: unknown;
@@ -111,7 +119,8 @@ function decode<T>(entry: KvEntry, check: (v: unknown) => v is T, what: string):
   } catch (err) {
     throw new PlanStoreError('corrupt', `the ${what} stored under '${entry.key}' is not JSON (${(err as Error).message})`);
   }
-  if (!check(value)) throw new PlanStoreError('corrupt', `the ${what} stored under '${entry.key}' does not have the fields a ${what} needs`);
+  if (!check(value))
+    throw new PlanStoreError('corrupt', `the ${what} stored under '${entry.key}' does not have the fields a ${what} needs`);
   return value;
 }
 
@@ -141,7 +150,8 @@ export class JetStreamPlanStore implements PlanStore {
     } catch (err) {
       throw new PlanStoreError('unavailable', `plan state needs a connection to the broker: ${(err as Error).message}`, { cause: err });
     }
-    if (!nc) throw new PlanStoreError('unavailable', `plan state needs NATS with JetStream; this client uses connector = ${connector.kind}`);
+    if (!nc)
+      throw new PlanStoreError('unavailable', `plan state needs NATS with JetStream; this client uses connector = ${connector.kind}`);
     return new JetStreamPlanStore(nc, settings, now);
   }
 
@@ -151,7 +161,14 @@ export class JetStreamPlanStore implements PlanStore {
       const { name, maxAgeMs, replicas, timeoutMs } = this.settings;
       try {
         const js = this.nc.jetstream({ timeout: timeoutMs });
-        return await js.views.kv(name, { history: 1, ttl: maxAgeMs, replicas, allow_direct: false, timeout: timeoutMs, description: 'troupe plan runs: run, step and node records' });
+        return await js.views.kv(name, {
+          history: 1,
+          ttl: maxAgeMs,
+          replicas,
+          allow_direct: false,
+          timeout: timeoutMs,
+          description: 'troupe plan runs: run, step and node records',
+        });
       } catch (err) {
         throw storeFailure(err, `open the plan bucket '${name}'`);
       }
@@ -193,7 +210,8 @@ export class JetStreamPlanStore implements PlanStore {
   }
 
   async create(run: PlanRunRecord): Promise<void> {
-    if (!isRun(run)) throw new PlanStoreError('corrupt', `plan run ${String((run as { id?: unknown }).id)} lacks fields a plan run record needs`);
+    if (!isRun(run))
+      throw new PlanStoreError('corrupt', `plan run ${String((run as { id?: unknown }).id)} lacks fields a plan run record needs`);
     const kv = await this.kv();
     try {
       await kv.create(runKey(run.id), encode(run));
@@ -217,7 +235,10 @@ export class JetStreamPlanStore implements PlanStore {
    * Reads the run, lets `change` decide its next state (or undefined: leave it), and writes it only if nobody
    * wrote in between; otherwise reads again. Resolves with what was written, or with the unchanged record.
    */
-  private async modify(id: string, change: (run: PlanRunRecord) => PlanRunRecord | undefined): Promise<{ run: PlanRunRecord; written: boolean }> {
+  private async modify(
+    id: string,
+    change: (run: PlanRunRecord) => PlanRunRecord | undefined,
+  ): Promise<{ run: PlanRunRecord; written: boolean }> {
     const kv = await this.kv();
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const { run, revision } = await this.runEntry(id);

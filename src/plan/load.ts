@@ -59,7 +59,8 @@ function schemaMessage(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') return `unknown key '${String(e.params.additionalProperty)}'`;
   if (e.keyword === 'required') return `missing key '${String(e.params.missingProperty)}'`;
   if (e.keyword === 'enum') return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-  if (e.keyword === 'propertyNames') return `bad name '${String(e.params.propertyName)}' (letters, digits and _, not starting with a digit)`;
+  if (e.keyword === 'propertyNames')
+    return `bad name '${String(e.params.propertyName)}' (letters, digits and _, not starting with a digit)`;
   return e.message ?? 'is invalid';
 }
 
@@ -155,7 +156,8 @@ function checkStep(step: StepSpec, at: (string | number)[], sets: Set<string>, n
   const kind = stepKind(step);
   if (NODE_KINDS.has(kind)) {
     if (step.nodes === undefined) throw locate.at(at, `a ${kind} step needs 'nodes' (one of the plan's node sets)`);
-    if (!sets.has(step.nodes)) throw locate.at([...at, 'nodes'], `no node set '${step.nodes}' in 'nodes'${sets.size ? ` (known: ${[...sets].join(', ')})` : ''}`);
+    if (!sets.has(step.nodes))
+      throw locate.at([...at, 'nodes'], `no node set '${step.nodes}' in 'nodes'${sets.size ? ` (known: ${[...sets].join(', ')})` : ''}`);
   } else {
     for (const key of ['nodes', 'batch', 'budget', 'governor'] as const) {
       if (step[key] !== undefined) throw locate.at([...at, key], `a ${kind} step acts on no nodes; '${key}' does not apply`);

@@ -24,7 +24,17 @@ export type PlanEvent =
   | { type: 'start'; id: string; plan: string; caller: string; resumed: boolean }
   | { type: 'nodes'; set: string; count: number; method: string; skipped: boolean; reused: boolean }
   | { type: 'step'; step: string; kind: StepKind; nodes?: number; batches?: number[]; window?: number; resumedWith?: number }
-  | { type: 'batch'; step: string; batch: number; of: number; size: number; ok: number; failed: string[]; silent: string[]; why: Record<string, string> }
+  | {
+      type: 'batch';
+      step: string;
+      batch: number;
+      of: number;
+      size: number;
+      ok: number;
+      failed: string[];
+      silent: string[];
+      why: Record<string, string>;
+    }
   | { type: 'step_done'; step: string; state: StepRecord['state']; result?: StepResult }
   | { type: 'message'; step: string; text: string }
   | { type: 'waiting'; text: string }
@@ -35,7 +45,9 @@ export interface GovernorSlot {
   release(): Promise<void> | void;
 }
 /** At most N holders fleet-wide (plan/governor.ts); a step naming one holds a slot for each of its batches. */
-export type GovernorFactory = (name: string) => { acquire(o: { holder: string; maxWaitMs: number; signal?: AbortSignal }): Promise<GovernorSlot> };
+export type GovernorFactory = (name: string) => {
+  acquire(o: { holder: string; maxWaitMs: number; signal?: AbortSignal }): Promise<GovernorSlot>;
+};
 
 export interface PlanAuditRecord {
   id: string;
@@ -110,7 +122,12 @@ function thisLease(): RunnerLease {
 export function preflight(session: ClientSession, spec: PlanSpec, scope: Record<string, unknown>): void {
   for (const [name, set] of Object.entries(spec.nodes ?? {})) {
     for (const agent of set.uses ?? []) {
-      if (!session.ddls.find(agent)) throw new PlanError('plan_nodes', `node set ${name} uses agent '${agent}', which this client does not know`, "'mco plugin doc' lists the agents this client knows");
+      if (!session.ddls.find(agent))
+        throw new PlanError(
+          'plan_nodes',
+          `node set ${name} uses agent '${agent}', which this client does not know`,
+          "'mco plugin doc' lists the agents this client knows",
+        );
     }
   }
   for (const list of [spec.steps, spec.on_success ?? [], spec.on_fail ?? [], spec.finally ?? []]) {
@@ -171,11 +188,16 @@ function deadHere(lease: RunnerLease): boolean {
 export async function resumePlan(o: RunnerOptions, id: string, load: (file: string) => LoadedPlan = loadPlanFile): Promise<PlanOutcome> {
   const run = await o.store.get(id);
   if (!run) throw new PlanError('plan_not_found', `no plan run ${id}`, "'mco plan list' shows the runs");
-  if (run.state !== 'running') throw new PlanError('plan_finished', `plan run ${id} has ${run.state}; nothing to resume`, 'start a new run with mco plan run');
+  if (run.state !== 'running')
+    throw new PlanError('plan_finished', `plan run ${id} has ${run.state}; nothing to resume`, 'start a new run with mco plan run');
   if (!run.file) throw new PlanError('plan_unreadable', `plan run ${id} records no plan file`);
   const plan = load(run.file);
   if (plan.digest !== run.planDigest) {
-    throw new PlanError('plan_changed', `${run.file} has changed since run ${id} began; resuming would run a different plan`, 'restore the file, or start a new run');
+    throw new PlanError(
+      'plan_changed',
+      `${run.file} has changed since run ${id} began; resuming would run a different plan`,
+      'restore the file, or start a new run',
+    );
   }
   await claimForResume(o, run);
   const steps = new Map((await o.store.steps(id)).map((s) => [s.step, s]));
@@ -188,11 +210,18 @@ async function claimForResume(o: RunnerOptions, run: PlanRunRecord): Promise<voi
   const held = run.runner;
   if (!held || !deadHere(held)) {
     const who = held ? `${held.host} pid ${held.pid} (heartbeat ${held.heartbeatAt})` : 'another runner';
-    throw new PlanError('plan_locked', `plan run ${run.id} is being run by ${who}`, 'a lease lapses when its runner stops renewing it; try again later');
+    throw new PlanError(
+      'plan_locked',
+      `plan run ${run.id} is being run by ${who}`,
+      'a lease lapses when its runner stops renewing it; try again later',
+    );
   }
   const leaseMs = o.leaseMs ?? 30_000;
   const until = Date.parse(held.heartbeatAt) + leaseMs + 2000;
-  o.onEvent?.({ type: 'waiting', text: `runner pid ${held.pid} on this host is gone; waiting up to ${Math.ceil(Math.max(0, until - Date.now()) / 1000)} s for its lease to lapse` });
+  o.onEvent?.({
+    type: 'waiting',
+    text: `runner pid ${held.pid} on this host is gone; waiting up to ${Math.ceil(Math.max(0, until - Date.now()) / 1000)} s for its lease to lapse`,
+  });
   while (Date.now() < until) {
     await sleep(Math.min(1000, Math.max(50, leaseMs / 10)), o.signal);
     if (await o.store.claim(run.id, thisLease())) return;
@@ -206,7 +235,12 @@ interface ResolvedSet {
   collective: string;
 }
 
-type Scope = { inputs: Record<string, unknown>; run: Record<string, unknown>; steps: Record<string, unknown>; nodes: Record<string, string[]> };
+type Scope = {
+  inputs: Record<string, unknown>;
+  run: Record<string, unknown>;
+  steps: Record<string, unknown>;
+  nodes: Record<string, string[]>;
+};
 
 class Run {
   private readonly sets = new Map<string, ResolvedSet>();
@@ -262,7 +296,8 @@ class Run {
     }
     const finishedAt = new Date().toISOString();
     // An interrupted run keeps its state and gives its lease up at once, so `mco plan resume` need not wait.
-    const patch = state === 'running' ? { reason, runner: undefined } : { state, reason, finishedAt, currentStep: undefined, runner: undefined };
+    const patch =
+      state === 'running' ? { reason, runner: undefined } : { state, reason, finishedAt, currentStep: undefined, runner: undefined };
     await store.update(this.id, patch).catch(() => undefined);
     this.emit({ type: 'finish', id: this.id, state });
     this.o.audit?.({
@@ -280,7 +315,9 @@ class Run {
       finished_at: finishedAt,
       steps: this.summaries.map((s) => {
         const r = s.result as StepResult | undefined;
-        return r && typeof r.ok === 'number' ? { step: s.step, state: s.state, ok: r.ok, failed: r.failed.length, silent: r.silent.length } : { step: s.step, state: s.state };
+        return r && typeof r.ok === 'number'
+          ? { step: s.step, state: s.state, ok: r.ok, failed: r.failed.length, silent: r.silent.length }
+          : { step: s.step, state: s.state };
       }),
     });
     return { id: this.id, plan: this.plan.name, state, reason, nodes: nodes.length ? nodes : undefined, exitCode, steps: this.summaries };
@@ -353,8 +390,21 @@ class Run {
         const found = await resolveNodeSet(this.o.session, name, render(set, scope, `node set ${name}`), this.signal, prefix === '');
         resolved = { nodes: found.nodes, skipped: found.skipped, collective };
         const at = new Date().toISOString();
-        await this.o.store.recordStep(this.id, { step: key, state: 'done', startedAt: at, finishedAt: at, result: { nodes: found.nodes, skipped: found.skipped } });
-        this.emit({ type: 'nodes', set: prefix + name, count: found.nodes.length, method: found.method, skipped: found.skipped, reused: false });
+        await this.o.store.recordStep(this.id, {
+          step: key,
+          state: 'done',
+          startedAt: at,
+          finishedAt: at,
+          result: { nodes: found.nodes, skipped: found.skipped },
+        });
+        this.emit({
+          type: 'nodes',
+          set: prefix + name,
+          count: found.nodes.length,
+          method: found.method,
+          skipped: found.skipped,
+          reused: false,
+        });
       }
       this.sets.set(prefix + name, resolved);
       scope.nodes[name] = resolved.nodes;
@@ -376,7 +426,13 @@ class Run {
       const startedAt = known?.startedAt ?? new Date().toISOString();
       const record = (state: StepRecord['state'], result?: unknown) => {
         this.summaries.push({ step: path, state, result });
-        return this.o.store.recordStep(this.id, { step: path, state, startedAt, finishedAt: state === 'running' ? undefined : new Date().toISOString(), result });
+        return this.o.store.recordStep(this.id, {
+          step: path,
+          state,
+          startedAt,
+          finishedAt: state === 'running' ? undefined : new Date().toISOString(),
+          result,
+        });
       };
       await record('running');
       this.summaries.pop();
@@ -454,21 +510,38 @@ class Run {
     return { status };
   }
 
-  private async nodeStep(spec: PlanSpec, step: StepSpec, kind: StepKind, path: string, prefix: string, scope: Scope): Promise<StepResult | 'skipped'> {
+  private async nodeStep(
+    spec: PlanSpec,
+    step: StepSpec,
+    kind: StepKind,
+    path: string,
+    prefix: string,
+    scope: Scope,
+  ): Promise<StepResult | 'skipped'> {
     const set = this.sets.get(prefix + step.nodes!)!;
     if (set.skipped || set.nodes.length === 0) {
       this.emit({ type: 'step', step: path, kind, nodes: 0 });
       return 'skipped';
     }
     const rendered = render(step, scope, path);
-    const done = new Set((this.resumed ? await this.o.store.nodes(this.id, path) : []).filter((n) => n.outcome === 'ok').map((n) => n.identity));
+    const done = new Set(
+      (this.resumed ? await this.o.store.nodes(this.id, path) : []).filter((n) => n.outcome === 'ok').map((n) => n.identity),
+    );
     const all = set.nodes;
     const budget = new FailureBudget(step.budget ?? spec.budget, all.length);
-    const ctx: ActionContext = { session: this.o.session, collective: set.collective, ttl: this.o.session.defaults.ttl, signal: this.signal };
+    const ctx: ActionContext = {
+      session: this.o.session,
+      collective: set.collective,
+      ttl: this.o.session.defaults.ttl,
+      signal: this.signal,
+    };
     const act = (nodes: readonly string[]) => this.act(kind, rendered, path, ctx, nodes);
     const outcome: StepResult = { nodes: all.length, ok: done.size, failed: [], silent: [] };
     const window = step.batch?.mode === 'window';
-    const sizes = batchSizes(all.length, step.batch?.canary !== undefined && window ? { canary: step.batch.canary, size: all.length } : step.batch);
+    const sizes = batchSizes(
+      all.length,
+      step.batch?.canary !== undefined && window ? { canary: step.batch.canary, size: all.length } : step.batch,
+    );
     const batches = splitBatches(all, window && step.batch?.canary === undefined ? [all.length] : sizes);
     this.emit({
       type: 'step',
@@ -497,7 +570,11 @@ class Run {
       const results = await this.withGovernor(step, `${path}#${i + 1}`, () => act(pending));
       if (this.o.signal?.aborted) {
         // Replies cut short by the interruption are not failures: only the nodes that finished are recorded.
-        await this.recordNodes(path, i + 1, results.filter((r) => r.outcome === 'ok'));
+        await this.recordNodes(
+          path,
+          i + 1,
+          results.filter((r) => r.outcome === 'ok'),
+        );
         throw interrupted();
       }
       await this.recordNodes(path, i + 1, results);
@@ -550,13 +627,18 @@ class Run {
         recent.push(result);
         if (recent.length > width) recent.shift();
         const failed = result.outcome === 'ok' ? undefined : result.identity;
-        const exceeded = budget.afterNode(`${path} node ${finished}`, failed, { size: recent.length, failed: recent.filter((r) => r.outcome !== 'ok').map((r) => r.identity) });
+        const exceeded = budget.afterNode(`${path} node ${finished}`, failed, {
+          size: recent.length,
+          failed: recent.filter((r) => r.outcome !== 'ok').map((r) => r.identity),
+        });
         if (exceeded && !stop) stop = stopFor(exceeded);
       }
     };
-    const runs = Array.from({ length: Math.min(width, nodes.length) }, () => worker().catch((err: unknown) => {
-      stop ??= err instanceof Stop ? err : new Stop('failed', (err as Error).message);
-    }));
+    const runs = Array.from({ length: Math.min(width, nodes.length) }, () =>
+      worker().catch((err: unknown) => {
+        stop ??= err instanceof Stop ? err : new Stop('failed', (err as Error).message);
+      }),
+    );
     await Promise.all(runs);
     if (stop) throw new StepFailure(outcome, stop);
   }
@@ -576,7 +658,14 @@ class Run {
 
   private async recordNodes(path: string, batch: number, results: NodeResult[]): Promise<void> {
     const at = new Date().toISOString();
-    const records: NodeRecord[] = results.map((r) => ({ identity: r.identity, outcome: r.outcome, batch, statuscode: r.statuscode, statusmsg: r.statusmsg, at }));
+    const records: NodeRecord[] = results.map((r) => ({
+      identity: r.identity,
+      outcome: r.outcome,
+      batch,
+      statuscode: r.statuscode,
+      statusmsg: r.statusmsg,
+      at,
+    }));
     await this.o.store.recordNodes(this.id, path, records);
   }
 
@@ -593,7 +682,12 @@ class Run {
         const p = step.puppet!;
         const noop = typeof p.noop === 'string' ? p.noop === 'true' : p.noop;
         const wait = p.wait === undefined ? undefined : Number(p.wait);
-        results = await puppetBatch(ctx, { revision: p.revision, noop, force: p.force, tags: p.tags, environment: p.environment, wait }, nodes, path);
+        results = await puppetBatch(
+          ctx,
+          { revision: p.revision, noop, force: p.force, tags: p.tags, environment: p.environment, wait },
+          nodes,
+          path,
+        );
         break;
       }
       default:
@@ -667,11 +761,17 @@ export async function resolveNodeSet(
     if (set.when_empty === 'skip') return { nodes, skipped: true, method: found.method };
     throw notStarted('no nodes matched');
   }
-  if (set.at_least !== undefined && nodes.length < set.at_least) throw notStarted(`${nodes.length} node(s) matched, at least ${set.at_least} needed`);
+  if (set.at_least !== undefined && nodes.length < set.at_least)
+    throw notStarted(`${nodes.length} node(s) matched, at least ${set.at_least} needed`);
   if (set.test === 'ping' && opts.ping !== false) {
     const silent = await pingNodes({ session, collective: target.collective, ttl: d.ttl, signal }, nodes);
     if (silent.length > 0) {
-      throw new Stop('failed', `node set ${name}: ${silent.length} of ${nodes.length} node(s) did not answer a ping: ${silent.join(', ')}`, silent, root);
+      throw new Stop(
+        'failed',
+        `node set ${name}: ${silent.length} of ${nodes.length} node(s) did not answer a ping: ${silent.join(', ')}`,
+        silent,
+        root,
+      );
     }
   }
   return { nodes, skipped: false, method: found.method };

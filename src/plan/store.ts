@@ -99,7 +99,10 @@ export class MemoryPlanStore implements PlanStore {
   private readonly stepRecords = new Map<string, Map<string, StepRecord>>();
   private readonly nodeRecords = new Map<string, Map<string, NodeRecord>>();
 
-  constructor(private readonly leaseMs = 30_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly leaseMs = 30_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async create(run: PlanRunRecord): Promise<void> {
     if (this.runs.has(run.id)) throw new PlanStoreError('exists', `plan run ${run.id} already exists`);

@@ -22,7 +22,9 @@ let shared: Ajv | undefined;
 export function schemaRegistry(): Ajv {
   if (shared) return shared;
   const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-  for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort()) {
+  for (const file of readdirSync(SCHEMA_DIR)
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort()) {
     ajv.addSchema(JSON.parse(readFileSync(join(SCHEMA_DIR, file), 'utf8')) as object);
   }
   shared = ajv;

@@ -30,7 +30,10 @@ export function checkRequestAge(request: Pick<RequestEnvelope, 'time' | 'ttl'>, 
     throw new SecurityError('ttl_expired', `request expired ${Math.round(age / 1000)}s after creation (ttl ${ttlMs / 1000}s${capped})`);
   }
   if (-age > rule.clockSkewMs) {
-    throw new SecurityError('future_message', `request is dated ${Math.round(-age / 1000)}s in the future (allowed skew ${rule.clockSkewMs / 1000}s)`);
+    throw new SecurityError(
+      'future_message',
+      `request is dated ${Math.round(-age / 1000)}s in the future (allowed skew ${rule.clockSkewMs / 1000}s)`,
+    );
   }
   return request.time + ttlMs;
 }

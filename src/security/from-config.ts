@@ -118,7 +118,14 @@ export function reconfigureReplayCache(cache: ReplayCache, config: Config): void
   cache.configure(replayLimits(config));
 }
 
-function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTrust, identity: PkiIdentity | undefined, onClose?: () => void, replay?: ReplayCache): PkiProvider {
+function pkiProvider(
+  config: Config,
+  role: 'client' | 'server',
+  shared: SharedTrust,
+  identity: PkiIdentity | undefined,
+  onClose?: () => void,
+  replay?: ReplayCache,
+): PkiProvider {
   return new PkiProvider({
     trust: shared.trust,
     signatures: shared.signatures,
@@ -136,15 +143,26 @@ function pkiProvider(config: Config, role: 'client' | 'server', shared: SharedTr
 /** A node's certificate must carry its identity: clients check every reply's sender against it. */
 function checkNodeIdentity(provider: PkiProvider, identity: string, certPath: string): void {
   if (provider.certname === undefined) {
-    throw new SecurityError('not_configured', `node certificate ${certPath || '(not configured)'} not found (run \`mco enroll\`, or set plugin.security.ssldir)`);
+    throw new SecurityError(
+      'not_configured',
+      `node certificate ${certPath || '(not configured)'} not found (run \`mco enroll\`, or set plugin.security.ssldir)`,
+    );
   }
   if (provider.certname !== identity) {
-    throw new SecurityError('identity_mismatch', `identity '${identity}' differs from the name in ${certPath} ('${provider.certname}'); replies would be refused`);
+    throw new SecurityError(
+      'identity_mismatch',
+      `identity '${identity}' differs from the name in ${certPath} ('${provider.certname}'); replies would be refused`,
+    );
   }
 }
 
 /** `replay`: a node's replay record kept across reloads (see replayCacheFromConfig); a fresh one when omitted. */
-export function securityFromConfig(config: Config, role: 'client' | 'server', log: SecurityLog = silentLog, replay?: ReplayCache): SecurityProvider {
+export function securityFromConfig(
+  config: Config,
+  role: 'client' | 'server',
+  log: SecurityLog = silentLog,
+  replay?: ReplayCache,
+): SecurityProvider {
   const name = config.get('securityprovider');
   if (name === 'insecure') return new InsecureProvider(undefined, ageRuleFromConfig(config));
   if (name !== 'pki') throw new SecurityError('not_configured', `securityprovider '${String(name)}' is not available in this build`);
@@ -159,13 +177,19 @@ export function securityFromConfig(config: Config, role: 'client' | 'server', lo
  * Providers for the simulator's virtual nodes: one CA, CRL and verification cache for the process, and per node
  * its own certificate (`<ssldir>/certs/<identity>.pem`) and replay cache.
  */
-export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): { securityFor: (identity: string) => SecurityProvider; close(): void } {
+export function fleetSecurityFromConfig(
+  config: Config,
+  log: SecurityLog = silentLog,
+): { securityFor: (identity: string) => SecurityProvider; close(): void } {
   if (config.get('securityprovider') === 'insecure') {
     const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
     return { securityFor: () => shared, close() {} };
   }
   if (!config.get('plugin.security.ssldir')) {
-    throw new SecurityError('not_configured', 'a simulated fleet with securityprovider = pki needs plugin.security.ssldir holding certs/<identity>.pem and private_keys/<identity>.pem');
+    throw new SecurityError(
+      'not_configured',
+      'a simulated fleet with securityprovider = pki needs plugin.security.ssldir holding certs/<identity>.pem and private_keys/<identity>.pem',
+    );
   }
   const shared = sharedTrust(config, 'server', log);
   return {

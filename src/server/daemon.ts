@@ -112,7 +112,10 @@ function registrationOf(parts: DaemonParts): RegistrationSettings | undefined {
   }
   // A record must be refreshed before it expires, with room for one missed registration.
   if (config.get('registry_max_age') < 2 * interval) {
-    logger.warn({ registerinterval: interval, registry_max_age: config.get('registry_max_age') }, 'registry_max_age is under twice registerinterval: this node may drop out of the registry between registrations');
+    logger.warn(
+      { registerinterval: interval, registry_max_age: config.get('registry_max_age') },
+      'registry_max_age is under twice registerinterval: this node may drop out of the registry between registrations',
+    );
   }
   return { registrar, intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
 }

@@ -114,7 +114,11 @@ export class Dispatcher {
       const known = err instanceof Rejection || err instanceof ProtocolError || err instanceof SecurityError;
       const reason = known ? err.code : 'internal';
       // MCollective's "unvalidated": the message never got past decoding and authentication.
-      if ((err instanceof SecurityError && !AGE_REJECTIONS.has(err.code)) || (err instanceof ProtocolError && ['oversize', 'malformed', 'schema'].includes(err.code))) stats.unvalidated++;
+      if (
+        (err instanceof SecurityError && !AGE_REJECTIONS.has(err.code)) ||
+        (err instanceof ProtocolError && ['oversize', 'malformed', 'schema'].includes(err.code))
+      )
+        stats.unvalidated++;
       this.countRejection(reason, (err as Error).message);
       this.opts.auditor?.record({ identity: this.opts.node.identity, decision: 'rejected', reason });
       return undefined;
@@ -180,7 +184,21 @@ export class Dispatcher {
     if (!auditor) return;
     const { id: requestid, time: request_time, sender, agent, collective, message } = request;
     const { action, data } = message;
-    auditor.record({ identity: node.identity, requestid, request_time, caller, sender, agent, action, collective, data, decision, reason, statuscode: body.statuscode, statusmsg: body.statusmsg });
+    auditor.record({
+      identity: node.identity,
+      requestid,
+      request_time,
+      caller,
+      sender,
+      agent,
+      action,
+      collective,
+      data,
+      decision,
+      reason,
+      statuscode: body.statuscode,
+      statusmsg: body.statusmsg,
+    });
   }
 
   private execute(request: RequestEnvelope, caller: string): Verdict | Promise<Verdict> {
@@ -220,14 +238,22 @@ export class Dispatcher {
     }
   }
 
-  private runAction(agent: AgentPlugin, request: RequestEnvelope, caller: string, data: Record<string, unknown>): RpcReplyBody | Promise<RpcReplyBody> {
+  private runAction(
+    agent: AgentPlugin,
+    request: RequestEnvelope,
+    caller: string,
+    data: Record<string, unknown>,
+  ): RpcReplyBody | Promise<RpcReplyBody> {
     const { action } = request.message;
     const agentName = agent.ddl.metadata.name;
     const run = new ActionRun();
     const ctx = new ActionContext(this.opts.node, this.opts.logger, run, this.opts.settingsFor, agentName);
     let result: ActionResult;
     try {
-      result = agent.invoke({ agent: request.agent, action, data, caller, requestId: request.id, sender: request.sender, collective: request.collective }, ctx);
+      result = agent.invoke(
+        { agent: request.agent, action, data, caller, requestId: request.id, sender: request.sender, collective: request.collective },
+        ctx,
+      );
     } catch (err) {
       return this.actionFailed(request, err);
     }
@@ -235,7 +261,10 @@ export class Dispatcher {
     if (!isPromise(result)) return this.succeeded(agent, request, result);
     this.inflight.add(run);
     return this.withTimeout(result, run, request, agent.ddl.metadata.timeout)
-      .then((value) => this.succeeded(agent, request, value), (err: unknown) => this.actionFailed(request, err))
+      .then(
+        (value) => this.succeeded(agent, request, value),
+        (err: unknown) => this.actionFailed(request, err),
+      )
       .finally(() => this.inflight.delete(run));
   }
 

@@ -26,7 +26,11 @@ export interface Fleet {
  * The `plugin.<agent>.*` settings of one virtual node, prefix removed: the config file's (`fromConfig`),
  * then the node's own. `{identity}` in a value becomes the node's identity, so one config serves a fleet.
  */
-export function nodePluginSettings(node: VirtualNode, agent: string, fromConfig: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function nodePluginSettings(
+  node: VirtualNode,
+  agent: string,
+  fromConfig: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const prefix = `plugin.${agent}.`;
   const result: Record<string, string> = {};
   const put = (key: string, value: string) => (result[key] = value.split('{identity}').join(node.identity));

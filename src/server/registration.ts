@@ -120,7 +120,8 @@ export class Registration {
           const unavailable = err.code === REGISTRY_UNAVAILABLE;
           const retryMs = unavailable ? this.settings.intervalMs : this.retryDelay();
           // One line when registration starts failing, not one per attempt.
-          if (this.failures === 0) this.logger[unavailable ? 'info' : 'warn']({ err: err.message, retry_in_s: Math.round(retryMs / 1000) }, 'registration failed');
+          if (this.failures === 0)
+            this.logger[unavailable ? 'info' : 'warn']({ err: err.message, retry_in_s: Math.round(retryMs / 1000) }, 'registration failed');
           this.failures++;
           if (!unavailable) this.retryIn(retryMs);
         },

@@ -20,7 +20,10 @@ export class RejectionLog {
   private timer?: NodeJS.Timeout;
   private startedAt = 0;
 
-  constructor(private readonly logger: Logger, opts: RejectionLogOptions = {}) {
+  constructor(
+    private readonly logger: Logger,
+    opts: RejectionLogOptions = {},
+  ) {
     this.burst = opts.burst ?? 10;
     this.intervalMs = opts.intervalMs ?? 1000;
   }
@@ -50,7 +53,10 @@ export class RejectionLog {
     for (const [reason, count] of this.seen) {
       const suppressed = count - this.burst;
       if (suppressed > 0) {
-        this.logger.warn({ reason, suppressed, interval_s: seconds }, `suppressed ${suppressed} rejections of reason ${reason} in the last ${seconds} s`);
+        this.logger.warn(
+          { reason, suppressed, interval_s: seconds },
+          `suppressed ${suppressed} rejections of reason ${reason} in the last ${seconds} s`,
+        );
       }
     }
     this.seen.clear();

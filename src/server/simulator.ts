@@ -88,7 +88,8 @@ export class FleetSimulator {
         rejectionLog: this.rejectionLog,
         state: { facts: node.facts ?? {}, classes: node.classes ?? [] },
         settingsFor: (agent) => nodePluginSettings(node, agent, this.opts.pluginSettings?.(agent)),
-        registration: registration && registrar ? { registrar, intervalMs: registration.intervalMs, splayMs: registration.splayMs } : undefined,
+        registration:
+          registration && registrar ? { registrar, intervalMs: registration.intervalMs, splayMs: registration.splayMs } : undefined,
       }),
     };
   }
@@ -108,22 +109,30 @@ function actionMatcher(patterns: readonly string[] = []): (agent: string, action
  * A node's simulated misbehaviour: its agents fail the listed actions, and the replies to the silent ones are
  * dropped on their way out (the action still runs, as on a node whose replies are lost).
  */
-function misbehave(connector: Connector, agents: readonly AgentPlugin[], simulate: NonNullable<VirtualNode['simulate']>): { connector: Connector; agents: AgentPlugin[] } {
+function misbehave(
+  connector: Connector,
+  agents: readonly AgentPlugin[],
+  simulate: NonNullable<VirtualNode['simulate']>,
+): { connector: Connector; agents: AgentPlugin[] } {
   const fails = actionMatcher(simulate.fail);
   const silent = actionMatcher(simulate.silent);
   const silenced = new Set<string>();
   // Discovery answers as always: misbehaviour is in the actions a node runs, not in whether it is found.
-  const wrapped = agents.map((agent): AgentPlugin => agent.ddl.metadata.name === DISCOVERY_AGENT ? agent : ({
-    ddl: agent.ddl,
-    invoke(request, ctx) {
-      if (silent(request.agent, request.action)) {
-        silenced.add(request.requestId);
-        if (silenced.size > 10_000) silenced.delete(silenced.values().next().value!);
-      }
-      if (fails(request.agent, request.action)) throw new ActionFailed('simulated failure', 1);
-      return agent.invoke(request, ctx);
-    },
-  }));
+  const wrapped = agents.map((agent): AgentPlugin =>
+    agent.ddl.metadata.name === DISCOVERY_AGENT
+      ? agent
+      : {
+          ddl: agent.ddl,
+          invoke(request, ctx) {
+            if (silent(request.agent, request.action)) {
+              silenced.add(request.requestId);
+              if (silenced.size > 10_000) silenced.delete(silenced.values().next().value!);
+            }
+            if (fails(request.agent, request.action)) throw new ActionFailed('simulated failure', 1);
+            return agent.invoke(request, ctx);
+          },
+        },
+  );
   const reply = (address: string, data: Uint8Array): Promise<void> => {
     // Reply addresses end with the request id (`<collective>.reply.<sender>.<requestid>`).
     const id = address.slice(address.lastIndexOf('.') + 1);

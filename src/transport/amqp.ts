@@ -85,7 +85,12 @@ export class AmqpConnector implements Connector {
   constructor(private readonly opts: AmqpConnectorOptions) {
     this.endpoints = endpointsFrom(
       opts.servers,
-      { vhost: opts.vhost ?? '/', user: opts.user ?? 'guest', password: opts.password ?? 'guest', heartbeatSeconds: opts.heartbeatSeconds ?? 30 },
+      {
+        vhost: opts.vhost ?? '/',
+        user: opts.user ?? 'guest',
+        password: opts.password ?? 'guest',
+        heartbeatSeconds: opts.heartbeatSeconds ?? 30,
+      },
       opts.tls,
     );
     this.limits = opts.queueLimits ?? DEFAULT_QUEUE_LIMITS;
@@ -159,7 +164,9 @@ export class AmqpConnector implements Connector {
       clientProperties: { connection_name: this.opts.name ?? 'troupe' },
     });
     model.on('error', (err: Error) => this.emit({ type: 'error', error: err }));
-    model.on('blocked', (reason: string) => this.emit({ type: 'error', error: new Error(`RabbitMQ is holding back publishing: ${reason}`) }));
+    model.on('blocked', (reason: string) =>
+      this.emit({ type: 'error', error: new Error(`RabbitMQ is holding back publishing: ${reason}`) }),
+    );
     let channel: Channel;
     try {
       channel = await model.createChannel();
@@ -344,7 +351,8 @@ export class AmqpConnector implements Connector {
 
   async openInbox(_collective: string, _sender: string, requestId: string, handler: MessageHandler): Promise<ReplyInbox> {
     const link = this.current();
-    if (!isInboxToken(requestId)) throw new TransportError('bad_address', `request id '${requestId}' cannot serve as an AMQP correlation id`);
+    if (!isInboxToken(requestId))
+      throw new TransportError('bad_address', `request id '${requestId}' cannot serve as an AMQP correlation id`);
     let token = requestId;
     while (this.inboxes.has(token)) token = `${requestId}.${++this.inboxSeq}`;
     const inbox: Inbox = { handler, lost: false };
@@ -360,7 +368,10 @@ export class AmqpConnector implements Connector {
       close: async () => {
         this.inboxes.delete(token);
         if (inbox.lost) {
-          throw new TransportError('closed', `the connection to RabbitMQ dropped while request ${requestId} was waiting for replies; replies sent to it are lost`);
+          throw new TransportError(
+            'closed',
+            `the connection to RabbitMQ dropped while request ${requestId} was waiting for replies; replies sent to it are lost`,
+          );
         }
       },
     };
@@ -368,10 +379,14 @@ export class AmqpConnector implements Connector {
 
   private replyConsumer(link: Link): Promise<void> {
     link.replyConsumer ??= link.channel
-      .consume(DIRECT_REPLY_TO, (msg) => {
-        const token = msg?.properties.correlationId as string | undefined;
-        if (msg && token) this.inboxes.get(token)?.handler({ data: msg.content });
-      }, { noAck: true })
+      .consume(
+        DIRECT_REPLY_TO,
+        (msg) => {
+          const token = msg?.properties.correlationId as string | undefined;
+          if (msg && token) this.inboxes.get(token)?.handler({ data: msg.content });
+        },
+        { noAck: true },
+      )
       .then(() => undefined);
     return link.replyConsumer;
   }
@@ -403,7 +418,11 @@ export class AmqpConnector implements Connector {
     const route = parseReplyAddress(address);
     if (route.kind === 'inbox') {
       const brokerReplyTo = this.routes.get(route.token);
-      if (!brokerReplyTo) throw new TransportError('bad_address', `no request from inbox ${address} was seen on this connection, so its reply route is unknown`);
+      if (!brokerReplyTo)
+        throw new TransportError(
+          'bad_address',
+          `no request from inbox ${address} was seen on this connection, so its reply route is unknown`,
+        );
       await this.write(link, '', brokerReplyTo, data, { correlationId: route.token });
       return;
     }

@@ -35,7 +35,8 @@ export const BROKER_TLS_KEYS = {
     default: '',
     defaultDoc: 'none',
     scope: 'both',
-    description: 'Client certificate (PEM) presented to the broker over TLS; `{identity}` becomes the node\'s identity (one config for a simulated fleet). Over NATS its common name is the name the broker knows this process by.',
+    description:
+      "Client certificate (PEM) presented to the broker over TLS; `{identity}` becomes the node's identity (one config for a simulated fleet). Over NATS its common name is the name the broker knows this process by.",
   },
   tls_key: {
     type: 'path',
@@ -49,7 +50,7 @@ export const BROKER_TLS_KEYS = {
     default: '',
     defaultDoc: 'host of the broker URL',
     scope: 'both',
-    description: 'Name the broker\'s TLS certificate must carry, when it differs from the host in the broker URL.',
+    description: "Name the broker's TLS certificate must carry, when it differs from the host in the broker URL.",
   },
 } as const satisfies KeyTable;
 
@@ -72,7 +73,8 @@ export const REGISTRY_KEYS = {
     min: 1,
     default: 900,
     scope: 'server',
-    description: 'Seconds after its last registration a node\'s record expires (it counts as gone); keep it above 2 × registerinterval. Applied by the node that creates the bucket.',
+    description:
+      "Seconds after its last registration a node's record expires (it counts as gone); keep it above 2 × registerinterval. Applied by the node that creates the bucket.",
   },
   registry_replicas: {
     type: 'integer',
@@ -80,6 +82,7 @@ export const REGISTRY_KEYS = {
     max: 5,
     default: 1,
     scope: 'server',
-    description: 'Copies of the registry a JetStream cluster keeps (1, 3 or 5); 3 survives the loss of one broker. Applied by the node that creates the bucket.',
+    description:
+      'Copies of the registry a JetStream cluster keeps (1, 3 or 5); 3 survives the loss of one broker. Applied by the node that creates the bucket.',
   },
 } as const satisfies KeyTable;

@@ -4,9 +4,7 @@
 import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { JetStreamHandle } from './jetstream.js';
 
-export type Destination =
-  | { kind: 'broadcast'; collective: string; agent: string }
-  | { kind: 'node'; collective: string; identity: string };
+export type Destination = { kind: 'broadcast'; collective: string; agent: string } | { kind: 'node'; collective: string; identity: string };
 
 export interface InboundMessage {
   data: Uint8Array;

@@ -45,8 +45,13 @@ export function certnameOf(certFile: string): string {
   try {
     cert = new X509Certificate(readFileSync(certFile));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new TransportError('connect_failed', `TLS certificate ${certFile} not found (tls_cert)`, { cause: err });
-    throw new TransportError('connect_failed', `cannot read the TLS certificate ${certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new TransportError('connect_failed', `TLS certificate ${certFile} not found (tls_cert)`, { cause: err });
+    throw new TransportError(
+      'connect_failed',
+      `cannot read the TLS certificate ${certFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   const cn = /^CN=(.+)$/m.exec(cert.subject)?.[1];
   if (!cn) throw new TransportError('connect_failed', `the TLS certificate ${certFile} has no common name to be known by on the broker`);

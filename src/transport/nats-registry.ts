@@ -90,14 +90,18 @@ export class RegistryBucket {
   private async create(js: JetStreamHandle): Promise<void> {
     try {
       const { name, maxAgeMs, replicas } = this.settings;
-      await js.client().views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
+      await js
+        .client()
+        .views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
     } catch (err) {
       if (apiCode(err) === STREAM_NAME_IN_USE) return; // another node created it first, with its own settings
       if (isNoJetStream(err)) {
         this.unavailableUntil = Date.now() + this.retryMs;
         throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
       }
-      throw new RegistryError('registry_failed', `cannot create the registry bucket '${this.settings.name}': ${reason(err)}`, { cause: err });
+      throw new RegistryError('registry_failed', `cannot create the registry bucket '${this.settings.name}': ${reason(err)}`, {
+        cause: err,
+      });
     }
   }
 }
@@ -121,7 +125,9 @@ export class NatsRegistrar {
       if ((err as NatsError).code !== '503') throw err;
       await this.bucket.ensure(this.js);
       await this.put(subject, data).catch((again: NatsError) => {
-        throw again.code === '503' ? new RegistryError('registry_failed', `the registry bucket '${this.bucket.settings.name}' does not take registrations`) : again;
+        throw again.code === '503'
+          ? new RegistryError('registry_failed', `the registry bucket '${this.bucket.settings.name}' does not take registrations`)
+          : again;
       });
     }
   }
@@ -141,7 +147,8 @@ export class NatsRegistrar {
     } catch {
       throw new RegistryError('registry_failed', 'registration answered with something other than a JetStream acknowledgement');
     }
-    if (ack.error || !ack.stream) throw new RegistryError('registry_failed', `registration refused: ${ack.error?.description ?? 'no acknowledgement'}`);
+    if (ack.error || !ack.stream)
+      throw new RegistryError('registry_failed', `registration refused: ${ack.error?.description ?? 'no acknowledgement'}`);
   }
 }
 
@@ -175,7 +182,10 @@ export class NatsRegistryReader {
       return { maxAgeMs: Math.round(info.config.max_age / 1e6), messages: info.state.messages };
     } catch (err) {
       if (apiCode(err) === STREAM_NOT_FOUND) {
-        throw new RegistryError('registry_missing', `the registry bucket '${this.bucket}' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)`);
+        throw new RegistryError(
+          'registry_missing',
+          `the registry bucket '${this.bucket}' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)`,
+        );
       }
       throw new RegistryError('registry_failed', `cannot read the registry bucket '${this.bucket}': ${reason(err)}`, { cause: err });
     }
@@ -205,7 +215,12 @@ export class NatsRegistryReader {
     const watchdog = setInterval(() => {
       const quietMs = Date.now() - lastMessageAt;
       if (quietMs >= this.stallMs) {
-        fail(new RegistryError('registry_failed', `the registry stopped answering after ${received} records (no message for ${Math.round(quietMs / 1000)} s)`));
+        fail(
+          new RegistryError(
+            'registry_failed',
+            `the registry stopped answering after ${received} records (no message for ${Math.round(quietMs / 1000)} s)`,
+          ),
+        );
         return;
       }
       // Done early only when the broker has nothing left for us and we have handled all it delivered: a busy

@@ -1,4 +1,12 @@
-import { connect, Events, type JetStreamManager, type NatsConnection, type ConnectionOptions, type Status, type Subscription as NatsSub } from 'nats';
+import {
+  connect,
+  Events,
+  type JetStreamManager,
+  type NatsConnection,
+  type ConnectionOptions,
+  type Status,
+  type Subscription as NatsSub,
+} from 'nats';
 import { maskUrlCredentials } from '../config/secrets.js';
 import { broadcastSubject, inboxPrefixFor, nodeSubject, replySubject } from '../protocol/index.js';
 import {
@@ -36,7 +44,10 @@ function statusError(s: Status): Error {
   const refused = s.permissionContext;
   if (!refused) return new Error(statusData(s));
   const what = refused.operation === 'publish' ? 'publish to' : 'subscribe to';
-  return new TransportError('not_permitted', `the broker does not let this certificate ${what} ${refused.subject} (its user and permissions come from \`mco broker config\`)`);
+  return new TransportError(
+    'not_permitted',
+    `the broker does not let this certificate ${what} ${refused.subject} (its user and permissions come from \`mco broker config\`)`,
+  );
 }
 
 /** One NATS subject: no blanks or control characters, no empty tokens. */
@@ -97,7 +108,11 @@ export class NatsConnector implements Connector {
     try {
       this.nc = await connect(options);
     } catch (err) {
-      throw new TransportError('connect_failed', `cannot connect to NATS at ${maskUrlCredentials(this.opts.servers.join(', '))}: ${(err as Error).message}`, { cause: err });
+      throw new TransportError(
+        'connect_failed',
+        `cannot connect to NATS at ${maskUrlCredentials(this.opts.servers.join(', '))}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     this.emit({ type: 'connected', server: this.nc.getServer() });
     void this.watchStatus(this.nc);
@@ -157,14 +172,16 @@ export class NatsConnector implements Connector {
 
   async publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void> {
     // The reply subject travels in the message's own header line, where a node finds it without decoding.
-    if (replyTo !== undefined && !REPLY_SUBJECT.test(replyTo)) throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(replyTo.slice(0, 80))}`);
+    if (replyTo !== undefined && !REPLY_SUBJECT.test(replyTo))
+      throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(replyTo.slice(0, 80))}`);
     this.conn().publish(subjectOf(dest), data, replyTo === undefined ? undefined : { reply: replyTo });
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {
     // nats.js writes the subject verbatim into the protocol line: a blank or line break in an address taken
     // from a request would split the command and could inject others into this connection.
-    if (!REPLY_SUBJECT.test(address)) throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(address.slice(0, 80))}`);
+    if (!REPLY_SUBJECT.test(address))
+      throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(address.slice(0, 80))}`);
     this.conn().publish(address, data);
   }
 

@@ -31,7 +31,6 @@ export class BrokerIdentityError extends TroupeError {
   }
 }
 
-
 /** Checks `cert` for `host` (a DNS name or an IP address) by its subjectAltNames only. */
 export function verifyBrokerName(host: string, cert: PeerCertificate): Error | undefined {
   const bare = host.replace(/^\[|\]$/g, '');
@@ -54,7 +53,8 @@ export function brokerIdentityCheck(serverName?: string): ServerIdentityCheck {
   return function check(this: unknown, _defaulted: string, cert: PeerCertificate): Error | undefined {
     const seen = (this ?? {}) as ConnectOptionsSeen;
     const host = serverName || seen.servername || seen.host || seen.socket?.remoteAddress;
-    if (!host) return new BrokerIdentityError('cannot tell which broker address this TLS connection reached, so its certificate cannot be checked');
+    if (!host)
+      return new BrokerIdentityError('cannot tell which broker address this TLS connection reached, so its certificate cannot be checked');
     return verifyBrokerName(host, cert);
   };
 }

@@ -52,14 +52,29 @@ describe.concurrent('help', () => {
   it('mco --help lists every subcommand; --version prints the version', async () => {
     const [help, version] = await Promise.all([runMco(['--help']), runMco(['--version'])]);
     expect(help.code).toBe(0);
-    for (const sub of ['ping', 'find', 'rpc', 'facts', 'inventory', 'plugin', 'server', 'sim']) expect(help.stdout).toMatch(new RegExp(`^  ${sub}\\b`, 'm'));
+    for (const sub of ['ping', 'find', 'rpc', 'facts', 'inventory', 'plugin', 'server', 'sim'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${sub}\\b`, 'm'));
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
   const subcommands: Array<[string[], string[]]> = [
     [['ping'], ['-F, --wf', '-T, --target', '--expect', '-t, --timeout']],
     [['find'], ['-S, --select', '-W, --with', '--nodes']],
-    [['rpc'], ['<agent> <action> [inputs...]', '--batch <size>', '--batch-sleep', '--limit-nodes', '--limit-seed', '-1, --one', '--display <mode>', '--no-results', '-j, --json', '--np']],
+    [
+      ['rpc'],
+      [
+        '<agent> <action> [inputs...]',
+        '--batch <size>',
+        '--batch-sleep',
+        '--limit-nodes',
+        '--limit-seed',
+        '-1, --one',
+        '--display <mode>',
+        '--no-results',
+        '-j, --json',
+        '--np',
+      ],
+    ],
     [['facts'], ['<fact>', '-v, --verbose']],
     [['inventory'], ['<identity>']],
     [['plugin', 'doc'], ['[agent]']],

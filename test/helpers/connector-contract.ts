@@ -1,7 +1,13 @@
 // The Connector contract: what every transport must do, run by each transport's test file (NATS and AMQP against a
 // real broker, the in-memory connector of the unit tests against itself).
 import { afterEach, describe, expect, it } from 'vitest';
-import { TransportError, type Connector, type ConnectorEvent, type InboundMessage, type MessageHandler } from '../../src/transport/index.js';
+import {
+  TransportError,
+  type Connector,
+  type ConnectorEvent,
+  type InboundMessage,
+  type MessageHandler,
+} from '../../src/transport/index.js';
 
 export interface ContractFixture {
   /** A new, unconnected connector on the test broker. */
@@ -218,7 +224,9 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       const client = await connected('client');
       const node = await connected('node', true);
       const held: Array<{ replyTo?: string; frame: { reply_to: string } }> = [];
-      await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, (m) => held.push({ replyTo: m.replyTo, frame: JSON.parse(str(m.data)) as { reply_to: string } }));
+      await node.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, (m) =>
+        held.push({ replyTo: m.replyTo, frame: JSON.parse(str(m.data)) as { reply_to: string } }),
+      );
       await node.flush();
       const replies = new Collector();
       const inbox = await client.openInbox('c1', 'contract', '33333333333333333333333333333333', replies.handler);
@@ -248,10 +256,16 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       const deadline = Date.now() + 20_000;
       for (let round = 1; answered.length < 2 && Date.now() < deadline; round++) {
         const replies = new Collector();
-        const inbox = await client.openInbox('c1', 'contract', `4444444444444444444444444444${String(round).padStart(4, '0')}`, replies.handler).catch(() => undefined);
+        const inbox = await client
+          .openInbox('c1', 'contract', `4444444444444444444444444444${String(round).padStart(4, '0')}`, replies.handler)
+          .catch(() => undefined);
         if (inbox) {
-          await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'broadcast again'), inbox.address).catch(() => undefined);
-          await client.publish({ kind: 'node', collective: 'c1', identity: 'n1' }, requestFrame(inbox.address, 'direct again'), inbox.address).catch(() => undefined);
+          await client
+            .publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'broadcast again'), inbox.address)
+            .catch(() => undefined);
+          await client
+            .publish({ kind: 'node', collective: 'c1', identity: 'n1' }, requestFrame(inbox.address, 'direct again'), inbox.address)
+            .catch(() => undefined);
           await until(() => replies.messages.length === 2, 'replies', 500).catch(() => undefined);
           await inbox.close().catch(() => undefined);
           answered = replies.texts().sort();
@@ -266,7 +280,10 @@ export function connectorContract(name: string, fixture: () => ContractFixture):
       const client = await connected('client');
       await client.close();
       await client.close();
-      const failure = await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('x')).then(() => undefined, (err: unknown) => err);
+      const failure = await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('x')).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(failure).toBeInstanceOf(TransportError);
       expect((failure as TransportError).code).toBe('closed');
     });

@@ -35,7 +35,12 @@ export interface FactsJson {
 export type DaemonStatsJson = ReportJson<DaemonStats>;
 
 /** One line of an audit file: the entry with its times as ISO text, and the inputs as logged (redacted). */
-export type AuditLine = Omit<AuditEntry, 'request_time'> & { type: string; time: string; request_time?: string; input?: Record<string, unknown> };
+export type AuditLine = Omit<AuditEntry, 'request_time'> & {
+  type: string;
+  time: string;
+  request_time?: string;
+  input?: Record<string, unknown>;
+};
 
 /** One line of a daemon's pino log: level and message, and the fields the line was logged with. */
 export interface LogLine {

@@ -14,7 +14,10 @@ export interface McoResult {
   stderr: string;
 }
 
-export function runMco(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<McoResult> {
+export function runMco(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
+): Promise<McoResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [MCO, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...opts.env },

@@ -48,7 +48,8 @@ export class MemoryBroker {
   }
 }
 
-const subjectOf = (d: Destination) => (d.kind === 'broadcast' ? broadcastSubject(d.collective, d.agent) : nodeSubject(d.collective, d.identity));
+const subjectOf = (d: Destination) =>
+  d.kind === 'broadcast' ? broadcastSubject(d.collective, d.agent) : nodeSubject(d.collective, d.identity);
 
 export class MemoryConnector implements Connector {
   readonly kind = 'memory';

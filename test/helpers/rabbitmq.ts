@@ -25,7 +25,14 @@ export async function testVhost(prefix = 'troupe-test'): Promise<Vhost> {
 
 /** Writes `<dir>/<name>` selecting the AMQP connector on `url`, plus any extra keys. */
 export function writeAmqpConfig(dir: string, name: string, url: string, extra: Record<string, string | number> = {}): string {
-  const lines = { connector: 'amqp', middleware_hosts: url, discovery_timeout: 2, securityprovider: 'insecure', 'plugin.actionpolicy.allow_unconfigured': 1, ...extra };
+  const lines = {
+    connector: 'amqp',
+    middleware_hosts: url,
+    discovery_timeout: 2,
+    securityprovider: 'insecure',
+    'plugin.actionpolicy.allow_unconfigured': 1,
+    ...extra,
+  };
   const path = join(dir, name);
   writeFileSync(path, configText(lines));
   return path;

@@ -35,12 +35,20 @@ export async function runFacts(
   const discovered = await discover(session, target);
   if (discovered.nodes.length === 0) return noNodes();
   const { onStart, onReply, done } = requestEvents(onEvent);
-  const outcome = await sendRequest(session, target, discovered, 'rpcutil', 'get_fact', { fact }, {
-    ...send,
-    timeoutMs: send.timeoutMs ?? 2000 + target.discoveryTimeoutMs,
-    onStart,
-    onReply,
-  });
+  const outcome = await sendRequest(
+    session,
+    target,
+    discovered,
+    'rpcutil',
+    'get_fact',
+    { fact },
+    {
+      ...send,
+      timeoutMs: send.timeoutMs ?? 2000 + target.discoveryTimeoutMs,
+      onStart,
+      onReply,
+    },
+  );
   done();
   const rows = factRows(outcome.results.ok().map((r) => [r.sender, r.data.value]));
   return { kind: 'facts', fact, rows, stats: outcome.stats, exitCode: outcome.exitCode };

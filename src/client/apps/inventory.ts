@@ -18,13 +18,26 @@ export type InventoryOutcome =
     }
   | { kind: 'no_response'; identity: string; exitCode: typeof EXIT.NO_RESPONSES };
 
-export async function runInventory(session: ClientSession, identity: string, target: TargetOptions, o: { timeoutMs?: number } = {}): Promise<InventoryOutcome> {
+export async function runInventory(
+  session: ClientSession,
+  identity: string,
+  target: TargetOptions,
+  o: { timeoutMs?: number } = {},
+): Promise<InventoryOutcome> {
   if (!identity) throw new UsageError('inventory needs a node identity');
   const filter = { ...target.filter, identity: [identity] };
   if (!plainIdentities(filter)) throw new UsageError('inventory takes one plain identity and no other filters');
   const client = await session.client();
   const ask = async (action: string): Promise<Reply | undefined> => {
-    const res = await client.call({ agent: 'rpcutil', action, data: {}, filter, collective: target.collective, targets: [identity], timeoutMs: o.timeoutMs ?? 5000 });
+    const res = await client.call({
+      agent: 'rpcutil',
+      action,
+      data: {},
+      filter,
+      collective: target.collective,
+      targets: [identity],
+      timeoutMs: o.timeoutMs ?? 5000,
+    });
     return res.all()[0];
   };
   const [stats, inv] = await Promise.all([ask('daemon_stats'), ask('inventory')]);

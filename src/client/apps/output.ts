@@ -19,10 +19,20 @@ export interface RequestReport {
 
 export function summariesFor(ddl: AgentDDL | undefined, action: string, outcome: RequestOutcome): AggregateResult[] {
   if (!ddl?.actions[action]?.aggregate?.length) return [];
-  return aggregate(ddl, action, outcome.results.ok().map((r) => r.data));
+  return aggregate(
+    ddl,
+    action,
+    outcome.results.ok().map((r) => r.data),
+  );
 }
 
-export function requestReport(ddl: AgentDDL | undefined, agent: string, action: string, outcome: RequestOutcome, summarize = true): RequestReport {
+export function requestReport(
+  ddl: AgentDDL | undefined,
+  agent: string,
+  action: string,
+  outcome: RequestOutcome,
+  summarize = true,
+): RequestReport {
   return {
     kind: 'replies',
     agent,

@@ -40,12 +40,26 @@ export async function runRegistryFacts(session: ClientSession, fact: string, tar
   const source = await registryOf(session);
   const started = performance.now();
   const startTime = new Date();
-  const answer = await queryRegistry(source, { filter: target.filter, collective: target.collective, maxAgeMs: maxAgeOption(target.discoveryOptions) });
+  const answer = await queryRegistry(source, {
+    filter: target.filter,
+    collective: target.collective,
+    maxAgeMs: maxAgeOption(target.discoveryOptions),
+  });
   const readMs = performance.now() - started;
   if (answer.nodes.length === 0) return noNodes();
   const rows = factRows(answer.nodes.map((n) => [n.record.identity, lookupFact(n.record.facts, fact)]));
   const oldestMs = Date.now() - Math.min(...answer.nodes.map((n) => n.storedAt));
-  return { kind: 'registry_facts', fact, rows, nodes: answer.nodes.length, startTime, readMs, oldestMs, maxAgeMs: answer.maxAgeMs, exitCode: EXIT.OK };
+  return {
+    kind: 'registry_facts',
+    fact,
+    rows,
+    nodes: answer.nodes.length,
+    startTime,
+    readMs,
+    oldestMs,
+    maxAgeMs: answer.maxAgeMs,
+    exitCode: EXIT.OK,
+  };
 }
 
 export type RegistryInventoryOutcome =
@@ -61,19 +75,35 @@ export type RegistryInventoryOutcome =
   /** Never registered, or its record is older than the registry's max age. */
   | { kind: 'not_registered'; identity: string; exitCode: typeof EXIT.NO_RESPONSES };
 
-export async function runRegistryInventory(session: ClientSession, identity: string, target: TargetOptions): Promise<RegistryInventoryOutcome> {
+export async function runRegistryInventory(
+  session: ClientSession,
+  identity: string,
+  target: TargetOptions,
+): Promise<RegistryInventoryOutcome> {
   if (!identity) throw new UsageError('inventory needs a node identity');
-  if (!plainIdentities({ ...target.filter, identity: [identity] })) throw new UsageError('inventory takes one plain identity and no other filters');
+  if (!plainIdentities({ ...target.filter, identity: [identity] }))
+    throw new UsageError('inventory takes one plain identity and no other filters');
   const node = await registeredNode(await registryOf(session), identity);
   if (!node) return { kind: 'not_registered', identity, exitCode: EXIT.NO_RESPONSES };
-  return { kind: 'registry_inventory', identity, record: node.record, storedAt: node.storedAt, ageMs: Date.now() - node.storedAt, exitCode: EXIT.OK };
+  return {
+    kind: 'registry_inventory',
+    identity,
+    record: node.record,
+    storedAt: node.storedAt,
+    ageMs: Date.now() - node.storedAt,
+    exitCode: EXIT.OK,
+  };
 }
 
 /**
  * `mco ping --expect registry` (explicit) or `discovery_expect_from_registry` (not): how many registered nodes match
  * the ping's filter. Asked for explicitly, an unavailable registry is an error; otherwise a warning, and no count.
  */
-export async function expectedFromRegistry(session: ClientSession, target: TargetOptions, explicit: boolean): Promise<{ count?: number; warning?: string }> {
+export async function expectedFromRegistry(
+  session: ClientSession,
+  target: TargetOptions,
+  explicit: boolean,
+): Promise<{ count?: number; warning?: string }> {
   try {
     return { count: await registeredCount(await registryOf(session), target.filter, target.collective) };
   } catch (err) {

@@ -37,7 +37,7 @@ export async function runRpc(session: ClientSession, o: RpcAppOptions, onEvent: 
   if (discovered.nodes.length === 0) return noNodes();
   const { onStart, onReply, done } = requestEvents(onEvent);
   // As MCollective: the agent's own timeout plus the discovery timeout, unless -t says otherwise.
-  const timeoutMs = o.send.timeoutMs ?? (ddl.metadata.timeout * 1000 + o.target.discoveryTimeoutMs);
+  const timeoutMs = o.send.timeoutMs ?? ddl.metadata.timeout * 1000 + o.target.discoveryTimeoutMs;
   const outcome = await sendRequest(session, o.target, discovered, o.agent, o.action, data, { ...o.send, timeoutMs, onStart, onReply });
   done();
   if (o.send.noResults) return requestSent(outcome.results.requestId);

@@ -27,7 +27,11 @@ export const noNodes = (): NoNodes => ({ kind: 'no_nodes', exitCode: EXIT.ERROR 
 
 export const requestSent = (requestId: string): RequestSent => ({ kind: 'sent', requestId, exitCode: EXIT.OK });
 
-export const discoveryOnly = (nodes: string[]): DiscoveryOnly => ({ kind: 'discovered', nodes, exitCode: nodes.length > 0 ? EXIT.OK : EXIT.ERROR });
+export const discoveryOnly = (nodes: string[]): DiscoveryOnly => ({
+  kind: 'discovered',
+  nodes,
+  exitCode: nodes.length > 0 ? EXIT.OK : EXIT.ERROR,
+});
 
 /** The send callbacks that report a request's start, each reply and its end as events. */
 export function requestEvents(onEvent: OnEvent): {

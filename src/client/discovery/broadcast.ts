@@ -26,7 +26,10 @@ export class BroadcastDiscovery implements DiscoveryMethod {
       quietWindowMs: req.quietWindowMs,
       expectCount: Number.isFinite(expect) ? expect : undefined,
     });
-    return results.all().map((r) => r.sender).sort();
+    return results
+      .all()
+      .map((r) => r.sender)
+      .sort();
   }
 }
 
@@ -35,5 +38,9 @@ export const broadcastDiscovery: DiscoveryPlugin = {
   aliases: ['broadcast'],
   capabilities: { filters: FILTER_KINDS, asksNodes: true },
   create: async (ctx) =>
-    new ExpectFromRegistry(new BroadcastDiscovery(await ctx.client()), { registry: () => ctx.registry(), byDefault: ctx.expectFromRegistry, warn: (line) => ctx.warn(line) }),
+    new ExpectFromRegistry(new BroadcastDiscovery(await ctx.client()), {
+      registry: () => ctx.registry(),
+      byDefault: ctx.expectFromRegistry,
+      warn: (line) => ctx.warn(line),
+    }),
 };

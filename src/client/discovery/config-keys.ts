@@ -28,6 +28,7 @@ export const DISCOVERY_KEYS = {
     type: 'boolean',
     default: false,
     scope: 'client',
-    description: 'Broadcast discovery and ping stop as soon as every node the registry counts for the filter has answered, instead of waiting out the quiet window.',
+    description:
+      'Broadcast discovery and ping stop as soon as every node the registry counts for the filter has answered, instead of waiting out the quiet window.',
   },
 } as const satisfies KeyTable;

@@ -11,9 +11,19 @@ export function readNodesFile(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new DiscoveryError('bad_source', `cannot read nodes file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new DiscoveryError(
+      'bad_source',
+      `cannot read nodes file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
-  return [...new Set(text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split('\n')
+        .map((l) => l.replace(/#.*/, '').trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 export class FlatfileDiscovery implements DiscoveryMethod {

@@ -120,7 +120,11 @@ export class RegistryDiscovery implements DiscoveryMethod {
   constructor(private readonly source: RegistrySource) {}
 
   async discover(req: DiscoveryRequest): Promise<string[]> {
-    const answer = await queryRegistry(this.source, { filter: req.filter, collective: req.collective, maxAgeMs: maxAgeOption(req.options) });
+    const answer = await queryRegistry(this.source, {
+      filter: req.filter,
+      collective: req.collective,
+      maxAgeMs: maxAgeOption(req.options),
+    });
     return answer.nodes.map((n) => n.record.identity);
   }
 }

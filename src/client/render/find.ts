@@ -4,6 +4,8 @@ import type { Rendered } from './rendered.js';
 
 export function renderFind(o: FindOutcome, opts: { json: boolean; verbose: boolean }): Rendered {
   const out = opts.json ? JSON.stringify(o.nodes) + '\n' : o.nodes.map((n) => n + '\n').join('');
-  const err = opts.verbose ? `\nDiscovered ${o.nodes.length} nodes in ${(o.elapsedMs / 1000).toFixed(2)} seconds using the ${o.method} discovery plugin\n` : '';
+  const err = opts.verbose
+    ? `\nDiscovered ${o.nodes.length} nodes in ${(o.elapsedMs / 1000).toFixed(2)} seconds using the ${o.method} discovery plugin\n`
+    : '';
   return { out, err };
 }

@@ -62,7 +62,14 @@ export function renderRegistryInventory(o: RegistryInventoryOutcome, opts: { jso
   const r = o.record;
   if (opts.json) {
     const registration = { version: r.version, last_seen: r.last_seen, stored_at: Math.floor(o.storedAt / 1000) };
-    const inventory = { agents: r.agents, facts: r.facts, classes: r.classes, version: r.version, main_collective: r.main_collective, collectives: r.collectives };
+    const inventory = {
+      agents: r.agents,
+      facts: r.facts,
+      classes: r.classes,
+      version: r.version,
+      main_collective: r.main_collective,
+      collectives: r.collectives,
+    };
     return toOut(json({ identity: o.identity, source: 'registry', registration, inventory }));
   }
   let text = `Inventory for ${o.identity}:\n\n   Registration:\n`;

@@ -2,7 +2,13 @@ import type { AggregateResult } from '../../ddl/index.js';
 import type { Reply, RequestStats } from '../results.js';
 
 /** `--json`: one document a CI job can parse, with every reply and the request's figures. */
-export function jsonReport(agent: string, action: string, replies: readonly Reply[], s: RequestStats, summaries: readonly AggregateResult[]) {
+export function jsonReport(
+  agent: string,
+  action: string,
+  replies: readonly Reply[],
+  s: RequestStats,
+  summaries: readonly AggregateResult[],
+) {
   return {
     agent,
     action,
@@ -26,7 +32,12 @@ export function jsonReport(agent: string, action: string, replies: readonly Repl
       agent_time_ms: roundMs(s.agentMs),
       total_time_ms: roundMs(s.totalMs),
     },
-    summaries: summaries.map((a) => ({ function: a.function, field: a.field, display_as: a.displayAs, value: a.kind === 'collection' ? Object.fromEntries(a.value as Array<[string, number]>) : a.value })),
+    summaries: summaries.map((a) => ({
+      function: a.function,
+      field: a.field,
+      display_as: a.displayAs,
+      value: a.kind === 'collection' ? Object.fromEntries(a.value as Array<[string, number]>) : a.value,
+    })),
   };
 }
 

@@ -20,7 +20,14 @@ export function renderPing(o: PingOutcome, asJson: boolean): Rendered {
     return toOut(
       json({
         replies: o.replies.map((r) => ({ sender: r.sender, time_ms: roundMs(r.elapsedMs) })),
-        stats: { count: times.length, min_ms: roundMs(Math.min(...times, 0)), max_ms: roundMs(Math.max(...times, 0)), avg_ms: roundMs(avg(times)), wall_ms: o.wallMs, last_reply_ms: roundMs(Math.max(0, ...times)) },
+        stats: {
+          count: times.length,
+          min_ms: roundMs(Math.min(...times, 0)),
+          max_ms: roundMs(Math.max(...times, 0)),
+          avg_ms: roundMs(avg(times)),
+          wall_ms: o.wallMs,
+          last_reply_ms: roundMs(Math.max(0, ...times)),
+        },
       }),
     );
   }

@@ -4,5 +4,8 @@ import type { PluginDocOutcome } from '../apps/plugin-doc.js';
 
 export function renderPluginDoc(o: PluginDocOutcome): string {
   if (o.kind === 'doc') return renderDoc(o.ddl);
-  return 'Please specify a plugin. Available plugins are:\n\nAgents:\n' + o.agents.map((a) => `  ${a.name.padEnd(22)}${a.description}\n`).join('');
+  return (
+    'Please specify a plugin. Available plugins are:\n\nAgents:\n' +
+    o.agents.map((a) => `  ${a.name.padEnd(22)}${a.description}\n`).join('')
+  );
 }

@@ -58,14 +58,16 @@ export function renderSummary(nodes: number, stats: Record<string, Distribution>
   const lines = [`Summary statistics for ${nodes} nodes:`, ''];
   for (const [label, field] of SUMMARY_ROWS) {
     const d = stats[field]!;
-    const figures = d.count === 0 ? 'no data' : `min: ${shortNumber(d.min).padEnd(7)} avg: ${shortNumber(d.avg).padEnd(7)} max: ${shortNumber(d.max)}`;
+    const figures =
+      d.count === 0 ? 'no data' : `min: ${shortNumber(d.min).padEnd(7)} avg: ${shortNumber(d.avg).padEnd(7)} max: ${shortNumber(d.max)}`;
     lines.push(`${label.padStart(width)}: ${sparkline(d.histogram)}  ${figures}`);
   }
   return lines.join('\n') + '\n';
 }
 
 function renderSummaryReport(o: SummaryReport, opts: ReportOptions): string {
-  if (opts.json) return json({ nodes: o.nodes, statistics: o.statistics, per_node: o.perNode, failed: o.failed, no_responses: o.stats.noResponse });
+  if (opts.json)
+    return json({ nodes: o.nodes, statistics: o.statistics, per_node: o.perNode, failed: o.failed, no_responses: o.stats.noResponse });
   const c = opts.palette;
   let text = renderSummary(o.nodes, o.statistics);
   for (const f of o.failed) text += `${f.sender}: ${c.red(f.statusmsg)}\n`;

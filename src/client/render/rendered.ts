@@ -18,4 +18,3 @@ export interface RenderOptions {
 }
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
-

@@ -16,7 +16,9 @@ export interface ReportOptions extends RenderOptions {
 }
 
 export function renderNoNodes(asJson: boolean): Rendered {
-  return asJson ? toOut(JSON.stringify({ error: 'no nodes discovered', replies: [] }) + '\n') : toErr('No request sent, we did not discover any nodes.\n');
+  return asJson
+    ? toOut(JSON.stringify({ error: 'no nodes discovered', replies: [] }) + '\n')
+    : toErr('No request sent, we did not discover any nodes.\n');
 }
 
 export function renderRequestSent(o: RequestSent, asJson: boolean): Rendered {
@@ -37,7 +39,7 @@ export function renderCommon(o: NoNodes | RequestSent | DiscoveryOnly, asJson: b
 export function renderRequestReport(r: RequestReport, o: ReportOptions): string {
   if (o.json) return json(jsonReport(r.agent, r.action, r.replies, r.stats, r.summaries));
   const c = o.palette;
-  const policy = o.display ?? (r.actionDDL?.display === 'always' ? 'all' : r.actionDDL?.display ?? 'failed');
+  const policy = o.display ?? (r.actionDDL?.display === 'always' ? 'all' : (r.actionDDL?.display ?? 'failed'));
   let text = '';
   for (const reply of [...r.replies].sort((a, b) => a.sender.localeCompare(b.sender))) {
     if (o.verbose && o.display === undefined) {

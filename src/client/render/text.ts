@@ -60,7 +60,14 @@ export function columns(names: readonly string[], width = 80): string {
   const perLine = Math.max(1, Math.floor((width - 3) / col));
   const lines: string[] = [];
   for (let i = 0; i < names.length; i += perLine) {
-    lines.push('   ' + names.slice(i, i + perLine).map((n) => n.padEnd(col)).join('').trimEnd());
+    lines.push(
+      '   ' +
+        names
+          .slice(i, i + perLine)
+          .map((n) => n.padEnd(col))
+          .join('')
+          .trimEnd(),
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -91,7 +91,13 @@ const fromDer = (der: Uint8Array): Asn1 => asn1.fromDer(binary(der));
 function text(tag: number, value: string): Asn1 {
   let bytes: Buffer;
   if (tag === 0x1e) bytes = Buffer.from(value, 'utf16le').swap16();
-  else if (tag === 0x1c) bytes = Buffer.from([...value].flatMap((ch) => { const c = ch.codePointAt(0)!; return [c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255]; }));
+  else if (tag === 0x1c)
+    bytes = Buffer.from(
+      [...value].flatMap((ch) => {
+        const c = ch.codePointAt(0)!;
+        return [c >>> 24, (c >>> 16) & 255, (c >>> 8) & 255, c & 255];
+      }),
+    );
   else if (tag === 0x14) bytes = Buffer.from(value, 'latin1');
   else bytes = Buffer.from(value, 'utf8');
   return asn1.create(U, tag, false, binary(bytes));
@@ -235,12 +241,17 @@ export function buildCorpus(seed: number): Corpus {
     if (spec.uniqueIds) fields.push(ctx(1, false, '\x00\x01\x02'), ctx(2, false, '\x04\xa0'));
     if (version === 3) {
       const exts = spec.extensions ?? [];
-      const all = [...exts, extension(OIDS.subjectKeyIdentifier, false, octets(keyId(spec.subjectKey.spki))), extension(OIDS.authorityKeyIdentifier, false, seq(ctx(0, false, binary(keyId(issuerKey.spki)))))];
+      const all = [
+        ...exts,
+        extension(OIDS.subjectKeyIdentifier, false, octets(keyId(spec.subjectKey.spki))),
+        extension(OIDS.authorityKeyIdentifier, false, seq(ctx(0, false, binary(keyId(issuerKey.spki))))),
+      ];
       fields.push(ctx(3, true, [seq(...all)]));
     }
     return signed(seq(...fields), issuerKey.privateKey);
   };
-  const addCert = (spec: CertSpec) => seeds.push({ kind: 'certificate', label: spec.label, der: certificate(spec), signerPublicKey: caKey(spec.issuer).publicKey });
+  const addCert = (spec: CertSpec) =>
+    seeds.push({ kind: 'certificate', label: spec.label, der: certificate(spec), signerPublicKey: caKey(spec.issuer).publicKey });
 
   // The two CAs, self-signed.
   const cas = (['rsa', 'ed25519'] as const).map((which) => {
@@ -274,8 +285,20 @@ export function buildCorpus(seed: number): Corpus {
     ['BMPString CN', name([[[OIDS.cn, BMP, 'bmp-名前.example']]])],
     ['UniversalString CN', name([[[OIDS.cn, UNIVERSAL, 'univ-𝄞.example']]])],
     ['T61String CN', name([[[OIDS.cn, T61, 'teletex-\u00e9\u00e8']]])],
-    ['multi-valued RDN', name([[[OIDS.o, UTF8, 'Acme'], [OIDS.cn, UTF8, 'mv.example.net']], [[OIDS.ou, UTF8, 'Ops']]])],
-    ['several CNs', name([[[OIDS.cn, UTF8, 'first.example.net']], [[OIDS.o, UTF8, 'Acme, Inc.']], [[OIDS.cn, UTF8, 'second.example.net']]])],
+    [
+      'multi-valued RDN',
+      name([
+        [
+          [OIDS.o, UTF8, 'Acme'],
+          [OIDS.cn, UTF8, 'mv.example.net'],
+        ],
+        [[OIDS.ou, UTF8, 'Ops']],
+      ]),
+    ],
+    [
+      'several CNs',
+      name([[[OIDS.cn, UTF8, 'first.example.net']], [[OIDS.o, UTF8, 'Acme, Inc.']], [[OIDS.cn, UTF8, 'second.example.net']]]),
+    ],
     [
       'full DN',
       name([
@@ -297,7 +320,13 @@ export function buildCorpus(seed: number): Corpus {
   ];
   for (const [i, [label, subject]] of subjects.entries()) {
     const rsa = i % 3 === 0;
-    addCert({ label: `leaf, ${label}`, subjectKey: rsa ? keys.rsaLeaf : keys.edLeaf, issuer: i % 2 ? 'ed25519' : 'rsa', subject, extensions: nodeExts(rsa) });
+    addCert({
+      label: `leaf, ${label}`,
+      subjectKey: rsa ? keys.rsaLeaf : keys.edLeaf,
+      issuer: i % 2 ? 'ed25519' : 'rsa',
+      subject,
+      extensions: nodeExts(rsa),
+    });
   }
 
   const sanSets: Array<[string, GeneralName[], boolean]> = [
@@ -310,11 +339,29 @@ export function buildCorpus(seed: number): Corpus {
     ['dirName SAN', [dirName(cnName('dir.example.net'))], false],
     ['otherName SAN', [otherName('1.3.6.1.4.1.311.20.2.3', 'upn@example.net')], false],
     ['registeredID SAN', [registeredId('1.2.3.4.5')], false],
-    ['every SAN kind, critical', [dns('all.example.net'), ip([10, 1, 2, 3]), email('all@example.net'), uri('urn:all'), dirName(cnName('all')), registeredId('1.2.3'), otherName('1.2.3.4', 'x')], true],
+    [
+      'every SAN kind, critical',
+      [
+        dns('all.example.net'),
+        ip([10, 1, 2, 3]),
+        email('all@example.net'),
+        uri('urn:all'),
+        dirName(cnName('all')),
+        registeredId('1.2.3'),
+        otherName('1.2.3.4', 'x'),
+      ],
+      true,
+    ],
   ];
   for (const [i, [label, names, critical]] of sanSets.entries()) {
     const subject = label.includes('critical') ? name([]) : cnName(`san${i}.example.net`);
-    addCert({ label: `leaf, ${label}`, subjectKey: i % 2 ? keys.rsaLeaf : keys.edLeaf2, issuer: i % 2 ? 'rsa' : 'ed25519', subject, extensions: [...nodeExts(i % 2 === 1), extension(OIDS.subjectAltName, critical, seq(...names))] });
+    addCert({
+      label: `leaf, ${label}`,
+      subjectKey: i % 2 ? keys.rsaLeaf : keys.edLeaf2,
+      issuer: i % 2 ? 'rsa' : 'ed25519',
+      subject,
+      extensions: [...nodeExts(i % 2 === 1), extension(OIDS.subjectAltName, critical, seq(...names))],
+    });
   }
 
   const extensionSets: Array<[string, Asn1[]]> = [
@@ -328,24 +375,90 @@ export function buildCorpus(seed: number): Corpus {
     ['basicConstraints CA with pathlen, not critical', [extension(OIDS.basicConstraints, false, seq(bool(true), smallInt(3)))]],
     ['unknown critical extension', [...nodeExts(false), extension(OIDS.unknown, true, octets(Buffer.from('x')))]],
     ['unknown non-critical extension', [...nodeExts(false), extension(OIDS.unknown, false, seq(smallInt(1)))]],
-    ['certificate policies and name constraints, critical', [extension(OIDS.certificatePolicies, true, seq(seq(oid('2.5.29.32.0')))), extension(OIDS.nameConstraints, true, seq(ctx(0, true, [seq(dns('example.net'))])))]],
+    [
+      'certificate policies and name constraints, critical',
+      [
+        extension(OIDS.certificatePolicies, true, seq(seq(oid('2.5.29.32.0')))),
+        extension(OIDS.nameConstraints, true, seq(ctx(0, true, [seq(dns('example.net'))]))),
+      ],
+    ],
     ['Puppet extension', [...nodeExts(false), extension(OIDS.puppetPpUuid, false, text(UTF8, 'ED803750-E3C7-44F5-BB08-41A04433FE2E'))]],
   ];
   for (const [i, [label, extensions]] of extensionSets.entries()) {
-    addCert({ label: `leaf, ${label}`, subjectKey: i % 3 === 0 ? keys.rsaLeaf : keys.edLeaf, issuer: i % 2 ? 'ed25519' : 'rsa', subject: cnName(`ext${i}.example.net`), extensions });
+    addCert({
+      label: `leaf, ${label}`,
+      subjectKey: i % 3 === 0 ? keys.rsaLeaf : keys.edLeaf,
+      issuer: i % 2 ? 'ed25519' : 'rsa',
+      subject: cnName(`ext${i}.example.net`),
+      extensions,
+    });
   }
 
-  addCert({ label: 'leaf, GeneralizedTime both', subjectKey: keys.edLeaf, issuer: 'rsa', subject: cnName('gt.example.net'), notBefore: generalizedTime(OLD), notAfter: generalizedTime(FAR), extensions: nodeExts(false) });
-  addCert({ label: 'leaf, GeneralizedTime after 2049', subjectKey: keys.rsaLeaf, issuer: 'ed25519', subject: cnName('gt2.example.net'), notAfter: generalizedTime(FAR), extensions: nodeExts(true) });
-  addCert({ label: 'leaf, 20-byte serial', subjectKey: keys.edLeaf, issuer: 'ed25519', subject: cnName('serial.example.net'), serial: '7f' + 'a5'.repeat(19), extensions: nodeExts(false) });
-  addCert({ label: 'leaf, serial with high bit', subjectKey: keys.edLeaf, issuer: 'rsa', subject: cnName('serial2.example.net'), serial: '00ff01', extensions: nodeExts(false) });
-  addCert({ label: 'leaf, serial 0', subjectKey: keys.edLeaf2, issuer: 'rsa', subject: cnName('serial0.example.net'), serial: '00', extensions: nodeExts(false) });
+  addCert({
+    label: 'leaf, GeneralizedTime both',
+    subjectKey: keys.edLeaf,
+    issuer: 'rsa',
+    subject: cnName('gt.example.net'),
+    notBefore: generalizedTime(OLD),
+    notAfter: generalizedTime(FAR),
+    extensions: nodeExts(false),
+  });
+  addCert({
+    label: 'leaf, GeneralizedTime after 2049',
+    subjectKey: keys.rsaLeaf,
+    issuer: 'ed25519',
+    subject: cnName('gt2.example.net'),
+    notAfter: generalizedTime(FAR),
+    extensions: nodeExts(true),
+  });
+  addCert({
+    label: 'leaf, 20-byte serial',
+    subjectKey: keys.edLeaf,
+    issuer: 'ed25519',
+    subject: cnName('serial.example.net'),
+    serial: '7f' + 'a5'.repeat(19),
+    extensions: nodeExts(false),
+  });
+  addCert({
+    label: 'leaf, serial with high bit',
+    subjectKey: keys.edLeaf,
+    issuer: 'rsa',
+    subject: cnName('serial2.example.net'),
+    serial: '00ff01',
+    extensions: nodeExts(false),
+  });
+  addCert({
+    label: 'leaf, serial 0',
+    subjectKey: keys.edLeaf2,
+    issuer: 'rsa',
+    subject: cnName('serial0.example.net'),
+    serial: '00',
+    extensions: nodeExts(false),
+  });
   addCert({ label: 'leaf, version 1', subjectKey: keys.rsaLeaf, issuer: 'rsa', subject: cnName('v1.example.net'), version: 1 });
-  addCert({ label: 'leaf, version 2 with unique ids', subjectKey: keys.edLeaf, issuer: 'ed25519', subject: cnName('v2.example.net'), version: 2, uniqueIds: true });
-  addCert({ label: 'leaf, unique ids and extensions', subjectKey: keys.edLeaf2, issuer: 'rsa', subject: cnName('uid.example.net'), uniqueIds: true, extensions: nodeExts(false) });
+  addCert({
+    label: 'leaf, version 2 with unique ids',
+    subjectKey: keys.edLeaf,
+    issuer: 'ed25519',
+    subject: cnName('v2.example.net'),
+    version: 2,
+    uniqueIds: true,
+  });
+  addCert({
+    label: 'leaf, unique ids and extensions',
+    subjectKey: keys.edLeaf2,
+    issuer: 'rsa',
+    subject: cnName('uid.example.net'),
+    uniqueIds: true,
+    extensions: nodeExts(false),
+  });
 
   // CRLs from both CAs.
-  const crl = (label: string, which: 'rsa' | 'ed25519', opts: { version?: boolean; entries?: Asn1[]; emptyList?: boolean; nextUpdate?: Asn1 | null; thisUpdate?: Asn1; extensions?: Asn1[] }) => {
+  const crl = (
+    label: string,
+    which: 'rsa' | 'ed25519',
+    opts: { version?: boolean; entries?: Asn1[]; emptyList?: boolean; nextUpdate?: Asn1 | null; thisUpdate?: Asn1; extensions?: Asn1[] },
+  ) => {
     const issuerKey = caKey(which);
     const fields: Asn1[] = [];
     if (opts.version !== false) fields.push(smallInt(1));
@@ -355,25 +468,46 @@ export function buildCorpus(seed: number): Corpus {
     if (opts.extensions?.length) fields.push(ctx(0, true, [seq(...opts.extensions)]));
     seeds.push({ kind: 'crl', label, der: signed(seq(...fields), issuerKey.privateKey), signerPublicKey: issuerKey.publicKey });
   };
-  const entry = (serial: string, date: Date = START, extensions?: Asn1[]): Asn1 => seq(integer(serial), utcTime(date), ...(extensions ? [seq(...extensions)] : []));
-  const crlExts = (which: 'rsa' | 'ed25519', n: number): Asn1[] => [extension(OIDS.crlNumber, false, smallInt(n)), extension(OIDS.authorityKeyIdentifier, false, seq(ctx(0, false, binary(keyId(caKey(which).spki)))))];
+  const entry = (serial: string, date: Date = START, extensions?: Asn1[]): Asn1 =>
+    seq(integer(serial), utcTime(date), ...(extensions ? [seq(...extensions)] : []));
+  const crlExts = (which: 'rsa' | 'ed25519', n: number): Asn1[] => [
+    extension(OIDS.crlNumber, false, smallInt(n)),
+    extension(OIDS.authorityKeyIdentifier, false, seq(ctx(0, false, binary(keyId(caKey(which).spki))))),
+  ];
   for (const which of ['rsa', 'ed25519'] as const) {
     crl(`${which} CRL, empty`, which, { extensions: crlExts(which, 1) });
-    crl(`${which} CRL, entries`, which, { entries: [entry('0a1b'), entry('00ff01'), entry('7f' + '11'.repeat(19))], extensions: crlExts(which, 2) });
+    crl(`${which} CRL, entries`, which, {
+      entries: [entry('0a1b'), entry('00ff01'), entry('7f' + '11'.repeat(19))],
+      extensions: crlExts(which, 2),
+    });
     crl(`${which} CRL, entry extensions`, which, {
       entries: [
         entry('1001', START, [extension(OIDS.crlReason, false, asn1.create(U, T.ENUMERATED, false, '\x01'))]),
-        entry('1002', START, [extension(OIDS.invalidityDate, false, generalizedTime(OLD)), extension(OIDS.crlReason, false, asn1.create(U, T.ENUMERATED, false, '\x04'))]),
+        entry('1002', START, [
+          extension(OIDS.invalidityDate, false, generalizedTime(OLD)),
+          extension(OIDS.crlReason, false, asn1.create(U, T.ENUMERATED, false, '\x04')),
+        ]),
       ],
       extensions: crlExts(which, 3),
     });
-    crl(`${which} CRL, many entries`, which, { entries: Array.from({ length: 40 }, (_, k) => entry((0x2000 + k * 7).toString(16).padStart(4, '0'))), extensions: crlExts(which, 4) });
+    crl(`${which} CRL, many entries`, which, {
+      entries: Array.from({ length: 40 }, (_, k) => entry((0x2000 + k * 7).toString(16).padStart(4, '0'))),
+      extensions: crlExts(which, 4),
+    });
   }
   crl('version 1 CRL', 'rsa', { version: false, entries: [entry('0b')] });
   crl('CRL without nextUpdate', 'ed25519', { nextUpdate: null, entries: [entry('0c')], extensions: crlExts('ed25519', 5) });
-  crl('CRL in GeneralizedTime', 'rsa', { thisUpdate: generalizedTime(OLD), nextUpdate: generalizedTime(FAR), entries: [entry('0d', FAR)], extensions: crlExts('rsa', 6) });
+  crl('CRL in GeneralizedTime', 'rsa', {
+    thisUpdate: generalizedTime(OLD),
+    nextUpdate: generalizedTime(FAR),
+    entries: [entry('0d', FAR)],
+    extensions: crlExts('rsa', 6),
+  });
   crl('CRL with an empty entry list', 'ed25519', { emptyList: true, extensions: crlExts('ed25519', 7) });
-  crl('CRL with a critical extension', 'rsa', { entries: [entry('0e')], extensions: [...crlExts('rsa', 8), extension(OIDS.issuingDistributionPoint, true, seq(ctx(1, false, '\xff')))] });
+  crl('CRL with a critical extension', 'rsa', {
+    entries: [entry('0e')],
+    extensions: [...crlExts('rsa', 8), extension(OIDS.issuingDistributionPoint, true, seq(ctx(1, false, '\xff')))],
+  });
 
   // Certificate signing requests.
   const csr = (label: string, key: KeyPairObjects, subject: Asn1, attributes: Asn1[] = []) => {
@@ -383,9 +517,19 @@ export function buildCorpus(seed: number): Corpus {
   csr('RSA request', keys.rsaLeaf, cnName('req1.example.net'));
   csr('Ed25519 request', keys.edLeaf, cnName('req2.example.net'));
   csr('request with extensionRequest', keys.edLeaf2, cnName('req3.example.net'), [
-    seq(oid(OIDS.extensionRequest), set(seq(extension(OIDS.subjectAltName, false, seq(dns('req3.example.net'), ip([127, 0, 0, 1]))), extension(OIDS.puppetPpUuid, false, text(UTF8, 'uuid'))))),
+    seq(
+      oid(OIDS.extensionRequest),
+      set(
+        seq(
+          extension(OIDS.subjectAltName, false, seq(dns('req3.example.net'), ip([127, 0, 0, 1]))),
+          extension(OIDS.puppetPpUuid, false, text(UTF8, 'uuid')),
+        ),
+      ),
+    ),
   ]);
-  csr('request with challengePassword', keys.edLeaf, name([[[OIDS.o, UTF8, 'Acme']], [[OIDS.cn, UTF8, 'req4.example.net']]]), [seq(oid(OIDS.challengePassword), set(text(UTF8, 'secret')))]);
+  csr('request with challengePassword', keys.edLeaf, name([[[OIDS.o, UTF8, 'Acme']], [[OIDS.cn, UTF8, 'req4.example.net']]]), [
+    seq(oid(OIDS.challengePassword), set(text(UTF8, 'secret'))),
+  ]);
   csr('request with several CNs', keys.rsaLeaf, name([[[OIDS.cn, UTF8, 'one']], [[OIDS.cn, PRINTABLE, 'two']]]));
   csr('request with BMPString CN', keys.edLeaf2, name([[[OIDS.cn, BMP, 'bmp.example']]]));
 

@@ -65,7 +65,9 @@ function lengthOf(n: number): Uint8Array {
 export function serialise(nodes: readonly Node[]): Uint8Array {
   const parts: Uint8Array[] = [];
   const walk = (node: Node) => {
-    const content = node.children ? concat([node.prefix ?? new Uint8Array(0), ...node.children.map((c) => serialise([c]))]) : node.bytes ?? new Uint8Array(0);
+    const content = node.children
+      ? concat([node.prefix ?? new Uint8Array(0), ...node.children.map((c) => serialise([c]))])
+      : (node.bytes ?? new Uint8Array(0));
     if (node.indefinite) {
       parts.push(Uint8Array.of(node.tag, 0x80), content, Uint8Array.of(0, 0));
     } else {
@@ -111,16 +113,53 @@ function places(root: Node): Place[] {
 }
 
 const STRING_TAGS = [0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e, 0x04, 0x03];
-const TAG_NEIGHBOURS = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0a, 0x0c, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1c, 0x1e, 0x30, 0x31, 0x80, 0x81, 0x82, 0x86, 0x87, 0x88, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0x1f, 0x00, 0x3f, 0xff];
+const TAG_NEIGHBOURS = [
+  0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0a, 0x0c, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1c, 0x1e, 0x30, 0x31, 0x80, 0x81, 0x82, 0x86, 0x87, 0x88,
+  0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0x1f, 0x00, 0x3f, 0xff,
+];
 
 /** OIDs worth swapping in: every one the reader or OpenSSL treats specially, and near misses. */
 const OID_POOL = [
-  '2.5.4.3', '2.5.4.4', '2.5.4.10', '2.5.4.11', '1.2.840.113549.1.9.1', '0.9.2342.19200300.100.1.25',
-  '2.5.29.19', '2.5.29.15', '2.5.29.37', '2.5.29.17', '2.5.29.18', '2.5.29.14', '2.5.29.35', '2.5.29.32', '2.5.29.30', '2.5.29.31', '2.5.29.20', '2.5.29.21', '2.5.29.28', '2.5.29.27',
-  '1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2', '1.3.6.1.5.5.7.3.4', '2.5.29.37.0', '1.3.6.1.5.5.7.1.1',
-  '1.2.840.113549.1.1.1', '1.2.840.113549.1.1.5', '1.2.840.113549.1.1.11', '1.2.840.113549.1.1.12', '1.2.840.113549.1.1.13', '1.2.840.113549.1.1.10',
-  '1.3.101.112', '1.3.101.113', '1.3.101.110', '1.2.840.10045.2.1', '1.2.840.10045.4.3.2', '1.2.840.113549.1.9.14',
-  '2.999.1', '1.3.6.1.4.1.34380.1.1.1', '1.3.6.1.4.1.34380.1.3.39',
+  '2.5.4.3',
+  '2.5.4.4',
+  '2.5.4.10',
+  '2.5.4.11',
+  '1.2.840.113549.1.9.1',
+  '0.9.2342.19200300.100.1.25',
+  '2.5.29.19',
+  '2.5.29.15',
+  '2.5.29.37',
+  '2.5.29.17',
+  '2.5.29.18',
+  '2.5.29.14',
+  '2.5.29.35',
+  '2.5.29.32',
+  '2.5.29.30',
+  '2.5.29.31',
+  '2.5.29.20',
+  '2.5.29.21',
+  '2.5.29.28',
+  '2.5.29.27',
+  '1.3.6.1.5.5.7.3.1',
+  '1.3.6.1.5.5.7.3.2',
+  '1.3.6.1.5.5.7.3.4',
+  '2.5.29.37.0',
+  '1.3.6.1.5.5.7.1.1',
+  '1.2.840.113549.1.1.1',
+  '1.2.840.113549.1.1.5',
+  '1.2.840.113549.1.1.11',
+  '1.2.840.113549.1.1.12',
+  '1.2.840.113549.1.1.13',
+  '1.2.840.113549.1.1.10',
+  '1.3.101.112',
+  '1.3.101.113',
+  '1.3.101.110',
+  '1.2.840.10045.2.1',
+  '1.2.840.10045.4.3.2',
+  '1.2.840.113549.1.9.14',
+  '2.999.1',
+  '1.3.6.1.4.1.34380.1.1.1',
+  '1.3.6.1.4.1.34380.1.3.39',
 ];
 
 function encodeOid(dotted: string): Uint8Array {
@@ -136,13 +175,65 @@ function encodeOid(dotted: string): Uint8Array {
 }
 
 const TIME_TEXTS = [
-  '250102030405Z', '2501020304Z', '250102030405+0100', '250102030405', '250102030405.5Z', '491231235959Z', '500101000000Z', '991231235960Z', '991301000000Z', '990230000000Z',
-  '000229000000Z', '010229000000Z', '251231240000Z', ' 50102030405Z', '25010203040Z', '2501020304055Z', '25-1-2030405Z', '250102030405z',
-  '20250102030405Z', '202501020304Z', '20250102030405.123Z', '20250102030405.Z', '20250102030405+0000', '19491231235959Z', '00500101000000Z', '00000101000000Z', '99991231235959Z',
-  '20241301000000Z', '20240230000000Z', '20240229000000Z', '21000229000000Z', '20000229000000Z', '20250102030460Z', '2025010203040Z', '2025010203Z',
+  '250102030405Z',
+  '2501020304Z',
+  '250102030405+0100',
+  '250102030405',
+  '250102030405.5Z',
+  '491231235959Z',
+  '500101000000Z',
+  '991231235960Z',
+  '991301000000Z',
+  '990230000000Z',
+  '000229000000Z',
+  '010229000000Z',
+  '251231240000Z',
+  ' 50102030405Z',
+  '25010203040Z',
+  '2501020304055Z',
+  '25-1-2030405Z',
+  '250102030405z',
+  '20250102030405Z',
+  '202501020304Z',
+  '20250102030405.123Z',
+  '20250102030405.Z',
+  '20250102030405+0000',
+  '19491231235959Z',
+  '00500101000000Z',
+  '00000101000000Z',
+  '99991231235959Z',
+  '20241301000000Z',
+  '20240230000000Z',
+  '20240229000000Z',
+  '21000229000000Z',
+  '20000229000000Z',
+  '20250102030460Z',
+  '2025010203040Z',
+  '2025010203Z',
 ];
 
-const STRING_SNIPPETS = [',', '+', '"', '\\', '<', '>', ';', '#', ' ', '=', '\n', '\r', '\x00', '\x7f', '\u00e9', '\u0100', '\ud83d\ude00', 'CN=', '\u202e', '\ufffd'];
+const STRING_SNIPPETS = [
+  ',',
+  '+',
+  '"',
+  '\\',
+  '<',
+  '>',
+  ';',
+  '#',
+  ' ',
+  '=',
+  '\n',
+  '\r',
+  '\x00',
+  '\x7f',
+  '\u00e9',
+  '\u0100',
+  '\ud83d\ude00',
+  'CN=',
+  '\u202e',
+  '\ufffd',
+];
 
 export interface MutationOptions {
   random: Random;
@@ -183,14 +274,33 @@ function mutateTree(root: Node, opts: MutationOptions): string {
     case 1: {
       // The true length in a longer form than needed.
       const exact = contentOf(node).length;
-      const forms = [Uint8Array.of(0x81, exact & 0xff), Uint8Array.of(0x82, exact >> 8, exact & 0xff), Uint8Array.of(0x84, 0, 0, exact >> 8, exact & 0xff), Uint8Array.of(0x83, 0, exact >> 8, exact & 0xff)];
+      const forms = [
+        Uint8Array.of(0x81, exact & 0xff),
+        Uint8Array.of(0x82, exact >> 8, exact & 0xff),
+        Uint8Array.of(0x84, 0, 0, exact >> 8, exact & 0xff),
+        Uint8Array.of(0x83, 0, exact >> 8, exact & 0xff),
+      ];
       node.lengthBytes = exact > 0xff ? random.pick(forms.slice(1)) : random.pick(forms);
       return 'long-form length';
     }
     case 2: {
       const exact = contentOf(node).length;
-      const lie = random.pick([exact + 1, exact - 1, exact + 2 + random.int(5), Math.max(0, exact - 2 - random.int(5)), 0, 0x7f, 0xffff, 0xffffffff]);
-      node.lengthBytes = lie >= 0 && lie < 0x80 && random.chance(0.5) ? Uint8Array.of(lie) : random.chance(0.1) ? Uint8Array.of(0x85, 0, 0, 0, 0, lie & 0xff) : lengthOf(Math.max(0, lie));
+      const lie = random.pick([
+        exact + 1,
+        exact - 1,
+        exact + 2 + random.int(5),
+        Math.max(0, exact - 2 - random.int(5)),
+        0,
+        0x7f,
+        0xffff,
+        0xffffffff,
+      ]);
+      node.lengthBytes =
+        lie >= 0 && lie < 0x80 && random.chance(0.5)
+          ? Uint8Array.of(lie)
+          : random.chance(0.1)
+            ? Uint8Array.of(0x85, 0, 0, 0, 0, lie & 0xff)
+            : lengthOf(Math.max(0, lie));
       return `length lies (${lie} for ${exact})`;
     }
     case 3:
@@ -228,11 +338,18 @@ function mutateTree(root: Node, opts: MutationOptions): string {
       if (!oids.length) return 'no OID';
       const target = random.pick(oids).node;
       const choice = random.int(6);
-      if (choice === 0) target.bytes = Uint8Array.of(0x80, ...target.bytes!); // non-minimal first arc
-      else if (choice === 1) target.bytes = Uint8Array.of(...target.bytes!.subarray(0, -1), target.bytes!.at(-1)! | 0x80); // unfinished arc
+      if (choice === 0)
+        target.bytes = Uint8Array.of(0x80, ...target.bytes!); // non-minimal first arc
+      else if (choice === 1)
+        target.bytes = Uint8Array.of(...target.bytes!.subarray(0, -1), target.bytes!.at(-1)! | 0x80); // unfinished arc
       else if (choice === 2) target.bytes = Uint8Array.of(...target.bytes!, random.int(128));
-      else if (choice === 3) target.bytes = target.bytes!.length > 1 ? Uint8Array.of(...target.bytes!.subarray(0, -1), (target.bytes!.at(-1)! + 1) & 0x7f) : new Uint8Array(0);
-      else if (choice === 4) target.bytes = Uint8Array.of(...target.bytes!.subarray(0, -1), 0x80, target.bytes!.at(-1)!); // padded last arc
+      else if (choice === 3)
+        target.bytes =
+          target.bytes!.length > 1
+            ? Uint8Array.of(...target.bytes!.subarray(0, -1), (target.bytes!.at(-1)! + 1) & 0x7f)
+            : new Uint8Array(0);
+      else if (choice === 4)
+        target.bytes = Uint8Array.of(...target.bytes!.subarray(0, -1), 0x80, target.bytes!.at(-1)!); // padded last arc
       else target.bytes = encodeOid(random.pick(OID_POOL));
       return 'change OID';
     }
@@ -286,7 +403,13 @@ function mutateTree(root: Node, opts: MutationOptions): string {
     case 14: {
       const bools = all.filter((p) => p.node.tag === 0x01);
       if (!bools.length) return 'no BOOLEAN';
-      random.pick(bools).node.bytes = random.pick([Uint8Array.of(0), Uint8Array.of(1), Uint8Array.of(0x7f), Uint8Array.of(0xff, 0xff), new Uint8Array(0)]);
+      random.pick(bools).node.bytes = random.pick([
+        Uint8Array.of(0),
+        Uint8Array.of(1),
+        Uint8Array.of(0x7f),
+        Uint8Array.of(0xff, 0xff),
+        new Uint8Array(0),
+      ]);
       return 'change BOOLEAN';
     }
     case 15: {
@@ -296,9 +419,11 @@ function mutateTree(root: Node, opts: MutationOptions): string {
       const choice = random.int(5);
       const b = Buffer.from(target.bytes!);
       if (choice === 0) target.tag = random.pick(STRING_TAGS);
-      else if (choice === 1) target.bytes = Buffer.concat([b, Buffer.from(random.pick(STRING_SNIPPETS), random.chance(0.5) ? 'utf8' : 'latin1')]);
+      else if (choice === 1)
+        target.bytes = Buffer.concat([b, Buffer.from(random.pick(STRING_SNIPPETS), random.chance(0.5) ? 'utf8' : 'latin1')]);
       else if (choice === 2) target.bytes = Buffer.concat([Buffer.from(random.pick(STRING_SNIPPETS), 'utf8'), b]);
-      else if (choice === 3) target.bytes = Buffer.concat([b, Uint8Array.of(random.pick([0x80, 0xc0, 0xc3, 0xe0, 0xed, 0xf0, 0xf4, 0xf8, 0xff]))]);
+      else if (choice === 3)
+        target.bytes = Buffer.concat([b, Uint8Array.of(random.pick([0x80, 0xc0, 0xc3, 0xe0, 0xed, 0xf0, 0xf4, 0xf8, 0xff]))]);
       else target.bytes = b.length ? Buffer.from(b.subarray(0, b.length - 1 - random.int(Math.min(3, b.length)))) : b;
       return 'change string';
     }
@@ -350,15 +475,24 @@ function mutateBytes(der: Uint8Array, random: Random): { der: Uint8Array; step: 
     case 2:
       return { der: out.subarray(0, at), step: `truncate at ${at}` };
     case 3:
-      return { der: Buffer.concat([out.subarray(0, at), random.bytes(1 + random.int(4)), out.subarray(at)]), step: `insert bytes at ${at}` };
+      return {
+        der: Buffer.concat([out.subarray(0, at), random.bytes(1 + random.int(4)), out.subarray(at)]),
+        step: `insert bytes at ${at}`,
+      };
     case 4:
       return { der: Buffer.concat([out.subarray(0, at), out.subarray(at + 1 + random.int(4))]), step: `delete bytes at ${at}` };
     case 5:
-      return { der: Buffer.concat([out, random.chance(0.5) ? Uint8Array.of(0, 0) : random.bytes(1 + random.int(8))]), step: 'append bytes' };
+      return {
+        der: Buffer.concat([out, random.chance(0.5) ? Uint8Array.of(0, 0) : random.bytes(1 + random.int(8))]),
+        step: 'append bytes',
+      };
     default: {
       const from = random.int(out.length);
       const len = 1 + random.int(16);
-      return { der: Buffer.concat([out.subarray(0, at), out.subarray(from, from + len), out.subarray(at)]), step: `copy ${len} bytes from ${from} to ${at}` };
+      return {
+        der: Buffer.concat([out.subarray(0, at), out.subarray(from, from + len), out.subarray(at)]),
+        step: `copy ${len} bytes from ${from} to ${at}`,
+      };
     }
   }
 }

@@ -81,7 +81,12 @@ export interface CrlText {
 
 /** The fields of one CRL printed by OpenSSL. */
 export function crlFromText(obj: StoreObject): CrlText {
-  const field = (name: string) => obj.lines.find((l) => l.trimStart().startsWith(`${name}:`))?.trimStart().slice(name.length + 1).trim();
+  const field = (name: string) =>
+    obj.lines
+      .find((l) => l.trimStart().startsWith(`${name}:`))
+      ?.trimStart()
+      .slice(name.length + 1)
+      .trim();
   const next = field('Next Update');
   // Long serials wrap, each broken line ending in a backslash.
   const revoked: string[] = [];
@@ -91,7 +96,11 @@ export function crlFromText(obj: StoreObject): CrlText {
     for (let j = i + 1; serial.endsWith('\\') && j < obj.lines.length; j++) serial = serial.slice(0, -1) + obj.lines[j]!.trim();
     revoked.push(serial);
   });
-  const outerAlgorithm = obj.lines.filter((l) => /^ {4}Signature Algorithm: /.test(l)).at(-1)?.trim().slice('Signature Algorithm: '.length);
+  const outerAlgorithm = obj.lines
+    .filter((l) => /^ {4}Signature Algorithm: /.test(l))
+    .at(-1)
+    ?.trim()
+    .slice('Signature Algorithm: '.length);
   return {
     issuer: field('Issuer') ?? '',
     lastUpdate: parseOpenSslTime(field('Last Update')),
@@ -113,7 +122,17 @@ export const SIGNATURE_ALGORITHM_NAMES: Record<string, string> = {
 };
 
 /** The key usage names OpenSSL prints, by bit number (digitalSignature is bit 0). */
-export const KEY_USAGE_NAMES = ['Digital Signature', 'Non Repudiation', 'Key Encipherment', 'Data Encipherment', 'Key Agreement', 'Certificate Sign', 'CRL Sign', 'Encipher Only', 'Decipher Only'];
+export const KEY_USAGE_NAMES = [
+  'Digital Signature',
+  'Non Repudiation',
+  'Key Encipherment',
+  'Data Encipherment',
+  'Key Agreement',
+  'Certificate Sign',
+  'CRL Sign',
+  'Encipher Only',
+  'Decipher Only',
+];
 
 /** The key usage bits of a certificate printed by OpenSSL, as a mask (bit n is 1 << n); undefined when absent. */
 export function keyUsageFromText(obj: StoreObject): number | undefined {

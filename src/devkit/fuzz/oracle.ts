@@ -15,7 +15,18 @@ import { parseCertificate, publicKeyOf, type ParsedCertificate } from '../../sec
 import { normaliseSerial, parseCrl, parseCsr, tbsFields, verifyWithAlgorithm, type CrlInfo } from '../../security/pki/x509-read.js';
 import { toPem } from '../../security/pki/pem.js';
 import { tlv } from './mutate.js';
-import { altNameEntries, crlFromText, isCaFromText, keyUsageFromText, lastCommonName, nodeAltName, parseOpenSslTime, SIGNATURE_ALGORITHM_NAMES, storeObjects, type StoreObject } from './openssl-text.js';
+import {
+  altNameEntries,
+  crlFromText,
+  isCaFromText,
+  keyUsageFromText,
+  lastCommonName,
+  nodeAltName,
+  parseOpenSslTime,
+  SIGNATURE_ALGORITHM_NAMES,
+  storeObjects,
+  type StoreObject,
+} from './openssl-text.js';
 
 export interface Disagreement {
   kind: 'certificate' | 'crl' | 'csr';
@@ -26,7 +37,9 @@ export interface Disagreement {
   input: string;
 }
 
-export type Verdict = { troupe: 'accept'; openssl: 'accept' | 'reject'; disagreement?: Omit<Disagreement, 'input' | 'kind'> } | { troupe: 'reject'; openssl?: 'accept' | 'reject' };
+export type Verdict =
+  | { troupe: 'accept'; openssl: 'accept' | 'reject'; disagreement?: Omit<Disagreement, 'input' | 'kind'> }
+  | { troupe: 'reject'; openssl?: 'accept' | 'reject' };
 
 const ED25519_OID = Uint8Array.of(0x06, 0x03, 0x2b, 0x65, 0x70);
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100' + '11'.repeat(32), 'hex');
@@ -36,7 +49,16 @@ const PROBE_SIGNATURE = tlv(0x03, new Uint8Array(65));
 /** A well-formed certificate with `nameDer` as both issuer and subject, for OpenSSL to print that name. */
 export function probeCertificate(nameDer: Uint8Array): Uint8Array {
   const alg = tlv(0x30, ED25519_OID);
-  const tbs = tlv(0x30, tlv(0xa0, tlv(0x02, Uint8Array.of(2))), tlv(0x02, Uint8Array.of(1)), alg, nameDer, tlv(0x30, UTC, UTC), nameDer, ED25519_SPKI);
+  const tbs = tlv(
+    0x30,
+    tlv(0xa0, tlv(0x02, Uint8Array.of(2))),
+    tlv(0x02, Uint8Array.of(1)),
+    alg,
+    nameDer,
+    tlv(0x30, UTC, UTC),
+    nameDer,
+    ED25519_SPKI,
+  );
   return tlv(0x30, tbs, alg, PROBE_SIGNATURE);
 }
 
@@ -65,12 +87,14 @@ function altNamesDiffer(cert: ParsedCertificate, printed: string | undefined): b
   return sans.some((san, i) => {
     const entry = entries[i]!;
     if (san.type === 'ip') return entry !== `IP Address:${san.value!.toUpperCase()}`;
-    if (san.type === 'dns' || san.type === 'email' || san.type === 'uri') return entry !== nodeAltName(san.type === 'dns' ? 'DNS' : san.type === 'uri' ? 'URI' : 'email', san.value!);
+    if (san.type === 'dns' || san.type === 'email' || san.type === 'uri')
+      return entry !== nodeAltName(san.type === 'dns' ? 'DNS' : san.type === 'uri' ? 'URI' : 'email', san.value!);
     return !entry.startsWith(OTHER_PREFIXES[san.type]!);
   });
 }
 
-const show = (v: unknown): string => (v instanceof Error ? `error: ${v.message}` : v === undefined ? 'absent' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v));
+const show = (v: unknown): string =>
+  v instanceof Error ? `error: ${v.message}` : v === undefined ? 'absent' : typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
 
 export interface CertificateCase {
   der: Uint8Array;
@@ -102,9 +126,17 @@ export function checkCertificate(c: CertificateCase): Verdict & { pending?: Pend
   try {
     x = new X509Certificate(c.der);
   } catch (err) {
-    return { troupe: 'accept', openssl: 'reject', disagreement: { field: 'acceptance', troupe: 'accepts', openssl: `rejects: ${(err as Error).message}` } };
+    return {
+      troupe: 'accept',
+      openssl: 'reject',
+      disagreement: { field: 'acceptance', troupe: 'accepts', openssl: `rejects: ${(err as Error).message}` },
+    };
   }
-  const differ = (field: string, troupe: unknown, openssl: unknown) => ({ troupe: 'accept' as const, openssl: 'accept' as const, disagreement: { field, troupe: show(troupe), openssl: show(openssl) } });
+  const differ = (field: string, troupe: unknown, openssl: unknown) => ({
+    troupe: 'accept' as const,
+    openssl: 'accept' as const,
+    disagreement: { field, troupe: show(troupe), openssl: show(openssl) },
+  });
 
   const serial = x.serialNumber.startsWith('-') ? x.serialNumber : normaliseSerial(x.serialNumber);
   if (serial !== cert.serial) return differ('serial', cert.serial, x.serialNumber);
@@ -127,7 +159,8 @@ export function checkCertificate(c: CertificateCase): Verdict & { pending?: Pend
   // extensions are all valid; so here only "OpenSSL: CA" is checked, the CLI batch compares basicConstraints itself.
   if (x.ca && !cert.isCa) return differ('basicConstraints', 'not a CA', 'CA');
   if (JSON.stringify(cert.extKeyUsage) !== JSON.stringify(x.keyUsage)) return differ('extKeyUsage', cert.extKeyUsage, x.keyUsage);
-  if (altNamesDiffer(cert, x.subjectAltName ?? undefined)) return differ('subjectAltName', (cert as { subjectAltNames?: unknown }).subjectAltNames, x.subjectAltName);
+  if (altNamesDiffer(cert, x.subjectAltName ?? undefined))
+    return differ('subjectAltName', (cert as { subjectAltNames?: unknown }).subjectAltNames, x.subjectAltName);
 
   let opensslKey: Buffer | Error;
   try {
@@ -136,7 +169,8 @@ export function checkCertificate(c: CertificateCase): Verdict & { pending?: Pend
     opensslKey = err as Error;
   }
   const troupeKey = key.export({ type: 'spki', format: 'der' });
-  if (opensslKey instanceof Error || !troupeKey.equals(opensslKey)) return differ('publicKey', troupeKey.toString('hex'), opensslKey instanceof Error ? opensslKey : opensslKey.toString('hex'));
+  if (opensslKey instanceof Error || !troupeKey.equals(opensslKey))
+    return differ('publicKey', troupeKey.toString('hex'), opensslKey instanceof Error ? opensslKey : opensslKey.toString('hex'));
 
   if (verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, c.signerPublicKey) && !x.verify(c.signerPublicKey)) {
     return differ('signature', 'valid', 'invalid');
@@ -144,7 +178,10 @@ export function checkCertificate(c: CertificateCase): Verdict & { pending?: Pend
   return { troupe: 'accept', openssl: 'accept', pending: { der: c.der, keyUsage: ku, isCa: cert.isCa } };
 }
 
-const MARKER_NAME = tlv(0x30, tlv(0x31, tlv(0x30, tlv(0x06, Uint8Array.of(0x55, 0x04, 0x03)), tlv(0x0c, Buffer.from('troupe.fuzz.marker')))));
+const MARKER_NAME = tlv(
+  0x30,
+  tlv(0x31, tlv(0x30, tlv(0x06, Uint8Array.of(0x55, 0x04, 0x03)), tlv(0x0c, Buffer.from('troupe.fuzz.marker')))),
+);
 const MARKER = () => toPem(probeCrl(MARKER_NAME), 'X509 CRL');
 
 /**
@@ -164,7 +201,11 @@ export class CliBatch {
     writeFileSync(file, blocks.map((b) => b + this.marker).join(''));
     let out: string;
     try {
-      out = execFileSync('openssl', ['storeutl', '-noout', '-text', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1024 * 1024 * 1024 });
+      out = execFileSync('openssl', ['storeutl', '-noout', '-text', file], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 1024 * 1024 * 1024,
+      });
     } catch (err) {
       out = String((err as { stdout?: string }).stdout ?? '');
     }
@@ -207,7 +248,14 @@ export function checkPrintedCertificates(batch: CliBatch, pending: readonly Pend
     }
     const ku = keyUsageFromText(obj);
     if (ku !== p.keyUsage) out.push({ kind: 'certificate', field: 'keyUsage', troupe: show(p.keyUsage), openssl: show(ku), input });
-    else if (isCaFromText(obj) !== p.isCa) out.push({ kind: 'certificate', field: 'basicConstraints (openssl storeutl)', troupe: show(p.isCa), openssl: show(isCaFromText(obj)), input });
+    else if (isCaFromText(obj) !== p.isCa)
+      out.push({
+        kind: 'certificate',
+        field: 'basicConstraints (openssl storeutl)',
+        troupe: show(p.isCa),
+        openssl: show(isCaFromText(obj)),
+        input,
+      });
   });
   return out;
 }
@@ -236,7 +284,8 @@ export function checkCrls(batch: CliBatch, accepted: ReadonlyArray<{ der: Uint8A
   const out: Disagreement[] = [];
   accepted.forEach(({ der, crl }, i) => {
     const input = Buffer.from(der).toString('base64');
-    const add = (field: string, troupe: unknown, openssl: unknown) => out.push({ kind: 'crl', field, troupe: show(troupe), openssl: show(openssl), input });
+    const add = (field: string, troupe: unknown, openssl: unknown) =>
+      out.push({ kind: 'crl', field, troupe: show(troupe), openssl: show(openssl), input });
     const obj = printed[2 * i];
     const probe = printed[2 * i + 1];
     if (!obj) return add('acceptance', 'accepts', 'rejects');
@@ -252,7 +301,8 @@ export function checkCrls(batch: CliBatch, accepted: ReadonlyArray<{ der: Uint8A
     // Algorithms troupe verifies must be the ones OpenSSL names; any other OID can never verify.
     const algorithm = SIGNATURE_ALGORITHM_NAMES[crl.algorithmOid];
     const opensslKnows = Object.values(SIGNATURE_ALGORITHM_NAMES).includes(text.signatureAlgorithm);
-    if (algorithm ? algorithm !== text.signatureAlgorithm : opensslKnows) return add('signatureAlgorithm', crl.algorithmOid, text.signatureAlgorithm);
+    if (algorithm ? algorithm !== text.signatureAlgorithm : opensslKnows)
+      return add('signatureAlgorithm', crl.algorithmOid, text.signatureAlgorithm);
   });
   return out;
 }
@@ -273,13 +323,39 @@ export function checkCsr(dir: string, der: Uint8Array, troupe: { commonName: str
   const input = Buffer.from(der).toString('base64');
   let out: string;
   try {
-    out = execFileSync('openssl', ['req', '-inform', 'DER', '-in', file, '-noout', '-verify', '-subject', '-nameopt', 'esc_2253,esc_ctrl,utf8,sep_multiline,sname', '-pubkey'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync(
+      'openssl',
+      [
+        'req',
+        '-inform',
+        'DER',
+        '-in',
+        file,
+        '-noout',
+        '-verify',
+        '-subject',
+        '-nameopt',
+        'esc_2253,esc_ctrl,utf8,sep_multiline,sname',
+        '-pubkey',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
   } catch (err) {
-    return { kind: 'csr', field: 'acceptance', troupe: 'accepts', openssl: `rejects: ${String((err as { stderr?: string }).stderr ?? '').split('\n')[0]}`, input };
+    return {
+      kind: 'csr',
+      field: 'acceptance',
+      troupe: 'accepts',
+      openssl: `rejects: ${String((err as { stderr?: string }).stderr ?? '').split('\n')[0]}`,
+      input,
+    };
   }
   // -pubkey prints first, then `subject=` and one indented line per RDN.
   const subjectBlock = out.slice(out.indexOf('subject=') + 'subject='.length);
-  const subject = subjectBlock.split('\n').filter((l) => l.startsWith('    ')).map((l) => l.slice(4)).join('\n');
+  const subject = subjectBlock
+    .split('\n')
+    .filter((l) => l.startsWith('    '))
+    .map((l) => l.slice(4))
+    .join('\n');
   const cn = lastCommonName(subject);
   if (cn !== troupe.commonName) return { kind: 'csr', field: 'commonName', troupe: show(troupe.commonName), openssl: show(cn), input };
   const pem = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----\n/.exec(out)?.[0];

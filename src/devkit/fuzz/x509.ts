@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { toPem } from '../../security/pki/pem.js';
 import { buildCorpus, type Seed, type SeedKind } from './corpus.js';
 import { mutate, parseTree, serialise, tlv, type Node } from './mutate.js';
-import { checkCertificate, checkCrls, checkCsr, checkPrintedCertificates, CliBatch, troupeCrl, troupeCsr, type Disagreement, type PendingCertificate } from './oracle.js';
+import {
+  checkCertificate,
+  checkCrls,
+  checkCsr,
+  checkPrintedCertificates,
+  CliBatch,
+  troupeCrl,
+  troupeCsr,
+  type Disagreement,
+  type PendingCertificate,
+} from './oracle.js';
 import { Random } from './random.js';
 import type { CrlInfo } from '../../security/pki/x509-read.js';
 
@@ -59,7 +69,15 @@ export interface FuzzReport {
   disagreements: Disagreement[];
 }
 
-const emptyStats = (): KindStats => ({ cases: 0, troupeAccepted: 0, troupeRejected: 0, opensslAccepted: 0, opensslChecked: 0, rejectedSampled: 0, failClosed: 0 });
+const emptyStats = (): KindStats => ({
+  cases: 0,
+  troupeAccepted: 0,
+  troupeRejected: 0,
+  opensslAccepted: 0,
+  opensslChecked: 0,
+  rejectedSampled: 0,
+  failClosed: 0,
+});
 
 export function fuzzX509(opts: FuzzOptions): FuzzReport {
   const started = performance.now();
@@ -106,7 +124,13 @@ export function fuzzX509(opts: FuzzOptions): FuzzReport {
         runCase(index);
       } catch (err) {
         // A fault of the fuzzer itself (not of a reader) is counted and reported, and the run goes on.
-        report({ kind: corpus.seeds[index]!.kind, field: 'fuzzer', troupe: '', openssl: '', input: `fuzzer error: ${(err as Error).stack ?? String(err)}` });
+        report({
+          kind: corpus.seeds[index]!.kind,
+          field: 'fuzzer',
+          troupe: '',
+          openssl: '',
+          input: `fuzzer error: ${(err as Error).stack ?? String(err)}`,
+        });
       }
       if (pendingKu.length + 2 * pendingCrls.length + rejectedCrls.length >= batchSize) flush();
       if (opts.onProgress && (i + 1) % 10_000 === 0) opts.onProgress(i + 1);
@@ -130,7 +154,11 @@ export function fuzzX509(opts: FuzzOptions): FuzzReport {
         verdict = checkCertificate({ der, signerPublicKey: seed.signerPublicKey, checkRejected: sampleRejected });
       } catch (err) {
         // A value the oracle cannot map is reported, not skipped.
-        verdict = { troupe: 'accept', openssl: 'accept', disagreement: { field: 'oracle', troupe: 'accepts', openssl: `oracle failed: ${(err as Error).message}` } };
+        verdict = {
+          troupe: 'accept',
+          openssl: 'accept',
+          disagreement: { field: 'oracle', troupe: 'accepts', openssl: `oracle failed: ${(err as Error).message}` },
+        };
       }
       if (verdict.troupe === 'reject') {
         stats.troupeRejected++;

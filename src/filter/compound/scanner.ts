@@ -1,14 +1,7 @@
 /** Splits -S expression text into tokens, each carrying the index where it starts. */
 import { describeCharacter, FilterError, rejectControlCharacters } from '../errors.js';
 import { MAX_TEXT_LENGTH } from '../limits.js';
-import {
-  checkFactNameLength,
-  isBlank,
-  operatorAt,
-  resolveOperator,
-  scanName,
-  skipBlanks,
-} from '../fact-term.js';
+import { checkFactNameLength, isBlank, operatorAt, resolveOperator, scanName, skipBlanks } from '../fact-term.js';
 import { nameMatcher, scanPatternLiteral, scanValueLiteral } from '../pattern.js';
 import type { CompoundClassTerm, CompoundFactTerm } from './ast.js';
 
@@ -21,12 +14,7 @@ const KEYWORDS: Record<string, 'and' | 'or' | 'not'> = { and: 'and', or: 'or', n
 
 export function scanCompound(source: string): Token[] {
   if (source.length > MAX_TEXT_LENGTH) {
-    throw new FilterError(
-      'FILTER_TOO_LONG',
-      `expression longer than ${MAX_TEXT_LENGTH} characters`,
-      source,
-      MAX_TEXT_LENGTH,
-    );
+    throw new FilterError('FILTER_TOO_LONG', `expression longer than ${MAX_TEXT_LENGTH} characters`, source, MAX_TEXT_LENGTH);
   }
   rejectControlCharacters(source);
   const tokens: Token[] = [];
@@ -65,12 +53,7 @@ function scanToken(source: string, at: number): { token: Token; end: number } {
   if (operatorAt(source, opStart)) return scanFactTerm(source, at, name, opStart);
 
   if (source[nameEnd] === '(') {
-    throw new FilterError(
-      'FILTER_UNSUPPORTED_FUNCTION',
-      `data functions such as ${name}(...) are not supported`,
-      source,
-      nameEnd,
-    );
+    throw new FilterError('FILTER_UNSUPPORTED_FUNCTION', `data functions such as ${name}(...) are not supported`, source, nameEnd);
   }
   expectDelimiter(source, nameEnd);
   return { token: { kind: 'term', position: at, term: { type: 'class', value: name, position: at } }, end: nameEnd };

@@ -82,7 +82,10 @@ export class CertificateAuthority {
   private readonly log: SecurityLog;
   private readonly now: () => number;
 
-  private constructor(readonly dir: string, private readonly opts: CaOptions) {
+  private constructor(
+    readonly dir: string,
+    private readonly opts: CaOptions,
+  ) {
     this.log = opts.log ?? silentLog;
     this.now = opts.now ?? Date.now;
     const keyFile = join(dir, 'ca_key.pem');
@@ -150,7 +153,10 @@ export class CertificateAuthority {
    */
   submit(csrPem: string, name?: string): SubmitResult {
     const checked = this.checkSubmission(csrPem, name);
-    return this.afterSubmit(checked, withLock(this.dir, () => this.submitLocked(checked)));
+    return this.afterSubmit(
+      checked,
+      withLock(this.dir, () => this.submitLocked(checked)),
+    );
   }
 
   /** submit() without blocking the event loop while another command holds the lock; `onWait` runs if it has to wait. */
@@ -174,7 +180,8 @@ export class CertificateAuthority {
     const file = join(this.dir, 'requests', `${certname}.pem`);
     const existing = readOptional(file);
     if (existing !== undefined) {
-      if (fingerprint(parseCsr(existing).der) !== fp) throw new CAError('request_exists', `a different request for ${certname} is already waiting`);
+      if (fingerprint(parseCsr(existing).der) !== fp)
+        throw new CAError('request_exists', `a different request for ${certname} is already waiting`);
       return { state: 'requested', fingerprint: fp };
     }
     const max = this.opts.maxPending ?? 1000;
@@ -183,9 +190,11 @@ export class CertificateAuthority {
     }
     writeFileAtomic(file, pem, PUBLIC_FILE);
     this.log.info({ certname, fingerprint: fp }, 'certificate request received');
-    const pattern = this.isOperatorName(certname) ? undefined : autosignMatch(join(this.dir, 'autosign.conf'), certname, (line) =>
-      this.log.warn({ line }, `autosign.conf line '${line}' is neither a name nor a '*.domain' glob; ignored`),
-    );
+    const pattern = this.isOperatorName(certname)
+      ? undefined
+      : autosignMatch(join(this.dir, 'autosign.conf'), certname, (line) =>
+          this.log.warn({ line }, `autosign.conf line '${line}' is neither a name nor a '*.domain' glob; ignored`),
+        );
     if (pattern === undefined) return { state: 'requested', fingerprint: fp };
     this.signLocked(certname, 'node');
     return { state: 'signed', fingerprint: fp, autosigned: pattern };
@@ -193,8 +202,15 @@ export class CertificateAuthority {
 
   private afterSubmit({ certname }: { certname: string }, result: SubmitResult): SubmitResult {
     if (result.autosigned !== undefined) {
-      this.log.warn({ certname, pattern: result.autosigned }, `autosigned the certificate of ${certname} (autosign.conf pattern '${result.autosigned}')`);
-    } else if (result.state === 'requested' && this.isOperatorName(certname) && readOptional(join(this.dir, 'autosign.conf')) !== undefined) {
+      this.log.warn(
+        { certname, pattern: result.autosigned },
+        `autosigned the certificate of ${certname} (autosign.conf pattern '${result.autosigned}')`,
+      );
+    } else if (
+      result.state === 'requested' &&
+      this.isOperatorName(certname) &&
+      readOptional(join(this.dir, 'autosign.conf')) !== undefined
+    ) {
       this.log.info({ certname }, `${certname} is an operator name; it is never autosigned (sign it with mco ca sign ${certname})`);
     }
     return result;
@@ -255,7 +271,10 @@ export class CertificateAuthority {
         revokedSerial = status.serial!;
         this.revokeSerialLocked(revokedSerial, name);
       }
-      for (const [sub, what] of [['signed', 'certificate'], ['requests', 'request']] as const) {
+      for (const [sub, what] of [
+        ['signed', 'certificate'],
+        ['requests', 'request'],
+      ] as const) {
         const file = join(this.dir, sub, `${name}.pem`);
         if (existsSync(file)) {
           rmSync(file, { force: true });
@@ -288,7 +307,11 @@ export class CertificateAuthority {
    * Issues a certificate that is not recorded under signed/ (the CA service's own TLS certificate, test
    * fixtures with chosen dates). It is still listed in inventory.txt and can be revoked by serial.
    */
-  issueUnlisted(name: string, publicKey: KeyObject, opts: { profile?: CertificateProfile; altNames?: readonly string[]; notBefore?: Date; notAfter?: Date } = {}): string {
+  issueUnlisted(
+    name: string,
+    publicKey: KeyObject,
+    opts: { profile?: CertificateProfile; altNames?: readonly string[]; notBefore?: Date; notAfter?: Date } = {},
+  ): string {
     return withLock(this.dir, () => this.issueLocked(name, publicKey, opts.profile ?? 'node', opts.altNames, opts, false));
   }
 
@@ -304,8 +327,14 @@ export class CertificateAuthority {
     const serial = randomSerial();
     const notBefore = dates.notBefore ?? new Date(now - DAY);
     const notAfter = dates.notAfter ?? new Date(now + (this.opts.validityDays ?? 1825) * DAY);
-    const pem = issueCertificate({ commonName: name, publicKey, profile, notBefore, notAfter, altNames, serial }, { certificatePem: this.certificatePem, privateKey: this.key });
-    appendFileSync(join(this.dir, 'inventory.txt'), `${normaliseSerial(serial)} ${notBefore.toISOString()} ${notAfter.toISOString()} ${name}\n`);
+    const pem = issueCertificate(
+      { commonName: name, publicKey, profile, notBefore, notAfter, altNames, serial },
+      { certificatePem: this.certificatePem, privateKey: this.key },
+    );
+    appendFileSync(
+      join(this.dir, 'inventory.txt'),
+      `${normaliseSerial(serial)} ${notBefore.toISOString()} ${notAfter.toISOString()} ${name}\n`,
+    );
     if (record) writeFileAtomic(join(this.dir, 'signed', `${name}.pem`), pem, PUBLIC_FILE);
     this.log.info({ certname: name, serial: normaliseSerial(serial) }, 'certificate issued');
     return pem;
@@ -349,13 +378,21 @@ export class CertificateAuthority {
     const numberFile = join(this.dir, 'crlnumber');
     const next = Number(readOptional(numberFile) ?? '0') + 1;
     const now = this.now();
-    const pem = buildCrl({ certificatePem: this.certificatePem, privateKey: this.key }, this.revokedEntries(), next, new Date(now - 60_000), new Date(now + 5 * 365 * DAY));
+    const pem = buildCrl(
+      { certificatePem: this.certificatePem, privateKey: this.key },
+      this.revokedEntries(),
+      next,
+      new Date(now - 60_000),
+      new Date(now + 5 * 365 * DAY),
+    );
     writeFileAtomic(join(this.dir, 'ca_crl.pem'), pem, PUBLIC_FILE);
     writeFileAtomic(numberFile, `${next}\n`, PUBLIC_FILE);
   }
 
   pending(): CertStatus[] {
-    return listNames(join(this.dir, 'requests')).map((name) => this.statusOf(name)!).filter((s) => s.state === 'requested');
+    return listNames(join(this.dir, 'requests'))
+      .map((name) => this.statusOf(name)!)
+      .filter((s) => s.state === 'requested');
   }
 
   /** Pending requests, signed and revoked certificates. */
@@ -385,7 +422,14 @@ export class CertificateAuthority {
       const serial = normaliseSerial(x.serialNumber);
       const revoked = this.revokedEntries().some((e) => e.serial === serial);
       const operator = parseCertificate(x.raw).authRole === OPERATOR_ROLE;
-      cert = { name, state: revoked ? 'revoked' : 'signed', fingerprint: fingerprint(x.raw), serial, notAfter: new Date(x.validTo).toISOString(), operator };
+      cert = {
+        name,
+        state: revoked ? 'revoked' : 'signed',
+        fingerprint: fingerprint(x.raw),
+        serial,
+        notAfter: new Date(x.validTo).toISOString(),
+        operator,
+      };
     }
     if (reqPem !== undefined && preferRequest && cert?.state !== 'signed') return requestStatus(name, reqPem);
     return cert ?? (reqPem !== undefined ? requestStatus(name, reqPem) : undefined);

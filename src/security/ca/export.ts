@@ -2,7 +2,13 @@
 import { join } from 'node:path';
 import { ensureDir, PRIVATE_DIR, PRIVATE_FILE, PUBLIC_DIR, PUBLIC_FILE, writeFileAtomic } from './files.js';
 
-export function writeSsldir(dest: string, name: string, issued: { keyPem: string; certificatePem: string }, caPem: string, crlPem: string): void {
+export function writeSsldir(
+  dest: string,
+  name: string,
+  issued: { keyPem: string; certificatePem: string },
+  caPem: string,
+  crlPem: string,
+): void {
   ensureDir(dest, PUBLIC_DIR);
   ensureDir(join(dest, 'certs'), PUBLIC_DIR);
   ensureDir(join(dest, 'private_keys'), PRIVATE_DIR);

@@ -5,7 +5,18 @@
 // and anything that is not plain DER or that OpenSSL would read differently: the differential fuzzer
 // (src/devkit/fuzz/) holds it to agreeing with OpenSSL on every field it returns.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { checkElement, children, expectChildren, readBoolean, readTlv, readUnsignedInteger, signedParts, single, DerError, type Tlv } from './der.js';
+import {
+  checkElement,
+  children,
+  expectChildren,
+  readBoolean,
+  readTlv,
+  readUnsignedInteger,
+  signedParts,
+  single,
+  DerError,
+  type Tlv,
+} from './der.js';
 import { algorithmOid, decodeDirectoryString, decodeTime, readName, readOid, OPERATOR_ROLE_OID } from './x509-read.js';
 
 const OIDS = {
@@ -29,9 +40,7 @@ const UNDERSTOOD_CRITICAL = new Set<string>([OIDS.basicConstraints, OIDS.keyUsag
 /** keyUsage bits, as a mask: bit n of the BIT STRING (digitalSignature is 0) is `1 << n`. */
 export const KEY_USAGE = { digitalSignature: 1 << 0, keyCertSign: 1 << 5, cRLSign: 1 << 6 } as const;
 
-export type AltName =
-  | { type: 'dns' | 'email' | 'uri' | 'ip'; value: string }
-  | { type: 'otherName' | 'dirName' | 'registeredId' };
+export type AltName = { type: 'dns' | 'email' | 'uri' | 'ip'; value: string } | { type: 'otherName' | 'dirName' | 'registeredId' };
 
 export interface ParsedCertificate {
   /** The signed TBSCertificate bytes, the signature algorithm and the signature, for checking the issuer's signature. */
@@ -75,7 +84,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     i = 1;
   }
   const [serial, innerAlgorithm, issuer, validity, subject, spki] = fields.slice(i, i + 6);
-  if (!serial || !innerAlgorithm || !issuer || !validity || !subject || !spki || spki.tag !== 0x30) throw new DerError('certificate is missing fields');
+  if (!serial || !innerAlgorithm || !issuer || !validity || !subject || !spki || spki.tag !== 0x30)
+    throw new DerError('certificate is missing fields');
   // The signed copy of the algorithm must be the one the signature is checked with (OpenSSL refuses otherwise).
   if (!Buffer.from(slice(tbs, innerAlgorithm)).equals(algorithm)) throw new DerError('certificate signature algorithms differ');
   const [notBefore, notAfter] = expectChildren(tbs, validity, 0x30, 2, 2, 'certificate validity');
@@ -208,7 +218,8 @@ function ipText(bytes: Uint8Array): string {
 export function publicKeyOf(cert: ParsedCertificate): KeyObject {
   const spki = cert.spkiDer;
   const [algorithm, bits] = expectChildren(spki, readTlv(spki, 0), 0x30, 2, 2, 'public key');
-  if (bits!.tag !== 0x03 || bits!.end === bits!.contentStart || spki[bits!.contentStart] !== 0) throw new DerError('malformed public key bits');
+  if (bits!.tag !== 0x03 || bits!.end === bits!.contentStart || spki[bits!.contentStart] !== 0)
+    throw new DerError('malformed public key bits');
   const params = expectChildren(spki, algorithm, 0x30, 1, 2, 'public key algorithm');
   const oid = readOid(spki, params[0], 'public key algorithm');
   if (params[1]) checkElement(spki, params[1]);

@@ -55,7 +55,7 @@ export function readTlv(der: Uint8Array, offset: number): Tlv {
 export function children(der: Uint8Array, parent: Tlv): Tlv[] {
   if (!(parent.tag & 0x20)) throw new DerError(`DER element with tag 0x${parent.tag.toString(16)} is not constructed`);
   const out: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(der, at);
     if (child.end > parent.end) throw new DerError('DER element runs past the end of its parent');
     out.push(child);
@@ -87,7 +87,9 @@ export function readUnsignedInteger(der: Uint8Array, t: Tlv | undefined, what: s
   if (bytes.length > 1 && bytes[0] === 0 && !(bytes[1]! & 0x80)) throw new DerError(`${what} is not minimally encoded`);
   if (bytes.length > 1 && bytes[0] === 0xff && bytes[1]! & 0x80) throw new DerError(`${what} is not minimally encoded`);
   if (bytes[0]! & 0x80) throw new DerError(`${what} is negative`);
-  return Buffer.from(bytes).toString('hex').replace(/^0+(?=.)/, '');
+  return Buffer.from(bytes)
+    .toString('hex')
+    .replace(/^0+(?=.)/, '');
 }
 
 /** The value of a DER BOOLEAN (0x00 or 0xff, nothing else). */
@@ -107,7 +109,8 @@ export function signedParts(der: Uint8Array): { body: Uint8Array; algorithm: Uin
   if (outer.tag !== 0x30 || outer.end !== der.length) throw new DerError('not a single DER SEQUENCE');
   const parts = children(der, outer);
   const [body, algorithm, bits] = parts;
-  if (parts.length !== 3 || body!.tag !== 0x30 || algorithm!.tag !== 0x30 || bits!.tag !== 0x03) throw new DerError('not a signed structure');
+  if (parts.length !== 3 || body!.tag !== 0x30 || algorithm!.tag !== 0x30 || bits!.tag !== 0x03)
+    throw new DerError('not a signed structure');
   // A BIT STRING starts with the count of unused bits, always 0 for signatures.
   if (bits!.end === bits!.contentStart || der[bits!.contentStart] !== 0) throw new DerError('signature BIT STRING has unused bits');
   return {
@@ -138,7 +141,8 @@ export function checkElement(der: Uint8Array, t: Tlv, depth = 0): void {
     case 0x02:
     case 0x0a:
       if (bytes.length === 0) throw bad('empty');
-      if (bytes.length > 1 && ((bytes[0] === 0 && !(bytes[1]! & 0x80)) || (bytes[0] === 0xff && bytes[1]! & 0x80))) throw bad('not minimal');
+      if (bytes.length > 1 && ((bytes[0] === 0 && !(bytes[1]! & 0x80)) || (bytes[0] === 0xff && bytes[1]! & 0x80)))
+        throw bad('not minimal');
       break;
     case 0x03:
       if (bytes.length === 0 || bytes[0]! > 7 || (bytes.length === 1 && bytes[0] !== 0)) throw bad('unused-bit count');

@@ -64,7 +64,8 @@ export function privateKeyToPem(key: KeyObject): string {
  */
 export function privateKeyFromPem(pem: string, publicKey?: KeyObject): KeyObject {
   const pkcs8 = /-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END PRIVATE KEY-----/.exec(pem)?.[1];
-  if (publicKey?.asymmetricKeyType === 'ed25519' && pkcs8) return privateKeyFromPkcs8(Buffer.from(pkcs8.replace(/\s+/g, ''), 'base64'), publicKey);
+  if (publicKey?.asymmetricKeyType === 'ed25519' && pkcs8)
+    return privateKeyFromPkcs8(Buffer.from(pkcs8.replace(/\s+/g, ''), 'base64'), publicKey);
   return createPrivateKey({ key: pem, format: 'pem' });
 }
 
@@ -79,7 +80,6 @@ export function spkiDer(publicKey: KeyObject): Buffer {
   }
   return publicKey.export({ type: 'spki', format: 'der' });
 }
-
 
 export function keyTypeOf(key: KeyObject): KeyType {
   if (key.asymmetricKeyType === 'rsa') return 'rsa';
@@ -111,5 +111,9 @@ export function keysMatch(privateKey: KeyObject, publicKey: KeyObject): boolean 
 
 /** SHA-256 of DER bytes as colon-separated upper-case hex, the way Puppet prints fingerprints. */
 export function fingerprint(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+  return createHash('sha256')
+    .update(der)
+    .digest('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
 }

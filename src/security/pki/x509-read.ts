@@ -2,7 +2,18 @@
 // certificate signing requests and CRLs from any CA (troupe's, Puppet's, OpenSSL's) and to look inside
 // certificates. Signatures are checked over the exact signed bytes, sliced from the DER.
 import { createHash, createPublicKey, verify, type KeyObject, type X509Certificate } from 'node:crypto';
-import { checkElement, children, expectChildren, readBoolean, readTlv, readUnsignedInteger, signedParts, single, DerError, type Tlv } from './der.js';
+import {
+  checkElement,
+  children,
+  expectChildren,
+  readBoolean,
+  readTlv,
+  readUnsignedInteger,
+  signedParts,
+  single,
+  DerError,
+  type Tlv,
+} from './der.js';
 import { singlePem } from './pem.js';
 import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 
@@ -73,7 +84,9 @@ export function keyWeakness(key: KeyObject, rsaBits?: number): string | undefine
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ec':
-      return details.namedCurve && details.namedCurve in EC_CURVES ? undefined : `EC keys must use P-256 or P-384, not ${details.namedCurve ?? 'an unnamed curve'}`;
+      return details.namedCurve && details.namedCurve in EC_CURVES
+        ? undefined
+        : `EC keys must use P-256 or P-384, not ${details.namedCurve ?? 'an unnamed curve'}`;
     default:
       return `${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use RSA of ${MIN_RSA_BITS} bits or more, Ed25519, or EC P-256/P-384)`;
   }
@@ -141,7 +154,12 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 export function decodeTime(der: Uint8Array, t: Tlv): Date {
   const text = Buffer.from(content(der, t)).toString('latin1');
-  const m = t.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : t.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  const m =
+    t.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : t.tag === 0x18
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+        : null;
   if (!m) throw new DerError(`unsupported time '${text}'`);
   let year = Number(m[1]);
   if (t.tag === 0x17) year += year >= 50 ? 1900 : 2000;
@@ -222,7 +240,9 @@ export function tbsFields(certDer: Uint8Array): { issuer: Uint8Array; subject: U
 export function keyIdentifier(publicKeySpki: Uint8Array): Buffer {
   const bits = children(publicKeySpki, readTlv(publicKeySpki, 0))[1];
   if (!bits) throw new DerError('malformed SubjectPublicKeyInfo');
-  return createHash('sha1').update(publicKeySpki.subarray(bits.contentStart + 1, bits.end)).digest();
+  return createHash('sha1')
+    .update(publicKeySpki.subarray(bits.contentStart + 1, bits.end))
+    .digest();
 }
 
 /** The OID of an AlgorithmIdentifier: SEQUENCE { OID, optional parameters }. */
@@ -269,7 +289,8 @@ export function parseCsr(pem: string): CsrInfo {
   const weakness = keyWeakness(publicKey);
   if (weakness) throw new WeakCryptoError('weak_key', `certificate request refused: ${weakness}`);
   const algorithmOid = oidOf(algorithm);
-  if (isSha1Algorithm(algorithmOid)) throw new WeakCryptoError('weak_signature', 'certificate request refused: it is signed with SHA-1 (use SHA-256 or better)');
+  if (isSha1Algorithm(algorithmOid))
+    throw new WeakCryptoError('weak_signature', 'certificate request refused: it is signed with SHA-1 (use SHA-256 or better)');
   if (!verifyWithAlgorithm(algorithmOid, body, signature, publicKey)) {
     throw new DerError('certificate request signature does not match its public key');
   }
@@ -306,7 +327,8 @@ function checkExtensionList(der: Uint8Array, list: Tlv, what: string): void {
   for (const ext of expectChildren(der, list, 0x30, 1, Infinity, what)) {
     const parts = expectChildren(der, ext, 0x30, 2, 3, `${what} entry`);
     const oid = readOid(der, parts[0], `${what} OID`);
-    if (parts.length === 3 && !readBoolean(der, parts[1]!, `${what} criticality`)) throw new DerError(`${what} criticality FALSE must be left out in DER`);
+    if (parts.length === 3 && !readBoolean(der, parts[1]!, `${what} criticality`))
+      throw new DerError(`${what} criticality FALSE must be left out in DER`);
     const valueTlv = parts.at(-1)!;
     if (valueTlv.tag !== 0x04) throw new DerError(`${what} value is not an OCTET STRING`);
     if (seen.has(oid)) throw new DerError(`${what} has ${oid} twice`);

@@ -94,9 +94,7 @@ function nameWithCommonName(commonName: string): forge.asn1.Asn1 {
 function signStructure(body: forge.asn1.Asn1, signer: KeyObject): Buffer {
   const algorithm = algorithmFor(signer);
   const signature = signWith(toDer(body), signer);
-  return toDer(
-    asn1.create(U, T.SEQUENCE, true, [body, algorithm, asn1.create(U, T.BITSTRING, false, '\x00' + binary(signature))]),
-  );
+  return toDer(asn1.create(U, T.SEQUENCE, true, [body, algorithm, asn1.create(U, T.BITSTRING, false, '\x00' + binary(signature))]));
 }
 
 function extensionsFor(req: IssueRequest, issuerKeyId: Buffer): forge.asn1.Asn1 {
@@ -154,7 +152,12 @@ export function issueCertificate(req: IssueRequest, issuer: Issuer): string {
 }
 
 /** A self-signed CA certificate for `key`; returns PEM. */
-export function selfSignedCa(commonName: string, key: { privateKey: KeyObject; publicKey: KeyObject }, notBefore: Date, notAfter: Date): string {
+export function selfSignedCa(
+  commonName: string,
+  key: { privateKey: KeyObject; publicKey: KeyObject },
+  notBefore: Date,
+  notAfter: Date,
+): string {
   const req: IssueRequest = { commonName, publicKey: key.publicKey, profile: 'ca', notBefore, notAfter };
   return buildCertificate(req, key.privateKey, nameWithCommonName(commonName), keyIdentifier(spkiDer(key.publicKey)));
 }
@@ -194,7 +197,10 @@ export function buildCrl(issuer: Issuer, entries: readonly CrlEntry[], crlNumber
     );
   }
   const extension = (oid: string, value: forge.asn1.Asn1) =>
-    asn1.create(U, T.SEQUENCE, true, [asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes()), asn1.create(U, T.OCTETSTRING, false, asn1.toDer(value).getBytes())]);
+    asn1.create(U, T.SEQUENCE, true, [
+      asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes()),
+      asn1.create(U, T.OCTETSTRING, false, asn1.toDer(value).getBytes()),
+    ]);
   fields.push(
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [
       asn1.create(U, T.SEQUENCE, true, [
@@ -216,4 +222,3 @@ function evenHex(hex: string): string {
   if (parseInt(h.slice(0, 2), 16) >= 0x80) h = '00' + h;
   return h;
 }
-

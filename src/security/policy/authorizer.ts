@@ -11,7 +11,17 @@ import { parseGroups, parsePolicy, type Policy, type PolicyRule } from './parse.
 /** Actions allowed without a policy file even when unconfigured agents are denied. */
 export const READ_ONLY_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   discovery: ['ping'],
-  rpcutil: ['ping', 'inventory', 'get_fact', 'get_facts', 'agent_inventory', 'collective_info', 'daemon_stats', 'get_config_item', 'get_data'],
+  rpcutil: [
+    'ping',
+    'inventory',
+    'get_fact',
+    'get_facts',
+    'agent_inventory',
+    'collective_info',
+    'daemon_stats',
+    'get_config_item',
+    'get_data',
+  ],
 };
 
 export interface PolicyAuthorizerOptions {

@@ -35,7 +35,11 @@ export const POLICY_ERROR_CODES = {
 export class PolicyError extends TroupeError {
   override readonly name = 'PolicyError';
   declare readonly code: keyof typeof POLICY_ERROR_CODES;
-  constructor(readonly file: string, readonly line: number, message: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
     super('bad_policy', `${file}:${line}: ${message}`);
   }
 }
@@ -91,13 +95,25 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     const fields = content.split(/\t+/);
     const effect = content.trim().split(/\s/)[0];
     if (effect !== 'allow' && effect !== 'deny') {
-      throw new PolicyError(file, line, `expected 'policy default allow|deny' or a rule starting with allow or deny, got '${content.trim().slice(0, 40)}'`);
+      throw new PolicyError(
+        file,
+        line,
+        `expected 'policy default allow|deny' or a rule starting with allow or deny, got '${content.trim().slice(0, 40)}'`,
+      );
     }
     if (!content.includes('\t')) {
-      throw new PolicyError(file, line, 'the fields of a rule are tab-separated (allow|deny, callers, actions, facts[, classes]); this line has no tab');
+      throw new PolicyError(
+        file,
+        line,
+        'the fields of a rule are tab-separated (allow|deny, callers, actions, facts[, classes]); this line has no tab',
+      );
     }
     if (fields.length < 4 || fields.length > 5 || fields[0]!.trim() !== effect) {
-      throw new PolicyError(file, line, `a rule has 4 or 5 tab-separated fields (allow|deny, callers, actions, facts[, classes]); found ${fields.length}`);
+      throw new PolicyError(
+        file,
+        line,
+        `a rule has 4 or 5 tab-separated fields (allow|deny, callers, actions, facts[, classes]); found ${fields.length}`,
+      );
     }
     rules.push({
       effect,

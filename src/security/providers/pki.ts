@@ -70,7 +70,10 @@ export class PkiProvider implements SecurityProvider {
 
   private identity(): { cert: TrustedCertificate; key: PkiIdentity } {
     if (!this.own || !this.opts.identity) {
-      throw new SecurityError('no_certificate', 'no certificate and key configured to sign with (run `mco enroll`, or set plugin.security.ssldir / cert / key)');
+      throw new SecurityError(
+        'no_certificate',
+        'no certificate and key configured to sign with (run `mco enroll`, or set plugin.security.ssldir / cert / key)',
+      );
     }
     return { cert: this.own, key: this.opts.identity };
   }
@@ -92,10 +95,16 @@ export class PkiProvider implements SecurityProvider {
       throw new SecurityError('not_a_client', `certificate ${cert.commonName} is not allowed client authentication by its key usage`);
     }
     if (this.opts.requireOperatorRole !== false && !cert.operator) {
-      throw new SecurityError('not_a_client', `certificate ${cert.commonName} is not an operator certificate (no pp_auth_role = troupe-operator); operator certificates are signed explicitly with \`mco ca sign\``);
+      throw new SecurityError(
+        'not_a_client',
+        `certificate ${cert.commonName} is not an operator certificate (no pp_auth_role = troupe-operator); operator certificates are signed explicitly with \`mco ca sign\``,
+      );
     }
     if (this.opts.clientPattern && !this.opts.clientPattern.test(cert.commonName)) {
-      throw new SecurityError('not_a_client', `certificate ${cert.commonName} does not match the client name pattern ${this.opts.clientPattern.source}`);
+      throw new SecurityError(
+        'not_a_client',
+        `certificate ${cert.commonName} does not match the client name pattern ${this.opts.clientPattern.source}`,
+      );
     }
     this.checkSignature(secure.request, secure.signature, secure.certificate, cert, 'bad_signature', true);
     const caller = CALLER_PREFIX + cert.commonName;

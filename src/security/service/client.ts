@@ -30,7 +30,12 @@ function isCaServiceErrorCode(code: unknown): code is CaServiceErrorCode {
 export class CaServiceError extends TroupeError {
   override readonly name = 'CaServiceError';
   declare readonly code: CaServiceErrorCode;
-  constructor(code: CaServiceErrorCode, message: string, readonly status?: number, hint?: string) {
+  constructor(
+    code: CaServiceErrorCode,
+    message: string,
+    readonly status?: number,
+    hint?: string,
+  ) {
     super(code, message, { hint });
   }
 }
@@ -76,7 +81,10 @@ export class CaClient {
           ca: this.caPem,
           rejectUnauthorized: this.caPem !== undefined,
           checkServerIdentity,
-          headers: body === undefined ? { accept: 'text/plain, application/json' } : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined
+              ? { accept: 'text/plain, application/json' }
+              : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
           timeout: this.timeoutMs,
         },
         (res) => {

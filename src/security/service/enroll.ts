@@ -33,7 +33,11 @@ export interface EnrollOptions {
 
 export type EnrollResult = 'signed' | 'pending';
 
-const normaliseFp = (fp: string) => fp.replace(/^sha256\s*/i, '').replace(/[^0-9a-f]/gi, '').toUpperCase();
+const normaliseFp = (fp: string) =>
+  fp
+    .replace(/^sha256\s*/i, '')
+    .replace(/[^0-9a-f]/gi, '')
+    .toUpperCase();
 
 export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
   const { paths, certname, out } = opts;
@@ -68,7 +72,9 @@ export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
   if (!cert) {
     const csr = buildCsr(certname, key);
     const sent = await client.submit(certname, csr);
-    out(`Submitted a certificate request for ${certname}, fingerprint (SHA256) ${fingerprint(singlePem(csr, 'CERTIFICATE REQUEST', 'request'))}`);
+    out(
+      `Submitted a certificate request for ${certname}, fingerprint (SHA256) ${fingerprint(singlePem(csr, 'CERTIFICATE REQUEST', 'request'))}`,
+    );
     if (sent.state === 'signed') cert = await client.certificate(certname);
   }
 
@@ -118,7 +124,12 @@ async function pinCa(opts: EnrollOptions): Promise<string> {
     const match = offered.find((c) => normaliseFp(fingerprint(c.raw)) === wanted);
     if (!match) {
       const seen = offered.map((c) => fingerprint(c.raw)).join(', ');
-      throw new CaServiceError('ca_fingerprint_mismatch', `no CA certificate the service sent has the fingerprint ${opts.caFingerprint} (it sent ${seen})`, undefined, 'check the fingerprint with `mco ca list` on the CA host');
+      throw new CaServiceError(
+        'ca_fingerprint_mismatch',
+        `no CA certificate the service sent has the fingerprint ${opts.caFingerprint} (it sent ${seen})`,
+        undefined,
+        'check the fingerprint with `mco ca list` on the CA host',
+      );
     }
     ca = match;
   } else {

@@ -80,7 +80,12 @@ export function serviceCertificate(ca: CertificateAuthority, hostnames: readonly
   return { key, cert };
 }
 
-export function buildCaService(ca: CertificateAuthority, tls: { key: string; cert: string }, log: SecurityLog = silentLog, limits: CaServiceLimits = DEFAULT_LIMITS): FastifyInstance {
+export function buildCaService(
+  ca: CertificateAuthority,
+  tls: { key: string; cert: string },
+  log: SecurityLog = silentLog,
+  limits: CaServiceLimits = DEFAULT_LIMITS,
+): FastifyInstance {
   // Names longer than fastify's default 100 would get 414 before the name rule speaks; the rule caps them at 200.
   const app = Fastify({ https: tls, bodyLimit: 16 * 1024, logger: false, maxParamLength: 1024 });
   const pem = 'text/plain; charset=utf-8';

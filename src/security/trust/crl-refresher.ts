@@ -21,7 +21,10 @@ export class CrlRefresher {
   private downloadFailing = false;
   private readonly log: SecurityLog;
 
-  constructor(private readonly trust: TrustStore, private readonly opts: CrlRefresherOptions) {
+  constructor(
+    private readonly trust: TrustStore,
+    private readonly opts: CrlRefresherOptions,
+  ) {
     this.log = opts.log ?? silentLog;
   }
 
@@ -61,7 +64,8 @@ export class CrlRefresher {
     try {
       pem = await this.opts.download!();
     } catch (err) {
-      if (!this.downloadFailing) this.log.warn({ err: (err as Error).message }, 'cannot fetch the CRL from the CA service; keeping the current one');
+      if (!this.downloadFailing)
+        this.log.warn({ err: (err as Error).message }, 'cannot fetch the CRL from the CA service; keeping the current one');
       this.downloadFailing = true;
       return false;
     }

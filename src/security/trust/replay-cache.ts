@@ -71,10 +71,16 @@ export class ReplayCache {
     this.sweep(now);
     if (this.seen.has(id)) throw new SecurityError('replay', `request id ${id} was already seen`);
     if (time < this.since) {
-      throw new SecurityError('before_start', `request is dated ${new Date(time).toISOString()}, before this node began recording request ids at ${new Date(this.since).toISOString()}; it may have run already`);
+      throw new SecurityError(
+        'before_start',
+        `request is dated ${new Date(time).toISOString()}, before this node began recording request ids at ${new Date(this.since).toISOString()}; it may have run already`,
+      );
     }
     if (this.lowerCap && time < this.lowerCap.before && now - time > this.lowerCap.maxTtlMs) {
-      throw new SecurityError('ttl_expired', `request expired ${Math.round((now - time) / 1000)}s after creation (ttl ${this.lowerCap.maxTtlMs / 1000}s, the cap in force when it was sent)`);
+      throw new SecurityError(
+        'ttl_expired',
+        `request expired ${Math.round((now - time) / 1000)}s after creation (ttl ${this.lowerCap.maxTtlMs / 1000}s, the cap in force when it was sent)`,
+      );
     }
   }
 
@@ -87,10 +93,16 @@ export class ReplayCache {
     if (this.seen.has(id)) throw new SecurityError('replay', `request id ${id} was already seen`);
     const held = this.perCaller.get(caller) ?? 0;
     if (held >= this.maxPerCaller) {
-      throw new SecurityError('replay_quota', `caller ${caller} has ${held} requests still within their TTL on this node (quota ${this.maxPerCaller}); refusing more until some expire`);
+      throw new SecurityError(
+        'replay_quota',
+        `caller ${caller} has ${held} requests still within their TTL on this node (quota ${this.maxPerCaller}); refusing more until some expire`,
+      );
     }
     if (this.seen.size >= this.maxEntries) {
-      throw new SecurityError('replay_cache_full', `${this.maxEntries} request ids are still within their TTL; refusing more until some expire`);
+      throw new SecurityError(
+        'replay_cache_full',
+        `${this.maxEntries} request ids are still within their TTL; refusing more until some expire`,
+      );
     }
     const record = { id, until, caller };
     this.journal?.append(record);
@@ -141,7 +153,7 @@ class ExpiryHeap {
   push(item: ReplayRecord): void {
     const a = this.items;
     a.push(item);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (a[parent]!.until <= a[i]!.until) break;
       [a[parent], a[i]] = [a[i]!, a[parent]!];
@@ -155,7 +167,7 @@ class ExpiryHeap {
     const last = a.pop();
     if (a.length === 0 || last === undefined) return top;
     a[0] = last;
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;

@@ -154,6 +154,7 @@ function parseLine(line: string): ReplayRecord | { max_ttl: number } | undefined
   if (typeof v !== 'object' || v === null) return undefined;
   const o = v as Record<string, unknown>;
   if (typeof o.max_ttl === 'number') return { max_ttl: o.max_ttl };
-  if (typeof o.id === 'string' && typeof o.until === 'number' && typeof o.caller === 'string') return { id: o.id, until: o.until, caller: o.caller };
+  if (typeof o.id === 'string' && typeof o.until === 'number' && typeof o.caller === 'string')
+    return { id: o.id, until: o.until, caller: o.caller };
   return undefined;
 }

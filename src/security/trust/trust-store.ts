@@ -140,7 +140,10 @@ export class TrustStore {
    */
   verify(pem: string): TrustedCertificate {
     if (pem.length > this.opts.maxCertificateSize) {
-      throw new SecurityError('oversized_certificate', `certificate of ${pem.length} bytes exceeds the limit of ${this.opts.maxCertificateSize}`);
+      throw new SecurityError(
+        'oversized_certificate',
+        `certificate of ${pem.length} bytes exceeds the limit of ${this.opts.maxCertificateSize}`,
+      );
     }
     const key = pemKey(pem);
     let cert = this.cache.get(key);
@@ -156,8 +159,13 @@ export class TrustStore {
       this.cache.set(key, cert);
     }
     const now = this.now();
-    if (now < cert.notBefore) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} is not valid before ${new Date(cert.notBefore).toISOString()}`);
-    if (now > cert.notAfter) throw new SecurityError('expired_certificate', `certificate ${cert.commonName} expired at ${new Date(cert.notAfter).toISOString()}`);
+    if (now < cert.notBefore)
+      throw new SecurityError(
+        'expired_certificate',
+        `certificate ${cert.commonName} is not valid before ${new Date(cert.notBefore).toISOString()}`,
+      );
+    if (now > cert.notAfter)
+      throw new SecurityError('expired_certificate', `certificate ${cert.commonName} expired at ${new Date(cert.notAfter).toISOString()}`);
     if (this.issuingRevoked) throw new SecurityError('revoked_certificate', `the CA that issued certificate ${cert.commonName} is revoked`);
     if (this.revoked.get(cert.issuer)?.has(cert.serial)) {
       throw new SecurityError('revoked_certificate', `certificate ${cert.commonName} (serial ${cert.serial}) is revoked`);
@@ -179,16 +187,28 @@ export class TrustStore {
       return { error: new SecurityError('malformed_certificate', `certificate cannot be parsed: ${(err as Error).message}`) };
     }
     const name = cert.commonName ?? `serial ${cert.serial}`;
-    if (isSha1Algorithm(cert.signatureAlgorithm)) return { error: new SecurityError('weak_certificate', `certificate ${name} is signed with SHA-1, which is refused`) };
+    if (isSha1Algorithm(cert.signatureAlgorithm))
+      return { error: new SecurityError('weak_certificate', `certificate ${name} is signed with SHA-1, which is refused`) };
     const weakness = keyWeakness(publicKey, rsaBits);
     if (weakness) return { error: new SecurityError('weak_certificate', `certificate ${name}: ${weakness}`) };
     const anchor = this.issuing;
-    if (!anchor.subjectDer.equals(cert.issuerDer) || !verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, anchor.publicKey)) {
+    if (
+      !anchor.subjectDer.equals(cert.issuerDer) ||
+      !verifyWithAlgorithm(cert.signatureAlgorithm, cert.tbs, cert.signature, anchor.publicKey)
+    ) {
       return { error: new SecurityError('untrusted_certificate', `certificate ${name} is not signed by the trusted CA`) };
     }
-    if (cert.isCa) return { error: new SecurityError('untrusted_certificate', `certificate ${name} is a CA certificate, which may not sign messages`) };
-    if (cert.unknownCritical) return { error: new SecurityError('untrusted_certificate', `certificate ${name} has an unsupported critical extension ${cert.unknownCritical}`) };
-    if (!cert.digitalSignature) return { error: new SecurityError('untrusted_certificate', `certificate ${name} may not make signatures (key usage)`) };
+    if (cert.isCa)
+      return { error: new SecurityError('untrusted_certificate', `certificate ${name} is a CA certificate, which may not sign messages`) };
+    if (cert.unknownCritical)
+      return {
+        error: new SecurityError(
+          'untrusted_certificate',
+          `certificate ${name} has an unsupported critical extension ${cert.unknownCritical}`,
+        ),
+      };
+    if (!cert.digitalSignature)
+      return { error: new SecurityError('untrusted_certificate', `certificate ${name} may not make signatures (key usage)`) };
     if (!cert.commonName) return { error: new SecurityError('malformed_certificate', 'certificate has no common name') };
     return {
       ok: {
@@ -224,7 +244,9 @@ class BoundedMap<V> {
 /** `child` is signed by `parent`. */
 function issued(child: Anchor, parent: Anchor): boolean {
   const c = child.parsed;
-  return Buffer.from(c.issuerDer).equals(parent.subjectDer) && verifyWithAlgorithm(c.signatureAlgorithm, c.tbs, c.signature, parent.publicKey);
+  return (
+    Buffer.from(c.issuerDer).equals(parent.subjectDer) && verifyWithAlgorithm(c.signatureAlgorithm, c.tbs, c.signature, parent.publicKey)
+  );
 }
 
 /**
@@ -233,7 +255,8 @@ function issued(child: Anchor, parent: Anchor): boolean {
  */
 function issuingCa(anchors: Anchor[]): Anchor {
   for (const a of anchors) {
-    if (!a.parsed.isCa) throw new SecurityError('bad_ca', `the CA file holds ${a.parsed.commonName ?? 'a certificate'}, which is not a CA certificate`);
+    if (!a.parsed.isCa)
+      throw new SecurityError('bad_ca', `the CA file holds ${a.parsed.commonName ?? 'a certificate'}, which is not a CA certificate`);
   }
   if (anchors.length === 1) return anchors[0]!;
   const parentOf = (a: Anchor) => anchors.find((p) => p !== a && issued(a, p));

@@ -16,7 +16,12 @@ export class VerifiedSignatures {
 
   /** The key of one (signature, text, certificate): a SHA-256, lengths first so no two triples hash the same input. */
   keyOf(signature: string, text: string, certificate: string): string {
-    return createHash('sha256').update(`${signature.length}:${text.length}:${certificate.length}:`).update(signature).update(text).update(certificate).digest('base64');
+    return createHash('sha256')
+      .update(`${signature.length}:${text.length}:${certificate.length}:`)
+      .update(signature)
+      .update(text)
+      .update(certificate)
+      .digest('base64');
   }
 
   has(key: string): boolean {

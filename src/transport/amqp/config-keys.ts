@@ -48,13 +48,13 @@ export const AMQP_KEYS = {
     min: 1,
     default: 60,
     scope: 'server',
-    description: 'Seconds a request may wait in a node\'s RabbitMQ queue before the broker drops it.',
+    description: "Seconds a request may wait in a node's RabbitMQ queue before the broker drops it.",
   },
   'plugin.amqp.max_queue_length': {
     type: 'integer',
     min: 1,
     default: 1000,
     scope: 'server',
-    description: 'Requests a node\'s RabbitMQ queue holds at most; beyond it the oldest are dropped.',
+    description: "Requests a node's RabbitMQ queue holds at most; beyond it the oldest are dropped.",
   },
 } as const satisfies KeyTable;

@@ -42,17 +42,24 @@ function endpointFrom(server: string, settings: AmqpSettings, tls?: TlsFiles): E
   try {
     url = new URL(server);
   } catch {
-    throw new TransportError('bad_address', `'${maskUrlCredentials(server)}' is not a broker URL; RabbitMQ needs amqp://host:5672 or amqps://host:5671`);
+    throw new TransportError(
+      'bad_address',
+      `'${maskUrlCredentials(server)}' is not a broker URL; RabbitMQ needs amqp://host:5672 or amqps://host:5671`,
+    );
   }
   const secure = url.protocol === 'amqps:';
   if (!secure && url.protocol !== 'amqp:') {
-    throw new TransportError('bad_address', `'${maskUrlCredentials(server)}' is not an AMQP URL: with connector = amqp, middleware_hosts takes amqp://host:5672 or amqps://host:5671`);
+    throw new TransportError(
+      'bad_address',
+      `'${maskUrlCredentials(server)}' is not an AMQP URL: with connector = amqp, middleware_hosts takes amqp://host:5672 or amqps://host:5671`,
+    );
   }
   const hostname = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port ? Number(url.port) : secure ? 5671 : 5672;
   const vhost = url.pathname.length > 1 ? decodeURIComponent(url.pathname.slice(1)) : settings.vhost;
   const heartbeat = url.searchParams.has('heartbeat') ? Number(url.searchParams.get('heartbeat')) : settings.heartbeatSeconds;
-  if (!Number.isInteger(heartbeat) || heartbeat < 0) throw new TransportError('bad_address', `'${maskUrlCredentials(server)}': heartbeat must be a whole number of seconds`);
+  if (!Number.isInteger(heartbeat) || heartbeat < 0)
+    throw new TransportError('bad_address', `'${maskUrlCredentials(server)}': heartbeat must be a whole number of seconds`);
   return {
     label: `${url.protocol}//${url.host}/${encodeURIComponent(vhost)}`,
     connect: {

@@ -7,9 +7,15 @@ import { generateFleet, type VirtualNode } from '../../../src/server/fleet.js';
 import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
 import { rabbitmqctl, startAmqpSim, testVhost, writeAmqpConfig, type Vhost } from '../../helpers/rabbitmq.js';
 
-const FLEET: VirtualNode[] = generateFleet(12).nodes.map((n, i) => ({ ...n, collectives: i < 4 ? ['mcollective', 'dev'] : ['mcollective'] }));
+const FLEET: VirtualNode[] = generateFleet(12).nodes.map((n, i) => ({
+  ...n,
+  collectives: i < 4 ? ['mcollective', 'dev'] : ['mcollective'],
+}));
 const ALL = FLEET.map((n) => n.identity).sort();
-const where = (pick: (n: VirtualNode) => boolean) => FLEET.filter(pick).map((n) => n.identity).sort();
+const where = (pick: (n: VirtualNode) => boolean) =>
+  FLEET.filter(pick)
+    .map((n) => n.identity)
+    .sort();
 const DISABLED = FLEET[2]!.identity;
 const RAN = FLEET[5]!.identity;
 
@@ -19,7 +25,11 @@ let scratch: ReturnType<typeof scratchDir>;
 let client: string;
 
 const mco = (args: string[], timeoutMs = 30_000) => runMco([...args, '--config', client], { timeoutMs });
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 const senders = (stdout: string) => (JSON.parse(stdout) as { replies: Array<{ sender: string }> }).replies.map((r) => r.sender).sort();
 
 /** Each node's Puppet files under scratch/<identity>/: one node disabled, one with a recent run, the rest idle. */
@@ -86,7 +96,10 @@ describe('mco over RabbitMQ', () => {
   it('rpc rpcutil ping: discovery then one request, every node OK', async () => {
     const r = await mco(['rpc', 'rpcutil', 'ping', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rep = JSON.parse(r.stdout) as { replies: Array<{ sender: string; statuscode: number }>; request_stats: { discovered: number; responses: number } };
+    const rep = JSON.parse(r.stdout) as {
+      replies: Array<{ sender: string; statuscode: number }>;
+      request_stats: { discovered: number; responses: number };
+    };
     expect(rep.replies.map((x) => x.sender).sort()).toEqual(ALL);
     expect(rep.replies.every((x) => x.statuscode === 0)).toBe(true);
     expect(rep.request_stats.discovered).toBe(ALL.length);
@@ -116,7 +129,13 @@ describe('mco over RabbitMQ', () => {
   it('puppet status: each node reports its own Puppet state', async () => {
     const r = await mco(['rpc', 'puppet', 'status', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rep = JSON.parse(r.stdout) as { replies: Array<{ sender: string; statuscode: number; data: { status: string; enabled: boolean; lastrun: number; disable_message: string } }> };
+    const rep = JSON.parse(r.stdout) as {
+      replies: Array<{
+        sender: string;
+        statuscode: number;
+        data: { status: string; enabled: boolean; lastrun: number; disable_message: string };
+      }>;
+    };
     expect(rep.replies.map((x) => x.sender).sort()).toEqual(ALL);
     const by = new Map(rep.replies.map((x) => [x.sender, x.data]));
     expect(by.get(DISABLED)).toMatchObject({ status: 'disabled', enabled: false, disable_message: 'maintenance window' });

@@ -30,7 +30,11 @@ beforeAll(async () => {
   rabbit = await startRabbitMQ();
   scratch = scratchDir('troupe-amqp-restart-');
   // --expect ends each ping; a long quiet window keeps a stall on a busy machine from cutting one short.
-  client = writeAmqpConfig(scratch.dir, 'client.cfg', rabbit.url, { 'plugin.amqp.max_reconnect_wait': 1, 'plugin.amqp.connect_timeout': 2, discovery_quiet_window: 3 });
+  client = writeAmqpConfig(scratch.dir, 'client.cfg', rabbit.url, {
+    'plugin.amqp.max_reconnect_wait': 1,
+    'plugin.amqp.connect_timeout': 2,
+    discovery_quiet_window: 3,
+  });
   sim = await startAmqpSim(scratch, rabbit.url, ['--nodes', String(NODES)], { 'plugin.amqp.max_reconnect_wait': 1 });
 }, 120_000);
 

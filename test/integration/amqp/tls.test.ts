@@ -20,11 +20,41 @@ let pki: ReturnType<typeof makePki>;
 function makePki(dir: string) {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const path = (name: string) => join(dir, name);
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=troupe test CA');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=troupe test CA',
+  );
   const issue = (name: string, cn: string, ext: string) => {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
     execFileSync('sh', ['-c', `printf '%s\\n' "${ext}" > ${name}.ext`], { cwd: dir });
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   };
   issue('server', 'localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
   issue('client', 'troupe-client', 'extendedKeyUsage=clientAuth');
@@ -63,7 +93,11 @@ describe('RabbitMQ over TLS', () => {
   });
 
   it('a client that does not trust the broker CA refuses the connection', async () => {
-    const client = writeAmqpConfig(scratch.dir, 'no-ca.cfg', url, { tls_cert: pki.clientCert, tls_key: pki.clientKey, 'plugin.amqp.connect_timeout': 3 });
+    const client = writeAmqpConfig(scratch.dir, 'no-ca.cfg', url, {
+      tls_cert: pki.clientCert,
+      tls_key: pki.clientKey,
+      'plugin.amqp.connect_timeout': 3,
+    });
     const r = await runMco(['ping', '--config', client]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/cannot connect to RabbitMQ: .*(self[- ]signed|unable to verify|certificate)/i);
@@ -73,23 +107,35 @@ describe('RabbitMQ over TLS', () => {
     const keys = { tls_ca: pki.ca, tls_cert: pki.clientCert, tls_key: pki.clientKey, 'plugin.amqp.connect_timeout': 3 };
     const right = writeAmqpConfig(scratch.dir, 'name-ok.cfg', url, { ...keys, tls_server_name: 'localhost' });
     const wrong = writeAmqpConfig(scratch.dir, 'name-bad.cfg', url, { ...keys, tls_server_name: 'rabbit.example.org' });
-    const [ok, bad] = await Promise.all([runMco(['ping', '--expect', String(NODES), '--config', right]), runMco(['ping', '--config', wrong])]);
+    const [ok, bad] = await Promise.all([
+      runMco(['ping', '--expect', String(NODES), '--config', right]),
+      runMco(['ping', '--config', wrong]),
+    ]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/rabbit\.example\.org/);
   });
 
-  it('a broker named only in its certificate\'s common name is refused', async () => {
+  it("a broker named only in its certificate's common name is refused", async () => {
     // A TLS listener that presents a certificate with CN=localhost and no subjectAltName, signed by the trusted CA.
-    const impostor: Server = createServer({ cert: readFileSync(pki.cnOnlyCert), key: readFileSync(pki.cnOnlyKey) }, (socket) => socket.destroy());
+    const impostor: Server = createServer({ cert: readFileSync(pki.cnOnlyCert), key: readFileSync(pki.cnOnlyKey) }, (socket) =>
+      socket.destroy(),
+    );
     impostor.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
     try {
       const port = (impostor.address() as { port: number }).port;
-      const client = writeAmqpConfig(scratch.dir, 'cn-only.cfg', `amqps://guest:guest@localhost:${port}`, { tls_ca: pki.ca, tls_cert: pki.clientCert, tls_key: pki.clientKey, 'plugin.amqp.connect_timeout': 3 });
+      const client = writeAmqpConfig(scratch.dir, 'cn-only.cfg', `amqps://guest:guest@localhost:${port}`, {
+        tls_ca: pki.ca,
+        tls_cert: pki.clientCert,
+        tls_key: pki.clientKey,
+        'plugin.amqp.connect_timeout': 3,
+      });
       const r = await runMco(['ping', '--config', client]);
       expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/cannot connect to RabbitMQ: .*not valid for the host name localhost \(it has no subjectAltName; a common name does not count\)/);
+      expect(r.stderr).toMatch(
+        /cannot connect to RabbitMQ: .*not valid for the host name localhost \(it has no subjectAltName; a common name does not count\)/,
+      );
     } finally {
       await new Promise((resolve) => impostor.close(resolve));
     }

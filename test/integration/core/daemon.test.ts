@@ -100,14 +100,22 @@ describe('mco server run', () => {
     expect(await factOf(identity, 'cpus')).toBe(8);
     writeFileSync(yaml, 'os:\n  family: Debian\ncpus: 32\n');
     const started = Date.now();
-    expect(await eventually(() => factOf(identity, 'cpus'), (v) => v === 32)).toBe(32);
+    expect(
+      await eventually(
+        () => factOf(identity, 'cpus'),
+        (v) => v === 32,
+      ),
+    ).toBe(32);
     expect(Date.now() - started).toBeLessThan(8000);
   });
 
   it('the classes file changing is picked up the same way', async () => {
     const { identity, classes } = await daemon('classes');
     writeFileSync(classes, 'base\nhaproxy\n');
-    const found = await eventually(() => mco(['find', '-C', 'haproxy', '--dt', '1']), (r) => lines(r.stdout).includes(identity));
+    const found = await eventually(
+      () => mco(['find', '-C', 'haproxy', '--dt', '1']),
+      (r) => lines(r.stdout).includes(identity),
+    );
     expect(lines(found.stdout)).toEqual([identity]);
   });
 
@@ -116,12 +124,20 @@ describe('mco server run', () => {
     // A daemon polling the same file shows when a poll would have seen the change.
     const polling = await daemon('hup-polling', [], yaml);
     writeFileSync(yaml, 'role: web\nos:\n  family: Debian\ncpus: 2\n');
-    expect(await eventually(() => factOf(polling.identity, 'cpus'), (v) => v === 2)).toBe(2);
+    expect(
+      await eventually(
+        () => factOf(polling.identity, 'cpus'),
+        (v) => v === 2,
+      ),
+    ).toBe(2);
     expect(await factOf(identity, 'cpus')).toBe(8);
     writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}collectives = mcollective,dev\n`);
     d.child.kill('SIGHUP');
     await d.waitForLog((l) => l.msg === 'reloading configuration');
-    const dev = await eventually(() => mco(['find', '-T', 'dev', '--dt', '1']), (r) => lines(r.stdout).includes(identity));
+    const dev = await eventually(
+      () => mco(['find', '-T', 'dev', '--dt', '1']),
+      (r) => lines(r.stdout).includes(identity),
+    );
     expect(lines(dev.stdout)).toEqual([identity]);
     expect(await factOf(identity, 'cpus')).toBe(2);
     expect(d.child.exitCode).toBeNull();

@@ -23,7 +23,10 @@ export interface RunningDaemon {
 
 /** `env` replaces the daemon's environment (the test's own by default). */
 export async function startDaemon(configFile: string, logFile: string, env?: NodeJS.ProcessEnv): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [MCO, 'server', 'run', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+  const child = spawn(process.execPath, [MCO, 'server', 'run', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ?? process.env,
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   child.stdout.resume();

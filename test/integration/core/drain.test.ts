@@ -16,8 +16,18 @@ import { waitFor } from '../../helpers/wait.js';
 const sleeper: AgentPlugin = {
   ddl: parseDDL(
     {
-      metadata: { name: 'sleeper', description: 'sleeps', author: 'troupe', license: 'Apache-2.0', version: '1.0.0', url: 'https://example.org', timeout: 10 },
-      actions: { nap: { description: 'Sleep', display: 'always', input: { ms: { prompt: 'ms', description: 'ms', type: 'integer' } }, output: {} } },
+      metadata: {
+        name: 'sleeper',
+        description: 'sleeps',
+        author: 'troupe',
+        license: 'Apache-2.0',
+        version: '1.0.0',
+        url: 'https://example.org',
+        timeout: 10,
+      },
+      actions: {
+        nap: { description: 'Sleep', display: 'always', input: { ms: { prompt: 'ms', description: 'ms', type: 'integer' } }, output: {} },
+      },
     },
     'sleeper (test)',
   ),
@@ -80,10 +90,21 @@ async function startNode(identity: string) {
 async function startClient() {
   const connector = new NatsConnector({ servers: [broker.url], name: 'client' });
   await connector.connect();
-  return { connector, client: new RpcClient(connector, security, { sender: 'test.0001', ttl: 60, maxMessageSize: 1 << 20, directAddressingThreshold: 10 }) };
+  return {
+    connector,
+    client: new RpcClient(connector, security, { sender: 'test.0001', ttl: 60, maxMessageSize: 1 << 20, directAddressingThreshold: 10 }),
+  };
 }
 
-const nap = (ms: number, targets: string[], timeoutMs = 5000) => ({ agent: 'sleeper', action: 'nap', data: { ms }, filter: emptyFilter(), collective: 'mcollective', targets, timeoutMs });
+const nap = (ms: number, targets: string[], timeoutMs = 5000) => ({
+  agent: 'sleeper',
+  action: 'nap',
+  data: { ms },
+  filter: emptyFilter(),
+  collective: 'mcollective',
+  targets,
+  timeoutMs,
+});
 
 describe('NodeServer.stop() over NATS', () => {
   it('drains: the in-flight request is answered, later ones are not taken', async () => {

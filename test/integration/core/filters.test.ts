@@ -18,7 +18,12 @@ beforeAll(async () => {
   // one `mco` per case. A sample of the cases also runs through the binary below.
   connector = new NatsConnector({ servers: [env.broker.url], name: 'filters-test' });
   await connector.connect();
-  const client = new RpcClient(connector, new InsecureProvider('user=test'), { sender: 'filters.test0001', ttl: 60, maxMessageSize: 1 << 20, directAddressingThreshold: 10 });
+  const client = new RpcClient(connector, new InsecureProvider('user=test'), {
+    sender: 'filters.test0001',
+    ttl: 60,
+    maxMessageSize: 1 << 20,
+    directAddressingThreshold: 10,
+  });
   discovery = new BroadcastDiscovery(client);
 });
 
@@ -27,7 +32,14 @@ afterAll(async () => {
   await env?.stop();
 });
 
-const OPTION: Record<string, keyof FilterOptions> = { '-F': 'facts', '-C': 'classes', '-I': 'identities', '-A': 'agents', '-S': 'selects', '-W': 'withs' };
+const OPTION: Record<string, keyof FilterOptions> = {
+  '-F': 'facts',
+  '-C': 'classes',
+  '-I': 'identities',
+  '-A': 'agents',
+  '-S': 'selects',
+  '-W': 'withs',
+};
 
 /** Discovers with the filter these command-line options build, as `mco find` would. */
 async function find(args: string[]): Promise<string[]> {
@@ -53,7 +65,10 @@ describe('mco ping', () => {
   });
 
   it('takes filters without a discovery step, and exits 4 when nobody matches', async () => {
-    const [web, none] = await Promise.all([env.mco(['ping', '-F', 'role=web', '--json']), env.mco(['ping', '-F', 'role=nobody', '-t', '0.5'])]);
+    const [web, none] = await Promise.all([
+      env.mco(['ping', '-F', 'role=web', '--json']),
+      env.mco(['ping', '-F', 'role=nobody', '-t', '0.5']),
+    ]);
     const json = JSON.parse(web.stdout) as { replies: Array<{ sender: string }>; stats: { count: number } };
     expect(json.replies.map((x) => x.sender).sort()).toEqual(identitiesWhere((n) => n.facts!.role === 'web'));
     expect(json.stats.count).toBe(json.replies.length);
@@ -79,24 +94,45 @@ describe('filters, evaluated on the nodes', () => {
     ['-A advertised agent', ['-A', 'frobnicator'], (n) => n.facts!.role === 'db'],
     ['-A every node hosts rpcutil', ['-A', 'rpcutil'], () => true],
     ['-I regex', ['-I', '/^node-0001\\d\\./'], (n) => /^node-0001\d\./.test(n.identity)],
-    ['repeated -I are ORed', ['-I', '/node-00001\\./', '-I', '/node-0006/'], (n) => ['node-00001.example.net', 'node-00060.example.net'].includes(n.identity)],
+    [
+      'repeated -I are ORed',
+      ['-I', '/node-00001\\./', '-I', '/node-0006/'],
+      (n) => ['node-00001.example.net', 'node-00060.example.net'].includes(n.identity),
+    ],
     [
       '-S compound with precedence and not',
       ['-S', 'role=web and os.family=RedHat or role=db and not profile::ams1'],
-      (n) => (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !classes(n).includes('profile::ams1')),
+      (n) =>
+        (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !classes(n).includes('profile::ams1')),
     ],
-    ['-S with parentheses and a regex class', ['-S', '(/^role::(web|lb)$/) and (site=ams1 or site=fra1)'], (n) => ['web', 'lb'].includes(String(n.facts!.role)) && ['ams1', 'fra1'].includes(String(n.facts!.site))],
+    [
+      '-S with parentheses and a regex class',
+      ['-S', '(/^role::(web|lb)$/) and (site=ams1 or site=fra1)'],
+      (n) => ['web', 'lb'].includes(String(n.facts!.role)) && ['ams1', 'fra1'].includes(String(n.facts!.site)),
+    ],
     ['-S numeric term with blanks', ['-S', 'processors.count >= 16'], (n) => num(fact(n, 'processors.count')) >= 16],
     ['-W words: a class and a fact', ['-W', 'nginx site=fra1'], (n) => classes(n).includes('nginx') && n.facts!.site === 'fra1'],
-    ['all kinds together are ANDed', ['-F', 'role=web', '-C', 'profile::lon1', '-I', '/^node-000[0-4]/'], (n) => n.facts!.role === 'web' && n.facts!.site === 'lon1' && /^node-000[0-4]/.test(n.identity)],
+    [
+      'all kinds together are ANDed',
+      ['-F', 'role=web', '-C', 'profile::lon1', '-I', '/^node-000[0-4]/'],
+      (n) => n.facts!.role === 'web' && n.facts!.site === 'lon1' && /^node-000[0-4]/.test(n.identity),
+    ],
     // A name starting with / is a regex with or without its closing slash, as in MCollective.
     ['-I regex without a closing slash', ['-I', '/^node-0001'], (n) => n.identity.startsWith('node-0001')],
     ['-C regex without a closing slash', ['-C', '/^role::d'], (n) => n.facts!.role === 'db'],
     ['-A regex without a closing slash', ['-A', '/^frob'], (n) => n.facts!.role === 'db'],
-    ['-S class regex without a closing slash', ['-S', '/^profile::(ams|fra) and role=web'], (n) => n.facts!.role === 'web' && ['ams1', 'fra1'].includes(String(n.facts!.site))],
+    [
+      '-S class regex without a closing slash',
+      ['-S', '/^profile::(ams|fra) and role=web'],
+      (n) => n.facts!.role === 'web' && ['ams1', 'fra1'].includes(String(n.facts!.site)),
+    ],
     ['-A mcollective matches every node, as in MCollective', ['-A', 'mcollective'], () => true],
     ['-F on an object fact matches one of its keys', ['-F', 'mounts=/var/lib/postgresql'], (n) => n.facts!.role === 'db'],
-    ['-S regex over an object fact\'s keys', ['-S', 'mounts=~^/var and site=ams1'], (n) => n.facts!.role === 'db' && n.facts!.site === 'ams1'],
+    [
+      "-S regex over an object fact's keys",
+      ['-S', 'mounts=~^/var and site=ams1'],
+      (n) => n.facts!.role === 'db' && n.facts!.site === 'ams1',
+    ],
   ];
 
   for (const [what, args, pick] of cases) {
@@ -150,7 +186,10 @@ describe('the client refuses what nodes would refuse or misread, before sending 
   });
 
   it('an ordering operator with a regex, and a newline in a value, each get an error with a caret', async () => {
-    const [ordering, newline] = await Promise.all([env.mco(['find', '-S', 'processors.count>/^1/']), env.mco(['find', '-F', 'role=web\nsite=ams1'])]);
+    const [ordering, newline] = await Promise.all([
+      env.mco(['find', '-S', 'processors.count>/^1/']),
+      env.mco(['find', '-F', 'role=web\nsite=ams1']),
+    ]);
     expect(ordering.code).toBe(1);
     expect(ordering.stderr).toBe(
       [
@@ -162,7 +201,15 @@ describe('the client refuses what nodes would refuse or misread, before sending 
       ].join('\n'),
     );
     expect(newline.code).toBe(1);
-    expect(newline.stderr).toBe(['mco: invalid filter in -F:', '     role=web site=ams1', '             ^', '     -F: newline (U+000A) is not allowed in a filter', ''].join('\n'));
+    expect(newline.stderr).toBe(
+      [
+        'mco: invalid filter in -F:',
+        '     role=web site=ams1',
+        '             ^',
+        '     -F: newline (U+000A) is not allowed in a filter',
+        '',
+      ].join('\n'),
+    );
   });
 });
 
@@ -174,7 +221,13 @@ describe('filtered rpc', () => {
     expect(expected.length).toBeGreaterThan(5);
     expect(sendersOf(r.stdout)).toEqual(expected);
     const report = parseAs<ReportJson>(r.stdout);
-    expect(report.request_stats).toMatchObject({ discovered: expected.length, responses: expected.length, ok: expected.length, failed: 0, no_responses: [] });
+    expect(report.request_stats).toMatchObject({
+      discovered: expected.length,
+      responses: expected.length,
+      ok: expected.length,
+      failed: 0,
+      no_responses: [],
+    });
   });
 
   it('text output: one block per node and the short stats line', async () => {
@@ -189,10 +242,21 @@ describe('filtered rpc', () => {
 
 describe('two collectives (-T)', () => {
   it('-T dev reaches only the members of dev; the main collective reaches everyone', async () => {
-    const [dev, devWeb, main] = await Promise.all([env.mco(['find', '-T', 'dev']), env.mco(['rpc', 'rpcutil', 'collective_info', '-T', 'dev', '-F', 'role=web', '--json']), env.mco(['find'])]);
-    const members = testFleet().slice(0, 10).map((n) => n.identity).sort();
+    const [dev, devWeb, main] = await Promise.all([
+      env.mco(['find', '-T', 'dev']),
+      env.mco(['rpc', 'rpcutil', 'collective_info', '-T', 'dev', '-F', 'role=web', '--json']),
+      env.mco(['find']),
+    ]);
+    const members = testFleet()
+      .slice(0, 10)
+      .map((n) => n.identity)
+      .sort();
     expect(lines(dev.stdout)).toEqual(members);
-    const devWebExpected = testFleet().slice(0, 10).filter((n) => n.facts!.role === 'web').map((n) => n.identity).sort();
+    const devWebExpected = testFleet()
+      .slice(0, 10)
+      .filter((n) => n.facts!.role === 'web')
+      .map((n) => n.identity)
+      .sort();
     expect(sendersOf(devWeb.stdout)).toEqual(devWebExpected);
     for (const rep of parseAs<ReportJson>(devWeb.stdout).replies) expect(rep.data.collectives).toEqual(['mcollective', 'dev']);
     expect(lines(main.stdout)).toHaveLength(FLEET_SIZE);

@@ -21,7 +21,10 @@ export function testFleet(): VirtualNode[] {
 
 /** Identities of the nodes `pick` selects, sorted as mco prints them. */
 export function identitiesWhere(pick: (n: VirtualNode) => boolean): string[] {
-  return testFleet().filter(pick).map((n) => n.identity).sort();
+  return testFleet()
+    .filter(pick)
+    .map((n) => n.identity)
+    .sort();
 }
 
 export const fact = (n: VirtualNode, path: string): unknown =>
@@ -67,13 +70,22 @@ export async function startFleet(): Promise<FleetEnv> {
 }
 
 /** A client config in `scratch`: the broker, a short quiet window, and any extra keys. */
-export function clientConfig(scratch: ReturnType<typeof scratchDir>, url: string, extra: Record<string, string | number> = {}, name = 'client.cfg'): string {
+export function clientConfig(
+  scratch: ReturnType<typeof scratchDir>,
+  url: string,
+  extra: Record<string, string | number> = {},
+  name = 'client.cfg',
+): string {
   const keys = { middleware_hosts: url, discovery_timeout: 2, discovery_quiet_window: 0.2, securityprovider: 'insecure', ...extra };
   return scratch.config(name, keys);
 }
 
 /** The identities printed one per line (mco find, --discovery-only). */
-export const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean);
+export const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Senders in a `--json` rpc report. */
 export function sendersOf(stdout: string): string[] {

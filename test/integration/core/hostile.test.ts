@@ -5,14 +5,7 @@ import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonStats } from '../../../src/devkit/hostile.js';
 import { emptyFilter } from '../../../src/filter/index.js';
-import {
-  PROTOCOL,
-  checkSecureReply,
-  decodeFrame,
-  decodeReply,
-  newRequestId,
-  type RequestEnvelope,
-} from '../../../src/protocol/index.js';
+import { PROTOCOL, checkSecureReply, decodeFrame, decodeReply, newRequestId, type RequestEnvelope } from '../../../src/protocol/index.js';
 import type { LocalNatsServer } from '../../helpers/broker.js';
 import { scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemonAndSim, type DaemonAndSim, type RunningDaemon } from './daemon.js';
@@ -64,14 +57,21 @@ const text = (s: string) => new TextEncoder().encode(s);
 const HOSTILE: Array<[string, string, () => Uint8Array]> = [
   ['malformed', 'binary garbage', () => new Uint8Array([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28])],
   ['malformed', 'text that is not JSON', () => text('PING {not json')],
-  ['schema', 'JSON of the wrong shape', () => text(JSON.stringify({ protocol: PROTOCOL.transport, sender: 'x', data: { hello: 'world' } }))],
-  ['oversize', 'a message over max_message_size', () => frame(request({ message: { agent: 'rpcutil', action: 'ping', data: { pad: 'x'.repeat(1_100_000) } } }))],
+  [
+    'schema',
+    'JSON of the wrong shape',
+    () => text(JSON.stringify({ protocol: PROTOCOL.transport, sender: 'x', data: { hello: 'world' } })),
+  ],
+  [
+    'oversize',
+    'a message over max_message_size',
+    () => frame(request({ message: { agent: 'rpcutil', action: 'ping', data: { pad: 'x'.repeat(1_100_000) } } })),
+  ],
   ['ttl_expired', 'a stale request', () => frame(request({ time: Date.now() - 300_000 }))],
   ['future_message', 'a request dated ten minutes ahead', () => frame(request({ time: Date.now() + 600_000 }))],
   ['bad_filter', 'a filter no node can evaluate', () => frame(request({ filter: { ...emptyFilter(), compound: ['role=db and ('] } }))],
   ['schema', 'a reply address that injects broker commands', () => frame(request(), 'x 0\r\n\r\nUNSUB 1\r\nPUB y')],
 ];
-
 
 describe('hostile requests', () => {
   it('every kind is rejected and counted under its reason, by the daemon and by simulated nodes alike', async () => {
@@ -89,13 +89,15 @@ describe('hostile requests', () => {
       Object.entries(expected).every(([reason, n]) => (s.rejected[reason] ?? 0) - (b.rejected[reason] ?? 0) === n * times);
 
     const after = await statsWhen(DAEMON, (s) => grew(s, before, 2));
-    for (const [reason, n] of Object.entries(expected)) expect(after.rejected[reason]! - (before.rejected[reason] ?? 0), reason).toBe(2 * n);
+    for (const [reason, n] of Object.entries(expected))
+      expect(after.rejected[reason]! - (before.rejected[reason] ?? 0), reason).toBe(2 * n);
     expect(after.ttlexpired - before.ttlexpired).toBe(2);
     expect(after.unvalidated - before.unvalidated).toBe(2 * (expected.malformed! + expected.schema! + expected.oversize!));
     expect(after.replies - before.replies).toBe(1); // only the daemon_stats request in between was answered
 
     const simAfter = await statsWhen('sim-00001.example.net', (s) => grew(s, simBefore, 1));
-    for (const [reason, n] of Object.entries(expected)) expect(simAfter.rejected[reason]! - (simBefore.rejected[reason] ?? 0), reason).toBe(n);
+    for (const [reason, n] of Object.entries(expected))
+      expect(simAfter.rejected[reason]! - (simBefore.rejected[reason] ?? 0), reason).toBe(n);
   });
 
   it('each rejection is logged once, as a warning naming its reason', async () => {
@@ -114,7 +116,10 @@ describe('hostile requests', () => {
     const sub = nc.subscribe(replyTo, { callback: (_e, m) => replies.push(m.data) });
     await nc.flush();
     nc.publish(`mcollective.node.${DAEMON}`, frame(request({ collective: 'dev' }), replyTo));
-    nc.publish(`mcollective.node.${DAEMON}`, frame(request({ agent: 'nosuch', message: { agent: 'nosuch', action: 'run', data: {} } }), replyTo));
+    nc.publish(
+      `mcollective.node.${DAEMON}`,
+      frame(request({ agent: 'nosuch', message: { agent: 'nosuch', action: 'run', data: {} } }), replyTo),
+    );
     await nc.flush();
     const after = await statsWhen(DAEMON, (s) => (s.rejected.unknown_agent ?? 0) > (before.rejected.unknown_agent ?? 0));
     expect((after.rejected.wrong_collective ?? 0) - (before.rejected.wrong_collective ?? 0)).toBe(1);
@@ -135,7 +140,10 @@ describe('hostile requests', () => {
       nc.publish('mcollective.broadcast.agent.discovery', text(`garbage ${i} \u0000`));
       nc.publish(`mcollective.node.${DAEMON}`, new Uint8Array(i % 64).fill(0xff));
     }
-    nc.publish('mcollective.broadcast.agent.discovery', frame(request({ agent: 'discovery', message: { agent: 'discovery', action: 'ping', data: {} } }), 'x\r\nUNSUB 1'));
+    nc.publish(
+      'mcollective.broadcast.agent.discovery',
+      frame(request({ agent: 'discovery', message: { agent: 'discovery', action: 'ping', data: {} } }), 'x\r\nUNSUB 1'),
+    );
     await nc.flush();
     const ping = await mco(['ping']);
     expect(ping.code).toBe(0);
@@ -179,7 +187,10 @@ describe('hostile requests', () => {
     const lines = daemon.log().length - linesBefore;
     expect(grown, `the log grew by ${grown} bytes in ${lines} lines`).toBeLessThan(64 * 1024);
     expect(lines).toBeLessThan(300);
-    const summaries = daemon.log().slice(linesBefore).filter((l) => l.reason === 'malformed' && l.suppressed);
+    const summaries = daemon
+      .log()
+      .slice(linesBefore)
+      .filter((l) => l.reason === 'malformed' && l.suppressed);
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries[0]!.msg).toMatch(/^suppressed \d+ rejections of reason malformed in the last [\d.]+ s$/);
     expect(daemon.child.exitCode).toBeNull();
@@ -189,7 +200,10 @@ describe('hostile requests', () => {
     const NODES = 10;
     const FLOOD = 1000;
     const simLog = `${scratch.dir}/flood-sim.log`;
-    const simCfg = scratch.file('flood-sim.cfg', `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nlogfile = ${simLog}\n`);
+    const simCfg = scratch.file(
+      'flood-sim.cfg',
+      `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nlogfile = ${simLog}\n`,
+    );
     const flooded = (floodSim = await startSim(['--nodes', String(NODES), '--prefix', 'flood', '--server', broker.url, '-c', simCfg]));
     try {
       // Straight to each node, so the other nodes of the test are spared the flood.
@@ -225,7 +239,10 @@ describe('hostile requests', () => {
       expect(accounted()).toBe(NODES * FLOOD);
       // One limit for the fleet: at most 10 warnings before each summary. A limit per node would let each of the
       // ten nodes write its own 10 (about 100 in a row) and its own summary.
-      const runs = simLines().map((l) => (l.suppressed ? 'S' : '.')).join('').split('S');
+      const runs = simLines()
+        .map((l) => (l.suppressed ? 'S' : '.'))
+        .join('')
+        .split('S');
       expect(Math.max(...runs.map((r) => r.length)), runs.join('S')).toBeLessThanOrEqual(10);
     } finally {
       await flooded.stop();

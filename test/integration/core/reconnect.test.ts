@@ -19,7 +19,15 @@ beforeAll(async () => {
   broker = await startNatsServer();
   const serverCfg = scratch.file(
     'server.cfg',
-    ['identity = survivor.example.net', `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', `classesfile = ${scratch.dir}/classes.txt`, `logfile = ${logFile}`, 'loglevel = info', ''].join('\n'),
+    [
+      'identity = survivor.example.net',
+      `middleware_hosts = ${broker.url}`,
+      'securityprovider = insecure',
+      `classesfile = ${scratch.dir}/classes.txt`,
+      `logfile = ${logFile}`,
+      'loglevel = info',
+      '',
+    ].join('\n'),
   );
   config = clientConfig(scratch, broker.url, { 'plugin.nats.connect_timeout': 1 });
   [daemon, sim] = await Promise.all([startDaemon(serverCfg, logFile), startSim(['--nodes', String(SIM_NODES), '--server', broker.url])]);
@@ -62,7 +70,18 @@ describe('broker restart', () => {
   });
 
   it('requests work normally after the restart: filtered rpc with discovery', async () => {
-    const r = await runMco(['rpc', 'rpcutil', 'ping', '-I', '/^node-0000[1-5]/', '-I', 'survivor.example.net', '--json', '--config', config]);
+    const r = await runMco([
+      'rpc',
+      'rpcutil',
+      'ping',
+      '-I',
+      '/^node-0000[1-5]/',
+      '-I',
+      'survivor.example.net',
+      '--json',
+      '--config',
+      config,
+    ]);
     expect(r.code).toBe(0);
     expect(parseAs<ReportJson>(r.stdout).request_stats).toMatchObject({ discovered: 6, responses: 6 });
   });

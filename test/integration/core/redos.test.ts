@@ -55,7 +55,9 @@ describe('regular expressions cannot hang a node', () => {
     const ping = await mco(['ping', '--json']);
     expect(ping.code, ping.stderr).toBe(0);
     const senders = (JSON.parse(ping.stdout) as { replies: Array<{ sender: string }> }).replies.map((r) => r.sender).sort();
-    expect(senders).toEqual([DAEMON, ...Array.from({ length: SIM_NODES }, (_, i) => `redos-simulated-node-0000${i + 1}.example.net`)].sort());
+    expect(senders).toEqual(
+      [DAEMON, ...Array.from({ length: SIM_NODES }, (_, i) => `redos-simulated-node-0000${i + 1}.example.net`)].sort(),
+    );
 
     const after = await daemonStats(DAEMON);
     expect(after.filtered - before.filtered).toBe(ATTACKS.length);
@@ -92,7 +94,10 @@ describe('regular expressions cannot hang a node', () => {
     // A client that skips validation: each node checks for itself.
     const [daemonBefore, simBefore] = await Promise.all([daemonStats(DAEMON), daemonStats(SIM_NODE)]);
     nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), identity: ['/^redos(?=-)/'] }));
-    nc.publish('mcollective.broadcast.agent.rpcutil', rawPing({ ...emptyFilter(), fact: [{ fact: 'role', operator: '=~', value: '^(d)\\1$' }] }));
+    nc.publish(
+      'mcollective.broadcast.agent.rpcutil',
+      rawPing({ ...emptyFilter(), fact: [{ fact: 'role', operator: '=~', value: '^(d)\\1$' }] }),
+    );
     await nc.flush();
     const grew = (b: DaemonStats) => (s: DaemonStats) => (s.rejected.bad_filter ?? 0) - (b.rejected.bad_filter ?? 0) === 2;
     const [daemonAfter, simAfter] = await Promise.all([statsWhen(DAEMON, grew(daemonBefore)), statsWhen(SIM_NODE, grew(simBefore))]);

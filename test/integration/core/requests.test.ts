@@ -18,7 +18,16 @@ afterAll(async () => {
 
 interface Report<D = Record<string, unknown>> {
   replies: Array<{ sender: string; statuscode: number; statusmsg: string; data: D }>;
-  request_stats: { requestid: string; discovered: number; responses: number; ok: number; failed: number; no_responses: string[]; discovery_time_ms: number; agent_time_ms: number };
+  request_stats: {
+    requestid: string;
+    discovered: number;
+    responses: number;
+    ok: number;
+    failed: number;
+    no_responses: string[];
+    discovery_time_ms: number;
+    agent_time_ms: number;
+  };
 }
 const report = <D = Record<string, unknown>>(stdout: string) => JSON.parse(stdout) as Report<D>;
 
@@ -67,7 +76,11 @@ describe('limits', () => {
 
   it('--limit-seed picks the same random nodes every run, the ones the seeded shuffle names', async () => {
     const args = ['rpc', 'rpcutil', 'ping', '--limit-nodes', '7', '--limit-seed', '4242', '--json'];
-    const [a, b, other] = await Promise.all([env.mco(args), env.mco(args), env.mco(['rpc', 'rpcutil', 'ping', '--limit-nodes', '7', '--limit-seed', '99', '--json'])]);
+    const [a, b, other] = await Promise.all([
+      env.mco(args),
+      env.mco(args),
+      env.mco(['rpc', 'rpcutil', 'ping', '--limit-nodes', '7', '--limit-seed', '99', '--json']),
+    ]);
     expect(sendersOf(a.stdout)).toEqual(sendersOf(b.stdout));
     expect(sendersOf(a.stdout)).toEqual(limitNodes(all, '7', 'random', 4242));
     expect(sendersOf(a.stdout)).not.toEqual(all.slice(0, 7));
@@ -93,14 +106,21 @@ describe('direct addressing and flatfile discovery', () => {
   });
 
   it('--nodes FILE: listed nodes that do not exist are listed under "No response from:" and exit 2', async () => {
-    const file = env.scratch.file('some.txt', `# web nodes and two that are gone\n${all[0]}\n${all[1]}\n\n${all[2]}\nghost-1.example.net\nghost-2.example.net\n`);
+    const file = env.scratch.file(
+      'some.txt',
+      `# web nodes and two that are gone\n${all[0]}\n${all[1]}\n\n${all[2]}\nghost-1.example.net\nghost-2.example.net\n`,
+    );
     const r = await env.mco(['rpc', 'rpcutil', 'ping', '--nodes', file, '-t', '1']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/Finished processing 3 \/ 5 hosts/);
     expect(r.stdout).toMatch(/No response from:\n\n {3}ghost-1\.example\.net\s+ghost-2\.example\.net\n/);
     const json = await env.mco(['rpc', 'rpcutil', 'ping', '--nodes', file, '-t', '1', '--json']);
     expect(json.code).toBe(2);
-    expect(report(json.stdout).request_stats).toMatchObject({ discovered: 5, responses: 3, no_responses: ['ghost-1.example.net', 'ghost-2.example.net'] });
+    expect(report(json.stdout).request_stats).toMatchObject({
+      discovered: 5,
+      responses: 3,
+      no_responses: ['ghost-1.example.net', 'ghost-2.example.net'],
+    });
   });
 
   it('--nodes FILE of absent nodes only: discovered but nobody answered, exit 3', async () => {
@@ -134,7 +154,12 @@ describe('exit codes and output modes', () => {
 
   it('failed replies: exit 2, status word and message, and --display decides what is shown', async () => {
     const args = ['rpc', 'rpcutil', 'get_config_item', 'item=nosuchkey', '-I', all[0]!, '-I', all[1]!];
-    const [dflt, ok, none, allMode] = await Promise.all([env.mco(args), env.mco([...args, '--display', 'ok']), env.mco([...args, '--display', 'none']), env.mco([...args, '--display', 'all'])]);
+    const [dflt, ok, none, allMode] = await Promise.all([
+      env.mco(args),
+      env.mco([...args, '--display', 'ok']),
+      env.mco([...args, '--display', 'none']),
+      env.mco([...args, '--display', 'all']),
+    ]);
     for (const r of [dflt, ok, none, allMode]) expect(r.code).toBe(2);
     expect(dflt.stdout).toContain(`${all[0]!.padEnd(40)} Invalid Request Data\n   Unknown config property 'nosuchkey'`);
     expect(allMode.stdout).toContain(`${all[1]!.padEnd(40)} Invalid Request Data`);
@@ -172,7 +197,8 @@ describe('exit codes and output modes', () => {
 
   it('--no-results prints the request id and returns at once; the node did receive it', async () => {
     const target = all[4]!;
-    const passed = async () => report((await env.mco(['rpc', 'rpcutil', 'daemon_stats', '-I', target, '--json'])).stdout).replies[0]!.data.passed as number;
+    const passed = async () =>
+      report((await env.mco(['rpc', 'rpcutil', 'daemon_stats', '-I', target, '--json'])).stdout).replies[0]!.data.passed as number;
     const before = await passed();
     const r = await env.mco(['rpc', 'rpcutil', 'ping', '-I', target, '--no-results']);
     expect(r.code).toBe(0);
@@ -196,7 +222,8 @@ describe('client applications', () => {
     for (const n of testFleet()) counts.set(String(n.facts!.role), (counts.get(String(n.facts!.role)) ?? 0) + 1);
     for (const [value, count] of counts) expect(r.stdout).toMatch(new RegExp(`^ {8}${value} +found ${count} times$`, 'm'));
     expect(r.stdout).toContain(`Finished processing ${FLEET_SIZE} / ${FLEET_SIZE} hosts`);
-    for (const id of identitiesWhere((n) => n.facts!.site === 'ams1' && n.facts!.role === 'web')) expect(v.stdout).toContain(`            ${id}\n`);
+    for (const id of identitiesWhere((n) => n.facts!.site === 'ams1' && n.facts!.role === 'web'))
+      expect(v.stdout).toContain(`            ${id}\n`);
   });
 
   it('mco facts on a structured fact path', async () => {
@@ -235,7 +262,16 @@ describe('client applications', () => {
   it('mco plugin doc rpcutil: the DDL as a manual; without an agent, the list of agents', async () => {
     const [doc, list] = await Promise.all([env.mco(['plugin', 'doc', 'rpcutil']), env.mco(['plugin', 'doc'])]);
     expect(doc.code).toBe(0);
-    for (const action of ['agent_inventory', 'collective_info', 'daemon_stats', 'get_config_item', 'get_fact', 'get_facts', 'inventory', 'ping']) {
+    for (const action of [
+      'agent_inventory',
+      'collective_info',
+      'daemon_stats',
+      'get_config_item',
+      'get_fact',
+      'get_facts',
+      'inventory',
+      'ping',
+    ]) {
       expect(doc.stdout).toContain(action);
     }
     expect(doc.stdout).toMatch(/Timeout/);

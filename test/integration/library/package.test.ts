@@ -128,7 +128,10 @@ beforeAll(async () => {
       mkdirSync(dirname(join(modules, dep)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', dep), join(modules, dep), 'dir');
     }
-    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { troupe: `file:${tarball}` } }));
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { troupe: `file:${tarball}` } }),
+    );
     // The typed clients come from the shipped `mco`.
     const mco = join(modules, 'troupe', 'bin', 'mco.js');
     await run(process.execPath, [mco, 'plugin', 'generate', 'client', 'puppet', '--out', join(consumer, 'puppet.ts')]);
@@ -137,7 +140,10 @@ beforeAll(async () => {
     writeFileSync(join(consumer, 'typed-ok.ts'), TYPED_OK);
     writeFileSync(join(consumer, 'typed-bad.ts'), TYPED_BAD_HEADER + TYPED_BAD_LINES.join('\n') + '\n');
     // One tsc run for all of it (it is the slow part): errors are expected in typed-bad.ts only, and the rest is emitted.
-    writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, files: ['usage.ts', 'typed-ok.ts', 'typed-bad.ts', 'puppet.ts', 'rpcutil.ts'] }));
+    writeFileSync(
+      join(consumer, 'tsconfig.json'),
+      JSON.stringify({ ...TSCONFIG, files: ['usage.ts', 'typed-ok.ts', 'typed-bad.ts', 'puppet.ts', 'rpcutil.ts'] }),
+    );
     // Pretty output, as an editor or a terminal shows it: it carries the declaration each error points at.
     const checked = await attempt(process.execPath, [TSC, '-p', 'tsconfig.json', '--pretty', 'true'], consumer);
     tsc = { ...checked, stdout: checked.stdout.replace(/\x1b\[[0-9;]*m/g, '') };

@@ -20,7 +20,11 @@ const raws: NatsConnection[] = [];
 
 /** A connection as `name`, the way mco and the daemon make it: its certificate, inboxes under its own prefix. */
 async function as(name: string): Promise<NatsConnector> {
-  const c = new NatsConnector({ servers: [broker.server.url], tls: { ca: pki.caPath, cert: pki.certPath(name), key: pki.keyPath(name) }, inboxPrefix: inboxPrefixFor(name) });
+  const c = new NatsConnector({
+    servers: [broker.server.url],
+    tls: { ca: pki.caPath, cert: pki.certPath(name), key: pki.keyPath(name) },
+    inboxPrefix: inboxPrefixFor(name),
+  });
   await c.connect();
   connectors.push(c);
   return c;
@@ -29,7 +33,12 @@ async function as(name: string): Promise<NatsConnector> {
 /** A raw connection as `name` that collects what the broker refuses; refusals() is complete after a flush. */
 async function rawAs(name: string) {
   const errors: Status[] = [];
-  const nc = await connect({ servers: broker.server.url, reconnect: false, inboxPrefix: inboxPrefixFor(name), tls: { caFile: pki.caPath, certFile: pki.certPath(name), keyFile: pki.keyPath(name) } });
+  const nc = await connect({
+    servers: broker.server.url,
+    reconnect: false,
+    inboxPrefix: inboxPrefixFor(name),
+    tls: { caFile: pki.caPath, certFile: pki.certPath(name), keyFile: pki.keyPath(name) },
+  });
   raws.push(nc);
   void (async () => {
     for await (const s of nc.status()) if (s.type === Events.Error) errors.push(s);
@@ -55,7 +64,16 @@ afterAll(async () => {
 
 const run = (id: string) => {
   const at = new Date().toISOString();
-  return { id, plan: 'deploy', planDigest: 'ab'.repeat(32), inputs: {}, caller: `cert=${OPS}`, startedAt: at, updatedAt: at, state: 'running' as const };
+  return {
+    id,
+    plan: 'deploy',
+    planDigest: 'ab'.repeat(32),
+    inputs: {},
+    caller: `cert=${OPS}`,
+    startedAt: at,
+    updatedAt: at,
+    state: 'running' as const,
+  };
 };
 
 describe('plan state and governors on a broker configured by mco broker config', () => {
@@ -98,7 +116,9 @@ describe('plan state and governors on a broker configured by mco broker config',
   it('keeps a node certificate away from plan state, other governors and governor management', async () => {
     const node = await as(NODE);
     await expect(JetStreamPlanStore.for(node, { timeoutMs: 1500 }).get('p1')).rejects.toMatchObject({ code: 'unavailable' });
-    await expect(Governor.for(node, 'DEPLOY', { timeoutMs: 1500 }).acquire({ holder: NODE, maxWaitMs: 0 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(Governor.for(node, 'DEPLOY', { timeoutMs: 1500 }).acquire({ holder: NODE, maxWaitMs: 0 })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
 
     const thief = await rawAs(NODE);
     const bytes = new TextEncoder().encode('{}');
@@ -131,7 +151,9 @@ describe('plan state and governors on a broker configured by mco broker config',
         '$JS.API.STREAM.UPDATE.GOVERNOR_PUPPET',
         '$JS.API.STREAM.PURGE.GOVERNOR_PUPPET',
         '$JS.API.STREAM.CREATE.GOVERNOR_PUPPET',
-      ].map((s) => `publish ${s}`).sort(),
+      ]
+        .map((s) => `publish ${s}`)
+        .sort(),
     );
     // The run it could not read is intact.
     expect((await JetStreamPlanStore.for(await as(OPS)).get('p1'))?.cancelRequestedBy).toBe(`cert=${OPS}`);

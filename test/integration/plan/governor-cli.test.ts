@@ -33,7 +33,10 @@ const gov = (...args: string[]) => {
 
 /** `mco governor run` in a process group of its own, so a SIGKILL can take its command down with it. */
 function startHolder(name: string, argv: string[]): ChildProcess {
-  const child = spawn(process.execPath, [MCO, 'governor', 'run', name, '-c', cfg, '--', ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MCO, 'governor', 'run', name, '-c', cfg, '--', ...argv], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   holders.push(child);
   return child;
 }
@@ -62,7 +65,8 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20
 
 /** A job that records when it started and ended (after taking the slot, before giving it back). */
 function job(log: string, name: string): string[] {
-  const script = `const fs=require('fs');fs.appendFileSync(${JSON.stringify(log)},'start ${name} '+Date.now()+'\\n');` +
+  const script =
+    `const fs=require('fs');fs.appendFileSync(${JSON.stringify(log)},'start ${name} '+Date.now()+'\\n');` +
     `setTimeout(()=>{fs.appendFileSync(${JSON.stringify(log)},'end ${name} '+Date.now()+'\\n')},700)`;
   return [process.execPath, '-e', script];
 }
@@ -79,10 +83,13 @@ describe('mco governor', () => {
       }
     };
     await Promise.all([runner(1), runner(2), runner(3)]);
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => {
-      const [kind, who, at] = l.split(' ');
-      return { kind: kind!, who: who!, at: Number(at) };
-    });
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [kind, who, at] = l.split(' ');
+        return { kind: kind!, who: who!, at: Number(at) };
+      });
     expect(events.filter((e) => e.kind === 'start')).toHaveLength(9);
     // An end and a start in the same millisecond: the end came first (it is written before the slot is released).
     events.sort((a, b) => a.at - b.at || (a.kind === 'end' ? -1 : 1));
@@ -135,7 +142,9 @@ describe('mco governor', () => {
     const [slot] = await held('EVICT');
     expect(slot!.holder).toBe('user=' + (process.env.USER ?? 'root'));
     const view = await gov('view', 'EVICT');
-    expect(view.stdout).toMatch(/Governor EVICT: capacity 1, expiry 1m, 1 replica, 1 held\n\nID +HOLDER +HOST +PID +TAKEN +EXPIRES\n[0-9a-f]{16} /);
+    expect(view.stdout).toMatch(
+      /Governor EVICT: capacity 1, expiry 1m, 1 replica, 1 held\n\nID +HOLDER +HOST +PID +TAKEN +EXPIRES\n[0-9a-f]{16} /,
+    );
     expect((await gov('run', 'EVICT', '--max-wait', '0', '--', 'true')).code).toBe(75);
     const evicted = await gov('evict', 'EVICT', slot!.id);
     expect(evicted.code, evicted.stderr).toBe(0);

@@ -34,7 +34,10 @@ describe('Governor', () => {
     const gov = Governor.for(await connector(), 'cap2');
     const a = await gov.acquire({ holder: 'a', maxWaitMs: 0 });
     const b = await gov.acquire({ holder: 'b', maxWaitMs: 0 });
-    await expect(gov.acquire({ holder: 'c', maxWaitMs: 300 })).rejects.toMatchObject({ code: 'timeout', message: expect.stringContaining("no slot came free on governor 'cap2' within 300ms") as string });
+    await expect(gov.acquire({ holder: 'c', maxWaitMs: 300 })).rejects.toMatchObject({
+      code: 'timeout',
+      message: expect.stringContaining("no slot came free on governor 'cap2' within 300ms") as string,
+    });
     const waiting = gov.acquire({ holder: 'c', maxWaitMs: 10_000 });
     await a.release();
     const c = await waiting;
@@ -89,7 +92,9 @@ describe('Governor', () => {
     await admin.rm('listed');
     expect((await admin.list()).map((g) => g.name)).not.toContain('listed');
     await expect(admin.rm('listed')).rejects.toMatchObject({ code: 'not_found' });
-    await expect(Governor.for(await connector(), 'listed').acquire({ holder: 'x', maxWaitMs: 0 })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(Governor.for(await connector(), 'listed').acquire({ holder: 'x', maxWaitMs: 0 })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('refuses bad names, capacities and durations, and a broker or connector without JetStream', async () => {
@@ -99,7 +104,10 @@ describe('Governor', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);
     expect(parseDuration('90')).toBe(90_000);
     const none = Governor.for(await connector(bare.url), 'PUPPET', { timeoutMs: 2000 });
-    await expect(none.acquire({ holder: 'x', maxWaitMs: 0 })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('JetStream') as string });
+    await expect(none.acquire({ holder: 'x', maxWaitMs: 0 })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('JetStream') as string,
+    });
     expect(() => Governor.for({ kind: 'amqp' } as unknown as Connector, 'PUPPET')).toThrow(/connector = amqp/);
   });
 

@@ -29,7 +29,17 @@ async function freshStore(settings: { leaseMs?: number } = {}, now?: () => numbe
 
 function run(id: string, extra: Partial<PlanRunRecord> = {}): PlanRunRecord {
   const at = new Date().toISOString();
-  return { id, plan: 'deploy', planDigest: 'ab'.repeat(32), inputs: { version: '1.2' }, caller: 'ops.troupe', startedAt: at, updatedAt: at, state: 'running', ...extra };
+  return {
+    id,
+    plan: 'deploy',
+    planDigest: 'ab'.repeat(32),
+    inputs: { version: '1.2' },
+    caller: 'ops.troupe',
+    startedAt: at,
+    updatedAt: at,
+    state: 'running',
+    ...extra,
+  };
 }
 
 beforeAll(async () => {
@@ -68,12 +78,16 @@ describe('JetStreamPlanStore', () => {
     expect(next).toMatchObject({ id: 'u1', currentStep: 'deploy', state: 'failed', updatedAt: '2030-05-05T05:05:05.000Z' });
     expect(await store.get('u1')).toEqual(next);
     await expect(store.update('missing', { state: 'failed' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(store.recordStep('missing', { step: 'a', state: 'running', startedAt: new Date().toISOString() })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(store.recordStep('missing', { step: 'a', state: 'running', startedAt: new Date().toISOString() })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('keeps concurrent updates: no patch is lost to a race', async () => {
     const { store } = await freshStore();
-    const writers = await Promise.all(Array.from({ length: 4 }, async () => JetStreamPlanStore.for(await connector(), { name: store.settings.name })));
+    const writers = await Promise.all(
+      Array.from({ length: 4 }, async () => JetStreamPlanStore.for(await connector(), { name: store.settings.name })),
+    );
     // Four clients patch four different fields at once; a read-then-put without the revision check drops some.
     for (let round = 0; round < 5; round++) {
       await store.create(run(`c${round}`));
@@ -83,17 +97,31 @@ describe('JetStreamPlanStore', () => {
         writers[2]!.update(`c${round}`, { cancelRequestedBy: 'alice.troupe' }),
         writers[3]!.update(`c${round}`, { finishedAt: '2030-01-01T00:00:00.000Z' }),
       ]);
-      expect(await store.get(`c${round}`)).toMatchObject({ currentStep: 'deploy', reason: 'why', cancelRequestedBy: 'alice.troupe', finishedAt: '2030-01-01T00:00:00.000Z' });
+      expect(await store.get(`c${round}`)).toMatchObject({
+        currentStep: 'deploy',
+        reason: 'why',
+        cancelRequestedBy: 'alice.troupe',
+        finishedAt: '2030-01-01T00:00:00.000Z',
+      });
     }
   });
 
   it('records steps and node outcomes, a later node record replacing the earlier one', async () => {
     const { store } = await freshStore();
     await store.create(run('s1'));
-    await store.recordStep('s1', { step: 'drain', state: 'done', startedAt: '2026-01-01T00:00:01.000Z', finishedAt: '2026-01-01T00:00:02.000Z', result: { n: 3 } });
+    await store.recordStep('s1', {
+      step: 'drain',
+      state: 'done',
+      startedAt: '2026-01-01T00:00:01.000Z',
+      finishedAt: '2026-01-01T00:00:02.000Z',
+      result: { n: 3 },
+    });
     await store.recordStep('s1', { step: 'on_fail.notify', state: 'running', startedAt: '2026-01-01T00:00:03.000Z' });
     await store.recordStep('s1', { step: 'on_fail.notify', state: 'failed', startedAt: '2026-01-01T00:00:03.000Z' });
-    expect((await store.steps('s1')).map((s) => [s.step, s.state])).toEqual([['drain', 'done'], ['on_fail.notify', 'failed']]);
+    expect((await store.steps('s1')).map((s) => [s.step, s.state])).toEqual([
+      ['drain', 'done'],
+      ['on_fail.notify', 'failed'],
+    ]);
     expect((await store.steps('s1'))[0]!.result).toEqual({ n: 3 });
 
     const at = new Date().toISOString();
@@ -156,7 +184,10 @@ describe('JetStreamPlanStore', () => {
     await kv.put('run.bad1', new TextEncoder().encode('{not json'));
     await kv.put('run.bad2', new TextEncoder().encode(JSON.stringify({ id: 'bad2', state: 'sleeping' })));
     await kv.put('step.ok1.x', new TextEncoder().encode('[]'));
-    await expect(store.get('bad1')).rejects.toMatchObject({ code: 'corrupt', message: expect.stringContaining("'run.bad1' is not JSON") as string });
+    await expect(store.get('bad1')).rejects.toMatchObject({
+      code: 'corrupt',
+      message: expect.stringContaining("'run.bad1' is not JSON") as string,
+    });
     await expect(store.get('bad2')).rejects.toMatchObject({ code: 'corrupt' });
     await expect(store.update('bad2', { state: 'failed' })).rejects.toMatchObject({ code: 'corrupt' });
     await expect(store.list()).rejects.toBeInstanceOf(PlanStoreError);

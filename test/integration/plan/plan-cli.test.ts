@@ -21,12 +21,31 @@ beforeAll(async () => {
   store = JetStreamPlanStore.for(connector, { name: 'cli_plans' });
   const beat = new Date().toISOString();
   await store.create({
-    id: 'run-failed', plan: 'deploy', file: 'deploy.yaml', planDigest: 'ab'.repeat(32), inputs: { version: '1.2.3', canary: true },
-    caller: 'cert=ops.troupe', startedAt: '2026-03-01T10:00:00.000Z', updatedAt: beat, state: 'failed', currentStep: 'rollout',
-    reason: 'failure budget of 1 exceeded in step rollout: db2.example.net, web7.example.net', finishedAt: '2026-03-01T10:05:00.000Z',
+    id: 'run-failed',
+    plan: 'deploy',
+    file: 'deploy.yaml',
+    planDigest: 'ab'.repeat(32),
+    inputs: { version: '1.2.3', canary: true },
+    caller: 'cert=ops.troupe',
+    startedAt: '2026-03-01T10:00:00.000Z',
+    updatedAt: beat,
+    state: 'failed',
+    currentStep: 'rollout',
+    reason: 'failure budget of 1 exceeded in step rollout: db2.example.net, web7.example.net',
+    finishedAt: '2026-03-01T10:05:00.000Z',
   });
-  await store.recordStep('run-failed', { step: 'canary', state: 'done', startedAt: '2026-03-01T10:00:01.000Z', finishedAt: '2026-03-01T10:01:00.000Z' });
-  await store.recordStep('run-failed', { step: 'rollout', state: 'failed', startedAt: '2026-03-01T10:01:01.000Z', finishedAt: '2026-03-01T10:05:00.000Z' });
+  await store.recordStep('run-failed', {
+    step: 'canary',
+    state: 'done',
+    startedAt: '2026-03-01T10:00:01.000Z',
+    finishedAt: '2026-03-01T10:01:00.000Z',
+  });
+  await store.recordStep('run-failed', {
+    step: 'rollout',
+    state: 'failed',
+    startedAt: '2026-03-01T10:01:01.000Z',
+    finishedAt: '2026-03-01T10:05:00.000Z',
+  });
   await store.recordNodes('run-failed', 'canary', [{ identity: 'web1.example.net', outcome: 'ok', batch: 1, statuscode: 0, at: beat }]);
   await store.recordNodes('run-failed', 'rollout', [
     ...['web2', 'web3', 'web4'].map((n) => ({ identity: `${n}.example.net`, outcome: 'ok' as const, batch: 1, statuscode: 0, at: beat })),
@@ -35,8 +54,16 @@ beforeAll(async () => {
     { identity: 'web5.example.net', outcome: 'ok', batch: 2, statuscode: 0, at: beat },
   ]);
   await store.create({
-    id: 'run-live', plan: 'restart', planDigest: 'cd'.repeat(32), inputs: {}, caller: 'cert=alice.troupe',
-    startedAt: '2026-03-02T09:00:00.000Z', updatedAt: beat, state: 'running', currentStep: 'drain', runner: { host: 'ops1', pid: 4242, heartbeatAt: beat },
+    id: 'run-live',
+    plan: 'restart',
+    planDigest: 'cd'.repeat(32),
+    inputs: {},
+    caller: 'cert=alice.troupe',
+    startedAt: '2026-03-02T09:00:00.000Z',
+    updatedAt: beat,
+    state: 'running',
+    currentStep: 'drain',
+    runner: { host: 'ops1', pid: 4242, heartbeatAt: beat },
   });
 }, 60_000);
 
@@ -56,12 +83,17 @@ describe('mco plan', () => {
     expect(r.stdout).toContain('inputs: version=1.2.3 canary=true');
     expect(r.stdout).toContain('reason: failure budget of 1 exceeded in step rollout: db2.example.net, web7.example.net');
     expect(r.stdout).toContain('Steps:\n  canary: done, 2026-03-01 10:00:01Z to 2026-03-01 10:01:00Z\n    batch 1: 1 ok\n');
-    expect(r.stdout).toContain('  rollout: failed, 2026-03-01 10:01:01Z to 2026-03-01 10:05:00Z\n    batch 1: 3 ok\n    batch 2: 1 ok; 1 failed: db2.example.net; 1 silent: web7.example.net\n');
+    expect(r.stdout).toContain(
+      '  rollout: failed, 2026-03-01 10:01:01Z to 2026-03-01 10:05:00Z\n    batch 1: 3 ok\n    batch 2: 1 ok; 1 failed: db2.example.net; 1 silent: web7.example.net\n',
+    );
   }, 120_000);
 
   it('gives the same as JSON, and exits 0 for a run still going', async () => {
     const failed = await plan('status', 'run-failed', '--json');
-    const view = JSON.parse(failed.stdout) as { state: string; steps: Array<{ step: string; batches: Array<{ batch: number; ok: number; failed: string[]; silent: string[] }> }> };
+    const view = JSON.parse(failed.stdout) as {
+      state: string;
+      steps: Array<{ step: string; batches: Array<{ batch: number; ok: number; failed: string[]; silent: string[] }> }>;
+    };
     expect(view.state).toBe('failed');
     expect(view.steps.find((s) => s.step === 'rollout')?.batches).toEqual([
       { batch: 1, ok: 3, failed: [], silent: [] },

@@ -23,7 +23,11 @@ let connector: NatsConnector;
 let store: JetStreamPlanStore;
 
 /** `count` nodes of one group, `<group>-NN`; `misbehave` picks the ones that fail or stay silent. */
-function group(name: string, count: number, misbehave: (i: number) => VirtualNode['simulate'] | undefined = () => undefined): VirtualNode[] {
+function group(
+  name: string,
+  count: number,
+  misbehave: (i: number) => VirtualNode['simulate'] | undefined = () => undefined,
+): VirtualNode[] {
   return Array.from({ length: count }, (_, k) => {
     const i = k + 1;
     const simulate = misbehave(i);
@@ -47,14 +51,28 @@ const fleet: VirtualNode[] = [
 beforeAll(async () => {
   broker = await startNatsServer({ jetstream: true });
   const fleetFile = scratch.file('fleet.json', JSON.stringify({ nodes: fleet }));
-  const simCfg = scratch.file('sim.cfg', `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\nrpcaudit = 1\nplugin.rpcaudit.logfile = ${auditFile}\n`);
+  const simCfg = scratch.file(
+    'sim.cfg',
+    `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\nrpcaudit = 1\nplugin.rpcaudit.logfile = ${auditFile}\n`,
+  );
   sim = await startSim(['--fleet', fleetFile, '--server', broker.url, '-c', simCfg]);
   const facts = scratch.file('daemon-facts.yaml', 'group: resume\n');
   const log = `${scratch.dir}/daemon.log`;
   const daemonCfg = scratch.file(
     'daemon.cfg',
-    [`identity = resume-99`, `middleware_hosts = ${broker.url}`, 'securityprovider = insecure', 'plugin.actionpolicy.allow_unconfigured = 1', `plugin.yaml = ${facts}`,
-      'registerinterval = 0', 'rpcaudit = 1', `plugin.rpcaudit.logfile = ${auditFile}`, `logfile = ${log}`, 'loglevel = info', ''].join('\n'),
+    [
+      `identity = resume-99`,
+      `middleware_hosts = ${broker.url}`,
+      'securityprovider = insecure',
+      'plugin.actionpolicy.allow_unconfigured = 1',
+      `plugin.yaml = ${facts}`,
+      'registerinterval = 0',
+      'rpcaudit = 1',
+      `plugin.rpcaudit.logfile = ${auditFile}`,
+      `logfile = ${log}`,
+      'loglevel = info',
+      '',
+    ].join('\n'),
   );
   daemon = await startDaemon(daemonCfg, log);
   config = clientConfig(scratch, broker.url, { plan_lease_period: 3, plan_audit_logfile: planAudit });
@@ -132,7 +150,14 @@ describe('mco plan run', () => {
     const out = JSON.parse(r.stdout) as Outcome;
     expect(out.reason).toMatch(/2 of 9 failed so far .*over the step's budget of 1/);
     expect(out.nodes).toEqual(['global-01', 'global-04']);
-    expect(ofGroup(received('rpcutil', 'ping'), 'global')).toEqual(['global-01', 'global-02', 'global-03', 'global-04', 'global-05', 'global-06']);
+    expect(ofGroup(received('rpcutil', 'ping'), 'global')).toEqual([
+      'global-01',
+      'global-02',
+      'global-03',
+      'global-04',
+      'global-05',
+      'global-06',
+    ]);
   });
 
   it('counts a silent node as failed', async () => {
@@ -164,7 +189,11 @@ describe('mco plan run', () => {
     expect(dry.nodes[0]!.nodes).toEqual(['dry-01', 'dry-02', 'dry-03', 'dry-04', 'dry-05']);
     expect(dry.steps[0]!.batches).toEqual([1, 3, 1]);
     // What reached the nodes: the one discovery broadcast, no action, and no `test: ping`.
-    const after = readFileSync(auditFile, 'utf8').split('\n').slice(linesBefore).filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+    const after = readFileSync(auditFile, 'utf8')
+      .split('\n')
+      .slice(linesBefore)
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, string>);
     const dryLines = after.filter((l) => l.identity!.startsWith('dry-'));
     expect(dryLines).toHaveLength(5);
     expect(new Set(dryLines.map((l) => `${l.agent}#${l.action} ${l.requestid}`)).size).toBe(1);
@@ -208,7 +237,10 @@ describe('mco plan resume', () => {
     expect(ofGroup(pings, 'resume')).toHaveLength(13);
     for (const node of doneBefore) expect(pings.get(node), node).toBe(1);
     expect((await store.nodes(id, 'ping')).every((n) => n.outcome === 'ok')).toBe(true);
-    const audits = readFileSync(planAudit, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const audits = readFileSync(planAudit, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audits.find((a) => a.id === id && a.resumed === true)).toMatchObject({ state: 'succeeded', plan: 'resume' });
   }, 120_000);
 
@@ -217,7 +249,7 @@ describe('mco plan resume', () => {
     const child = spawn(process.execPath, [MCO, 'plan', 'run', file, '--json', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let id: string | undefined;
-    for (const deadline = Date.now() + 60_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ;) {
       id = (await store.list()).find((r) => r.plan === 'interrupt')?.id;
       if (id && (await store.nodes(id, 'ping')).length >= 2) break;
       if (Date.now() > deadline) throw new Error('the runner never recorded a batch');
@@ -236,7 +268,17 @@ describe('mco plan resume', () => {
   it('refuses to resume when the plan file changed', async () => {
     const file = pingPlan('changed', 'dry', '{ size: 1 }');
     const at = new Date().toISOString();
-    await store.create({ id: 'changed-1', plan: 'changed', file, planDigest: '0'.repeat(64), inputs: {}, caller: 'test', startedAt: at, updatedAt: at, state: 'running' });
+    await store.create({
+      id: 'changed-1',
+      plan: 'changed',
+      file,
+      planDigest: '0'.repeat(64),
+      inputs: {},
+      caller: 'test',
+      startedAt: at,
+      updatedAt: at,
+      state: 'running',
+    });
     const r = await mco(['plan', 'resume', 'changed-1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('has changed since run changed-1 began');
@@ -292,7 +334,12 @@ finally:
     expect(r.code, r.stderr).toBe(2);
     const out = JSON.parse(r.stdout) as Outcome & { steps: Array<{ step: string; state: string; result?: { message?: string } }> };
     expect(out.nodes).toEqual(['steps-01', 'steps-02', 'steps-03', 'steps-04']);
-    expect(out.steps.map((s) => [s.step, s.state])).toEqual([['holds', 'done'], ['never', 'failed'], ['on_fail.tell', 'done'], ['finally.bye', 'done']]);
+    expect(out.steps.map((s) => [s.step, s.state])).toEqual([
+      ['holds', 'done'],
+      ['never', 'failed'],
+      ['on_fail.tell', 'done'],
+      ['finally.bye', 'done'],
+    ]);
     expect(out.steps[3]!.result!.message).toBe('done with 4 healthy');
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ plan: 'waits', run_id: out.id, step: 'on_fail.tell', revision: 'nope' });
@@ -302,12 +349,23 @@ finally:
   });
 
   it('runs a nested plan with its own inputs and node sets, recorded under the step', async () => {
-    scratch.file('child.yaml', 'name: child\ninputs:\n  group: { type: string }\nnodes:\n  mine: { filter: { fact: "group={{ inputs.group }}" } }\nsteps:\n  - name: ping\n    nodes: mine\n    rpc: { agent: rpcutil, action: ping }\n');
-    const parent = scratch.file('parent.yaml', 'name: parent\nsteps:\n  - name: inner\n    plan: { file: child.yaml, inputs: { group: steps } }\n');
+    scratch.file(
+      'child.yaml',
+      'name: child\ninputs:\n  group: { type: string }\nnodes:\n  mine: { filter: { fact: "group={{ inputs.group }}" } }\nsteps:\n  - name: ping\n    nodes: mine\n    rpc: { agent: rpcutil, action: ping }\n',
+    );
+    const parent = scratch.file(
+      'parent.yaml',
+      'name: parent\nsteps:\n  - name: inner\n    plan: { file: child.yaml, inputs: { group: steps } }\n',
+    );
     const r = await mco(['plan', 'run', parent, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Outcome;
-    expect((await store.nodes(out.id, 'inner.ping')).map((n) => n.identity).sort()).toEqual(['steps-01', 'steps-02', 'steps-03', 'steps-04']);
+    expect((await store.nodes(out.id, 'inner.ping')).map((n) => n.identity).sort()).toEqual([
+      'steps-01',
+      'steps-02',
+      'steps-03',
+      'steps-04',
+    ]);
   });
 
   it('a sliding window keeps its width in flight and the run succeeds', async () => {
@@ -337,7 +395,7 @@ finally:
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let id: string | undefined;
-    for (const deadline = Date.now() + 60_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ;) {
       id = (await store.list()).find((r) => r.plan === 'cancel')?.id;
       if (id && (await store.nodes(id, 'ping')).length >= 1) break;
       if (Date.now() > deadline) throw new Error('the runner never recorded a batch');

@@ -15,8 +15,14 @@ const scratch = scratchDir('troupe-puppet-agent-');
 
 beforeAll(async () => {
   requirePuppet();
-  nodes = await agentNodes(scratch.dir, ['web1', 'web2', 'web3'].map((name) => ({ identity: `${name}.example.net` })));
-  await fleet.start(scratch.dir, nodes.map((n) => ({ ...n, facts: { role: 'web' } })));
+  nodes = await agentNodes(
+    scratch.dir,
+    ['web1', 'web2', 'web3'].map((name) => ({ identity: `${name}.example.net` })),
+  );
+  await fleet.start(
+    scratch.dir,
+    nodes.map((n) => ({ ...n, facts: { role: 'web' } })),
+  );
   client = fleet.client;
 });
 
@@ -43,7 +49,9 @@ describe('mco puppet with puppet agent', () => {
       expect(`${node.identity} `.padEnd(40)).toBe(r.stdout.slice(m!.index, m!.index + 40));
       initiated[node.identity] = Number(m![1]);
     }
-    expect(r.stdout).toMatch(/^---- rpc stats ----\n {11}Nodes: 3 \/ 3\n {5}Pass \/ Fail: 3 \/ 0\n {6}Start Time: .+\n {2}Discovery Time: [\d.]+ms\n {6}Agent Time: [\d.]+ms\n {6}Total Time: [\d.]+ms\n$/m);
+    expect(r.stdout).toMatch(
+      /^---- rpc stats ----\n {11}Nodes: 3 \/ 3\n {5}Pass \/ Fail: 3 \/ 0\n {6}Start Time: .+\n {2}Discovery Time: [\d.]+ms\n {6}Agent Time: [\d.]+ms\n {6}Total Time: [\d.]+ms\n$/m,
+    );
 
     const after = await waitForRuns(client, initiated, 60_000);
     for (const node of nodes) expect(after[node.identity]!.lastrun).toBeGreaterThanOrEqual(initiated[node.identity]!);
@@ -59,7 +67,12 @@ describe('mco puppet with puppet agent', () => {
     const json = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
     expect(json.nodes).toBe(3);
     for (const node of nodes) {
-      expect(json.per_node[node.identity]).toMatchObject({ lastrun: after[node.identity]!.lastrun, total_resources: 0, failed_resources: 0, config_version: '' });
+      expect(json.per_node[node.identity]).toMatchObject({
+        lastrun: after[node.identity]!.lastrun,
+        total_resources: 0,
+        failed_resources: 0,
+        config_version: '',
+      });
     }
   }, 120_000);
 
@@ -78,7 +91,9 @@ describe('mco puppet with puppet agent', () => {
 
     // The lock is Puppet's own: a run started by hand honours it too.
     const node = nodes[0]!;
-    const manual = spawnSync('puppet', ['agent', '--config', node.conf, '--onetime', '--no-daemonize', '--verbose', '--color=false'], { encoding: 'utf8' });
+    const manual = spawnSync('puppet', ['agent', '--config', node.conf, '--onetime', '--no-daemonize', '--verbose', '--color=false'], {
+      encoding: 'utf8',
+    });
     expect(manual.status).toBe(1);
     expect(manual.stdout + manual.stderr).toContain("administratively disabled (Reason: 'maintenance window 42')");
 
@@ -103,7 +118,9 @@ describe('mco puppet with puppet agent', () => {
     const replies = [a, b].map((r) => parseAs<ReportJson>(r.stdout).replies[0]!);
     expect([a.code, b.code].sort()).toEqual([0, 2]);
     const refused = replies.find((x) => x.statuscode !== 0);
-    expect(refused!.statusmsg).toMatch(/has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/);
+    expect(refused!.statusmsg).toMatch(
+      /has not finished yet, cannot run now|Another request is starting a Puppet run|currently applying a catalog/,
+    );
     const started = replies.find((x) => x.statuscode === 0);
     await waitForRuns(client, { 'web2.example.net': started!.data.initiated_at as number });
   }, 90_000);

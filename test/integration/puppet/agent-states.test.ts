@@ -35,7 +35,8 @@ afterAll(async () => {
   if (daemonPid && alive(daemonPid)) process.kill(daemonPid, 'SIGTERM');
   closeHanging();
   await fleet.stop();
-  if (daemonPid) await waitFor('the Puppet daemon to stop', () => !alive(daemonPid!), 15_000).catch(() => process.kill(daemonPid!, 'SIGKILL'));
+  if (daemonPid)
+    await waitFor('the Puppet daemon to stop', () => !alive(daemonPid!), 15_000).catch(() => process.kill(daemonPid!, 'SIGKILL'));
   scratch.cleanup();
 });
 
@@ -65,10 +66,14 @@ describe('Puppet states through mco', () => {
     const started = await mco('puppet', 'runonce', '--force', '--server', `127.0.0.1:${port}`, ...target);
     expect(started.code, started.stdout + started.stderr).toBe(0);
     const lockfile = join(stuck.vardir, 'state', 'agent_catalog_run.lock');
-    const status = await waitFor('the run to take its lock', async () => {
-      const s = await statusOf(stuck.identity);
-      return s.applying ? s : undefined;
-    }, 60_000);
+    const status = await waitFor(
+      'the run to take its lock',
+      async () => {
+        const s = await statusOf(stuck.identity);
+        return s.applying ? s : undefined;
+      },
+      60_000,
+    );
     expect(status).toMatchObject({ applying: true, status: 'applying a catalog', idling: false, daemon_present: false });
     const pid = Number(readFileSync(lockfile, 'utf8'));
     expect(alive(pid)).toBe(true);
@@ -86,15 +91,33 @@ describe('Puppet states through mco', () => {
   }, 120_000);
 
   it('signals an idle daemon instead of starting a run', async () => {
-    const daemon = spawnSync('puppet', ['agent', '--config', daemonNode.conf, '--daemonize', '--runinterval', '3600', '--no-splay', '--logdest', join(daemonNode.dir, 'daemon.log')], { encoding: 'utf8' });
+    const daemon = spawnSync(
+      'puppet',
+      [
+        'agent',
+        '--config',
+        daemonNode.conf,
+        '--daemonize',
+        '--runinterval',
+        '3600',
+        '--no-splay',
+        '--logdest',
+        join(daemonNode.dir, 'daemon.log'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(daemon.status, daemon.stderr).toBe(0);
     const pidfile = join(daemonNode.dir, 'run', 'agent.pid');
     daemonPid = await waitFor('the daemon pidfile', () => Number(readFileSync(pidfile, 'utf8')) || undefined, 60_000);
     // The daemon runs once at start; wait for that run to be over.
-    const idle = await waitFor('the daemon to idle after its first run', async () => {
-      const s = await statusOf(daemonNode.identity);
-      return s.idling && s.lastrun > 0 ? s : undefined;
-    }, 90_000);
+    const idle = await waitFor(
+      'the daemon to idle after its first run',
+      async () => {
+        const s = await statusOf(daemonNode.identity);
+        return s.idling && s.lastrun > 0 ? s : undefined;
+      },
+      90_000,
+    );
     expect(idle).toMatchObject({ daemon_present: true, idling: true, status: 'idling' });
     const count = await mco('puppet', 'count', '-I', daemonNode.identity);
     expect(count.stdout).toMatch(/Nodes with daemons started: 1\n.*\n\s+Daemons started but idling: 1/);

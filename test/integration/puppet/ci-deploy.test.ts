@@ -30,7 +30,15 @@ function site(content: string, failOn?: string): Record<string, string> {
 function deploy(revision: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [SCRIPT, revision], {
-      env: { ...process.env, NO_COLOR: '1', MCO: `${process.execPath} ${MCO}`, MCO_CONFIG: client, SELECT: 'role=web', BATCH_SIZE: '2', ...env },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        MCO: `${process.execPath} ${MCO}`,
+        MCO_CONFIG: client,
+        SELECT: 'role=web',
+        BATCH_SIZE: '2',
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -45,7 +53,11 @@ beforeAll(async () => {
   requirePuppet();
   repo = gitRemote(scratch.dir);
   repo.commit('main', site('v1'), 'v1');
-  web = masterlessNodes(scratch.dir, repo.remote, ['web1', 'web2', 'web3', 'web4'].map((n) => `${n}.example.net`));
+  web = masterlessNodes(
+    scratch.dir,
+    repo.remote,
+    ['web1', 'web2', 'web3', 'web4'].map((n) => `${n}.example.net`),
+  );
   [db] = masterlessNodes(scratch.dir, repo.remote, ['db1.example.net']) as [PuppetNode];
   await fleet.start(scratch.dir, [...web.map((n) => ({ ...n, facts: { role: 'web' } })), { ...db, facts: { role: 'db' } }]);
   client = fleet.client;
@@ -72,7 +84,12 @@ describe('examples/ci-deploy/deploy.sh', () => {
     const bad = repo.commit('main', site('v3', 'web1'), 'v3 breaks web1');
     const r = await deploy(bad);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`deploy: batch 1 failed; ${bad} was not rolled out further\\. Failed nodes: web1\\.example\\.net \\(The run did not apply a catalog\\)$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `deploy: batch 1 failed; ${bad} was not rolled out further\\. Failed nodes: web1\\.example\\.net \\(The run did not apply a catalog\\)$`,
+        'm',
+      ),
+    );
     expect(r.stdout).not.toContain('batch 2');
     expect(deployed(web[0]!)).toBe('v2');
     expect(deployed(web[1]!)).toBe('v3');

@@ -74,7 +74,10 @@ async function node(name: string, script: string): Promise<string> {
 async function runonce(identity: string): Promise<{ statuscode: number; statusmsg: string }> {
   const r = await mco('rpc', 'puppet', 'runonce', 'force=true', '-I', identity, '--json');
   const replies = (JSON.parse(r.stdout) as { replies: Array<{ sender: string; statuscode: number; statusmsg: string }> }).replies;
-  expect(replies.map((x) => x.sender), r.stderr).toEqual([identity]);
+  expect(
+    replies.map((x) => x.sender),
+    r.stderr,
+  ).toEqual([identity]);
   return replies[0]!;
 }
 

@@ -39,14 +39,29 @@ const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 
 describe('masterless runonce', () => {
   it('fetches, checks out and applies a revision on every node, and reports it as config_version', async () => {
     const v2 = repo.commit('main', site('v2'), 'v2');
-    const r = await mcoJson<PuppetRunsJson>(['puppet', 'runonce', '--force', '--revision', v2.slice(0, 10), '--wait', '--json', '-c', client]);
+    const r = await mcoJson<PuppetRunsJson>([
+      'puppet',
+      'runonce',
+      '--force',
+      '--revision',
+      v2.slice(0, 10),
+      '--wait',
+      '--json',
+      '-c',
+      client,
+    ]);
     expect(r.failed_nodes).toEqual([]);
     expect(r.runs.map((x) => [x.sender, x.ok, x.config_version])).toEqual(nodes.map((n) => [n.identity, true, v2]));
-    for (const reply of r.replies) expect(reply.data).toMatchObject({ revision: v2, summary: expect.stringContaining("Started a Puppet run using the 'puppet apply") as string });
+    for (const reply of r.replies)
+      expect(reply.data).toMatchObject({
+        revision: v2,
+        summary: expect.stringContaining("Started a Puppet run using the 'puppet apply") as string,
+      });
     for (const node of nodes) expect(deployed(node)).toBe('v2');
 
     const summary = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
-    for (const node of nodes) expect(summary.per_node[node.identity]).toMatchObject({ config_version: v2, failed_resources: 0, changed_resources: 1 });
+    for (const node of nodes)
+      expect(summary.per_node[node.identity]).toMatchObject({ config_version: v2, failed_resources: 0, changed_resources: 1 });
     const status = await mco('puppet', 'status');
     expect(status.stdout).toMatch(/stopped = 3/);
   }, 120_000);
@@ -64,7 +79,19 @@ describe('masterless runonce', () => {
     expect(unknown.stdout).toContain("Unknown revision 'no-such-branch' at origin");
     for (const node of nodes) expect(deployed(node)).toBe('v2');
 
-    const ok = await mcoJson<PuppetRunsJson>(['puppet', 'runonce', '--force', '--revision', 'release/1.0', '--wait', '--json', '-I', 'app1.example.net', '-c', client]);
+    const ok = await mcoJson<PuppetRunsJson>([
+      'puppet',
+      'runonce',
+      '--force',
+      '--revision',
+      'release/1.0',
+      '--wait',
+      '--json',
+      '-I',
+      'app1.example.net',
+      '-c',
+      client,
+    ]);
     expect(ok.runs[0]).toMatchObject({ ok: true, config_version: release });
     expect(deployed(nodes[0]!)).toBe('release');
   }, 120_000);
@@ -87,7 +114,17 @@ describe('masterless runonce', () => {
     expect(report.failed_nodes).toEqual(['app3.example.net']);
     expect(report.runs[0]).toMatchObject({ ok: false, result: 'failed', message: 'The run did not apply a catalog' });
     expect(report.replies[0]!.data.revision).toBe(broken);
-    const logs = await mcoJson<ReportJson<{ logs: Array<{ msg: string }> }>>(['rpc', 'puppet', 'last_run_summary', 'logs=true', '--json', '-I', 'app3.example.net', '-c', client]);
+    const logs = await mcoJson<ReportJson<{ logs: Array<{ msg: string }> }>>([
+      'rpc',
+      'puppet',
+      'last_run_summary',
+      'logs=true',
+      '--json',
+      '-I',
+      'app3.example.net',
+      '-c',
+      client,
+    ]);
     expect(logs.replies[0]!.data.logs.map((l) => l.msg).join('\n')).toContain('broken on purpose');
     expect(deployed(nodes[2]!)).toBe('v2');
   }, 90_000);
@@ -109,7 +146,9 @@ describe('masterless runonce', () => {
     expect(service.stdout).toContain('The service type is not listed in the type whitelist');
     const managed = await mco('puppet', 'resource', 'file', join(node.vardir, 'deployed.txt'), 'ensure=absent', ...target);
     expect(managed.code).toBe(2);
-    expect(managed.stdout).toContain(`Puppet is managing the resource 'File[${join(node.vardir, 'deployed.txt')}]', refusing to create conflicting states`);
+    expect(managed.stdout).toContain(
+      `Puppet is managing the resource 'File[${join(node.vardir, 'deployed.txt')}]', refusing to create conflicting states`,
+    );
     expect(deployed(node)).toBe('release');
   }, 90_000);
 });

@@ -27,7 +27,12 @@ export function requirePuppet(): void {
 }
 
 /** A private Puppet tree: every path Puppet writes lives under `root/<identity>` (Debian pins ssldir and publicdir). */
-export function puppetNode(root: string, identity: string, conf: Record<string, string | number> = {}, settings: Record<string, string> = {}): PuppetNode {
+export function puppetNode(
+  root: string,
+  identity: string,
+  conf: Record<string, string | number> = {},
+  settings: Record<string, string> = {},
+): PuppetNode {
   const dir = join(root, identity);
   const vardir = join(dir, 'var');
   mkdirSync(join(dir, 'etc'), { recursive: true });
@@ -42,7 +47,14 @@ export function puppetNode(root: string, identity: string, conf: Record<string, 
     ...conf,
   };
   const confFile = join(dir, 'etc', 'puppet.conf');
-  writeFileSync(confFile, '[main]\n' + Object.entries(main).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  writeFileSync(
+    confFile,
+    '[main]\n' +
+      Object.entries(main)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join('\n') +
+      '\n',
+  );
   const runLog = join(dir, 'runs.log');
   return {
     identity,
@@ -59,7 +71,14 @@ export interface TestCA {
   key: forge.pki.rsa.PrivateKey;
 }
 
-function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: string, signer: forge.pki.rsa.PrivateKey, serial: string, ca: boolean): forge.pki.Certificate {
+function certificate(
+  subject: string,
+  publicKey: forge.pki.PublicKey,
+  issuer: string,
+  signer: forge.pki.rsa.PrivateKey,
+  serial: string,
+  ca: boolean,
+): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial;
@@ -67,14 +86,25 @@ function certificate(subject: string, publicKey: forge.pki.PublicKey, issuer: st
   cert.validity.notAfter = new Date(Date.now() + 2 * 86400_000);
   cert.setSubject([{ name: 'commonName', value: subject }]);
   cert.setIssuer([{ name: 'commonName', value: issuer }]);
-  cert.setExtensions(ca ? [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }] : [{ name: 'basicConstraints', cA: false }]);
+  cert.setExtensions(
+    ca
+      ? [
+          { name: 'basicConstraints', cA: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+        ]
+      : [{ name: 'basicConstraints', cA: false }],
+  );
   cert.sign(signer, forge.md.sha256.create());
   return cert;
 }
 
 /** An RSA key pair made by Node's native crypto (forge's own generator is slow in JavaScript). */
 function keyPair(): { publicKey: forge.pki.PublicKey; privateKey: forge.pki.rsa.PrivateKey } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const key = forge.pki.privateKeyFromPem(privateKey);
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
 }
@@ -140,14 +170,26 @@ export class PuppetFleet {
   /** Waits for the runs troupe started on the nodes to end, then stops the sim and the broker. */
   async stop(): Promise<void> {
     await waitForQuiet(this.nodes);
-    await this.sim?.then((sim) => sim.stop(), () => undefined);
-    await this.nats?.then((nats) => nats.stop(), () => undefined);
+    await this.sim?.then(
+      (sim) => sim.stop(),
+      () => undefined,
+    );
+    await this.nats?.then(
+      (nats) => nats.stop(),
+      () => undefined,
+    );
   }
 }
 
-export function writeFleet(root: string, nodes: ReadonlyArray<{ identity: string; settings: Record<string, string>; facts?: Record<string, unknown> }>): string {
+export function writeFleet(
+  root: string,
+  nodes: ReadonlyArray<{ identity: string; settings: Record<string, string>; facts?: Record<string, unknown> }>,
+): string {
   const file = join(root, 'fleet.json');
-  writeFileSync(file, JSON.stringify({ nodes: nodes.map((n) => ({ identity: n.identity, facts: n.facts ?? {}, settings: n.settings })) }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ nodes: nodes.map((n) => ({ identity: n.identity, facts: n.facts ?? {}, settings: n.settings })) }, null, 2),
+  );
   return file;
 }
 
@@ -178,14 +220,22 @@ export function waitFor<T>(what: string, probe: Probe<T>, timeoutMs = 60_000, ev
 }
 
 /** Waits until every run asked for at `initiated` (identity → seconds) is over, as runall judges it. */
-export async function waitForRuns(client: string, initiated: Record<string, number>, timeoutMs = 60_000): Promise<Record<string, PuppetStatus>> {
-  return waitFor('the runs to finish', async () => {
-    const r = await runMco(['puppet', 'status', '--json', '-c', client, ...Object.keys(initiated).flatMap((i) => ['-I', i])]);
-    if (r.code !== 0) return undefined;
-    const data = Object.fromEntries(parseAs<ReportJson<PuppetStatus>>(r.stdout).replies.map((x) => [x.sender, x.data]));
-    const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id].applying && data[id].lastrun >= at);
-    return done ? data : undefined;
-  }, timeoutMs);
+export async function waitForRuns(
+  client: string,
+  initiated: Record<string, number>,
+  timeoutMs = 60_000,
+): Promise<Record<string, PuppetStatus>> {
+  return waitFor(
+    'the runs to finish',
+    async () => {
+      const r = await runMco(['puppet', 'status', '--json', '-c', client, ...Object.keys(initiated).flatMap((i) => ['-I', i])]);
+      if (r.code !== 0) return undefined;
+      const data = Object.fromEntries(parseAs<ReportJson<PuppetStatus>>(r.stdout).replies.map((x) => [x.sender, x.data]));
+      const done = Object.entries(initiated).every(([id, at]) => data[id] && !data[id].applying && data[id].lastrun >= at);
+      return done ? data : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits for the processes troupe started for these nodes (pending runonce locks) to end. */
@@ -217,11 +267,23 @@ export function alive(pid: number): boolean {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', cwd, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.net', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.net' } }).trim();
+  return execFileSync('git', ['-C', cwd, ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.net',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.net',
+    },
+  }).trim();
 }
 
 /** A bare remote and a working clone to commit to; returns a function committing files to a branch and pushing. */
-export function gitRemote(root: string): { remote: string; commit(branch: string, files: Record<string, string>, message: string): string } {
+export function gitRemote(root: string): {
+  remote: string;
+  commit(branch: string, files: Record<string, string>, message: string): string;
+} {
   const remote = join(root, 'remote.git');
   const work = join(root, 'work');
   execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', remote]);
@@ -246,7 +308,13 @@ export function gitRemote(root: string): { remote: string; commit(branch: string
 }
 
 /** A masterless node: its own clone of the remote as code directory, revisions allowed from `allowed`. */
-export function masterlessNode(root: string, identity: string, remote: string, allowed = 'main', extra: Record<string, string> = {}): PuppetNode {
+export function masterlessNode(
+  root: string,
+  identity: string,
+  remote: string,
+  allowed = 'main',
+  extra: Record<string, string> = {},
+): PuppetNode {
   const node = puppetNode(root, identity);
   const codedir = join(node.dir, 'code');
   execFileSync('git', ['clone', '--quiet', remote, codedir]);

@@ -26,7 +26,8 @@ function site(content: string, failOn?: string): Record<string, string> {
   return { 'manifests/site.pp': `${guard}file { "\${settings::vardir}/deployed.txt": content => "${content}\\n" }\n` };
 }
 
-const rollout = (revision: string, ...extra: string[]) => runMco(['plan', 'run', PLAN, '--set', `revision=${revision}`, '--config', client, ...extra], { timeoutMs: 300_000 });
+const rollout = (revision: string, ...extra: string[]) =>
+  runMco(['plan', 'run', PLAN, '--set', `revision=${revision}`, '--config', client, ...extra], { timeoutMs: 300_000 });
 
 beforeAll(async () => {
   requirePuppet();

@@ -10,7 +10,15 @@ import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { parseAs } from '../../helpers/json.js';
 import { clientConfigFor, runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
-import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, type PuppetNode, type PuppetRunsJson } from './nodes.js';
+import {
+  gitRemote,
+  masterlessNode,
+  requirePuppet,
+  waitForQuiet,
+  withExplicitPaths,
+  type PuppetNode,
+  type PuppetRunsJson,
+} from './nodes.js';
 
 const IDENTITY = 'node1.example.net';
 const scratch = scratchDir('troupe-puppet-resource-');
@@ -128,7 +136,9 @@ describe('mco puppet resource against a real daemon and real Puppet', () => {
     expect(existsSync(pwned), 'the command ran').toBe(false);
     expect(existsSync(target)).toBe(false);
     expect(reply.statuscode).toBe(1);
-    expect(reply.statusmsg).toBe("The file parameter 'validate_cmd' is not allowed: plugin.puppet.resource_allow_params.file allows only ensure, owner, group, mode, content");
+    expect(reply.statusmsg).toBe(
+      "The file parameter 'validate_cmd' is not allowed: plugin.puppet.resource_allow_params.file allows only ensure, owner, group, mode, content",
+    );
   }, 90_000);
 
   it('refuses the exec type even where the type blacklist does not name it', async () => {
@@ -174,12 +184,16 @@ describe('mco puppet resource against a real daemon and real Puppet', () => {
     ['a doubled slash', `${protectedDir}//secret`],
     ['a trailing slash', `${secret}/`],
     ['a capitalised type', secret, 'File'],
-  ])('refuses a blacklisted file named with %s', async (_how, name, type = 'file') => {
-    const reply = await resource(type, name, 'ensure=file', 'content=pwned');
-    secretIntact();
-    expect(reply.statuscode).toBe(1);
-    expect(reply.statusmsg).toBe(`The ${secret} name is listed in the name blacklist`);
-  }, 90_000);
+  ])(
+    'refuses a blacklisted file named with %s',
+    async (_how, name, type = 'file') => {
+      const reply = await resource(type, name, 'ensure=file', 'content=pwned');
+      secretIntact();
+      expect(reply.statuscode).toBe(1);
+      expect(reply.statusmsg).toBe(`The ${secret} name is listed in the name blacklist`);
+    },
+    90_000,
+  );
 
   it('refuses .. segments, whose meaning depends on symbolic links', async () => {
     const reply = await resource('file', join(publicDir, 'sub') + '/../../protected/secret', 'ensure=file', 'content=pwned');
@@ -198,24 +212,34 @@ describe('mco puppet resource against a real daemon and real Puppet', () => {
 
 describe('masterless runs and resource against what Puppet manages', () => {
   it('runs config_version through git with no shell, and reports the commit', async () => {
-    const r = await runMco(['puppet', 'runonce', '--force', '--revision', 'main', '--wait', '--json', '-I', IDENTITY, '-c', client], { timeoutMs: 120_000 });
+    const r = await runMco(['puppet', 'runonce', '--force', '--revision', 'main', '--wait', '--json', '-I', IDENTITY, '-c', client], {
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(parseAs<PuppetRunsJson>(r.stdout).runs[0]).toMatchObject({ ok: true, config_version: commit });
-    const calls = readFileSync(gitCalls, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; pwd: string | null });
+    const calls = readFileSync(gitCalls, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { args: string[]; pwd: string | null });
     const versionCalls = calls.filter((c) => c.args.join(' ').endsWith('rev-parse HEAD'));
     expect(versionCalls.length).toBeGreaterThan(0);
-    for (const call of versionCalls) expect(call, 'git was started by a shell').toEqual({ args: ['-C', join(node.dir, 'code'), 'rev-parse', 'HEAD'], pwd: null });
+    for (const call of versionCalls)
+      expect(call, 'git was started by a shell').toEqual({ args: ['-C', join(node.dir, 'code'), 'rev-parse', 'HEAD'], pwd: null });
   }, 120_000);
 
   it.each([
     ['as Puppet names it', ''],
     ['with a dot segment', '/.'],
     ['with a doubled slash', '/'],
-  ])('refuses a managed file named %s', async (_how, infix) => {
-    const deployed = join(node.vardir, 'deployed.txt');
-    const reply = await resource('file', `${node.vardir}${infix}/deployed.txt`, 'ensure=absent');
-    expect(existsSync(deployed), 'the managed file was removed').toBe(true);
-    expect(reply.statuscode).toBe(1);
-    expect(reply.statusmsg).toBe(`Puppet is managing the resource 'File[${deployed}]', refusing to create conflicting states`);
-  }, 90_000);
+  ])(
+    'refuses a managed file named %s',
+    async (_how, infix) => {
+      const deployed = join(node.vardir, 'deployed.txt');
+      const reply = await resource('file', `${node.vardir}${infix}/deployed.txt`, 'ensure=absent');
+      expect(existsSync(deployed), 'the managed file was removed').toBe(true);
+      expect(reply.statuscode).toBe(1);
+      expect(reply.statusmsg).toBe(`Puppet is managing the resource 'File[${deployed}]', refusing to create conflicting states`);
+    },
+    90_000,
+  );
 });

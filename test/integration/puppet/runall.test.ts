@@ -25,7 +25,11 @@ beforeAll(async () => {
   requirePuppet();
   const repo = gitRemote(scratch.dir);
   repo.commit('main', { 'manifests/site.pp': STAMPED }, 'stamped');
-  nodes = masterlessNodes(scratch.dir, repo.remote, Array.from({ length: 6 }, (_, i) => `db${i + 1}.example.net`));
+  nodes = masterlessNodes(
+    scratch.dir,
+    repo.remote,
+    Array.from({ length: 6 }, (_, i) => `db${i + 1}.example.net`),
+  );
   await fleet.start(scratch.dir, nodes);
   client = fleet.client;
 });
@@ -38,7 +42,15 @@ afterAll(async () => {
 type Interval = { node: string; start: number; end: number };
 
 function peak(intervals: readonly Interval[]): number {
-  const events = intervals.flatMap((i) => [[i.start, 1], [i.end, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = intervals
+    .flatMap(
+      (i) =>
+        [
+          [i.start, 1],
+          [i.end, -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let running = 0;
   let max = 0;
   for (const [, delta] of events) max = Math.max(max, (running += delta));
@@ -48,7 +60,10 @@ function peak(intervals: readonly Interval[]): number {
 /** When each catalog began and finished applying, as its exec resources recorded it (ns → ms). */
 function catalogWindows(): Interval[] {
   return nodes.map((n) => {
-    const [start, end, ...more] = readFileSync(join(n.vardir, 'stamps'), 'utf8').trim().split('\n').map((ns) => Number(BigInt(ns) / 1_000_000n));
+    const [start, end, ...more] = readFileSync(join(n.vardir, 'stamps'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((ns) => Number(BigInt(ns) / 1_000_000n));
     expect(more, `${n.identity} applied more than once`).toEqual([]);
     return { node: n.identity, start: start!, end: end! };
   });

@@ -17,11 +17,16 @@ const found = async () => {
 
 beforeAll(async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
-  brokers = ports.map((port, i) => new LocalNatsServer({ jetstream: true, cluster: { name: 'registry', port, routes: ports.filter((_, j) => j !== i) } }));
+  brokers = ports.map(
+    (port, i) => new LocalNatsServer({ jetstream: true, cluster: { name: 'registry', port, routes: ports.filter((_, j) => j !== i) } }),
+  );
   await Promise.all(brokers.map((b) => b.start()));
   const urls = brokers.map((b) => b.url).join(',');
   client = scratch.file('client.cfg', `middleware_hosts = ${urls}\nsecurityprovider = insecure\n`);
-  const server = scratch.file('server.cfg', `middleware_hosts = ${urls}\nsecurityprovider = insecure\nregistration_splay = 0\nregistry_replicas = 3\n`);
+  const server = scratch.file(
+    'server.cfg',
+    `middleware_hosts = ${urls}\nsecurityprovider = insecure\nregistration_splay = 0\nregistry_replicas = 3\n`,
+  );
   // JetStream elects its cluster leader after the routes are up: the first registrations may fail and be retried.
   sim = await startSim(['--nodes', String(NODES), '--config', server]);
   await eventually('every node registered', async () => (await found()) === NODES, 30_000);

@@ -26,9 +26,12 @@ afterAll(async () => {
   scratch.cleanup();
 });
 
-const configFile = (name: string, keys: Record<string, string | number>) =>
-  scratch.config(name, { securityprovider: 'insecure', ...keys });
-const lines = (text: string) => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const configFile = (name: string, keys: Record<string, string | number>) => scratch.config(name, { securityprovider: 'insecure', ...keys });
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** A daemon with a fact file of its own; `keys` override its config. */
 async function daemon(name: string, url: string, keys: Record<string, string | number> = {}) {
@@ -66,7 +69,10 @@ describe('a daemon in the registry', () => {
     expect(await find('-F', 'role=web')).toEqual([]);
 
     const inventory = await runMco(['inventory', identity, '--registry', '--json', '--config', client]);
-    const json = JSON.parse(inventory.stdout) as { registration: { last_seen: number; version: string }; inventory: { facts: Record<string, unknown>; agents: string[] } };
+    const json = JSON.parse(inventory.stdout) as {
+      registration: { last_seen: number; version: string };
+      inventory: { facts: Record<string, unknown>; agents: string[] };
+    };
     expect(json.inventory.facts).toEqual({ role: 'db', os: { family: 'Debian' } });
     expect(json.inventory.agents).toContain('rpcutil');
     expect(Math.abs(json.registration.last_seen - Date.now() / 1000)).toBeLessThan(30);
@@ -112,7 +118,9 @@ describe('without a registry', () => {
       expect(ping.stdout).toContain(identity);
       for (const r of [find, facts]) {
         expect(r.code).toBe(1);
-        expect(r.stderr).toBe('mco: registry: the broker has no JetStream (start nats-server with -js, or jetstream {} in its config); the registry needs it\n');
+        expect(r.stderr).toBe(
+          'mco: registry: the broker has no JetStream (start nats-server with -js, or jetstream {} in its config); the registry needs it\n',
+        );
       }
     } finally {
       await Promise.all(running.splice(0).map((d) => d.stop('SIGKILL')));
@@ -125,7 +133,9 @@ describe('without a registry', () => {
     try {
       vhost = await testVhost('troupe-registry');
       const { d } = await daemon('reg4', vhost.url, { connector: 'amqp', registerinterval: 300 });
-      expect(d.log().some((l) => l.msg === 'registration off: the registry needs NATS with JetStream' && l.connector === 'amqp')).toBe(true);
+      expect(d.log().some((l) => l.msg === 'registration off: the registry needs NATS with JetStream' && l.connector === 'amqp')).toBe(
+        true,
+      );
       const client = configFile('amqp.cfg', { connector: 'amqp', middleware_hosts: vhost.url });
       const runs = await Promise.all([
         runMco(['find', '--dm', 'registry', '--config', client]),

@@ -15,10 +15,18 @@ const testFleet = () =>
     agents: n.facts!.role === 'db' ? ['rpcutil', 'puppet'] : ['rpcutil'],
     collectives: i < 10 ? ['mcollective', 'dev'] : ['mcollective'],
   }));
-const identitiesWhere = (pick: (n: ReturnType<typeof testFleet>[number]) => boolean) => testFleet().filter(pick).map((n) => n.identity).sort();
+const identitiesWhere = (pick: (n: ReturnType<typeof testFleet>[number]) => boolean) =>
+  testFleet()
+    .filter(pick)
+    .map((n) => n.identity)
+    .sort();
 const fact = (n: { facts?: Record<string, unknown> }, path: string): unknown =>
   path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], n.facts);
-const lines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter(Boolean);
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 let broker: LocalNatsServer;
 let sim: RunningSim | undefined;
@@ -49,11 +57,24 @@ afterAll(async () => {
 describe('--dm registry finds what broadcast discovery finds', () => {
   const cases: Array<[string, string[], (n: ReturnType<typeof testFleet>[number]) => boolean]> = [
     ['-F fact', ['-F', 'role=web'], (n) => n.facts!.role === 'web'],
-    ['-F dotted regex and numeric', ['-F', 'os.family=/^deb/i', '-F', 'processors.count>=8'], (n) => fact(n, 'os.family') === 'Debian' && Number(fact(n, 'processors.count')) >= 8],
+    [
+      '-F dotted regex and numeric',
+      ['-F', 'os.family=/^deb/i', '-F', 'processors.count>=8'],
+      (n) => fact(n, 'os.family') === 'Debian' && Number(fact(n, 'processors.count')) >= 8,
+    ],
     ['-C class', ['-C', '/^role::(db|cache)$/'], (n) => ['db', 'cache'].includes(String(n.facts!.role))],
-    ['-I identities', ['-I', '/^node-0001\\d\\./', '-I', 'node-00042.example.net'], (n) => /^node-0001\d\./.test(n.identity) || n.identity === 'node-00042.example.net'],
+    [
+      '-I identities',
+      ['-I', '/^node-0001\\d\\./', '-I', 'node-00042.example.net'],
+      (n) => /^node-0001\d\./.test(n.identity) || n.identity === 'node-00042.example.net',
+    ],
     ['-A agent', ['-A', 'puppet'], (n) => n.facts!.role === 'db'],
-    ['-S compound', ['-S', 'role=web and os.family=RedHat or role=db and not profile::ams1'], (n) => (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !n.classes!.includes('profile::ams1'))],
+    [
+      '-S compound',
+      ['-S', 'role=web and os.family=RedHat or role=db and not profile::ams1'],
+      (n) =>
+        (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !n.classes!.includes('profile::ams1')),
+    ],
     ['-W words', ['-W', 'nginx site=fra1'], (n) => n.classes!.includes('nginx') && n.facts!.site === 'fra1'],
   ];
   for (const [what, args, pick] of cases) {
@@ -68,8 +89,16 @@ describe('--dm registry finds what broadcast discovery finds', () => {
   }
 
   it('-T addresses one collective, and no match exits 1', async () => {
-    const [dev, none] = await Promise.all([mco(['find', '--dm', 'registry', '-T', 'dev']), mco(['find', '--dm', 'registry', '-F', 'role=nobody'])]);
-    expect(lines(dev.stdout)).toEqual(testFleet().slice(0, 10).map((n) => n.identity).sort());
+    const [dev, none] = await Promise.all([
+      mco(['find', '--dm', 'registry', '-T', 'dev']),
+      mco(['find', '--dm', 'registry', '-F', 'role=nobody']),
+    ]);
+    expect(lines(dev.stdout)).toEqual(
+      testFleet()
+        .slice(0, 10)
+        .map((n) => n.identity)
+        .sort(),
+    );
     expect(none.code).toBe(1);
     expect(none.stdout).toBe('');
   });
@@ -84,7 +113,9 @@ describe('--dm registry finds what broadcast discovery finds', () => {
   it('an unknown bucket fails with one clear line', async () => {
     const r = await mco(['find', '--dm', 'registry'], config('other.cfg', { registry_bucket: 'nobody_registered_here' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("mco: registry: the registry bucket 'nobody_registered_here' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)\n");
+    expect(r.stderr).toBe(
+      "mco: registry: the registry bucket 'nobody_registered_here' does not exist: no node has registered yet (registerinterval > 0 on the nodes, NATS with JetStream)\n",
+    );
   });
 });
 
@@ -92,7 +123,10 @@ describe('facts and inventory from the registry', () => {
   const report = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('Report') || /found \d+ times$/.test(l));
 
   it('mco facts --registry prints the report the nodes give', async () => {
-    const [registry, rpc] = await Promise.all([mco(['facts', 'os.family', '--registry', '-F', 'site=/^(ams1|lon1)$/']), mco(['facts', 'os.family', '-F', 'site=/^(ams1|lon1)$/'])]);
+    const [registry, rpc] = await Promise.all([
+      mco(['facts', 'os.family', '--registry', '-F', 'site=/^(ams1|lon1)$/']),
+      mco(['facts', 'os.family', '-F', 'site=/^(ams1|lon1)$/']),
+    ]);
     expect(registry.code).toBe(0);
     expect(report(registry.stdout)).toEqual(report(rpc.stdout));
     expect(report(registry.stdout).length).toBeGreaterThan(2);
@@ -100,7 +134,10 @@ describe('facts and inventory from the registry', () => {
   });
 
   it('mco facts --registry --json: the same values, and a missing fact', async () => {
-    const [registry, rpc] = await Promise.all([mco(['facts', 'processors.count', '--registry', '--json']), mco(['facts', 'processors.count', '--json'])]);
+    const [registry, rpc] = await Promise.all([
+      mco(['facts', 'processors.count', '--registry', '--json']),
+      mco(['facts', 'processors.count', '--json']),
+    ]);
     expect(parseAs<FactsJson>(registry.stdout).values).toEqual(parseAs<FactsJson>(rpc.stdout).values);
     const missing = await mco(['facts', 'no.such.fact', '--registry', '--json']);
     expect(Object.keys(parseAs<FactsJson>(missing.stdout).values)).toEqual(['']);
@@ -144,7 +181,10 @@ describe('expected counts from the registry end broadcast waits early', () => {
   });
 
   it('discovery_expect_from_registry = true does it for every broadcast discovery', async () => {
-    const r = await mco(['find', '-v', '-C', 'nginx'], config('expecting.cfg', { discovery_timeout: 6, discovery_quiet_window: 3, discovery_expect_from_registry: 'true' }));
+    const r = await mco(
+      ['find', '-v', '-C', 'nginx'],
+      config('expecting.cfg', { discovery_timeout: 6, discovery_quiet_window: 3, discovery_expect_from_registry: 'true' }),
+    );
     expect(lines(r.stdout)).toEqual(identitiesWhere((n) => n.classes!.includes('nginx')));
     expect(discoveryMs(r.stderr)).toBeLessThan(2000);
   });

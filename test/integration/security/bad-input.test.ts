@@ -36,7 +36,10 @@ beforeAll(async () => {
   const signed = { 'plugin.security.sign_replies': 1 };
   node = await startPkiNode(pki, NODE, { prefix: 'troupe-badinput-', security: signed });
   ({ nats, scratch, logFile, injector } = node);
-  clientCfg = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe', signed) }));
+  clientCfg = scratch.file(
+    'client.cfg',
+    configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe', signed) }),
+  );
   ops = credentialsFrom(pki.certPath('ops.troupe'), pki.keyPath('ops.troupe'));
 }, 60_000);
 
@@ -75,10 +78,13 @@ describe('a node with securityprovider = pki', () => {
 
     const bad: Array<[string, () => ReturnType<typeof sign>]> = [
       ['unsigned', () => ({ protocol: 'troupe:secure:request:1', request: JSON.stringify(envelope('cert=ops.troupe')) })],
-      ['bad_signature', () => {
-        const s = valid();
-        return { ...s, request: s.request.replace('"ping"', '"inventory"') };
-      }],
+      [
+        'bad_signature',
+        () => {
+          const s = valid();
+          return { ...s, request: s.request.replace('"ping"', '"inventory"') };
+        },
+      ],
       ['untrusted_certificate', () => signedBy(creds('ops.troupe', foreign), 'cert=ops.troupe')],
       ['expired_certificate', () => signedBy(creds('old.troupe'), 'cert=old.troupe')],
       ['revoked_certificate', () => signedBy(creds('gone.troupe'), 'cert=gone.troupe')],
@@ -86,7 +92,10 @@ describe('a node with securityprovider = pki', () => {
       ['replay', () => replayed],
       ['ttl_expired', () => signedBy(ops, 'cert=ops.troupe', { time: Date.now() - 120_000 })],
       ['future_message', () => signedBy(ops, 'cert=ops.troupe', { time: Date.now() + 120_000 })],
-      ['malformed_certificate', () => ({ ...valid(), certificate: '-----BEGIN CERTIFICATE-----\nTUlJQm9uc2Vuc2U=\n-----END CERTIFICATE-----\n' })],
+      [
+        'malformed_certificate',
+        () => ({ ...valid(), certificate: '-----BEGIN CERTIFICATE-----\nTUlJQm9uc2Vuc2U=\n-----END CERTIFICATE-----\n' }),
+      ],
       ['oversized_certificate', () => signedBy(creds('big.troupe'), 'cert=big.troupe')],
       ['not_a_client', () => signedBy(creds(NODE), `cert=${NODE}`)],
       ['wrong_collective', () => signedBy(ops, 'cert=ops.troupe', { collective: 'elsewhere' })],
@@ -102,18 +111,30 @@ describe('a node with securityprovider = pki', () => {
     expect(after.passed - before.passed).toBe(bad.length + 1 + 1);
     expect(after.ttlexpired - before.ttlexpired).toBe(1);
 
-    const rejections = await waitFor('a log line for each rejection', () => {
-      const logged = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
-      return bad.every(([reason]) => logged.some((l) => l.reason === reason)) && logged;
-    }, 10_000, 25);
-    for (const [reason] of bad) expect(rejections.filter((l) => l.reason === reason), reason).toHaveLength(1);
+    const rejections = await waitFor(
+      'a log line for each rejection',
+      () => {
+        const logged = logLines(logFile).filter((l) => String(l.msg).startsWith('rejected request'));
+        return bad.every(([reason]) => logged.some((l) => l.reason === reason)) && logged;
+      },
+      10_000,
+      25,
+    );
+    for (const [reason] of bad)
+      expect(
+        rejections.filter((l) => l.reason === reason),
+        reason,
+      ).toHaveLength(1);
 
     const ping = await runMco(['ping', '-c', clientCfg, '--expect', '1', '--json']);
     expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
   });
 
   it('a client from another CA gets no answers', async () => {
-    const foreignCfg = scratch.file('foreign.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 1, ...foreign.clientConfig('ops.troupe') }));
+    const foreignCfg = scratch.file(
+      'foreign.cfg',
+      configText({ middleware_hosts: nats.url, discovery_timeout: 1, ...foreign.clientConfig('ops.troupe') }),
+    );
     const r = await runMco(['ping', '-c', foreignCfg, '--json', '-t', '1']);
     expect(parseAs<PingJson>(r.stdout).stats.count).toBe(0);
   });
@@ -125,16 +146,43 @@ describe('a node with securityprovider = pki', () => {
       callback: (_err, msg) => {
         const frame = JSON.parse(new TextDecoder().decode(msg.data)) as { reply_to: string; data: { request: string } };
         const id = (JSON.parse(frame.data.request) as { id: string }).id;
-        const reply = (sender: string) => JSON.stringify({ protocol: 'troupe:reply:1', request_id: id, sender, agent: 'discovery', action: 'ping', time: Date.now(), message: { statuscode: 0, statusmsg: 'OK', data: { pong: Date.now() } } });
+        const reply = (sender: string) =>
+          JSON.stringify({
+            protocol: 'troupe:reply:1',
+            request_id: id,
+            sender,
+            agent: 'discovery',
+            action: 'ping',
+            time: Date.now(),
+            message: { statuscode: 0, statusmsg: 'OK', data: { pong: Date.now() } },
+          });
         const frameOf = (secure: object) => encodeFrame(buildReplyFrame(secure as never, 'ghost'));
         const unsigned = reply('ghost1.example.net');
         nc.publish(frame.reply_to, frameOf({ protocol: 'troupe:secure:reply:1', reply: unsigned, hash: sha256Hex(unsigned) }));
         const alien = reply('ops.troupe');
         const alienSig = sign(alien, creds('ops.troupe', foreign));
-        nc.publish(frame.reply_to, frameOf({ protocol: 'troupe:secure:reply:1', reply: alien, hash: sha256Hex(alien), signature: alienSig.signature, certificate: alienSig.certificate }));
+        nc.publish(
+          frame.reply_to,
+          frameOf({
+            protocol: 'troupe:secure:reply:1',
+            reply: alien,
+            hash: sha256Hex(alien),
+            signature: alienSig.signature,
+            certificate: alienSig.certificate,
+          }),
+        );
         const posing = reply('node2.example.net');
         const posingSig = sign(posing, creds(NODE));
-        nc.publish(frame.reply_to, frameOf({ protocol: 'troupe:secure:reply:1', reply: posing, hash: sha256Hex(posing), signature: posingSig.signature, certificate: posingSig.certificate }));
+        nc.publish(
+          frame.reply_to,
+          frameOf({
+            protocol: 'troupe:secure:reply:1',
+            reply: posing,
+            hash: sha256Hex(posing),
+            signature: posingSig.signature,
+            certificate: posingSig.certificate,
+          }),
+        );
         forged += 3;
       },
     });

@@ -34,7 +34,12 @@ const open: NatsConnection[] = [];
  */
 async function rawAs(name: string, files = { cert: pki.certPath(name), key: pki.keyPath(name) }) {
   const errors: Status[] = [];
-  const nc = await connect({ servers: broker.url, reconnect: false, timeout: 3000, tls: { caFile: pki.caPath, certFile: files.cert, keyFile: files.key } });
+  const nc = await connect({
+    servers: broker.url,
+    reconnect: false,
+    timeout: 3000,
+    tls: { caFile: pki.caPath, certFile: files.cert, keyFile: files.key },
+  });
   open.push(nc);
   void (async () => {
     for await (const s of nc.status()) if (s.type === Events.Error) errors.push(s);
@@ -60,9 +65,22 @@ beforeAll(async () => {
   const port = await freePort();
   brokerFile = join(scratch.dir, 'broker', 'nats-server.conf');
   const written = await runMco([
-    'broker', 'config', '--out', brokerFile, '--ca-dir', pki.caDir, '--listen', `127.0.0.1:${port}`,
-    '--cert', pki.certPath('broker'), '--key', pki.keyPath('broker'), '--jetstream-dir', join(scratch.dir, 'broker', 'js'),
-    '-c', scratch.file('empty.cfg', ''),
+    'broker',
+    'config',
+    '--out',
+    brokerFile,
+    '--ca-dir',
+    pki.caDir,
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--cert',
+    pki.certPath('broker'),
+    '--key',
+    pki.keyPath('broker'),
+    '--jetstream-dir',
+    join(scratch.dir, 'broker', 'js'),
+    '-c',
+    scratch.file('empty.cfg', ''),
   ]);
   expect(written.code, written.stderr).toBe(0);
   expect(written.stdout).toContain('2 nodes, 2 operators');
@@ -70,10 +88,31 @@ beforeAll(async () => {
 
   const facts = scratch.file('facts.yaml', `role: db\ndb_password: ${SECRET}\n`);
   const log = join(scratch.dir, 'node.log');
-  const server = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: broker.url, logfile: log, 'plugin.yaml': facts, registerinterval: 300, registration_splay: 0, 'plugin.actionpolicy.allow_unconfigured': 1, ...pki.serverConfig(), ...pki.tlsConfig(NODE) }));
+  const server = scratch.file(
+    'server.cfg',
+    configText({
+      identity: NODE,
+      middleware_hosts: broker.url,
+      logfile: log,
+      'plugin.yaml': facts,
+      registerinterval: 300,
+      registration_splay: 0,
+      'plugin.actionpolicy.allow_unconfigured': 1,
+      ...pki.serverConfig(),
+      ...pki.tlsConfig(NODE),
+    }),
+  );
   daemon = await startDaemon(server, log);
   // The operator's config also names the CA and the broker configuration, so `mco ca revoke` keeps the broker in step.
-  const operator = (name: string) => configText({ middleware_hosts: broker.url, discovery_timeout: 2, 'plugin.ca.dir': pki.caDir, 'plugin.broker.config_file': brokerFile, ...pki.clientConfig(name), ...pki.tlsConfig(name) });
+  const operator = (name: string) =>
+    configText({
+      middleware_hosts: broker.url,
+      discovery_timeout: 2,
+      'plugin.ca.dir': pki.caDir,
+      'plugin.broker.config_file': brokerFile,
+      ...pki.clientConfig(name),
+      ...pki.tlsConfig(name),
+    });
   ops = scratch.file('ops.cfg', operator('ops.troupe'));
   alice = scratch.file('alice.cfg', operator('alice.troupe'));
 }, 60_000);
@@ -104,7 +143,9 @@ describe('a broker configured by mco broker config', () => {
     await thief.nc.flush(); // anything the broker had routed to the thief has arrived by now
     expect([...everything, ...collective, ...replies, ...directed].join('\n')).not.toContain(SECRET);
     expect([...everything, ...collective, ...replies, ...directed]).toEqual([]);
-    expect(await thief.refusals()).toEqual(['subscription >', 'subscription mcollective.>', `subscription mcollective.node.${NODE}`, 'subscription mcollective.reply.>'].sort());
+    expect(await thief.refusals()).toEqual(
+      ['subscription >', 'subscription mcollective.>', `subscription mcollective.node.${NODE}`, 'subscription mcollective.reply.>'].sort(),
+    );
   });
 
   it('does not let a node send requests, to all nodes or to one', async () => {
@@ -113,7 +154,10 @@ describe('a broker configured by mco broker config', () => {
     thief.nc.publish(`mcollective.node.${NODE}`, new TextEncoder().encode('{}'));
     expect(await thief.refusals()).toEqual(['publish mcollective.broadcast.agent.rpcutil', `publish mcollective.node.${NODE}`]);
     // mco run with the stolen certificate says why nothing answers.
-    const asNode = scratch.file('as-node.cfg', configText({ middleware_hosts: broker.url, discovery_timeout: 1, ...pki.clientConfig(THIEF), ...pki.tlsConfig(THIEF) }));
+    const asNode = scratch.file(
+      'as-node.cfg',
+      configText({ middleware_hosts: broker.url, discovery_timeout: 1, ...pki.clientConfig(THIEF), ...pki.tlsConfig(THIEF) }),
+    );
     const r = await runMco(['rpc', 'rpcutil', 'ping', '-I', NODE, '-t', '1', '-c', asNode]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`the broker does not let this certificate publish to mcollective.node.${NODE}`);
@@ -136,7 +180,11 @@ describe('a broker configured by mco broker config', () => {
     expect([...all, ...theirs, ...inboxes].join('\n')).not.toContain(SECRET);
     expect([...all, ...theirs, ...inboxes]).toEqual([]);
     expect(await eve.refusals()).toEqual(
-      [`subscription _INBOX.${identityToken('ops.troupe')}.>`, 'subscription mcollective.reply.>', `subscription mcollective.reply.${identityToken('ops.troupe')}.>`].sort(),
+      [
+        `subscription _INBOX.${identityToken('ops.troupe')}.>`,
+        'subscription mcollective.reply.>',
+        `subscription mcollective.reply.${identityToken('ops.troupe')}.>`,
+      ].sort(),
     );
     // ... while her own mco, whose reply subject follows her certificate name, works.
     const ping = await runMco(['ping', '-c', alice, '--expect', '1', '--json']);
@@ -154,7 +202,9 @@ describe('a broker configured by mco broker config', () => {
     const found = await runMco(['find', '--dm', 'registry', '-c', ops]);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stdout.trim()).toBe(NODE);
-    expect(broker.log).not.toMatch(/Permissions Violation for (Publish|Subscription) to "(\$JS|\$KV|_INBOX|mcollective\.reply\.[0-9a-f]{32})/);
+    expect(broker.log).not.toMatch(
+      /Permissions Violation for (Publish|Subscription) to "(\$JS|\$KV|_INBOX|mcollective\.reply\.[0-9a-f]{32})/,
+    );
   });
 
   it('locks a revoked certificate out on mco ca revoke, and keeps its old key out when the name is issued again', async () => {
@@ -167,7 +217,9 @@ describe('a broker configured by mco broker config', () => {
     const mark = broker.logPosition;
     const revoked = await runMco(['ca', 'revoke', THIEF, '-c', ops]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.stdout).toMatch(/Broker configuration .* rewritten \(1 node, 2 operators\); signalled the broker \(pid \d+\) to reload it/);
+    expect(revoked.stdout).toMatch(
+      /Broker configuration .* rewritten \(1 node, 2 operators\); signalled the broker \(pid \d+\) to reload it/,
+    );
     await broker.waitForLog(/Reloaded server configuration/, mark);
     await kicked; // the broker closed the connection it had let in before
     expect(readFileSync(brokerFile, 'utf8')).not.toContain(`CN=${THIEF}`);
@@ -182,7 +234,10 @@ describe('a broker configured by mco broker config', () => {
     const reissued = await runMco(['ca', 'generate', THIEF, '--key-type', 'ed25519', '--out', join(scratch.dir, 'reissued'), '-c', ops]);
     expect(reissued.code, reissued.stderr).toBe(0);
     await broker.waitForLog(/Reloaded server configuration/, mark2);
-    const fresh = await rawAs(THIEF, { cert: join(scratch.dir, 'reissued', 'certs', `${THIEF}.pem`), key: join(scratch.dir, 'reissued', 'private_keys', `${THIEF}.pem`) });
+    const fresh = await rawAs(THIEF, {
+      cert: join(scratch.dir, 'reissued', 'certs', `${THIEF}.pem`),
+      key: join(scratch.dir, 'reissued', 'private_keys', `${THIEF}.pem`),
+    });
     await fresh.nc.flush();
     const refusedAgain = broker.logPosition;
     await expect(rawAs(THIEF, stolen)).rejects.toThrow();

@@ -43,12 +43,21 @@ const fpOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 const sslOf = (who: string) => join(scratch.dir, `${who}-ssl`);
 /** A config for `who` enrolling into its own ssldir; nodes fetch the CRL from the real service. */
 function configFor(who: string): string {
-  return scratch.file(`${who}.cfg`, configText({
-    identity: who, middleware_hosts: nats.url, logfile: join(scratch.dir, `${who}.log`), securityprovider: 'pki',
-    'plugin.security.ssldir': sslOf(who), 'plugin.security.certname': who, 'plugin.security.ca_url': caUrl,
-  }));
+  return scratch.file(
+    `${who}.cfg`,
+    configText({
+      identity: who,
+      middleware_hosts: nats.url,
+      logfile: join(scratch.dir, `${who}.log`),
+      securityprovider: 'pki',
+      'plugin.security.ssldir': sslOf(who),
+      'plugin.security.certname': who,
+      'plugin.security.ca_url': caUrl,
+    }),
+  );
 }
-const enroll = (who: string, ...args: string[]) => runMco(['enroll', '-c', configFor(who), '--poll', '0.2', ...args], { timeoutMs: 30_000 });
+const enroll = (who: string, ...args: string[]) =>
+  runMco(['enroll', '-c', configFor(who), '--poll', '0.2', ...args], { timeoutMs: 30_000 });
 const ca = (...args: string[]) => runMco(['ca', ...args, '--dir', caDir]);
 const csrFor = (name: string) => buildCsr(name, generateKeyPair('ed25519').privateKey);
 const put = (base: string, name: string, csr: string) => httpsCall(`${base}${API}/certificate_request/${name}`, 'PUT', csr);
@@ -74,7 +83,16 @@ beforeAll(async () => {
   const out = join(scratch.dir, 'ops-ssl');
   expect((await ca('generate', 'ops.troupe', '--key-type', 'ed25519', '--out', out)).code).toBe(0);
   ops = credentialsFrom(join(out, 'certs', 'ops.troupe.pem'), join(out, 'private_keys', 'ops.troupe.pem'));
-  opsCfg = scratch.file('ops.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 1, securityprovider: 'pki', 'plugin.security.ssldir': out, 'plugin.security.certname': 'ops.troupe' }));
+  opsCfg = scratch.file(
+    'ops.cfg',
+    configText({
+      middleware_hosts: nats.url,
+      discovery_timeout: 1,
+      securityprovider: 'pki',
+      'plugin.security.ssldir': out,
+      'plugin.security.certname': 'ops.troupe',
+    }),
+  );
   // An attacker's CA, with an operator certificate of the same name.
   const rogue = CertificateAuthority.init(join(scratch.dir, 'rogue-ca'), { commonName: 'Troupe CA' });
   const issued = rogue.generate('ops.troupe', { keyType: 'ed25519', profile: 'client' });
@@ -109,9 +127,12 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     expect(fpOf(readFileSync(join(sslOf('probe.example.net'), 'certs', 'ca.pem'), 'utf8'))).toBe(caFingerprint);
   });
 
-  it('a service that adds a second CA to its reply: only the CA with the fingerprint is saved, the rogue CA\'s operator is refused', async () => {
+  it("a service that adds a second CA to its reply: only the CA with the fingerprint is saved, the rogue CA's operator is refused", async () => {
     writeFileSync(join(caDir, 'autosign.conf'), '*.example.net\n');
-    const serviceTls = { key: readFileSync(join(caDir, 'service', 'key.pem'), 'utf8'), cert: readFileSync(join(caDir, 'service', 'cert.pem'), 'utf8') };
+    const serviceTls = {
+      key: readFileSync(join(caDir, 'service', 'key.pem'), 'utf8'),
+      cert: readFileSync(join(caDir, 'service', 'cert.pem'), 'utf8'),
+    };
     const bundle = readFileSync(join(caDir, 'ca_crt.pem'), 'utf8') + readFileSync(join(scratch.dir, 'rogue-ca', 'ca_crt.pem'), 'utf8');
     const lookalike = await startLookalike(serviceTls, bundle, caUrl);
     closers.push(() => lookalike.close());
@@ -133,11 +154,14 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     }
   });
 
-  it('a node certificate cannot pose as the CA service: the host must be in the service certificate\'s subjectAltName', async () => {
+  it("a node certificate cannot pose as the CA service: the host must be in the service certificate's subjectAltName", async () => {
     // Any node may hold a certificate named `localhost` (no subjectAltName, so only its common name says so).
     const out = join(scratch.dir, 'localhost-ssl');
     expect((await ca('generate', 'localhost', '--out', out)).code).toBe(0);
-    const tls = { key: readFileSync(join(out, 'private_keys', 'localhost.pem'), 'utf8'), cert: readFileSync(join(out, 'certs', 'localhost.pem'), 'utf8') };
+    const tls = {
+      key: readFileSync(join(out, 'private_keys', 'localhost.pem'), 'utf8'),
+      cert: readFileSync(join(out, 'certs', 'localhost.pem'), 'utf8'),
+    };
     const impostor = await startLookalike(tls, readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'), caUrl);
     closers.push(() => impostor.close());
 
@@ -150,7 +174,15 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
     expect(existsSync(join(sslOf('imp2.example.net'), 'certs', 'imp2.example.net.pem'))).toBe(false);
 
     // First contact, with the right CA fingerprint: the impostor is refused before the CA is pinned.
-    const first = await enroll('imp1.example.net', '--wait', '0', '--ca-url', `https://127.0.0.1:${impostor.port}`, '--ca-fingerprint', caFingerprint);
+    const first = await enroll(
+      'imp1.example.net',
+      '--wait',
+      '0',
+      '--ca-url',
+      `https://127.0.0.1:${impostor.port}`,
+      '--ca-fingerprint',
+      caFingerprint,
+    );
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('is not issued for 127.0.0.1');
     expect(existsSync(join(sslOf('imp1.example.net'), 'certs', 'ca.pem'))).toBe(false);
@@ -158,7 +190,7 @@ describe('enrollment trusts exactly one CA, and only the real CA service', () =>
 });
 
 describe('operator certificates come only from the operator', () => {
-  it('autosign follows Puppet\'s globs and never signs a name that would act as an operator', async () => {
+  it("autosign follows Puppet's globs and never signs a name that would act as an operator", async () => {
     writeFileSync(join(caDir, 'autosign.conf'), 'web-*\n*.mcollective\n*.example.net\n');
     const r = await enroll('web-1.mcollective', '--wait', '0', '--ca-fingerprint', caFingerprint);
     expect(r.code, r.stdout + r.stderr).toBe(2);
@@ -202,7 +234,9 @@ describe('operator certificates come only from the operator', () => {
     const refused = await again();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`mco ca clean ${name}`);
-    expect((await ca('list', '--all', '--json')).stdout).toMatch(new RegExp(`"name": "${name.replace(/\./g, '\\.')}",\\s*"state": "revoked"`));
+    expect((await ca('list', '--all', '--json')).stdout).toMatch(
+      new RegExp(`"name": "${name.replace(/\./g, '\\.')}",\\s*"state": "revoked"`),
+    );
 
     const clean = await ca('clean', name);
     expect(clean.code).toBe(0);
@@ -231,7 +265,11 @@ describe('the CA service refuses weak input and keeps answering', () => {
   });
 
   it('signs EC P-256 requests: autosigned here, served, and trusted', async () => {
-    const res = await put(caUrl, 'ec1.example.net', opensslCsr('ec1.example.net', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'KEY']));
+    const res = await put(
+      caUrl,
+      'ec1.example.net',
+      opensslCsr('ec1.example.net', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'KEY']),
+    );
     expect(res.status, res.body).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ state: 'signed' });
     const cert = new X509Certificate((await httpsCall(`${caUrl}${API}/certificate/ec1.example.net`)).body);
@@ -240,14 +278,22 @@ describe('the CA service refuses weak input and keeps answering', () => {
   });
 
   it('a certificate of the CA signed with SHA-1 does not authenticate', async () => {
-    const legacy = sha1ClientCertificate(readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'), readFileSync(join(caDir, 'ca_key.pem'), 'utf8'), 'legacy.troupe');
+    const legacy = sha1ClientCertificate(
+      readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'),
+      readFileSync(join(caDir, 'ca_key.pem'), 'utf8'),
+      'legacy.troupe',
+    );
     expect(await ping(legacy, 'legacy.troupe')).toEqual([]);
     expect((await rejected()).weak_certificate).toBe(1);
   });
 
   it('names longer than the limit get 400 bad_name on every route, never 414; a 200-character name is served', async () => {
     const long = 'a'.repeat(230);
-    for (const res of [await httpsCall(`${caUrl}${API}/certificate/${long}`), await put(caUrl, long, csrFor(long)), await httpsCall(`${caUrl}${API}/certificate_status/${long}`)]) {
+    for (const res of [
+      await httpsCall(`${caUrl}${API}/certificate/${long}`),
+      await put(caUrl, long, csrFor(long)),
+      await httpsCall(`${caUrl}${API}/certificate_status/${long}`),
+    ]) {
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ code: 'bad_name' });
     }
@@ -318,7 +364,10 @@ describe('the CA service limits what anonymous callers can store', () => {
     expect((await put(url, 'more2.example.net', csrFor('more2.example.net'))).status).toBe(200);
     const full = await put(url, 'more3.example.net', csrFor('more3.example.net'));
     expect(full.status).toBe(503);
-    expect(JSON.parse(full.body)).toMatchObject({ code: 'too_many_requests', message: expect.stringContaining('32 pending requests') as string });
+    expect(JSON.parse(full.body)).toMatchObject({
+      code: 'too_many_requests',
+      message: expect.stringContaining('32 pending requests') as string,
+    });
     expect(readdirSync(join(otherDir, 'requests'))).toHaveLength(32);
   });
 });

@@ -15,9 +15,13 @@ export interface CaServiceProcess {
 
 export function startCaProcess(caDir: string, port: number, extra: string[] = []): Promise<CaServiceProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${port}`, '--hostnames', '127.0.0.1,localhost', ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${port}`, '--hostnames', '127.0.0.1,localhost', ...extra],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     const waiters: Array<{ text: string; after: number; done: () => void }> = [];
     child.stderr.on('data', (d: Buffer) => {
@@ -40,7 +44,10 @@ export function startCaProcess(caDir: string, port: number, extra: string[] = []
         waitForLog: (text, after = 0, timeoutMs = 15_000) =>
           new Promise<void>((done, fail) => {
             if (log.indexOf(text, after) >= 0) return done();
-            const t = setTimeout(() => fail(new Error(`no log line with '${text}' within ${timeoutMs} ms:\n${log.slice(after)}`)), timeoutMs);
+            const t = setTimeout(
+              () => fail(new Error(`no log line with '${text}' within ${timeoutMs} ms:\n${log.slice(after)}`)),
+              timeoutMs,
+            );
             waiters.push({ text, after, done: () => (clearTimeout(t), done()) });
           }),
         stop: async () => {
@@ -62,12 +69,16 @@ export interface HttpsAnswer {
 /** One HTTPS call to a test service on loopback, without checking its certificate (the tests check it). */
 export function httpsCall(url: string, method: 'GET' | 'PUT' = 'GET', body?: string): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, rejectUnauthorized: false, headers: body === undefined ? {} : { 'content-type': 'text/plain' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      url,
+      { method, rejectUnauthorized: false, headers: body === undefined ? {} : { 'content-type': 'text/plain' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -77,7 +88,11 @@ export function httpsCall(url: string, method: 'GET' | 'PUT' = 'GET', body?: str
  * An attacker's CA service: TLS with the key and certificate it was given, `/certificate/ca` answered with
  * `caPem`, and every other call passed on to the real service at `upstream`.
  */
-export async function startLookalike(tls: { key: string; cert: string }, caPem: string, upstream: string): Promise<{ port: number; close(): Promise<void> }> {
+export async function startLookalike(
+  tls: { key: string; cert: string },
+  caPem: string,
+  upstream: string,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(tls, (req, res) => {
     if (req.url?.endsWith('/certificate/ca')) {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(caPem);
@@ -96,9 +111,10 @@ export async function startLookalike(tls: { key: string; cert: string }, caPem: 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

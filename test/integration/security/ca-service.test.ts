@@ -27,7 +27,11 @@ const cfg: Record<string, string> = {};
 
 function startService(): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${caPort}`, '--hostnames', '127.0.0.1,localhost'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [MCO, 'ca', 'serve', '--dir', caDir, '--listen', `127.0.0.1:${caPort}`, '--hostnames', '127.0.0.1,localhost'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const timer = setTimeout(() => reject(new Error(`CA service did not start: ${serviceLog}`)), 20_000);
     child.stderr.on('data', (d: Buffer) => (serviceLog += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
@@ -59,12 +63,30 @@ beforeAll(async () => {
   caUrl = `https://127.0.0.1:${caPort}`;
   nats = await startNatsServer();
   nodeLog = join(scratch.dir, 'node.log');
-  cfg[NODE] = scratch.file('server.cfg', configText({
-    identity: NODE, middleware_hosts: nats.url, logfile: nodeLog, securityprovider: 'pki', 'plugin.security.ssldir': ssl('node'),
-    'plugin.security.ca_url': caUrl, 'plugin.security.crl_refresh_interval': 1,
-  }));
+  cfg[NODE] = scratch.file(
+    'server.cfg',
+    configText({
+      identity: NODE,
+      middleware_hosts: nats.url,
+      logfile: nodeLog,
+      securityprovider: 'pki',
+      'plugin.security.ssldir': ssl('node'),
+      'plugin.security.ca_url': caUrl,
+      'plugin.security.crl_refresh_interval': 1,
+    }),
+  );
   for (const who of ['ops.troupe', 'sre.troupe']) {
-    cfg[who] = scratch.file(`${who}.cfg`, configText({ middleware_hosts: nats.url, discovery_timeout: 1, securityprovider: 'pki', 'plugin.security.ssldir': ssl(who), 'plugin.security.certname': who, 'plugin.security.ca_url': caUrl }));
+    cfg[who] = scratch.file(
+      `${who}.cfg`,
+      configText({
+        middleware_hosts: nats.url,
+        discovery_timeout: 1,
+        securityprovider: 'pki',
+        'plugin.security.ssldir': ssl(who),
+        'plugin.security.certname': who,
+        'plugin.security.ca_url': caUrl,
+      }),
+    );
   }
 }, 30_000);
 
@@ -93,7 +115,10 @@ describe('mco ca and mco enroll', () => {
     expect(statSync(join(out, 'private_keys', 'backup.troupe.pem')).mode & 0o777).toBe(0o600);
     expect(new X509Certificate(readFileSync(join(out, 'certs', 'backup.troupe.pem'))).subject).toBe('CN=backup.troupe');
     expect(readFileSync(join(out, 'certs', 'ca.pem'), 'utf8')).toBe(readFileSync(join(caDir, 'ca_crt.pem'), 'utf8'));
-    const json = JSON.parse((await runMco(['ca', 'list', '--all', '--json', '--dir', caDir])).stdout) as Array<{ name: string; state: string }>;
+    const json = JSON.parse((await runMco(['ca', 'list', '--all', '--json', '--dir', caDir])).stdout) as Array<{
+      name: string;
+      state: string;
+    }>;
     expect(json).toContainEqual(expect.objectContaining({ name: 'backup.troupe', state: 'signed' }));
   });
 

@@ -38,7 +38,10 @@ function rewrap(pem: string, build: (tbs: Buffer, algorithm: Buffer, signature: 
 }
 
 const withTrailingElement = (pem: string) => rewrap(pem, (tbs, alg, sig) => tlv(0x30, tbs, alg, sig, tlv(0x05)));
-const withUnusedBits = (pem: string) => rewrap(pem, (tbs, alg, sig) => tlv(0x30, tbs, alg, tlv(0x03, Uint8Array.of(7), sig.subarray(sig[1]! & 0x80 ? 2 + (sig[1]! & 0x7f) + 1 : 3))));
+const withUnusedBits = (pem: string) =>
+  rewrap(pem, (tbs, alg, sig) =>
+    tlv(0x30, tbs, alg, tlv(0x03, Uint8Array.of(7), sig.subarray(sig[1]! & 0x80 ? 2 + (sig[1]! & 0x7f) + 1 : 3))),
+  );
 
 describe('a node daemon reading the certificate sent with a request', () => {
   it.each([

@@ -3,7 +3,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import forge from 'node-forge';
-import { PROTOCOL, buildRequestFrame, checkSecureReply, decodeFrame, decodeReply, encodeFrame, type ReplyEnvelope, type RequestEnvelope, type SecureRequest } from '../../../src/protocol/index.js';
+import {
+  PROTOCOL,
+  buildRequestFrame,
+  checkSecureReply,
+  decodeFrame,
+  decodeReply,
+  encodeFrame,
+  type ReplyEnvelope,
+  type RequestEnvelope,
+  type SecureRequest,
+} from '../../../src/protocol/index.js';
 import { privateKeyFromPem, signBytes } from '../../../src/security/pki/keys.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { craftRequest } from '../../../src/devkit/hostile.js';
@@ -22,7 +32,12 @@ export function envelope(caller: string, overrides: Partial<RequestEnvelope> = {
 }
 
 export function sign(text: string, creds: Credentials): SecureRequest {
-  return { protocol: PROTOCOL.secureRequest, request: text, signature: signBytes(Buffer.from(text), privateKeyFromPem(creds.key)).toString('base64'), certificate: creds.cert };
+  return {
+    protocol: PROTOCOL.secureRequest,
+    request: text,
+    signature: signBytes(Buffer.from(text), privateKeyFromPem(creds.key)).toString('base64'),
+    certificate: creds.cert,
+  };
 }
 
 /** A raw connection that publishes frames and collects whatever comes back on its reply subject. */
@@ -46,7 +61,10 @@ export class Injector {
       const frame = decodeFrame(msg.data, 1 << 20);
       replies.push(decodeReply(checkSecureReply(frame.data).reply));
     });
-    await this.nats.publish({ kind: 'broadcast', collective: subjectCollective, agent: 'rpcutil' }, encodeFrame(buildRequestFrame(secure, 'attacker', inbox.address)));
+    await this.nats.publish(
+      { kind: 'broadcast', collective: subjectCollective, agent: 'rpcutil' },
+      encodeFrame(buildRequestFrame(secure, 'attacker', inbox.address)),
+    );
     await this.nats.flush();
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline && replies.length === 0) await new Promise((r) => setTimeout(r, 20));
@@ -77,7 +95,10 @@ export function sha1ClientCertificate(caCertPem: string, caKeyPem: string, name:
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
-    { id: '1.3.6.1.4.1.34380.1.3.13', value: forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'troupe-operator') },
+    {
+      id: '1.3.6.1.4.1.34380.1.3.13',
+      value: forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.UTF8, false, 'troupe-operator'),
+    },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(caKeyPem), forge.md.sha1.create());
   return { cert: forge.pki.certificateToPem(cert), key: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };

@@ -24,7 +24,10 @@ beforeAll(async () => {
   nats = (await startTroupeBroker(pki, { jetstream: false })).server;
   scratch = scratchDir('troupe-pki-fleet-');
   simCfg = scratch.file('sim.cfg', configText({ middleware_hosts: nats.url, ...pki.serverConfig(), ...pki.fleetTlsConfig() }));
-  client = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+  client = scratch.file(
+    'client.cfg',
+    configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }),
+  );
   sim = await startSim(['--nodes', String(COUNT), '-c', simCfg]);
 }, 60_000);
 
@@ -40,8 +43,14 @@ describe('mco sim with per-node certificates', () => {
     const ping = await runMco(['ping', '-c', client, '--expect', String(COUNT), '--json']);
     expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(COUNT);
     const rpc = await runMco(['rpc', 'rpcutil', 'ping', '-c', client, '--json']);
-    const senders = parseAs<ReportJson>(rpc.stdout).replies.map((r) => r.sender).sort();
-    expect(senders).toEqual(generateFleet(COUNT).nodes.map((n) => n.identity).sort());
+    const senders = parseAs<ReportJson>(rpc.stdout)
+      .replies.map((r) => r.sender)
+      .sort();
+    expect(senders).toEqual(
+      generateFleet(COUNT)
+        .nodes.map((n) => n.identity)
+        .sort(),
+    );
   });
 
   it('a virtual node without a certificate stops the simulator with a clear error', async () => {

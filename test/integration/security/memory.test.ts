@@ -44,7 +44,9 @@ describe('memory before authorisation', () => {
       return frameOf(signText(JSON.stringify(req), mallory), client.replyTo(req.id));
     });
     const beforeJunk = processMemoryMB(rig.daemon.pid!)!.rss;
-    const body = randomBytes(4500).toString('base64').replace(/(.{64})/g, '$1\n');
+    const body = randomBytes(4500)
+      .toString('base64')
+      .replace(/(.{64})/g, '$1\n');
     await paced(JUNK, 1000, (i) => {
       const req = craftRequest(ops.caller);
       const cert = `-----BEGIN CERTIFICATE-----\n${i.toString(36).padStart(8, 'A')}${body}\n-----END CERTIFICATE-----\n`;
@@ -56,7 +58,9 @@ describe('memory before authorisation', () => {
     expect(stats.rejected.unauthorized ?? 0).toBe(HUGE);
     expect(stats.rejected.malformed_certificate).toBe(JUNK);
     const mem = processMemoryMB(rig.daemon.pid!);
-    console.log(`daemon memory after the flood: rss ${mem?.rss.toFixed(0)} MB, peak ${mem?.peak.toFixed(0)} MB; the junk certificates added ${(mem!.rss - beforeJunk).toFixed(0)} MB`);
+    console.log(
+      `daemon memory after the flood: rss ${mem?.rss.toFixed(0)} MB, peak ${mem?.peak.toFixed(0)} MB; the junk certificates added ${(mem!.rss - beforeJunk).toFixed(0)} MB`,
+    );
     // 12,000 junk certificates of 6 KB: a cache keyed by their text would keep about 75 MB of them.
     expect(mem!.rss - beforeJunk).toBeLessThan(45);
     expect(mem!.peak).toBeLessThan(RSS_CEILING_MB);

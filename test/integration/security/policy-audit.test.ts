@@ -26,15 +26,29 @@ beforeAll(async () => {
   const policies = join(scratch.dir, 'policies');
   mkdirSync(policies);
   writeFileSync(join(policies, 'groups'), 'sre cert=ops.troupe\n');
-  writeFileSync(join(policies, 'rpcutil.policy'), ['policy default deny', 'allow\tsre\t*\t*\t*', 'allow\t*\tping get_fact\tenvironment=production\t*', 'deny\t*\t*\t*\t*', ''].join('\n'));
+  writeFileSync(
+    join(policies, 'rpcutil.policy'),
+    ['policy default deny', 'allow\tsre\t*\t*\t*', 'allow\t*\tping get_fact\tenvironment=production\t*', 'deny\t*\t*\t*\t*', ''].join('\n'),
+  );
   writeFileSync(join(scratch.dir, 'facts.json'), JSON.stringify({ environment: 'production', secret_fact: 'x' }));
   audit = join(scratch.dir, 'audit', 'audit.log');
   const logFile = join(scratch.dir, 'node.log');
-  const serverCfg = scratch.file('server.cfg', configText({
-    identity: NODE, middleware_hosts: nats.url, logfile: logFile, 'plugin.yaml': join(scratch.dir, 'facts.json'),
-    rpcauthorization: 1, 'plugin.actionpolicy.dir': policies, rpcaudit: 1, 'plugin.rpcaudit.logfile': audit, ...pki.serverConfig(),
-  }));
-  for (const who of ['ops.troupe', 'intern.troupe']) cfg[who] = scratch.file(`${who}.cfg`, configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig(who) }));
+  const serverCfg = scratch.file(
+    'server.cfg',
+    configText({
+      identity: NODE,
+      middleware_hosts: nats.url,
+      logfile: logFile,
+      'plugin.yaml': join(scratch.dir, 'facts.json'),
+      rpcauthorization: 1,
+      'plugin.actionpolicy.dir': policies,
+      rpcaudit: 1,
+      'plugin.rpcaudit.logfile': audit,
+      ...pki.serverConfig(),
+    }),
+  );
+  for (const who of ['ops.troupe', 'intern.troupe'])
+    cfg[who] = scratch.file(`${who}.cfg`, configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig(who) }));
   daemon = await startDaemon(serverCfg, logFile);
 }, 60_000);
 
@@ -53,21 +67,36 @@ const rpc = async (who: string, action: string, ...inputs: string[]) => {
 describe('action policies', () => {
   it('allows by group, by action and facts, and denies the rest with status 1 and a reason', async () => {
     expect((await rpc('ops.troupe', 'daemon_stats')).reply.statuscode).toBe(0);
-    expect((await rpc('intern.troupe', 'get_fact', 'fact=environment')).reply).toMatchObject({ statuscode: 0, data: { value: 'production' } });
+    expect((await rpc('intern.troupe', 'get_fact', 'fact=environment')).reply).toMatchObject({
+      statuscode: 0,
+      data: { value: 'production' },
+    });
     const denied = await rpc('intern.troupe', 'inventory');
     expect(denied.reply.statuscode).toBe(1);
-    expect(denied.reply.statusmsg).toMatch(/not authorized.*cert=intern\.troupe may not run rpcutil#inventory: denied by rpcutil\.policy line 4/);
+    expect(denied.reply.statusmsg).toMatch(
+      /not authorized.*cert=intern\.troupe may not run rpcutil#inventory: denied by rpcutil\.policy line 4/,
+    );
     expect(denied.code).not.toBe(0);
     const stats = (await rpc('ops.troupe', 'daemon_stats')).reply.data as { rejected: Record<string, number> };
     expect(stats.rejected.unauthorized).toBe(1);
   });
 
   it('writes one audit line per request, with who, what, the decision and the outcome, values redacted', async () => {
-    const auditLines = () => readFileSync(audit, 'utf8').trim().split('\n').filter(Boolean).map((l) => parseAs<AuditLine>(l));
-    const rpcLines = await waitFor('the four requests in the audit log', () => {
-      const lines = auditLines().filter((l) => l.agent === 'rpcutil');
-      return lines.length >= 4 && lines;
-    }, 10_000, 25);
+    const auditLines = () =>
+      readFileSync(audit, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => parseAs<AuditLine>(l));
+    const rpcLines = await waitFor(
+      'the four requests in the audit log',
+      () => {
+        const lines = auditLines().filter((l) => l.agent === 'rpcutil');
+        return lines.length >= 4 && lines;
+      },
+      10_000,
+      25,
+    );
     expect(rpcLines.map((l) => [l.caller, l.action, l.decision, l.statuscode])).toEqual([
       ['cert=ops.troupe', 'daemon_stats', 'allowed', 0],
       ['cert=intern.troupe', 'get_fact', 'allowed', 0],
@@ -87,8 +116,17 @@ describe('action policies', () => {
     const failed = await rpc('ops.troupe', 'get_config_item', `item=${secret}`);
     // The caller sees its own input quoted back; the audit log does not keep it.
     expect(failed.reply).toMatchObject({ statuscode: 4, statusmsg: `Unknown config property '${secret}'` });
-    const line = readFileSync(audit, 'utf8').trim().split('\n').map((l) => parseAs<AuditLine>(l)).find((l) => l.action === 'get_config_item');
-    expect(line).toMatchObject({ caller: 'cert=ops.troupe', statuscode: 4, statusmsg: "Unknown config property '[redacted]'", input: { item: '[redacted]' } });
+    const line = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => parseAs<AuditLine>(l))
+      .find((l) => l.action === 'get_config_item');
+    expect(line).toMatchObject({
+      caller: 'cert=ops.troupe',
+      statuscode: 4,
+      statusmsg: "Unknown config property '[redacted]'",
+      input: { item: '[redacted]' },
+    });
     expect(readFileSync(audit, 'utf8')).not.toContain(secret);
   });
 });

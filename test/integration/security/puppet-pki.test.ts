@@ -28,7 +28,9 @@ function puppetCa(dir: string): { issue(name: string, extensions?: string): void
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '01\n');
   writeFileSync(join(dir, 'crlnumber'), '01\n');
-  writeFileSync(join(dir, 'ca.cnf'), `[ ca ]
+  writeFileSync(
+    join(dir, 'ca.cnf'),
+    `[ ca ]
 default_ca = puppet
 [ puppet ]
 dir = ${dir}
@@ -60,9 +62,28 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 1.3.6.1.4.1.34380.1.3.13 = ASN1:UTF8String:troupe-operator
-`);
-  openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca_key.pem', '-out', 'ca_crt.pem', '-days', '30', '-subj', '/CN=Puppet CA: puppet.example.net',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+`,
+  );
+  openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca_key.pem',
+    '-out',
+    'ca_crt.pem',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Puppet CA: puppet.example.net',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   return {
     issue(name, extensions = 'puppet_cert') {
       openssl(dir, 'genrsa', '-traditional', '-out', `${name}.key`, '2048');
@@ -101,9 +122,21 @@ beforeAll(async () => {
 
   nats = await startNatsServer();
   const logFile = join(scratch.dir, 'node.log');
-  cfg.node = scratch.file('server.cfg', configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, securityprovider: 'pki', 'plugin.security.ssldir': ssldir }));
+  cfg.node = scratch.file(
+    'server.cfg',
+    configText({ identity: NODE, middleware_hosts: nats.url, logfile: logFile, securityprovider: 'pki', 'plugin.security.ssldir': ssldir }),
+  );
   for (const who of ['admin.mcollective', 'former.mcollective']) {
-    cfg[who] = scratch.file(`${who}.cfg`, configText({ middleware_hosts: nats.url, discovery_timeout: 1, securityprovider: 'pki', 'plugin.security.ssldir': ssldir, 'plugin.security.certname': who }));
+    cfg[who] = scratch.file(
+      `${who}.cfg`,
+      configText({
+        middleware_hosts: nats.url,
+        discovery_timeout: 1,
+        securityprovider: 'pki',
+        'plugin.security.ssldir': ssldir,
+        'plugin.security.certname': who,
+      }),
+    );
   }
   daemon = await startDaemon(cfg.node, logFile);
 }, 60_000);
@@ -135,7 +168,10 @@ describe('Puppet PKI mode', () => {
     const injector = new Injector(nats.url);
     await injector.connect();
     try {
-      const former = credentialsFrom(join(ssldir, 'certs', 'former.mcollective.pem'), join(ssldir, 'private_keys', 'former.mcollective.pem'));
+      const former = credentialsFrom(
+        join(ssldir, 'certs', 'former.mcollective.pem'),
+        join(ssldir, 'private_keys', 'former.mcollective.pem'),
+      );
       expect(await injector.send(sign(JSON.stringify(envelope('cert=former.mcollective')), former))).toEqual([]);
       const admin = credentialsFrom(join(ssldir, 'certs', 'admin.mcollective.pem'), join(ssldir, 'private_keys', 'admin.mcollective.pem'));
       expect(await injector.send(sign(JSON.stringify(envelope('cert=admin.mcollective')), admin))).toHaveLength(1);

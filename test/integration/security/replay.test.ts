@@ -22,7 +22,11 @@ const send = (client: RawClient, identity: string, r: ReturnType<typeof signedRe
 
 async function mcoPing(rig: HostileRig) {
   const r = await runMco(['rpc', 'rpcutil', 'ping', '-I', rig.identity, '-c', rig.clientConfig, '--json']);
-  return { code: r.code, replies: (JSON.parse(r.stdout || '{"replies":[]}') as { replies: Array<{ statuscode: number }> }).replies, stderr: r.stderr };
+  return {
+    code: r.code,
+    replies: (JSON.parse(r.stdout || '{"replies":[]}') as { replies: Array<{ statuscode: number }> }).replies,
+    stderr: r.stderr,
+  };
 }
 
 /** The audit lines of requests that ran. */
@@ -63,7 +67,7 @@ describe('one client cannot lock every node out', () => {
     expect(ping.replies).toMatchObject([{ statuscode: 0 }]);
   });
 
-  it('a request older than the node\'s cap is refused even when it asks for a day', async () => {
+  it("a request older than the node's cap is refused even when it asks for a day", async () => {
     const { ops } = rig.signers;
     const before = await daemonStats(client, ops, rig.identity);
     expect(await send(client, rig.identity, signedRequest(client, ops, { ttl: DAY_S, time: Date.now() - 23 * 3_600_000 }))).toBeUndefined();
@@ -118,7 +122,10 @@ describe('with plugin.security.replay_file and a quota per caller', () => {
   let client: RawClient;
 
   beforeAll(async () => {
-    rig = await startHostileRig({ audit: true, config: { 'plugin.security.replay_quota': 20, 'plugin.security.replay_file': '{dir}/replay.log' } });
+    rig = await startHostileRig({
+      audit: true,
+      config: { 'plugin.security.replay_quota': 20, 'plugin.security.replay_file': '{dir}/replay.log' },
+    });
     client = await RawClient.connect(rig.url, 'replayer');
   }, 60_000);
 
@@ -142,7 +149,9 @@ describe('with plugin.security.replay_file and a quota per caller', () => {
 
   it('a caller at its quota is refused while others still run', async () => {
     const { greedy } = rig.signers;
-    const replies = await Promise.all(Array.from({ length: 30 }, () => send(client, rig.identity, signedRequest(client, greedy, { ttl: DAY_S }), 5000)));
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, () => send(client, rig.identity, signedRequest(client, greedy, { ttl: DAY_S }), 5000)),
+    );
     const codes = replies.map((r) => r?.message.statuscode);
     expect(codes.filter((c) => c === 0)).toHaveLength(20);
     expect(codes.filter((c) => c === 1)).toHaveLength(10);

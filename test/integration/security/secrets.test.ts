@@ -10,7 +10,13 @@ import { runMco, scratchDir } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
 
 const NODE = 'node1.example.net';
-const SECRETS = { amqp: 'amqp-hunter2-amqp', token: 'vault-t0k3n-7731', db: 'db-pa55-9911', git: 'git-pa55-4242', reload: 'reload-pa55-5150' };
+const SECRETS = {
+  amqp: 'amqp-hunter2-amqp',
+  token: 'vault-t0k3n-7731',
+  db: 'db-pa55-9911',
+  git: 'git-pa55-4242',
+  reload: 'reload-pa55-5150',
+};
 let pki: DevPki;
 let nats: LocalNatsServer;
 let scratch: ReturnType<typeof scratchDir>;
@@ -26,16 +32,28 @@ beforeAll(async () => {
   scratch = scratchDir('troupe-secrets-');
   logFile = join(scratch.dir, 'node.log');
   audit = join(scratch.dir, 'audit.log');
-  serverCfg = scratch.file('server.cfg', configText({
-    identity: NODE, middleware_hosts: nats.url, logfile: logFile, loglevel: 'debug', 'plugin.yaml': scratch.file('facts.json', '{"role":"db"}'),
-    rpcaudit: 1, 'plugin.rpcaudit.logfile': audit, ...pki.serverConfig(),
-    'plugin.amqp.user': 'ops',
-    'plugin.amqp.password': SECRETS.amqp,
-    'plugin.vault.token': SECRETS.token,
-    'plugin.myapp.db_password': SECRETS.db,
-    'plugin.puppet.git_remote': `https://deploy:${SECRETS.git}@git.example.net/puppet.git`,
-  }));
-  clientCfg = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('intern.troupe') }));
+  serverCfg = scratch.file(
+    'server.cfg',
+    configText({
+      identity: NODE,
+      middleware_hosts: nats.url,
+      logfile: logFile,
+      loglevel: 'debug',
+      'plugin.yaml': scratch.file('facts.json', '{"role":"db"}'),
+      rpcaudit: 1,
+      'plugin.rpcaudit.logfile': audit,
+      ...pki.serverConfig(),
+      'plugin.amqp.user': 'ops',
+      'plugin.amqp.password': SECRETS.amqp,
+      'plugin.vault.token': SECRETS.token,
+      'plugin.myapp.db_password': SECRETS.db,
+      'plugin.puppet.git_remote': `https://deploy:${SECRETS.git}@git.example.net/puppet.git`,
+    }),
+  );
+  clientCfg = scratch.file(
+    'client.cfg',
+    configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('intern.troupe') }),
+  );
   daemon = await startDaemon(serverCfg, logFile);
 }, 60_000);
 

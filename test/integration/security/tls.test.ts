@@ -58,11 +58,15 @@ describe('NATS with verified TLS', () => {
   });
 
   it('refuses a client whose certificate another CA signed', async () => {
-    expect(await tryConnect({ ca: pki.caPath, cert: other.certPath('mallory.troupe'), key: other.keyPath('mallory.troupe') })).not.toBe('connected');
+    expect(await tryConnect({ ca: pki.caPath, cert: other.certPath('mallory.troupe'), key: other.keyPath('mallory.troupe') })).not.toBe(
+      'connected',
+    );
   });
 
   it('refuses a broker whose certificate does not chain to the configured CA', async () => {
-    expect(await tryConnect({ ca: other.caPath, cert: pki.certPath('ops.troupe'), key: pki.keyPath('ops.troupe') })).toMatch(/certificate|self.signed|verify/i);
+    expect(await tryConnect({ ca: other.caPath, cert: pki.certPath('ops.troupe'), key: pki.keyPath('ops.troupe') })).toMatch(
+      /certificate|self.signed|verify/i,
+    );
   });
 
   it('verifies the broker name: the URL host, or tls_server_name', async () => {
@@ -72,9 +76,21 @@ describe('NATS with verified TLS', () => {
   });
 
   it('runs signed requests from mco over mutual TLS, and mco without a certificate fails to connect', async () => {
-    const serverCfg = scratch.file('server.cfg', configText({ identity: 'node1.example.net', middleware_hosts: nats.url, logfile: join(scratch.dir, 'node.log'), ...pki.serverConfig(), ...pki.tlsConfig('node1.example.net') }));
+    const serverCfg = scratch.file(
+      'server.cfg',
+      configText({
+        identity: 'node1.example.net',
+        middleware_hosts: nats.url,
+        logfile: join(scratch.dir, 'node.log'),
+        ...pki.serverConfig(),
+        ...pki.tlsConfig('node1.example.net'),
+      }),
+    );
     daemon = await startDaemon(serverCfg, join(scratch.dir, 'node.log'));
-    const good = scratch.file('client.cfg', configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+    const good = scratch.file(
+      'client.cfg',
+      configText({ middleware_hosts: nats.url, discovery_timeout: 2, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }),
+    );
     const ping = await runMco(['ping', '-c', good, '--expect', '1', '--json']);
     expect(ping.code).toBe(0);
     expect(parseAs<PingJson>(ping.stdout).stats.count).toBe(1);
@@ -96,7 +112,8 @@ describe('the broker name in its certificate', () => {
     pki.issue('ip-only', { profile: 'server', altNames: ['127.0.0.1'] });
     pki.issue('localhost', { profile: 'server' }); // the name only in the common name
     pki.issue('127.0.0.1', { profile: 'server' });
-    for (const name of ['dns-only', 'ip-only', 'localhost', '127.0.0.1']) brokers.set(name, await startNatsServer({ config: pki.natsTlsConfig(name) }));
+    for (const name of ['dns-only', 'ip-only', 'localhost', '127.0.0.1'])
+      brokers.set(name, await startNatsServer({ config: pki.natsTlsConfig(name) }));
   });
 
   afterAll(async () => {
@@ -104,7 +121,11 @@ describe('the broker name in its certificate', () => {
   });
 
   async function connectTo(broker: string, host: string, serverName?: string): Promise<string> {
-    const c = new NatsConnector({ servers: [`nats://${host}:${brokers.get(broker)!.port}`], connectTimeoutMs: 3000, tls: { ...creds(), serverName } });
+    const c = new NatsConnector({
+      servers: [`nats://${host}:${brokers.get(broker)!.port}`],
+      connectTimeoutMs: 3000,
+      tls: { ...creds(), serverName },
+    });
     try {
       await c.connect();
       await c.flush();
@@ -129,14 +150,24 @@ describe('the broker name in its certificate', () => {
   });
 
   it('never takes the common name for the broker name', async () => {
-    expect(await connectTo('localhost', '127.0.0.1')).toMatch(/not valid for the IP address 127\.0\.0\.1 \(it has no subjectAltName; a common name does not count\)/);
+    expect(await connectTo('localhost', '127.0.0.1')).toMatch(
+      /not valid for the IP address 127\.0\.0\.1 \(it has no subjectAltName; a common name does not count\)/,
+    );
     expect(await connectTo('localhost', 'localhost')).toMatch(/not valid for the host name localhost \(it has no subjectAltName/);
     expect(await connectTo('127.0.0.1', '127.0.0.1')).toMatch(/not valid for the IP address 127\.0\.0\.1/);
     expect(await connectTo('localhost', '127.0.0.1', 'localhost')).toMatch(/not valid for the host name localhost/);
   });
 
   it('mco refuses a broker whose certificate does not name the address in middleware_hosts, saying why', async () => {
-    const cfg = scratch.file('wrong-name.cfg', configText({ middleware_hosts: `nats://127.0.0.1:${brokers.get('dns-only')!.port}`, 'plugin.nats.connect_timeout': 3, ...pki.clientConfig('ops.troupe'), ...pki.tlsConfig('ops.troupe') }));
+    const cfg = scratch.file(
+      'wrong-name.cfg',
+      configText({
+        middleware_hosts: `nats://127.0.0.1:${brokers.get('dns-only')!.port}`,
+        'plugin.nats.connect_timeout': 3,
+        ...pki.clientConfig('ops.troupe'),
+        ...pki.tlsConfig('ops.troupe'),
+      }),
+    );
     const r = await runMco(['ping', '-c', cfg]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot connect to NATS .*not valid for the IP address 127\.0\.0\.1/);

@@ -24,7 +24,8 @@ const dropConnections = async () => {
 };
 
 connectorContract('RabbitMQ', () => ({
-  connector: (opts = {}) => new AmqpConnector({ servers: [vhost.url], name: opts.name, waitForBroker: opts.waitForBroker, maxReconnectWaitMs: 500 }),
+  connector: (opts = {}) =>
+    new AmqpConnector({ servers: [vhost.url], name: opts.name, waitForBroker: opts.waitForBroker, maxReconnectWaitMs: 500 }),
   dropConnections,
 }));
 
@@ -39,8 +40,23 @@ describe('AMQP addresses and broker URLs', () => {
   it('reads user, password, vhost and heartbeat from a URL before the settings', () => {
     const settings = { vhost: '/', user: 'guest', password: 'guest', heartbeatSeconds: 30 };
     const [plain, own] = endpointsFrom(['amqp://rabbit1', 'amqps://ops:s%40cret@rabbit2:5999/%2Ftroupe?heartbeat=10'], settings);
-    expect(plain!.connect).toMatchObject({ protocol: 'amqp', hostname: 'rabbit1', port: 5672, username: 'guest', vhost: '/', heartbeat: 30 });
-    expect(own!.connect).toMatchObject({ protocol: 'amqps', hostname: 'rabbit2', port: 5999, username: 'ops', password: 's@cret', vhost: '/troupe', heartbeat: 10 });
+    expect(plain!.connect).toMatchObject({
+      protocol: 'amqp',
+      hostname: 'rabbit1',
+      port: 5672,
+      username: 'guest',
+      vhost: '/',
+      heartbeat: 30,
+    });
+    expect(own!.connect).toMatchObject({
+      protocol: 'amqps',
+      hostname: 'rabbit2',
+      port: 5999,
+      username: 'ops',
+      password: 's@cret',
+      vhost: '/troupe',
+      heartbeat: 10,
+    });
     expect(own!.label).not.toContain('cret');
   });
 
@@ -73,7 +89,10 @@ describe('AmqpConnector', () => {
   it('gives a client a connect_failed error naming every broker it tried', async () => {
     const port = await freePort();
     const c = make({ servers: [`amqp://127.0.0.1:${port}`], connectTimeoutMs: 2000 });
-    const err = await c.connect().then(() => undefined, (e: unknown) => e);
+    const err = await c.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TransportError);
     expect((err as TransportError).code).toBe('connect_failed');
     expect((err as Error).message).toContain(`127.0.0.1:${port}`);
@@ -81,7 +100,10 @@ describe('AmqpConnector', () => {
 
   it('reports refused credentials instead of retrying them', async () => {
     const c = make({ servers: [vhost.url.replace('guest:guest', 'guest:wrong')] });
-    const err = await c.connect().then(() => undefined, (e: unknown) => e);
+    const err = await c.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((err as TransportError).code).toBe('connect_failed');
     expect((err as Error).message).toMatch(/ACCESS_REFUSED|403/);
   });
@@ -97,18 +119,31 @@ describe('AmqpConnector', () => {
     await silent.connect();
     await silent.subscribe({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, () => undefined);
     const inbox = await client.openInbox('c1', 'contract', '55555555555555555555555555555555', () => undefined);
-    await client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, requestFrame(inbox.address, 'never answered'), inbox.address);
+    await client.publish(
+      { kind: 'broadcast', collective: 'c1', agent: 'alpha' },
+      requestFrame(inbox.address, 'never answered'),
+      inbox.address,
+    );
     await client.flush();
     const publishWhileDown: Array<Promise<unknown>> = [];
     client.onEvent((e) => {
-      if (e.type === 'disconnected') publishWhileDown.push(client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('x')).then(() => 'sent', (err: unknown) => err));
+      if (e.type === 'disconnected')
+        publishWhileDown.push(
+          client.publish({ kind: 'broadcast', collective: 'c1', agent: 'alpha' }, text('x')).then(
+            () => 'sent',
+            (err: unknown) => err,
+          ),
+        );
     });
     await dropConnections();
     await until(() => publishWhileDown.length === 1, 'the client to notice the drop');
     const whileDown = await publishWhileDown[0];
     expect(whileDown).toBeInstanceOf(TransportError);
     expect((whileDown as TransportError).code).toBe('closed');
-    const closing = await inbox.close().then(() => undefined, (e: unknown) => e);
+    const closing = await inbox.close().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(closing).toBeInstanceOf(TransportError);
     expect((closing as TransportError).code).toBe('closed');
     expect((closing as Error).message).toMatch(/dropped while request 5{32} was waiting for replies/);
@@ -140,7 +175,17 @@ describe('AmqpConnector', () => {
     const bindings = await rabbitmqctl(['list_bindings', '-p', vhost.name, 'source_name', 'routing_key', '--no-table-headers', '--silent']);
     expect(bindings).toMatch(/troupe\.topo\.broadcast\s+alpha/);
     expect(bindings).toMatch(/troupe\.topo\.node\s+n1/);
-    const queues = await rabbitmqctl(['list_queues', '-p', vhost.name, 'name', 'exclusive', 'auto_delete', 'arguments', '--no-table-headers', '--silent']);
+    const queues = await rabbitmqctl([
+      'list_queues',
+      '-p',
+      vhost.name,
+      'name',
+      'exclusive',
+      'auto_delete',
+      'arguments',
+      '--no-table-headers',
+      '--silent',
+    ]);
     const ours = queues.split('\n').filter((l) => l.includes('x-max-length'));
     expect(ours).toHaveLength(1);
     expect(ours[0]).toMatch(/true\s+true/);

@@ -15,6 +15,7 @@ afterAll(async () => {
 });
 
 connectorContract('NATS', () => ({
-  connector: (opts = {}) => new NatsConnector({ servers: [server.url], name: opts.name, waitForBroker: opts.waitForBroker, maxReconnectWaitMs: 500 }),
+  connector: (opts = {}) =>
+    new NatsConnector({ servers: [server.url], name: opts.name, waitForBroker: opts.waitForBroker, maxReconnectWaitMs: 500 }),
   dropConnections: () => server.restart(),
 }));

@@ -66,7 +66,7 @@ const EXCEPTIONS: ReadonlyArray<{ from: string; to: string; reason: string }> = 
   {
     from: 'client/context.ts',
     to: 'plugins/agents/ddl-dir.ts',
-    reason: 'the client reads the built-in agents\' DDLs, which sit beside their code: it imports the directory\'s path, no agent',
+    reason: "the client reads the built-in agents' DDLs, which sit beside their code: it imports the directory's path, no agent",
   },
 ];
 const excepted = (e: { from: string; to: string }) => EXCEPTIONS.some((x) => x.from === e.from && x.to === e.to);
@@ -93,7 +93,13 @@ function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
   if (!clause) return false; // `import './x.js'` runs the module
   if (clause.isTypeOnly) return true;
   const named = clause.namedBindings;
-  return !clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+  return (
+    !clause.name &&
+    named !== undefined &&
+    ts.isNamedImports(named) &&
+    named.elements.length > 0 &&
+    named.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** The relative imports of one file, by TypeScript's own parser. */
@@ -126,7 +132,9 @@ function target(from: string, specifier: string): string {
   return hit;
 }
 
-const edges: Edge[] = files.flatMap((from) => importsOf(join(SRC, from)).map((i) => ({ from, to: target(from, i.specifier), typeOnly: i.typeOnly, dynamic: i.dynamic })));
+const edges: Edge[] = files.flatMap((from) =>
+  importsOf(join(SRC, from)).map((i) => ({ from, to: target(from, i.specifier), typeOnly: i.typeOnly, dynamic: i.dynamic })),
+);
 
 /** The top-level folder a file belongs to for these rules (`src/index.ts` is `index`; key declarations are config's). */
 function folderOf(file: string): string {

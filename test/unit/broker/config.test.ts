@@ -1,7 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { brokerUsers, readBrokerSettings, renderBrokerConfig, signalBrokerReload, writeBrokerConfig, type BrokerSettings } from '../../../src/broker/index.js';
+import {
+  brokerUsers,
+  readBrokerSettings,
+  renderBrokerConfig,
+  signalBrokerReload,
+  writeBrokerConfig,
+  type BrokerSettings,
+} from '../../../src/broker/index.js';
 import { createDevPki, type DevPki } from '../../../src/devkit/pki.js';
 import { identityToken } from '../../../src/protocol/index.js';
 
@@ -43,7 +50,11 @@ describe('broker users from the CA', () => {
     expect(node.permissions.publish).toContain('$KV.troupe_registry.web1.example.net');
     expect(node.permissions.publish.some((s) => s.includes('broadcast') || s.includes('.node.') || s === '>')).toBe(false);
     const ops = users.find((u) => u.name === 'ops.troupe')!;
-    expect(ops.permissions.subscribe).toEqual([`mcollective.reply.${identityToken('ops.troupe')}.>`, `dev.reply.${identityToken('ops.troupe')}.>`, `_INBOX.${identityToken('ops.troupe')}.>`]);
+    expect(ops.permissions.subscribe).toEqual([
+      `mcollective.reply.${identityToken('ops.troupe')}.>`,
+      `dev.reply.${identityToken('ops.troupe')}.>`,
+      `_INBOX.${identityToken('ops.troupe')}.>`,
+    ]);
     expect(ops.permissions.publish.some((s) => s.includes('.reply.') || s.startsWith('$KV'))).toBe(false);
     expect(new Set(users.map((u) => u.pin)).size).toBe(2);
     for (const u of users) expect(u.pin).toMatch(/^[0-9a-f]{64}$/);
@@ -68,7 +79,9 @@ describe('broker users from the CA', () => {
   });
 
   it('says so when the broker certificate cannot be read', () => {
-    expect(() => brokerUsers({ ...settings, certFile: join(pki.dir, 'missing.pem') })).toThrow(/cannot read the broker certificate .*missing\.pem: ENOENT/);
+    expect(() => brokerUsers({ ...settings, certFile: join(pki.dir, 'missing.pem') })).toThrow(
+      /cannot read the broker certificate .*missing\.pem: ENOENT/,
+    );
   });
 });
 
@@ -93,7 +106,10 @@ describe('reading a written configuration back', () => {
 
 describe('signalling a reload', () => {
   it('reports a broker that is not running instead of signalling anything else', () => {
-    expect(signalBrokerReload(join(pki.dir, 'none.pid'))).toEqual({ signalled: false, reason: expect.stringContaining('not running') as string });
+    expect(signalBrokerReload(join(pki.dir, 'none.pid'))).toEqual({
+      signalled: false,
+      reason: expect.stringContaining('not running') as string,
+    });
     const pidFile = join(pki.dir, 'nats.pid');
     writeFileSync(pidFile, `${process.pid}\n`); // this test process, not a nats-server
     expect(signalBrokerReload(pidFile)).toEqual({ signalled: false, reason: expect.stringMatching(/not nats-server/) as string });

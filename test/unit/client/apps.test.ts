@@ -88,7 +88,9 @@ describe('ping', () => {
     const session = await threeNodes({ expectFromRegistry: true });
     const events: AppEvent[] = [];
     const outcome = await runPing(session, { target: target(), ttl: 60 }, (e) => events.push(e));
-    expect(outcome.warnings).toEqual([expect.stringMatching(/^no expected count from the registry \(.*no registry\); waiting for the quiet window$/)]);
+    expect(outcome.warnings).toEqual([
+      expect.stringMatching(/^no expected count from the registry \(.*no registry\); waiting for the quiet window$/),
+    ]);
     expect(events[0]).toEqual({ type: 'warning', message: outcome.warnings[0] });
     expect(senders(outcome.replies)).toEqual(['n01', 'n02', 'n03']);
     expect(outcome.expected).toBeUndefined();
@@ -124,7 +126,11 @@ describe('rpc', () => {
 
   it('names the discovered nodes that did not answer, and exits 2', async () => {
     const session = await threeNodes();
-    const outcome = await runRpc(session, { ...ping, target: target({ filter: buildFilter({ identities: ['n01', 'n09'] }) }), send: send({ timeoutMs: 300 }) });
+    const outcome = await runRpc(session, {
+      ...ping,
+      target: target({ filter: buildFilter({ identities: ['n01', 'n09'] }) }),
+      send: send({ timeoutMs: 300 }),
+    });
     expect(outcome.kind).toBe('replies');
     expect(outcome.exitCode).toBe(2);
     if (outcome.kind === 'replies') expect(outcome.stats.noResponse).toEqual(['n09']);
@@ -133,7 +139,11 @@ describe('rpc', () => {
   it('sends nothing when discovery finds no node', async () => {
     const session = await threeNodes();
     const events: AppEvent[] = [];
-    const outcome = await runRpc(session, { ...ping, target: target({ filter: buildFilter({ facts: ['role=db'] }), discoveryTimeoutMs: 300 }), send: send() }, (e) => events.push(e));
+    const outcome = await runRpc(
+      session,
+      { ...ping, target: target({ filter: buildFilter({ facts: ['role=db'] }), discoveryTimeoutMs: 300 }), send: send() },
+      (e) => events.push(e),
+    );
     expect(outcome).toEqual({ kind: 'no_nodes', exitCode: 1 });
     expect(events).toEqual([]);
   });
@@ -150,7 +160,9 @@ describe('rpc', () => {
 
   it('refuses inputs the DDL refuses before anything is sent', async () => {
     const session = await threeNodes();
-    await expect(runRpc(session, { agent: 'rpcutil', action: 'get_fact', args: [], target: target(), send: send() })).rejects.toThrow(/needs fact=/);
+    await expect(runRpc(session, { agent: 'rpcutil', action: 'get_fact', args: [], target: target(), send: send() })).rejects.toThrow(
+      /needs fact=/,
+    );
     expect(fleet!.broker.published).toEqual([]);
   });
 });
@@ -165,7 +177,10 @@ describe('puppet status', () => {
     expect(senders(outcome.request.replies)).toEqual(['n01', 'n02', 'n03']);
     expect(outcome.request.stats).toMatchObject({ discovered: 3, responses: 3, noResponse: [] });
     const enabled = outcome.request.summaries.find((s) => s.field === 'enabled');
-    expect(enabled?.value).toEqual([['enabled', 2], ['disabled', 1]]);
+    expect(enabled?.value).toEqual([
+      ['enabled', 2],
+      ['disabled', 1],
+    ]);
     expect(events.map((e) => e.type)).toEqual(['request_start', 'reply', 'reply', 'reply', 'request_end']);
 
     const text = renderPuppet(outcome, { json: false, verbose: false, palette: plain });
@@ -176,13 +191,19 @@ describe('puppet status', () => {
       '   n03: Currently stopped; last completed run 10 seconds ago',
     ]);
     expect(text.out).toMatch(/\nFinished processing 3 \/ 3 hosts in \d+\.\d\d ms\n$/);
-    const json = JSON.parse(renderPuppet(outcome, { json: true, verbose: false, palette: plain }).out) as { request_stats: { responses: number } };
+    const json = JSON.parse(renderPuppet(outcome, { json: true, verbose: false, palette: plain }).out) as {
+      request_stats: { responses: number };
+    };
     expect(json.request_stats.responses).toBe(3);
   });
 
   it('a discovered node that did not answer is named in the outcome and fails the run (exit 2)', async () => {
     const session = await threeNodes();
-    const outcome = await runPuppet(session, { action: 'status' }, { target: target({ filter: buildFilter({ identities: ['n02', 'n09'] }) }), send: send({ timeoutMs: 300 }) });
+    const outcome = await runPuppet(
+      session,
+      { action: 'status' },
+      { target: target({ filter: buildFilter({ identities: ['n02', 'n09'] }) }), send: send({ timeoutMs: 300 }) },
+    );
     expect(outcome.exitCode).toBe(2);
     if (outcome.kind !== 'status') throw new Error(`expected status, got ${outcome.kind}`);
     expect(outcome.request.stats.noResponse).toEqual(['n09']);
@@ -192,6 +213,11 @@ describe('puppet status', () => {
   it('count tallies the same replies', async () => {
     const session = await threeNodes();
     const outcome = await runPuppet(session, { action: 'count' }, { target: target(), send: send() });
-    expect(outcome).toMatchObject({ kind: 'count', exitCode: 0, noResponse: [], counts: { total: 3, enabled: 2, disabled: 1, applying: 0, failed: 0 } });
+    expect(outcome).toMatchObject({
+      kind: 'count',
+      exitCode: 0,
+      noResponse: [],
+      counts: { total: 3, enabled: 2, disabled: 1, applying: 0, failed: 0 },
+    });
   });
 });

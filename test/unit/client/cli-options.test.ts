@@ -34,7 +34,28 @@ const target = (args: string[]) => targetOptions(parse(args), defaults);
 
 describe('filter options', () => {
   it('builds one filter from -F -C -I -A -S -W, long forms and MCollective aliases alike', () => {
-    const t = target(['-F', 'role=web', '--wf', 'cpus>=4', '--with-fact', 'site=ams1', '-C', 'nginx', '--with-class', '/^role::/', '-I', 'a', '--wi', '/b/', '-A', 'rpcutil', '-S', 'os.family=Debian', '-W', 'base env=prod']);
+    const t = target([
+      '-F',
+      'role=web',
+      '--wf',
+      'cpus>=4',
+      '--with-fact',
+      'site=ams1',
+      '-C',
+      'nginx',
+      '--with-class',
+      '/^role::/',
+      '-I',
+      'a',
+      '--wi',
+      '/b/',
+      '-A',
+      'rpcutil',
+      '-S',
+      'os.family=Debian',
+      '-W',
+      'base env=prod',
+    ]);
     expect(t.filter.fact).toEqual([
       { fact: 'role', operator: '==', value: 'web' },
       { fact: 'cpus', operator: '>=', value: '4' },
@@ -85,7 +106,10 @@ describe('filter options', () => {
 
   it('--nodes FILE means flatfile discovery; it cannot be mixed with --dm mc or -S', () => {
     expect(target(['--nodes', '/tmp/n.txt'])).toMatchObject({ discoveryMethod: 'flatfile', discoveryOptions: { file: '/tmp/n.txt' } });
-    expect(target(['--dm', 'flatfile', '--do', 'file=/x'])).toMatchObject({ discoveryMethod: 'flatfile', discoveryOptions: { file: '/x' } });
+    expect(target(['--dm', 'flatfile', '--do', 'file=/x'])).toMatchObject({
+      discoveryMethod: 'flatfile',
+      discoveryOptions: { file: '/x' },
+    });
     expect(() => target(['--nodes', 'f', '--dm', 'mc'])).toThrow(UsageError);
     expect(() => target(['--nodes', 'f', '-S', 'a=b'])).toThrow(/compound filters/);
     expect(target(['--dm', 'broadcast']).discoveryMethod).toBe('mc');
@@ -113,7 +137,12 @@ describe('limits', () => {
   });
 
   it('0 and words are refused', () => {
-    for (const args of [['--limit-nodes', '0'], ['--limit-nodes', 'x'], ['--limit-seed', '0'], ['--limit-seed', '1.5']]) {
+    for (const args of [
+      ['--limit-nodes', '0'],
+      ['--limit-nodes', 'x'],
+      ['--limit-seed', '0'],
+      ['--limit-seed', '1.5'],
+    ]) {
       expect(() => parse(args), args.join(' ')).toThrow(CommanderError);
     }
   });
@@ -121,7 +150,13 @@ describe('limits', () => {
 
 describe('request and output options', () => {
   it('defaults: ttl from config, batch sleep 1 s, results wanted, progress on', () => {
-    expect(sendOptions(parse([]), defaults)).toEqual({ timeoutMs: undefined, ttl: 60, batch: undefined, batchSleepMs: 1000, noResults: false });
+    expect(sendOptions(parse([]), defaults)).toEqual({
+      timeoutMs: undefined,
+      ttl: 60,
+      batch: undefined,
+      batchSleepMs: 1000,
+      noResults: false,
+    });
     expect(outputOptions(parse([]))).toEqual({ verbose: false, json: false, progress: true, display: undefined });
   });
 
@@ -138,13 +173,27 @@ describe('request and output options', () => {
   });
 
   it('--batch 0, --batch abc, --ttl 0, --display bogus are refused before anything runs', () => {
-    for (const args of [['--batch', '0'], ['--batch', 'abc'], ['--batch', '0%'], ['--batch', '101%'], ['--limit-nodes', '150%'], ['--ttl', '0'], ['--display', 'bogus'], ['-t', 'soon']]) {
+    for (const args of [
+      ['--batch', '0'],
+      ['--batch', 'abc'],
+      ['--batch', '0%'],
+      ['--batch', '101%'],
+      ['--limit-nodes', '150%'],
+      ['--ttl', '0'],
+      ['--display', 'bogus'],
+      ['-t', 'soon'],
+    ]) {
       expect(() => parse(args), args.join(' ')).toThrow(CommanderError);
     }
   });
 
   it('-j, -v, --np, --display', () => {
-    expect(outputOptions(parse(['-j', '-v', '--np', '--display', 'failed']))).toEqual({ verbose: true, json: true, progress: false, display: 'failed' });
+    expect(outputOptions(parse(['-j', '-v', '--np', '--display', 'failed']))).toEqual({
+      verbose: true,
+      json: true,
+      progress: false,
+      display: 'failed',
+    });
     for (const d of ['ok', 'failed', 'all', 'none']) expect(outputOptions(parse(['--display', d])).display).toBe(d);
   });
 });

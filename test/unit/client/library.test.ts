@@ -43,7 +43,12 @@ async function fleet(broker: MemoryBroker, count: number): Promise<string[]> {
 }
 
 async function client(broker: MemoryBroker): Promise<Troupe> {
-  const t = await connect({ config: null, settings: { discovery_timeout: 2, discovery_quiet_window: 0.05 }, connector: broker.connector(), security });
+  const t = await connect({
+    config: null,
+    settings: { discovery_timeout: 2, discovery_quiet_window: 0.05 },
+    connector: broker.connector(),
+    security,
+  });
   clients.push(t);
   return t;
 }
@@ -97,7 +102,16 @@ describe('rpc', () => {
     expect(result.stats).toMatchObject({ discovered: 5, responses: 5, ok: 5, failed: 0, noResponse: [], unexpected: [] });
     expect(result.stats.requestId).toBe(result.requestId);
     expect(result.exitCode).toBe(0);
-    expect(result.summaries).toEqual([expect.objectContaining({ function: 'summary', field: 'value', value: [['web', 3], ['db', 2]] })]);
+    expect(result.summaries).toEqual([
+      expect.objectContaining({
+        function: 'summary',
+        field: 'value',
+        value: [
+          ['web', 3],
+          ['db', 2],
+        ],
+      }),
+    ]);
   });
 
   it('lists the discovered nodes that never answered, and exits as mco would', async () => {
@@ -125,7 +139,10 @@ describe('rpc', () => {
     await fleet(broker, 1);
     const t = await client(broker);
     const refused = async (p: Promise<unknown>) => {
-      const err = await p.then(() => undefined, (e: unknown) => e);
+      const err = await p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(RequestError);
       return (err as RequestError).code;
     };
@@ -135,7 +152,11 @@ describe('rpc', () => {
     expect(await refused(t.rpc('rpcutil', 'pong').result())).toBe('unknown_action');
     expect(await refused(t.rpc('frobnicator', 'go').result())).toBe('unknown_agent');
     // The iteration throws the same error.
-    await expect((async () => { for await (const _ of t.rpc('rpcutil', 'get_fact', {})); })()).rejects.toMatchObject({ code: 'missing_inputs' });
+    await expect(
+      (async () => {
+        for await (const _ of t.rpc('rpcutil', 'get_fact', {}));
+      })(),
+    ).rejects.toMatchObject({ code: 'missing_inputs' });
     expect(requestsSent(broker)).toEqual([]);
   });
 
@@ -146,7 +167,11 @@ describe('rpc', () => {
     const progress: RpcProgress[] = [];
     await t.rpc('rpcutil', 'ping', {}, { onProgress: (p) => progress.push(p) }).result();
     expect(progress[0]).toEqual({ stage: 'discovered', discovered: 3, received: 0, ok: 0, failed: 0 });
-    expect(progress.slice(1).map((p) => [p.stage, p.received, p.ok])).toEqual([['reply', 1, 1], ['reply', 2, 2], ['reply', 3, 3]]);
+    expect(progress.slice(1).map((p) => [p.stage, p.received, p.ok])).toEqual([
+      ['reply', 1, 1],
+      ['reply', 2, 2],
+      ['reply', 3, 3],
+    ]);
   });
 
   it('batches direct requests to the discovered nodes', async () => {
@@ -166,16 +191,24 @@ describe('abort', () => {
     const t = await client(broker);
     const controller = new AbortController();
     // A batch sleep far longer than the test's timeout: only the abort can end this call in time.
-    const call = t.rpc('rpcutil', 'ping', {}, {
-      batch: 1,
-      batchSleepMs: 600_000,
-      signal: controller.signal,
-      onProgress: (p) => p.stage === 'reply' && controller.abort(),
-    });
+    const call = t.rpc(
+      'rpcutil',
+      'ping',
+      {},
+      {
+        batch: 1,
+        batchSleepMs: 600_000,
+        signal: controller.signal,
+        onProgress: (p) => p.stage === 'reply' && controller.abort(),
+      },
+    );
     const seen: string[] = [];
     const err = await (async () => {
       for await (const reply of call) seen.push(reply.sender);
-    })().then(() => undefined, (e: unknown) => e);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AbortError);
     expect(err).toMatchObject({ code: 'aborted', name: 'AbortError' });
     expect(seen).toEqual(['n01']);
@@ -189,13 +222,18 @@ describe('abort', () => {
     await fleet(broker, 1);
     const t = await client(broker);
     const controller = new AbortController();
-    const call = t.rpc('rpcutil', 'ping', {}, {
-      filter: { identity: ['n01', 'ghost'] },
-      timeoutMs: 600_000,
-      signal: controller.signal,
-      // Later than the reply, so that only the abort itself can end the wait.
-      onProgress: (p) => p.stage === 'reply' && setImmediate(() => controller.abort()),
-    });
+    const call = t.rpc(
+      'rpcutil',
+      'ping',
+      {},
+      {
+        filter: { identity: ['n01', 'ghost'] },
+        timeoutMs: 600_000,
+        signal: controller.signal,
+        // Later than the reply, so that only the abort itself can end the wait.
+        onProgress: (p) => p.stage === 'reply' && setImmediate(() => controller.abort()),
+      },
+    );
     await expect(call.result()).rejects.toMatchObject({ code: 'aborted', partial: { noResponse: ['ghost'] } });
   });
 
@@ -225,14 +263,26 @@ describe('agent()', () => {
 
 describe('filters', () => {
   it('builds the wire filter mco would from an object or from the option strings', () => {
-    const built = filter({ fact: [{ fact: 'role', value: 'web' }, 'processors.count>=4', { fact: 'os', value: /deb/i }], class: 'nginx', agent: /^pup/, select: 'role=web or role=db' });
-    const parsed = parseFilter({ facts: ['role=web', 'processors.count>=4', 'os=/deb/i'], classes: ['nginx'], agents: ['/^pup/'], selects: ['role=web or role=db'] });
+    const built = filter({
+      fact: [{ fact: 'role', value: 'web' }, 'processors.count>=4', { fact: 'os', value: /deb/i }],
+      class: 'nginx',
+      agent: /^pup/,
+      select: 'role=web or role=db',
+    });
+    const parsed = parseFilter({
+      facts: ['role=web', 'processors.count>=4', 'os=/deb/i'],
+      classes: ['nginx'],
+      agents: ['/^pup/'],
+      selects: ['role=web or role=db'],
+    });
     expect(built).toEqual(parsed);
     expect(built.fact[2]).toEqual({ fact: 'os', operator: '=~', value: '/deb/i' });
   });
 
   it('reports a bad filter as a FilterError with a code and the option', () => {
     expect(() => filter({ select: 'role=web and (' })).toThrow(FilterError);
-    expect(() => parseFilter({ facts: ['=x'] })).toThrow(expect.objectContaining({ code: expect.stringMatching(/^FILTER_/) as string, option: '-F' }));
+    expect(() => parseFilter({ facts: ['=x'] })).toThrow(
+      expect.objectContaining({ code: expect.stringMatching(/^FILTER_/) as string, option: '-F' }),
+    );
   });
 });

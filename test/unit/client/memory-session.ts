@@ -23,7 +23,10 @@ export interface MemoryFleet {
   stop(): Promise<void>;
 }
 
-export async function memoryFleet(nodes: Record<string, { agents: AgentPlugin[]; facts?: Record<string, unknown> }>, defaults: Partial<ClientDefaults> = {}): Promise<MemoryFleet> {
+export async function memoryFleet(
+  nodes: Record<string, { agents: AgentPlugin[]; facts?: Record<string, unknown> }>,
+  defaults: Partial<ClientDefaults> = {},
+): Promise<MemoryFleet> {
   const broker = new MemoryBroker();
   const written: string[] = [];
   const noOutput: Output = {
@@ -49,7 +52,12 @@ export async function memoryFleet(nodes: Record<string, { agents: AgentPlugin[];
     await server.start();
     servers.push(server);
   }
-  const rpc = new RpcClient(broker.connector(), security, { sender: 'ops.ab12', ttl: 60, maxMessageSize: 65536, directAddressingThreshold: 10 });
+  const rpc = new RpcClient(broker.connector(), security, {
+    sender: 'ops.ab12',
+    ttl: 60,
+    maxMessageSize: 65536,
+    directAddressingThreshold: 10,
+  });
   const session: ClientSession & { out: Output; err: Output } = {
     defaults: {
       mainCollective: 'mcollective',

@@ -55,8 +55,17 @@ const source = new MemorySource(fleet.map((n) => entryOf(n)));
 const fact = (n: (typeof fleet)[number], path: string): unknown =>
   path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], n.facts);
 const where = (pick: (n: (typeof fleet)[number]) => boolean, collective = 'mcollective') =>
-  fleet.filter((n) => n.collectives.includes(collective) && pick(n)).map((n) => n.identity).sort();
-const request = (filter: Filter, options: Record<string, string> = {}, collective = 'mcollective'): DiscoveryRequest => ({ filter, collective, timeoutMs: 1000, quietWindowMs: 100, options });
+  fleet
+    .filter((n) => n.collectives.includes(collective) && pick(n))
+    .map((n) => n.identity)
+    .sort();
+const request = (filter: Filter, options: Record<string, string> = {}, collective = 'mcollective'): DiscoveryRequest => ({
+  filter,
+  collective,
+  timeoutMs: 1000,
+  quietWindowMs: 100,
+  options,
+});
 
 describe('registry discovery evaluates every filter kind', () => {
   const cases: Array<[string, Parameters<typeof buildFilter>[0], (n: (typeof fleet)[number]) => boolean]> = [
@@ -66,8 +75,17 @@ describe('registry discovery evaluates every filter kind', () => {
     ['class', { classes: ['nginx'] }, (n) => n.classes!.includes('nginx')],
     ['agent', { agents: ['puppet'] }, (n) => n.facts!.role === 'db'],
     ['identity regex', { identities: ['/^node-0001/'] }, (n) => n.identity.startsWith('node-0001')],
-    ['compound', { selects: ['role=web and os.family=RedHat or role=db and not profile::ams1'] }, (n) => (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !n.classes!.includes('profile::ams1'))],
-    ['everything ANDed', { facts: ['role=web'], classes: ['profile::lon1'], identities: ['/^node-000[0-3]/'] }, (n) => n.facts!.role === 'web' && n.classes!.includes('profile::lon1') && /^node-000[0-3]/.test(n.identity)],
+    [
+      'compound',
+      { selects: ['role=web and os.family=RedHat or role=db and not profile::ams1'] },
+      (n) =>
+        (n.facts!.role === 'web' && fact(n, 'os.family') === 'RedHat') || (n.facts!.role === 'db' && !n.classes!.includes('profile::ams1')),
+    ],
+    [
+      'everything ANDed',
+      { facts: ['role=web'], classes: ['profile::lon1'], identities: ['/^node-000[0-3]/'] },
+      (n) => n.facts!.role === 'web' && n.classes!.includes('profile::lon1') && /^node-000[0-3]/.test(n.identity),
+    ],
   ];
   for (const [what, options, pick] of cases) {
     it(what, async () => {
@@ -89,17 +107,30 @@ describe('staleness and bad records', () => {
     const answer = await queryRegistry(new MemorySource(entries), { filter: buildFilter({}), collective: 'mcollective', now: NOW });
     expect(answer.nodes.map((n) => n.record.identity)).toEqual([fleet[0]!.identity, fleet[1]!.identity]);
     expect(answer.stale).toBe(1);
-    const narrower = await queryRegistry(new MemorySource(entries), { filter: buildFilter({}), collective: 'mcollective', now: NOW, maxAgeMs: 60_000 });
+    const narrower = await queryRegistry(new MemorySource(entries), {
+      filter: buildFilter({}),
+      collective: 'mcollective',
+      now: NOW,
+      maxAgeMs: 60_000,
+    });
     expect(narrower.nodes.map((n) => n.record.identity)).toEqual([fleet[0]!.identity]);
   });
 
   it('a registry without a max age keeps every record', async () => {
-    const answer = await queryRegistry(new MemorySource([entryOf(fleet[0]!, 0)], 0), { filter: buildFilter({}), collective: 'mcollective', now: NOW });
+    const answer = await queryRegistry(new MemorySource([entryOf(fleet[0]!, 0)], 0), {
+      filter: buildFilter({}),
+      collective: 'mcollective',
+      now: NOW,
+    });
     expect(answer.nodes).toHaveLength(1);
   });
 
   it('skips and counts what is not a registration record, and keeps the newest of two records of one node', async () => {
-    const entries = [entryOf(fleet[0]!, NOW - 5000), { data: new TextEncoder().encode('{"x":1}'), storedAt: NOW }, { data: new Uint8Array([1, 2]), storedAt: NOW }];
+    const entries = [
+      entryOf(fleet[0]!, NOW - 5000),
+      { data: new TextEncoder().encode('{"x":1}'), storedAt: NOW },
+      { data: new Uint8Array([1, 2]), storedAt: NOW },
+    ];
     const newer = parseAs<{ facts: Record<string, unknown> }>(new TextDecoder().decode(entryOf(fleet[0]!).data));
     newer.facts.role = 'changed';
     entries.push({ data: new TextEncoder().encode(JSON.stringify(newer)), storedAt: NOW - 100 });
@@ -110,11 +141,16 @@ describe('staleness and bad records', () => {
   });
 
   it('--do max_age must be a positive number of seconds', async () => {
-    await expect(new RegistryDiscovery(source).discover(request(buildFilter({}), { max_age: 'soon' }))).rejects.toThrow(/max_age expects a number/);
+    await expect(new RegistryDiscovery(source).discover(request(buildFilter({}), { max_age: 'soon' }))).rejects.toThrow(
+      /max_age expects a number/,
+    );
   });
 
   it('a failing source becomes one DiscoveryError', async () => {
-    const broken: RegistrySource = { scan: async () => Promise.reject(new Error('the broker has no JetStream')), get: async () => Promise.reject(new Error('x')) };
+    const broken: RegistrySource = {
+      scan: async () => Promise.reject(new Error('the broker has no JetStream')),
+      get: async () => Promise.reject(new Error('x')),
+    };
     const err = await new RegistryDiscovery(broken).discover(request(buildFilter({}))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiscoveryError);
     expect((err as DiscoveryError).code).toBe('unavailable');

@@ -23,7 +23,15 @@ const stats = (over: Partial<RequestStats> = {}): RequestStats => ({
   ...over,
 });
 
-const reply = (over: Partial<Reply> = {}): Reply => ({ sender: 'web1.example.net', statuscode: 0, statusmsg: 'OK', data: {}, time: 0, elapsedMs: 1, ...over });
+const reply = (over: Partial<Reply> = {}): Reply => ({
+  sender: 'web1.example.net',
+  statuscode: 0,
+  statusmsg: 'OK',
+  data: {},
+  time: 0,
+  elapsedMs: 1,
+  ...over,
+});
 
 describe('formatStats (MCollective RPC::Stats#report)', () => {
   it('-v: caption, right-aligned labels, Nodes as discovered / responses, then the missing nodes', () => {
@@ -52,8 +60,12 @@ describe('formatStats (MCollective RPC::Stats#report)', () => {
   });
 
   it('short form: Finished processing responses / discovered hosts in the agent time', () => {
-    expect(formatStats(stats({ responses: 3, ok: 3, failed: 0, noResponse: [] }), false, 'x', plain)).toBe('\nFinished processing 3 / 3 hosts in 56.70 ms\n');
-    expect(formatStats(stats({ discovered: undefined, noResponse: [] }), false, 'x', plain)).toBe('\nFinished processing 2 hosts in 56.70 ms\n');
+    expect(formatStats(stats({ responses: 3, ok: 3, failed: 0, noResponse: [] }), false, 'x', plain)).toBe(
+      '\nFinished processing 3 / 3 hosts in 56.70 ms\n',
+    );
+    expect(formatStats(stats({ discovered: undefined, noResponse: [] }), false, 'x', plain)).toBe(
+      '\nFinished processing 2 hosts in 56.70 ms\n',
+    );
   });
 
   it('short form is red when some did not answer, and lists them; unexpected senders get their own list', () => {
@@ -82,13 +94,22 @@ describe('per-reply text', () => {
   const action = parseDDL(
     {
       metadata: { name: 'a', description: 'd', author: 'x', license: 'x', version: '1', url: 'https://x', timeout: 1 },
-      actions: { go: { description: 'd', display: 'always', input: {}, output: { pong: { description: 'p', display_as: 'Timestamp', type: 'integer' } } } },
+      actions: {
+        go: {
+          description: 'd',
+          display: 'always',
+          input: {},
+          output: { pong: { description: 'p', display_as: 'Timestamp', type: 'integer' } },
+        },
+      },
     },
     'test',
   ).actions.go;
 
   it('OK: the sender, then each output right-aligned under its display_as label', () => {
-    expect(formatReply(reply({ data: { pong: 123, other: 'x' } }), action, plain)).toBe('web1.example.net\n   Timestamp: 123\n       other: x\n\n');
+    expect(formatReply(reply({ data: { pong: 123, other: 'x' } }), action, plain)).toBe(
+      'web1.example.net\n   Timestamp: 123\n       other: x\n\n',
+    );
   });
 
   it('failed: sender padded to 40 and the status word, then the message', () => {
@@ -98,7 +119,9 @@ describe('per-reply text', () => {
   });
 
   it('-v: sender, status message and the data inspected Ruby-style', () => {
-    expect(formatVerboseReply(reply({ data: { pong: 1, 'a-b': [true, null] } }), plain)).toBe(`${'web1.example.net'.padEnd(40)}: OK\n    {:pong=>1, "a-b"=>[true, nil]}\n\n`);
+    expect(formatVerboseReply(reply({ data: { pong: 1, 'a-b': [true, null] } }), plain)).toBe(
+      `${'web1.example.net'.padEnd(40)}: OK\n    {:pong=>1, "a-b"=>[true, nil]}\n\n`,
+    );
   });
 
   it('rubyInspect and displayValue', () => {
@@ -115,7 +138,16 @@ describe('jsonReport', () => {
       agent: 'rpcutil',
       action: 'ping',
       replies: [{ sender: 'web1.example.net', statuscode: 0, statusmsg: 'OK', data: { pong: 5 }, time: '2024-01-01T00:00:00.000Z' }],
-      request_stats: { requestid: 'f'.repeat(32), discovered: 3, responses: 2, ok: 1, failed: 1, no_responses: ['c.example.net'], discovery_time_ms: 12.35, agent_time_ms: 56.7 },
+      request_stats: {
+        requestid: 'f'.repeat(32),
+        discovered: 3,
+        responses: 2,
+        ok: 1,
+        failed: 1,
+        no_responses: ['c.example.net'],
+        discovery_time_ms: 12.35,
+        agent_time_ms: 56.7,
+      },
       summaries: [],
     });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
@@ -132,8 +164,14 @@ describe('outcome renderers (pure: outcome in, text for stdout and stderr out)',
       err: '',
     });
     expect(renderPing({ replies: [], wallMs: 7, warnings: [], exitCode: 4 }, false)).toEqual({ out: '', err: 'No responses received\n' });
-    const doc = JSON.parse(renderPing({ replies, wallMs: 7, warnings: [], exitCode: 0 }, true).out) as { replies: unknown[]; stats: { count: number; wall_ms: number } };
-    expect(doc.replies).toEqual([{ sender: 'b', time_ms: 2.5 }, { sender: 'a', time_ms: 1.25 }]);
+    const doc = JSON.parse(renderPing({ replies, wallMs: 7, warnings: [], exitCode: 0 }, true).out) as {
+      replies: unknown[];
+      stats: { count: number; wall_ms: number };
+    };
+    expect(doc.replies).toEqual([
+      { sender: 'b', time_ms: 2.5 },
+      { sender: 'a', time_ms: 1.25 },
+    ]);
     expect(doc.stats).toMatchObject({ count: 2, wall_ms: 7, max_ms: 2.5 });
   });
 
@@ -143,7 +181,15 @@ describe('outcome renderers (pure: outcome in, text for stdout and stderr out)',
   });
 
   it('a request report: replies sorted by sender, failed ones only by default, then the stats', () => {
-    const report = { kind: 'replies' as const, agent: 'a', action: 'go', replies: [reply({ sender: 'z', statuscode: 1, statusmsg: 'boom' }), reply({ sender: 'y' })], stats: stats(), summaries: [], exitCode: 2 };
+    const report = {
+      kind: 'replies' as const,
+      agent: 'a',
+      action: 'go',
+      replies: [reply({ sender: 'z', statuscode: 1, statusmsg: 'boom' }), reply({ sender: 'y' })],
+      stats: stats(),
+      summaries: [],
+      exitCode: 2,
+    };
     const text = renderRequestReport(report, { json: false, verbose: false, palette: plain });
     expect(text.startsWith(`${'z'.padEnd(40)} Request Aborted\n   boom\n\n\nFinished processing 2 / 3 hosts`)).toBe(true);
     expect(renderRequestReport(report, { json: false, verbose: false, palette: plain, display: 'all' }).startsWith('y\n\nz')).toBe(true);

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ResultSet, type Reply } from '../../../src/client/results.js';
 import { statsOf } from '../../../src/client/request.js';
 
-const reply = (sender: string, statuscode = 0): Reply => ({ sender, statuscode, statusmsg: statuscode ? 'failed' : 'OK', data: {}, time: 0, elapsedMs: 1 });
+const reply = (sender: string, statuscode = 0): Reply => ({
+  sender,
+  statuscode,
+  statusmsg: statuscode ? 'failed' : 'OK',
+  data: {},
+  time: 0,
+  elapsedMs: 1,
+});
 
 describe('ResultSet', () => {
   it('keys replies by sender: a duplicate is counted, not stored twice', () => {
@@ -67,7 +74,18 @@ describe('statsOf', () => {
     rs.add(reply('b', 2));
     rs.add(reply('x'));
     const s = statsOf(rs, 500, 3);
-    expect(s).toMatchObject({ requestId: 'abc', discovered: 3, responses: 3, ok: 2, failed: 1, agentMs: 250, discoveryMs: 500, totalMs: 750, noResponse: ['c'], unexpected: ['x'] });
+    expect(s).toMatchObject({
+      requestId: 'abc',
+      discovered: 3,
+      responses: 3,
+      ok: 2,
+      failed: 1,
+      agentMs: 250,
+      discoveryMs: 500,
+      totalMs: 750,
+      noResponse: ['c'],
+      unexpected: ['x'],
+    });
     expect(s.startTime.getTime()).toBe(9_500);
   });
 });

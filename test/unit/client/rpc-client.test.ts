@@ -51,7 +51,12 @@ async function fleet(broker: MemoryBroker, count: number): Promise<string[]> {
 }
 
 function client(broker: MemoryBroker, threshold = 10) {
-  return new RpcClient(broker.connector(), security, { sender: 'ops.ab12', ttl: 60, maxMessageSize: 65536, directAddressingThreshold: threshold });
+  return new RpcClient(broker.connector(), security, {
+    sender: 'ops.ab12',
+    ttl: 60,
+    maxMessageSize: 65536,
+    directAddressingThreshold: threshold,
+  });
 }
 
 const call = { agent: 'rpcutil', action: 'ping', data: {}, filter: emptyFilter(), collective: 'mcollective' };
@@ -176,9 +181,19 @@ describe('RpcClient', () => {
   it('duplicates, strangers, corrupt and misdirected replies are noticed and not counted as answers', async () => {
     const broker = new MemoryBroker();
     const frameFor = (id: string, sender: string, tamper = false) => {
-      const env: ReplyEnvelope = { protocol: PROTOCOL.reply, request_id: id, sender, agent: 'rpcutil', action: 'ping', time: Date.now(), message: { statuscode: 0, statusmsg: 'OK', data: {} } };
+      const env: ReplyEnvelope = {
+        protocol: PROTOCOL.reply,
+        request_id: id,
+        sender,
+        agent: 'rpcutil',
+        action: 'ping',
+        time: Date.now(),
+        message: { statuscode: 0, statusmsg: 'OK', data: {} },
+      };
       const text = JSON.stringify(env);
-      return encodeFrame(buildReplyFrame({ protocol: PROTOCOL.secureReply, reply: text, hash: sha256Hex(tamper ? text + ' ' : text) }, sender));
+      return encodeFrame(
+        buildReplyFrame({ protocol: PROTOCOL.secureReply, reply: text, hash: sha256Hex(tamper ? text + ' ' : text) }, sender),
+      );
     };
     // A fake node that answers every request badly in every way it can.
     broker.listen('mcollective.node.a', (m) => {
@@ -193,7 +208,12 @@ describe('RpcClient', () => {
       broker.deliver(to, new TextEncoder().encode('not json'));
     });
     const rs = await client(broker).call({ ...call, targets: ['a', 'b'], timeoutMs: 300 });
-    expect(rs.all().map((r) => r.sender).sort()).toEqual(['a', 'stranger']);
+    expect(
+      rs
+        .all()
+        .map((r) => r.sender)
+        .sort(),
+    ).toEqual(['a', 'stranger']);
     expect(rs.duplicates).toBe(1);
     expect(rs.unexpected()).toEqual(['stranger']);
     expect(rs.noResponse()).toEqual(['b']);

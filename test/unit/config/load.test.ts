@@ -70,7 +70,10 @@ describe('loadConfig', () => {
 describe('defaultConfigPath', () => {
   const home = '/home/ops';
   const userConfig = '/home/ops/.troupe/client.cfg';
-  const existing = (...files: string[]) => (file: string) => files.includes(file);
+  const existing =
+    (...files: string[]) =>
+    (file: string) =>
+      files.includes(file);
 
   it('prefers $TROUPE_CONFIG for clients, even when it does not exist', () => {
     const found = defaultConfigPath('client', {
@@ -82,12 +85,8 @@ describe('defaultConfigPath', () => {
   });
 
   it('falls back to the user file, then the system file', () => {
-    expect(defaultConfigPath('client', { env: {}, home, exists: existing(userConfig, SYSTEM_CLIENT_CONFIG_PATH) })).toBe(
-      userConfig,
-    );
-    expect(defaultConfigPath('client', { env: {}, home, exists: existing(SYSTEM_CLIENT_CONFIG_PATH) })).toBe(
-      SYSTEM_CLIENT_CONFIG_PATH,
-    );
+    expect(defaultConfigPath('client', { env: {}, home, exists: existing(userConfig, SYSTEM_CLIENT_CONFIG_PATH) })).toBe(userConfig);
+    expect(defaultConfigPath('client', { env: {}, home, exists: existing(SYSTEM_CLIENT_CONFIG_PATH) })).toBe(SYSTEM_CLIENT_CONFIG_PATH);
     expect(defaultConfigPath('client', { env: {}, home, exists: existing() })).toBeUndefined();
   });
 
@@ -100,12 +99,7 @@ describe('defaultConfigPath', () => {
 
 describe('describeConfigItem', () => {
   const config = parseConfig(
-    [
-      'collectives = eu, us',
-      'plugin.yaml = /a.yaml:/b.json',
-      'color = no',
-      'plugin.nginx.reload = yes',
-    ].join('\n'),
+    ['collectives = eu, us', 'plugin.yaml = /a.yaml:/b.json', 'color = no', 'plugin.nginx.reload = yes'].join('\n'),
   );
 
   it('renders declared keys in config-file syntax', () => {
@@ -123,9 +117,7 @@ describe('describeConfigItem', () => {
   it('refuses unknown keys and unset plugin keys with CONFIG_UNKNOWN_KEY', () => {
     expect(() => describeConfigItem(config, 'colour')).toThrow(/did you mean "color"/);
     expect(() => describeConfigItem(config, 'plugin.nginx.nothing')).toThrow(/is not set/);
-    expect(() => describeConfigItem(config, 'nope')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_UNKNOWN_KEY', key: 'nope' }),
-    );
+    expect(() => describeConfigItem(config, 'nope')).toThrow(expect.objectContaining({ code: 'CONFIG_UNKNOWN_KEY', key: 'nope' }));
   });
 });
 

@@ -7,10 +7,29 @@ describe('isSecretKey', () => {
   });
 
   it('takes undeclared plugin keys whose names look like secrets for secrets', () => {
-    for (const key of ['plugin.myagent.db_password', 'plugin.vault.token', 'plugin.x.api_key', 'plugin.x.apikey', 'plugin.x.secret_file', 'plugin.ssl.key_passphrase', 'plugin.x.pass', 'plugin.x.admin-pw', 'plugin.PSK.value', 'plugin.x.AUTH_TOKEN', 'plugin.x.credentials', 'plugin.x.private_key']) {
+    for (const key of [
+      'plugin.myagent.db_password',
+      'plugin.vault.token',
+      'plugin.x.api_key',
+      'plugin.x.apikey',
+      'plugin.x.secret_file',
+      'plugin.ssl.key_passphrase',
+      'plugin.x.pass',
+      'plugin.x.admin-pw',
+      'plugin.PSK.value',
+      'plugin.x.AUTH_TOKEN',
+      'plugin.x.credentials',
+      'plugin.x.private_key',
+    ]) {
       expect(isSecretKey(key), key).toBe(true);
     }
-    for (const key of ['plugin.nginx.reload', 'plugin.compass.bypass', 'plugin.puppet.splay', 'plugin.x.passenger', 'plugin.security.key']) {
+    for (const key of [
+      'plugin.nginx.reload',
+      'plugin.compass.bypass',
+      'plugin.puppet.splay',
+      'plugin.x.passenger',
+      'plugin.security.key',
+    ]) {
       expect(isSecretKey(key), key).toBe(false);
     }
   });
@@ -20,19 +39,37 @@ describe('maskUrlCredentials', () => {
   it('masks passwords, and a bare user that may be a token, in every URL of the text', () => {
     expect(maskUrlCredentials('amqp://ops:hunter2@mq1:5672,amqp://mq2:5672')).toBe('amqp://ops:[redacted]@mq1:5672,amqp://mq2:5672');
     expect(maskUrlCredentials('nats://s3cr3tt0ken@127.0.0.1:4222')).toBe('nats://[redacted]@127.0.0.1:4222');
-    expect(maskUrlCredentials('https://deploy:p@ss@git.example.net/puppet.git')).toBe('https://deploy:[redacted]@git.example.net/puppet.git');
-    expect(maskUrlCredentials('cannot connect to NATS at nats://a:b@h1:4222, nats://c:d@h2:4222: timeout')).toBe('cannot connect to NATS at nats://a:[redacted]@h1:4222, nats://c:[redacted]@h2:4222: timeout');
+    expect(maskUrlCredentials('https://deploy:p@ss@git.example.net/puppet.git')).toBe(
+      'https://deploy:[redacted]@git.example.net/puppet.git',
+    );
+    expect(maskUrlCredentials('cannot connect to NATS at nats://a:b@h1:4222, nats://c:d@h2:4222: timeout')).toBe(
+      'cannot connect to NATS at nats://a:[redacted]@h1:4222, nats://c:[redacted]@h2:4222: timeout',
+    );
   });
 
   it('leaves text without credentials alone, an @ after the host included', () => {
-    for (const text of ['nats://127.0.0.1:4222', 'git@github.com:org/repo.git', 'https://h/p?mail=a@b', 'mailto a@b', '://@h', 'x://' + 'a'.repeat(100_000)]) {
+    for (const text of [
+      'nats://127.0.0.1:4222',
+      'git@github.com:org/repo.git',
+      'https://h/p?mail=a@b',
+      'mailto a@b',
+      '://@h',
+      'x://' + 'a'.repeat(100_000),
+    ]) {
       expect(maskUrlCredentials(text)).toBe(text);
     }
   });
 });
 
 describe('describeConfigItem and secrets', () => {
-  const config = parseConfig(['plugin.amqp.password = hunter2', 'plugin.vault.token = t0k3n', 'plugin.puppet.git_remote = https://deploy:hunter3@git.example.net/p.git', 'plugin.amqp.user = ops'].join('\n'));
+  const config = parseConfig(
+    [
+      'plugin.amqp.password = hunter2',
+      'plugin.vault.token = t0k3n',
+      'plugin.puppet.git_remote = https://deploy:hunter3@git.example.net/p.git',
+      'plugin.amqp.user = ops',
+    ].join('\n'),
+  );
 
   it('refuses secret keys with CONFIG_SECRET, set or at their default, never with the value', () => {
     for (const key of ['plugin.amqp.password', 'plugin.vault.token']) {

@@ -125,7 +125,13 @@ describe('aggregate', () => {
   it('summarises rpcutil get_fact values', () => {
     const rpcutil = loadDDLFile(RPCUTIL_DDL_PATH);
     const [result] = aggregate(rpcutil, 'get_fact', [{ value: 'bookworm' }, { value: 'bookworm' }, { value: 'jammy' }]);
-    expect(result).toMatchObject({ displayAs: 'Value', value: [['bookworm', 2], ['jammy', 1]] });
+    expect(result).toMatchObject({
+      displayAs: 'Value',
+      value: [
+        ['bookworm', 2],
+        ['jammy', 1],
+      ],
+    });
   });
 });
 
@@ -162,11 +168,7 @@ describe('renderAggregate', () => {
   });
 
   it('uses a two-conversion format as the whole line', () => {
-    expect(renderAggregate({ ...collection, format: '%s: %d' }).slice(2)).toEqual([
-      '   Debian: 12',
-      '   RedHat: 3',
-      '   Alpine Linux: 1',
-    ]);
+    expect(renderAggregate({ ...collection, format: '%s: %d' }).slice(2)).toEqual(['   Debian: 12', '   RedHat: 3', '   Alpine Linux: 1']);
   });
 
   it('prints averages with two decimals and sums as they are', () => {
@@ -190,9 +192,9 @@ describe('renderAggregate', () => {
       '',
       '   No aggregate summary could be computed',
     ]);
-    expect(
-      renderAggregate({ function: 'average', field: 'load', displayAs: 'Load', kind: 'numeric', value: 0, count: 0 })[2],
-    ).toBe('   No aggregate summary could be computed');
+    expect(renderAggregate({ function: 'average', field: 'load', displayAs: 'Load', kind: 'numeric', value: 0, count: 0 })[2]).toBe(
+      '   No aggregate summary could be computed',
+    );
   });
 });
 

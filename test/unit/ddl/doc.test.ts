@@ -25,9 +25,7 @@ describe('renderDoc', () => {
   it('lists the actions sorted, then documents each', () => {
     const at = lines.indexOf('ACTIONS:');
     expect(lines[at + 1]).toBe('========');
-    expect(lines[at + 2]).toBe(
-      '   agent_inventory, collective_info, daemon_stats, get_config_item, get_fact, get_facts, inventory, ping',
-    );
+    expect(lines[at + 2]).toBe('   agent_inventory, collective_info, daemon_stats, get_config_item, get_fact, get_facts, inventory, ping');
     const headings = lines.filter((l) => / action:$/.test(l)).map((l) => l.trim());
     expect(headings).toEqual([
       'agent_inventory action:',

@@ -1,9 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseDDL, type AgentDDL } from '../../../src/ddl/index.js';
 
-export const RPCUTIL_DDL_PATH = fileURLToPath(
-  new URL('../../../src/plugins/agents/rpcutil/rpcutil.ddl.json', import.meta.url),
-);
+export const RPCUTIL_DDL_PATH = fileURLToPath(new URL('../../../src/plugins/agents/rpcutil/rpcutil.ddl.json', import.meta.url));
 
 export const METADATA = {
   name: 'sample',

@@ -12,7 +12,11 @@ function declaration(source: string, name: string): string {
   const start = source.search(new RegExp(`^export (interface|type) ${name}\\b`, 'm'));
   if (start < 0) throw new Error(`no ${name} in the generated source`);
   const rest = source.slice(start);
-  const end = rest.startsWith('export interface') ? rest.indexOf('\n}\n') : rest.includes('= {\n') && rest.indexOf('= {\n') < rest.indexOf('\n') ? rest.indexOf('\n};\n') : rest.indexOf('\n');
+  const end = rest.startsWith('export interface')
+    ? rest.indexOf('\n}\n')
+    : rest.includes('= {\n') && rest.indexOf('= {\n') < rest.indexOf('\n')
+      ? rest.indexOf('\n};\n')
+      : rest.indexOf('\n');
   return rest.slice(0, end + 1);
 }
 

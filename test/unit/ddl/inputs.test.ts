@@ -54,9 +54,7 @@ describe('validateInputs: status codes', () => {
   it('accepts undeclared inputs when the action takes additional inputs', () => {
     const check = validateInputs(ddl, 'resource', { type: 'file', path: '/etc/motd', ensure: 'present' });
     expect(check).toEqual({ ok: true, data: { type: 'file', path: '/etc/motd', ensure: 'present' } });
-    expect(rejected(validateInputs(ddl, 'resource', { type: 3, path: 'x' })).message).toBe(
-      "Input 'type' should be a string",
-    );
+    expect(rejected(validateInputs(ddl, 'resource', { type: 3, path: 'x' })).message).toBe("Input 'type' should be a string");
   });
 });
 
@@ -134,9 +132,7 @@ describe('validateInputs: named validators', () => {
   }
 
   it('shellsafe rejects line breaks and accepts ordinary commands', () => {
-    expect(rejected(run({ command: 'ls\nrm -rf /' })).message).toBe(
-      "Input 'command' is not shell safe: it contains a line break",
-    );
+    expect(rejected(run({ command: 'ls\nrm -rf /' })).message).toBe("Input 'command' is not shell safe: it contains a line break");
     expect(rejected(run({ command: 'ls\rx' })).statuscode).toBe(4);
     expect(run({ command: 'service nginx restart --now "quoted"' }).ok).toBe(true);
   });

@@ -106,20 +106,72 @@ describe('parseDDL', () => {
     ['bad action name', (j) => (j['actions']['Bad-Name'] = { description: 'x' }), /\/actions: invalid name 'Bad-Name'/],
     ['unknown action key', (j) => (j['actions'].echo.colour = 'red'), /\/actions\/echo: unknown key 'colour'/],
     ['bad display', (j) => (j['actions'].echo.display = 'never'), /\/actions\/echo\/display: must be one of ok, failed, always/],
-    ['unknown input type', (j) => (j['actions'].echo.input.count.type = 'float'), /\/actions\/echo\/input\/count\/type: must be one of string, integer/],
-    ['input without prompt', (j) => delete j['actions'].echo.input.count.prompt, /\/actions\/echo\/input\/count: missing required key 'prompt'/],
+    [
+      'unknown input type',
+      (j) => (j['actions'].echo.input.count.type = 'float'),
+      /\/actions\/echo\/input\/count\/type: must be one of string, integer/,
+    ],
+    [
+      'input without prompt',
+      (j) => delete j['actions'].echo.input.count.prompt,
+      /\/actions\/echo\/input\/count: missing required key 'prompt'/,
+    ],
     ['list without list', (j) => delete j['actions'].echo.input.mode.list, /\/actions\/echo\/input\/mode: missing required key 'list'/],
-    ['negative maxlength', (j) => (j['actions'].echo.input.message.maxlength = -1), /\/actions\/echo\/input\/message\/maxlength: must be >= 0/],
-    ['output without description', (j) => delete j['actions'].echo.output.message.description, /\/actions\/echo\/output\/message: missing required key 'description'/],
-    ['unknown aggregate function', (j) => (j['actions'].stats.aggregate[0].function = 'median'), /\/actions\/stats\/aggregate\/0\/function: must be one of summary/],
-    ['aggregate without args', (j) => (j['actions'].stats.aggregate[0].args = []), /\/actions\/stats\/aggregate\/0\/args: must NOT have fewer than 1 items/],
-    ['aggregate of an undeclared output', (j) => (j['actions'].stats.aggregate[0].args = ['nope']), /\/actions\/stats\/aggregate\/0\/args\/0: 'nope' is not a declared output/],
-    ['aggregate options first', (j) => (j['actions'].stats.aggregate[0].args = [{ true: 'x' }]), /\/actions\/stats\/aggregate\/0\/args\/0: must name an output/],
-    ['invalid regex', (j) => (j['actions'].echo.input.message.validation = '^[a-z'), /\/actions\/echo\/input\/message\/validation: not a valid regular expression/],
-    ['list on a string input', (j) => (j['actions'].echo.input.message.list = ['a']), /\/actions\/echo\/input\/message\/list: only a 'list' input takes a list/],
-    ['default of the wrong type', (j) => (j['actions'].echo.input.count.default = 'one'), /\/actions\/echo\/input\/count\/default: Input 'count' should be an integer/],
-    ['default outside the list', (j) => (j['actions'].echo.input.mode.default = 'medium'), /\/actions\/echo\/input\/mode\/default: Input 'mode' should be one of fast, slow, 3/],
-    ['default failing its regex', (j) => (j['actions'].echo.input.message.default = 'ABC'), /\/actions\/echo\/input\/message\/default: Input 'message' does not match/],
+    [
+      'negative maxlength',
+      (j) => (j['actions'].echo.input.message.maxlength = -1),
+      /\/actions\/echo\/input\/message\/maxlength: must be >= 0/,
+    ],
+    [
+      'output without description',
+      (j) => delete j['actions'].echo.output.message.description,
+      /\/actions\/echo\/output\/message: missing required key 'description'/,
+    ],
+    [
+      'unknown aggregate function',
+      (j) => (j['actions'].stats.aggregate[0].function = 'median'),
+      /\/actions\/stats\/aggregate\/0\/function: must be one of summary/,
+    ],
+    [
+      'aggregate without args',
+      (j) => (j['actions'].stats.aggregate[0].args = []),
+      /\/actions\/stats\/aggregate\/0\/args: must NOT have fewer than 1 items/,
+    ],
+    [
+      'aggregate of an undeclared output',
+      (j) => (j['actions'].stats.aggregate[0].args = ['nope']),
+      /\/actions\/stats\/aggregate\/0\/args\/0: 'nope' is not a declared output/,
+    ],
+    [
+      'aggregate options first',
+      (j) => (j['actions'].stats.aggregate[0].args = [{ true: 'x' }]),
+      /\/actions\/stats\/aggregate\/0\/args\/0: must name an output/,
+    ],
+    [
+      'invalid regex',
+      (j) => (j['actions'].echo.input.message.validation = '^[a-z'),
+      /\/actions\/echo\/input\/message\/validation: not a valid regular expression/,
+    ],
+    [
+      'list on a string input',
+      (j) => (j['actions'].echo.input.message.list = ['a']),
+      /\/actions\/echo\/input\/message\/list: only a 'list' input takes a list/,
+    ],
+    [
+      'default of the wrong type',
+      (j) => (j['actions'].echo.input.count.default = 'one'),
+      /\/actions\/echo\/input\/count\/default: Input 'count' should be an integer/,
+    ],
+    [
+      'default outside the list',
+      (j) => (j['actions'].echo.input.mode.default = 'medium'),
+      /\/actions\/echo\/input\/mode\/default: Input 'mode' should be one of fast, slow, 3/,
+    ],
+    [
+      'default failing its regex',
+      (j) => (j['actions'].echo.input.message.default = 'ABC'),
+      /\/actions\/echo\/input\/message\/default: Input 'message' does not match/,
+    ],
   ];
 
   for (const [what, breakIt, message] of broken) {
@@ -165,13 +217,18 @@ describe('loadDDLFile', () => {
   it('throws DDL_INVALID for a file that is not JSON', () => {
     const notJSON = join(dir, 'text.ddl.json');
     writeFileSync(notJSON, 'metadata :name => "x"');
-    expect(() => loadDDLFile(notJSON)).toThrow(expect.objectContaining({ code: 'DDL_INVALID', message: expect.stringContaining('not JSON') as string }));
+    expect(() => loadDDLFile(notJSON)).toThrow(
+      expect.objectContaining({ code: 'DDL_INVALID', message: expect.stringContaining('not JSON') as string }),
+    );
   });
 });
 
 describe('schemas/ddl.schema.json', () => {
   it('compiles in a strict ajv registry beside the other schemas', () => {
-    const schema = JSON.parse(readFileSync(new URL('../../../schemas/ddl.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const schema = JSON.parse(readFileSync(new URL('../../../schemas/ddl.schema.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     const ajv = new Ajv({ strict: true, allowUnionTypes: true });
     ajv.addSchema(schema);
     const validate = ajv.getSchema('troupe:ddl')!;

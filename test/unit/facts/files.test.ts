@@ -32,7 +32,16 @@ describe('loadFactFiles', () => {
   it('reads YAML with nested structures kept as written', () => {
     const file = write(
       'facts.yaml',
-      ['---', 'os:', '  family: Debian', '  release:', '    major: "12"', 'os.dotted: literal', 'processorcount: 4', 'roles: [web, db]'].join('\n'),
+      [
+        '---',
+        'os:',
+        '  family: Debian',
+        '  release:',
+        '    major: "12"',
+        'os.dotted: literal',
+        'processorcount: 4',
+        'roles: [web, db]',
+      ].join('\n'),
     );
     expect(loadFactFiles([file])).toEqual({
       os: { family: 'Debian', release: { major: '12' } },

@@ -34,12 +34,8 @@ describe('jsonErrorLine', () => {
 
 describe('summariseJsonError', () => {
   it('drops the quoted input V8 appends', () => {
-    expect(summariseJsonError('Unexpected token \'o\', ..."1,\n  "b": oops\n}\n" is not valid JSON')).toBe(
-      "Unexpected token 'o'",
-    );
-    expect(summariseJsonError('Unexpected token \'o\', "{"a": oops      "... is not valid JSON')).toBe(
-      "Unexpected token 'o'",
-    );
+    expect(summariseJsonError('Unexpected token \'o\', ..."1,\n  "b": oops\n}\n" is not valid JSON')).toBe("Unexpected token 'o'");
+    expect(summariseJsonError('Unexpected token \'o\', "{"a": oops      "... is not valid JSON')).toBe("Unexpected token 'o'");
     expect(summariseJsonError('Unexpected end of JSON input')).toBe('Unexpected end of JSON input');
   });
 });

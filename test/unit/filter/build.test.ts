@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildFilter, compileFilter, emptyFilter, FilterError, MAX_ENTRIES, parseWith, plainIdentities } from '../../../src/filter/index.js';
+import {
+  buildFilter,
+  compileFilter,
+  emptyFilter,
+  FilterError,
+  MAX_ENTRIES,
+  parseWith,
+  plainIdentities,
+} from '../../../src/filter/index.js';
 import { errorOf } from './error-of.js';
-
 
 describe('parseWith', () => {
   it('makes fact filters of comparisons and classes of everything else', () => {
@@ -97,7 +104,12 @@ describe('buildFilter', () => {
 });
 
 describe('buildFilter: what nodes decide to execute', () => {
-  const node = { identity: 'db01.example.net', facts: { role: 'db', cpus: '16' }, classes: ['nginx::server'], agents: ['rpcutil', 'puppet'] };
+  const node = {
+    identity: 'db01.example.net',
+    facts: { role: 'db', cpus: '16' },
+    classes: ['nginx::server'],
+    agents: ['rpcutil', 'puppet'],
+  };
   const selects = (opts: Parameters<typeof buildFilter>[0]) => compileFilter(buildFilter(opts))(node);
 
   it('reads a name starting with / as a regex in -I, -C, -A, -W and -S, closing slash or not', () => {
@@ -125,7 +137,16 @@ describe('buildFilter: what nodes decide to execute', () => {
     const e = errorOf(() => buildFilter({ identities: ids(MAX_ENTRIES + 1) }));
     expect(e.code).toBe('FILTER_TOO_MANY');
     expect(e.message).toBe(`${MAX_ENTRIES + 1} distinct identity filters (-I); a node accepts at most ${MAX_ENTRIES} of each kind`);
-    const classes = errorOf(() => buildFilter({ classes: ids(200), withs: [ids(100).map((c) => `w${c}`).join(' ')] }));
+    const classes = errorOf(() =>
+      buildFilter({
+        classes: ids(200),
+        withs: [
+          ids(100)
+            .map((c) => `w${c}`)
+            .join(' '),
+        ],
+      }),
+    );
     expect(classes.message).toContain('300 distinct class filters (-C and -W)');
     expect(errorOf(() => buildFilter({ facts: ids(300).map((f) => `${f}=1`) })).code).toBe('FILTER_TOO_MANY');
   });

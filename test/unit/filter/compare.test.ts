@@ -109,7 +109,7 @@ describe('compareFact missing, array and object facts', () => {
     expect(compareFact([{ eth0: {} }, { lo: {} }], '==', 'lo')).toBe(true);
   });
 
-  it('does not look at an object fact\'s JSON text or values', () => {
+  it("does not look at an object fact's JSON text or values", () => {
     const os = { name: 'RedHat', release: { major: '8' } };
     expect(compareFact(os, '=~', '"major":"8"')).toBe(false);
     expect(compareFact(os, '==', JSON.stringify(os))).toBe(false);

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  compileCompound,
-  formatCompound,
-  parseCompound,
-  type NodeView,
-} from '../../../src/filter/index.js';
+import { compileCompound, formatCompound, parseCompound, type NodeView } from '../../../src/filter/index.js';
 import { errorOf } from './error-of.js';
-
 
 const shape = (text: string): string => formatCompound(parseCompound(text));
 

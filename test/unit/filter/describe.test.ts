@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildFilter,
-  describeFilter,
-  emptyFilter,
-  parseCompound,
-  parseFactFilter,
-  plainIdentities,
-} from '../../../src/filter/index.js';
+import { buildFilter, describeFilter, emptyFilter, parseCompound, parseFactFilter, plainIdentities } from '../../../src/filter/index.js';
 import { errorOf } from './error-of.js';
-
 
 describe('plainIdentities', () => {
   it('returns plain identities when nothing else constrains the request', () => {

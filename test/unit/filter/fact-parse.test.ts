@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseFactFilter } from '../../../src/filter/index.js';
 import { errorOf } from './error-of.js';
 
-
 describe('parseFactFilter operators', () => {
   it.each([
     ['cpus>=4', '>=', '4'],

@@ -68,7 +68,12 @@ describe('hostile filters', () => {
   // Each of these backtracks for seconds to hours in a backtracking engine (the old code took 18 s for the
   // eleven `.*` against 24 characters), beyond the test timeout; RE2 answers at once.
   it('evaluates patterns that explode a backtracking engine in linear time', () => {
-    const node = (identity: string, facts: Record<string, unknown> = {}) => ({ identity, facts, classes: [] as string[], agents: [] as string[] });
+    const node = (identity: string, facts: Record<string, unknown> = {}) => ({
+      identity,
+      facts,
+      classes: [] as string[],
+      agents: [] as string[],
+    });
     const cases: Array<[Partial<Filter>, ReturnType<typeof node>, boolean]> = [
       [{ identity: ['/^(.|.|.)*X$/'] }, node('a'.repeat(16)), false],
       [{ identity: ['/^(.|.|.)*X$/'] }, node(`${'a'.repeat(16)}X`), true],

@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import {
-  buildFilter,
-  emptyFilter,
-  MAX_ENTRIES,
-  MAX_FACT_NAME_LENGTH,
-  MAX_TEXT_LENGTH,
-} from '../../../src/filter/index.js';
+import { buildFilter, emptyFilter, MAX_ENTRIES, MAX_FACT_NAME_LENGTH, MAX_TEXT_LENGTH } from '../../../src/filter/index.js';
 
 const schemaPath = fileURLToPath(new URL('../../../schemas/filter.schema.json', import.meta.url));
 interface SchemaNode {
@@ -27,14 +21,17 @@ describe('schemas/filter.schema.json', () => {
 
   it.each([
     ['empty', emptyFilter()],
-    ['built from every option', buildFilter({
-      facts: ['cpus>=4', 'kernel=/lin/i'],
-      classes: ['apache'],
-      identities: ['/^web/'],
-      agents: ['puppet'],
-      selects: ['a or not b'],
-      withs: ['ntp os.family=RedHat'],
-    })],
+    [
+      'built from every option',
+      buildFilter({
+        facts: ['cpus>=4', 'kernel=/lin/i'],
+        classes: ['apache'],
+        identities: ['/^web/'],
+        agents: ['puppet'],
+        selects: ['a or not b'],
+        withs: ['ntp os.family=RedHat'],
+      }),
+    ],
     ['quoted empty value', { ...emptyFilter(), fact: [{ fact: 'x', operator: '==', value: '' }] }],
   ])('accepts %s', (_name, filter) => {
     expect(validate(filter), JSON.stringify(validate.errors)).toBe(true);

@@ -1,6 +1,16 @@
 // src/plan/: plan files and their errors, inputs and --set, batch arithmetic, failure budgets, assertions, templates.
 import { describe, expect, it } from 'vitest';
-import { batchSizes, compileAssertion, FailureBudget, parsePlan, parseSets, PlanError, resolveInputs, splitBatches, windowWidth } from '../../../src/plan/index.js';
+import {
+  batchSizes,
+  compileAssertion,
+  FailureBudget,
+  parsePlan,
+  parseSets,
+  PlanError,
+  resolveInputs,
+  splitBatches,
+  windowWidth,
+} from '../../../src/plan/index.js';
 import { render } from '../../../src/plan/template.js';
 
 const ok = `
@@ -41,12 +51,15 @@ describe('plan files', () => {
   });
 
   it('names the line of a value of the wrong form', () => {
-    const text = 'nodes:\n  web: {}\nsteps:\n  - name: a\n    nodes: web\n    rpc: { agent: rpcutil, action: ping }\n    batch:\n      size: [1, "ten"]\n';
+    const text =
+      'nodes:\n  web: {}\nsteps:\n  - name: a\n    nodes: web\n    rpc: { agent: rpcutil, action: ping }\n    batch:\n      size: [1, "ten"]\n';
     expect(errorOf(text)).toBe('p.yaml:8: /steps/0/batch/size/1: must be a number of nodes above 0 or a percentage such as "20%"');
   });
 
   it('refuses a step with no kind, or two', () => {
-    expect(errorOf('steps:\n  - name: a\n')).toMatch(/^p\.yaml:2: \/steps\/0: step 'a' needs exactly one of rpc, puppet, wait_for, sleep, message, webhook, plan; it has none$/);
+    expect(errorOf('steps:\n  - name: a\n')).toMatch(
+      /^p\.yaml:2: \/steps\/0: step 'a' needs exactly one of rpc, puppet, wait_for, sleep, message, webhook, plan; it has none$/,
+    );
     expect(errorOf('steps:\n  - name: a\n    sleep: 1\n    message: hi\n')).toMatch(/it has sleep and message$/);
   });
 
@@ -55,15 +68,20 @@ describe('plan files', () => {
       "p.yaml:5: /steps/0/nodes: no node set 'db' in 'nodes' (known: web)",
     );
     expect(errorOf('steps:\n  - name: a\n    rpc: { agent: rpcutil, action: ping }\n')).toMatch(/needs 'nodes'/);
-    expect(errorOf('steps:\n  - name: a\n    message: hi\n    batch: { size: 1 }\n')).toMatch(/^p\.yaml:4: \/steps\/0\/batch: a message step acts on no nodes/);
+    expect(errorOf('steps:\n  - name: a\n    message: hi\n    batch: { size: 1 }\n')).toMatch(
+      /^p\.yaml:4: \/steps\/0\/batch: a message step acts on no nodes/,
+    );
   });
 
   it('refuses a step name used twice, even across handlers', () => {
-    expect(errorOf('steps:\n  - name: a\n    sleep: 1\non_fail:\n  - name: a\n    message: x\n')).toBe("p.yaml:5: /on_fail/0/name: step name 'a' is used twice");
+    expect(errorOf('steps:\n  - name: a\n    sleep: 1\non_fail:\n  - name: a\n    message: x\n')).toBe(
+      "p.yaml:5: /on_fail/0/name: step name 'a' is used twice",
+    );
   });
 
   it('refuses an assertion that does not parse, or a bare word, naming the step', () => {
-    const plan = (a: string) => `nodes:\n  web: {}\nsteps:\n  - name: a\n    nodes: web\n    wait_for: { agent: puppet, action: status, assert: "${a}" }\n`;
+    const plan = (a: string) =>
+      `nodes:\n  web: {}\nsteps:\n  - name: a\n    nodes: web\n    wait_for: { agent: puppet, action: status, assert: "${a}" }\n`;
     expect(errorOf(plan('idling=true and'))).toMatch(/^p\.yaml:6: \/steps\/0\/wait_for\/assert: bad assertion: /);
     expect(errorOf(plan('idling'))).toMatch(/'idling' is not a comparison/);
   });
@@ -77,8 +95,11 @@ describe('plan files', () => {
   });
 
   it('a sliding window takes one size', () => {
-    expect(errorOf('nodes:\n  w: {}\nsteps:\n  - name: a\n    nodes: w\n    rpc: { agent: rpcutil, action: ping }\n    batch: { mode: window, size: [1, 2] }\n'))
-      .toMatch(/sliding window has one width/);
+    expect(
+      errorOf(
+        'nodes:\n  w: {}\nsteps:\n  - name: a\n    nodes: w\n    rpc: { agent: rpcutil, action: ping }\n    batch: { mode: window, size: [1, 2] }\n',
+      ),
+    ).toMatch(/sliding window has one width/);
   });
 });
 
@@ -86,7 +107,12 @@ describe('inputs', () => {
   const { spec } = parsePlan(ok);
 
   it('fills defaults and coerces --set strings to the declared types', () => {
-    expect(resolveInputs(spec, parseSets(['revision=abc1234', 'batch=10', 'noop=true']))).toEqual({ revision: 'abc1234', batch: 10, noop: true, env: 'staging' });
+    expect(resolveInputs(spec, parseSets(['revision=abc1234', 'batch=10', 'noop=true']))).toEqual({
+      revision: 'abc1234',
+      batch: 10,
+      noop: true,
+      env: 'staging',
+    });
   });
 
   it('refuses missing, unknown, mistyped, out-of-enum and non-matching inputs', () => {
@@ -94,14 +120,14 @@ describe('inputs', () => {
     expect(() => resolveInputs(spec, { revision: 'abc1234', colour: 'red' })).toThrow("the plan has no input 'colour'");
     expect(() => resolveInputs(spec, { revision: 'abc1234', batch: '2.5' })).toThrow("input 'batch': expected a whole number");
     expect(() => resolveInputs(spec, { revision: 'abc1234', noop: 'maybe' })).toThrow("input 'noop': expected true or false");
-    expect(() => resolveInputs(spec, { revision: 'abc1234', env: 'qa' })).toThrow("input 'env': \"qa\" is not one of \"prod\", \"staging\"");
-    expect(() => resolveInputs(spec, { revision: 'HEAD' })).toThrow("does not match");
+    expect(() => resolveInputs(spec, { revision: 'abc1234', env: 'qa' })).toThrow('input \'env\': "qa" is not one of "prod", "staging"');
+    expect(() => resolveInputs(spec, { revision: 'HEAD' })).toThrow('does not match');
   });
 
   it('parses --set once per key, values may hold =', () => {
     expect(parseSets(['a=b=c'])).toEqual({ a: 'b=c' });
     expect(() => parseSets(['a=1', 'a=2'])).toThrow('--set a given twice');
-    expect(() => parseSets(['=1'])).toThrow("--set expects key=value");
+    expect(() => parseSets(['=1'])).toThrow('--set expects key=value');
   });
 });
 

@@ -53,7 +53,9 @@ describe('request layers round trip', () => {
   it('RPC body → request → secure request → transport frame → and back', () => {
     const req = request({ filter: { ...emptyFilter(), fact: [{ fact: 'os.family', operator: '==', value: 'Debian' }] } });
     const text = JSON.stringify(req);
-    const frameBytes = encodeFrame(buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: text }, req.sender, 'mcollective.reply.x.1'));
+    const frameBytes = encodeFrame(
+      buildRequestFrame({ protocol: PROTOCOL.secureRequest, request: text }, req.sender, 'mcollective.reply.x.1'),
+    );
 
     const frame = decodeFrame(frameBytes, MAX);
     expect(frame).toMatchObject({ protocol: PROTOCOL.transport, sender: req.sender, reply_to: 'mcollective.reply.x.1' });
@@ -65,7 +67,10 @@ describe('request layers round trip', () => {
   it('reply layers round trip, the hash covering the exact reply text', () => {
     const env = reply();
     const text = JSON.stringify(env);
-    const frame = decodeFrame(encodeFrame(buildReplyFrame({ protocol: PROTOCOL.secureReply, reply: text, hash: sha256Hex(text) }, env.sender)), MAX);
+    const frame = decodeFrame(
+      encodeFrame(buildReplyFrame({ protocol: PROTOCOL.secureReply, reply: text, hash: sha256Hex(text) }, env.sender)),
+      MAX,
+    );
     expect(frame.reply_to).toBeUndefined();
     const secure = checkSecureReply(frame.data);
     expect(secure.hash).toBe(sha256Hex(secure.reply));
@@ -130,7 +135,13 @@ describe('decodeFrame rejects', () => {
 describe('secure request and request envelope schemas', () => {
   it('secure request: protocol, a request text, nothing unknown', () => {
     expect(checkSecureRequest({ protocol: PROTOCOL.secureRequest, request: '{}' }).request).toBe('{}');
-    for (const bad of [{}, { protocol: PROTOCOL.secureRequest }, { protocol: PROTOCOL.secureRequest, request: 1 }, { protocol: PROTOCOL.secureRequest, request: '{}', x: 1 }, { protocol: PROTOCOL.secureReply, request: '{}' }]) {
+    for (const bad of [
+      {},
+      { protocol: PROTOCOL.secureRequest },
+      { protocol: PROTOCOL.secureRequest, request: 1 },
+      { protocol: PROTOCOL.secureRequest, request: '{}', x: 1 },
+      { protocol: PROTOCOL.secureReply, request: '{}' },
+    ]) {
       expect(protocolError(() => checkSecureRequest(bad)).code).toBe('schema');
     }
   });

@@ -20,7 +20,8 @@ describe('isValidName', () => {
   });
 
   it('refuses blanks, wildcards, empty tokens and over-long names', () => {
-    for (const n of ['', 'a b', 'a.*', 'a.>', '>', '*', 'a..b', '.a', 'a.', 'a\nb', 'x'.repeat(256)]) expect(isValidName(n), JSON.stringify(n)).toBe(false);
+    for (const n of ['', 'a b', 'a.*', 'a.>', '>', '*', 'a..b', '.a', 'a.', 'a\nb', 'x'.repeat(256)])
+      expect(isValidName(n), JSON.stringify(n)).toBe(false);
     expect(isValidName('x'.repeat(255))).toBe(true);
   });
 });

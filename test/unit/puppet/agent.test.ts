@@ -51,7 +51,13 @@ const agent = createPuppetAgent({
 async function call(action: string, data: Record<string, unknown> = {}) {
   const ctx: AgentContext = { node: {} as NodeInfo, logger: pino({ level: 'silent' }), settings, signal: new AbortController().signal };
   try {
-    return { ok: true as const, data: await agent.invoke({ agent: 'puppet', action, data, caller: 'cert=ops', requestId: 'r1', sender: 's', collective: 'mcollective' }, ctx) };
+    return {
+      ok: true as const,
+      data: await agent.invoke(
+        { agent: 'puppet', action, data, caller: 'cert=ops', requestId: 'r1', sender: 's', collective: 'mcollective' },
+        ctx,
+      ),
+    };
   } catch (err) {
     if (err instanceof ActionFailed) return { ok: false as const, statuscode: err.statuscode, message: err.message };
     throw err;
@@ -64,18 +70,24 @@ describe('runonce', () => {
     expect(r).toEqual({
       ok: true,
       data: {
-        summary: "Started a Puppet run using the 'puppet agent --onetime --no-daemonize --color=false --show_diff --verbose --splay --splaylimit 30' command",
+        summary:
+          "Started a Puppet run using the 'puppet agent --onetime --no-daemonize --color=false --show_diff --verbose --splay --splaylimit 30' command",
         initiated_at: NOW / 1000,
       },
     });
-    expect(started).toEqual([['puppet', 'agent', '--onetime', '--no-daemonize', '--color=false', '--show_diff', '--verbose', '--splay', '--splaylimit', '30']]);
+    expect(started).toEqual([
+      ['puppet', 'agent', '--onetime', '--no-daemonize', '--color=false', '--show_diff', '--verbose', '--splay', '--splaylimit', '30'],
+    ]);
   });
 
   it('starts only one run when two requests arrive together', async () => {
     const [a, b] = await Promise.all([call('runonce', { force: true }), call('runonce', { force: true })]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
     const refused = a.ok ? b : a;
-    expect(refused).toMatchObject({ statuscode: 1, message: expect.stringMatching(/A Puppet run requested at .* \(pid \d+\) has not finished yet, cannot run now/) as string });
+    expect(refused).toMatchObject({
+      statuscode: 1,
+      message: expect.stringMatching(/A Puppet run requested at .* \(pid \d+\) has not finished yet, cannot run now/) as string,
+    });
     expect(started).toHaveLength(1);
   });
 
@@ -99,23 +111,37 @@ describe('runonce', () => {
 
   it('signals an idle daemon instead of starting a run, and refuses options it cannot pass', async () => {
     writeFileSync(settings.pidfile!, String(process.pid));
-    expect(await call('runonce', { noop: true })).toMatchObject({ ok: false, message: 'Cannot specify any custom puppet options when the daemon is running' });
-    expect(await call('runonce', { splay: true, splaylimit: 4 })).toMatchObject({ ok: true, data: { summary: 'Signalled the running Puppet Daemon' } });
+    expect(await call('runonce', { noop: true })).toMatchObject({
+      ok: false,
+      message: 'Cannot specify any custom puppet options when the daemon is running',
+    });
+    expect(await call('runonce', { splay: true, splaylimit: 4 })).toMatchObject({
+      ok: true,
+      data: { summary: 'Signalled the running Puppet Daemon' },
+    });
     expect(signalled).toEqual([[process.pid, 'SIGUSR1']]);
     expect(started).toEqual([]);
     // Until the daemon completes that run, a second signal is not sent.
     expect(await call('runonce')).toMatchObject({ ok: false, message: expect.stringContaining('was signalled to run') as string });
     settings.signal_daemon = 'false';
     writeFileSync(settings.lastrunfile!, `time:\n  last_run: ${NOW / 1000}\n`);
-    expect(await call('runonce', { force: true })).toMatchObject({ ok: true, data: { summary: expect.stringContaining('--no-splay') as string } });
+    expect(await call('runonce', { force: true })).toMatchObject({
+      ok: true,
+      data: { summary: expect.stringContaining('--no-splay') as string },
+    });
   });
 
   it('refuses a server unless allowed, and revisions outside masterless mode', async () => {
-    expect(await call('runonce', { server: 'puppet2' })).toMatchObject({ message: "Passing 'server' option is not allowed in module configuration" });
+    expect(await call('runonce', { server: 'puppet2' })).toMatchObject({
+      message: "Passing 'server' option is not allowed in module configuration",
+    });
     settings.allow_server_override = 'yes';
     expect(await call('runonce', { force: true, server: 'puppet2:8141' })).toMatchObject({ ok: true });
     expect(started[0]!.slice(-4)).toEqual(['--server', 'puppet2', '--masterport', '8141']);
-    expect(await call('runonce', { revision: 'main' })).toMatchObject({ statuscode: 4, message: expect.stringContaining('only possible in masterless mode') as string });
+    expect(await call('runonce', { revision: 'main' })).toMatchObject({
+      statuscode: 4,
+      message: expect.stringContaining('only possible in masterless mode') as string,
+    });
   });
 });
 
@@ -125,7 +151,11 @@ describe('enable and disable', () => {
       ok: true,
       data: { status: 'Succesfully locked the Puppet agent: Disabled via troupe by cert=ops at ' + stamp(), enabled: false },
     });
-    expect(await call('disable', { message: 'again' })).toEqual({ ok: false, statuscode: 1, message: 'Could not disable Puppet: Already disabled' });
+    expect(await call('disable', { message: 'again' })).toEqual({
+      ok: false,
+      statuscode: 1,
+      message: 'Could not disable Puppet: Already disabled',
+    });
     expect(await call('enable')).toEqual({ ok: true, data: { status: 'Succesfully enabled the Puppet agent', enabled: true } });
     expect(await call('enable')).toEqual({ ok: false, statuscode: 1, message: 'Could not enable Puppet: Already enabled' });
   });
@@ -139,11 +169,25 @@ function stamp(): string {
 
 describe('status and last_run_summary', () => {
   it('report the last run from Puppet files', async () => {
-    writeFileSync(settings.lastrunfile!, `version:\n  config: abc123\nresources:\n  total: 4\n  failed: 1\ntime:\n  config_retrieval: 0.5\n  total: 1.25\n  last_run: ${NOW / 1000 - 65}\n`);
+    writeFileSync(
+      settings.lastrunfile!,
+      `version:\n  config: abc123\nresources:\n  total: 4\n  failed: 1\ntime:\n  config_retrieval: 0.5\n  total: 1.25\n  last_run: ${NOW / 1000 - 65}\n`,
+    );
     writeFileSync(settings.resourcefile!, 'file[/a]\nfile[/b]\nservice[ntp]\n');
-    writeFileSync(settings.lastrunreport!, "--- !ruby/object:Puppet::Transaction::Report\nlogs:\n- level: err\n  message: boom\n  source: Puppet\n  time: '2026-11-22T07:56:31+00:00'\n");
+    writeFileSync(
+      settings.lastrunreport!,
+      "--- !ruby/object:Puppet::Transaction::Report\nlogs:\n- level: err\n  message: boom\n  source: Puppet\n  time: '2026-11-22T07:56:31+00:00'\n",
+    );
     const status = await call('status');
-    expect(status).toMatchObject({ ok: true, data: { status: 'stopped', lastrun: NOW / 1000 - 65, since_lastrun: 65, message: 'Currently stopped; last completed run 1 minutes 05 seconds ago' } });
+    expect(status).toMatchObject({
+      ok: true,
+      data: {
+        status: 'stopped',
+        lastrun: NOW / 1000 - 65,
+        since_lastrun: 65,
+        message: 'Currently stopped; last completed run 1 minutes 05 seconds ago',
+      },
+    });
     const summary = await call('last_run_summary', { logs: true });
     expect(summary).toMatchObject({
       ok: true,
@@ -165,7 +209,11 @@ describe('status and last_run_summary', () => {
 
 describe('resource', () => {
   it('is denied by default and refuses resources Puppet manages', async () => {
-    expect(await call('resource', { type: 'file', name: '/tmp/x', ensure: 'absent' })).toEqual({ ok: false, statuscode: 1, message: 'The file type is not listed in the type whitelist' });
+    expect(await call('resource', { type: 'file', name: '/tmp/x', ensure: 'absent' })).toEqual({
+      ok: false,
+      statuscode: 1,
+      message: 'The file type is not listed in the type whitelist',
+    });
     settings.resource_type_whitelist = 'file';
     writeFileSync(settings.resourcefile!, 'file[/etc/motd]\n');
     expect(await call('resource', { type: 'File', name: '/etc/motd', ensure: 'absent' })).toMatchObject({
@@ -177,11 +225,19 @@ describe('resource', () => {
     settings.resource_type_blacklist = 'package';
     writeFileSync(settings.resourcefile!, 'file[/etc//motd/]\n');
     const refusals: Array<[Record<string, unknown>, number, string | RegExp]> = [
-      [{ type: 'constructor', name: 'x' }, 1, 'The constructor type has no parameter allow-list: plugin.puppet.resource_allow_params.constructor must name the parameters it may take (empty for none)'],
+      [
+        { type: 'constructor', name: 'x' },
+        1,
+        'The constructor type has no parameter allow-list: plugin.puppet.resource_allow_params.constructor must name the parameters it may take (empty for none)',
+      ],
       [{ type: '__proto__', name: 'x' }, 4, "Invalid resource type '__proto__'"],
       [{ type: 'file', name: '/tmp/a\0b' }, 4, 'The resource name may not contain control characters'],
       [{ type: 'file', name: 'relative' }, 4, 'The relative name must be an absolute path'],
-      [{ type: 'file', name: '/etc/./motd', ensure: 'absent' }, 1, "Puppet is managing the resource 'File[/etc/motd]', refusing to create conflicting states"],
+      [
+        { type: 'file', name: '/etc/./motd', ensure: 'absent' },
+        1,
+        "Puppet is managing the resource 'File[/etc/motd]', refusing to create conflicting states",
+      ],
       [{ type: 'file', name: '/tmp/x', content: { nested: true } }, 4, /Could not parse argument 'content'/],
       [{ type: 'file', name: '/tmp/x', target: '/etc/shadow' }, 1, /parameter 'target' is not allowed/],
       [{ type: 'package', name: '-oAPT::Update::Pre-Invoke::=id' }, 1, 'The package type is listed in the type blacklist'],
@@ -191,7 +247,9 @@ describe('resource', () => {
       for (const [data, statuscode, message] of cases) {
         const reply = await call('resource', data);
         expect(reply, JSON.stringify(data)).toMatchObject({ ok: false, statuscode });
-        expect((reply as { message: string }).message, JSON.stringify(data)).toMatch(typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message);
+        expect((reply as { message: string }).message, JSON.stringify(data)).toMatch(
+          typeof message === 'string' ? new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : message,
+        );
       }
     };
     await expectRefusals(refusals);
@@ -199,8 +257,16 @@ describe('resource', () => {
     settings['resource_allow_params.file'] = 'ensure, target';
     settings['resource_name_blacklist.file'] = '/etc/ssl';
     await expectRefusals([
-      [{ type: 'file', name: '/tmp/x', ensure: 'link', target: '/etc//ssl/private' }, 1, 'The /etc//ssl/private target reaches /etc/ssl/private, which is covered by /etc/ssl in the name blacklist'],
-      [{ type: 'file', name: '/tmp/x', ensure: 'link', target: '/tmp/../etc/ssl' }, 4, "The /tmp/../etc/ssl target may not contain '..': what it names depends on symbolic links"],
+      [
+        { type: 'file', name: '/tmp/x', ensure: 'link', target: '/etc//ssl/private' },
+        1,
+        'The /etc//ssl/private target reaches /etc/ssl/private, which is covered by /etc/ssl in the name blacklist',
+      ],
+      [
+        { type: 'file', name: '/tmp/x', ensure: 'link', target: '/tmp/../etc/ssl' },
+        4,
+        "The /tmp/../etc/ssl target may not contain '..': what it names depends on symbolic links",
+      ],
     ]);
   });
 });

@@ -24,13 +24,36 @@ describe('agent run options', () => {
     const s = parseSettings({ allow_server_override: 'true', splay: 'false' });
     expect(
       buildRunOptions(
-        { tags: 'a, b::c', skip_tags: 'd', splaylimit: 9, noop: false, environment: 'dev', server: 'puppet.example.com:8141', ignoreschedules: true, use_cached_catalog: true },
+        {
+          tags: 'a, b::c',
+          skip_tags: 'd',
+          splaylimit: 9,
+          noop: false,
+          environment: 'dev',
+          server: 'puppet.example.com:8141',
+          ignoreschedules: true,
+          use_cached_catalog: true,
+        },
         s,
         false,
       ),
     ).toEqual([
-      '--tags', 'a,b::c', '--skip_tags', 'd', '--no-splay', '--splaylimit', '9', '--no-noop', '--environment', 'dev',
-      '--server', 'puppet.example.com', '--masterport', '8141', '--ignoreschedules', '--use_cached_catalog',
+      '--tags',
+      'a,b::c',
+      '--skip_tags',
+      'd',
+      '--no-splay',
+      '--splaylimit',
+      '9',
+      '--no-noop',
+      '--environment',
+      'dev',
+      '--server',
+      'puppet.example.com',
+      '--masterport',
+      '8141',
+      '--ignoreschedules',
+      '--use_cached_catalog',
     ]);
   });
 
@@ -40,7 +63,9 @@ describe('agent run options', () => {
   });
 
   it('refuses a server unless the node allows it, and checks the address', () => {
-    expect(() => buildRunOptions({ server: 'p' }, defaults, false)).toThrow("Passing 'server' option is not allowed in module configuration");
+    expect(() => buildRunOptions({ server: 'p' }, defaults, false)).toThrow(
+      "Passing 'server' option is not allowed in module configuration",
+    );
     expect(parseServerAddress('[::1]:8140')).toEqual({ host: '::1', port: '8140' });
     expect(parseServerAddress('fe80::1')).toEqual({ host: 'fe80::1' });
     expect(parseServerAddress('10.0.0.1')).toEqual({ host: '10.0.0.1' });
@@ -54,9 +79,22 @@ describe('masterless run options', () => {
 
   it('apply the manifest from the code directory and record the commit as config_version', () => {
     expect(applyArgv({ noop: true, tags: 'x' }, s)).toEqual([
-      'puppet', 'apply', '--config', '/n/puppet.conf', '--color=false', '--show_diff', '--verbose', '--write-catalog-summary',
-      '--config_version', 'git -C /srv/code rev-parse HEAD', '--modulepath', '/srv/code/modules:/opt/mods',
-      '--tags', 'x', '--noop', '/srv/code/manifests/site.pp',
+      'puppet',
+      'apply',
+      '--config',
+      '/n/puppet.conf',
+      '--color=false',
+      '--show_diff',
+      '--verbose',
+      '--write-catalog-summary',
+      '--config_version',
+      'git -C /srv/code rev-parse HEAD',
+      '--modulepath',
+      '/srv/code/modules:/opt/mods',
+      '--tags',
+      'x',
+      '--noop',
+      '/srv/code/manifests/site.pp',
     ]);
   });
 
@@ -81,7 +119,8 @@ describe('masterless run options', () => {
     expect(refAllowed('release/2024.1', ['release/*'])).toBe(true);
     expect(refAllowed('mainline', ['main'])).toBe(false);
     expect(refAllowed('v1.2', ['v*.*'])).toBe(true);
-    for (const bad of ['-x', 'a..b', 'a//b', 'ref.lock', 'x/', 'a b']) expect(() => checkRevisionSyntax(bad), bad).toThrow(/Invalid revision/);
+    for (const bad of ['-x', 'a..b', 'a//b', 'ref.lock', 'x/', 'a b'])
+      expect(() => checkRevisionSyntax(bad), bad).toThrow(/Invalid revision/);
     expect(() => checkRevisionSyntax('0f3a9c1')).not.toThrow();
   });
 });
@@ -91,14 +130,18 @@ describe('resource checks', () => {
 
   it('deny everything by default', () => {
     expect(() => checkResourceAllowed(settings({}), 'file', '/tmp/x')).toThrow('The file type is not listed in the type whitelist');
-    expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'none' }), 'none', 'x')).toThrow(/not listed in the type whitelist/);
+    expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'none' }), 'none', 'x')).toThrow(
+      /not listed in the type whitelist/,
+    );
   });
 
   it('follow the type and name lists with the anchors messages', () => {
     expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'file', resource_type_blacklist: 'exec' }), 'file', 'x')).toThrow(
       'You cannot specify both puppet.resource_type_whitelist and puppet.resource_type_blacklist in the config file',
     );
-    expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'exec' }), 'exec', 'x')).toThrow('The exec type is listed in the type blacklist');
+    expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'exec' }), 'exec', 'x')).toThrow(
+      'The exec type is listed in the type blacklist',
+    );
     expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'exec' }), 'file', 'x')).not.toThrow();
     const named = settings({ resource_type_whitelist: 'file', 'resource_name_whitelist.file': '/tmp/ok' });
     expect(() => checkResourceAllowed(named, 'file', '/tmp/ok')).not.toThrow();
@@ -111,7 +154,9 @@ describe('resource checks', () => {
     expect(resourceManifest({ type: 'file', name: "/tmp/it's", parameters: { ensure: 'file', content: "a\\b'; exec { 'x': }" } })).toBe(
       "file { '/tmp/it\\'s': ensure => 'file', content => 'a\\\\b\\'; exec { \\'x\\': }' }",
     );
-    expect(resourceManifest({ type: 'package', name: 'vim', parameters: { ensure: ['a', 1] } })).toBe("package { 'vim': ensure => ['a', '1'] }");
+    expect(resourceManifest({ type: 'package', name: 'vim', parameters: { ensure: ['a', 1] } })).toBe(
+      "package { 'vim': ensure => ['a', '1'] }",
+    );
     expect(() => resourceManifest({ type: 'file; exec', name: 'x', parameters: {} })).toThrow("Invalid resource type 'file; exec'");
     expect(() => resourceManifest({ type: 'file', name: 'x', parameters: { 'a=>1,b': 'x' } })).toThrow(/Invalid resource parameter/);
     expect(resourceTitle('apt::source', 'x')).toBe('Apt::Source[x]');
@@ -153,7 +198,12 @@ describe('mco puppet arguments', () => {
   });
 
   it('read runall, disable and resource arguments', () => {
-    expect(parse(['runall', '5'], { rerun: 3600, revision: 'main' })).toEqual({ action: 'runall', concurrency: 5, rerunS: 3600, data: { revision: 'main', force: true } });
+    expect(parse(['runall', '5'], { rerun: 3600, revision: 'main' })).toEqual({
+      action: 'runall',
+      concurrency: 5,
+      rerunS: 3600,
+      data: { revision: 'main', force: true },
+    });
     expect(parse(['disable', 'maintenance window'])).toEqual({ action: 'disable', message: 'maintenance window' });
     expect(parse(['disable'])).toEqual({ action: 'disable' });
     expect(parse(['resource', 'file', '/tmp/x', 'ensure=file', 'content=a=b'])).toEqual({

@@ -19,7 +19,19 @@ describe('puppet DDL', () => {
   it('declares every runonce input, ignoreschedules and revision included, none required and none defaulted', () => {
     const inputs = ddl.actions.runonce!.input;
     expect(Object.keys(inputs).sort()).toEqual(
-      ['environment', 'force', 'ignoreschedules', 'noop', 'revision', 'server', 'skip_tags', 'splay', 'splaylimit', 'tags', 'use_cached_catalog'].sort(),
+      [
+        'environment',
+        'force',
+        'ignoreschedules',
+        'noop',
+        'revision',
+        'server',
+        'skip_tags',
+        'splay',
+        'splaylimit',
+        'tags',
+        'use_cached_catalog',
+      ].sort(),
     );
     expect(inputs.ignoreschedules!.type).toBe('boolean');
     expect(inputs.revision!.type).toBe('string');
@@ -82,7 +94,14 @@ describe('puppet settings', () => {
     const spec = (k: string) => (KEY_SPECS as Record<string, { default: unknown }>)[`plugin.puppet.${k}`]!.default;
     for (const [key, value] of Object.entries(DEFAULTS)) expect(spec(key), key).toEqual(value);
     const s = parseSettings({});
-    expect(s).toMatchObject({ mode: 'agent', command: ['puppet', 'agent'], splay: true, splaylimit: 30, signalDaemon: true, allowServerOverride: false });
+    expect(s).toMatchObject({
+      mode: 'agent',
+      command: ['puppet', 'agent'],
+      splay: true,
+      splaylimit: 30,
+      signalDaemon: true,
+      allowServerOverride: false,
+    });
     expect(s.masterless).toMatchObject({ manifest: 'manifests/site.pp', gitRemote: 'origin', gitAllowedRefs: [], gitTimeoutMs: 15_000 });
   });
 

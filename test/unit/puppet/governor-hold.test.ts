@@ -32,7 +32,10 @@ describe('holdUntilRunEnds', () => {
   it('holds a spawned run until its process is gone, then releases once', async () => {
     const s = slot();
     let polls = 0;
-    await holdUntilRunEnds(s, { method: 'spawn', pid: 123 }, runLock().paths, { alive: () => ++polls < 4, sleep: async () => expect(s.released).toBe(0) });
+    await holdUntilRunEnds(s, { method: 'spawn', pid: 123 }, runLock().paths, {
+      alive: () => ++polls < 4,
+      sleep: async () => expect(s.released).toBe(0),
+    });
     expect(polls).toBe(4);
     expect(s.released).toBe(1);
   });

@@ -55,10 +55,16 @@ describe('count', () => {
 
 describe('judging a waited-for run', () => {
   it('fails on failed resources, a run without a catalog, or the wrong revision', () => {
-    expect(judgeSummary({ failed_resources: 0, config_version: 'abc' }, 'abc')).toEqual({ ok: true, message: 'Applied config version abc' });
+    expect(judgeSummary({ failed_resources: 0, config_version: 'abc' }, 'abc')).toEqual({
+      ok: true,
+      message: 'Applied config version abc',
+    });
     expect(judgeSummary({ failed_resources: 2, config_version: 'abc' })).toEqual({ ok: false, message: '2 resource(s) failed' });
     expect(judgeSummary({ failed_resources: 0, config_version: '' }).ok).toBe(false);
-    expect(judgeSummary({ failed_resources: 0, config_version: 'old' }, 'new')).toEqual({ ok: false, message: 'Applied config version old, not new' });
+    expect(judgeSummary({ failed_resources: 0, config_version: 'old' }, 'new')).toEqual({
+      ok: false,
+      message: 'Applied config version old, not new',
+    });
   });
 
   it('logs with the anchors timestamp', () => {

@@ -18,7 +18,8 @@ describe('resource type and name spelling', () => {
   it('has one spelling per type and refuses what is not a type name', () => {
     expect(canonicalType('File')).toBe('file');
     expect(canonicalType('Apt::Source')).toBe('apt::source');
-    for (const bad of ['file ', ' file', 'file\n', '::file', 'file[x]', '', 'fi le']) expect(() => canonicalType(bad), bad).toThrow(/Invalid resource type/);
+    for (const bad of ['file ', ' file', 'file\n', '::file', 'file[x]', '', 'fi le'])
+      expect(() => canonicalType(bad), bad).toThrow(/Invalid resource type/);
   });
 
   it('writes paths canonically and refuses relative ones, .. and control characters', () => {
@@ -82,24 +83,36 @@ describe('resource names through symbolic links', () => {
     const name = join(dir, 'door', 'file');
     const resolved = await resolvedForms(name);
     const denied = settings({ resource_type_whitelist: 'file', 'resource_name_blacklist.file': join(real, 'file') });
-    expect(() => checkResourceAllowed(denied, 'file', name, resolved)).toThrow(`The ${name} name resolves to ${join(real, 'file')}, which is listed in the name blacklist`);
+    expect(() => checkResourceAllowed(denied, 'file', name, resolved)).toThrow(
+      `The ${name} name resolves to ${join(real, 'file')}, which is listed in the name blacklist`,
+    );
     const listed = settings({ resource_type_whitelist: 'file', 'resource_name_whitelist.file': name });
-    expect(() => checkResourceAllowed(listed, 'file', name, resolved)).toThrow(`The ${name} name resolves to ${join(real, 'file')}, which is not listed in the name whitelist`);
+    expect(() => checkResourceAllowed(listed, 'file', name, resolved)).toThrow(
+      `The ${name} name resolves to ${join(real, 'file')}, which is not listed in the name whitelist`,
+    );
     const both = settings({ resource_type_whitelist: 'file', 'resource_name_whitelist.file': `${name}, ${join(real, 'file')}` });
     expect(() => checkResourceAllowed(both, 'file', name, resolved)).not.toThrow();
   });
 });
 
 describe('resource name lists', () => {
-  const denied = settings({ resource_type_whitelist: 'file,service', 'resource_name_blacklist.file': '/etc//ssl/, /root', 'resource_name_blacklist.service': 'sshd' });
+  const denied = settings({
+    resource_type_whitelist: 'file,service',
+    'resource_name_blacklist.file': '/etc//ssl/, /root',
+    'resource_name_blacklist.service': 'sshd',
+  });
 
   it('compare blacklisted paths canonically, covering what lies beneath them, whatever the case', () => {
     expect(() => checkResourceAllowed(denied, 'file', '/etc/ssl')).toThrow('The /etc/ssl name is listed in the name blacklist');
-    expect(() => checkResourceAllowed(denied, 'file', '/etc/ssl/private/key.pem')).toThrow('The /etc/ssl/private/key.pem name is beneath /etc/ssl, which is listed in the name blacklist');
+    expect(() => checkResourceAllowed(denied, 'file', '/etc/ssl/private/key.pem')).toThrow(
+      'The /etc/ssl/private/key.pem name is beneath /etc/ssl, which is listed in the name blacklist',
+    );
     expect(() => checkResourceAllowed(denied, 'file', '/ROOT/.ssh/authorized_keys')).toThrow(/beneath \/root/);
     expect(() => checkResourceAllowed(denied, 'file', '/etc/sslx')).not.toThrow();
     expect(() => checkResourceAllowed(denied, 'service', 'SSHD')).toThrow('The SSHD name is listed in the name blacklist');
-    expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'file', 'resource_name_blacklist.file': '/' }), 'file', '/tmp/x')).toThrow(/beneath \//);
+    expect(() =>
+      checkResourceAllowed(settings({ resource_type_whitelist: 'file', 'resource_name_blacklist.file': '/' }), 'file', '/tmp/x'),
+    ).toThrow(/beneath \//);
   });
 
   it('compare whitelisted paths canonically and exactly', () => {
@@ -109,8 +122,12 @@ describe('resource name lists', () => {
   });
 
   it('never allow exec or class, whatever the type lists say, and never look at Object.prototype', () => {
-    expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'exec' }), 'exec', '/bin/true')).toThrow('The exec type runs commands and is never allowed');
-    expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'file' }), 'class', 'apache')).toThrow('The class type evaluates Puppet code from the modules and is never allowed');
+    expect(() => checkResourceAllowed(settings({ resource_type_whitelist: 'exec' }), 'exec', '/bin/true')).toThrow(
+      'The exec type runs commands and is never allowed',
+    );
+    expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'file' }), 'class', 'apache')).toThrow(
+      'The class type evaluates Puppet code from the modules and is never allowed',
+    );
     expect(() => checkResourceAllowed(settings({ resource_type_blacklist: 'file' }), 'constructor', 'x')).not.toThrow();
     expect(() => checkParams('constructor', {}, builtin)).toThrow('The constructor type has no parameter allow-list');
   });
@@ -118,21 +135,45 @@ describe('resource name lists', () => {
 
 describe('resource parameters', () => {
   it('default to lists without commands, fetching, recursion, renaming or install options', () => {
-    expect(BUILTIN_ALLOWED_PARAMS).toEqual({ file: ['ensure', 'owner', 'group', 'mode', 'content'], package: ['ensure'], service: ['ensure', 'enable'] });
+    expect(BUILTIN_ALLOWED_PARAMS).toEqual({
+      file: ['ensure', 'owner', 'group', 'mode', 'content'],
+      package: ['ensure'],
+      service: ['ensure', 'enable'],
+    });
     expect(DEFAULTS['resource_allow_params.file']).toBe(BUILTIN_ALLOWED_PARAMS['file']);
-    expect(() => checkParams('file', { ensure: 'file', owner: 'root', group: 0, mode: '0640', content: 'hello\n\tworld\r\n' }, builtin)).not.toThrow();
+    expect(() =>
+      checkParams('file', { ensure: 'file', owner: 'root', group: 0, mode: '0640', content: 'hello\n\tworld\r\n' }, builtin),
+    ).not.toThrow();
     for (const param of ['validate_cmd', 'source', 'recurse', 'purge', 'force', 'backup', 'path', 'links', 'target', 'replace']) {
       expect(() => checkParams('file', { [param]: 'x' }, builtin), param).toThrow(
         `The file parameter '${param}' is not allowed: plugin.puppet.resource_allow_params.file allows only ensure, owner, group, mode, content`,
       );
     }
-    for (const param of ['source', 'install_options', 'provider', 'responsefile', 'adminfile']) expect(() => checkParams('package', { [param]: 'x' }, builtin)).toThrow(/is not allowed/);
-    for (const param of ['start', 'stop', 'restart', 'status', 'binary', 'provider']) expect(() => checkParams('service', { [param]: '/bin/sh' }, builtin)).toThrow(/is not allowed/);
+    for (const param of ['source', 'install_options', 'provider', 'responsefile', 'adminfile'])
+      expect(() => checkParams('package', { [param]: 'x' }, builtin)).toThrow(/is not allowed/);
+    for (const param of ['start', 'stop', 'restart', 'status', 'binary', 'provider'])
+      expect(() => checkParams('service', { [param]: '/bin/sh' }, builtin)).toThrow(/is not allowed/);
   });
 
   it('never allow metaparameters', () => {
-    for (const meta of ['alias', 'audit', 'before', 'consume', 'export', 'loglevel', 'noop', 'notify', 'require', 'schedule', 'stage', 'subscribe', 'tag']) {
-      expect(() => checkParams('file', { [meta]: 'x' }, builtin), meta).toThrow(`The parameter '${meta}' is a metaparameter, which resource never allows`);
+    for (const meta of [
+      'alias',
+      'audit',
+      'before',
+      'consume',
+      'export',
+      'loglevel',
+      'noop',
+      'notify',
+      'require',
+      'schedule',
+      'stage',
+      'subscribe',
+      'tag',
+    ]) {
+      expect(() => checkParams('file', { [meta]: 'x' }, builtin), meta).toThrow(
+        `The parameter '${meta}' is a metaparameter, which resource never allows`,
+      );
     }
   });
 
@@ -140,9 +181,12 @@ describe('resource parameters', () => {
     expect(() => checkParams('tidy', {}, builtin)).toThrow(
       'The tidy type has no parameter allow-list: plugin.puppet.resource_allow_params.tidy must name the parameters it may take (empty for none)',
     );
-    const configured = parseSettings({ 'resource_allow_params.tidy': '', 'resource_allow_params.User': 'ensure, shell' }).resource.allowParams;
+    const configured = parseSettings({ 'resource_allow_params.tidy': '', 'resource_allow_params.User': 'ensure, shell' }).resource
+      .allowParams;
     expect(() => checkParams('tidy', {}, configured)).not.toThrow();
-    expect(() => checkParams('tidy', { age: '1d' }, configured)).toThrow("The tidy parameter 'age' is not allowed: plugin.puppet.resource_allow_params.tidy allows none");
+    expect(() => checkParams('tidy', { age: '1d' }, configured)).toThrow(
+      "The tidy parameter 'age' is not allowed: plugin.puppet.resource_allow_params.tidy allows none",
+    );
     expect(() => checkParams('user', { shell: '/bin/sh' }, configured)).not.toThrow();
     expect(configured['file']).toEqual(BUILTIN_ALLOWED_PARAMS['file']);
   });
@@ -150,8 +194,12 @@ describe('resource parameters', () => {
   it('let configuration change a list, but never to metaparameters or renaming parameters', () => {
     const narrowed = parseSettings({ 'resource_allow_params.file': 'content' }).resource.allowParams;
     expect(() => checkParams('file', { mode: '0600' }, narrowed)).toThrow('plugin.puppet.resource_allow_params.file allows only content');
-    expect(() => parseSettings({ 'resource_allow_params.file': 'ensure, notify' })).toThrow("plugin.puppet.resource_allow_params.file may not list 'notify': it is a metaparameter");
-    expect(() => parseSettings({ 'resource_allow_params.file': 'path' })).toThrow("plugin.puppet.resource_allow_params.file may not list 'path': it renames the resource");
+    expect(() => parseSettings({ 'resource_allow_params.file': 'ensure, notify' })).toThrow(
+      "plugin.puppet.resource_allow_params.file may not list 'notify': it is a metaparameter",
+    );
+    expect(() => parseSettings({ 'resource_allow_params.file': 'path' })).toThrow(
+      "plugin.puppet.resource_allow_params.file may not list 'path': it renames the resource",
+    );
     expect(() => parseSettings({ 'resource_allow_params.service': 'name' })).toThrow(/may not list 'name': it renames the resource/);
     expect(() => parseSettings({ 'resource_allow_params.file': 'a=>1' })).toThrow(/it is not a parameter name/);
   });
@@ -174,8 +222,11 @@ describe('resource parameters', () => {
       ['service', { ensure: 'restarted' }, /must be one of running, stopped, true, false/],
       ['service', { enable: 'yes' }, /must be one of true, false, manual, mask, delayed/],
     ];
-    for (const [type, params, message] of refused) expect(() => checkParams(type, params, builtin), JSON.stringify(params)).toThrow(message);
-    for (const mode of ['0644', '644', '1777', 'u=rw,go=r', 'a+X']) expect(() => checkParams('file', { mode }, builtin), mode).not.toThrow();
-    for (const ensure of ['present', 'latest', '1.2.3-1+deb12u1', '2:9.0.1378-2']) expect(() => checkParams('package', { ensure }, builtin), ensure).not.toThrow();
+    for (const [type, params, message] of refused)
+      expect(() => checkParams(type, params, builtin), JSON.stringify(params)).toThrow(message);
+    for (const mode of ['0644', '644', '1777', 'u=rw,go=r', 'a+X'])
+      expect(() => checkParams('file', { mode }, builtin), mode).not.toThrow();
+    for (const ensure of ['present', 'latest', '1.2.3-1+deb12u1', '2:9.0.1378-2'])
+      expect(() => checkParams('package', { ensure }, builtin), ensure).not.toThrow();
   });
 });

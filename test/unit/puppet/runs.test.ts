@@ -76,7 +76,15 @@ function fleet(count: number, make: (i: number) => Partial<FakeNode> = () => ({}
 }
 
 function peak(intervals: ReadonlyArray<{ start: number; end: number }>): number {
-  const events = intervals.flatMap((i) => [[i.start, 1], [i.end, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const events = intervals
+    .flatMap(
+      (i) =>
+        [
+          [i.start, 1],
+          [i.end, -1],
+        ] as const,
+    )
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let now = 0;
   let max = 0;
   for (const [, delta] of events) max = Math.max(max, (now += delta));
@@ -93,7 +101,8 @@ const options = (lines: string[] = [], concurrency = 2) => ({
   now: () => Date.now(),
 });
 
-const initialOf = (f: FakeFleet) => new Map([...f.nodes].map(([h, n]) => [h, { applying: n.applying, enabled: n.enabled, lastrun: n.lastrun }]));
+const initialOf = (f: FakeFleet) =>
+  new Map([...f.nodes].map(([h, n]) => [h, { applying: n.applying, enabled: n.enabled, lastrun: n.lastrun }]));
 
 describe('judging a run', () => {
   it('tells applying, finished and not yet started apart with initiated_at', () => {
@@ -142,12 +151,27 @@ describe('runAll', () => {
 
   it('skips silent, refusing and never-starting hosts after bounded checks, and finishes the rest', async () => {
     const f = fleet(6, (i) =>
-      i === 1 ? { silentAfterTrigger: true } : i === 2 ? { neverStarts: true } : i === 3 ? { enabled: false } : i === 4 ? { ignoresRunonce: true } : {},
+      i === 1
+        ? { silentAfterTrigger: true }
+        : i === 2
+          ? { neverStarts: true }
+          : i === 3
+            ? { enabled: false }
+            : i === 4
+              ? { ignoresRunonce: true }
+              : {},
     );
     const lines: string[] = [];
     const outcomes = await runAll([...f.nodes.keys()], initialOf(f), f, options(lines, 2));
     const result = Object.fromEntries(outcomes.map((o) => [o.host, o.result]));
-    expect(result).toEqual({ node1: 'unresponsive', node2: 'not_started', node3: 'refused', node4: 'no_response', node5: 'finished', node6: 'finished' });
+    expect(result).toEqual({
+      node1: 'unresponsive',
+      node2: 'not_started',
+      node3: 'refused',
+      node4: 'no_response',
+      node5: 'finished',
+      node6: 'finished',
+    });
     expect(lines).toContain('Host node1 failed to respond multiple times. Skipping.');
     expect(lines).toContain('Host node2 did not move into an applying state. Skipping.');
     expect(lines.filter((l) => l === 'Host node1 did not respond to the status action.')).toHaveLength(5);

@@ -76,7 +76,13 @@ logs:
   time: '2026-11-22T07:56:31.606779511+00:00'
 `;
     expect(reportLogs(report)).toEqual([
-      { time_utc: 1795334191, time: '2026-11-22T07:56:31.606779511+00:00', level: 'notice', source: '/Stage[main]/Main/File[/tmp/x]/ensure', msg: 'defined content' },
+      {
+        time_utc: 1795334191,
+        time: '2026-11-22T07:56:31.606779511+00:00',
+        level: 'notice',
+        source: '/Stage[main]/Main/File[/tmp/x]/ensure',
+        msg: 'defined content',
+      },
     ]);
     expect(reportLogs('garbage: [')).toEqual([]);
   });
@@ -125,7 +131,7 @@ describe('status from Puppet files', () => {
     expect(s.message).toBe('Currently idling; last completed run 3 minutes 07 seconds ago');
   });
 
-  it('disables with Puppet\'s JSON, refuses twice, and enables once', async () => {
+  it("disables with Puppet's JSON, refuses twice, and enables once", async () => {
     await disablePuppet(paths, 'maintenance window 42');
     expect(readFileSync(paths.agent_disabled_lockfile, 'utf8')).toBe('{"disabled_message":"maintenance window 42"}');
     await expect(disablePuppet(paths, 'other')).rejects.toThrow('Already disabled');
@@ -199,7 +205,11 @@ describe("Puppet's settings", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]!.slice(0, 5)).toEqual(['/opt/bin/puppet', 'config', 'print', '--section', 'agent']);
     expect(calls[0]!.slice(-2)).toEqual(['--config', '/n1/puppet.conf']);
-    expect(p).toMatchObject({ lastrunfile: '/mine/summary.yaml', pidfile: '/r/agent.pid', runonceLockfile: '/v/state/troupe_runonce.lock' });
+    expect(p).toMatchObject({
+      lastrunfile: '/mine/summary.yaml',
+      pidfile: '/r/agent.pid',
+      runonceLockfile: '/v/state/troupe_runonce.lock',
+    });
   });
 
   it('are not asked for when every path is configured, and failures name the keys to set', async () => {

@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 const csr = (name: string) => buildCsr(name, generateKeyPair('ed25519').privateKey);
-const put = (name: string, body: string) => app.inject({ method: 'PUT', url: `${CA_API}/certificate_request/${name}`, headers: { 'content-type': 'text/plain' }, body });
+const put = (name: string, body: string) =>
+  app.inject({ method: 'PUT', url: `${CA_API}/certificate_request/${name}`, headers: { 'content-type': 'text/plain' }, body });
 
 describe('CA service', () => {
   it('hands out the CA certificate and the CRL', async () => {

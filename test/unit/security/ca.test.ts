@@ -43,7 +43,10 @@ describe('CertificateAuthority', () => {
 
   it('keeps requests pending until signed, lists them with fingerprints, and revokes into the CRL', () => {
     const ca = CertificateAuthority.init(dir, { keyType: 'ed25519' });
-    expect(ca.submit(csr('web1.example.net'), 'web1.example.net')).toMatchObject({ state: 'requested', fingerprint: expect.stringMatching(/:/) as string });
+    expect(ca.submit(csr('web1.example.net'), 'web1.example.net')).toMatchObject({
+      state: 'requested',
+      fingerprint: expect.stringMatching(/:/) as string,
+    });
     ca.submit(csr('web2.example.net'));
     expect(ca.pending().map((p) => p.name)).toEqual(['web1.example.net', 'web2.example.net']);
     expect(ca.certificate('web1.example.net')).toBeUndefined();
@@ -108,7 +111,10 @@ describe('CertificateAuthority', () => {
 
   it('signs EC P-256 and P-384 requests', () => {
     const ca = CertificateAuthority.init(dir);
-    for (const [name, curve] of [['p256.example.net', 'prime256v1'], ['p384.example.net', 'secp384r1']] as const) {
+    for (const [name, curve] of [
+      ['p256.example.net', 'prime256v1'],
+      ['p384.example.net', 'secp384r1'],
+    ] as const) {
       ca.submit(buildCsr(name, generateKeyPairSync('ec', { namedCurve: curve }).privateKey));
       const x = new X509Certificate(ca.sign(name));
       expect(x.publicKey.asymmetricKeyDetails?.namedCurve).toBe(curve);

@@ -9,7 +9,10 @@ export const DAY = 86_400_000;
 export interface TestCa {
   pem: string;
   key: KeyObject;
-  issue(name: string, opts?: { keyType?: KeyType; profile?: CertificateProfile; notBefore?: number; notAfter?: number; serial?: string; altNames?: string[] }): TestLeaf;
+  issue(
+    name: string,
+    opts?: { keyType?: KeyType; profile?: CertificateProfile; notBefore?: number; notAfter?: number; serial?: string; altNames?: string[] },
+  ): TestLeaf;
   crl(entries: CrlEntry[]): string;
 }
 
@@ -25,7 +28,10 @@ export function testCa(name = 'Test CA', keyType: KeyType = 'rsa', parent?: Test
   const pair = generateKeyPair(keyType);
   const now = Date.now();
   const pem = parent
-    ? issueCertificate({ commonName: name, publicKey: pair.publicKey, profile: 'ca', notBefore: new Date(now - DAY), notAfter: new Date(now + 300 * DAY) }, { certificatePem: parent.pem, privateKey: parent.key })
+    ? issueCertificate(
+        { commonName: name, publicKey: pair.publicKey, profile: 'ca', notBefore: new Date(now - DAY), notAfter: new Date(now + 300 * DAY) },
+        { certificatePem: parent.pem, privateKey: parent.key },
+      )
     : selfSignedCa(name, pair, new Date(now - DAY), new Date(now + 365 * DAY));
   const issuer = { certificatePem: pem, privateKey: pair.privateKey };
   return {

@@ -102,7 +102,14 @@ describe('PkiProvider requests', () => {
     const serverOnly = client(ca.issue('web.troupe', { profile: 'server' }));
     const req2 = request(serverOnly.callerId());
     expect(codeOf(() => node().verifyRequest(serverOnly.wrapRequest(JSON.stringify(req2)), req2))).toBe('not_a_client');
-    expect(codeOf(() => node({ requireClientKeyUsage: false, requireOperatorRole: false }).verifyRequest(serverOnly.wrapRequest(JSON.stringify(req2)), req2))).toBe('accepted');
+    expect(
+      codeOf(() =>
+        node({ requireClientKeyUsage: false, requireOperatorRole: false }).verifyRequest(
+          serverOnly.wrapRequest(JSON.stringify(req2)),
+          req2,
+        ),
+      ),
+    ).toBe('accepted');
   });
 
   it('takes requests only from operator certificates, whatever the name', () => {
@@ -119,12 +126,23 @@ describe('PkiProvider requests', () => {
   });
 
   it('refuses a key that does not belong to the certificate', () => {
-    expect(() => new PkiProvider({ trust: trust(), identity: { certificatePem: opsRsa.certificatePem, privateKey: opsEd.privateKey } })).toThrow(/does not belong/);
+    expect(
+      () => new PkiProvider({ trust: trust(), identity: { certificatePem: opsRsa.certificatePem, privateKey: opsEd.privateKey } }),
+    ).toThrow(/does not belong/);
   });
 });
 
 describe('PkiProvider replies', () => {
-  const replyText = (sender: string) => JSON.stringify({ protocol: 'troupe:reply:1', request_id: 'a'.repeat(32), sender, agent: 'rpcutil', action: 'ping', time: Date.now(), message: { statuscode: 0, statusmsg: 'OK', data: {} } });
+  const replyText = (sender: string) =>
+    JSON.stringify({
+      protocol: 'troupe:reply:1',
+      request_id: 'a'.repeat(32),
+      sender,
+      agent: 'rpcutil',
+      action: 'ping',
+      time: Date.now(),
+      message: { statuscode: 0, statusmsg: 'OK', data: {} },
+    });
 
   it('nodes sign replies and clients verify them', () => {
     const secure = node().wrapReply(replyText('node1.example.net'));

@@ -10,7 +10,12 @@ import type { NodeView } from '../../../src/filter/index.js';
 import type { RequestEnvelope } from '../../../src/protocol/index.js';
 import { craftRequest } from '../../helpers/requests.js';
 
-const web: NodeView = { identity: 'web1', facts: { environment: 'production', customer: 'acme', os: { family: 'Debian' } }, classes: ['role::web', 'nginx'], agents: ['puppet'] };
+const web: NodeView = {
+  identity: 'web1',
+  facts: { environment: 'production', customer: 'acme', os: { family: 'Debian' } },
+  classes: ['role::web', 'nginx'],
+  agents: ['puppet'],
+};
 const db: NodeView = { identity: 'db1', facts: { environment: 'staging', customer: 'other' }, classes: ['role::db'], agents: ['puppet'] };
 
 function req(agent: string, action: string): RequestEnvelope {
@@ -62,7 +67,9 @@ describe('parsePolicy regular expressions', () => {
   });
 
   it('refuses lookaround and backreferences with the line of the rule', () => {
-    expect(() => parsePolicy('policy default deny\nallow\t*\t*\tenvironment=/^prod(?!uction)/\t*\n', 'p.policy')).toThrow(/^p\.policy:2: bad facts field .*lookahead/);
+    expect(() => parsePolicy('policy default deny\nallow\t*\t*\tenvironment=/^prod(?!uction)/\t*\n', 'p.policy')).toThrow(
+      /^p\.policy:2: bad facts field .*lookahead/,
+    );
     expect(() => parsePolicy('allow\t*\t*\t*\t/(a)\\1/\n', 'p.policy')).toThrow(/^p\.policy:1: bad classes field .*backreference/);
   });
 
@@ -77,16 +84,28 @@ describe('PolicyAuthorizer', () => {
   const authorizer = (allowUnconfigured = false) => new PolicyAuthorizer({ dir, allowUnconfigured, recheckMs: 0 });
 
   it('first matching rule wins, then the policy default', () => {
-    write('puppet.policy', 'policy default deny\ndeny\tcert=intern.troupe\trunonce\t*\t*\nallow\tcert=intern.troupe cert=ops.troupe\t*\t*\t*\n');
+    write(
+      'puppet.policy',
+      'policy default deny\ndeny\tcert=intern.troupe\trunonce\t*\t*\nallow\tcert=intern.troupe cert=ops.troupe\t*\t*\t*\n',
+    );
     const a = authorizer();
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=intern.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/puppet\.policy line 2/) as string });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=intern.troupe', web)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/puppet\.policy line 2/) as string,
+    });
     expect(a.authorize(req('puppet', 'status'), 'cert=intern.troupe', web)).toEqual({ allowed: true });
     expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toEqual({ allowed: true });
-    expect(a.authorize(req('puppet', 'status'), 'cert=stranger.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/default/) as string });
+    expect(a.authorize(req('puppet', 'status'), 'cert=stranger.troupe', web)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/default/) as string,
+    });
   });
 
   it('matches facts (all of them, or a compound statement) and classes on the node', () => {
-    write('puppet.policy', 'policy default deny\nallow\t*\tstatus\tenvironment=production customer=acme\trole::web\nallow\t*\trunonce\tos.family=Debian and not environment=staging\t*\nallow\t*\tdisable\t*\t/^role::d/\n');
+    write(
+      'puppet.policy',
+      'policy default deny\nallow\t*\tstatus\tenvironment=production customer=acme\trole::web\nallow\t*\trunonce\tos.family=Debian and not environment=staging\t*\nallow\t*\tdisable\t*\t/^role::d/\n',
+    );
     const a = authorizer();
     expect(a.authorize(req('puppet', 'status'), 'cert=a.troupe', web).allowed).toBe(true);
     expect(a.authorize(req('puppet', 'status'), 'cert=a.troupe', db).allowed).toBe(false);
@@ -106,7 +125,10 @@ describe('PolicyAuthorizer', () => {
 
   it('without a policy file denies, except discovery and the read-only rpcutil actions', () => {
     const a = authorizer();
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/no puppet\.policy/) as string });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/no puppet\.policy/) as string,
+    });
     expect(a.authorize(req('rpcutil', 'inventory'), 'cert=ops.troupe', web).allowed).toBe(true);
     expect(a.authorize(req('discovery', 'ping'), 'cert=ops.troupe', web).allowed).toBe(true);
     expect(authorizer(true).authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
@@ -122,6 +144,9 @@ describe('PolicyAuthorizer', () => {
     write('puppet.policy', 'policy default allow\n');
     expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web).allowed).toBe(true);
     write('puppet.policy', 'policy default deny\nallow cert=ops.troupe * * *\n');
-    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({ allowed: false, reason: expect.stringMatching(/cannot be read.*tab-separated/) as string });
+    expect(a.authorize(req('puppet', 'runonce'), 'cert=ops.troupe', web)).toMatchObject({
+      allowed: false,
+      reason: expect.stringMatching(/cannot be read.*tab-separated/) as string,
+    });
   });
 });

@@ -26,7 +26,10 @@ describe('TrustStore', () => {
   it.each([
     ['malformed_certificate', () => '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n'],
     ['malformed_certificate', () => 'just text'],
-    ['oversized_certificate', () => ca.issue('big', { altNames: Array.from({ length: 400 }, (_, i) => `alias-${i}.example.net`) }).certificatePem],
+    [
+      'oversized_certificate',
+      () => ca.issue('big', { altNames: Array.from({ length: 400 }, (_, i) => `alias-${i}.example.net`) }).certificatePem,
+    ],
     ['untrusted_certificate', () => testCa('Other CA').issue('intruder.troupe').certificatePem],
     ['untrusted_certificate', () => ca.pem],
     ['expired_certificate', () => ca.issue('old', { notBefore: Date.now() - 10 * DAY, notAfter: Date.now() - DAY }).certificatePem],
@@ -99,7 +102,10 @@ describe('TrustStore', () => {
     expect(codeOf(() => store().verify(sha1Leaf(ca, 'old.troupe')))).toBe('weak_certificate');
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
     const now = Date.now();
-    const pem = issueCertificate({ commonName: 'small.troupe', publicKey: small, profile: 'client', notBefore: new Date(now - DAY), notAfter: new Date(now + DAY) }, { certificatePem: ca.pem, privateKey: ca.key });
+    const pem = issueCertificate(
+      { commonName: 'small.troupe', publicKey: small, profile: 'client', notBefore: new Date(now - DAY), notAfter: new Date(now + DAY) },
+      { certificatePem: ca.pem, privateKey: ca.key },
+    );
     expect(codeOf(() => store().verify(pem))).toBe('weak_certificate');
   });
 });

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCorpus } from '../../../src/devkit/fuzz/corpus.js';
-import { checkCertificate, checkCrls, checkCsr, checkPrintedCertificates, CliBatch, troupeCrl, troupeCsr, type Disagreement } from '../../../src/devkit/fuzz/oracle.js';
+import {
+  checkCertificate,
+  checkCrls,
+  checkCsr,
+  checkPrintedCertificates,
+  CliBatch,
+  troupeCrl,
+  troupeCsr,
+  type Disagreement,
+} from '../../../src/devkit/fuzz/oracle.js';
 import { fuzzX509 } from '../../../src/devkit/fuzz/x509.js';
 import { REGRESSIONS } from './x509-fuzz-regressions.js';
 

@@ -26,7 +26,9 @@ describe.each([['rsa'], ['ed25519']] as const)('a %s CA', (caType) => {
 
   it.each([['rsa'], ['ed25519']] as const)('issues %s leaf certificates that OpenSSL verifies', (leafType) => {
     const leaf = ca.issue(`web1.${leafType}`, { keyType: leafType, altNames: ['web1.example.net', '127.0.0.1'] });
-    expect(openssl('verify', '-CAfile', file(`ca-${caType}.pem`, ca.pem), file(`leaf-${caType}-${leafType}.pem`, leaf.certificatePem))).toContain('OK');
+    expect(
+      openssl('verify', '-CAfile', file(`ca-${caType}.pem`, ca.pem), file(`leaf-${caType}-${leafType}.pem`, leaf.certificatePem)),
+    ).toContain('OK');
     const x = new X509Certificate(leaf.certificatePem);
     expect(x.subject).toBe(`CN=web1.${leafType}`);
     expect(x.subjectAltName).toBe('DNS:web1.example.net, IP Address:127.0.0.1');
@@ -35,7 +37,10 @@ describe.each([['rsa'], ['ed25519']] as const)('a %s CA', (caType) => {
   });
 
   it('makes CRLs that OpenSSL accepts and troupe reads back', () => {
-    const crl = ca.crl([{ serial: '0A1B', revokedAt: new Date() }, { serial: 'ff01', revokedAt: new Date() }]);
+    const crl = ca.crl([
+      { serial: '0A1B', revokedAt: new Date() },
+      { serial: 'ff01', revokedAt: new Date() },
+    ]);
     expect(openssl('crl', '-in', file(`crl-${caType}.pem`, crl), '-CAfile', file(`ca2-${caType}.pem`, ca.pem), '-noout')).toBe('');
     const parsed = parseCrl(pemBlocks(crl, 'X509 CRL')[0]!.der);
     expect([...parsed.revoked].sort()).toEqual(['a1b', 'ff01']);
@@ -82,14 +87,32 @@ describe('the fast certificate reader', () => {
       expect(p.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
       expect(p.isCa).toBe(false);
       expect(p.digitalSignature).toBe(true);
-      expect(publicKeyOf(p).export({ type: 'spki', format: 'der' }).equals(x.publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
+      expect(
+        publicKeyOf(p)
+          .export({ type: 'spki', format: 'der' })
+          .equals(x.publicKey.export({ type: 'spki', format: 'der' })),
+      ).toBe(true);
     }
     expect(parseCertificate(new X509Certificate(ca.pem).raw).isCa).toBe(true);
   });
 
   it('flags unknown critical extensions in certificates made by OpenSSL', () => {
     const key = file('c.key', generateKeyPair('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-    const pem = openssl('req', '-x509', '-new', '-key', key, '-subj', '/CN=odd', '-days', '2', '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', '1.2.3.4=critical,ASN1:UTF8String:x');
+    const pem = openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/CN=odd',
+      '-days',
+      '2',
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-addext',
+      '1.2.3.4=critical,ASN1:UTF8String:x',
+    );
     const parsed = parseCertificate(new X509Certificate(pem).raw);
     expect(parsed.commonName).toBe('odd');
     expect(parsed.unknownCritical).toBe('1.2.3.4');

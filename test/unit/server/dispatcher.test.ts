@@ -58,7 +58,12 @@ const boom: AgentPlugin = {
 /** Answers without a promise, as discovery and rpcutil do. */
 const instant: AgentPlugin = {
   ddl: agentDDL('instant', {
-    now: { description: 'Answers at once', display: 'always', input: {}, output: { n: { description: 'A number', display_as: 'N', type: 'integer' } } },
+    now: {
+      description: 'Answers at once',
+      display: 'always',
+      input: {},
+      output: { n: { description: 'A number', display_as: 'N', type: 'integer' } },
+    },
     refuse: { description: 'Fails at once', display: 'always', input: {}, output: {} },
     crash: { description: 'Throws at once', display: 'always', input: {}, output: {} },
   }),
@@ -89,7 +94,11 @@ describe('Dispatcher: replies and status codes', () => {
 
   it('a reply address given by the broker wins over the one in the frame', async () => {
     const h = harness({ agents });
-    const out = await h.dispatcher.dispatch(frameOf(requestEnvelope('echo', 'say', { message: 'hi' }), 'frame.addr'), 'mcollective', 'broker.addr');
+    const out = await h.dispatcher.dispatch(
+      frameOf(requestEnvelope('echo', 'say', { message: 'hi' }), 'frame.addr'),
+      'mcollective',
+      'broker.addr',
+    );
     expect(out?.replyTo).toBe('broker.addr');
   });
 
@@ -206,7 +215,12 @@ describe('Dispatcher: replies and status codes', () => {
 describe('Dispatcher: filters', () => {
   it('drops a request whose filter does not match, quietly, counted as filtered', async () => {
     const h = harness({ agents });
-    const req = requestEnvelope('echo', 'say', { message: 'hi' }, { filter: filterWith({ fact: [{ fact: 'role', operator: '==', value: 'db' }] }) });
+    const req = requestEnvelope(
+      'echo',
+      'say',
+      { message: 'hi' },
+      { filter: filterWith({ fact: [{ fact: 'role', operator: '==', value: 'db' }] }) },
+    );
     expect(await h.dispatcher.dispatch(frameOf(req), 'mcollective')).toBeUndefined();
     expect(h.stats.snapshot()).toMatchObject({ total: 1, validated: 1, filtered: 1, passed: 0, replies: 0, rejected: {} });
     expect(h.logLines().filter((l) => (l.level as number) >= 40)).toHaveLength(0);
@@ -215,7 +229,10 @@ describe('Dispatcher: filters', () => {
   it('evaluates dotted structured facts, classes and identity', async () => {
     const h = harness({ agents });
     const f = filterWith({ fact: [{ fact: 'os.family', operator: '==', value: 'Debian' }], cf_class: ['base'], identity: ['/^node1\\./'] });
-    expect(replyOf(await h.dispatcher.dispatch(frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { filter: f })), 'mcollective')).message.statuscode).toBe(0);
+    expect(
+      replyOf(await h.dispatcher.dispatch(frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { filter: f })), 'mcollective')).message
+        .statuscode,
+    ).toBe(0);
   });
 
   it('a filter that cannot be evaluated is counted once as bad_filter and not answered', async () => {
@@ -243,9 +260,22 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
     ['schema', 'a request text that is no JSON object', () => frameAround({ protocol: PROTOCOL.secureRequest, request: 'hello' })],
     ['schema', 'a request missing its ttl', () => frameOf({ ...requestEnvelope('echo', 'say'), ttl: undefined })],
     ['ttl_expired', 'a stale request', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { time: Date.now() - 120_000 }))],
-    ['future_message', 'a request dated ahead', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { time: Date.now() + 120_000 }))],
-    ['wrong_collective', 'a request naming another collective', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { collective: 'dev' }))],
-    ['wrong_collective', 'a collective this node is not in', () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { collective: 'prod' })), 'prod'],
+    [
+      'future_message',
+      'a request dated ahead',
+      () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { time: Date.now() + 120_000 })),
+    ],
+    [
+      'wrong_collective',
+      'a request naming another collective',
+      () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { collective: 'dev' })),
+    ],
+    [
+      'wrong_collective',
+      'a collective this node is not in',
+      () => frameOf(requestEnvelope('echo', 'say', { message: 'hi' }, { collective: 'prod' })),
+      'prod',
+    ],
   ];
 
   for (const [reason, what, make, arrivedOn] of cases) {
@@ -302,6 +332,13 @@ describe('Dispatcher: every rejection counted once under its reason, logged once
     ];
     const outs = await Promise.all(stream.map((b) => Promise.resolve(h.dispatcher.dispatch(b, 'mcollective'))));
     expect(outs.filter(Boolean)).toHaveLength(1);
-    expect(h.stats.snapshot()).toMatchObject({ total: 4, validated: 1, unvalidated: 2, ttlexpired: 1, replies: 1, rejected: { malformed: 1, ttl_expired: 1, schema: 1 } });
+    expect(h.stats.snapshot()).toMatchObject({
+      total: 4,
+      validated: 1,
+      unvalidated: 2,
+      ttlexpired: 1,
+      replies: 1,
+      rejected: { malformed: 1, ttl_expired: 1, schema: 1 },
+    });
   });
 });

@@ -14,7 +14,15 @@ export const IDENTITY = 'node1.example.net';
 export function agentDDL(name: string, actions: Record<string, unknown>, timeout = 5) {
   return parseDDL(
     {
-      metadata: { name, description: `${name} test agent`, author: 'troupe', license: 'Apache-2.0', version: '1.0.0', url: 'https://example.org', timeout },
+      metadata: {
+        name,
+        description: `${name} test agent`,
+        author: 'troupe',
+        license: 'Apache-2.0',
+        version: '1.0.0',
+        url: 'https://example.org',
+        timeout,
+      },
       actions,
     },
     `${name} (test)`,
@@ -27,7 +35,13 @@ export interface Harness {
   logLines: () => Array<Record<string, unknown>>;
 }
 
-export function harness(o: { agents: AgentPlugin[]; maxMessageSize?: number; security?: SecurityProvider; authorizer?: Authorizer; facts?: Record<string, unknown> }): Harness {
+export function harness(o: {
+  agents: AgentPlugin[];
+  maxMessageSize?: number;
+  security?: SecurityProvider;
+  authorizer?: Authorizer;
+  facts?: Record<string, unknown>;
+}): Harness {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
   const stats = new ServerStats();
@@ -57,7 +71,12 @@ export function harness(o: { agents: AgentPlugin[]; maxMessageSize?: number; sec
   return { dispatcher, stats, logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
-export function requestEnvelope(agent: string, action: string, data: Record<string, unknown> = {}, over: Partial<RequestEnvelope> = {}): RequestEnvelope {
+export function requestEnvelope(
+  agent: string,
+  action: string,
+  data: Record<string, unknown> = {},
+  over: Partial<RequestEnvelope> = {},
+): RequestEnvelope {
   return craftRequest('user=test', { sender: 'client.ab12cd34', agent, message: { agent, action, data }, ...over });
 }
 

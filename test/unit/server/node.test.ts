@@ -11,14 +11,18 @@ import { agentDDL, filterWith, frameOf, replyOf, requestEnvelope } from './fixtu
 
 let aborted = false;
 const sleeper: AgentPlugin = {
-  ddl: agentDDL('sleeper', {
-    nap: {
-      description: 'Sleep for ms milliseconds',
-      display: 'always',
-      input: { ms: { prompt: 'ms', description: 'How long', type: 'integer' } },
-      output: {},
+  ddl: agentDDL(
+    'sleeper',
+    {
+      nap: {
+        description: 'Sleep for ms milliseconds',
+        display: 'always',
+        input: { ms: { prompt: 'ms', description: 'How long', type: 'integer' } },
+        output: {},
+      },
     },
-  }, 30),
+    30,
+  ),
   invoke: (req, ctx) =>
     new Promise((resolve) => {
       const t = setTimeout(() => resolve({ slept: req.data.ms }), Number(req.data.ms));

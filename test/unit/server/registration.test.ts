@@ -2,10 +2,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import { buildRegistrationRecord, Registration, REGISTRY_UNAVAILABLE, type Registrar } from '../../../src/server/registration.js';
-import { decodeRegistration, encodeRegistration, registryKey, ProtocolError, type RegistrationRecord } from '../../../src/protocol/index.js';
+import {
+  decodeRegistration,
+  encodeRegistration,
+  registryKey,
+  ProtocolError,
+  type RegistrationRecord,
+} from '../../../src/protocol/index.js';
 
 const node = { identity: 'web1.example.net', collectives: ['mcollective', 'dev'], mainCollective: 'mcollective', version: '1.2.3' };
-const view = { identity: 'web1.example.net', facts: { role: 'web', os: { family: 'Debian' } }, classes: ['base', 'nginx'], agents: ['rpcutil', 'puppet'] };
+const view = {
+  identity: 'web1.example.net',
+  facts: { role: 'web', os: { family: 'Debian' } },
+  classes: ['base', 'nginx'],
+  agents: ['rpcutil', 'puppet'],
+};
 
 describe('buildRegistrationRecord', () => {
   it('carries identity, facts, classes, agents (sorted), collectives, version and last_seen in seconds', () => {
@@ -92,7 +103,12 @@ describe('Registration scheduling', () => {
   afterEach(() => vi.useRealTimers());
 
   const make = (random = () => 0.5) =>
-    new Registration({ registrar, intervalMs: 60_000, splayMs: 10_000 }, () => buildRegistrationRecord(node, { ...view, facts }), logger, random);
+    new Registration(
+      { registrar, intervalMs: 60_000, splayMs: 10_000 },
+      () => buildRegistrationRecord(node, { ...view, facts }),
+      logger,
+      random,
+    );
 
   it('publishes first after the splay, then every interval', async () => {
     const r = make(() => 0.25);

@@ -17,10 +17,20 @@ describe('RejectionLog', () => {
     const { logger, lines } = capture();
     const log = new RejectionLog(logger, { burst: 3, intervalMs: 1000 });
     for (let i = 0; i < 1000; i++) log.warn('malformed', `garbage ${i}`);
-    expect(lines().map((l) => l.msg)).toEqual(['rejected request: garbage 0', 'rejected request: garbage 1', 'rejected request: garbage 2']);
+    expect(lines().map((l) => l.msg)).toEqual([
+      'rejected request: garbage 0',
+      'rejected request: garbage 1',
+      'rejected request: garbage 2',
+    ]);
     vi.advanceTimersByTime(1000);
     const summary = lines()[3]!;
-    expect(summary).toMatchObject({ level: 40, reason: 'malformed', suppressed: 997, interval_s: 1, msg: 'suppressed 997 rejections of reason malformed in the last 1 s' });
+    expect(summary).toMatchObject({
+      level: 40,
+      reason: 'malformed',
+      suppressed: 997,
+      interval_s: 1,
+      msg: 'suppressed 997 rejections of reason malformed in the last 1 s',
+    });
     expect(lines()).toHaveLength(4);
   });
 

@@ -40,7 +40,17 @@ function usage(message: string): UsageError {
 /** The runonce inputs the flags ask for; tags given several times are joined with commas. */
 export function runonceData(f: RunFlags): Record<string, unknown> {
   const data: Record<string, unknown> = {};
-  for (const key of ['force', 'server', 'noop', 'environment', 'splay', 'splaylimit', 'use_cached_catalog', 'ignoreschedules', 'revision'] as const) {
+  for (const key of [
+    'force',
+    'server',
+    'noop',
+    'environment',
+    'splay',
+    'splaylimit',
+    'use_cached_catalog',
+    'ignoreschedules',
+    'revision',
+  ] as const) {
     if (f[key] !== undefined) data[key] = f[key];
   }
   if (f.tags?.length) data.tags = f.tags.join(',');
@@ -67,7 +77,19 @@ export function parsePuppetCommand(positional: readonly string[], f: RunFlags): 
     if (f.splay !== undefined) throw usage('Cannot set splay when forcing runs');
     if (f.splaylimit !== undefined) throw usage('Cannot set splaylimit when forcing runs');
   }
-  const runOptions = [f.force, f.server, f.tags?.length ? f.tags : undefined, f.skip_tags?.length ? f.skip_tags : undefined, f.noop, f.environment, f.splay, f.splaylimit, f.use_cached_catalog, f.ignoreschedules, f.revision];
+  const runOptions = [
+    f.force,
+    f.server,
+    f.tags?.length ? f.tags : undefined,
+    f.skip_tags?.length ? f.skip_tags : undefined,
+    f.noop,
+    f.environment,
+    f.splay,
+    f.splaylimit,
+    f.use_cached_catalog,
+    f.ignoreschedules,
+    f.revision,
+  ];
   if (!['runonce', 'runall'].includes(action) && runOptions.some((v) => v !== undefined)) {
     throw usage(`Run options (--force, --tags, --noop, --splay, --revision…) only apply to the runonce and runall commands`);
   }
@@ -89,7 +111,8 @@ export function parsePuppetCommand(positional: readonly string[], f: RunFlags): 
       const concurrency = Number(arg);
       if (concurrency <= 0) throw usage('The concurrency for the runall command has to be greater than 0');
       // runall forces every run, so splay options have no effect there.
-      if (f.splay !== undefined || f.splaylimit !== undefined) throw usage('runall forces every run, so --splay, --no-splay and --splaylimit cannot be used with it');
+      if (f.splay !== undefined || f.splaylimit !== undefined)
+        throw usage('runall forces every run, so --splay, --no-splay and --splaylimit cannot be used with it');
       const cmd: PuppetCommand = { action: 'runall', concurrency, data: { ...runonceData(f), force: true } };
       if (f.rerun !== undefined) cmd.rerunS = f.rerun;
       return cmd;

@@ -25,17 +25,29 @@ export type PuppetEvent =
   /** runall --rerun: one pass is over (the outcome a single runall returns). */
   | { type: 'runall_pass'; pass: RunallOutcome };
 
-export type PuppetOutcome = RequestReport | NoNodes | RequestSent | RunonceOutcome | RunallOutcome | StatusReport | CountReport | SummaryReport;
+export type PuppetOutcome =
+  RequestReport | NoNodes | RequestSent | RunonceOutcome | RunallOutcome | StatusReport | CountReport | SummaryReport;
 
 /** enable, disable and resource: the request, the replies as the DDL displays them, the summaries and stats. */
-async function simpleCommand(session: ClientSession, ctx: PuppetContext, action: string, data: Record<string, unknown>, onEvent: OnEvent): Promise<PuppetOutcome> {
+async function simpleCommand(
+  session: ClientSession,
+  ctx: PuppetContext,
+  action: string,
+  data: Record<string, unknown>,
+  onEvent: OnEvent,
+): Promise<PuppetOutcome> {
   const outcome = await puppetRequest(session, ctx, action, data, onEvent);
   if (isNoNodes(outcome)) return outcome;
   if (ctx.send.noResults) return requestSent(outcome.results.requestId);
   return requestReport(puppetDDL(session), 'puppet', action, outcome);
 }
 
-export async function runPuppet(session: ClientSession, cmd: PuppetCommand, ctx: PuppetContext, onEvent: OnEvent<PuppetEvent> = () => undefined): Promise<PuppetOutcome> {
+export async function runPuppet(
+  session: ClientSession,
+  cmd: PuppetCommand,
+  ctx: PuppetContext,
+  onEvent: OnEvent<PuppetEvent> = () => undefined,
+): Promise<PuppetOutcome> {
   if (ctx.send.noResults && ['status', 'count', 'summary'].includes(cmd.action)) {
     throw new UsageError(`the ${cmd.action} command needs the replies and cannot be used with --no-results`);
   }

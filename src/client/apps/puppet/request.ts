@@ -14,7 +14,11 @@ export interface PuppetContext {
 
 export function puppetDDL(session: ClientSession): AgentDDL {
   const ddl = session.ddls.find('puppet');
-  if (!ddl) throw new UsageError("the puppet agent's DDL was not found", "check 'plugindirs' in the client config; 'mco plugin doc' lists known agents");
+  if (!ddl)
+    throw new UsageError(
+      "the puppet agent's DDL was not found",
+      "check 'plugindirs' in the client config; 'mco plugin doc' lists known agents",
+    );
   return ddl;
 }
 

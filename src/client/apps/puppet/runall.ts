@@ -30,18 +30,38 @@ export type RunallOutcome = { kind: 'runall'; report: RunallReport; exitCode: nu
 /** How often a running node is asked for its status, and how many answers or silences it gets. */
 export const RUNALL_POLL = { pollIntervalMs: 1000, maxChecks: 5, maxNoResponse: 5 };
 
-async function onePass(session: ClientSession, ctx: PuppetContext, concurrency: number, data: Record<string, unknown>, log: (l: string) => void): Promise<RunallOutcome> {
+async function onePass(
+  session: ClientSession,
+  ctx: PuppetContext,
+  concurrency: number,
+  data: Record<string, unknown>,
+  log: (l: string) => void,
+): Promise<RunallOutcome> {
   const ddl = puppetDDL(session);
   const startedAt = new Date();
   log(`Running all nodes with a concurrency of ${concurrency}`);
   log('Discovering enabled Puppet nodes to manage');
   const discovered = await discover(session, ctx.target);
   if (discovered.nodes.length === 0) return noNodes();
-  const scan = await sendRequest(session, ctx.target, discovered, 'puppet', 'status', {}, { ...ctx.send, timeoutMs: replyTimeoutMs(ddl, ctx) });
+  const scan = await sendRequest(
+    session,
+    ctx.target,
+    discovered,
+    'puppet',
+    'status',
+    {},
+    { ...ctx.send, timeoutMs: replyTimeoutMs(ddl, ctx) },
+  );
   const initial = new Map<string, NodeStatus>();
   for (const r of scan.results.ok()) initial.set(r.sender, statusOf(r.data));
-  const enabled = [...initial].filter(([, s]) => s.enabled).map(([h]) => h).sort();
-  const disabled = [...initial].filter(([, s]) => !s.enabled).map(([h]) => h).sort();
+  const enabled = [...initial]
+    .filter(([, s]) => s.enabled)
+    .map(([h]) => h)
+    .sort();
+  const disabled = [...initial]
+    .filter(([, s]) => !s.enabled)
+    .map(([h]) => h)
+    .sort();
   const silent = [...scan.stats.noResponse, ...scan.results.failed().map((r) => r.sender)].sort();
   log(`Found ${enabled.length} enabled node(s)`);
   if (disabled.length > 0) log(`Skipping ${disabled.length} disabled node(s): ${disabled.join(', ')}`);
@@ -99,7 +119,9 @@ export async function runallCommand(
     }
     const took = Math.round((Date.now() - began) / 1000);
     if (took < rerunS) {
-      log(`Running all hosts took ${took} seconds; sleeping for ${rerunS - took} seconds due to minimum run time configuration of ${rerunS} seconds`);
+      log(
+        `Running all hosts took ${took} seconds; sleeping for ${rerunS - took} seconds due to minimum run time configuration of ${rerunS} seconds`,
+      );
       await sleep((rerunS - took) * 1000);
     } else {
       log(`Running all hosts took ${took} seconds; starting again immediately due to minimum run time configuration of ${rerunS} seconds`);

@@ -89,15 +89,19 @@ async function waitForRuns(
   // Until the deadline, a run may sit in its splay for as long as it likes.
   const follow = { pollIntervalMs: 1000, maxChecks: Infinity, maxNoResponse: 5, deadline, log, sleep, now: () => Date.now() };
   const followed = await Promise.all(
-    started.map((r) => followRun(r.sender, Number(r.data.initiated_at) || 0, outcome.results.startedAt, poller, follow).then((o) => {
-      if (o.result === 'finished') log(`${o.host} completed its Puppet run`);
-      return o;
-    })),
+    started.map((r) =>
+      followRun(r.sender, Number(r.data.initiated_at) || 0, outcome.results.startedAt, poller, follow).then((o) => {
+        if (o.result === 'finished') log(`${o.host} completed its Puppet run`);
+        return o;
+      }),
+    ),
   );
   const finished = followed.filter((o) => o.result === 'finished').map((o) => o.host);
   const summaries = new Map<string, Record<string, unknown>>();
   if (finished.length > 0) {
-    const res = await (await session.client()).call({
+    const res = await (
+      await session.client()
+    ).call({
       agent: 'puppet',
       action: 'last_run_summary',
       data: {},
@@ -123,7 +127,13 @@ async function waitForRuns(
     }
     const summary = summaries.get(r.sender);
     if (!summary) {
-      runs.push({ sender: r.sender, ok: false, result: 'unresponsive', message: 'Did not return its last run summary', initiated_at: o.initiatedAt });
+      runs.push({
+        sender: r.sender,
+        ok: false,
+        result: 'unresponsive',
+        message: 'Did not return its last run summary',
+        initiated_at: o.initiatedAt,
+      });
       continue;
     }
     // Masterless nodes answer with the commit they resolved the requested revision to.
@@ -140,6 +150,7 @@ async function waitForRuns(
       config_version: textOf(summary.config_version),
     });
   }
-  for (const missing of outcome.stats.noResponse) runs.push({ sender: missing, ok: false, result: 'no_response', message: 'Did not respond to the runonce action' });
+  for (const missing of outcome.stats.noResponse)
+    runs.push({ sender: missing, ok: false, result: 'no_response', message: 'Did not respond to the runonce action' });
   return runs.sort((a, b) => a.sender.localeCompare(b.sender));
 }

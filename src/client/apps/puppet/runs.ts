@@ -105,7 +105,13 @@ export class StatusPoller {
 }
 
 /** Polls one host until its run asked for at `initiatedAt` is over, or it is given up on. */
-export async function followRun(host: string, initiatedAt: number, askedAt: number, poller: StatusPoller, o: FollowOptions): Promise<RunOutcome> {
+export async function followRun(
+  host: string,
+  initiatedAt: number,
+  askedAt: number,
+  poller: StatusPoller,
+  o: FollowOptions,
+): Promise<RunOutcome> {
   let checks = 0;
   let silent = 0;
   const done = (result: RunResult, message: string): RunOutcome => ({ host, result, message, initiatedAt, askedAt, doneAt: o.now() });
@@ -155,7 +161,12 @@ const APPLYING_REFUSAL = 'Puppet is currently applying a catalog';
  * Starts a run on every host with at most `concurrency` runs going at once, counting runs nodes started
  * on their own (`applying` in `initial`). Each slot moves on as soon as its own host is done.
  */
-export async function runAll(hosts: readonly string[], initial: ReadonlyMap<string, NodeStatus>, client: RunsClient, o: RunAllOptions): Promise<RunOutcome[]> {
+export async function runAll(
+  hosts: readonly string[],
+  initial: ReadonlyMap<string, NodeStatus>,
+  client: RunsClient,
+  o: RunAllOptions,
+): Promise<RunOutcome[]> {
   const poller = new StatusPoller(client);
   const queue = [...hosts];
   const outcomes: RunOutcome[] = [];
@@ -207,6 +218,8 @@ export async function runAll(hosts: readonly string[], initial: ReadonlyMap<stri
     while (active < o.concurrency && queue.length > 0) start(queue.shift()!, false);
     await new Promise<void>((resolve) => (wake = resolve));
   }
-  o.log(`Iteration complete. Initiated a Puppet run on ${outcomes.filter((r) => r.result !== 'no_response' && r.result !== 'refused').length} nodes.`);
+  o.log(
+    `Iteration complete. Initiated a Puppet run on ${outcomes.filter((r) => r.result !== 'no_response' && r.result !== 'refused').length} nodes.`,
+  );
   return outcomes;
 }

@@ -34,9 +34,7 @@ export function distribution(values: readonly number[]): Distribution {
 /** One character per bucket: the tallest bucket gets the tallest tick, an empty bucket a space. */
 export function sparkline(histogram: readonly number[]): string {
   const tallest = Math.max(0, ...histogram);
-  return histogram
-    .map((n) => (n === 0 ? ' ' : TICKS[Math.max(0, Math.ceil((n / tallest) * TICKS.length) - 1)]!))
-    .join('');
+  return histogram.map((n) => (n === 0 ? ' ' : TICKS[Math.max(0, Math.ceil((n / tallest) * TICKS.length) - 1)]!)).join('');
 }
 
 /** 950, 1.2k, 3.4m: short enough for a column. */

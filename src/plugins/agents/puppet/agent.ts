@@ -40,7 +40,9 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
 
   return {
     runonce: ({ req, ctx, settings, paths }) =>
-      runonce(req.data as RunRequest, settings, paths, { ...deps, node: process.execPath, holder: ctx.node.identity }, ctx.signal).then((r) => ({ ...r })),
+      runonce(req.data as RunRequest, settings, paths, { ...deps, node: process.execPath, holder: ctx.node.identity }, ctx.signal).then(
+        (r) => ({ ...r }),
+      ),
 
     status: async ({ paths }) => ({ ...(await readStatus(paths, deps.nowMs())) }),
 

@@ -68,12 +68,26 @@ async function writeAtomically(file: string, text: string): Promise<void> {
  * What `puppet agent` writes when a run fails before applying a catalog: a summary with a fresh last_run,
  * no config version and zero resources, and a failed report carrying the errors.
  */
-export async function recordFailedRun(spec: Pick<ApplyRunSpec, 'lastrunfile' | 'lastrunreport'>, errors: string[], now = new Date()): Promise<void> {
+export async function recordFailedRun(
+  spec: Pick<ApplyRunSpec, 'lastrunfile' | 'lastrunreport'>,
+  errors: string[],
+  now = new Date(),
+): Promise<void> {
   const lastRun = Math.floor(now.getTime() / 1000);
   const summary = {
     version: { config: null },
     application: { run_mode: 'user' },
-    resources: { changed: 0, corrective_change: 0, failed: 0, failed_to_restart: 0, out_of_sync: 0, restarted: 0, scheduled: 0, skipped: 0, total: 0 },
+    resources: {
+      changed: 0,
+      corrective_change: 0,
+      failed: 0,
+      failed_to_restart: 0,
+      out_of_sync: 0,
+      restarted: 0,
+      scheduled: 0,
+      skipped: 0,
+      total: 0,
+    },
     time: { total: 0, last_run: lastRun },
     changes: { total: 0 },
     events: { failure: 1, success: 0, total: 1 },
@@ -96,7 +110,8 @@ function apply(argv: string[]): Promise<{ code: number; errors: string[] }> {
     const errors: string[] = [];
     const collect = (chunk: Buffer) => {
       process.stdout.write(chunk);
-      for (const line of chunk.toString().split('\n')) if (line.startsWith('Error:') && !line.includes('Facter:')) errors.push(line.slice(7).trim());
+      for (const line of chunk.toString().split('\n'))
+        if (line.startsWith('Error:') && !line.includes('Facter:')) errors.push(line.slice(7).trim());
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -138,7 +153,10 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
     const result = await apply(spec.argv);
     log(`puppet apply exited with ${result.code}`);
     if ((await mtime(spec.lastrunfile)) === before) {
-      await recordFailedRun(spec, result.errors.length ? result.errors : [`puppet apply exited with ${result.code} without recording the run`]);
+      await recordFailedRun(
+        spec,
+        result.errors.length ? result.errors : [`puppet apply exited with ${result.code} without recording the run`],
+      );
     }
     return result.code;
   } finally {

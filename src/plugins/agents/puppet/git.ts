@@ -42,7 +42,14 @@ export function git(codedir: string, args: string[], timeoutMs: number, signal?:
 
 /** Glob match of a branch or tag name against `*` patterns; `*` may span `/`. */
 export function refAllowed(name: string, patterns: readonly string[]): boolean {
-  return patterns.some((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name));
+  return patterns.some((p) =>
+    new RegExp(
+      `^${p
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(name),
+  );
 }
 
 /** What a revision may look like: a ref name or a commit id, never an option or a range. */
@@ -72,11 +79,19 @@ export async function resolveRevision(o: GitOptions, revision: string): Promise<
     throw new PuppetAgentError('not_allowed', 'No git revisions may be requested on this node: plugin.puppet.git_allowed_refs is not set');
   }
   try {
-    await git(o.codedir, ['fetch', '--quiet', '--prune', '--force', o.remote, `+refs/heads/*:${HEADS}*`, `+refs/tags/*:${TAGS}*`], o.timeoutMs, o.signal);
+    await git(
+      o.codedir,
+      ['fetch', '--quiet', '--prune', '--force', o.remote, `+refs/heads/*:${HEADS}*`, `+refs/tags/*:${TAGS}*`],
+      o.timeoutMs,
+      o.signal,
+    );
   } catch (err) {
     throw new PuppetAgentError('git_failed', `Could not fetch from ${o.remote}: ${(err as Error).message}`);
   }
-  for (const [prefix, kind] of [[HEADS, 'branch'], [TAGS, 'tag']] as const) {
+  for (const [prefix, kind] of [
+    [HEADS, 'branch'],
+    [TAGS, 'tag'],
+  ] as const) {
     const commit = await refCommit(o, prefix + revision);
     if (commit === undefined) continue;
     if (!refAllowed(revision, o.allowedRefs)) {
@@ -87,8 +102,16 @@ export async function resolveRevision(o: GitOptions, revision: string): Promise<
   if (!/^[0-9a-f]{4,64}$/i.test(revision)) throw new PuppetAgentError('invalid_input', `Unknown revision '${revision}' at ${o.remote}`);
   const commit = await refCommit(o, revision);
   if (commit === undefined) throw new PuppetAgentError('invalid_input', `Unknown revision '${revision}' at ${o.remote}`);
-  const containing = await git(o.codedir, ['for-each-ref', '--contains', commit, '--format=%(refname)', HEADS, TAGS], o.timeoutMs, o.signal);
-  const names = containing.split('\n').filter(Boolean).map((r) => r.replace(HEADS, '').replace(TAGS, ''));
+  const containing = await git(
+    o.codedir,
+    ['for-each-ref', '--contains', commit, '--format=%(refname)', HEADS, TAGS],
+    o.timeoutMs,
+    o.signal,
+  );
+  const names = containing
+    .split('\n')
+    .filter(Boolean)
+    .map((r) => r.replace(HEADS, '').replace(TAGS, ''));
   const allowed = names.find((n) => refAllowed(n, o.allowedRefs));
   if (allowed === undefined) {
     throw new PuppetAgentError('not_allowed', `Revision '${revision}' is not on an allowed branch or tag (${o.allowedRefs.join(', ')})`);

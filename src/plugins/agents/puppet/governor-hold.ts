@@ -31,7 +31,12 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
  * Holds `slot` until the run is over, then releases it. A spawned run is over when its process is; a signalled
  * daemon's run is over once its catalog run lock has come and gone (or never came within the grace period).
  */
-export async function holdUntilRunEnds(slot: RunSlot, run: { method: 'spawn' | 'signal'; pid: number }, paths: PuppetPaths, opts: HoldOptions): Promise<void> {
+export async function holdUntilRunEnds(
+  slot: RunSlot,
+  run: { method: 'spawn' | 'signal'; pid: number },
+  paths: PuppetPaths,
+  opts: HoldOptions,
+): Promise<void> {
   const pollMs = opts.pollMs ?? 500;
   const sleep = opts.sleep ?? pause;
   try {

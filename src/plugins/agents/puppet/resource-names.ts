@@ -81,7 +81,10 @@ export async function resolvedForms(canonical: string): Promise<string[]> {
       dir = posix.dirname(dir);
     }
   }
-  const link = await lstat(canonical).then((s) => s.isSymbolicLink(), () => false);
+  const link = await lstat(canonical).then(
+    (s) => s.isSymbolicLink(),
+    () => false,
+  );
   if (link) {
     const destination = await realpath(canonical).catch(() => undefined);
     if (destination !== undefined) forms.add(destination);

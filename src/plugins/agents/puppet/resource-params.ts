@@ -21,7 +21,19 @@ export const NEVER_ALLOWED_TYPES: Readonly<Record<string, string>> = {
 
 /** Puppet 7's metaparameters: they wire a resource to others or change how it is applied. */
 export const METAPARAMETERS: ReadonlySet<string> = new Set([
-  'alias', 'audit', 'before', 'consume', 'export', 'loglevel', 'noop', 'notify', 'require', 'schedule', 'stage', 'subscribe', 'tag',
+  'alias',
+  'audit',
+  'before',
+  'consume',
+  'export',
+  'loglevel',
+  'noop',
+  'notify',
+  'require',
+  'schedule',
+  'stage',
+  'subscribe',
+  'tag',
 ]);
 
 /** Parameters that rename the resource, so its checked name would not be the one Puppet acts on. */
@@ -102,7 +114,11 @@ export const PATH_PARAMS: ReadonlySet<string> = new Set(['file.target']);
  * not name (not_allowed, naming the parameter and the key that would allow it) and a value outside its rule
  * (invalid_input).
  */
-export function checkParams(type: string, params: Readonly<Record<string, unknown>>, allowed: Readonly<Record<string, readonly string[]>>): void {
+export function checkParams(
+  type: string,
+  params: Readonly<Record<string, unknown>>,
+  allowed: Readonly<Record<string, readonly string[]>>,
+): void {
   const list = own(allowed, type);
   if (list === undefined) {
     throw new PuppetAgentError(
@@ -112,10 +128,14 @@ export function checkParams(type: string, params: Readonly<Record<string, unknow
   }
   for (const [param, value] of Object.entries(params)) {
     if (!PARAMETER.test(param)) invalid(`Invalid resource parameter '${param}'`);
-    if (METAPARAMETERS.has(param)) throw new PuppetAgentError('not_allowed', `The parameter '${param}' is a metaparameter, which resource never allows`);
+    if (METAPARAMETERS.has(param))
+      throw new PuppetAgentError('not_allowed', `The parameter '${param}' is a metaparameter, which resource never allows`);
     if (!list.includes(param)) {
       const allows = list.length ? `allows only ${list.join(', ')}` : 'allows none';
-      throw new PuppetAgentError('not_allowed', `The ${type} parameter '${param}' is not allowed: plugin.puppet.resource_allow_params.${type} ${allows}`);
+      throw new PuppetAgentError(
+        'not_allowed',
+        `The ${type} parameter '${param}' is not allowed: plugin.puppet.resource_allow_params.${type} ${allows}`,
+      );
     }
     checkValue(type, param, value);
   }

@@ -24,7 +24,10 @@ export interface ResourceRequest {
 }
 
 export function resourceTitle(type: string, name: string): string {
-  return `${type.split('::').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('::')}[${name}]`;
+  return `${type
+    .split('::')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('::')}[${name}]`;
 }
 
 function deny(message: string): never {
@@ -134,7 +137,12 @@ function runPuppet(argv: string[], signal: AbortSignal | undefined): Promise<num
   });
 }
 
-export async function applyResource(req: ResourceRequest, s: PuppetSettings, paths: PuppetPaths, signal?: AbortSignal): Promise<{ result: string; changed: boolean }> {
+export async function applyResource(
+  req: ResourceRequest,
+  s: PuppetSettings,
+  paths: PuppetPaths,
+  signal?: AbortSignal,
+): Promise<{ result: string; changed: boolean }> {
   const type = canonicalType(req.type);
   checkTypeAllowed(s.resource, type);
   const name = canonicalName(type, req.name);
@@ -144,10 +152,15 @@ export async function applyResource(req: ResourceRequest, s: PuppetSettings, pat
   checkParams(type, req.parameters, s.resource.allowParams);
   const parameters = await checkPathParams(s.resource, type, req.parameters);
   if (!s.resource.allowManaged) {
-    const managed = new Set(managedTitles(await loadResources(paths.resourcefile), type).map((t) => (pathLike ? normalisePath(t) : t).toLowerCase()));
+    const managed = new Set(
+      managedTitles(await loadResources(paths.resourcefile), type).map((t) => (pathLike ? normalisePath(t) : t).toLowerCase()),
+    );
     const form = [name, ...resolved].find((f) => managed.has(f.toLowerCase()));
     if (form !== undefined) {
-      throw new PuppetAgentError('not_allowed', `Puppet is managing the resource '${resourceTitle(type, form)}', refusing to create conflicting states`);
+      throw new PuppetAgentError(
+        'not_allowed',
+        `Puppet is managing the resource '${resourceTitle(type, form)}', refusing to create conflicting states`,
+      );
     }
   }
   const title = resourceTitle(type, name);
@@ -156,7 +169,16 @@ export async function applyResource(req: ResourceRequest, s: PuppetSettings, pat
   const scratch = await mkdtemp(join(tmpdir(), 'troupe-resource-'));
   try {
     const binary = (s.mode === 'apply' ? s.applyCommand : s.command)[0]!;
-    const argv = [binary, 'apply', ...puppetConfigArgs(s), '--color=false', '--detailed-exitcodes', '--no-write-catalog-summary', '--reports', 'none'];
+    const argv = [
+      binary,
+      'apply',
+      ...puppetConfigArgs(s),
+      '--color=false',
+      '--detailed-exitcodes',
+      '--no-write-catalog-summary',
+      '--reports',
+      'none',
+    ];
     argv.push('--lastrunfile', join(scratch, 'summary.yaml'), '--lastrunreport', join(scratch, 'report.yaml'));
     if (req.environment) argv.push('--environment', req.environment);
     argv.push('-e', manifest);

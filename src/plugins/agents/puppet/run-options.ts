@@ -21,7 +21,10 @@ const HOSTNAME_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 function validHostname(host: string): boolean {
   if (host.length === 0 || host.length > 253) return false;
-  return host.replace(/\.$/, '').split('.').every((label) => HOSTNAME_LABEL.test(label));
+  return host
+    .replace(/\.$/, '')
+    .split('.')
+    .every((label) => HOSTNAME_LABEL.test(label));
 }
 
 /**
@@ -49,14 +52,22 @@ export function parseServerAddress(text: string): { host: string; port?: string 
 }
 
 function splitTags(tags: string): string {
-  return tags.split(',').map((t) => t.trim()).filter(Boolean).join(',');
+  return tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join(',');
 }
 
 /**
  * The options a run gets. When the run will be a signal to a running daemon, splay settings are not
  * applied (a signal carries no options). `force` means no splay at all.
  */
-export function buildRunOptions(req: RunRequest, s: Pick<PuppetSettings, 'splay' | 'splaylimit' | 'allowServerOverride'>, willSignal: boolean): string[] {
+export function buildRunOptions(
+  req: RunRequest,
+  s: Pick<PuppetSettings, 'splay' | 'splaylimit' | 'allowServerOverride'>,
+  willSignal: boolean,
+): string[] {
   let splay: boolean | undefined;
   let splaylimit: number | undefined;
   if (!willSignal) {

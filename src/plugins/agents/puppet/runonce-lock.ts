@@ -42,7 +42,11 @@ export async function serially<T>(file: string, fn: () => Promise<T>): Promise<T
 function parsePending(text: string): PendingRun | undefined {
   try {
     const json = JSON.parse(text) as Partial<PendingRun>;
-    if (typeof json.pid === 'number' && typeof json.initiated_at === 'number' && ['starting', 'spawn', 'signal'].includes(String(json.method))) {
+    if (
+      typeof json.pid === 'number' &&
+      typeof json.initiated_at === 'number' &&
+      ['starting', 'spawn', 'signal'].includes(String(json.method))
+    ) {
       return json as PendingRun;
     }
   } catch {
@@ -93,7 +97,8 @@ export async function pendingRun(file: string, nowS: number, lastrun: () => Prom
 
 function describe(p: PendingRun): string {
   const at = new Date(p.initiated_at * 1000).toISOString();
-  if (p.method === 'signal') return `The Puppet daemon (pid ${p.pid}) was signalled to run at ${at} and has not completed that run yet, cannot run now`;
+  if (p.method === 'signal')
+    return `The Puppet daemon (pid ${p.pid}) was signalled to run at ${at} and has not completed that run yet, cannot run now`;
   if (p.method === 'starting') return 'Another request is starting a Puppet run, cannot run now';
   return `A Puppet run requested at ${at} (pid ${p.pid}) has not finished yet, cannot run now`;
 }
@@ -114,7 +119,8 @@ export async function claimRunonceLock(file: string, nowS: number, lastrun: () =
       }
       return {
         file,
-        record: (method, pid, initiatedAt) => writeFile(file, JSON.stringify({ method, pid, initiated_at: initiatedAt } satisfies PendingRun)),
+        record: (method, pid, initiatedAt) =>
+          writeFile(file, JSON.stringify({ method, pid, initiated_at: initiatedAt } satisfies PendingRun)),
         release: () => unlink(file).catch(() => undefined),
       };
     } catch (err) {

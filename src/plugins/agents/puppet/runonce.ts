@@ -44,7 +44,13 @@ async function refuseWhenBusy(paths: PuppetPaths): Promise<void> {
   }
 }
 
-export async function runonce(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps, abort?: AbortSignal): Promise<RunonceResult> {
+export async function runonce(
+  req: RunRequest,
+  s: PuppetSettings,
+  paths: PuppetPaths,
+  deps: RunonceDeps,
+  abort?: AbortSignal,
+): Promise<RunonceResult> {
   // Cheap refusals first, before anything is locked.
   await refuseWhenBusy(paths);
   if (s.mode === 'agent' && req.revision !== undefined) {
@@ -91,7 +97,10 @@ async function takeSlot(s: PuppetSettings, deps: RunonceDeps, abort?: AbortSigna
   if (!s.governor) return undefined;
   const { name, maxWaitMs } = s.governor;
   if (!deps.governors) {
-    throw new PuppetAgentError('not_allowed', `plugin.puppet.governor is '${name}' but this node's broker has no governors (they need NATS with JetStream); refusing to run Puppet ungoverned`);
+    throw new PuppetAgentError(
+      'not_allowed',
+      `plugin.puppet.governor is '${name}' but this node's broker has no governors (they need NATS with JetStream); refusing to run Puppet ungoverned`,
+    );
   }
   let got: Awaited<ReturnType<RunGovernors['acquire']>>;
   try {
@@ -114,7 +123,8 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
   const daemon = s.signalDaemon ? await daemonPid(paths) : undefined;
   const options = buildRunOptions(req, s, daemon !== undefined);
   if (daemon !== undefined) {
-    if (options.length > 0) throw new PuppetAgentError('not_allowed', 'Cannot specify any custom puppet options when the daemon is running');
+    if (options.length > 0)
+      throw new PuppetAgentError('not_allowed', 'Cannot specify any custom puppet options when the daemon is running');
     try {
       deps.signal(daemon, 'SIGUSR1');
     } catch (err) {
@@ -156,8 +166,15 @@ export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
   return args;
 }
 
-async function startApply(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps, abort?: AbortSignal): Promise<Started> {
-  if (!s.masterless.codedir) throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
+async function startApply(
+  req: RunRequest,
+  s: PuppetSettings,
+  paths: PuppetPaths,
+  deps: RunonceDeps,
+  abort?: AbortSignal,
+): Promise<Started> {
+  if (!s.masterless.codedir)
+    throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
   const codedir = resolve(s.masterless.codedir);
   const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
@@ -165,7 +182,13 @@ async function startApply(req: RunRequest, s: PuppetSettings, paths: PuppetPaths
     req.revision === undefined
       ? undefined
       : await resolveRevision(
-          { codedir, remote: s.masterless.gitRemote, allowedRefs: s.masterless.gitAllowedRefs, timeoutMs: s.masterless.gitTimeoutMs, signal: abort },
+          {
+            codedir,
+            remote: s.masterless.gitRemote,
+            allowedRefs: s.masterless.gitAllowedRefs,
+            timeoutMs: s.masterless.gitTimeoutMs,
+            signal: abort,
+          },
           req.revision,
         );
   const spec: ApplyRunSpec = {

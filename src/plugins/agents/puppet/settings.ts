@@ -122,7 +122,10 @@ function words(value: string, key: string): string[] {
 
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function perType(raw: Readonly<Record<string, string>>, prefix: string): Record<string, string[]> {
@@ -150,10 +153,12 @@ function allowedParams(raw: Readonly<Record<string, string>>): Record<string, st
 function governorOf(raw: Readonly<Record<string, string>>): PuppetSettings['governor'] {
   const name = text(raw, 'governor');
   if (name === undefined) return undefined;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor '${name}' is not a governor name`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name))
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.governor '${name}' is not a governor name`);
   const seconds = int(raw, 'governor_max_wait');
   // The wait has to end well inside the action's 20 s timeout, or the reply would be lost.
-  if (seconds > 15) throw new PuppetAgentError('bad_setting', `plugin.puppet.governor_max_wait should be at most 15 seconds, got '${seconds}'`);
+  if (seconds > 15)
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.governor_max_wait should be at most 15 seconds, got '${seconds}'`);
   return { name, maxWaitMs: seconds * 1000 };
 }
 

@@ -76,7 +76,10 @@ export async function readStatus(paths: PuppetPaths, nowMs = Date.now()): Promis
     lastrun,
     status,
     disable_message: message ?? '',
-    message: since === undefined ? `Currently ${status}; no completed run recorded` : `Currently ${status}; last completed run ${secondsToHuman(since)} ago`,
+    message:
+      since === undefined
+        ? `Currently ${status}; no completed run recorded`
+        : `Currently ${status}; last completed run ${secondsToHuman(since)} ago`,
   };
   if (since !== undefined) result.since_lastrun = since;
   return result;

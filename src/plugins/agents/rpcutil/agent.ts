@@ -12,7 +12,10 @@ const actions: Record<string, Action> = {
   ping: () => ({ pong: Date.now() }),
 
   inventory: (_req, { node }) => ({
-    agents: node.agents().map((a) => a.metadata.name).sort(),
+    agents: node
+      .agents()
+      .map((a) => a.metadata.name)
+      .sort(),
     facts: node.facts(),
     classes: [...node.classes()],
     version: node.version,
@@ -27,7 +30,10 @@ const actions: Record<string, Action> = {
   },
 
   get_facts: (req, { node }) => {
-    const names = String(req.data.facts).split(',').map((f) => f.trim()).filter(Boolean);
+    const names = String(req.data.facts)
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     return { values: Object.fromEntries(names.map((f) => [f, lookupFact(node.facts(), f) ?? null])) };
   },
 
@@ -42,7 +48,10 @@ const actions: Record<string, Action> = {
     const usage = process.cpuUsage();
     return {
       ...s,
-      agents: node.agents().map((a) => a.metadata.name).sort(),
+      agents: node
+        .agents()
+        .map((a) => a.metadata.name)
+        .sort(),
       pid: process.pid,
       version: node.version,
       configfile: node.configFile ?? '',
