@@ -414,10 +414,11 @@ export class GovernorAdmin {
   async view(name: string): Promise<{ info: GovernorInfo; slots: SlotInfo[] }> {
     const info = await this.info(name);
     const jsm = await this.jsm();
-    const slots: SlotInfo[] = [];
+    // By slot id: a refresh landing during the walk puts the same slot at a later sequence, and the later one wins.
+    const slots = new Map<string, SlotInfo>();
     let seq = 1;
-    // Walks the held slots by subject, skipping the gaps released slots leave; the count is at most the capacity.
-    for (let i = 0; i <= info.capacity; i++) {
+    // Walks the held slots by subject, skipping the gaps released slots leave; a refresh met on the way adds one step.
+    for (let i = 0; i <= 2 * info.capacity; i++) {
       let m;
       try {
         m = await (jsm as JetStreamManager & { direct: DirectGet }).direct.getMessage(streamOfGovernor(name), {
@@ -435,8 +436,9 @@ export class GovernorAdmin {
         // A message not written by a governor client: shown with what the broker knows of it.
       }
       const refreshed = m.time.getTime();
-      slots.push({
-        id: m.subject.slice(m.subject.lastIndexOf('.') + 1),
+      const id = m.subject.slice(m.subject.lastIndexOf('.') + 1);
+      slots.set(id, {
+        id,
         holder: typeof body.holder === 'string' ? body.holder : '?',
         host: typeof body.host === 'string' ? body.host : '?',
         pid: typeof body.pid === 'number' ? body.pid : 0,
@@ -446,7 +448,7 @@ export class GovernorAdmin {
       });
       seq = m.seq + 1;
     }
-    return { info, slots };
+    return { info, slots: [...slots.values()] };
   }
 
   /** Frees one slot now (its holder finds it lost at its next refresh). */

@@ -455,7 +455,10 @@ class Run {
         }
         await record('failed', result);
         this.emit({ type: 'step_done', step: path, state: 'failed', result });
-        throw err instanceof StepFailure ? err.stop : err instanceof PlanError ? new Stop('failed', err.message) : err;
+        // Stop and StepFailure are PlanErrors too: they carry their own state, only a plain PlanError becomes a failure.
+        if (err instanceof StepFailure) throw err.stop;
+        if (err instanceof Stop) throw err;
+        throw err instanceof PlanError ? new Stop('failed', err.message) : err;
       }
     }
   }

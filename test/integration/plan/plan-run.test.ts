@@ -404,7 +404,7 @@ finally:
     expect((await mco(['plan', 'cancel', id])).code).toBe(0);
     expect(await exited).toBe(2);
     const out = JSON.parse(stdout) as Outcome;
-    expect(out.state).toBe('cancelled');
+    expect(out.state, out.reason).toBe('cancelled');
     expect(out.reason).toMatch(/^cancelled by /);
     expect(ofGroup(received('rpcutil', 'ping'), 'cancel').length).toBeLessThan(6);
     expect((await store.get(id))!.state).toBe('cancelled');
