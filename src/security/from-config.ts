@@ -156,6 +156,67 @@ function checkNodeIdentity(provider: PkiProvider, identity: string, certPath: st
   }
 }
 
+/** A security provider found by name (`securityprovider`): one for a process, and one per simulated node. */
+export interface SecurityProviderPlugin {
+  readonly name: string;
+  forProcess(config: Config, role: 'client' | 'server', log: SecurityLog, replay?: ReplayCache): SecurityProvider;
+  forFleet(config: Config, log: SecurityLog): FleetSecurity;
+}
+
+export interface FleetSecurity {
+  securityFor(identity: string): SecurityProvider;
+  close(): void;
+}
+
+const insecurePlugin: SecurityProviderPlugin = {
+  name: 'insecure',
+  forProcess: (config) => new InsecureProvider(undefined, ageRuleFromConfig(config)),
+  forFleet(config) {
+    const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
+    return { securityFor: () => shared, close() {} };
+  },
+};
+
+const pkiPlugin: SecurityProviderPlugin = {
+  name: 'pki',
+  forProcess(config, role, log, replay) {
+    const shared = sharedTrust(config, role, log);
+    const paths = pkiPaths(config);
+    const provider = pkiProvider(config, role, shared, loadIdentity(paths), () => shared.refresher.stop(), replay);
+    if (role === 'server') checkNodeIdentity(provider, config.get('identity'), paths.cert);
+    return provider;
+  },
+  // One CA, CRL and verification cache for the process; per node its own certificate and replay cache.
+  forFleet(config, log) {
+    if (!config.get('plugin.security.ssldir')) {
+      throw new SecurityError(
+        'not_configured',
+        'a simulated fleet with securityprovider = pki needs plugin.security.ssldir holding certs/<identity>.pem and private_keys/<identity>.pem',
+      );
+    }
+    const shared = sharedTrust(config, 'server', log);
+    return {
+      securityFor(identity) {
+        const paths = pkiPaths(config, identity);
+        const provider = pkiProvider(config, 'server', shared, loadIdentity(paths));
+        checkNodeIdentity(provider, identity, paths.cert);
+        return provider;
+      },
+      close: () => shared.refresher.stop(),
+    };
+  },
+};
+
+/** Every security provider of this build, by name; `securityprovider` accepts exactly these. */
+export const SECURITY_PROVIDERS: ReadonlyMap<string, SecurityProviderPlugin> = new Map([insecurePlugin, pkiPlugin].map((p) => [p.name, p]));
+
+function providerPlugin(config: Config): SecurityProviderPlugin {
+  const name: string = config.get('securityprovider');
+  const plugin = SECURITY_PROVIDERS.get(name);
+  if (!plugin) throw new SecurityError('not_configured', `securityprovider '${name}' is not available in this build`);
+  return plugin;
+}
+
 /** `replay`: a node's replay record kept across reloads (see replayCacheFromConfig); a fresh one when omitted. */
 export function securityFromConfig(
   config: Config,
@@ -163,42 +224,10 @@ export function securityFromConfig(
   log: SecurityLog = silentLog,
   replay?: ReplayCache,
 ): SecurityProvider {
-  const name = config.get('securityprovider');
-  if (name === 'insecure') return new InsecureProvider(undefined, ageRuleFromConfig(config));
-  if (name !== 'pki') throw new SecurityError('not_configured', `securityprovider '${String(name)}' is not available in this build`);
-  const shared = sharedTrust(config, role, log);
-  const paths = pkiPaths(config);
-  const provider = pkiProvider(config, role, shared, loadIdentity(paths), () => shared.refresher.stop(), replay);
-  if (role === 'server') checkNodeIdentity(provider, config.get('identity'), paths.cert);
-  return provider;
+  return providerPlugin(config).forProcess(config, role, log, replay);
 }
 
-/**
- * Providers for the simulator's virtual nodes: one CA, CRL and verification cache for the process, and per node
- * its own certificate (`<ssldir>/certs/<identity>.pem`) and replay cache.
- */
-export function fleetSecurityFromConfig(
-  config: Config,
-  log: SecurityLog = silentLog,
-): { securityFor: (identity: string) => SecurityProvider; close(): void } {
-  if (config.get('securityprovider') === 'insecure') {
-    const shared = new InsecureProvider(undefined, ageRuleFromConfig(config));
-    return { securityFor: () => shared, close() {} };
-  }
-  if (!config.get('plugin.security.ssldir')) {
-    throw new SecurityError(
-      'not_configured',
-      'a simulated fleet with securityprovider = pki needs plugin.security.ssldir holding certs/<identity>.pem and private_keys/<identity>.pem',
-    );
-  }
-  const shared = sharedTrust(config, 'server', log);
-  return {
-    securityFor(identity) {
-      const paths = pkiPaths(config, identity);
-      const provider = pkiProvider(config, 'server', shared, loadIdentity(paths));
-      checkNodeIdentity(provider, identity, paths.cert);
-      return provider;
-    },
-    close: () => shared.refresher.stop(),
-  };
+/** Providers for the simulator's virtual nodes. */
+export function fleetSecurityFromConfig(config: Config, log: SecurityLog = silentLog): FleetSecurity {
+  return providerPlugin(config).forFleet(config, log);
 }

@@ -1,13 +1,12 @@
 // The client library (connect, discover, rpc, abort, progress, typed agents) over an in-memory broker, answered by
 // real NodeServers.
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, connect, filter, parseFilter, RequestError, FilterError, type RpcProgress, type Troupe } from '../../../src/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
 import { MemoryBroker } from '../../helpers/memory-connector.js';
+import { nodeNames, startMemoryNode } from '../../helpers/memory-node.js';
 
 const security = new InsecureProvider('user=test');
 let servers: NodeServer[] = [];
@@ -22,22 +21,18 @@ afterEach(async () => {
 
 /** n01…nNN; odd ones are web servers, even ones databases. */
 async function fleet(broker: MemoryBroker, count: number): Promise<string[]> {
-  const names = Array.from({ length: count }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
+  const names = nodeNames(count);
   for (const [i, identity] of names.entries()) {
-    const s = new NodeServer({
-      identity,
-      collectives: ['mcollective'],
-      mainCollective: 'mcollective',
-      version: 'test',
-      connector: broker.connector(),
-      security,
-      agents: [discoveryAgent, rpcutilAgent],
-      logger: pino({ level: 'silent' }),
-      maxMessageSize: 65536,
-      state: { facts: { role: i % 2 === 0 ? 'web' : 'db' }, classes: i % 2 === 0 ? ['nginx'] : [] },
-    });
-    await s.start();
-    servers.push(s);
+    const web = i % 2 === 0;
+    servers.push(
+      await startMemoryNode(broker, {
+        identity,
+        security,
+        agents: [rpcutilAgent],
+        facts: { role: web ? 'web' : 'db' },
+        classes: web ? ['nginx'] : [],
+      }),
+    );
   }
   return names;
 }

@@ -1,7 +1,6 @@
 // A ClientSession over the in-memory broker, answered by real NodeServers (the daemon's own code). The interface
 // has no output streams; this one still carries streams that throw, so an application that reached for the old
 // `session.out` / `session.err` would be caught at run time too.
-import { pino } from 'pino';
 import { BroadcastDiscovery, DiscoveryError, type DiscoveryMethod } from '../../../src/client/discovery/index.js';
 import { RpcClient } from '../../../src/client/rpc-client.js';
 import type { ClientDefaults, ClientSession, Output } from '../../../src/client/session.js';
@@ -9,9 +8,9 @@ import { DDLRepository } from '../../../src/ddl/repository.js';
 import { BUILTIN_AGENT_DIR } from '../../../src/plugins/agents/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import type { AgentPlugin } from '../../../src/server/agent.js';
-import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { NodeServer } from '../../../src/server/node.js';
 import { MemoryBroker } from '../../helpers/memory-connector.js';
+import { startMemoryNode } from '../../helpers/memory-node.js';
 
 const security = new InsecureProvider('user=test');
 
@@ -37,20 +36,7 @@ export async function memoryFleet(
   };
   const servers: NodeServer[] = [];
   for (const [identity, node] of Object.entries(nodes)) {
-    const server = new NodeServer({
-      identity,
-      collectives: ['mcollective'],
-      mainCollective: 'mcollective',
-      version: 'test',
-      connector: broker.connector(),
-      security,
-      agents: [discoveryAgent, ...node.agents],
-      logger: pino({ level: 'silent' }),
-      maxMessageSize: 65536,
-      state: { facts: node.facts ?? {}, classes: [] },
-    });
-    await server.start();
-    servers.push(server);
+    servers.push(await startMemoryNode(broker, { identity, security, agents: node.agents, facts: node.facts }));
   }
   const rpc = new RpcClient(broker.connector(), security, {
     sender: 'ops.ab12',

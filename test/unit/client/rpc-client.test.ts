@@ -1,5 +1,4 @@
 // RpcClient over an in-memory broker, answered by real NodeServers (the daemon's own code).
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcClient } from '../../../src/client/rpc-client.js';
 import { emptyFilter } from '../../../src/filter/index.js';
@@ -15,9 +14,9 @@ import {
 } from '../../../src/protocol/index.js';
 import { InsecureProvider } from '../../../src/security/index.js';
 import { NodeServer } from '../../../src/server/node.js';
-import { discoveryAgent } from '../../../src/plugins/agents/discovery/agent.js';
 import { rpcutilAgent } from '../../../src/plugins/agents/rpcutil/agent.js';
 import { MemoryBroker } from '../../helpers/memory-connector.js';
+import { nodeNames, startMemoryNode } from '../../helpers/memory-node.js';
 import { advance, idle, settle, tracked, useFakeClock } from '../../helpers/fake-clock.js';
 
 const security = new InsecureProvider('user=test');
@@ -30,23 +29,8 @@ afterEach(async () => {
 });
 
 async function fleet(broker: MemoryBroker, count: number): Promise<string[]> {
-  const names = Array.from({ length: count }, (_, i) => `n${String(i + 1).padStart(2, '0')}`);
-  for (const identity of names) {
-    const s = new NodeServer({
-      identity,
-      collectives: ['mcollective'],
-      mainCollective: 'mcollective',
-      version: 'test',
-      connector: broker.connector(),
-      security,
-      agents: [discoveryAgent, rpcutilAgent],
-      logger: pino({ level: 'silent' }),
-      maxMessageSize: 65536,
-      state: { facts: {}, classes: [] },
-    });
-    await s.start();
-    servers.push(s);
-  }
+  const names = nodeNames(count);
+  for (const identity of names) servers.push(await startMemoryNode(broker, { identity, security, agents: [rpcutilAgent] }));
   return names;
 }
 

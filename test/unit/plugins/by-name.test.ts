@@ -5,6 +5,8 @@ import { CONNECTORS, connectorFromConfig } from '../../../src/transport/factory.
 import { AmqpConnector } from '../../../src/transport/amqp.js';
 import { NatsConnector } from '../../../src/transport/nats.js';
 import { builtinAgents } from '../../../src/plugins/agents/index.js';
+import { SECURITY_PROVIDERS, securityFromConfig } from '../../../src/security/from-config.js';
+import { InsecureProvider } from '../../../src/security/providers/insecure.js';
 
 const enumValues = (name: string) => {
   const key = CONFIG_KEYS.find((k) => k.name === name);
@@ -19,6 +21,13 @@ describe('plugins by name', () => {
     const amqp = connectorFromConfig(parseConfig('connector = amqp\nmiddleware_hosts = amqp://127.0.0.1:5999'), role);
     expect(amqp).toBeInstanceOf(AmqpConnector);
     expect('jetStream' in amqp && amqp.jetStream !== undefined).toBe(false);
+  });
+
+  it('the securityprovider key accepts exactly the registered providers, and each is built by its own', () => {
+    expect([...SECURITY_PROVIDERS.keys()].sort()).toEqual([...(enumValues('securityprovider') ?? [])].sort());
+    expect(securityFromConfig(parseConfig('securityprovider = insecure'), 'client')).toBeInstanceOf(InsecureProvider);
+    // pki without a CA fails in its own provider, with its own error.
+    expect(() => securityFromConfig(parseConfig('securityprovider = pki'), 'client')).toThrow(/CA certificate/);
   });
 
   it('every built-in agent has a name of its own, the discovery agent among them', () => {
