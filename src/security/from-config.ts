@@ -163,9 +163,10 @@ export interface SecurityProviderPlugin {
   forFleet(config: Config, log: SecurityLog): FleetSecurity;
 }
 
+// Properties, not methods: the simulator hands securityFor on by itself.
 export interface FleetSecurity {
-  securityFor(identity: string): SecurityProvider;
-  close(): void;
+  securityFor: (identity: string) => SecurityProvider;
+  close: () => void;
 }
 
 const insecurePlugin: SecurityProviderPlugin = {
