@@ -40,9 +40,12 @@ function registryApi(bucket: string, role: BrokerRole): string[] {
   // A node stores its record with a plain publish; when the bucket is missing the first node creates it.
   if (role === 'node') return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`];
   // A reader: bucket info, one ordered consumer at a time (created, pulled, deleted) and single-key reads.
+  return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, ...kvReads(stream)];
+}
+
+/** Reading a key-value bucket's stream: single-key reads and one ordered consumer at a time (created, pulled, deleted). */
+function kvReads(stream: string): string[] {
   return [
-    '$JS.API.INFO',
-    `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.MSG.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}.>`,
@@ -57,20 +60,7 @@ function registryApi(bucket: string, role: BrokerRole): string[] {
 /** Plan state: the bucket's subjects and the calls an operator's client makes on it (create, read, list keys). */
 function planApi(bucket: string): string[] {
   const stream = `KV_${bucket}`;
-  return [
-    `$KV.${bucket}.>`,
-    `$JS.API.STREAM.INFO.${stream}`,
-    `$JS.API.STREAM.CREATE.${stream}`,
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-    `$JS.API.CONSUMER.CREATE.${stream}`,
-    `$JS.API.CONSUMER.CREATE.${stream}.>`,
-    `$JS.API.CONSUMER.INFO.${stream}.*`,
-    `$JS.API.CONSUMER.DELETE.${stream}.*`,
-    `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
-    `$JS.FC.${stream}.>`,
-  ];
+  return [`$KV.${bucket}.>`, `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`, ...kvReads(stream), `$JS.FC.${stream}.>`];
 }
 
 /** A governor's stream: a node takes, refreshes and releases slots; an operator also manages the governor. */
