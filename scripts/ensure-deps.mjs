@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what a fresh clone lacks before build, test, demo or bench:
 // npm packages (when node_modules is missing or older than the lock file)
-// and the system packages the tests and demo drive (nats-server).
+// and the system packages the tests and demo drive (nats-server, Puppet,
+// RabbitMQ, and Chromium for the web console's browser tests).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,6 +44,7 @@ try {
     ['nats-server', 'nats-server'],
     ['puppet', 'puppet-agent'],
     ['rabbitmq-server', 'rabbitmq-server'],
+    ['chromium', 'chromium'],
   ]);
 } catch (err) {
   process.stderr.write(`setup failed: ${err.message}\n`);
