@@ -455,7 +455,13 @@ async function securitySection(): Promise<void> {
 async function puppetSection(): Promise<void> {
   const n = 1000;
   const r = await puppetBench(n);
-  record({ name: 'mco puppet status', n, wall_ms: r.statusWallMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+  for (const [action, wall] of [
+    ['status', r.statusWallMs],
+    ['count', r.countWallMs],
+    ['summary', r.summaryWallMs],
+  ] as const) {
+    record({ name: `mco puppet ${action}`, n, wall_ms: wall, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+  }
   record({
     name: `mco puppet runall ${r.concurrency}`,
     n,

@@ -4,8 +4,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../helpers/wait.js';
 import type { PuppetPaths } from '../../../src/plugins/agents/puppet/paths.js';
-import { readRunRecord, recordRun, runRecordFile, tellingError } from '../../../src/plugins/agents/puppet/run-record.js';
+import { startDetached } from '../../../src/plugins/agents/puppet/detached.js';
+import { readRunRecord, runOutputFile, runRecordFile, tellingError } from '../../../src/plugins/agents/puppet/run-record.js';
 import { readStatus } from '../../../src/plugins/agents/puppet/state.js';
 import { lastRunVerdict, parseSummary, reportInfo } from '../../../src/plugins/agents/puppet/summary.js';
 
@@ -72,10 +74,14 @@ describe('the last run verdict', () => {
 
 describe('status with a recorded run', () => {
   it('shows a splaying run with when it is due', async () => {
-    record({ initiated_at: NOW_S - 5, pid: process.pid, state: 'splaying', due_at: NOW_S + 42 });
+    const output = join(dir, 'state', 'out.log');
+    writeFileSync(output, 'earlier run\nInfo: Sleeping for 47 seconds (splay is enabled)\n');
+    record({ initiated_at: NOW_S - 5, pid: process.pid, state: 'running', started_ms: (NOW_S - 5) * 1000, output, offset: 12 });
     const s = await readStatus(paths, NOW_S * 1000);
     expect(s).toMatchObject({ status: 'splaying', run_state: 'splaying', run_due_at: NOW_S + 42, applying: false });
     expect(s.message).toBe('Currently splaying: run due in 42 s; no completed run recorded');
+    // Past its due time and not yet applying, it is starting its run.
+    expect((await readStatus(paths, (NOW_S + 43) * 1000)).status).toBe('starting a run');
   });
 
   it('shows a run that exited before Puppet recorded anything as a failed last run, with its error', async () => {
@@ -93,31 +99,25 @@ describe('status with a recorded run', () => {
     );
   });
 
-  it('reads a run whose recorder died unfinished as ended', async () => {
+  it('reads a run whose process is gone without a recorded end as ended, with the error from its output', async () => {
+    const output = join(dir, 'state', 'out.log');
+    writeFileSync(output, 'Error: Could not run: gone\n');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
-    record({ initiated_at: NOW_S, pid: dead, state: 'running' });
-    expect(await readRunRecord(runRecordFile(paths))).toMatchObject({ state: 'ended', exit_code: -1 });
+    record({ initiated_at: NOW_S, pid: dead, state: 'running', output, offset: 0 });
+    expect(await readRunRecord(runRecordFile(paths))).toMatchObject({ state: 'ended', exit_code: -1, error: 'Could not run: gone' });
   });
 });
 
-describe('the run recorder', () => {
-  it("records the run's exit code, its error line and its output", async () => {
-    const log = join(dir, 'runs.log');
-    const script = 'echo "Info: Sleeping for 0 seconds (splay is enabled)"; echo "Info: go"; echo "Error: Could not run: boom" >&2; exit 3';
-    const code = await recordRun({ argv: ['sh', '-c', script], file: runRecordFile(paths), initiatedAt: NOW_S, logfile: log });
-    expect(code).toBe(3);
-    expect(await readRunRecord(runRecordFile(paths))).toMatchObject({
-      initiated_at: NOW_S,
-      state: 'ended',
-      exit_code: 3,
-      error: 'Could not run: boom',
+describe('a recorded detached run', () => {
+  it("records the run's exit code and its error line once its process exits", async () => {
+    const script = 'echo "Info: Sleeping for 0 seconds (splay is enabled)"; echo "Error: Could not run: boom" >&2; exit 3';
+    const file = runRecordFile(paths);
+    const pid = await startDetached(['sh', '-c', script], undefined, { file, initiatedAt: NOW_S });
+    const ended = await waitFor('the run to be recorded as ended', async () => {
+      const r = await readRunRecord(file);
+      return r?.state === 'ended' && r.exit_code !== -1 ? r : undefined;
     });
-    expect(readFileSync(log, 'utf8')).toContain('Error: Could not run: boom');
-  });
-
-  it('records a command that cannot be started', async () => {
-    const code = await recordRun({ argv: [join(dir, 'no-such-puppet')], file: runRecordFile(paths), initiatedAt: NOW_S });
-    expect(code).toBe(127);
-    expect((await readRunRecord(runRecordFile(paths)))?.error).toContain('could not be started');
+    expect(ended).toMatchObject({ initiated_at: NOW_S, pid, exit_code: 3, error: 'Could not run: boom' });
+    expect(readFileSync(runOutputFile(file), 'utf8')).toContain('Error: Could not run: boom');
   });
 });

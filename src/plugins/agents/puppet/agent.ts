@@ -48,7 +48,7 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
 
     last_run_summary: async ({ req, paths }) => {
       const [last, resources, logs] = await Promise.all([
-        readLastRun(paths),
+        readLastRun(paths, deps.nowMs()),
         loadResources(paths.resourcefile),
         req.data.logs === true ? loadReportLogs(paths.lastrunreport) : Promise.resolve([]),
       ]);

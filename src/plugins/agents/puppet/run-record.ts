@@ -1,12 +1,10 @@
-// The record of the last run troupe started on a node, kept by a small detached process that starts the run
-// and waits for it: its PID, when it was asked for, whether it is splaying, its exit code and Puppet's own error
-// line. Puppet writes nothing when a run dies early (no certificate, server unreachable during SSL bootstrap, a
-// broken puppet.conf), so without this record status and `runonce --wait` cannot tell such a run ended.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+// The record of the last run troupe started on a node: its PID, when it was asked for, where its output goes, and
+// once it ended, its exit code and Puppet's own error line. Puppet writes nothing when a run dies early (no
+// certificate, server unreachable during SSL bootstrap, a broken puppet.conf), so without this record neither
+// status nor `runonce --wait` could tell such a run had ended. The daemon that started the run writes its end when
+// the process exits; a run it lost track of (the daemon restarted) reads as ended with an unknown exit code.
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isAlive } from './process.js';
 
 export type RunState = 'starting' | 'splaying' | 'running' | 'ended';
@@ -14,9 +12,15 @@ export type RunState = 'starting' | 'splaying' | 'running' | 'ended';
 export interface RunRecord {
   /** Seconds since the epoch at which the run was requested: runonce's `initiated_at`. */
   initiated_at: number;
-  /** The recording process, alive as long as the run. */
+  /** The run's process. */
   pid: number;
+  /** As written: `running` or `ended`; as read, a running run may be `starting` or `splaying`. */
   state: RunState;
+  /** The file the run's output goes to, and where in it this run's output starts. */
+  output?: string;
+  offset?: number;
+  /** Milliseconds since the epoch at which the process started. */
+  started_ms?: number;
   /** While splaying: when the run is due (seconds since the epoch). */
   due_at?: number;
   /** Once ended: when, and how. */
@@ -26,21 +30,20 @@ export interface RunRecord {
   error?: string;
 }
 
-export interface RecorderSpec {
-  argv: string[];
-  file: string;
-  initiatedAt: number;
-  logfile?: string;
-}
-
-export const RUN_RECORDER = fileURLToPath(import.meta.url);
-
 /** Longest error line kept: enough for Puppet's message, not a stack trace. */
 export const MAX_ERROR_CHARS = 400;
+/** Most output read back of one run: Puppet's errors come early or last, never megabytes in. */
+const MAX_OUTPUT_READ = 1 << 20;
+const SPLAY_SCAN = 16 << 10;
 
 /** Where the record lives: beside troupe's runonce lock. */
 export function runRecordFile(paths: { runonceLockfile: string }): string {
   return join(dirname(paths.runonceLockfile), 'troupe_last_run.json');
+}
+
+/** Where a run's output goes when no run_logfile is set: one run's worth, beside the record. */
+export function runOutputFile(recordFile: string): string {
+  return join(dirname(recordFile), 'troupe_last_run.out');
 }
 
 export function bounded(text: string, max = MAX_ERROR_CHARS): string {
@@ -61,111 +64,73 @@ export function tellingError(lines: readonly string[]): string {
   return chosen === undefined ? '' : bounded(chosen);
 }
 
+const SPLAY = /Sleeping for (\d+) seconds? \(splay is enabled\)/;
+
+/** What a run's output says: how long it splays (Puppet's and the masterless runner's line), and its error lines. */
+export function scanOutput(text: string): { splaySeconds?: number; errors: string[] } {
+  const errors: string[] = [];
+  let splaySeconds: number | undefined;
+  for (const line of text.split('\n')) {
+    const splay = splaySeconds === undefined ? SPLAY.exec(line) : null;
+    if (splay) splaySeconds = Number(splay[1]);
+    const err = /(?:^|\s)Error: (.*)$/.exec(line);
+    if (err && errors.length < 50) errors.push(err[1]!);
+  }
+  return splaySeconds === undefined ? { errors } : { splaySeconds, errors };
+}
+
+/** This run's output so far (bounded), from its offset in the output file. */
+async function outputOf(r: RunRecord, max = MAX_OUTPUT_READ): Promise<string> {
+  if (!r.output) return '';
+  const handle = await open(r.output, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(max), 0, max, r.offset ?? 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    await handle.close();
+  }
+}
+
 function parseRecord(text: string): RunRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<RunRecord>;
-    if (typeof r.initiated_at !== 'number' || typeof r.pid !== 'number' || typeof r.state !== 'string') return undefined;
-    if (!['starting', 'splaying', 'running', 'ended'].includes(r.state)) return undefined;
+    if (typeof r.initiated_at !== 'number' || typeof r.pid !== 'number' || (r.state !== 'running' && r.state !== 'ended')) return undefined;
     return r as RunRecord;
   } catch {
     return undefined;
   }
 }
 
-/**
- * The record, with a run whose recorder died without writing its end (killed, machine rebooted) read as ended
- * with an unknown exit code. Undefined when troupe never started a run here.
- */
-export async function readRunRecord(file: string): Promise<RunRecord | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const r = parseRecord(text);
-  if (!r) return undefined;
-  if (r.state !== 'ended' && !isAlive(r.pid))
-    return { ...r, state: 'ended', exit_code: -1, error: r.error ?? 'The run ended without recording how' };
-  return r;
+/** The end of a run, from its exit code and its output. */
+export async function endOf(r: RunRecord, exitCode: number, nowMs = Date.now()): Promise<RunRecord> {
+  const ended: RunRecord = { ...r, state: 'ended', ended_at: Math.floor(nowMs / 1000), exit_code: exitCode };
+  const error = tellingError(scanOutput(await outputOf(r)).errors);
+  if (error) ended.error = error;
+  return ended;
 }
 
-async function writeRecord(file: string, r: RunRecord): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true });
+/**
+ * The record as it stands now: a running run is `starting` until its output says it splays, `splaying` until
+ * it is due, then `running`; one whose process is gone without a recorded end reads as ended, exit code unknown.
+ * Undefined when troupe never started a run here.
+ */
+export async function readRunRecord(file: string, nowMs = Date.now()): Promise<RunRecord | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const r = text === undefined ? undefined : parseRecord(text);
+  if (!r || r.state === 'ended') return r;
+  if (!isAlive(r.pid)) return endOf(r, -1, nowMs);
+  // The splay line is among a run's first: its head is enough.
+  const { splaySeconds } = scanOutput(await outputOf(r, SPLAY_SCAN));
+  if (splaySeconds === undefined) return { ...r, state: 'starting' };
+  const dueAt = Math.floor((r.started_ms ?? nowMs) / 1000) + splaySeconds;
+  return dueAt > nowMs / 1000 ? { ...r, state: 'splaying', due_at: dueAt } : { ...r, state: 'running' };
+}
+
+export async function writeRunRecord(file: string, r: RunRecord): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, JSON.stringify(r));
   await rename(temp, file);
-}
-
-const SPLAY = /Sleeping for (\d+) seconds? \(splay is enabled\)/;
-
-/** Starts the run, follows its output into the log and the record, and exits with the run's exit code. */
-export async function recordRun(spec: RecorderSpec): Promise<number> {
-  const record: RunRecord = { initiated_at: spec.initiatedAt, pid: process.pid, state: 'starting' };
-  // The record is written before anything else: status must see the run from the start.
-  await writeRecord(spec.file, record);
-  let log: number | undefined;
-  if (spec.logfile) {
-    mkdirSync(dirname(spec.logfile), { recursive: true });
-    log = openSync(spec.logfile, 'a');
-  }
-  const errors: string[] = [];
-  let updates = Promise.resolve();
-  const update = (change: Partial<RunRecord>) => {
-    Object.assign(record, change);
-    const snapshot = { ...record };
-    updates = updates.then(() => writeRecord(spec.file, snapshot)).catch(() => undefined);
-  };
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(spec.argv[0]!, spec.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let partial = '';
-    const onData = (chunk: Buffer) => {
-      if (log !== undefined) writeSync(log, chunk);
-      const lines = (partial + chunk.toString()).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) scan(line);
-    };
-    const scan = (line: string) => {
-      const splay = SPLAY.exec(line);
-      if (splay && record.state === 'starting') update({ state: 'splaying', due_at: Math.floor(Date.now() / 1000) + Number(splay[1]) });
-      else if (record.state === 'splaying' && !splay) update({ state: 'running' });
-      const err = /(?:^|\s)Error: (.*)$/.exec(line);
-      if (err && errors.length < 50) errors.push(err[1]!);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    // Ending the recorder ends the run (the tests' clean-up, a service stop), and the record still gets written.
-    const forward = (signal: NodeJS.Signals) => void child.kill(signal);
-    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-    for (const signal of signals) process.on(signal, forward);
-    child.once('close', () => {
-      for (const signal of signals) process.off(signal, forward);
-    });
-    child.once('error', (err) => {
-      errors.push(`${spec.argv[0]} could not be started: ${err.message}`);
-      resolve(127);
-    });
-    child.once('close', (c, signal) => {
-      if (partial) scan(partial);
-      resolve(c ?? (signal ? 128 : 1));
-    });
-  });
-  if (log !== undefined) closeSync(log);
-  await updates;
-  const ended: RunRecord = { ...record, state: 'ended', ended_at: Math.floor(Date.now() / 1000), exit_code: code };
-  const error = tellingError(errors);
-  if (error) ended.error = error;
-  else delete ended.error;
-  await writeRecord(spec.file, ended);
-  return code;
-}
-
-if (process.argv[1] === RUN_RECORDER) {
-  let spec: RecorderSpec;
-  try {
-    spec = JSON.parse(process.argv[2] ?? '') as RecorderSpec;
-  } catch {
-    process.stderr.write('usage: run-record.js <recorder spec as JSON>\n');
-    process.exit(64);
-  }
-  recordRun(spec).then(
-    (code) => process.exit(code),
-    () => process.exit(1),
-  );
 }

@@ -44,11 +44,11 @@ export interface LastRun {
 }
 
 /** The last run as Puppet recorded it, and as troupe saw its process end when Puppet recorded nothing. */
-export async function readLastRun(paths: PuppetPaths): Promise<LastRun> {
+export async function readLastRun(paths: PuppetPaths, nowMs = Date.now()): Promise<LastRun> {
   const [summary, report, record] = await Promise.all([
     loadSummary(paths.lastrunfile),
     loadReportInfo(paths.lastrunreport),
-    readRunRecord(runRecordFile(paths)),
+    readRunRecord(runRecordFile(paths), nowMs),
   ]);
   const lastrun = lastRunOf(summary);
   let verdict = lastRunVerdict(summary, report);
@@ -119,7 +119,7 @@ export async function readStatus(paths: PuppetPaths, nowMs = Date.now()): Promis
     disabledMessage(paths),
     applyingPid(paths),
     daemonPid(paths),
-    readLastRun(paths),
+    readLastRun(paths, nowMs),
   ]);
   const nowS = Math.floor(nowMs / 1000);
   const enabled = message === undefined;
