@@ -4,6 +4,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForRegistry } from '../src/devkit/registry.js';
 import { startBrokers } from './lib/brokers.js';
 import { runMco, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
 
@@ -16,6 +17,8 @@ export interface PuppetBenchResult {
   countWallMs: number;
   /** `mco puppet summary`, the same way. */
   summaryWallMs: number;
+  /** The same three with `discovery_expect_from_registry = true`: discovery ends when every registered node answered. */
+  registryWallMs: { status: number; count: number; summary: number };
   /** `mco puppet runall C` across the fleet, spawn to exit. */
   runallWallMs: number;
   /** Most stand-in runs alive at one moment, from their own timestamps. */
@@ -111,6 +114,14 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
     const statusWallMs = await timeQuery('status', n, clientCfg, (j) => (j as { replies: unknown[] }).replies.length);
     const countWallMs = await timeQuery('count', n, clientCfg, (j) => (j as { counts: { total: number } }).counts.total);
     const summaryWallMs = await timeQuery('summary', n, clientCfg, (j) => (j as { nodes: number }).nodes);
+    const registryCfg = join(scratch, 'client-registry.cfg');
+    writeFileSync(registryCfg, readFileSync(clientCfg, 'utf8') + 'discovery_expect_from_registry = true\n');
+    await waitForRegistry(brokers.urls[0]!, n, 120_000);
+    const registryWallMs = {
+      status: await timeQuery('status', n, registryCfg, (j) => (j as { replies: unknown[] }).replies.length),
+      count: await timeQuery('count', n, registryCfg, (j) => (j as { counts: { total: number } }).counts.total),
+      summary: await timeQuery('summary', n, registryCfg, (j) => (j as { nodes: number }).nodes),
+    };
 
     const runall = await runMco(['puppet', 'runall', String(concurrency), '--json', '--config', clientCfg]);
     if (runall.code !== 0) throw new Error(`puppet runall exited ${runall.code}: ${runall.stderr.slice(-1000)}`);
@@ -125,6 +136,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       statusWallMs,
       countWallMs,
       summaryWallMs,
+      registryWallMs,
       runallWallMs: Math.round(runall.wallMs),
       peakConcurrent: peak(intervals),
       runs: intervals.length,

@@ -461,6 +461,17 @@ async function puppetSection(): Promise<void> {
     ['summary', r.summaryWallMs],
   ] as const) {
     record({ name: `mco puppet ${action}`, n, wall_ms: wall, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    record({
+      name: `mco puppet ${action}, count from registry`,
+      n,
+      wall_ms: r.registryWallMs[action],
+      replies: n,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+      note: 'discovery_expect_from_registry = true',
+    });
   }
   record({
     name: `mco puppet runall ${r.concurrency}`,

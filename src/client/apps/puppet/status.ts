@@ -4,8 +4,7 @@ import type { ClientSession } from '../../session.js';
 import type { OnEvent } from '../events.js';
 import { requestReport, type RequestReport } from '../output.js';
 import type { NoNodes } from '../shared.js';
-import { puppetQuery } from './query.js';
-import { isNoNodes, puppetDDL, type PuppetContext } from './request.js';
+import { isNoNodes, puppetDDL, puppetRequest, type PuppetContext } from './request.js';
 
 export interface StatusReport {
   kind: 'status';
@@ -15,7 +14,7 @@ export interface StatusReport {
 }
 
 export async function statusCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<StatusReport | NoNodes> {
-  const outcome = await puppetQuery(session, ctx, 'status', {}, onEvent);
+  const outcome = await puppetRequest(session, ctx, 'status', {}, onEvent);
   if (isNoNodes(outcome)) return outcome;
   const request = requestReport(puppetDDL(session), 'puppet', 'status', outcome);
   return { kind: 'status', request, exitCode: outcome.exitCode };
@@ -68,7 +67,7 @@ export function countStatuses(replies: ReadonlyArray<{ statuscode: number; data:
 }
 
 export async function countCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<CountReport | NoNodes> {
-  const outcome = await puppetQuery(session, ctx, 'status', {}, onEvent);
+  const outcome = await puppetRequest(session, ctx, 'status', {}, onEvent);
   if (isNoNodes(outcome)) return outcome;
   return { kind: 'count', counts: countStatuses(outcome.results.all()), noResponse: outcome.stats.noResponse, exitCode: outcome.exitCode };
 }

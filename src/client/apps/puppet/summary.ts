@@ -3,8 +3,7 @@ import type { RequestStats } from '../../results.js';
 import type { ClientSession } from '../../session.js';
 import type { OnEvent } from '../events.js';
 import type { NoNodes } from '../shared.js';
-import { puppetQuery } from './query.js';
-import { isNoNodes, type PuppetContext } from './request.js';
+import { isNoNodes, puppetRequest, type PuppetContext } from './request.js';
 import { distribution, type Distribution } from './sparkline.js';
 
 /** The rows shown, in the anchors' order: label and the last_run_summary output it reads. */
@@ -47,7 +46,7 @@ export function summaryStatistics(replies: ReadonlyArray<Record<string, unknown>
 }
 
 export async function summaryCommand(session: ClientSession, ctx: PuppetContext, onEvent: OnEvent): Promise<SummaryReport | NoNodes> {
-  const outcome = await puppetQuery(session, ctx, 'last_run_summary', {}, onEvent);
+  const outcome = await puppetRequest(session, ctx, 'last_run_summary', {}, onEvent);
   if (isNoNodes(outcome)) return outcome;
   const ok = outcome.results.ok();
   const ran = (d: Record<string, unknown>) => Number(d.lastrun) > 0;
