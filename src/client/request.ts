@@ -16,6 +16,15 @@ export interface TargetOptions {
   limit?: string;
   limitSeed?: number;
   limitMethod: 'first' | 'random';
+  /** Told as discovery goes (MCollective's `-v` line); not told when plain identities need no discovery. */
+  onDiscovery?: DiscoveryProgress;
+}
+
+export interface DiscoveryProgress {
+  start(method: string, timeoutMs: number): void;
+  found(identity: string): void;
+  /** How many nodes were found; undefined when discovery failed. */
+  end(count: number | undefined): void;
 }
 
 export interface SendOptions {
@@ -47,15 +56,24 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
     method = 'identity';
   } else {
     const dm = await session.discoveryMethod(method);
+    const progress = t.onDiscovery;
     // Connecting to the broker is not discovery: time only the search itself.
     started = performance.now();
-    nodes = await dm.discover({
-      filter: t.filter,
-      collective: t.collective,
-      timeoutMs: t.discoveryTimeoutMs,
-      quietWindowMs: t.quietWindowMs,
-      options: t.discoveryOptions,
-    });
+    progress?.start(dm.name, t.discoveryTimeoutMs);
+    try {
+      nodes = await dm.discover({
+        filter: t.filter,
+        collective: t.collective,
+        timeoutMs: t.discoveryTimeoutMs,
+        quietWindowMs: t.quietWindowMs,
+        options: t.discoveryOptions,
+        ...(progress && { onNode: (identity: string) => progress.found(identity) }),
+      });
+    } catch (err) {
+      progress?.end(undefined);
+      throw err;
+    }
+    progress?.end(nodes.length);
   }
   if (t.limit !== undefined) nodes = limitNodes(nodes, t.limit, t.limitMethod, t.limitSeed);
   return { nodes, method, elapsedMs: performance.now() - started };

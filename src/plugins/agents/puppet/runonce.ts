@@ -1,6 +1,7 @@
 // runonce: refuse when disabled, applying or already requested; otherwise signal an idle daemon or start a
 // detached run (`puppet agent --onetime --no-daemonize …`, or troupe's masterless runner around `puppet apply`).
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { shellCommand } from '../../../config/index.js';
 import { APPLY_RUNNER, type ApplyRunSpec } from './apply-runner.js';
 import type { StartDetached } from './detached.js';
 import { PuppetAgentError } from './errors.js';
@@ -134,7 +135,7 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
   }
   const argv = [...s.command, ...puppetConfigArgs(s), ...ONETIME_OPTIONS, ...options];
   const pid = await deps.startDetached(argv, s.runLogfile);
-  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${shellCommand(argv)}' command` };
 }
 
 /**
@@ -166,6 +167,12 @@ export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
   return args;
 }
 
+/** Where a preview's worktree goes: a directory of troupe's beside its run lock, holding only previews. */
+export function previewWorktree(paths: Pick<PuppetPaths, 'runonceLockfile'>, nowMs: number): { root: string; dir: string } {
+  const root = join(dirname(paths.runonceLockfile), 'troupe_previews');
+  return { root, dir: join(root, `preview-${nowMs}`) };
+}
+
 async function startApply(
   req: RunRequest,
   s: PuppetSettings,
@@ -176,7 +183,8 @@ async function startApply(
   if (!s.masterless.codedir)
     throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
   const codedir = resolve(s.masterless.codedir);
-  const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
+  // Built first so a request it refuses is refused before anything is fetched.
+  const inPlace = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
   const resolved =
     req.revision === undefined
@@ -191,10 +199,14 @@ async function startApply(
           },
           req.revision,
         );
+  // A no-op run of a revision previews it from a worktree of its own, so the next real run applies what it would have.
+  const preview = resolved && req.noop === true ? previewWorktree(paths, deps.nowMs()) : undefined;
+  const argv = preview ? applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: preview.dir } }) : inPlace;
   const spec: ApplyRunSpec = {
     argv,
     codedir,
     commit: resolved?.commit,
+    preview,
     splaylimit,
     disabledLockfile: paths.agent_disabled_lockfile,
     runLockfile: paths.agent_catalog_run_lockfile,
@@ -203,7 +215,10 @@ async function startApply(
     gitTimeoutMs: s.masterless.gitTimeoutMs,
   };
   const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile);
-  const started: Started = { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+  const what = preview ? `a no-op Puppet run of ${resolved!.commit} in a worktree of its own` : 'a Puppet run';
+  // The runner splays, not Puppet: the command shows no --splay, so the summary says it.
+  const splay = splaylimit > 0 ? `, after a random splay of up to ${splaylimit} seconds` : '';
+  const started: Started = { method: 'spawn', pid, summary: `Started ${what} using the '${shellCommand(argv)}' command${splay}` };
   if (resolved) started.revision = resolved.commit;
   return started;
 }

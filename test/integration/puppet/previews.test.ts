@@ -1,0 +1,139 @@
+// What an operator sees and is left with after a preview or a failure, with real `puppet apply` in masterless
+// mode: a no-op run of a revision leaves the node's checkout alone and says what it would have changed, a failed
+// resource says what Puppet said, and -v, splay and commands are shown as MCollective shows them.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMco, scratchDir } from '../../helpers/mco.js';
+import { git, gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode, type PuppetRunsJson } from './nodes.js';
+
+const fleet = new PuppetFleet();
+let client: string;
+let nodes: PuppetNode[];
+let repo: ReturnType<typeof gitRemote>;
+let v1: string;
+const scratch = scratchDir('troupe-puppet-previews-');
+
+/** A site manifest managing `files` files under the vardir, each holding `content`. */
+const site = (content: string, files = 1) => ({
+  'manifests/site.pp': Array.from(
+    { length: files },
+    (_, i) => `file { "\${settings::vardir}/deployed${i || ''}.txt": content => "${content}\\n" }\n`,
+  ).join(''),
+});
+const deployed = (node: PuppetNode) => readFileSync(join(node.vardir, 'deployed.txt'), 'utf8').trim();
+const codedir = (node: PuppetNode) => node.settings['plugin.puppet.codedir']!;
+const previews = (node: PuppetNode) => join(node.vardir, 'state', 'troupe_previews');
+
+beforeAll(async () => {
+  requirePuppet();
+  repo = gitRemote(scratch.dir);
+  v1 = repo.commit('main', site('v1'), 'v1');
+  const identities = ['web1', 'web2'].map((n) => `${n}.example.net`);
+  nodes = masterlessNodes(scratch.dir, repo.remote, identities, 'main', { 'plugin.puppet.resource_type_whitelist': 'file' });
+  await fleet.start(scratch.dir, nodes);
+  client = fleet.client;
+  await mcoJson(['puppet', 'runonce', '--force', '--revision', v1, '--wait', '--json', '-c', client]);
+  for (const node of nodes) expect(deployed(node)).toBe('v1');
+}, 120_000);
+
+afterAll(async () => {
+  await fleet.stop();
+  scratch.cleanup();
+});
+
+const mco = (...args: string[]) => runMco([...args, '-c', client], { timeoutMs: 120_000 });
+
+describe('a no-op preview of a revision', () => {
+  it('leaves the checkout as it was, says what it would change, and the next plain run applies what was applied', async () => {
+    const v2 = repo.commit('main', site('v2', 2), 'v2');
+    // A worktree left by a preview whose process was killed: the next preview clears it.
+    const crashed = nodes[0]!;
+    mkdirSync(previews(crashed), { recursive: true });
+    git(codedir(crashed), 'worktree', 'add', '--quiet', '--detach', join(previews(crashed), 'preview-1'), v1);
+
+    const preview = await mco('puppet', 'runonce', '--force', '--noop', '--revision', 'main', '--wait');
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    for (const node of nodes) {
+      expect(preview.stdout).toMatch(
+        new RegExp(
+          `${node.identity.replace(/\./g, '\\.')} +OK +noop: would change 2 resources \\(config version ${v2}\\); nothing applied`,
+        ),
+      );
+      expect(deployed(node)).toBe('v1');
+      expect(existsSync(join(node.vardir, 'deployed1.txt'))).toBe(false);
+      expect(git(codedir(node), 'rev-parse', 'HEAD')).toBe(v1);
+      expect(git(codedir(node), 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+      expect(existsSync(previews(node))).toBe(false);
+    }
+    expect(preview.stdout).not.toContain('Applied config version');
+
+    // Drift on the nodes: a plain run puts back what was applied before the preview, not what was previewed.
+    for (const node of nodes) writeFileSync(join(node.vardir, 'deployed.txt'), 'drifted\n');
+    const plain = await mcoJson<PuppetRunsJson>(['puppet', 'runonce', '--force', '--wait', '--json', '-c', client]);
+    expect(plain.runs.map((r) => [r.sender, r.ok, r.config_version, r.message])).toEqual(
+      nodes.map((n) => [n.identity, true, v1, `Applied config version ${v1}`]),
+    );
+    for (const node of nodes) {
+      expect(deployed(node)).toBe('v1');
+      expect(existsSync(join(node.vardir, 'deployed1.txt'))).toBe(false);
+    }
+  }, 120_000);
+});
+
+describe('a failing resource', () => {
+  it("shows Puppet's own error, not only its exit code", async () => {
+    const node = nodes[1]!;
+    const path = join(node.dir, 'motd');
+    const r = await mco('puppet', 'resource', 'file', path, 'ensure=file', 'mode=notamode', '-I', node.identity);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(
+      `Failed to apply File[${path}]: Parameter mode failed on File[${path}]: The file mode specification is invalid`,
+    );
+    expect(r.stdout).not.toContain('exited with');
+    expect(r.stdout).not.toContain('Facter');
+  }, 60_000);
+});
+
+describe('output the MCollective way', () => {
+  it('-v shows discovery with the method, its timeout and the count, for puppet and rpc alike', async () => {
+    const line = /^Discovering hosts using the mc method for 1 second\(s\) \.\.\.\. 2$/m;
+    const status = await mco('puppet', 'status', '-v');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(line);
+    const rpc = await mco('rpc', 'rpcutil', 'ping', '-v');
+    expect(rpc.stdout).toMatch(line);
+    // Not in JSON, and not when identities need no discovery.
+    expect((await mco('puppet', 'status', '-v', '--json')).stdout).not.toContain('Discovering');
+    expect((await mco('puppet', 'status', '-v', '-I', nodes[0]!.identity)).stdout).not.toContain('Discovering');
+  }, 60_000);
+
+  it('a masterless run that splays says so, and the command it shows can be pasted into a shell', async () => {
+    const node = nodes[0]!;
+    const r = await mcoJson<PuppetRunsJson>([
+      'puppet',
+      'runonce',
+      '--splaylimit',
+      '1',
+      '--splay',
+      '--wait',
+      '--json',
+      '-I',
+      node.identity,
+      '-c',
+      client,
+    ]);
+    expect(r.runs[0]).toMatchObject({ ok: true, config_version: v1 });
+    const summary = String(r.replies[0]!.data.summary);
+    expect(summary).toMatch(/, after a random splay of up to 1 seconds$/);
+    const command = /^Started a Puppet run using the '(.*)' command/.exec(summary)![1]!;
+    expect(command).toContain(`--config_version 'git -C ${codedir(node)} rev-parse HEAD'`);
+    // The shell reads it back as the words the runner runs.
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' })
+      .trimEnd()
+      .split('\n');
+    expect(words).toContain(`git -C ${codedir(node)} rev-parse HEAD`);
+    expect(words.at(-1)).toBe(join(codedir(node), 'manifests', 'site.pp'));
+  }, 60_000);
+});
