@@ -1,11 +1,12 @@
 // What an operator sees and is left with after a preview or a failure, with real `puppet apply` in masterless
 // mode: a no-op run of a revision leaves the node's checkout alone and says what it would have changed, a failed
 // resource says what Puppet said, and -v, splay and commands are shown as MCollective shows them.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMco, scratchDir } from '../../helpers/mco.js';
+import { shellQuote } from '../../../src/config/index.js';
+import { MCO, runMco, scratchDir } from '../../helpers/mco.js';
 import { git, gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode, type PuppetRunsJson } from './nodes.js';
 
 const fleet = new PuppetFleet();
@@ -68,6 +69,9 @@ describe('a no-op preview of a revision', () => {
       expect(existsSync(previews(node))).toBe(false);
     }
     expect(preview.stdout).not.toContain('Applied config version');
+    // The way to apply it, at the commit previewed rather than the branch, ready to paste.
+    const suggested = `mco puppet runonce --force --revision ${v2} --wait -c ${client}`;
+    expect(preview.stdout).toContain(`\nTo apply what was previewed: ${suggested}\n`);
 
     // Drift on the nodes: a plain run puts back what was applied before the preview, not what was previewed.
     for (const node of nodes) writeFileSync(join(node.vardir, 'deployed.txt'), 'drifted\n');
@@ -79,7 +83,15 @@ describe('a no-op preview of a revision', () => {
       expect(deployed(node)).toBe('v1');
       expect(existsSync(join(node.vardir, 'deployed1.txt'))).toBe(false);
     }
-  }, 120_000);
+
+    // Pasted into a shell, the suggested command applies what was previewed.
+    const pasted = spawnSync('sh', ['-c', suggested.replace(/^mco /, `${shellQuote(process.execPath)} ${shellQuote(MCO)} `)], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(pasted.status, pasted.stdout + pasted.stderr).toBe(0);
+    for (const node of nodes) expect([deployed(node), existsSync(join(node.vardir, 'deployed1.txt'))]).toEqual(['v2', true]);
+  }, 180_000);
 });
 
 describe('a failing resource', () => {
@@ -124,7 +136,7 @@ describe('output the MCollective way', () => {
       '-c',
       client,
     ]);
-    expect(r.runs[0]).toMatchObject({ ok: true, config_version: v1 });
+    expect(r.runs[0]).toMatchObject({ ok: true, config_version: git(codedir(node), 'rev-parse', 'HEAD') });
     const summary = String(r.replies[0]!.data.summary);
     expect(summary).toMatch(/, after a random splay of up to 1 seconds$/);
     const command = /^Started a Puppet run using the '(.*)' command/.exec(summary)![1]!;

@@ -155,7 +155,10 @@ function runPuppet(argv: string[], signal: AbortSignal | undefined): Promise<{ c
       const output = `${String(stdout)}\n${String(stderr)}`;
       if (!err) return resolve({ code: 0, output });
       const code = (err as { code?: unknown }).code;
-      resolve({ code: typeof code === 'number' ? code : 1, output: typeof code === 'number' ? output : `${output}\nError: ${err.message}` });
+      resolve({
+        code: typeof code === 'number' ? code : 1,
+        output: typeof code === 'number' ? output : `${output}\nError: ${err.message}`,
+      });
     });
   });
 }
