@@ -1,13 +1,23 @@
 // What an operator sees and is left with after a preview or a failure, with real `puppet apply` in masterless
 // mode: a no-op run of a revision leaves the node's checkout alone and says what it would have changed, a failed
 // resource says what Puppet said, and -v, splay and commands are shown as MCollective shows them.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shellQuote } from '../../../src/config/index.js';
-import { MCO, runMco, scratchDir } from '../../helpers/mco.js';
-import { git, gitRemote, masterlessNodes, mcoJson, requirePuppet, PuppetFleet, type PuppetNode, type PuppetRunsJson } from './nodes.js';
+import { MCO, ROOT, runMco, scratchDir } from '../../helpers/mco.js';
+import {
+  git,
+  gitRemote,
+  masterlessNodes,
+  waitFor,
+  mcoJson,
+  requirePuppet,
+  PuppetFleet,
+  type PuppetNode,
+  type PuppetRunsJson,
+} from './nodes.js';
 
 const fleet = new PuppetFleet();
 let client: string;
@@ -92,6 +102,64 @@ describe('a no-op preview of a revision', () => {
     expect(pasted.status, pasted.stdout + pasted.stderr).toBe(0);
     for (const node of nodes) expect([deployed(node), existsSync(join(node.vardir, 'deployed1.txt'))]).toEqual(['v2', true]);
   }, 180_000);
+});
+
+describe("a preview's worktree", () => {
+  const RUNNER = join(ROOT, 'dist', 'src', 'plugins', 'agents', 'puppet', 'apply-runner.js');
+  /** A working copy at v1 and a run spec previewing `commit` with `argv` (run in the worktree) as its Puppet. */
+  const runSpec = (name: string, commit: string, argv: (worktree: string) => string[]) => {
+    const dir = join(scratch.dir, name);
+    const code = join(dir, 'code');
+    execFileSync('git', ['clone', '--quiet', repo.remote, code]);
+    git(code, 'checkout', '--quiet', '--detach', v1);
+    const root = join(dir, 'state', 'troupe_previews');
+    const spec = {
+      argv: argv(join(root, 'preview-1')),
+      codedir: code,
+      commit,
+      preview: { root, dir: join(root, 'preview-1') },
+      splaylimit: 0,
+      disabledLockfile: join(dir, 'state', 'agent_disabled.lock'),
+      runLockfile: join(dir, 'state', 'agent_catalog_run.lock'),
+      lastrunfile: join(dir, 'last_run_summary.yaml'),
+      lastrunreport: join(dir, 'last_run_report.yaml'),
+      gitTimeoutMs: 30_000,
+    };
+    return { code, root, spec };
+  };
+  const untouched = (code: string, root: string) => {
+    expect(git(code, 'rev-parse', 'HEAD')).toBe(v1);
+    expect(git(code, 'worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
+    expect(existsSync(root)).toBe(false);
+  };
+
+  it('is removed when Puppet fails, and the failure is recorded', () => {
+    const v3 = repo.commit('preview-fails', site('v3'), 'v3');
+    // Fails the way Puppet does, once it has seen the previewed commit in the worktree.
+    const { code, root, spec } = runSpec('fails', v3, (worktree) => ['sh', '-c', `grep -q v3 ${worktree}/manifests/site.pp && exit 4`]);
+    const r = spawnSync(process.execPath, [RUNNER, JSON.stringify(spec)], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(4);
+    expect(readFileSync(spec.lastrunreport, 'utf8')).toContain('puppet apply exited with 4 without recording the run');
+    untouched(code, root);
+  }, 60_000);
+
+  it('is removed when the run is stopped', async () => {
+    const { code, root, spec } = runSpec('stopped', v1, () => ['sleep', '60']);
+    const runner = spawn(process.execPath, [RUNNER, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', resolve));
+    let log = '';
+    runner.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    try {
+      // Past "Running", the runner is applying from the worktree.
+      await waitFor('the preview to start', () => log.includes('Running sleep 60'), 30_000, 100);
+      expect(existsSync(join(root, 'preview-1', 'manifests'))).toBe(true);
+      runner.kill('SIGTERM');
+      expect(await exited).not.toBe(0);
+    } finally {
+      runner.kill('SIGKILL');
+    }
+    untouched(code, root);
+  }, 60_000);
 });
 
 describe('a failing resource', () => {
