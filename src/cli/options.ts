@@ -152,8 +152,8 @@ function merged(flags: RequestFlags): RequestFlags {
   };
 }
 
-/** The nodes to address; with -v (and no --json) discovery is shown on `out` as MCollective shows it. */
-export function targetOptions(flags: RequestFlags, defaults: ClientDefaults, out: Output = process.stdout): TargetOptions {
+/** The nodes to address; with -v (and no --json) discovery is shown on `err` (stderr, as MCollective's). */
+export function targetOptions(flags: RequestFlags, defaults: ClientDefaults, err: Output = process.stderr): TargetOptions {
   const o = merged(flags);
   const filter = buildFilter({
     facts: o.wf ?? [],
@@ -185,7 +185,7 @@ export function targetOptions(flags: RequestFlags, defaults: ClientDefaults, out
   if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound'))
     throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
-    ...(o.verbose && !o.json && { onDiscovery: discoveryLine(out) }),
+    ...(o.verbose && !o.json && { onDiscovery: discoveryLine(err) }),
     filter,
     collective,
     discoveryMethod: method,

@@ -64,6 +64,8 @@ describe('a no-op preview of a revision', () => {
     mkdirSync(previews(crashed), { recursive: true });
     git(codedir(crashed), 'worktree', 'add', '--quiet', '--detach', join(previews(crashed), 'preview-1'), v1);
 
+    const resources = (node: PuppetNode) => readFileSync(join(node.vardir, 'state', 'resources.txt'), 'utf8');
+    const managed = nodes.map(resources);
     const preview = await mco('puppet', 'runonce', '--force', '--noop', '--revision', 'main', '--wait');
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
     for (const node of nodes) {
@@ -79,6 +81,8 @@ describe('a no-op preview of a revision', () => {
       expect(existsSync(previews(node))).toBe(false);
     }
     expect(preview.stdout).not.toContain('Applied config version');
+    // What the node manages, as `resource` checks it, is still what was applied.
+    expect(nodes.map(resources)).toEqual(managed);
     // The way to apply it, at the commit previewed rather than the branch, ready to paste.
     const suggested = `mco puppet runonce --force --revision ${v2} --wait -c ${client}`;
     expect(preview.stdout).toContain(`\nTo apply what was previewed: ${suggested}\n`);
@@ -181,12 +185,13 @@ describe('output the MCollective way', () => {
     const line = /^Discovering hosts using the mc method for 1 second\(s\) \.\.\.\. 2$/m;
     const status = await mco('puppet', 'status', '-v');
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(line);
+    expect(status.stderr).toMatch(line);
+    expect(status.stdout).not.toContain('Discovering');
     const rpc = await mco('rpc', 'rpcutil', 'ping', '-v');
-    expect(rpc.stdout).toMatch(line);
-    // Not in JSON, and not when identities need no discovery.
-    expect((await mco('puppet', 'status', '-v', '--json')).stdout).not.toContain('Discovering');
-    expect((await mco('puppet', 'status', '-v', '-I', nodes[0]!.identity)).stdout).not.toContain('Discovering');
+    expect(rpc.stderr).toMatch(line);
+    // Not with JSON, and not when identities need no discovery.
+    expect((await mco('puppet', 'status', '-v', '--json')).stderr).not.toContain('Discovering');
+    expect((await mco('puppet', 'status', '-v', '-I', nodes[0]!.identity)).stderr).not.toContain('Discovering');
   }, 60_000);
 
   it('a masterless run that splays says so, and the command it shows can be pasted into a shell', async () => {

@@ -3,7 +3,7 @@
 // A no-op preview of a revision never touches the checkout: it applies from a worktree of its own, removed after.
 // `puppet apply` takes no run lock and ignores the disable lock, so this is what makes status, enable/disable
 // and runall behave as they do with `puppet agent`.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,10 +110,24 @@ export async function recordFailedRun(
   await writeAtomically(spec.lastrunreport, '---\n' + stringify(report, { nullStr: '' }));
 }
 
+/**
+ * A stop asked of the run once it holds the run lock (SIGTERM, SIGINT): Puppet gets the signal, no later step
+ * starts, and the run still cleans up after itself.
+ */
+let stopSignal: NodeJS.Signals | undefined;
+let puppet: ChildProcess | undefined;
+const stopOn = (signal: NodeJS.Signals) => () => {
+  stopSignal ??= signal;
+  puppet?.kill(signal);
+};
+const STOP_HANDLERS = { SIGTERM: stopOn('SIGTERM'), SIGINT: stopOn('SIGINT') } as const;
+
 /** Runs `puppet apply`, echoing its output to ours, and returns its exit code and its error lines. */
 function apply(argv: string[]): Promise<{ code: number; errors: string[] }> {
   return new Promise((resolve) => {
+    if (stopSignal) return resolve({ code: 1, errors: [`Stopped by ${stopSignal} before Puppet ran`] });
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    puppet = child;
     const errors: string[] = [];
     const collect = (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -122,11 +136,11 @@ function apply(argv: string[]): Promise<{ code: number; errors: string[] }> {
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    process.once('SIGTERM', forward('SIGTERM'));
-    process.once('SIGINT', forward('SIGINT'));
     child.once('error', (err) => resolve({ code: 1, errors: [`${argv[0]} could not be started: ${err.message}`] }));
-    child.once('close', (code) => resolve({ code: code ?? 1, errors }));
+    child.once('close', (code) => {
+      puppet = undefined;
+      resolve({ code: code ?? 1, errors });
+    });
   });
 }
 
@@ -168,6 +182,7 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
     log(`Run of Puppet configuration client already in progress; skipping (${spec.runLockfile} exists)`);
     return 1;
   }
+  for (const [signal, handler] of Object.entries(STOP_HANDLERS)) process.on(signal, handler);
   try {
     const before = await mtime(spec.lastrunfile);
     if (spec.commit) {
@@ -195,6 +210,7 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
       );
     }
     await releaseRunLock(spec.runLockfile);
+    for (const [signal, handler] of Object.entries(STOP_HANDLERS)) process.off(signal, handler);
   }
 }
 

@@ -156,11 +156,15 @@ export function configVersionCommand(codedir: string): string {
   return `git -C ${codedir} rev-parse HEAD`;
 }
 
-/** The `puppet apply` command line of a masterless run. */
-export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
+/**
+ * The `puppet apply` command line of a masterless run. A preview leaves the catalog summary (resources.txt, which
+ * `resource` checks) describing what is applied, not what was previewed.
+ */
+export function applyArgv(req: RunRequest, s: PuppetSettings, preview = false): string[] {
   const codedir = s.masterless.codedir!;
   const inCode = (p: string) => (isAbsolute(p) ? p : join(codedir, p));
-  const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', '--write-catalog-summary'];
+  const summary = preview ? '--no-write-catalog-summary' : '--write-catalog-summary';
+  const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', summary];
   args.push('--config_version', configVersionCommand(codedir));
   if (s.masterless.modulepath) args.push('--modulepath', s.masterless.modulepath.split(':').map(inCode).join(':'));
   args.push(...buildApplyOptions(req), inCode(s.masterless.manifest));
@@ -201,7 +205,7 @@ async function startApply(
         );
   // A no-op run of a revision previews it from a worktree of its own, so the next real run applies what it would have.
   const preview = resolved && req.noop === true ? previewWorktree(paths, deps.nowMs()) : undefined;
-  const argv = preview ? applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: preview.dir } }) : inPlace;
+  const argv = preview ? applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: preview.dir } }, true) : inPlace;
   const spec: ApplyRunSpec = {
     argv,
     codedir,
