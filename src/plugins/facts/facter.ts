@@ -233,6 +233,11 @@ export class FacterSource {
     const level = this.runs === 1 ? 'info' : 'debug';
     logger[level]({ facts: Object.keys(output.facts).length, ms: Math.round(output.durationMs) }, 'facter facts read');
     this.facts = output.facts;
-    this.opts.onFacts(output.facts);
+    try {
+      this.opts.onFacts(output.facts);
+    } catch (err) {
+      // A listener's failure must not become an unhandled rejection of the schedule.
+      logger.error({ err: (err as Error).message }, 'new Facter facts could not be applied');
+    }
   }
 }

@@ -201,6 +201,30 @@ describe('FacterSource', () => {
     expect(readFileSync(join(dir, 'overlap'), 'utf8')).toBe('');
   });
 
+  it('a listener that throws is logged, and the next run still happens', async () => {
+    mode('ok');
+    const { lines, logger } = fakeLogger();
+    let calls = 0;
+    const s = new FacterSource({
+      command: [FAKE],
+      intervalMs: 0,
+      timeoutMs: 5_000,
+      logger,
+      onFacts: () => {
+        calls++;
+        throw new Error('listener broke');
+      },
+    });
+    sources.push(s);
+    s.start();
+    await s.settled();
+    s.refresh();
+    await s.settled();
+    expect(calls).toBe(2);
+    expect(lines.filter((l) => l.msg === 'new Facter facts could not be applied')).toHaveLength(2);
+    expect(s.current).toEqual(FACTS);
+  });
+
   it('stop() kills a run under way and reports nothing for it', async () => {
     mode('slow');
     const { s, lines, seen } = source();
