@@ -6,10 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, MCO, ROOT, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { parseAs } from '../../helpers/json.js';
+import { clientConfigFor, MCO, ROOT, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
 import { waitForRegistry } from '../registry/registry.js';
-import { gitRemote, masterlessNodes, requirePuppet, waitForQuiet, writeFleet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, waitForQuiet, writeFleet, type PuppetNode, type PuppetRunsJson } from './nodes.js';
 
 const SCRIPT = join(ROOT, 'examples', 'ci-deploy', 'deploy.sh');
 
@@ -173,5 +174,16 @@ describe('examples/ci-deploy/deploy.sh with a silent node', () => {
     );
     // Nothing was rolled out: the silent node was found before the first batch.
     for (const node of app) expect(deployed(node)).toBe('v4');
+
+    // What a batch relies on: the batch's nodes by name, so the stopped one is a failed run and a non-zero exit.
+    const batch = scratch.file('batch.txt', 'app1.example.net\napp3.example.net\n');
+    const runonce = await runMco(
+      ['puppet', 'runonce', '--force', '--revision', v4, '--wait', '--json', '--dm', 'flatfile', '--nodes', batch, '--config', client],
+      { timeoutMs: 120_000 },
+    );
+    expect(runonce.code, runonce.stderr).toBe(2);
+    const runs = parseAs<PuppetRunsJson>(runonce.stdout);
+    expect(runs.failed_nodes).toEqual(['app3.example.net']);
+    expect(runs.runs.find((x) => x.sender === 'app3.example.net')).toMatchObject({ ok: false, result: 'no_response' });
   }, 180_000);
 });
