@@ -178,8 +178,10 @@ async function startApply(
   const codedir = resolve(s.masterless.codedir);
   const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
+  // A run that names no revision follows the tracked branch, when there is one.
+  const revision = req.revision ?? s.masterless.gitTrack;
   const resolved =
-    req.revision === undefined
+    revision === undefined
       ? undefined
       : await resolveRevision(
           {
@@ -189,7 +191,7 @@ async function startApply(
             timeoutMs: s.masterless.gitTimeoutMs,
             signal: abort,
           },
-          req.revision,
+          revision,
         );
   const spec: ApplyRunSpec = {
     argv,
