@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { advance, idle, settle, useFakeClock } from '../../helpers/fake-clock.js';
+import { advance, idle, useFakeClock } from '../../helpers/fake-clock.js';
 import type { AgentContext, AgentService, NodeInfo } from '../../../src/server/agent.js';
 import { createPuppetAgent } from '../../../src/plugins/agents/puppet/agent.js';
 import { PuppetAgentError } from '../../../src/plugins/agents/puppet/errors.js';
 import { RunSchedule } from '../../../src/plugins/agents/puppet/schedule.js';
 import { parseDuration, parseSettings } from '../../../src/plugins/agents/puppet/settings.js';
+import { scheduleLine, timestamp } from '../../../src/client/render/puppet.js';
 
 const T0 = 1_795_000_000_000;
 const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
@@ -19,6 +20,18 @@ const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
 let lines: Array<Record<string, unknown>>;
 const logger = () => pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
 const logged = (msg: string) => lines.filter((l) => l.msg === msg);
+
+/**
+ * Lets pending work run, the clock stopped, until `cond` holds. A scheduled run reads and writes files, and a busy
+ * machine's file system can take longer than a fixed number of event-loop turns, so the bound is generous.
+ */
+async function settle(what: string, cond: () => boolean): Promise<void> {
+  const giveUp = performance.now() + 10_000;
+  while (!cond()) {
+    if (performance.now() > giveUp) throw new Error(`never happened: ${what}`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
 
 beforeEach(() => {
   useFakeClock();
@@ -236,11 +249,12 @@ describe('the puppet agent on a schedule', () => {
     expect(await nextRun()).toBe(T0 / 1000 + 10);
     expect(logged('Puppet runs scheduled every 60 seconds')).toMatchObject([{ splay_s: 10, runinterval_s: 60 }]);
     await advance(10_000);
-    await settle('the first scheduled run', () => started.length === 1);
+    await settle('the first scheduled run', () => logged('scheduled Puppet run started').length === 1);
     expect(started).toEqual([AGENT_RUN]);
     expect(await nextRun()).toBe(T0 / 1000 + 70);
     await advance(60_000);
-    await settle('the second scheduled run', () => started.length === 2);
+    await settle('the second scheduled run', () => logged('scheduled Puppet run started').length === 2);
+    expect(started).toHaveLength(2);
   });
 
   it('honours the disable lock: scheduled runs are skipped and logged until Puppet is enabled', async () => {
@@ -256,7 +270,8 @@ describe('the puppet agent on a schedule', () => {
     expect(await nextRun()).toBe(T0 / 1000 + 120);
     rmSync(settings.agent_disabled_lockfile!);
     await advance(60_000);
-    await settle('the run after enable', () => started.length === 1);
+    await settle('the run after enable', () => logged('scheduled Puppet run started').length === 1);
+    expect(started).toHaveLength(1);
   });
 
   it('never overlaps an on-demand run: the scheduled one is skipped, and an on-demand one refused while a scheduled one runs', async () => {
@@ -274,7 +289,8 @@ describe('the puppet agent on a schedule', () => {
     // That run ends; the next scheduled one starts, and an on-demand request meanwhile is refused.
     writeFileSync(settings.runonce_lockfile, JSON.stringify({ method: 'spawn', pid: deadPid, initiated_at: T0 / 1000 }));
     await advance(60_000);
-    await settle('the scheduled run', () => started.length === 2);
+    await settle('the scheduled run', () => logged('scheduled Puppet run started').length === 1);
+    expect(started).toHaveLength(2);
     expect(await runonce()).toMatch(/^A Puppet run requested at .* has not finished yet, cannot run now$/);
 
     // Puppet itself applying (its run lock held by a live process) is a skip too.
@@ -287,11 +303,34 @@ describe('the puppet agent on a schedule', () => {
     await idle();
   });
 
+  it('leaves a running Puppet daemon to its own schedule', async () => {
+    settings.splay = 'false';
+    settings.signal_daemon = 'true';
+    writeFileSync(settings.pidfile!, String(process.pid));
+    start();
+    await advance(0);
+    await settle('the skip', () => logged('scheduled Puppet run skipped').length === 1);
+    expect(logged('scheduled Puppet run skipped')[0]).toMatchObject({
+      reason: `the Puppet daemon (pid ${process.pid}) schedules its own runs`,
+    });
+    expect(started).toEqual([]);
+  });
+
   it('logs unusable settings instead of failing the node', () => {
     settings.runinterval = 'soon';
     expect(start()).toBeUndefined();
     expect(logged('no scheduled Puppet runs: the settings are not usable')).toMatchObject([
       { err: "plugin.puppet.runinterval should be a duration such as 1800, 30m or 1h, got 'soon'" },
     ]);
+  });
+});
+
+describe('mco puppet status', () => {
+  it('prints one line for the nodes on a schedule and the next run due, none when no node has one', () => {
+    const reply = (next_run?: number, statuscode = 0) => ({ statuscode, data: next_run === undefined ? {} : { next_run } });
+    expect(scheduleLine([reply(0), reply()])).toBe('');
+    expect(scheduleLine([reply(1_795_000_300), reply(1_795_000_100), reply(0), reply(5, 1)])).toBe(
+      `Scheduled runs: 2 of 4 node(s), the next due ${timestamp(new Date(1_795_000_100_000))}\n\n`,
+    );
   });
 });

@@ -19,7 +19,7 @@ import type { RunRequest } from './run-options.js';
 import { runonce } from './runonce.js';
 import { RunSchedule } from './schedule.js';
 import { parseSettings, type PuppetSettings } from './settings.js';
-import { disabledMessage, readStatus } from './state.js';
+import { daemonPid, disabledMessage, readStatus } from './state.js';
 import type { RunGovernors } from './governor-hold.js';
 import { lastRunOf, loadReportLogs, loadResources, loadSummary, scalarText, typeDistribution } from './summary.js';
 
@@ -142,6 +142,9 @@ function startSchedule(deps: PuppetAgentDeps, schedules: Schedules, ctx: AgentSe
     now: () => deps.nowMs(),
     run: async (signal) => {
       const paths = await puppetPaths(settings, deps.printSettings);
+      // A Puppet daemon runs on its own runinterval; signalling it on ours as well would double its runs.
+      const daemon = settings.mode === 'agent' ? await daemonPid(paths) : undefined;
+      if (daemon !== undefined) return { skipped: `the Puppet daemon (pid ${daemon}) schedules its own runs` };
       return runonce({ force: true }, settings, paths, { ...deps, node: process.execPath, holder: identity }, signal);
     },
   });

@@ -49,7 +49,7 @@ export const PUPPET_KEYS = {
     type: 'string',
     default: '0',
     defaultDoc: '0 (no scheduled runs)',
-    pattern: /^\s*\d+\s*[smhdy]?\s*$/,
+    pattern: /^\s*\d+[smhdy]?\s*$/,
     patternDoc: 'a duration: seconds, or a number with s, m, h, d or y',
     scope: 'server',
     description:

@@ -5,10 +5,8 @@
 import type { Logger } from 'pino';
 import { PuppetAgentError, type PuppetErrorCode } from './errors.js';
 
-export interface ScheduledRun {
-  summary: string;
-  revision?: string;
-}
+/** A run started, or why none was needed (a Puppet daemon keeping its own schedule). */
+export type ScheduledRun = { summary: string; revision?: string } | { skipped: string };
 
 export interface ScheduleOptions {
   intervalMs: number;
@@ -75,7 +73,10 @@ export class RunSchedule {
     this.current = this.o
       .run(this.abort.signal)
       .then(
-        (r) => logger.info({ summary: r.summary, revision: r.revision, next_run: next }, 'scheduled Puppet run started'),
+        (r) =>
+          'skipped' in r
+            ? logger.info({ reason: r.skipped, next_run: next }, 'scheduled Puppet run skipped')
+            : logger.info({ summary: r.summary, revision: r.revision, next_run: next }, 'scheduled Puppet run started'),
         (err: Error) => {
           if (!this.active) return;
           const code = err instanceof PuppetAgentError ? err.code : undefined;
