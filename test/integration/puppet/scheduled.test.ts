@@ -163,7 +163,7 @@ describe('scheduled runs tracking a branch (the cookbook workflow)', () => {
       const s = await mcoJson<PuppetSummaryJson>(['puppet', 'summary', '--json', '-c', client]);
       return nodes.every((n) => s.per_node[n.identity]?.config_version === v2);
     });
-    for (const node of nodes) expect(logged(node, 'Puppet runs scheduled every 3 seconds')).toHaveLength(1);
+    for (const node of nodes) expect(logged(node, 'Puppet runs scheduled every 3 seconds')).toMatchObject([{ git_track: 'main' }]);
 
     const asked = Date.now();
     const status = await statuses();

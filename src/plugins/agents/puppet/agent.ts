@@ -140,6 +140,7 @@ function startSchedule(deps: PuppetAgentDeps, schedules: Schedules, ctx: AgentSe
     firstDelayMs: splayS * 1000,
     logger: ctx.logger,
     now: () => deps.nowMs(),
+    about: settings.masterless.gitTrack === undefined ? {} : { git_track: settings.masterless.gitTrack },
     run: async (signal) => {
       const paths = await puppetPaths(settings, deps.printSettings);
       // A Puppet daemon runs on its own runinterval; signalling it on ours as well would double its runs.

@@ -16,6 +16,8 @@ export interface ScheduleOptions {
   run(signal: AbortSignal): Promise<ScheduledRun>;
   logger: Logger;
   now?: () => number;
+  /** More for the line logged at start (the tracked branch). */
+  about?: Record<string, unknown>;
 }
 
 /** setTimeout's longest wait; a longer one is made of several. */
@@ -42,7 +44,7 @@ export class RunSchedule {
     this.active = true;
     this.arm(this.now() + this.o.firstDelayMs);
     this.o.logger.info(
-      { runinterval_s: this.o.intervalMs / 1000, splay_s: this.o.firstDelayMs / 1000, next_run: iso(this.dueMs) },
+      { runinterval_s: this.o.intervalMs / 1000, splay_s: this.o.firstDelayMs / 1000, next_run: iso(this.dueMs), ...this.o.about },
       `Puppet runs scheduled every ${this.o.intervalMs / 1000} seconds`,
     );
   }
