@@ -1,4 +1,4 @@
-// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config and facts.
+// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config, facts and what agents cached.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
@@ -95,6 +95,8 @@ async function runServer(flags: ConfigFlags): Promise<number> {
       'SIGHUP',
       () =>
         void serially(async () => {
+          // Puppet's settings and the like: read afresh whether or not the config itself reloads.
+          daemon.reloadAgents();
           let next: Config;
           try {
             next = loadConfig(file);

@@ -87,6 +87,12 @@ export class Daemon {
     }
   }
 
+  /** SIGHUP: agents re-read what they cached from the system (Puppet's settings). */
+  reloadAgents(): void {
+    this.server.reloadAgents();
+    this.parts.logger.info('agents reloaded');
+  }
+
   async stop(drainMs?: number): Promise<void> {
     this.parts.facts.close();
     await this.server.stop(drainMs);

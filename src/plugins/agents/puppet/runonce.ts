@@ -190,8 +190,10 @@ async function startApply(
   // Built first so a request it refuses is refused before anything is fetched.
   const inPlace = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
+  // A run that names no revision follows the tracked branch, when there is one.
+  const revision = req.revision ?? s.masterless.gitTrack;
   const resolved =
-    req.revision === undefined
+    revision === undefined
       ? undefined
       : await resolveRevision(
           {
@@ -201,7 +203,7 @@ async function startApply(
             timeoutMs: s.masterless.gitTimeoutMs,
             signal: abort,
           },
-          req.revision,
+          revision,
         );
   // A no-op run of a revision previews it from a worktree of its own, so the next real run applies what it would have.
   const preview = resolved && req.noop === true ? previewWorktree(paths, deps.nowMs()) : undefined;
