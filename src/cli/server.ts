@@ -6,6 +6,7 @@ import { Daemon, type FactSource } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
 import { FactWatcher, loadClassesFile, loadFactFiles } from '../plugins/facts/index.js';
 import { builtinAgents } from '../plugins/agents/index.js';
+import { builtinDataPlugins } from '../plugins/data/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
@@ -61,6 +62,7 @@ export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
     agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
+    dataPlugins: builtinDataPlugins(),
     facts: fileFactSource(config),
     logger,
     version: VERSION_STRING,
