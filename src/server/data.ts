@@ -13,22 +13,9 @@ import {
   type Filter,
 } from '../filter/index.js';
 import type { NodeInfo } from './agent.js';
+import type { DataPlugin, DataQueryContext } from './data-plugin.js';
 
-export interface DataQueryContext {
-  node: NodeInfo;
-  /** `plugin.<name>.*` settings, prefix removed: the puppet data plugin reads the puppet agent's (`plugin.puppet.*`). */
-  settingsFor(name: string): Readonly<Record<string, string>>;
-  /** Aborted when the query overruns its DDL timeout. */
-  signal: AbortSignal;
-  logger: Logger;
-}
-
-/** What a data plugin implements: one folder under src/plugins/data/ with its DDL, registered by name. */
-export interface DataPlugin {
-  readonly ddl: DataDDL;
-  /** Output fields by name; fields left out take their DDL default. */
-  query(argument: string | undefined, ctx: DataQueryContext): Record<string, unknown> | Promise<Record<string, unknown>>;
-}
+export type { DataPlugin, DataQueryContext } from './data-plugin.js';
 
 /** Longest a query may take whatever its DDL says, so a filter never holds a request for long. */
 export const MAX_DATA_QUERY_MS = 10_000;

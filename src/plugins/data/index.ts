@@ -1,6 +1,6 @@
 // The data plugins every daemon offers to -S filters, by name; a new one is a folder beside these (its DDL and
 // code) and one entry here.
-import type { DataPlugin } from '../../server/data.js';
+import type { DataPlugin } from '../../server/data-plugin.js';
 import { puppetStateSource, type PuppetStateSource } from '../agents/puppet/state-source.js';
 import { agentData } from './agent/data.js';
 import { factData } from './fact/data.js';

@@ -1,6 +1,6 @@
 // agent('name'): whether this node hosts an agent, and its DDL's metadata (`agent('puppet').version>=2`), as
 // MCollective's agent data plugin.
-import type { DataPlugin } from '../../../server/data.js';
+import type { DataPlugin } from '../../../server/data-plugin.js';
 import { builtinDataDDL } from '../load-ddl.js';
 
 export function agentData(): DataPlugin {

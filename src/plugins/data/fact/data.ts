@@ -1,7 +1,7 @@
 // fact('path'): a fact's value, dotted through structured facts (`fact('os.family').value=Debian`), as MCollective's
 // fact data plugin. Answers at once from the facts the node already holds.
 import { lookupFact } from '../../../filter/index.js';
-import type { DataPlugin } from '../../../server/data.js';
+import type { DataPlugin } from '../../../server/data-plugin.js';
 import { builtinDataDDL } from '../load-ddl.js';
 
 function typeOf(value: unknown): string {

@@ -1,6 +1,6 @@
 // puppet(): the Puppet agent's state for -S filters (`puppet().enabled=false`, `puppet().idling=true`), read through
 // what the puppet agent lends, with the puppet agent's own settings (plugin.puppet.*).
-import type { DataPlugin } from '../../../server/data.js';
+import type { DataPlugin } from '../../../server/data-plugin.js';
 import { builtinDataDDL } from '../load-ddl.js';
 
 /** What this plugin needs of the puppet agent (plugins/agents/puppet puppetStateSource() provides it). */

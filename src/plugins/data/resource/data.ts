@@ -1,6 +1,6 @@
 // resource(): the last Puppet run's resource counts (`resource().failed>0`), and with a query whether the last
 // catalog managed a resource (`resource('file[/etc/motd]').managed=true`), from the puppet agent's records.
-import type { DataPlugin } from '../../../server/data.js';
+import type { DataPlugin } from '../../../server/data-plugin.js';
 import { builtinDataDDL } from '../load-ddl.js';
 
 type Section = Record<string, unknown>;
