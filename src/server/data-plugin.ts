@@ -6,7 +6,7 @@ import type { NodeInfo } from './agent.js';
 export interface DataQueryContext {
   node: NodeInfo;
   /** `plugin.<name>.*` settings, prefix removed: the puppet data plugin reads the puppet agent's (`plugin.puppet.*`). */
-  settingsFor(name: string): Readonly<Record<string, string>>;
+  settingsFor: (name: string) => Readonly<Record<string, string>>;
   /** Aborted when the query overruns its DDL timeout. */
   signal: AbortSignal;
   logger: Logger;

@@ -23,7 +23,7 @@ export const MAX_DATA_QUERY_MS = 10_000;
 export interface DataQueryOptions {
   plugins: ReadonlyMap<string, DataPlugin>;
   node: NodeInfo;
-  settingsFor(name: string): Readonly<Record<string, string>>;
+  settingsFor: (name: string) => Readonly<Record<string, string>>;
   logger: Logger;
   /** Called once per failed or overrunning query, with a reason for the daemon's stats and log. */
   onFailure(reason: 'data_plugin_failed' | 'data_plugin_timeout', message: string, requestid: string): void;
