@@ -9,11 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyFilter } from '../../../src/filter/index.js';
 import { newRequestId } from '../../../src/protocol/index.js';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { clientConfigFor, runMco, scratchDir } from '../../helpers/mco.js';
+import { clientConfigFor, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
 import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { parseAs, type DaemonStatsJson, type ReportJson } from '../../helpers/json.js';
 import { startDaemon, type RunningDaemon } from '../core/daemon.js';
-import { gitRemote, masterlessNodes, requirePuppet, waitFor, waitForQuiet, type PuppetNode } from './nodes.js';
+import { gitRemote, masterlessNodes, requirePuppet, waitFor, waitForQuiet, writeFleet, type PuppetNode } from './nodes.js';
 
 const scratch = scratchDir('troupe-puppet-data-');
 const [WEB1, WEB2, DB1] = ['web1.example.net', 'web2.example.net', 'db1.example.net'] as const;
@@ -27,6 +27,7 @@ let nodes: PuppetNode[] = [];
 const daemons: RunningDaemon[] = [];
 let client: string;
 let nc: NatsConnection | undefined;
+let sim: RunningSim | undefined;
 /** Stands in for web1's Puppet agent daemon: daemon_present is read from the pidfile's live PID, as MCollective does. */
 let standIn: ChildProcess | undefined;
 
@@ -81,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nc?.close();
+  await sim?.stop();
   standIn?.kill('SIGKILL');
   await waitForQuiet(nodes);
   await Promise.all(daemons.map((d) => d.stop()));
@@ -145,6 +147,17 @@ describe('data plugins in -S, evaluated by real daemons on real Puppet state', {
     const report = parseAs<{ enabled: string[]; disabled: string[]; runs: Array<{ host: string; result: string }> }>(r.stdout);
     expect(report.enabled).toEqual([WEB1]);
     expect(report.runs.map((x) => [x.host, x.result])).toEqual([[WEB1, 'finished']]);
+  });
+
+  it('simulated nodes answer puppet() and resource() from the Puppet state their settings name', async () => {
+    // Three virtual nodes reading the same Puppet trees as the daemons (read only: nothing here starts a run).
+    const virtual = nodes.map((n) => ({ identity: `sim-${n.identity}`, settings: n.settings }));
+    sim = await startSim(['--fleet', writeFleet(scratch.dir, virtual), '--server', broker.url]);
+    const [disabled, failed] = await Promise.all([pinged('puppet().enabled=false'), pinged('resource().failed>0')]);
+    expect(disabled).toEqual([`sim-${WEB2}`, WEB2]);
+    expect(failed).toEqual([DB1, `sim-${DB1}`].sort());
+    await sim.stop();
+    sim = undefined;
   });
 
   it('a raw filter naming an unknown plugin does not match, even negated, and the daemon keeps answering', async () => {
