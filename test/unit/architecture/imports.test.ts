@@ -237,9 +237,9 @@ describe('the import graph of src/', () => {
     expect(broken.map(show)).toEqual([]);
   });
 
-  it('lets a plugin see the daemon only through the agent and data plugin interfaces', () => {
-    const interfaces = ['server/agent.ts', 'server/data-plugin.ts'];
-    const intoServer = edges.filter((e) => folderOf(e.from) === 'plugins' && folderOf(e.to) === 'server' && !interfaces.includes(e.to));
+  it('lets a plugin see the daemon only through the interfaces plugins implement (agents, data plugins, fact sources)', () => {
+    const interfaces = new Set(['server/agent.ts', 'server/data-plugin.ts', 'server/fact-source.ts']);
+    const intoServer = edges.filter((e) => folderOf(e.from) === 'plugins' && folderOf(e.to) === 'server' && !interfaces.has(e.to));
     expect(intoServer.map(show)).toEqual([]);
   });
 
