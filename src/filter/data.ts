@@ -6,6 +6,7 @@
 import { dataTermsOf, type CompoundDataTerm, type DataCall } from './compound/ast.js';
 import { parseCompound } from './compound/parser.js';
 import { FilterError } from './errors.js';
+import { MAX_DATA_CALLS } from './limits.js';
 import type { Filter } from './model.js';
 
 /** What checking a call needs to know of one data plugin. */
@@ -113,8 +114,18 @@ export function usesDataPlugins(filter: Pick<Filter, 'compound'>): boolean {
   return filter.compound.some((source) => source.includes('(') && dataCallsOf({ compound: [source] }).length > 0);
 }
 
-/** Check every data call of a filter; errors are attributed to -S. */
+/** Check every data call of a filter, and that there are not too many; errors are attributed to -S. */
 export function checkFilterData(filter: Pick<Filter, 'compound'>, catalog: DataCatalog): void {
+  const calls = dataCallsOf(filter).length;
+  if (calls > MAX_DATA_CALLS) {
+    throw new FilterError(
+      'FILTER_TOO_MANY',
+      `${calls} distinct data plugin calls; a node runs at most ${MAX_DATA_CALLS} for a request`,
+      '',
+      0,
+      '-S',
+    );
+  }
   for (const source of filter.compound) {
     try {
       checkDataTerms(source, catalog);

@@ -16,6 +16,7 @@ export {
 export { FilterError, type FilterErrorCode } from './errors.js';
 export {
   FILTER_CACHE_LIMIT,
+  MAX_DATA_CALLS,
   MAX_ENTRIES,
   MAX_FACT_NAME_LENGTH,
   MAX_NESTING_DEPTH,

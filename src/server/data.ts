@@ -102,7 +102,8 @@ export class DataQueries {
     } catch (err) {
       return fail(err);
     }
-    if (!isPromise(result)) return withDefaults(plugin.ddl, result);
+    const complete = (r: unknown) => withDefaults(plugin.ddl, r) ?? fail(new Error('it answered something other than an object'));
+    if (!isPromise(result)) return complete(result);
     const ms = Math.min(plugin.ddl.metadata.timeout * 1000, MAX_DATA_QUERY_MS);
     let timer: NodeJS.Timeout | undefined;
     const overrun = new Promise<undefined>((resolve) => {
@@ -112,7 +113,7 @@ export class DataQueries {
       }, ms);
     });
     const answered = result.then(
-      (r) => withDefaults(plugin.ddl, r),
+      (r) => complete(r),
       (err: unknown) => (controller.signal.aborted ? undefined : fail(err)),
     );
     return Promise.race([answered, overrun]).finally(() => clearTimeout(timer));

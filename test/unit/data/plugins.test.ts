@@ -181,3 +181,34 @@ describe('the built-in data plugins', () => {
     expect(broken.stats.snapshot().rejected).toEqual({ data_plugin_failed: 2 });
   });
 });
+
+describe('data plugins: bounds', () => {
+  it('a filter with more distinct calls than a node runs is refused whole, before any query', async () => {
+    const up = counting('up', () => ({ up: true }));
+    const many = counting('many', () => ({ up: true }), 1);
+    const withInput: DataPlugin = {
+      ddl: dataDDL('arg', { up: { description: 'up' } }, 1, { q: { prompt: 'q', description: 'q', type: 'string' } }),
+      query: () => {
+        many.calls++;
+        return { up: true };
+      },
+    };
+    const h = harness({ agents: [echoAgent], dataPlugins: [up, withInput] });
+    const calls = Array.from({ length: 33 }, (_, i) => `arg('${i}').up=true`).join(' or ');
+    expect(await ask(h, calls)).toBe('no reply');
+    expect(many.calls).toBe(0);
+    expect(rejected(h)).toEqual({ unknown_data: 1 });
+    expect(await ask(h, Array.from({ length: 32 }, (_, i) => `arg('${i}').up=true`).join(' and '))).toBe(0);
+    expect(many.calls).toBe(32);
+  });
+
+  it('an answer that is not an object counts as a failure', async () => {
+    const odd: DataPlugin = {
+      ddl: dataDDL('odd', { up: { description: 'up' } }),
+      query: () => [1, 2] as unknown as Record<string, unknown>,
+    };
+    const h = harness({ agents: [echoAgent], dataPlugins: [odd] });
+    expect(await ask(h, 'odd().up=1 or role=web')).toBe(0);
+    expect(rejected(h)).toEqual({ data_plugin_failed: 1 });
+  });
+});
