@@ -6,6 +6,7 @@ import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
 import { factSourceFromConfig, type ConfiguredFactSource, type Facts } from '../plugins/facts/index.js';
 import { builtinAgents } from '../plugins/agents/index.js';
+import { builtinDataPlugins } from '../plugins/data/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
@@ -42,6 +43,7 @@ export function buildDaemon(
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
     agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
+    dataPlugins: builtinDataPlugins(),
     facts,
     logger,
     version: VERSION_STRING,

@@ -1,5 +1,5 @@
 // One RPC request as every application makes it: discover, narrow, send, collect, measure.
-import { plainIdentities, type Filter } from '../filter/index.js';
+import { checkFilterData, FilterError, plainIdentities, usesDataPlugins, type Filter } from '../filter/index.js';
 import type { Reply, RequestStats, ResultSet } from './results.js';
 import type { ClientSession } from './session.js';
 import { limitNodes, countOf } from './selection.js';
@@ -45,7 +45,27 @@ export interface Discovered {
   elapsedMs: number;
 }
 
+/**
+ * Data plugin calls in -S are checked against the data plugins' DDLs (unknown plugin, field, bad argument: an error
+ * with a caret), and need a discovery method that asks the nodes, since only a node can answer them.
+ */
+export function checkDataCalls(session: Pick<ClientSession, 'dataDDLs'>, filter: Filter, method: string): void {
+  if (!usesDataPlugins(filter)) return;
+  if (session.dataDDLs) checkFilterData(filter, session.dataDDLs.catalog());
+  if (!DISCOVERY_METHODS.supports(method, 'data')) {
+    const capable = DISCOVERY_METHODS.plugins.filter((p) => p.capabilities.filters.includes('data')).map((p) => `--dm ${p.name}`);
+    throw new FilterError(
+      'FILTER_DATA_UNSUPPORTED',
+      `${DISCOVERY_METHODS.canonical(method)} discovery cannot evaluate data plugin calls such as puppet() or fact('…'): only the nodes can; use ${capable.join(' or ')}`,
+      '',
+      0,
+      '-S',
+    );
+  }
+}
+
 export async function discover(session: ClientSession, t: TargetOptions): Promise<Discovered> {
+  checkDataCalls(session, t.filter, t.discoveryMethod);
   const direct = plainIdentities(t.filter);
   let nodes: string[];
   let method = t.discoveryMethod;

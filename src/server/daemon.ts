@@ -5,6 +5,7 @@ import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { NodeServer } from './node.js';
 import type { FactSource } from './fact-source.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
@@ -19,6 +20,8 @@ export interface DaemonParts {
   auditor?: Auditor & { close?(): void };
   /** Every agent the node hosts, the discovery agent among them (plugins/agents builtinAgents()). */
   agents: readonly AgentPlugin[];
+  /** Data plugins for -S filters (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
   facts: FactSource;
   logger: Logger;
   version: string;
@@ -42,6 +45,7 @@ export class Daemon {
       authorizer: parts.authorizer,
       auditor: parts.auditor,
       agents: parts.agents,
+      dataPlugins: parts.dataPlugins,
       logger: parts.logger,
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),

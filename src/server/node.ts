@@ -4,6 +4,7 @@ import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, AgentService, ConfigItem, NodeInfo } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { ServerStats } from './stats.js';
 import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
@@ -39,6 +40,8 @@ export interface NodeServerOptions {
   configItem?(key: string): ConfigItem | undefined;
   /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
   rejectionLog?: RejectionLog;
+  /** Data plugins -S filters may call (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
 }
 
 export class NodeServer implements NodeInfo {
@@ -87,6 +90,7 @@ export class NodeServer implements NodeInfo {
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
       rejectionLog: this.rejectionLog,
+      dataPlugins: new Map((opts.dataPlugins ?? []).map((p) => [p.ddl.metadata.name, p])),
     });
   }
 
