@@ -7,6 +7,7 @@ import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
 import { NodeServer, type NodeState } from './node.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
+import type { DaemonObserver } from './metrics.js';
 
 /** Where a node's facts and classes come from (fact files and Puppet's classes file, in practice). */
 export interface FactSource {
@@ -30,6 +31,8 @@ export interface DaemonParts {
   version: string;
   /** Where registration records go; absent when the broker offers no registry (AMQP). */
   registrar?: Registrar;
+  /** Its Prometheus metrics (server/metrics.ts), when `metrics_port` is set. */
+  metrics?: DaemonObserver;
 }
 
 export class Daemon {
@@ -52,6 +55,7 @@ export class Daemon {
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),
       registration: registrationOf(parts),
+      observer: parts.metrics,
       settingsFor: (agent) => config.plugin(agent),
       configItem: (key) => {
         try {
@@ -61,10 +65,17 @@ export class Daemon {
         }
       },
     });
+    parts.metrics?.countersFrom(() => this.server.stats());
   }
 
   async start(): Promise<void> {
-    const { logger, connector, facts } = this.parts;
+    const { logger, connector, facts, metrics } = this.parts;
+    // First, so a port that cannot be opened stops the start before the node joins the collective.
+    if (metrics) {
+      await metrics.listen();
+      logger.info({ ...metrics.address }, 'metrics served at /metrics');
+    }
+    if (metrics) connector.onEvent((e) => metrics.connectorEvent(e));
     connector.onEvent((e) => {
       if (e.type === 'error') logger.error({ err: e.error }, 'broker connection error');
       else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
@@ -97,6 +108,7 @@ export class Daemon {
     await this.server.stop(drainMs);
     this.parts.security.close?.();
     this.parts.auditor?.close?.();
+    await this.parts.metrics?.close();
     this.parts.logger.info('node daemon stopped');
   }
 }
@@ -117,5 +129,11 @@ function registrationOf(parts: DaemonParts): RegistrationSettings | undefined {
       'registry_max_age is under twice registerinterval: this node may drop out of the registry between registrations',
     );
   }
-  return { registrar, intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
+  const metrics = parts.metrics;
+  return {
+    registrar,
+    intervalMs: interval * 1000,
+    splayMs: config.get('registration_splay') * 1000,
+    onPublish: metrics && ((ok) => metrics.registryPublish(ok)),
+  };
 }

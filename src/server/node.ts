@@ -1,7 +1,7 @@
 // One node on the collective: its subscriptions, the dispatcher behind them, and a graceful drain.
 import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
-import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
+import { Dispatcher, type Auditor, type Authorizer, type Outcome, type RequestObserver } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
 import { ServerStats } from './stats.js';
@@ -40,6 +40,8 @@ export interface NodeServerOptions {
   configItem?(key: string): ConfigItem | undefined;
   /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
   rejectionLog?: RejectionLog;
+  /** The daemon's metrics, told of each request an agent handles. */
+  observer?: RequestObserver;
 }
 
 export class NodeServer implements NodeInfo {
@@ -86,6 +88,7 @@ export class NodeServer implements NodeInfo {
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
       rejectionLog: this.rejectionLog,
+      observer: opts.observer,
     });
   }
 
