@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import type { DaemonObserver } from '../server/metrics.js';
-import { Daemon, type FactSource } from '../server/daemon.js';
+import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
-import { FactWatcher, loadClassesFile, loadFactFiles } from '../plugins/facts/index.js';
+import { factSourceFromConfig, type ConfiguredFactSource, type Facts } from '../plugins/facts/index.js';
 import { builtinAgents } from '../plugins/agents/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
@@ -17,33 +17,6 @@ import type { ReplayCache } from '../security/trust/replay-cache.js';
 import { UsageError } from '../client/errors.js';
 import { VERSION_STRING } from './version.js';
 import type { ConfigFlags, Run } from './run.js';
-
-/** Fact files and Puppet's classes file, polled for changes. */
-export function fileFactSource(config: Config): FactSource {
-  const paths = config.get('plugin.yaml');
-  const classesFile = config.get('classesfile');
-  let watcher: FactWatcher | undefined;
-  return {
-    load: () => ({ facts: loadFactFiles(paths), classes: loadClassesFile(classesFile) }),
-    watch(onChange, onError) {
-      watcher = new FactWatcher(
-        paths,
-        classesFile,
-        config.get('fact_reload_interval') * 1000,
-        (facts, classes) => onChange({ facts, classes }),
-        onError,
-      );
-      // The daemon has just loaded these files: remember their state so only later changes count as reloads.
-      try {
-        watcher.reload();
-      } catch {
-        // Broken now: start() reports it through onError.
-      }
-      watcher.start();
-    },
-    close: () => watcher?.stop(),
-  };
-}
 
 /**
  * The metrics endpoint `metrics_port` asks for, or none. prom-client is loaded only then. A non-loopback
@@ -64,8 +37,16 @@ export async function metricsFromConfig(config: Config): Promise<DaemonObserver 
   return new DaemonMetrics({ identity: config.get('identity'), listen: { host, port } });
 }
 
-/** `replay`: the process's replay record, reused across SIGHUP reloads. */
-export async function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache): Promise<Daemon> {
+/**
+ * `replay`: the process's replay record, reused across SIGHUP reloads. `facts`: the node's fact sources (those
+ * `factsource` names, by default).
+ */
+export async function buildDaemon(
+  config: Config,
+  logger: Logger,
+  replay?: ReplayCache,
+  facts: ConfiguredFactSource = factSourceFromConfig(config, { logger }),
+): Promise<Daemon> {
   const metrics = await metricsFromConfig(config);
   const security = securityFromConfig(config, 'server', logger, replay);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
@@ -82,7 +63,7 @@ export async function buildDaemon(config: Config, logger: Logger, replay?: Repla
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
     agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
-    facts: fileFactSource(config),
+    facts,
     logger,
     version: VERSION_STRING,
     metrics,
@@ -108,7 +89,13 @@ async function runServer(flags: ConfigFlags): Promise<number> {
     logReplayRecord(replay, cfg, logger);
     return replay;
   };
-  let daemon = await buildDaemon(config, logger, replayFor(config));
+  // Facter's last facts outlive a reload: the rebuilt daemon answers with them until Facter has run again.
+  let facts = factSourceFromConfig(config, { logger });
+  const nextFacts = (cfg: Config, log: Logger): ConfiguredFactSource => {
+    const facterSeed: Facts | undefined = facts.lastFacterFacts;
+    return (facts = factSourceFromConfig(cfg, { logger: log, facterSeed }));
+  };
+  let daemon = await buildDaemon(config, logger, replayFor(config), facts);
   await daemon.start();
 
   let busy: Promise<void> = Promise.resolve();
@@ -143,7 +130,7 @@ async function runServer(flags: ConfigFlags): Promise<number> {
           const reused = replayFor(next);
           config = next;
           logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-          daemon = await buildDaemon(config, logger, reused);
+          daemon = await buildDaemon(config, logger, reused, nextFacts(config, logger));
           await daemon.start();
         }),
     );

@@ -5,18 +5,12 @@ import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
-import { NodeServer, type NodeState } from './node.js';
+import { NodeServer } from './node.js';
+import type { FactSource } from './fact-source.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
 import type { DaemonObserver } from './metrics.js';
 
-/** Where a node's facts and classes come from (fact files and Puppet's classes file, in practice). */
-export interface FactSource {
-  /** Reads now; throws when the source is broken. */
-  load(): NodeState;
-  /** Calls back with fresh state whenever it changes. */
-  watch(onChange: (state: NodeState) => void, onError: (err: Error) => void): void;
-  close(): void;
-}
+export type { FactSource, NodeState } from './fact-source.js';
 
 export interface DaemonParts {
   config: Config;
@@ -93,8 +87,9 @@ export class Daemon {
     logger.info({ identity: this.server.identity, collectives: this.server.collectives }, 'node daemon ready');
   }
 
-  /** SIGHUP: re-read facts and classes now. */
+  /** SIGHUP: re-read facts and classes now; slow sources (Facter) follow when they have answered. */
   reloadFacts(): void {
+    this.parts.facts.refresh?.();
     try {
       this.server.updateState(this.parts.facts.load());
       this.parts.logger.info('facts reloaded on request');

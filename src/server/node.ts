@@ -12,10 +12,9 @@ import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
 import { Registration, buildRegistrationRecord, type RegistrationSettings } from './registration.js';
 
-export interface NodeState {
-  facts: Record<string, unknown>;
-  classes: readonly string[];
-}
+import type { NodeState } from './fact-source.js';
+
+export type { NodeState } from './fact-source.js';
 
 export interface NodeServerOptions {
   identity: string;
