@@ -1,4 +1,4 @@
-// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config and facts.
+// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config, facts and what agents cached.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, defaultConfigPath, type Config } from '../config/index.js';
@@ -7,6 +7,7 @@ import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
 import { factSourceFromConfig, type ConfiguredFactSource, type Facts } from '../plugins/facts/index.js';
 import { builtinAgents } from '../plugins/agents/index.js';
+import { builtinDataPlugins } from '../plugins/data/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
@@ -63,6 +64,7 @@ export async function buildDaemon(
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
     agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
+    dataPlugins: builtinDataPlugins(),
     facts,
     logger,
     version: VERSION_STRING,
@@ -117,6 +119,8 @@ async function runServer(flags: ConfigFlags): Promise<number> {
       'SIGHUP',
       () =>
         void serially(async () => {
+          // Puppet's settings and the like: read afresh whether or not the config itself reloads.
+          daemon.reloadAgents();
           let next: Config;
           try {
             next = loadConfig(file);

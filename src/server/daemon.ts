@@ -5,6 +5,7 @@ import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { NodeServer } from './node.js';
 import type { FactSource } from './fact-source.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
@@ -20,6 +21,8 @@ export interface DaemonParts {
   auditor?: Auditor & { close?(): void };
   /** Every agent the node hosts, the discovery agent among them (plugins/agents builtinAgents()). */
   agents: readonly AgentPlugin[];
+  /** Data plugins for -S filters (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
   facts: FactSource;
   logger: Logger;
   version: string;
@@ -45,6 +48,7 @@ export class Daemon {
       authorizer: parts.authorizer,
       auditor: parts.auditor,
       agents: parts.agents,
+      dataPlugins: parts.dataPlugins,
       logger: parts.logger,
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),
@@ -96,6 +100,12 @@ export class Daemon {
     } catch (err) {
       this.parts.logger.error({ err: (err as Error).message }, 'facts could not be reloaded; keeping the previous ones');
     }
+  }
+
+  /** SIGHUP: agents re-read what they cached from the system (Puppet's settings). */
+  reloadAgents(): void {
+    this.server.reloadAgents();
+    this.parts.logger.info('agents reloaded');
   }
 
   async stop(drainMs?: number): Promise<void> {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Auditor, type Authorizer, type Outcome, type RequestObserver } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
-import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
+import type { AgentPlugin, AgentService, ConfigItem, NodeInfo } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { ServerStats } from './stats.js';
 import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
@@ -41,6 +42,8 @@ export interface NodeServerOptions {
   rejectionLog?: RejectionLog;
   /** The daemon's metrics, told of each request an agent handles. */
   observer?: RequestObserver;
+  /** Data plugins -S filters may call (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
 }
 
 export class NodeServer implements NodeInfo {
@@ -54,6 +57,8 @@ export class NodeServer implements NodeInfo {
   private readonly dispatcher: Dispatcher;
   private readonly rejectionLog: RejectionLog;
   private readonly subscriptions: Subscription[] = [];
+  /** The agents' background work for this node (scheduled Puppet runs), started with the node. */
+  private readonly services: AgentService[] = [];
   /** Requests whose action or reply is still under way; stop() waits for them. */
   private pending = 0;
   private drained?: () => void;
@@ -88,6 +93,7 @@ export class NodeServer implements NodeInfo {
       view: () => this.nodeView,
       rejectionLog: this.rejectionLog,
       observer: opts.observer,
+      dataPlugins: new Map((opts.dataPlugins ?? []).map((p) => [p.ddl.metadata.name, p])),
     });
   }
 
@@ -137,6 +143,33 @@ export class NodeServer implements NodeInfo {
       connector.onEvent((e) => e.type === 'reconnected' && registration.reconnected());
       registration.start();
     }
+    this.startServices();
+  }
+
+  private startServices(): void {
+    const settingsFor = this.opts.settingsFor ?? (() => ({}));
+    for (const [name, agent] of this.agentMap) {
+      if (!agent.start) continue;
+      const logger = this.opts.logger.child({ agent: name });
+      try {
+        const service = agent.start({ node: this, logger, settings: settingsFor(name) });
+        if (service) this.services.push(service);
+      } catch (err) {
+        // An agent's background work failing to start must not keep the node off the collective.
+        logger.error({ err: (err as Error).message }, 'the agent could not start its background work');
+      }
+    }
+  }
+
+  /** SIGHUP: each agent forgets what it cached from the system. */
+  reloadAgents(): void {
+    for (const [name, agent] of this.agentMap) {
+      try {
+        agent.reload?.();
+      } catch (err) {
+        this.opts.logger.error({ agent: name, err: (err as Error).message }, 'the agent could not reload');
+      }
+    }
   }
 
   // Counted, not collected: one settle callback shared by every request costs no allocation per message.
@@ -176,6 +209,7 @@ export class NodeServer implements NodeInfo {
   /** Stops taking requests, lets running actions finish (up to drainMs), then leaves the broker. */
   async stop(drainMs = 10_000): Promise<void> {
     this.registration?.stop();
+    await Promise.all(this.services.splice(0).map((s) => s.stop().catch(() => undefined)));
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
     if (this.pending > 0) {
       let timer: NodeJS.Timeout | undefined;
