@@ -107,7 +107,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
     const clientCfg = join(scratch, 'client.cfg');
     writeFileSync(
       clientCfg,
-      `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\ndiscovery_quiet_window = 1\n`,
+      `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`,
     );
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
