@@ -48,6 +48,9 @@ export function parseRoles(raw: unknown, file: string): Map<string, Role> {
       } catch (err) {
         throw bad(`scope: ${(err as Error).message}`);
       }
+      // Identity parts of a wire filter are ORed with each other: a scope's would widen the user's, not narrow it.
+      if (/(^|[\s(!])(identity|agent)\s*(=|==|=~)/.test(r.scope))
+        throw bad('a scope takes fact and class terms only (identity and agent terms would not narrow)');
     }
     if (r.allow_fleet !== undefined && typeof r.allow_fleet !== 'boolean') throw bad("'allow_fleet' must be true or false");
     roles.set(name, {

@@ -15,7 +15,7 @@ import { checkedInputs, connect, type Troupe } from '../client/connect.js';
 import { RequestError } from '../client/request-errors.js';
 import type { Config } from '../config/index.js';
 import type { AgentDDL } from '../ddl/index.js';
-import { compileFilter, FilterError, isEmptyFilter } from '../filter/index.js';
+import { FilterError, isEmptyFilter } from '../filter/index.js';
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
 import { WebError } from './errors.js';
@@ -221,6 +221,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
   await app.register(fastifyRateLimit, { global: false });
 
+  // JSON only: a form or text body is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, req, reply) => {
     const w = toWebError(err);
     if (w.status >= 500) req.log.error({ err }, 'request failed');
@@ -294,19 +296,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const filter = withScope(userFilter, perms.scope);
     let nodes: string[] | undefined;
     if (indexReady()) {
-      if (perms.scope !== null && !isEmptyFilter(userFilter)) {
-        const inScope = compileFilter(withScope(parseWebFilter(''), perms.scope));
-        const outside = index.matching(userFilter).filter((n) => !inScope(n.record));
-        if (outside.length > 0)
-          throw new WebError(
-            'WEB_OUT_OF_SCOPE',
-            `the filter reaches ${outside.length} node(s) outside your role's scope (${perms.scope})`,
-            {
-              hint: `e.g. ${outside[0]!.record.identity}`,
-            },
-          );
-      }
       nodes = index.matching(filter).map((n) => n.record.identity);
+      // ANDing the scope narrows a filter; one that only reaches nodes outside the scope is refused outright.
+      if (perms.scope !== null && nodes.length === 0) {
+        const reached = index.count(userFilter).count;
+        if (reached > 0)
+          throw new WebError('WEB_OUT_OF_SCOPE', `the filter reaches ${reached} node(s), none inside your role's scope (${perms.scope})`);
+      }
     }
     return { ddl, perms, filter, scoped: scopedText(filterText, perms.scope), nodes };
   };
