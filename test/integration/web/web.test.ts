@@ -355,6 +355,49 @@ async function runJobEvents(c: WebClient, id: string) {
   return { end: end! };
 }
 
+describe('plans', () => {
+  const plan = (sleep: number) =>
+    `name: web-ping\nnodes:\n  targets:\n    filter: { fact: role=web }\nsteps:\n  - name: wait\n    sleep: ${sleep}\n` +
+    `  - name: ping\n    nodes: targets\n    rpc: { agent: rpcutil, action: ping, timeout: 3 }\n    batch: { size: 100 }\n`;
+
+  it('starts a plan from its YAML text, streams its state to the end, and lists it', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/plans', { plan: plan(0) });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    let end: Record<string, unknown> | undefined;
+    let states = 0;
+    await c.events(`/api/plans/${started.body.id}/events`, (e, d) => {
+      if (e === 'state') states++;
+      if (e === 'end') end = d as Record<string, unknown>;
+    });
+    expect(states).toBeGreaterThan(0);
+    expect(end).toMatchObject({ id: started.body.id, state: 'succeeded' });
+    const list = await c.get<{ runs: Array<{ id: string; state: string }> }>('/api/plans');
+    expect(list.body.runs.find((r) => r.id === started.body.id)).toMatchObject({ state: 'succeeded' });
+    const bad = await c.post<{ error: { code: string } }>('/api/plans', { plan: 'name: [' });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'WEB_BAD_REQUEST']);
+    // A scoped role may not run plans, which may run anything anywhere.
+    const w = await loggedIn('wendy');
+    expect((await w.post('/api/plans', { plan: plan(0) })).status).toBe(403);
+  });
+
+  it('pauses a running plan and resumes it to the end', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/plans', { plan: plan(3) });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    expect((await c.post(`/api/plans/${id}/pause`)).status).toBe(200);
+    const paused = await c.get<{ state: string; paused: boolean }>(`/api/plans/${id}`);
+    expect(paused.body).toMatchObject({ state: 'running', paused: true });
+    expect((await c.post(`/api/plans/${id}/resume`)).status).toBe(202);
+    await waitFor(
+      'the resumed plan to end',
+      async () => (await c.get<{ state: string }>(`/api/plans/${id}`)).body.state === 'succeeded',
+      30_000,
+    );
+  });
+});
+
 describe('login rate limit', () => {
   it('answers 429 once a client address has used up its login attempts for the minute', async () => {
     const limited = await start({ port: 0, config: loadConfig(clientCfg, { 'web.login_rate_limit': '3' }) });
