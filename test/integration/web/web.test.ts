@@ -322,6 +322,25 @@ describe('jobs', () => {
     expect(re.end).toMatchObject({ noReply: SILENT, stats: { total: 1 } });
   });
 
+  it('cancels a running job: it stops waiting, and the silent nodes count as no reply', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/jobs', {
+      agent: 'rpcutil',
+      action: 'daemon_stats',
+      filter: 'identity=/^node-0001[01]\\./',
+    });
+    const id = started.body.id;
+    await waitFor(
+      'the reply of the node that answers',
+      async () => (await c.get<{ stats: { ok: number } }>(`/api/jobs/${id}`)).body.stats.ok === 1,
+    );
+    const cancelled = await c.post(`/api/jobs/${id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const detail = await c.get<Record<string, unknown>>(`/api/jobs/${id}`);
+    expect(detail.body).toMatchObject({ state: 'cancelled', noReply: SILENT, stats: { ok: 1, noReply: 1, pending: 0 } });
+    expect((await c.post(`/api/jobs/${id}/cancel`)).status).toBe(409);
+  });
+
   it('keeps whole replies while rows are cut at 200 characters', async () => {
     const c = await loggedIn('alice');
     const job = await runJob(c, { agent: 'rpcutil', action: 'inventory', filter: 'identity=node-00001.example.net' });
@@ -354,6 +373,33 @@ async function runJobEvents(c: WebClient, id: string) {
   await c.events(`/api/jobs/${id}/events`, (e, d) => void (e === 'end' && (end = d as Record<string, unknown>)));
   return { end: end! };
 }
+
+describe('nodes', () => {
+  it('pages the node list with chosen facts, names the facts, shows a node with its recent jobs, and keeps saved filters per user', async () => {
+    const c = await loggedIn('alice');
+    const page = await c.get<{ total: number; nodes: Array<{ identity: string; facts: Record<string, unknown> }> }>(
+      '/api/nodes?filter=' + encodeURIComponent('role=db') + '&offset=10&limit=5&facts=os.family,role',
+    );
+    expect(page.body.total).toBe(FLEET / 8);
+    expect(page.body.nodes).toHaveLength(5);
+    expect(page.body.nodes[0]!.facts).toEqual({ 'os.family': expect.any(String) as unknown, role: 'db' });
+    expect((await c.get<{ names: string[] }>('/api/facts')).body.names).toEqual(expect.arrayContaining(['role', 'os.family']));
+    const node = await c.get<{ identity: string; facts: Record<string, unknown>; jobs: Array<{ action: string }> }>(
+      '/api/nodes/node-00001.example.net',
+    );
+    expect(node.body.identity).toBe('node-00001.example.net');
+    expect(node.body.facts.role).toBe('web');
+    expect(node.body.jobs.map((j) => j.action)).toContain('ping');
+    expect((await c.get('/api/nodes/nosuch.example.net')).status).toBe(404);
+    expect((await c.post('/api/filters', { name: 'web servers', filter: 'role=web' })).status).toBe(200);
+    expect((await c.post('/api/filters', { name: 'broken', filter: 'role=(' })).status).toBe(400);
+    expect((await c.get('/api/filters')).body).toEqual({ filters: [{ name: 'web servers', filter: 'role=web' }] });
+    const w = await loggedIn('wendy');
+    expect((await w.get('/api/filters')).body).toEqual({ filters: [] });
+    expect((await c.call('DELETE', `/api/filters/${encodeURIComponent('web servers')}`)).status).toBe(200);
+    expect((await c.get('/api/filters')).body).toEqual({ filters: [] });
+  });
+});
 
 describe('plans', () => {
   const plan = (sleep: number) =>
