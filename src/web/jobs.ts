@@ -106,6 +106,8 @@ export interface JobRequest {
   filter: Filter;
   /** Identities from the node index; undefined: the library discovers. */
   nodes?: string[];
+  /** The discovery method when the library discovers; default `default_discovery_method`. */
+  method?: string;
   batchSize?: number;
   batchSleepMs?: number;
   limit?: number | string;
@@ -362,7 +364,7 @@ export class JobManager {
     const call = this.troupe.rpc(req.agent, req.action, req.inputs, {
       filter: req.filter,
       nodes: req.nodes,
-      ...(req.nodes ? {} : { method: 'registry' }),
+      ...(req.method ? { method: req.method } : {}),
       batch: req.batchSize,
       batchSleepMs: req.batchSleepMs,
       limit: req.limit,

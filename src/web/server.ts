@@ -15,7 +15,7 @@ import { checkedInputs, connect, type Troupe } from '../client/connect.js';
 import { RequestError } from '../client/request-errors.js';
 import type { Config } from '../config/index.js';
 import type { AgentDDL } from '../ddl/index.js';
-import { FilterError, isEmptyFilter } from '../filter/index.js';
+import { checkFilterData, dataTermsOf, FilterError, isEmptyFilter, parseCompound, usesDataPlugins, type Filter } from '../filter/index.js';
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
 import { WebError } from './errors.js';
@@ -295,7 +295,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       throw new WebError('WEB_FLEET_REFUSED', 'your role may not send requests to the whole fleet: give a filter');
     const filter = withScope(userFilter, perms.scope);
     let nodes: string[] | undefined;
-    if (indexReady()) {
+    const data = usesDataPlugins(filter);
+    // Data plugin calls are checked as mco checks them (unknown plugin or field: 400 with the caret)...
+    if (data && troupe.context.dataDDLs) {
+      try {
+        checkFilterData(filter, troupe.context.dataDDLs.catalog());
+      } catch (err) {
+        throw toWebError(err);
+      }
+    }
+    // ...and only the nodes can answer them: such a request is broadcast, not aimed from the registry.
+    if (indexReady() && !data) {
       nodes = index.matching(filter).map((n) => n.record.identity);
       // ANDing the scope narrows a filter; one that only reaches nodes outside the scope is refused outright.
       if (perms.scope !== null && nodes.length === 0) {
@@ -304,7 +314,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           throw new WebError('WEB_OUT_OF_SCOPE', `the filter reaches ${reached} node(s), none inside your role's scope (${perms.scope})`);
       }
     }
-    return { ddl, perms, filter, scoped: scopedText(filterText, perms.scope), nodes };
+    return { ddl, perms, filter, scoped: scopedText(filterText, perms.scope), nodes, broadcast: data };
   };
 
   const visibleAgents = (s: Session) => {
@@ -379,6 +389,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         scopedText: auth.scoped,
         filter: auth.filter,
         nodes,
+        ...(auth.broadcast ? { method: 'mc' } : {}),
         batchSize: b.batchSize,
         batchSleepMs: b.batchSleep !== undefined ? b.batchSleep * 1000 : undefined,
         limit: b.limit,
@@ -431,6 +442,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return { ok: true };
   });
 
+  /** The filter for the node list, which the registry answers: data plugin calls need the nodes. */
+  const registryFilter = (text: string): Filter => {
+    const f = parseWebFilter(text);
+    if (usesDataPlugins(f)) {
+      const term = f.compound.flatMap((c) => dataTermsOf(parseCompound(c)))[0];
+      throw new WebError(
+        'WEB_BAD_FILTER',
+        'data plugin calls are answered by the nodes; the node list reads the registry and cannot evaluate them',
+        {
+          caret: { column: term && f.compound.length === 1 && f.compound[0] === text ? term.position : 0, text },
+          hint: 'use the filter in a job (it is broadcast), or filter the list by facts and classes',
+        },
+      );
+    }
+    return f;
+  };
+
   // ---- nodes ----
   const needIndex = () => {
     if (!watcher) throw new WebError('WEB_UNAVAILABLE', 'the node list needs NATS with JetStream (the registry)');
@@ -461,7 +489,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         .map((f) => f.trim())
         .filter(Boolean)
         .slice(0, 50);
-      return index.query({ filter: parseWebFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort });
+      return index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort });
     },
   );
 
@@ -470,7 +498,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { filter: filterQuery } } } },
     async (req) => {
       needIndex();
-      return index.count(parseWebFilter((req.query as { filter: string }).filter));
+      return index.count(registryFilter((req.query as { filter: string }).filter));
     },
   );
 

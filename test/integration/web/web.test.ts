@@ -203,6 +203,19 @@ describe('bad requests', () => {
       inputs: {},
     });
     expect([inputs.status, inputs.body.error.code, inputs.body.error.field]).toEqual([400, 'WEB_INVALID_INPUTS', 'fact']);
+    // Data plugin calls only the nodes answer: not the registry's node list, and a request using one is broadcast.
+    const data = await c.get<{ error: { code: string; caret: { column: number } } }>(
+      '/api/nodes/count?filter=' + encodeURIComponent('role=web and puppet().enabled=true'),
+    );
+    expect([data.status, data.body.error.code, data.body.error.caret.column]).toEqual([400, 'WEB_BAD_FILTER', 13]);
+    const preview = await c.post<{ count: number | null }>('/api/preview', {
+      agent: 'rpcutil',
+      action: 'ping',
+      filter: 'puppet().enabled=true',
+    });
+    expect([preview.status, preview.body.count]).toEqual([200, null]);
+    const unknown = await c.post<{ error: { code: string } }>('/api/preview', { agent: 'rpcutil', action: 'ping', filter: 'nosuch().x=1' });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'WEB_BAD_FILTER']);
     const text = await c.raw('POST', '/api/jobs', { body: 'agent=rpcutil', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
   });
