@@ -258,14 +258,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const path = req.url.split('?')[0]!;
     if (!path.startsWith('/api/') && path !== '/api') return;
     let session = sessions.get(req.cookies[SESSION_COOKIE]);
-    if (session && !users.get(session.user)) {
+    // A user removed, or whose password changed, since the session began is logged out.
+    if (session && users.get(session.user)?.hash !== session.hash) {
       sessions.delete(session.id);
       session = undefined;
     }
     if (!session) {
       const user = certificateUser(req);
       if (user) {
-        session = sessions.create(user, 'certificate');
+        session = sessions.create(user, 'certificate', users.get(user)!.hash);
         setSessionCookie(reply, session);
       }
     }
@@ -422,7 +423,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const found = await users.authenticate(user, password);
       if (!found) throw new WebError('WEB_BAD_CREDENTIALS', 'wrong user name or password');
       if (req.webSession) sessions.delete(req.webSession.id);
-      const s = sessions.create(user, 'password');
+      const s = sessions.create(user, 'password', found.hash);
       setSessionCookie(reply, s);
       log?.info({ user }, 'web login');
       return { user, roles: found.roles, csrfToken: reply.generateCsrf() };
