@@ -196,6 +196,8 @@ export class Job {
 
   /** A new subscriber gets what is known (rows in chunks), then live batches, then `end`. */
   subscribe(sub: Subscriber): () => void {
+    // Rows still waiting for the next batch go to the earlier subscribers first, so the snapshot holds each row once.
+    if (this.pendingRows.length) this.flush();
     const rows = [...this.replies.values()].map(rowOf);
     for (let i = 0; i < rows.length; i += 1000) sub.send('replies', rows.slice(i, i + 1000));
     sub.send('stats', this.summary.stats);

@@ -84,14 +84,18 @@ interface Tls {
   key: string;
   cert: string;
   ca: string;
+  /** The CA's revocations, when there is a CRL: a revoked browser certificate logs nobody in. */
+  crl?: string;
 }
 
 function tlsFrom(config: Config): Tls {
   const pki = pkiPaths(config);
+  const crl = pki.crl && existsSync(pki.crl) ? readFileSync(pki.crl, 'utf8') : undefined;
   return {
     cert: readPem(config.get('web.tls_cert') || pki.cert, 'web server certificate', 'web.tls_cert'),
     key: readPem(config.get('web.tls_key') || pki.key, 'web server key', 'web.tls_key'),
     ca: readPem(config.get('web.tls_ca') || pki.ca, 'CA certificate', 'web.tls_ca'),
+    ...(crl ? { crl } : {}),
   };
 }
 
@@ -203,7 +207,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const app = Fastify({
     ...(log ? { loggerInstance: log } : { logger: false }),
     bodyLimit: config.get('web.body_limit'),
-    ...(tls ? { https: { key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false } } : {}),
+    // A client certificate is asked for but not required: password logins work without one.
+    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: false } } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
