@@ -126,6 +126,21 @@ declare module 'fastify' {
 }
 
 const PUBLIC_API = new Set(['GET /api/csrf', 'POST /api/login']);
+
+/** The API route a request is for (the matched route's pattern, or its decoded path when none matched); else undefined. */
+function apiPath(req: FastifyRequest): string | undefined {
+  const route = req.routeOptions.url;
+  let path = route ?? req.url.split('?')[0]!;
+  if (route === undefined) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* left as it is */
+    }
+    path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  }
+  return path === '/api' || path.startsWith('/api/') ? path : undefined;
+}
 const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 const str = { type: 'string', maxLength: 4096 } as const;
@@ -260,8 +275,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   // Who is asking: the session cookie, else a client certificate that maps to a user. No session, no API.
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (!path.startsWith('/api/') && path !== '/api') return;
+    // By the route matched, not the raw URL: the router decodes `/%61pi/nodes` to /api/nodes, a raw check would not.
+    const path = apiPath(req);
+    if (path === undefined) return;
     let session = sessions.get(req.cookies[SESSION_COOKIE]);
     // A user removed, or whose password changed, since the session began is logged out.
     if (session && users.get(session.user)?.hash !== session.hash) {
@@ -280,7 +296,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       throw new WebError('WEB_UNAUTHENTICATED', 'log in first', { hint: 'POST /api/login' });
   });
   app.addHook('onRequest', (req, reply, done) => {
-    if (!STATE_CHANGING.has(req.method) || !req.url.startsWith('/api/')) return done();
+    if (!STATE_CHANGING.has(req.method) || apiPath(req) === undefined) return done();
     app.csrfProtection(req, reply, done);
   });
 

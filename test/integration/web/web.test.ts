@@ -128,6 +128,11 @@ describe('no session, no API', () => {
           'WEB_UNAUTHENTICATED',
         ]);
     }
+    // However the path is spelled, the router's route is guarded.
+    for (const path of ['/%61pi/nodes', '/api/nodes/', '/api//nodes', '/api/./nodes', '/api/jobs/x/%65vents']) {
+      const a = await c.get(path);
+      expect([path, a.status]).toEqual([path, 401]);
+    }
     // A made-up session id is no session either.
     const forged = await fetch(`${server!.url}/api/session`, { headers: { cookie: 'troupe_session=forged' } });
     expect(forged.status).toBe(401);
