@@ -295,6 +295,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!session && !PUBLIC_API.has(`${req.method} ${path}`))
       throw new WebError('WEB_UNAUTHENTICATED', 'log in first', { hint: 'POST /api/login' });
   });
+  // A second lock on the same door: no API handler runs without a session, whatever the hook above decided.
+  app.addHook('preHandler', async (req) => {
+    const route = req.routeOptions.url;
+    if (route?.startsWith('/api/') && !PUBLIC_API.has(`${req.method} ${route}`) && !req.webSession)
+      throw new WebError('WEB_UNAUTHENTICATED', 'log in first', { hint: 'POST /api/login' });
+  });
   app.addHook('onRequest', (req, reply, done) => {
     if (!STATE_CHANGING.has(req.method) || apiPath(req) === undefined) return done();
     app.csrfProtection(req, reply, done);
