@@ -18,6 +18,7 @@ import type { AgentDDL } from '../ddl/index.js';
 import { checkFilterData, dataTermsOf, FilterError, isEmptyFilter, parseCompound, usesDataPlugins, type Filter } from '../filter/index.js';
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
+import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
@@ -28,8 +29,8 @@ import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
 import { UserDirectory } from './users.js';
 import { registerPlanRoutes } from './plans.js';
 
-/** Where `npm run build` puts the browser app. */
-export const APP_DIR = resolve(import.meta.dirname, 'app');
+/** Where `npm run build` puts the browser app: dist/web/app in the package, whether this runs from dist/ or src/. */
+export const APP_DIR = join(packageRoot(), 'dist', 'web', 'app');
 
 export interface WebServerOptions {
   config: Config;

@@ -2,7 +2,7 @@
 // API, CSRF on every state-changing call, roles and their scope (refused requests never reach the broker), body
 // limits, the login rate limit, jobs streamed over SSE, on_behalf_of in the nodes' audit lines, reruns, and a
 // history that outlives the server.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect as natsConnect, type NatsConnection, type Subscription } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
@@ -459,6 +459,28 @@ describe('plans', () => {
       async () => (await c.get<{ state: string }>(`/api/plans/${id}`)).body.state === 'succeeded',
       30_000,
     );
+  });
+});
+
+describe('the app', () => {
+  it('serves the built app, index.html for any page URL, and security headers', async () => {
+    const appDir = `${scratch.dir}/app`;
+    mkdirSync(`${appDir}/assets`, { recursive: true });
+    scratch.file('app/index.html', '<!doctype html><title>troupe</title><script type="module" src="/assets/app.js"></script>');
+    scratch.file('app/assets/app.js', 'export {};');
+    const app = await start({ appDir });
+    try {
+      const home = await fetch(app.url + '/');
+      expect(await home.text()).toMatch(/<title>troupe<\/title>/);
+      expect(home.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+      expect(home.headers.get('x-frame-options')).toBe('DENY');
+      expect(await (await fetch(app.url + '/jobs/abc123')).text()).toMatch(/<title>troupe<\/title>/);
+      const js = await fetch(app.url + '/assets/app.js');
+      expect([js.status, js.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/) as unknown]);
+      expect((await fetch(app.url + '/api/nope')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 });
 
