@@ -12,6 +12,7 @@ import { puppetBench } from './puppet.js';
 import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
 import { planBench } from './plan.js';
+import { webApiBench } from './web-api.js';
 import { fuzzBench } from './fuzz-x509.js';
 import { cliStart } from './cli-start.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
@@ -52,6 +53,8 @@ const { values: opts } = parseArgs({
     'fuzz-seed': { type: 'string', default: '1' },
     // `plan`: a 10-batch rollout plan over this many simulated nodes against the same batched requests by hand.
     'plan-nodes': { type: 'string', default: '10000' },
+    // `web-api`: the web console's node list over this many registry records (budget: 200 ms a page).
+    'web-nodes': { type: 'string', default: '50000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -583,6 +586,31 @@ async function planSection(scratch: string): Promise<void> {
   }
 }
 
+/** The web console's node list: pages and counts of 50,000 registry records, against the 200 ms budget. */
+async function webApiSection(): Promise<void> {
+  const n = Number(opts['web-nodes']);
+  const brokers = await startBrokers(1000);
+  try {
+    const r = await webApiBench(brokers.urls[0]!, n, repeat * 4);
+    console.log(`  web-api: ${n} records written in ${round(r.loadMs)} ms, in the index ${round(r.indexReadyMs)} ms after start`);
+    for (const q of r.queries) {
+      record({
+        name: `web ${q.what}`.slice(0, 34),
+        n,
+        wall_ms: q.httpMs,
+        replies: q.total,
+        expected: q.total,
+        floor_ms: 200,
+        ratio: q.httpMs / 200,
+        rss_mb: null,
+        note: `HTTP median ${round(q.httpMs)} ms, p95 ${round(q.httpP95Ms)} ms, index alone ${round(q.indexMs)} ms; ratio against the 200 ms budget`,
+      });
+    }
+  } finally {
+    await brokers.stop();
+  }
+}
+
 async function cliSection(): Promise<void> {
   const r = await cliStart(Math.max(repeat, 10));
   const row = { replies: 0, expected: 0, rss_mb: null };
@@ -628,6 +656,7 @@ async function main(): Promise<void> {
       if (sections.has('hostile')) await hostileSection();
       if (sections.has('fuzz')) fuzzSection();
       if (sections.has('plan')) await planSection(scratch);
+      if (sections.has('web-api')) await webApiSection();
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

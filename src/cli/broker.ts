@@ -63,6 +63,8 @@ function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerS
     planBucket: config.get('plan_bucket'),
     governors: config.get('plugin.broker.governors'),
     nodeGovernors: config.get('plugin.broker.node_governors'),
+    webConsoles: config.get('plugin.broker.web_consoles'),
+    webBucket: config.get('web.jobs_bucket'),
   };
 }
 

@@ -34,6 +34,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
   },
   { names: ['governor'], load: async () => (await import('./governor.js')).registerGovernorCommands },
+  { names: ['web'], load: async () => (await import('./web.js')).registerWebCommand },
 ];
 
 /**
