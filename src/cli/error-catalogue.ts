@@ -26,6 +26,7 @@ import { PLAN_STORE_ERROR_CODES, PlanStoreError } from '../plan/store.js';
 import { GOVERNOR_ERROR_CODES, GovernorError } from '../plan/governor.js';
 import { BROKER_CONFIG_ERROR_CODES, BrokerConfigError } from '../broker/errors.js';
 import { RABBITMQ_ERROR_CODES, RabbitMQError } from '../devkit/rabbitmq.js';
+import { WEB_ERROR_CODES, WebError } from '../web/errors.js';
 
 export interface ErrorFamily {
   /** The class: callers test `instanceof` it and switch on `code`. */
@@ -62,6 +63,7 @@ export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: PlanError, module: 'plan', codes: PLAN_ERROR_CODES },
   { type: PlanStoreError, module: 'plan', codes: PLAN_STORE_ERROR_CODES },
   { type: GovernorError, module: 'plan', codes: GOVERNOR_ERROR_CODES },
+  { type: WebError, module: 'web', codes: WEB_ERROR_CODES },
   { type: BrokerConfigError, module: 'broker', codes: BROKER_CONFIG_ERROR_CODES },
   { type: RabbitMQError, module: 'devkit', codes: RABBITMQ_ERROR_CODES },
 ];

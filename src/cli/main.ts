@@ -24,6 +24,7 @@ import { registerPluginGenerate } from './plugin-generate.js';
 import { registerPlanCommand } from './plan.js';
 import { registerPlanRunCommands } from './plan-run.js';
 import { registerGovernorCommands } from './governor.js';
+import { registerWebCommand } from './web.js';
 
 import { VERSION_STRING as VERSION } from './version.js';
 
@@ -113,6 +114,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   registerPlanCommand(program, run);
   registerPlanRunCommands(program, run);
   registerGovernorCommands(program, run);
+  registerWebCommand(program, run);
   return program;
 }
 

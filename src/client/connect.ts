@@ -8,7 +8,7 @@ import { resolveFilter } from './filters.js';
 import type { ConnectOptions, DiscoverOptions, RpcOptions, TargetingOptions } from './options.js';
 import { AbortError, RequestError } from './request-errors.js';
 import { discover, sendRequest, statsOf, type Discovered, type TargetOptions as RequestTarget } from './request.js';
-import { countOf } from './selection.js';
+import { countOf, limitNodes } from './selection.js';
 import { ResultSet } from './results.js';
 import { EXIT } from './exit-codes.js';
 import type { AgentActions, AgentClient, TypedAgentDDL, UntypedActions } from './typed.js';
@@ -203,7 +203,7 @@ export class Troupe {
     const batch = countSpec(o.batch, 'batch');
     const signal = o.signal;
     throwIfAborted(signal);
-    const discovered = await abortable(signal, discover(this.context, target));
+    const discovered = o.nodes ? given(o.nodes, target) : await abortable(signal, discover(this.context, target));
     const progress: RpcProgress = { stage: 'discovered', discovered: discovered.nodes.length, received: 0, ok: 0, failed: 0 };
     const report = (p: RpcProgress) => {
       try {
@@ -223,6 +223,7 @@ export class Troupe {
       batchSleepMs: o.batchSleepMs ?? 1000,
       noResults: false,
       signal,
+      onBehalfOf: o.onBehalfOf,
       onReply: (reply) => {
         progress.received++;
         if (reply.statuscode === 0) progress.ok++;
@@ -251,6 +252,13 @@ export class Troupe {
     throwIfAborted(signal, result);
     return result;
   }
+}
+
+/** Nodes the caller found itself, narrowed by `limit` as discovered ones are. */
+function given(nodes: readonly string[], target: RequestTarget): Discovered {
+  let list = [...new Set(nodes)].sort();
+  if (target.limit !== undefined) list = limitNodes(list, target.limit, target.limitMethod, target.limitSeed);
+  return { nodes: list, method: 'nodes', elapsedMs: 0 };
 }
 
 function nothingSent<O>(agent: string, action: string, discovery: Discovered): RpcResult<O> {

@@ -66,4 +66,11 @@ export interface RpcOptions extends TargetingOptions {
   onProgress?(progress: RpcProgress): void;
   /** Describes the agent when the client's DDL directories do not. */
   ddl?: AgentDDL;
+  /**
+   * The identities to address, found another way (a registry index kept by the caller): discovery is skipped, each
+   * node is addressed directly and still checks the filter itself. `limit` applies to them.
+   */
+  nodes?: readonly string[];
+  /** The person a service (the web console) sends the request for; nodes' audit lines and action policies see it. */
+  onBehalfOf?: string;
 }

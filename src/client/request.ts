@@ -28,6 +28,8 @@ export interface SendOptions {
   onStart?(expected: number): void;
   /** Stops publishing further batches and ends the wait for replies. */
   signal?: AbortSignal;
+  /** The person a service sends the request for (envelope `on_behalf_of`). */
+  onBehalfOf?: string;
 }
 
 export interface Discovered {
@@ -97,6 +99,7 @@ export async function sendRequest(
     noReplies: s.noResults,
     onReply: s.onReply ? (r) => s.onReply!(r, nodes.length) : undefined,
     signal: s.signal,
+    onBehalfOf: s.onBehalfOf,
   });
   const stats = statsOf(results, discovered.elapsedMs, nodes.length);
   return { results, discovered, stats, exitCode: haltCode({ ...stats, noResponse: stats.noResponse.length }) };

@@ -46,6 +46,8 @@ export interface CallOptions {
   noReplies?: boolean;
   onReply?(reply: Reply): void;
   signal?: AbortSignal;
+  /** The person a service sends the request for (envelope `on_behalf_of`). */
+  onBehalfOf?: string;
 }
 
 /** A request's bytes and where its replies go: the frame records the address, the connector carries it. */
@@ -75,6 +77,7 @@ export class RpcClient {
       time: Date.now(),
       filter: opts.filter,
       message: { agent: opts.agent, action: opts.action, data: opts.data },
+      ...(opts.onBehalfOf !== undefined ? { on_behalf_of: opts.onBehalfOf } : {}),
     };
   }
 

@@ -11,6 +11,7 @@ import { BROKER_KEYS } from '../broker/config-keys.js';
 import { DISCOVERY_KEYS } from '../client/discovery/config-keys.js';
 import { FACT_KEYS } from '../plugins/facts/config-keys.js';
 import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
+import { WEB_KEYS } from '../web/config-keys.js';
 
 export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from './key-spec.js';
 
@@ -216,6 +217,7 @@ const KEYS = {
   ...DISCOVERY_KEYS,
   ...CORE_CLIENT,
   ...PUPPET_KEYS,
+  ...WEB_KEYS,
 } satisfies Record<string, KeySpec>;
 
 export const KEY_SPECS: Readonly<Record<ConfigKey, KeySpec>> = KEYS;

@@ -33,6 +33,8 @@ export interface RequestEnvelope {
   time: number;
   filter: Filter;
   message: RpcRequestBody;
+  /** The person a service (the web console) sent it for; the service's certificate signs it. Audit and policies see it. */
+  on_behalf_of?: string;
 }
 
 /** The request text exactly as signed, plus what proves who sent it. */

@@ -189,6 +189,7 @@ export class Dispatcher {
       requestid,
       request_time,
       caller,
+      ...(request.on_behalf_of !== undefined ? { on_behalf_of: request.on_behalf_of } : {}),
       sender,
       agent,
       action,

@@ -11,6 +11,8 @@ export interface AuditEntry {
   /** When the client created the request, ms since the epoch. */
   request_time?: number;
   caller?: string;
+  /** The person a service (the web console) sent the request for, as the request says; `caller` signed it. */
+  on_behalf_of?: string;
   sender?: string;
   agent?: string;
   action?: string;

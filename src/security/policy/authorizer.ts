@@ -66,19 +66,34 @@ export class PolicyAuthorizer {
     }
     const name = loaded.file.replace(/^.*\//, '');
     if (!loaded.policy) return { allowed: false, reason: `${name} cannot be read: ${loaded.error}` };
-    const rule = loaded.policy.rules.find((r) => this.matches(r, caller, action, node));
+    const rule = loaded.policy.rules.find((r) => this.matches(r, caller, request.on_behalf_of, action, node));
     const effect = rule?.effect ?? loaded.policy.defaultEffect;
     if (effect === 'allow') return { allowed: true };
     const where = rule ? `${name} line ${rule.line}` : `the default of ${name}`;
-    return { allowed: false, reason: `${caller} may not run ${agent}#${action}: denied by ${where}` };
+    const who = request.on_behalf_of !== undefined ? `${caller} (on behalf of ${request.on_behalf_of})` : caller;
+    return { allowed: false, reason: `${who} may not run ${agent}#${action}: denied by ${where}` };
   }
 
-  private matches(rule: PolicyRule, caller: string, action: string, node: NodeView): boolean {
-    if (rule.callers !== '*' && !rule.callers.some((c) => c === caller || this.groupMembers(c)?.has(caller))) return false;
+  private matches(rule: PolicyRule, caller: string, onBehalfOf: string | undefined, action: string, node: NodeView): boolean {
+    if (rule.callers !== '*' && !rule.callers.some((c) => this.callerMatches(c, caller, onBehalfOf))) return false;
     if (rule.actions !== '*' && !rule.actions.includes(action)) return false;
     if (rule.facts !== '*' && !rule.facts(node)) return false;
     if (rule.classes !== '*' && !rule.classes(node)) return false;
     return true;
+  }
+
+  /**
+   * `term` names the caller (or a group of callers), or, as `CALLER/USER`, the caller acting for that person: the
+   * request's `on_behalf_of` (`CALLER/*`: for anyone). Only the caller is authenticated; it vouches for the person.
+   */
+  private callerMatches(term: string, caller: string, onBehalfOf: string | undefined): boolean {
+    if (term === caller || this.groupMembers(term)?.has(caller)) return true;
+    const slash = term.lastIndexOf('/');
+    if (slash <= 0 || onBehalfOf === undefined) return false;
+    const who = term.slice(0, slash);
+    const user = term.slice(slash + 1);
+    if (who !== caller && !this.groupMembers(who)?.has(caller)) return false;
+    return user === '*' || user === onBehalfOf;
   }
 
   private groupMembers(name: string): Set<string> | undefined {

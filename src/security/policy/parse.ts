@@ -5,7 +5,8 @@
 //   allow<TAB>cert=ops.troupe admins<TAB>*<TAB>*<TAB>*
 //   allow<TAB>*<TAB>status ping<TAB>environment=production<TAB>/^role::web/
 //
-// Fields: callers (caller ids or group names), actions, facts (fact filters, all must match, or one compound
+// Fields: callers (caller ids or group names; `CALLER/USER` matches only requests that CALLER sent on behalf of
+// USER, the `on_behalf_of` of a web console's requests, and `CALLER/*` any it sent on someone's behalf), actions, facts (fact filters, all must match, or one compound
 // statement), classes (all must be present); `*` matches anything; the classes field may be left out.
 // The first matching rule wins; `policy default` decides when none does.
 import { TroupeError, type ErrorCodeTable } from '../../errors.js';

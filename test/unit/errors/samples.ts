@@ -25,6 +25,7 @@ import { PlanError, type PlanErrorCode } from '../../../src/plan/errors.js';
 import { GovernorError, type GovernorErrorCode } from '../../../src/plan/governor.js';
 import { BrokerConfigError, type BrokerConfigErrorCode } from '../../../src/broker/errors.js';
 import { RabbitMQError, type RabbitMQErrorCode } from '../../../src/devkit/rabbitmq.js';
+import { WebError, type WebErrorCode } from '../../../src/web/errors.js';
 
 type Maker = (code: string) => TroupeError;
 
@@ -55,6 +56,7 @@ const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [GovernorError, (c) => new GovernorError(c as GovernorErrorCode, 'governor message')],
   [BrokerConfigError, (c) => new BrokerConfigError(c as BrokerConfigErrorCode, 'broker config message')],
   [RabbitMQError, (c) => new RabbitMQError(c as RabbitMQErrorCode, 'rabbitmq message')],
+  [WebError, (c) => new WebError(c as WebErrorCode, 'web message', { hint: 'web hint' })],
 ]);
 
 export function sampleOf(type: abstract new (...args: never[]) => TroupeError, code: string): TroupeError {

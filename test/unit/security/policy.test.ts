@@ -150,3 +150,37 @@ describe('PolicyAuthorizer', () => {
     });
   });
 });
+
+describe('on_behalf_of: a service acting for a person', () => {
+  const forUser = (action: string, user?: string): RequestEnvelope => ({
+    ...req('puppet', action),
+    ...(user !== undefined ? { on_behalf_of: user } : {}),
+  });
+
+  it('CALLER/USER matches only that caller acting for that user; CALLER/* for anyone; CALLER alone as before', () => {
+    write(
+      'puppet.policy',
+      'policy default deny\nallow\tcert=web.troupe/alice\tdisable\t*\nallow\tcert=web.troupe/*\tstatus\t*\nallow\tcert=ops.troupe\t*\t*\n',
+    );
+    const auth = new PolicyAuthorizer({ dir });
+    expect(auth.authorize(forUser('disable', 'alice'), 'cert=web.troupe', web).allowed).toBe(true);
+    const bob = auth.authorize(forUser('disable', 'bob'), 'cert=web.troupe', web);
+    expect(bob.allowed).toBe(false);
+    expect(!bob.allowed && bob.reason).toContain('cert=web.troupe (on behalf of bob) may not run');
+    // Only the signing caller is trusted to name a person: another certificate claiming alice gets nothing.
+    expect(auth.authorize(forUser('disable', 'alice'), 'cert=other.troupe', web).allowed).toBe(false);
+    // Without on_behalf_of the user terms do not match.
+    expect(auth.authorize(forUser('disable'), 'cert=web.troupe', web).allowed).toBe(false);
+    expect(auth.authorize(forUser('status', 'carol'), 'cert=web.troupe', web).allowed).toBe(true);
+    expect(auth.authorize(forUser('status'), 'cert=web.troupe', web).allowed).toBe(false);
+    expect(auth.authorize(forUser('disable', 'anyone'), 'cert=ops.troupe', web).allowed).toBe(true);
+  });
+
+  it('groups work on the caller side of CALLER/USER', () => {
+    write('groups', 'consoles cert=web.troupe cert=web2.troupe\n');
+    write('puppet.policy', 'policy default deny\nallow\tconsoles/alice\t*\t*\n');
+    const auth = new PolicyAuthorizer({ dir });
+    expect(auth.authorize(forUser('enable', 'alice'), 'cert=web2.troupe', web).allowed).toBe(true);
+    expect(auth.authorize(forUser('enable', 'bob'), 'cert=web2.troupe', web).allowed).toBe(false);
+  });
+});

@@ -1,0 +1,372 @@
+// The web console's API over real sockets against a real nats-server and 1,000 simulated nodes: no session no
+// API, CSRF on every state-changing call, roles and their scope (refused requests never reach the broker), body
+// limits, the login rate limit, jobs streamed over SSE, on_behalf_of in the nodes' audit lines, reruns, and a
+// history that outlives the server.
+import { existsSync, readFileSync } from 'node:fs';
+import { connect as natsConnect, type NatsConnection, type Subscription } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
+import { scratchDir, startSim, type RunningSim, type Scratch } from '../../helpers/mco.js';
+import { waitFor } from '../../helpers/wait.js';
+import { waitForRegistry } from '../registry/registry.js';
+import { generateFleet } from '../../../src/server/fleet.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { decodeFrame } from '../../../src/protocol/index.js';
+import { startWebServer, type WebServer } from '../../../src/web/server.js';
+import { hashPassword, saveUsers } from '../../../src/web/users.js';
+import { WebClient } from './http.js';
+
+const FLEET = 1000;
+const FAILING = ['node-00007.example.net', 'node-00100.example.net'];
+const SILENT = ['node-00011.example.net'];
+
+let broker: LocalNatsServer;
+let sim: RunningSim | undefined;
+let scratch: Scratch;
+let clientCfg: string;
+let auditFile: string;
+let server: WebServer | undefined;
+let spy: NatsConnection | undefined;
+
+const start = async (extra: Record<string, unknown> = {}) =>
+  startWebServer({ config: loadConfig(clientCfg), configFile: clientCfg, insecureHttp: true, port: 0, ...extra });
+
+async function loggedIn(user: string): Promise<WebClient> {
+  const c = new WebClient(server!.url);
+  const a = await c.login(user, `${user}-password`);
+  expect(a.status).toBe(200);
+  return c;
+}
+
+/** Runs a job and reads its event stream to the end: every row, the last stats, the end event. */
+async function runJob(c: WebClient, body: Record<string, unknown>) {
+  const started = await c.post<{ id: string }>('/api/jobs', body);
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  const id = started.body.id;
+  const rows = new Map<string, Record<string, unknown>>();
+  let end: Record<string, unknown> | undefined;
+  await c.events(`/api/jobs/${id}/events`, (event, data) => {
+    if (event === 'replies') for (const r of data as Array<Record<string, unknown>>) rows.set(r.identity as string, r);
+    if (event === 'end') end = data as Record<string, unknown>;
+  });
+  return { id, rows, end: end! };
+}
+
+beforeAll(async () => {
+  broker = await startNatsServer({ jetstream: true });
+  scratch = scratchDir('troupe-web-');
+  auditFile = `${scratch.dir}/audit.log`;
+  const nodes = generateFleet(FLEET).nodes.map((n) => ({
+    ...n,
+    ...(FAILING.includes(n.identity) ? { simulate: { fail: ['rpcutil#agent_inventory'] } } : {}),
+    ...(SILENT.includes(n.identity) ? { simulate: { silent: ['rpcutil#daemon_stats'] } } : {}),
+  }));
+  const serverCfg = scratch.config('server.cfg', {
+    middleware_hosts: broker.url,
+    securityprovider: 'insecure',
+    'plugin.actionpolicy.allow_unconfigured': 1,
+    registration_splay: 0,
+    rpcaudit: 1,
+    'plugin.rpcaudit.logfile': auditFile,
+  });
+  clientCfg = scratch.config('client.cfg', {
+    middleware_hosts: broker.url,
+    securityprovider: 'insecure',
+    discovery_timeout: 1,
+    'web.body_limit': 65536,
+    'web.login_rate_limit': 1000,
+  });
+  scratch.file(
+    'web-roles.yaml',
+    [
+      'roles:',
+      '  admin:',
+      '    actions: ["*"]',
+      '  webops:',
+      '    actions: ["rpcutil.*"]',
+      '    scope: "role=web"',
+      '    allow_fleet: false',
+    ].join('\n'),
+  );
+  const users: Record<string, { hash: string; roles: string[] }> = {};
+  for (const [name, roles] of [
+    ['alice', ['admin']],
+    ['wendy', ['webops']],
+  ] as const)
+    users[name] = { hash: await hashPassword(`${name}-password`), roles: [...roles] };
+  saveUsers(`${scratch.dir}/web-users.yaml`, { users });
+  sim = await startSim(['--fleet', scratch.file('fleet.json', JSON.stringify({ nodes })), '--config', serverCfg], 120_000);
+  await waitForRegistry(broker.url, FLEET, 60_000);
+  server = await start();
+  await waitFor('the node index to hold the fleet', () => server!.index.size === FLEET, 30_000);
+}, 180_000);
+
+afterAll(async () => {
+  await spy?.close();
+  await server?.close();
+  await sim?.stop();
+  await broker?.stop();
+  scratch?.cleanup();
+});
+
+describe('no session, no API', () => {
+  it('every /api/ route but the CSRF token and the login answers 401 without a session', async () => {
+    const api = server!.routes.filter((r) => r.url.startsWith('/api/'));
+    expect(api.length).toBeGreaterThan(20);
+    const c = new WebClient(server!.url);
+    for (const r of api) {
+      const path = r.url.replace(/:[A-Za-z]+/g, 'x');
+      const a = await c.call(r.method, path, r.method === 'GET' ? undefined : {});
+      if (`${r.method} ${r.url}` === 'GET /api/csrf') expect(a.status).toBe(200);
+      else if (`${r.method} ${r.url}` === 'POST /api/login')
+        expect(a.status).toBe(403); // no CSRF token
+      else
+        expect([r.method, r.url, a.status, (a.body as { error?: { code?: string } }).error?.code]).toEqual([
+          r.method,
+          r.url,
+          401,
+          'WEB_UNAUTHENTICATED',
+        ]);
+    }
+    // A made-up session id is no session either.
+    const forged = await fetch(`${server!.url}/api/session`, { headers: { cookie: 'troupe_session=forged' } });
+    expect(forged.status).toBe(401);
+  });
+
+  it('wrong password and unknown user get the same 401', async () => {
+    const c = new WebClient(server!.url);
+    const wrong = await c.login('alice', 'nope');
+    const unknown = await c.login('mallory', 'nope');
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body).toEqual(unknown.body);
+  });
+
+  it('sets the session cookie HttpOnly and SameSite=Strict, and logout ends the session', async () => {
+    const c = new WebClient(server!.url);
+    await c.get('/api/csrf');
+    const t = await c.get<{ token: string }>('/api/csrf');
+    c.csrf = t.body.token;
+    const res = await c.raw('POST', '/api/login', {
+      body: JSON.stringify({ user: 'alice', password: 'alice-password' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    const cookie = res.headers.getSetCookie().find((l) => l.startsWith('troupe_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    c.csrf = ((await res.json()) as { csrfToken: string }).csrfToken;
+    expect((await c.get('/api/session')).status).toBe(200);
+    expect((await c.post('/api/logout')).status).toBe(200);
+    expect((await c.get('/api/session')).status).toBe(401);
+  });
+});
+
+describe('CSRF', () => {
+  it('a state-changing call without the token, or with a wrong one, gets 403 and does nothing', async () => {
+    const c = await loggedIn('alice');
+    const before = (await c.get<{ total: number }>('/api/jobs')).body.total;
+    const missing = await c.call('POST', '/api/jobs', { agent: 'rpcutil', action: 'ping' }, { csrf: false });
+    expect([missing.status, (missing.body as { error: { code: string } }).error.code]).toEqual([403, 'WEB_CSRF']);
+    const wrong = await c.call('POST', '/api/jobs', { agent: 'rpcutil', action: 'ping' }, { headers: { 'x-csrf-token': 'x' + c.csrf } });
+    expect([wrong.status, (wrong.body as { error: { code: string } }).error.code]).toEqual([403, 'WEB_CSRF']);
+    // Another session's token is not this session's: the token is bound to the cookie.
+    const other = await loggedIn('wendy');
+    const foreign = await c.call('POST', '/api/jobs', { agent: 'rpcutil', action: 'ping' }, { headers: { 'x-csrf-token': other.csrf! } });
+    expect(foreign.status).toBe(403);
+    expect((await c.get<{ total: number }>('/api/jobs')).body.total).toBe(before);
+  });
+});
+
+describe('bad requests', () => {
+  it('bad JSON is a 400, an oversized body a 413, a body breaking the schema a 400, a bad filter a 400 with the caret', async () => {
+    const c = await loggedIn('alice');
+    const bad = await c.raw('POST', '/api/jobs', { body: '{"agent": ', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('WEB_BAD_JSON');
+    const big = await c.raw('POST', '/api/jobs', {
+      body: JSON.stringify({ agent: 'rpcutil', action: 'ping', filter: 'x'.repeat(70_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('WEB_TOO_LARGE');
+    const extra = await c.post('/api/jobs', { agent: 'rpcutil', action: 'ping', surprise: 1 });
+    expect([extra.status, (extra.body as { error: { code: string } }).error.code]).toEqual([400, 'WEB_BAD_REQUEST']);
+    const filter = await c.get<{ error: { code: string; caret: { column: number } } }>(
+      '/api/nodes/count?filter=' + encodeURIComponent('role=web and ('),
+    );
+    expect(filter.status).toBe(400);
+    expect(filter.body.error.code).toBe('WEB_BAD_FILTER');
+    expect(filter.body.error.caret.column).toBeGreaterThan(0);
+    const inputs = await c.post<{ error: { code: string; field?: string } }>('/api/jobs', {
+      agent: 'rpcutil',
+      action: 'get_fact',
+      inputs: {},
+    });
+    expect([inputs.status, inputs.body.error.code, inputs.body.error.field]).toEqual([400, 'WEB_INVALID_INPUTS', 'fact']);
+    const text = await c.raw('POST', '/api/jobs', { body: 'agent=rpcutil', headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+  });
+});
+
+describe('roles', () => {
+  it('a request outside the role scope, unfiltered, or for an action the role lacks gets 403, and the broker sees no request', async () => {
+    spy = await natsConnect({ servers: broker.url.replace(/^nats:\/\//, '') });
+    const seen: Array<{ subject: string; action?: string; onBehalfOf?: string; filter?: unknown }> = [];
+    const subs: Subscription[] = [spy.subscribe('mcollective.broadcast.>'), spy.subscribe('mcollective.node.>')];
+    for (const sub of subs)
+      void (async () => {
+        for await (const m of sub) {
+          const frame = decodeFrame(m.data, 1 << 22) as { data: { request: string } };
+          const req = JSON.parse(frame.data.request) as { message: { action: string }; on_behalf_of?: string; filter: unknown };
+          seen.push({ subject: m.subject, action: req.message.action, onBehalfOf: req.on_behalf_of, filter: req.filter });
+        }
+      })();
+    await spy.flush();
+    const c = await loggedIn('wendy');
+    const session = await c.get<{ permissions: unknown }>('/api/session');
+    expect(session.body.permissions).toEqual({ actions: ['rpcutil.*'], scope: 'role=web', allowFleet: false });
+    const outside = await c.post<{ error: { code: string } }>('/api/jobs', { agent: 'rpcutil', action: 'inventory', filter: 'role=db' });
+    expect([outside.status, outside.body.error.code]).toEqual([403, 'WEB_OUT_OF_SCOPE']);
+    // A filter reaching beyond the scope is narrowed to it: the scope is ANDed on.
+    const web = server!.index.count({ fact: [], cf_class: [], agent: [], identity: [], compound: ['role=web'] }).count;
+    const partly = await c.post<{ count: number; scopedFilter: string }>('/api/preview', {
+      agent: 'rpcutil',
+      action: 'inventory',
+      filter: 'role=web or role=db',
+    });
+    expect(partly.body).toEqual({ count: web, scopedFilter: '(role=web or role=db) and (role=web)' });
+    const stranger = await c.post<{ error: { code: string } }>('/api/jobs', {
+      agent: 'rpcutil',
+      action: 'inventory',
+      filter: 'identity=node-00004.example.net',
+    });
+    expect([stranger.status, stranger.body.error.code]).toEqual([403, 'WEB_OUT_OF_SCOPE']);
+    const fleet = await c.post<{ error: { code: string } }>('/api/jobs', { agent: 'rpcutil', action: 'inventory' });
+    expect([fleet.status, fleet.body.error.code]).toEqual([403, 'WEB_FLEET_REFUSED']);
+    const action = await c.post<{ error: { code: string } }>('/api/jobs', { agent: 'puppet', action: 'disable', filter: 'role=web' });
+    expect([action.status, action.body.error.code]).toEqual([403, 'WEB_FORBIDDEN_ACTION']);
+    const preview = await c.post('/api/preview', { agent: 'rpcutil', action: 'inventory', filter: 'role=db' });
+    expect(preview.status).toBe(403);
+    expect((await c.get<{ agents: Array<{ name: string }> }>('/api/agents')).body.agents.map((a) => a.name)).toEqual(['rpcutil']);
+
+    // The control: an allowed request of the same user. The spy's connection sees messages in the order the
+    // server published them, so had any refused request gone out, it would be seen before this one.
+    const ok = await c.post<{ count: number; scopedFilter: string }>('/api/preview', {
+      agent: 'rpcutil',
+      action: 'ping',
+      filter: 'os.family=Debian',
+    });
+    expect(ok.body.scopedFilter).toBe('(os.family=Debian) and (role=web)');
+    const job = await runJob(c, { agent: 'rpcutil', action: 'ping', filter: 'os.family=Debian' });
+    expect(job.end.state).toBe('done');
+    expect(job.rows.size).toBe(ok.body.count);
+    expect(job.rows.size).toBeLessThan(web);
+    await waitFor('the control request at the spy', () => seen.length >= job.rows.size);
+    expect(seen.every((m) => m.action === 'ping' && m.onBehalfOf === 'wendy')).toBe(true);
+    // The scope travels in the request too, so the nodes check it themselves.
+    expect(seen[0]!.filter).toMatchObject({ compound: ['os.family=Debian', 'role=web'] });
+  });
+});
+
+describe('jobs', () => {
+  let pingJob: string;
+
+  it('a ping of 1,000 simulated nodes streams all 1,000 replies over SSE, with the final box score', async () => {
+    const c = await loggedIn('alice');
+    const count = await c.get<{ count: number; total: number }>('/api/nodes/count');
+    expect(count.body).toEqual({ count: FLEET, total: FLEET });
+    const job = await runJob(c, { agent: 'rpcutil', action: 'ping' });
+    pingJob = job.id;
+    expect(job.rows.size).toBe(FLEET);
+    expect(job.end).toMatchObject({ state: 'done', stats: { ok: FLEET, failed: 0, noReply: 0, pending: 0, total: FLEET }, noReply: [] });
+    const list = await c.get<{ jobs: Array<{ id: string; user: string }> }>('/api/jobs?limit=1');
+    expect(list.body.jobs[0]).toMatchObject({ id: job.id, user: 'alice' });
+    const page = await c.get<{ total: number; replies: unknown[] }>(`/api/jobs/${job.id}/replies?offset=990&limit=50`);
+    expect([page.body.total, page.body.replies.length]).toEqual([FLEET, 10]);
+  });
+
+  it("records the web user in the request: on_behalf_of in the nodes' audit lines", async () => {
+    await waitFor('audit lines', () => existsSync(auditFile) && readFileSync(auditFile, 'utf8').includes('"on_behalf_of":"alice"'));
+    const lines = readFileSync(auditFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const alice = lines.filter((l) => l.on_behalf_of === 'alice' && l.action === 'ping');
+    expect(alice.length).toBe(FLEET);
+    expect(alice[0]!.decision).toBe('allowed');
+    expect(String(alice[0]!.caller)).toMatch(/^user=/);
+    expect(lines.filter((l) => l.on_behalf_of === 'wendy').every((l) => l.action === 'ping')).toBe(true);
+  });
+
+  it('reruns on the failed nodes, and on the silent ones, address exactly those nodes', async () => {
+    const c = await loggedIn('alice');
+    const inv = await runJob(c, { agent: 'rpcutil', action: 'agent_inventory', filter: 'role=web or role=db' });
+    const failed = [...inv.rows.values()].filter((r) => r.statuscode !== 0).map((r) => r.identity);
+    expect(failed.sort()).toEqual(FAILING.filter((n) => inv.rows.has(n)).sort());
+    expect(failed.length).toBeGreaterThan(0);
+    const again = await c.post<{ id: string }>(`/api/jobs/${inv.id}/rerun`, { on: 'failed' });
+    expect(again.status).toBe(202);
+    const rows = new Map<string, unknown>();
+    await c.events(`/api/jobs/${again.body.id}/events`, (e, d) => {
+      if (e === 'replies') for (const r of d as Array<{ identity: string }>) rows.set(r.identity, r);
+    });
+    expect([...rows.keys()].sort()).toEqual(failed.sort());
+    const detail = await c.get<{ rerunOf: unknown; expected: number }>(`/api/jobs/${again.body.id}`);
+    expect(detail.body).toMatchObject({ rerunOf: { id: inv.id, on: 'failed' }, expected: failed.length });
+
+    const stats = await runJob(c, { agent: 'rpcutil', action: 'daemon_stats', filter: 'identity=/^node-0001[01]\\./' });
+    expect(stats.end).toMatchObject({ state: 'done', noReply: SILENT });
+    expect((await c.post(`/api/jobs/${stats.id}/rerun`, { on: 'failed' })).status).toBe(409);
+    const silent = await c.post<{ id: string }>(`/api/jobs/${stats.id}/rerun`, { on: 'noreply' });
+    const re = await runJobEvents(c, silent.body.id);
+    expect(re.end).toMatchObject({ noReply: SILENT, stats: { total: 1 } });
+  });
+
+  it('keeps whole replies while rows are cut at 200 characters', async () => {
+    const c = await loggedIn('alice');
+    const job = await runJob(c, { agent: 'rpcutil', action: 'inventory', filter: 'identity=node-00001.example.net' });
+    const row = job.rows.get('node-00001.example.net')!;
+    expect(row.truncated).toBe(true);
+    for (const v of Object.values(row.data as Record<string, unknown>))
+      if (typeof v === 'string') expect(v.length).toBeLessThanOrEqual(200);
+    const whole = await c.get<{ data: Record<string, unknown> }>(`/api/jobs/${job.id}/replies/node-00001.example.net`);
+    expect(JSON.stringify(whole.body.data).length).toBeGreaterThan(JSON.stringify(row.data).length);
+  });
+
+  it('the history, replies included, survives a restart of the server', async () => {
+    await server!.jobs.flushWrites();
+    await server!.close();
+    server = await start();
+    const c = await loggedIn('alice');
+    const job = await c.get<{ state: string; stats: { ok: number } }>(`/api/jobs/${pingJob}`);
+    expect(job.status).toBe(200);
+    expect(job.body).toMatchObject({ state: 'done', stats: { ok: FLEET } });
+    const replies = await c.get<{ total: number }>(`/api/jobs/${pingJob}/replies?limit=1`);
+    expect(replies.body.total).toBe(FLEET);
+    let end: unknown;
+    await c.events(`/api/jobs/${pingJob}/events`, (e, d) => void (e === 'end' && (end = d)));
+    expect(end).toMatchObject({ state: 'done' });
+  });
+});
+
+async function runJobEvents(c: WebClient, id: string) {
+  let end: Record<string, unknown> | undefined;
+  await c.events(`/api/jobs/${id}/events`, (e, d) => void (e === 'end' && (end = d as Record<string, unknown>)));
+  return { end: end! };
+}
+
+describe('login rate limit', () => {
+  it('answers 429 once a client address has used up its login attempts for the minute', async () => {
+    const limited = await start({ port: 0, config: loadConfig(clientCfg, { 'web.login_rate_limit': '3' }) });
+    try {
+      const c = new WebClient(limited.url);
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await c.login('alice', 'wrong')).status);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      const right = await c.login('alice', 'alice-password');
+      expect([right.status, (right.body as { error: { code: string } }).error.code]).toEqual([429, 'WEB_RATE_LIMITED']);
+    } finally {
+      await limited.close();
+    }
+  });
+});
