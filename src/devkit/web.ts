@@ -61,8 +61,9 @@ export async function startWebConsole(opts: WebConsoleOptions): Promise<WebConso
     );
     writeFileSync(join(dir, 'web-roles.json'), JSON.stringify({ roles: opts.roles }, null, 2));
     for (const u of opts.users) {
+      // Run in the directory: with no usable --config the users file is web-users.yaml there, the file the config names.
       const args = [MCO(), 'web', 'user', 'add', u.name, '--password-stdin', '-c', config, ...u.roles.flatMap((r) => ['--role', r])];
-      const r = spawnSync(process.execPath, args, { input: `${u.password}\n`, encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, args, { cwd: dir, input: `${u.password}\n`, encoding: 'utf8', timeout: 30_000 });
       if (r.status !== 0) throw new Error(`mco web user add ${u.name} failed (${r.status}): ${r.stderr}`);
     }
     return await launch(dir, config, opts.timeoutMs ?? 30_000);
