@@ -13,6 +13,7 @@ import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
 import { planBench } from './plan.js';
 import { webBench } from './web.js';
+import { webApiBench } from './web-api.js';
 import { fuzzBench } from './fuzz-x509.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
@@ -54,7 +55,9 @@ const { values: opts } = parseArgs({
     // `plan`: a 10-batch rollout plan over this many simulated nodes against the same batched requests by hand.
     'plan-nodes': { type: 'string', default: '10000' },
     // `web`: a ping of this many simulated nodes from the web console in headless Chromium against `mco ping`.
-    'web-nodes': { type: 'string', default: '10000' },
+    'web-ping-nodes': { type: 'string', default: '10000' },
+    // `web-api`: the web console's node list over this many registry records (budget: 200 ms a page).
+    'web-nodes': { type: 'string', default: '50000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -570,7 +573,7 @@ async function planSection(scratch: string): Promise<void> {
 }
 
 async function webSection(scratch: string): Promise<void> {
-  const n = Number(opts['web-nodes']);
+  const n = Number(opts['web-ping-nodes']);
   const brokers = await startBrokers(n);
   const configFile = join(scratch, 'web-client.cfg');
   writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`);
@@ -610,6 +613,31 @@ async function webSection(scratch: string): Promise<void> {
   }
 }
 
+/** The web console's node list: pages and counts of 50,000 registry records, against the 200 ms budget. */
+async function webApiSection(): Promise<void> {
+  const n = Number(opts['web-nodes']);
+  const brokers = await startBrokers(1000);
+  try {
+    const r = await webApiBench(brokers.urls[0]!, n, repeat * 4);
+    console.log(`  web-api: ${n} records written in ${round(r.loadMs)} ms, in the index ${round(r.indexReadyMs)} ms after start`);
+    for (const q of r.queries) {
+      record({
+        name: `web ${q.what}`.slice(0, 34),
+        n,
+        wall_ms: q.httpMs,
+        replies: q.total,
+        expected: q.total,
+        floor_ms: 200,
+        ratio: q.httpMs / 200,
+        rss_mb: null,
+        note: `HTTP median ${round(q.httpMs)} ms, p95 ${round(q.httpP95Ms)} ms, index alone ${round(q.indexMs)} ms; ratio against the 200 ms budget`,
+      });
+    }
+  } finally {
+    await brokers.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(
@@ -629,6 +657,7 @@ async function main(): Promise<void> {
       if (sections.has('fuzz')) fuzzSection();
       if (sections.has('plan')) await planSection(scratch);
       if (sections.has('web')) await webSection(scratch);
+      if (sections.has('web-api')) await webApiSection();
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

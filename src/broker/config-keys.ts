@@ -72,4 +72,12 @@ export const BROKER_KEYS = {
     description:
       'Governors nodes may take slots of (`plugin.puppet.governor`), and nothing else of JetStream but the registry; operators may use them too.',
   },
+  'plugin.broker.web_consoles': {
+    type: 'list',
+    default: [],
+    defaultDoc: 'none',
+    scope: 'client',
+    description:
+      "Operator certificate names that are web consoles (`mco web`): besides an operator's rights, they may keep the job history bucket (`web.jobs_bucket`) and watch the registry.",
+  },
 } as const satisfies KeyTable;

@@ -38,6 +38,10 @@ export interface BrokerSettings {
   governors?: string[];
   /** Governors nodes may take slots of (and operators use). */
   nodeGovernors?: string[];
+  /** Operator certificates that are web consoles (`mco web`): they may also use the web bucket. */
+  webConsoles?: string[];
+  /** The web consoles' job history bucket (`web.jobs_bucket`). */
+  webBucket?: string;
 }
 
 export interface BrokerUser {
@@ -95,7 +99,9 @@ export function brokerUsers(settings: BrokerSettings): BrokerUser[] {
     if (cert.fingerprint256 === own) continue;
     const role = brokerRoleOf(status.name, cert, rules);
     if (!role) continue;
-    users.push({ name: status.name, role, pin: spkiPin(cert), permissions: permissionsFor(role, status.name, scope) });
+    const web =
+      role === 'operator' && settings.webConsoles?.includes(status.name) ? { webBucket: settings.webBucket ?? 'troupe_web_jobs' } : {};
+    users.push({ name: status.name, role, pin: spkiPin(cert), permissions: permissionsFor(role, status.name, { ...scope, ...web }) });
   }
   return users;
 }
@@ -222,6 +228,8 @@ function isSettings(value: unknown): value is BrokerSettings {
     v.collectives.every((c) => typeof c === 'string') &&
     Number.isInteger(v.maxPayload) &&
     (v.planBucket === undefined || typeof v.planBucket === 'string') &&
+    (v.webBucket === undefined || typeof v.webBucket === 'string') &&
+    (v.webConsoles === undefined || (Array.isArray(v.webConsoles) && v.webConsoles.every((g) => typeof g === 'string'))) &&
     [v.governors, v.nodeGovernors].every((l) => l === undefined || (Array.isArray(l) && l.every((g) => typeof g === 'string')))
   );
 }

@@ -6,6 +6,8 @@
 //               publish    <c>.broadcast.agent.*   <c>.node.>        the JetStream calls that read the bucket
 //               plan state: `$KV.<plan bucket>.>` and the calls that create, read and list it
 //               governors (plugin.broker.governors and node_governors): take, release, add, view, evict, remove
+//   web console W (an operator named in plugin.broker.web_consoles): an operator's rights, plus its job history
+//               bucket (`$KV.<web bucket>.>` and the calls on it) and flow control of its registry watch
 //   node N, governors in plugin.broker.node_governors only: publish `$GOVERNOR.<g>.*` (take and refresh a slot),
 //               the stream's info and message delete (release); no other JetStream, no plan state
 //
@@ -30,6 +32,8 @@ export interface PermissionScope {
   governors?: readonly string[];
   /** Governors nodes may take slots of (`plugin.broker.node_governors`); operators may use them too. */
   nodeGovernors?: readonly string[];
+  /** The web console's job history bucket (`web.jobs_bucket`), for the operators that are web consoles. */
+  webBucket?: string;
 }
 
 const inboxes = (name: string) => `${inboxPrefixFor(name)}.>`;
@@ -100,6 +104,8 @@ export function operatorPermissions(name: string, scope: PermissionScope): Subje
       ...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, '>')]),
       ...registryApi(scope.registryBucket, 'operator'),
       ...(scope.planBucket ? planApi(scope.planBucket) : []),
+      // The console watches the registry (an ordered push consumer, which acknowledges flow control) and keeps jobs.
+      ...(scope.webBucket ? [...planApi(scope.webBucket), `$JS.FC.KV_${scope.registryBucket}.>`] : []),
       ...[...(scope.governors ?? []), ...(scope.nodeGovernors ?? [])].flatMap((g) => governorApi(g, 'operator')),
     ]),
     subscribe: [...scope.collectives.map((c) => `${c}.reply.${token}.>`), inboxes(name)],

@@ -122,7 +122,7 @@ export async function inventoryCommand(
 }
 
 export function pluginDocCommand(
-  session: Pick<ClientSession, 'ddls' | 'defaults'>,
+  session: Pick<ClientSession, 'ddls' | 'dataDDLs' | 'defaults'>,
   agent: string | undefined,
   term: Terminal = terminalFor(session),
 ): number {

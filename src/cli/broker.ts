@@ -2,7 +2,7 @@
 // Also the hook `mco ca sign|revoke|generate` call so the broker's users follow the CA.
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
+import { defaultConfigPath, loadConfig, shellCommand, type Config } from '../config/index.js';
 import { UsageError } from '../client/errors.js';
 import type { BrokerSettings, BrokerUser, ReloadOutcome } from '../broker/index.js';
 
@@ -63,6 +63,8 @@ function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerS
     planBucket: config.get('plan_bucket'),
     governors: config.get('plugin.broker.governors'),
     nodeGovernors: config.get('plugin.broker.node_governors'),
+    webConsoles: config.get('plugin.broker.web_consoles'),
+    webBucket: config.get('web.jobs_bucket'),
   };
 }
 
@@ -83,9 +85,9 @@ async function brokerConfig(flags: BrokerFlags): Promise<number> {
   const settings = settingsFrom(flags, config, resolve(file));
   const written = writeBrokerConfig(resolve(file), settings);
   out(`Wrote ${written.file}: ${describeUsers(written.users)} of the CA in ${settings.caDir}, each limited to its own subjects`);
-  out(`Run the broker with: nats-server -c ${written.file}`);
+  out(`Run the broker with: ${shellCommand(['nats-server', '-c', written.file])}`);
   out(
-    `After \`mco ca sign|revoke\` run \`mco broker reload --file ${written.file}\` (automatic with plugin.broker.config_file = ${written.file})`,
+    `After \`mco ca sign|revoke\` run \`${shellCommand(['mco', 'broker', 'reload', '--file', written.file])}\` (automatic with plugin.broker.config_file = ${written.file})`,
   );
   const reload = signalBrokerReload(settings.pidFile);
   if (reload.signalled) out(describeReload(reload));

@@ -99,8 +99,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   const plugin = program.command('plugin').description('inspect plugins');
   plugin
     .command('doc')
-    .description("show an agent's documentation from its DDL")
-    .argument('[agent]', 'agent name')
+    .description("show an agent's or data plugin's documentation from its DDL")
+    .argument('[plugin]', 'agent name (or agent/NAME), or data/NAME for a data plugin')
     .option('-c, --config <file>', 'client config file')
     .option('--debug', 'print stack traces on errors')
     .action(run((agent: string | undefined, flags: ConfigFlags) => pluginDocCommand(new CliSession(clientConfig(flags.config)), agent)));

@@ -2,10 +2,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildFilter } from '../filter/index.js';
 import type { SendOptions, TargetOptions } from '../client/request.js';
-import type { ClientDefaults } from '../client/session.js';
+import type { ClientDefaults, Output } from '../client/session.js';
 import { UsageError } from '../client/errors.js';
 import { DISCOVERY_METHODS, flatfileDiscovery } from '../client/discovery/index.js';
 import type { ConfigFlags } from './run.js';
+import { discoveryLine } from './terminal.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -151,7 +152,8 @@ function merged(flags: RequestFlags): RequestFlags {
   };
 }
 
-export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): TargetOptions {
+/** The nodes to address; with -v (and no --json) discovery is shown on `err` (stderr, as MCollective's). */
+export function targetOptions(flags: RequestFlags, defaults: ClientDefaults, err: Output = process.stderr): TargetOptions {
   const o = merged(flags);
   const filter = buildFilter({
     facts: o.wf ?? [],
@@ -183,6 +185,7 @@ export function targetOptions(flags: RequestFlags, defaults: ClientDefaults): Ta
   if (o.select?.length && !DISCOVERY_METHODS.supports(method, 'compound'))
     throw new UsageError('compound filters (-S) need broadcast or registry discovery (--dm mc or --dm registry)');
   return {
+    ...(o.verbose && !o.json && { onDiscovery: discoveryLine(err) }),
     filter,
     collective,
     discoveryMethod: method,

@@ -1,11 +1,19 @@
 // `mco puppet`: the anchors' options on top of every common filter, request and output option.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { runFind } from '../client/apps/find.js';
-import { parsePuppetCommand, runPuppet, type PuppetCommand, type PuppetEvent, type RunFlags } from '../client/apps/puppet/index.js';
+import {
+  parsePuppetCommand,
+  runPuppet,
+  type PuppetCommand,
+  type PuppetEvent,
+  type PuppetOutcome,
+  type RunFlags,
+} from '../client/apps/puppet/index.js';
 import { logLine, renderPuppet, renderRunallPass } from '../client/render/puppet.js';
 import { toOut } from '../client/render/rendered.js';
 import { renderDiscovered, renderRequestReport } from '../client/render/request.js';
 import type { ClientSession } from '../client/session.js';
+import { shellCommand } from '../config/index.js';
 import { CliSession, clientConfig } from './session.js';
 import { addRequestOptions, outputOptions, sendOptions, targetOptions, type RequestFlags } from './options.js';
 import type { Run } from './run.js';
@@ -56,12 +64,43 @@ function runFlagsOf(f: PuppetFlags): RunFlags {
   };
 }
 
+/**
+ * After a no-op preview, the command that applies what was previewed: the one given (`argv`, past `mco`), without
+ * --noop and, when every node previewed the same commit, at that commit rather than a branch that may move.
+ */
+export function applyPreviewed(argv: readonly string[], commit: string | undefined): string[] {
+  const words = ['mco'];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--noop') continue;
+    if (commit !== undefined && word === '--revision' && i + 1 < argv.length) {
+      words.push(word, commit);
+      i++;
+    } else if (commit !== undefined && word.startsWith('--revision=')) {
+      words.push(`--revision=${commit}`);
+    } else {
+      words.push(word);
+    }
+  }
+  return words;
+}
+
+/** The suggestion line a no-op `runonce --wait` ends with, when some node previewed successfully. */
+function previewedLine(outcome: PuppetOutcome, command: PuppetCommand, argv: readonly string[]): string {
+  if (outcome.kind !== 'runonce_wait' || command.action !== 'runonce' || command.data.noop !== true) return '';
+  const previewed = new Set(outcome.runs.filter((r) => r.ok).map((r) => r.config_version));
+  if (previewed.size === 0) return '';
+  const commit = command.data.revision !== undefined && previewed.size === 1 ? [...previewed][0] : undefined;
+  return `\nTo apply what was previewed: ${shellCommand(applyPreviewed(argv, commit))}\n`;
+}
+
 /** Runs one puppet subcommand, writing its progress, run tracking and outcome as the anchors print them. */
 export async function puppetCommand(
   session: ClientSession,
   command: PuppetCommand,
   flags: RequestFlags,
   term: Terminal = terminalFor(session),
+  argv: readonly string[] = process.argv.slice(2),
 ): Promise<number> {
   const ctx = { target: targetOptions(flags, session.defaults), send: sendOptions(flags, session.defaults) };
   if (flags.discoveryOnly) {
@@ -82,6 +121,7 @@ export async function puppetCommand(
   };
   const outcome = await runPuppet(session, command, ctx, onEvent);
   term.write(renderPuppet(outcome, opts));
+  if (!output.json) term.write(toOut(previewedLine(outcome, command, argv)));
   return outcome.exitCode;
 }
 

@@ -1,11 +1,12 @@
-// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config and facts.
+// `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config, facts and what agents cached.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
-import { Daemon, type FactSource } from '../server/daemon.js';
+import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
-import { FactWatcher, loadClassesFile, loadFactFiles } from '../plugins/facts/index.js';
+import { factSourceFromConfig, type ConfiguredFactSource, type Facts } from '../plugins/facts/index.js';
 import { builtinAgents } from '../plugins/agents/index.js';
+import { builtinDataPlugins } from '../plugins/data/index.js';
 import { InsecureProvider } from '../security/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
@@ -17,35 +18,16 @@ import { UsageError } from '../client/errors.js';
 import { VERSION_STRING } from './version.js';
 import type { ConfigFlags, Run } from './run.js';
 
-/** Fact files and Puppet's classes file, polled for changes. */
-export function fileFactSource(config: Config): FactSource {
-  const paths = config.get('plugin.yaml');
-  const classesFile = config.get('classesfile');
-  let watcher: FactWatcher | undefined;
-  return {
-    load: () => ({ facts: loadFactFiles(paths), classes: loadClassesFile(classesFile) }),
-    watch(onChange, onError) {
-      watcher = new FactWatcher(
-        paths,
-        classesFile,
-        config.get('fact_reload_interval') * 1000,
-        (facts, classes) => onChange({ facts, classes }),
-        onError,
-      );
-      // The daemon has just loaded these files: remember their state so only later changes count as reloads.
-      try {
-        watcher.reload();
-      } catch {
-        // Broken now: start() reports it through onError.
-      }
-      watcher.start();
-    },
-    close: () => watcher?.stop(),
-  };
-}
-
-/** `replay`: the process's replay record, reused across SIGHUP reloads. */
-export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache): Daemon {
+/**
+ * `replay`: the process's replay record, reused across SIGHUP reloads. `facts`: the node's fact sources (those
+ * `factsource` names, by default).
+ */
+export function buildDaemon(
+  config: Config,
+  logger: Logger,
+  replay?: ReplayCache,
+  facts: ConfiguredFactSource = factSourceFromConfig(config, { logger }),
+): Daemon {
   const security = securityFromConfig(config, 'server', logger, replay);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
   const connector = connectorFromConfig(config, {
@@ -61,7 +43,8 @@ export function buildDaemon(config: Config, logger: Logger, replay?: ReplayCache
     authorizer: authorizerFromConfig(config, logger),
     auditor: auditorFromConfig(config),
     agents: builtinAgents({ puppet: { governors: runGovernorsFor(connector) } }),
-    facts: fileFactSource(config),
+    dataPlugins: builtinDataPlugins(),
+    facts,
     logger,
     version: VERSION_STRING,
   });
@@ -86,7 +69,13 @@ async function runServer(flags: ConfigFlags): Promise<number> {
     logReplayRecord(replay, cfg, logger);
     return replay;
   };
-  let daemon = buildDaemon(config, logger, replayFor(config));
+  // Facter's last facts outlive a reload: the rebuilt daemon answers with them until Facter has run again.
+  let facts = factSourceFromConfig(config, { logger });
+  const nextFacts = (cfg: Config, log: Logger): ConfiguredFactSource => {
+    const facterSeed: Facts | undefined = facts.lastFacterFacts;
+    return (facts = factSourceFromConfig(cfg, { logger: log, facterSeed }));
+  };
+  let daemon = buildDaemon(config, logger, replayFor(config), facts);
   await daemon.start();
 
   let busy: Promise<void> = Promise.resolve();
@@ -108,6 +97,8 @@ async function runServer(flags: ConfigFlags): Promise<number> {
       'SIGHUP',
       () =>
         void serially(async () => {
+          // Puppet's settings and the like: read afresh whether or not the config itself reloads.
+          daemon.reloadAgents();
           let next: Config;
           try {
             next = loadConfig(file);
@@ -121,7 +112,7 @@ async function runServer(flags: ConfigFlags): Promise<number> {
           const reused = replayFor(next);
           config = next;
           logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-          daemon = buildDaemon(config, logger, reused);
+          daemon = buildDaemon(config, logger, reused, nextFacts(config, logger));
           await daemon.start();
         }),
     );

@@ -7,6 +7,7 @@ import { FleetSimulator } from '../server/simulator.js';
 import { generateFleet, loadFleetFile } from '../server/fleet.js';
 import { createLogger } from '../server/logging.js';
 import { builtinAgents } from '../plugins/agents/index.js';
+import { builtinDataPlugins } from '../plugins/data/index.js';
 import { connectorFromConfig } from '../transport/factory.js';
 import { natsRegistrarFor } from '../transport/nats-registry.js';
 import { registryBucketFromConfig } from './registry.js';
@@ -52,6 +53,7 @@ async function runSim(flags: SimFlags): Promise<number> {
     authorizer: authorizerFromConfig(config, logger),
     auditor,
     agents: builtinAgents(),
+    dataPlugins: builtinDataPlugins(),
     logger,
     maxMessageSize: config.get('max_message_size'),
     version: VERSION_STRING,

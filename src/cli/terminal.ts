@@ -4,6 +4,7 @@ import cliProgress from 'cli-progress';
 import type { AppEvent, OnEvent } from '../client/apps/events.js';
 import { ansi, plain, type Palette } from '../client/render/palette.js';
 import type { Rendered } from '../client/render/rendered.js';
+import type { DiscoveryProgress } from '../client/request.js';
 import type { ClientSession, Output } from '../client/session.js';
 
 export function paletteFor(stream: { isTTY?: boolean }, enabled = true): Palette {
@@ -39,6 +40,23 @@ export function progressBar(out: Output, enabled: boolean): Progress {
     start: (total) => bar.start(total, 0),
     tick: () => bar.update(++value),
     stop: () => bar.stop(),
+  };
+}
+
+/**
+ * MCollective's `-v` discovery line, `Discovering hosts using the mc method for 2 second(s) .... 3`: on a terminal
+ * a dot for each node as it answers, then how many were found.
+ */
+export function discoveryLine(out: Output): DiscoveryProgress {
+  let dots = 0;
+  return {
+    start: (method, timeoutMs) => void out.write(`Discovering hosts using the ${method} method for ${timeoutMs / 1000} second(s) `),
+    found: () => {
+      if (!out.isTTY) return;
+      dots++;
+      out.write('.');
+    },
+    end: (count) => void out.write(count === undefined ? '\n' : `${dots > 0 ? '' : '....'} ${count}\n`),
   };
 }
 

@@ -142,7 +142,8 @@ export function registerWebCommand(program: Command, run: Run): void {
         .option('--role <role>', 'a role of the user (repeat for several)', collect)
         .option('--cert <cn>', 'a client certificate name that logs in as this user (repeat for several)', collect);
     }
-    cmd.action(run((name: string, flags: UserFlags) => userCommand(op, name, flags)));
+    // `-c` after the subcommand is taken by `mco web`, which has one too: read the options of both.
+    cmd.action(run((name: string, _flags: UserFlags, self: Command) => userCommand(op, name, self.optsWithGlobals<UserFlags>())));
   };
   userOp('add', 'add a user (password asked without echo, or --password-stdin)');
   userOp('passwd', "change a user's password (and roles, with --role)");

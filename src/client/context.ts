@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import { DDLRepository } from '../ddl/repository.js';
+import { DataDDLRepository } from '../ddl/data.js';
 import { newSenderSuffix, senderFor } from '../protocol/index.js';
 import { securityFromConfig } from '../security/from-config.js';
 import type { SecurityProvider } from '../security/provider.js';
@@ -10,6 +11,7 @@ import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
 import { natsRegistryReaderFor } from '../transport/nats-registry.js';
 import { TransportError, type Connector } from '../transport/index.js';
 import { BUILTIN_AGENT_DIR } from '../plugins/agents/ddl-dir.js';
+import { BUILTIN_DATA_DIR } from '../plugins/data/ddl-dir.js';
 import { RpcClient } from './rpc-client.js';
 import { DISCOVERY_METHODS, DiscoveryError, type DiscoveryMethod, type RegistrySource } from './discovery/index.js';
 import type { ClientDefaults, ClientSession, Output } from './session.js';
@@ -78,6 +80,7 @@ export async function discoveryMethodFor(name: string, context: ClientContext): 
 export class ClientContext implements ClientSession {
   readonly defaults: ClientDefaults;
   readonly ddls: DDLRepository;
+  readonly dataDDLs: DataDDLRepository;
   readonly out: Output;
   readonly err: Output;
   private connector?: Connector;
@@ -91,6 +94,7 @@ export class ClientContext implements ClientSession {
   ) {
     this.defaults = clientDefaults(config);
     this.ddls = new DDLRepository([...(options.ddlDirs ?? []), ...config.get('plugindirs'), BUILTIN_AGENT_DIR]);
+    this.dataDDLs = new DataDDLRepository([BUILTIN_DATA_DIR]);
     this.out = options.out ?? discard;
     this.err = options.err ?? discard;
   }

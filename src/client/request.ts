@@ -1,5 +1,5 @@
 // One RPC request as every application makes it: discover, narrow, send, collect, measure.
-import { plainIdentities, type Filter } from '../filter/index.js';
+import { checkFilterData, FilterError, plainIdentities, usesDataPlugins, type Filter } from '../filter/index.js';
 import type { Reply, RequestStats, ResultSet } from './results.js';
 import type { ClientSession } from './session.js';
 import { limitNodes, countOf } from './selection.js';
@@ -16,6 +16,15 @@ export interface TargetOptions {
   limit?: string;
   limitSeed?: number;
   limitMethod: 'first' | 'random';
+  /** Told as discovery goes (MCollective's `-v` line); not told when plain identities need no discovery. */
+  onDiscovery?: DiscoveryProgress;
+}
+
+export interface DiscoveryProgress {
+  start(method: string, timeoutMs: number): void;
+  found(identity: string): void;
+  /** How many nodes were found; undefined when discovery failed. */
+  end(count: number | undefined): void;
 }
 
 export interface SendOptions {
@@ -38,7 +47,27 @@ export interface Discovered {
   elapsedMs: number;
 }
 
+/**
+ * Data plugin calls in -S are checked against the data plugins' DDLs (unknown plugin, field, bad argument: an error
+ * with a caret), and need a discovery method that asks the nodes, since only a node can answer them.
+ */
+export function checkDataCalls(session: Pick<ClientSession, 'dataDDLs'>, filter: Filter, method: string): void {
+  if (!usesDataPlugins(filter)) return;
+  if (session.dataDDLs) checkFilterData(filter, session.dataDDLs.catalog());
+  if (!DISCOVERY_METHODS.supports(method, 'data')) {
+    const capable = DISCOVERY_METHODS.plugins.filter((p) => p.capabilities.filters.includes('data')).map((p) => `--dm ${p.name}`);
+    throw new FilterError(
+      'FILTER_DATA_UNSUPPORTED',
+      `${DISCOVERY_METHODS.canonical(method)} discovery cannot evaluate data plugin calls such as puppet() or fact('…'): only the nodes can; use ${capable.join(' or ')}`,
+      '',
+      0,
+      '-S',
+    );
+  }
+}
+
 export async function discover(session: ClientSession, t: TargetOptions): Promise<Discovered> {
+  checkDataCalls(session, t.filter, t.discoveryMethod);
   const direct = plainIdentities(t.filter);
   let nodes: string[];
   let method = t.discoveryMethod;
@@ -49,15 +78,24 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
     method = 'identity';
   } else {
     const dm = await session.discoveryMethod(method);
+    const progress = t.onDiscovery;
     // Connecting to the broker is not discovery: time only the search itself.
     started = performance.now();
-    nodes = await dm.discover({
-      filter: t.filter,
-      collective: t.collective,
-      timeoutMs: t.discoveryTimeoutMs,
-      quietWindowMs: t.quietWindowMs,
-      options: t.discoveryOptions,
-    });
+    progress?.start(dm.name, t.discoveryTimeoutMs);
+    try {
+      nodes = await dm.discover({
+        filter: t.filter,
+        collective: t.collective,
+        timeoutMs: t.discoveryTimeoutMs,
+        quietWindowMs: t.quietWindowMs,
+        options: t.discoveryOptions,
+        ...(progress && { onNode: (identity: string) => progress.found(identity) }),
+      });
+    } catch (err) {
+      progress?.end(undefined);
+      throw err;
+    }
+    progress?.end(nodes.length);
   }
   if (t.limit !== undefined) nodes = limitNodes(nodes, t.limit, t.limitMethod, t.limitSeed);
   return { nodes, method, elapsedMs: performance.now() - started };

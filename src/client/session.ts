@@ -1,4 +1,5 @@
-import type { AgentDDL } from '../ddl/index.js';
+import type { AgentDDL, DataDDL } from '../ddl/index.js';
+import type { DataCatalog } from '../filter/index.js';
 import type { RpcClient } from './rpc-client.js';
 import type { DiscoveryMethod, RegistrySource } from './discovery/index.js';
 
@@ -26,6 +27,13 @@ export interface DDLSource {
   list(): AgentDDL[];
 }
 
+/** The data plugins' DDLs: what -S filters may call, checked before anything is sent. */
+export interface DataDDLSource {
+  find(name: string): DataDDL | undefined;
+  list(): DataDDL[];
+  catalog(): DataCatalog;
+}
+
 /**
  * What a client application works with; the broker connection opens only when first needed. Applications return
  * their outcomes and report progress as events: a session has no output streams.
@@ -33,6 +41,8 @@ export interface DDLSource {
 export interface ClientSession {
   readonly defaults: ClientDefaults;
   readonly ddls: DDLSource;
+  /** Absent, data calls in filters are checked for syntax only and the nodes judge the rest. */
+  readonly dataDDLs?: DataDDLSource;
   client(): Promise<RpcClient>;
   discoveryMethod(name: string): Promise<DiscoveryMethod>;
   /** The node registry; throws DiscoveryError when this broker offers none. */

@@ -11,6 +11,7 @@ export {
   type KeyType,
 } from './keys.js';
 export { parseBoolean } from './values.js';
+export { shellCommand, shellQuote } from './shell.js';
 export { REDACTED, isSecretKey, maskUrlCredentials } from './secrets.js';
 export { describeConfigItem, loadConfig, parseConfig, type Config } from './config.js';
 export { defaultConfigPath, SERVER_CONFIG_PATH, SYSTEM_CLIENT_CONFIG_PATH, type ConfigPathEnvironment } from './paths.js';

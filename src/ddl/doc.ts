@@ -1,3 +1,4 @@
+import type { DataDDL } from './data.js';
 import type { ActionDDL, AgentDDL, InputDDL, OutputDDL } from './types.js';
 
 /** Field labels end in the same column, as in MCollective's rpc-help template. */
@@ -67,5 +68,35 @@ export function renderDoc(ddl: AgentDDL): string {
     '',
   ];
   for (const action of actions) lines.push(...actionLines(action, ddl.actions[action]!));
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The text of `mco plugin doc data/<name>`: metadata, the query's input and its output fields, as MCollective prints it. */
+export function renderDataDoc(ddl: DataDDL): string {
+  const meta = ddl.metadata;
+  const { dataquery } = ddl;
+  const [inputName] = Object.keys(dataquery.input);
+  const call = `${meta.name}(${inputName === undefined ? '' : "'…'"})`;
+  const lines = [
+    `${meta.name} data plugin`,
+    '='.repeat(meta.name.length + 12),
+    '',
+    meta.description,
+    '',
+    `      Author: ${meta.author}`,
+    `     Version: ${meta.version}`,
+    `     License: ${meta.license}`,
+    `     Timeout: ${meta.timeout}`,
+    `   Home Page: ${meta.url}`,
+    '',
+    'QUERY FUNCTION INPUT:',
+    '',
+  ];
+  if (inputName === undefined) lines.push('           This plugin does not take any input', '');
+  else lines.push(...inputLines(inputName, dataquery.input[inputName]!));
+  lines.push('QUERY FUNCTION OUTPUT:', '');
+  for (const output of Object.keys(dataquery.output).sort()) lines.push(...outputLines(output, dataquery.output[output]!));
+  const first = Object.keys(dataquery.output)[0]!;
+  lines.push('USE IN FILTERS:', '', `   -S "${call}.${first}=…"`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

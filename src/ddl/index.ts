@@ -21,6 +21,16 @@ export { missingRequiredInputs, validateInputs, type InputCheck } from './inputs
 export { coerceArguments } from './coerce.js';
 export { applyOutputDefaults, shouldDisplay } from './outputs.js';
 export { aggregate, createAggregator, renderAggregate, type AggregateResult, type Aggregator } from './aggregate.js';
-export { renderDoc } from './doc.js';
+export { renderDataDoc, renderDoc } from './doc.js';
+export {
+  checkDataArgument,
+  dataShapeOf,
+  DataDDLRepository,
+  loadDataDDLFile,
+  parseDataDDL,
+  type DataDDL,
+  type DataQueryDDL,
+  type DataShape,
+} from './data.js';
 export { NAMED_VALIDATOR_NAMES } from './validators.js';
 export { printf } from './printf.js';

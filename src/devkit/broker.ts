@@ -17,6 +17,8 @@ export interface TroupeBrokerOptions {
   governors?: string[];
   /** Governors nodes may take slots of; none by default. */
   nodeGovernors?: string[];
+  /** Operator certificates that are web consoles; none by default. */
+  webConsoles?: string[];
 }
 
 export interface TroupeBroker {
@@ -46,6 +48,8 @@ export async function startTroupeBroker(pki: DevPki, opts: TroupeBrokerOptions =
     planBucket: opts.planBucket ?? 'troupe_plans',
     governors: opts.governors ?? [],
     nodeGovernors: opts.nodeGovernors ?? [],
+    webConsoles: opts.webConsoles ?? [],
+    webBucket: 'troupe_web_jobs',
   };
   const configFile = join(dir, 'nats-server.conf');
   const written = writeBrokerConfig(configFile, settings);

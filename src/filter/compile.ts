@@ -4,7 +4,9 @@
  * kept in a bounded least-recently-used cache keyed by the filter's canonical JSON, and by the
  * filter object itself while it lives (the simulator's nodes share one decoded request).
  */
+import { dataTermsOf, type DataCall } from './compound/ast.js';
 import { compileCompound } from './compound/evaluate.js';
+import { dataCallKey } from './data.js';
 import { parseCompound } from './compound/parser.js';
 import { factValueTest, lookupFact } from './facts.js';
 import { FILTER_CACHE_LIMIT } from './limits.js';
@@ -18,14 +20,17 @@ const EVERY_NODE_AGENT = 'mcollective';
 /** Keys longer than this are not cached, so a few huge filters cannot pin megabytes of memory. */
 const MAX_CACHED_KEY_LENGTH = 64 * 1024;
 
-const cache = new Map<string, NodePredicate>();
-let byObject = new WeakMap<Filter, NodePredicate>();
+/** A compiled filter, with the data plugin calls a node must answer before evaluating it (none for most). */
+export type CompiledFilter = NodePredicate & { readonly dataCalls: readonly DataCall[] };
+
+const cache = new Map<string, CompiledFilter>();
+let byObject = new WeakMap<Filter, CompiledFilter>();
 
 /**
  * A predicate for `filter`. Throws FilterError when the filter is malformed or holds a bad regex or expression.
  * The filter must not be changed after it was compiled: the predicate is remembered against the object.
  */
-export function compileFilter(filter: Filter): NodePredicate {
+export function compileFilter(filter: Filter): CompiledFilter {
   const known = byObject.get(filter);
   if (known) return known;
   const predicate = compileWire(assertWireFilter(filter));
@@ -33,7 +38,7 @@ export function compileFilter(filter: Filter): NodePredicate {
   return predicate;
 }
 
-function compileWire(wire: Filter): NodePredicate {
+function compileWire(wire: Filter): CompiledFilter {
   const key = cacheKey(wire);
   const hit = cache.get(key);
   if (hit) {
@@ -70,7 +75,7 @@ function cacheKey(f: Filter): string {
   return JSON.stringify([f.fact.map((x) => [x.fact, x.operator, x.value]), f.cf_class, f.agent, f.identity, f.compound]);
 }
 
-function buildPredicate(f: Filter): NodePredicate {
+function buildPredicate(f: Filter): CompiledFilter {
   const identities = f.identity.map((text) => nameMatcher(text));
   // Every node has MCollective's own agent: `-A mcollective` selects them all, as in MCollective.
   const agents = f.agent.filter((text) => text !== EVERY_NODE_AGENT).map((text) => nameMatcher(text));
@@ -79,13 +84,20 @@ function buildPredicate(f: Filter): NodePredicate {
     const test = factValueTest(operator, value);
     return (node: NodeView) => test(lookupFact(node.facts, fact));
   });
-  const compounds = f.compound.map((source) => compileCompound(parseCompound(source)));
+  const parsed = f.compound.map((source) => parseCompound(source));
+  const compounds = parsed.map(compileCompound);
+  const calls = new Map<string, DataCall>();
+  for (const term of parsed.flatMap(dataTermsOf)) {
+    const { plugin, argument } = term.call;
+    calls.set(dataCallKey(plugin, argument), argument === undefined ? { plugin } : { plugin, argument });
+  }
 
   // Cheapest checks first; every list but identity is ANDed.
-  return (node) =>
+  const predicate: NodePredicate = (node) =>
     (identities.length === 0 || identities.some((m) => m(node.identity))) &&
     agents.every((m) => node.agents.some(m)) &&
     classes.every((m) => node.classes.some(m)) &&
     facts.every((test) => test(node)) &&
     compounds.every((test) => test(node));
+  return Object.assign(predicate, { dataCalls: [...calls.values()] });
 }

@@ -17,7 +17,11 @@ export const FILTER_ERROR_CODES = {
   FILTER_CONTROL_CHARACTER: 'a control character (other than tab) in filter text',
   FILTER_TOO_LONG: 'filter text longer than the limit',
   FILTER_UNEXPECTED_CHARACTER: 'a character the compound language does not expect there',
-  FILTER_UNSUPPORTED_FUNCTION: 'a data function call such as `name(...)` in a compound filter',
+  FILTER_BAD_DATA_CALL: "a data plugin call such as `puppet().enabled` that is not written `plugin('argument').field`",
+  FILTER_UNKNOWN_DATA_PLUGIN: 'a data plugin call naming a plugin the client (or node) does not have',
+  FILTER_UNKNOWN_DATA_FIELD: "a data plugin call naming a field its plugin's DDL does not declare, or none when it must",
+  FILTER_BAD_DATA_ARGUMENT: 'a data plugin argument its DDL refuses (missing, extra, too long, or failing its validation)',
+  FILTER_DATA_UNSUPPORTED: 'data plugin calls with a discovery method that cannot evaluate them on the nodes',
   FILTER_EMPTY_EXPRESSION: 'an empty compound expression or pair of parentheses',
   FILTER_UNBALANCED_PAREN: 'a parenthesis without its partner',
   FILTER_DANGLING_OPERATOR: "'and', 'or' or 'not' without the term it needs",
@@ -45,13 +49,15 @@ export class FilterError extends TroupeError {
     readonly source: string,
     readonly position: number,
     readonly option?: string,
+    /** How many characters from `position` are at fault (a misspelt name): each gets a caret. */
+    readonly span = 1,
   ) {
     super(code, message);
   }
 
   /** The same error, attributed to a command-line option such as `-F`. */
   forOption(option: string): FilterError {
-    return new FilterError(this.code, this.message, this.source, this.position, option);
+    return new FilterError(this.code, this.message, this.source, this.position, option, this.span);
   }
 
   /** The source line, a caret under the offending character, then the message. */
@@ -61,7 +67,8 @@ export class FilterError extends TroupeError {
     if (this.source.length === 0) return `${prefix}${message}`;
 
     const { text, caret } = excerpt(this.source, this.position);
-    return `${text}\n${caret}^\n${prefix}${message}`;
+    const width = Math.max(1, Math.min(this.span, this.source.length - this.position, EXCERPT_WIDTH / 2));
+    return `${text}\n${caret}${'^'.repeat(width)}\n${prefix}${message}`;
   }
 }
 

@@ -7,6 +7,7 @@ export {
   emptyFilter,
   isEmptyFilter,
   type FactFilter,
+  type DataLookup,
   type FactOperator,
   type Filter,
   type NodePredicate,
@@ -15,6 +16,7 @@ export {
 export { FilterError, type FilterErrorCode } from './errors.js';
 export {
   FILTER_CACHE_LIMIT,
+  MAX_DATA_CALLS,
   MAX_ENTRIES,
   MAX_FACT_NAME_LENGTH,
   MAX_NESTING_DEPTH,
@@ -29,7 +31,11 @@ export {
   formatCompound,
   formatFactFilter,
   type CompoundAnd,
+  dataTermsOf,
+  formatDataCall,
   type CompoundClassTerm,
+  type CompoundDataTerm,
+  type DataCall,
   type CompoundExpr,
   type CompoundFactTerm,
   type CompoundNot,
@@ -39,5 +45,15 @@ export { compileCompound } from './compound/evaluate.js';
 export { compareFact, lookupFact } from './facts.js';
 export { isNamePattern, isRegexValue } from './pattern.js';
 export { assertWireFilter } from './validate.js';
-export { clearFilterCache, compileFilter, filterCacheSize, matchesFilter } from './compile.js';
+export { clearFilterCache, compileFilter, filterCacheSize, matchesFilter, type CompiledFilter } from './compile.js';
+export {
+  checkDataTerm,
+  checkDataTerms,
+  checkFilterData,
+  dataCallKey,
+  dataCallsOf,
+  usesDataPlugins,
+  type DataCatalog,
+  type DataPluginShape,
+} from './data.js';
 export { describeFilter, plainIdentities } from './describe.js';

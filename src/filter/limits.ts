@@ -24,6 +24,9 @@ export const MAX_ENTRIES = 256;
 /** Deepest nesting of parentheses and `not` in a compound expression. */
 export const MAX_NESTING_DEPTH = 64;
 
+/** Most distinct data plugin calls (plugin and argument) in one filter: each is a query the node runs for the request. */
+export const MAX_DATA_CALLS = 32;
+
 /** Most compiled filters kept in memory at once. */
 export const FILTER_CACHE_LIMIT = 1000;
 

@@ -30,7 +30,15 @@ export interface NodeView {
   facts: Record<string, unknown>;
   classes: readonly string[];
   agents: readonly string[];
+  /**
+   * The answers of the node's data plugins for this request, looked up by data terms in -S expressions: undefined
+   * when the plugin is unknown here, failed or ran out of time, which makes the term false.
+   */
+  data?: DataLookup;
 }
+
+/** A data plugin's answer to one call: output fields by name. */
+export type DataLookup = (plugin: string, argument: string | undefined) => Readonly<Record<string, unknown>> | undefined;
 
 export type NodePredicate = (node: NodeView) => boolean;
 

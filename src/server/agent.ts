@@ -45,9 +45,26 @@ export interface AgentContext {
 /** An action's result: a value when it is ready at once (no timer is armed), or a promise held to the DDL timeout. */
 export type ActionResult = Record<string, unknown> | Promise<Record<string, unknown>>;
 
+/** What a node lends an agent's own background work (the puppet agent's scheduled runs). */
+export interface AgentServiceContext {
+  node: NodeInfo;
+  logger: Logger;
+  /** `plugin.<agent>.*` settings with the prefix removed. */
+  settings: Readonly<Record<string, string>>;
+}
+
+/** Background work an agent runs for one node, ended when the node stops. */
+export interface AgentService {
+  stop(): Promise<void>;
+}
+
 export interface AgentPlugin {
   readonly ddl: AgentDDL;
   invoke(request: ActionRequest, ctx: AgentContext): ActionResult;
+  /** Called as each node hosting the agent starts; what it returns is stopped with the node. */
+  start?(ctx: AgentServiceContext): AgentService | undefined;
+  /** SIGHUP: forget what was read from the system and cached (Puppet's settings), so the next request reads it again. */
+  reload?(): void;
 }
 
 export const ACTION_FAILED_CODES = {

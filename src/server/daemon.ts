@@ -5,17 +5,12 @@ import type { SecurityProvider } from '../security/index.js';
 import type { Auditor, Authorizer } from './dispatcher.js';
 import type { Connector } from '../transport/index.js';
 import type { AgentPlugin } from './agent.js';
-import { NodeServer, type NodeState } from './node.js';
+import type { DataPlugin } from './data.js';
+import { NodeServer } from './node.js';
+import type { FactSource } from './fact-source.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
 
-/** Where a node's facts and classes come from (fact files and Puppet's classes file, in practice). */
-export interface FactSource {
-  /** Reads now; throws when the source is broken. */
-  load(): NodeState;
-  /** Calls back with fresh state whenever it changes. */
-  watch(onChange: (state: NodeState) => void, onError: (err: Error) => void): void;
-  close(): void;
-}
+export type { FactSource, NodeState } from './fact-source.js';
 
 export interface DaemonParts {
   config: Config;
@@ -25,6 +20,8 @@ export interface DaemonParts {
   auditor?: Auditor & { close?(): void };
   /** Every agent the node hosts, the discovery agent among them (plugins/agents builtinAgents()). */
   agents: readonly AgentPlugin[];
+  /** Data plugins for -S filters (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
   facts: FactSource;
   logger: Logger;
   version: string;
@@ -48,6 +45,7 @@ export class Daemon {
       authorizer: parts.authorizer,
       auditor: parts.auditor,
       agents: parts.agents,
+      dataPlugins: parts.dataPlugins,
       logger: parts.logger,
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),
@@ -82,14 +80,21 @@ export class Daemon {
     logger.info({ identity: this.server.identity, collectives: this.server.collectives }, 'node daemon ready');
   }
 
-  /** SIGHUP: re-read facts and classes now. */
+  /** SIGHUP: re-read facts and classes now; slow sources (Facter) follow when they have answered. */
   reloadFacts(): void {
+    this.parts.facts.refresh?.();
     try {
       this.server.updateState(this.parts.facts.load());
       this.parts.logger.info('facts reloaded on request');
     } catch (err) {
       this.parts.logger.error({ err: (err as Error).message }, 'facts could not be reloaded; keeping the previous ones');
     }
+  }
+
+  /** SIGHUP: agents re-read what they cached from the system (Puppet's settings). */
+  reloadAgents(): void {
+    this.server.reloadAgents();
+    this.parts.logger.info('agents reloaded');
   }
 
   async stop(drainMs?: number): Promise<void> {

@@ -8,7 +8,8 @@ import { ActionFailed, type ActionResult, type AgentContext, type AgentPlugin, t
 import type { ServerStats } from './stats.js';
 import { directDecoder, type RequestDecoder } from './decoder.js';
 import { RejectionLog } from './rejection-log.js';
-import { compileFilter, type NodeView } from '../filter/index.js';
+import { compileFilter, type DataLookup, type NodeView } from '../filter/index.js';
+import { DataQueries, type DataPlugin } from './data.js';
 import { applyOutputDefaults, validateInputs } from '../ddl/index.js';
 import {
   PROTOCOL,
@@ -60,7 +61,11 @@ export interface DispatcherOptions {
   view(): NodeView;
   /** Where rejections are logged, rate-limited per reason; one of its own on `logger` when absent. */
   rejectionLog?: RejectionLog;
+  /** The data plugins -S filters may call (`puppet()`, `fact('…')`), by name; a call to any other matches nothing. */
+  dataPlugins?: ReadonlyMap<string, DataPlugin>;
 }
+
+type Match = 'match' | 'no_match' | 'bad_filter';
 
 /** What the daemon should send back, and where. */
 export interface Outcome {
@@ -90,9 +95,18 @@ class Rejection extends TroupeError {
 export class Dispatcher {
   private readonly inflight = new Set<ActionRun>();
   private readonly rejectionLog: RejectionLog;
+  private readonly data: DataQueries;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.rejectionLog = opts.rejectionLog ?? new RejectionLog(opts.logger);
+    this.data = new DataQueries({
+      plugins: opts.dataPlugins ?? new Map(),
+      node: opts.node,
+      settingsFor: opts.settingsFor,
+      logger: opts.logger,
+      // A failing plugin does not reject the request (its terms are false), but it is counted and logged like one.
+      onFailure: (reason, message, requestid) => this.countRejection(reason, message, requestid),
+    });
   }
 
   /** Aborts every running action (used when a drain times out). */
@@ -125,6 +139,11 @@ export class Dispatcher {
     }
 
     const match = this.matches(accepted.request);
+    return isPromise(match) ? match.then((m) => this.matched(accepted, m)) : this.matched(accepted, match);
+  }
+
+  private matched(accepted: Accepted, match: Match): Outcome | undefined | Promise<Outcome | undefined> {
+    const { stats } = this.opts;
     if (match !== 'match') {
       // A filter the node cannot evaluate was already counted as a rejection; only real non-matches are "filtered".
       if (match === 'no_match') stats.filtered++;
@@ -170,9 +189,20 @@ export class Dispatcher {
     return { request, caller, replyTo: transportReplyTo ?? frame.reply_to };
   }
 
-  private matches(request: RequestEnvelope): 'match' | 'no_match' | 'bad_filter' {
+  /** Synchronous unless the filter calls a data plugin that answers later (puppet(), resource()). */
+  private matches(request: RequestEnvelope): Match | Promise<Match> {
     try {
-      return compileFilter(request.filter)(this.opts.view()) ? 'match' : 'no_match';
+      const predicate = compileFilter(request.filter);
+      if (predicate.dataCalls.length === 0) return predicate(this.opts.view()) ? 'match' : 'no_match';
+      // Fail closed: a call this node cannot answer as written (a plugin or field it lacks) matches nothing, even under `not`.
+      const refusal = this.data.refusal(request.filter);
+      if (refusal !== undefined) {
+        this.countRejection('unknown_data', refusal, request.id);
+        return 'bad_filter';
+      }
+      const test = (data: DataLookup): Match => (predicate({ ...this.opts.view(), data }) ? 'match' : 'no_match');
+      const answers = this.data.answer(predicate.dataCalls, request.id);
+      return isPromise(answers) ? answers.then(test, () => 'bad_filter' as const) : test(answers);
     } catch (err) {
       this.countRejection('bad_filter', (err as Error).message, request.id);
       return 'bad_filter';

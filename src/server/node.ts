@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
 import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
-import type { AgentPlugin, ConfigItem, NodeInfo } from './agent.js';
+import type { AgentPlugin, AgentService, ConfigItem, NodeInfo } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { ServerStats } from './stats.js';
 import { RejectionLog } from './rejection-log.js';
 import type { SecurityProvider } from '../security/index.js';
@@ -12,10 +13,9 @@ import type { NodeView } from '../filter/index.js';
 import type { AgentDDL } from '../ddl/index.js';
 import { Registration, buildRegistrationRecord, type RegistrationSettings } from './registration.js';
 
-export interface NodeState {
-  facts: Record<string, unknown>;
-  classes: readonly string[];
-}
+import type { NodeState } from './fact-source.js';
+
+export type { NodeState } from './fact-source.js';
 
 export interface NodeServerOptions {
   identity: string;
@@ -40,6 +40,8 @@ export interface NodeServerOptions {
   configItem?(key: string): ConfigItem | undefined;
   /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
   rejectionLog?: RejectionLog;
+  /** Data plugins -S filters may call (plugins/data builtinDataPlugins()). */
+  dataPlugins?: readonly DataPlugin[];
 }
 
 export class NodeServer implements NodeInfo {
@@ -53,6 +55,8 @@ export class NodeServer implements NodeInfo {
   private readonly dispatcher: Dispatcher;
   private readonly rejectionLog: RejectionLog;
   private readonly subscriptions: Subscription[] = [];
+  /** The agents' background work for this node (scheduled Puppet runs), started with the node. */
+  private readonly services: AgentService[] = [];
   /** Requests whose action or reply is still under way; stop() waits for them. */
   private pending = 0;
   private drained?: () => void;
@@ -86,6 +90,7 @@ export class NodeServer implements NodeInfo {
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
       rejectionLog: this.rejectionLog,
+      dataPlugins: new Map((opts.dataPlugins ?? []).map((p) => [p.ddl.metadata.name, p])),
     });
   }
 
@@ -135,6 +140,33 @@ export class NodeServer implements NodeInfo {
       connector.onEvent((e) => e.type === 'reconnected' && registration.reconnected());
       registration.start();
     }
+    this.startServices();
+  }
+
+  private startServices(): void {
+    const settingsFor = this.opts.settingsFor ?? (() => ({}));
+    for (const [name, agent] of this.agentMap) {
+      if (!agent.start) continue;
+      const logger = this.opts.logger.child({ agent: name });
+      try {
+        const service = agent.start({ node: this, logger, settings: settingsFor(name) });
+        if (service) this.services.push(service);
+      } catch (err) {
+        // An agent's background work failing to start must not keep the node off the collective.
+        logger.error({ err: (err as Error).message }, 'the agent could not start its background work');
+      }
+    }
+  }
+
+  /** SIGHUP: each agent forgets what it cached from the system. */
+  reloadAgents(): void {
+    for (const [name, agent] of this.agentMap) {
+      try {
+        agent.reload?.();
+      } catch (err) {
+        this.opts.logger.error({ agent: name, err: (err as Error).message }, 'the agent could not reload');
+      }
+    }
   }
 
   // Counted, not collected: one settle callback shared by every request costs no allocation per message.
@@ -174,6 +206,7 @@ export class NodeServer implements NodeInfo {
   /** Stops taking requests, lets running actions finish (up to drainMs), then leaves the broker. */
   async stop(drainMs = 10_000): Promise<void> {
     this.registration?.stop();
+    await Promise.all(this.services.splice(0).map((s) => s.stop().catch(() => undefined)));
     await Promise.all(this.subscriptions.splice(0).map((s) => s.unsubscribe().catch(() => undefined)));
     if (this.pending > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Connector } from '../transport/index.js';
 import type { SecurityProvider } from '../security/index.js';
 import { ActionFailed, type AgentPlugin } from './agent.js';
+import type { DataPlugin } from './data.js';
 import { NodeServer } from './node.js';
 import { RejectionLog } from './rejection-log.js';
 import { SharedDecoder } from './decoder.js';
@@ -21,6 +22,8 @@ export interface SimulatorOptions {
   auditor?: Auditor;
   /** The agents a node may host, the discovery agent among them. */
   agents: readonly AgentPlugin[];
+  /** Data plugins for -S filters; each node answers them from its own state (facts, agents, Puppet files). */
+  dataPlugins?: readonly DataPlugin[];
   logger: Logger;
   maxMessageSize: number;
   version: string;
@@ -81,6 +84,7 @@ export class FleetSimulator {
         authorizer: this.opts.authorizer,
         auditor: this.opts.auditor,
         agents: agents.filter((a) => hosted.has(a.ddl.metadata.name)),
+        dataPlugins: this.opts.dataPlugins,
         advertisedAgents: node.agents,
         logger: this.opts.logger,
         maxMessageSize: this.opts.maxMessageSize,

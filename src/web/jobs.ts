@@ -113,6 +113,8 @@ export interface JobRequest {
 }
 
 export const FLUSH_MS = 100;
+/** Finished jobs kept in memory with their replies; older ones are read back from the history bucket when asked for. */
+const KEEP_IN_MEMORY = 50;
 
 /** One job in memory: its summary, its replies, its subscribers. */
 export class Job {
@@ -276,15 +278,32 @@ export class JobManager {
     return { total: all.length, jobs: all.slice(offset, offset + limit) };
   }
 
+  /** The newest jobs that reached the node (among the last 200), without loading their other replies. */
   async touching(identity: string, max = 20): Promise<JobSummary[]> {
-    const all = await this.loadIndex();
+    const all = (await this.loadIndex()).slice(0, 200);
     const out: JobSummary[] = [];
     for (const s of all) {
       if (out.length >= max) break;
-      const job = await this.get(s.id);
-      if (job && (job.replies.has(identity) || job.noReply.includes(identity) || job.expectedNodes?.includes(identity))) out.push(s);
+      const job = this.jobs.get(s.id);
+      if (job) {
+        if (job.replies.has(identity) || job.noReply.includes(identity) || job.expectedNodes?.includes(identity)) out.push(s);
+        continue;
+      }
+      if (!this.store) continue;
+      const replied = await this.store.get(JobStore.replyKey(s.id, identity)).catch(() => undefined);
+      const stored = replied ? undefined : await this.store.get<JobDetail>(JobStore.jobKey(s.id)).catch(() => undefined);
+      if (replied || stored?.noReply?.includes(identity)) out.push(s);
     }
     return out;
+  }
+
+  /** Finished jobs beyond the newest ones leave memory; the history bucket still has them. */
+  private prune(): void {
+    if (!this.store) return;
+    const finished = [...this.jobs.values()]
+      .filter((j) => j.summary.state !== 'running')
+      .sort((a, b) => b.summary.created - a.summary.created);
+    for (const j of finished.slice(KEEP_IN_MEMORY)) this.jobs.delete(j.id);
   }
 
   /** The job, from memory or the history bucket (with its replies). */
@@ -326,7 +345,10 @@ export class JobManager {
       stats: { ok: 0, failed: 0, noReply: 0, pending: req.nodes?.length ?? 0, total: req.nodes?.length ?? 0 },
       ...(req.rerunOf ? { rerunOf: req.rerunOf } : {}),
     };
-    const job = new Job(summary, (j) => this.saveSummary(j));
+    const job = new Job(summary, (j) => {
+      this.saveSummary(j);
+      this.prune();
+    });
     if (req.nodes) job.expectedNodes = req.nodes;
     this.jobs.set(id, job);
     this.index?.unshift(summary);

@@ -747,7 +747,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   );
 
   // ---- plans ----
-  await registerPlanRoutes(app, { troupe, sessionOf, authorize, sse, log: warn, connector });
+  await registerPlanRoutes(app, {
+    troupe,
+    sessionOf,
+    permissions: (s) => permissionsOf(roles(), rolesOf(s)),
+    sse,
+    log: warn,
+    connector,
+    store,
+  });
 
   // ---- the app ----
   const appDir = opts.appDir ?? APP_DIR;

@@ -25,6 +25,7 @@ export class BroadcastDiscovery implements DiscoveryMethod {
       timeoutMs: req.timeoutMs,
       quietWindowMs: req.quietWindowMs,
       expectCount: Number.isFinite(expect) ? expect : undefined,
+      onReply: req.onNode && ((reply) => req.onNode!(reply.sender)),
     });
     return results
       .all()

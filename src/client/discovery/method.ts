@@ -9,6 +9,8 @@ export interface DiscoveryRequest {
   quietWindowMs: number;
   /** `--do key=value` options and `--nodes FILE`. */
   options: Readonly<Record<string, string>>;
+  /** Told of each node as it is found, by methods that find them one at a time (broadcast). */
+  onNode?(identity: string): void;
 }
 
 /** A way of finding which nodes match a filter. */

@@ -1,11 +1,12 @@
 // The discovery methods, declared once: each with its name (and aliases), what filters it can evaluate and whether
 // it asks the nodes themselves, as MCollective's discovery plugins declare their capabilities in their DDL.
-import type { Filter } from '../../filter/index.js';
+import { usesDataPlugins, type Filter } from '../../filter/index.js';
 import type { RpcClient } from '../rpc-client.js';
 import { DiscoveryError, type DiscoveryMethod } from './method.js';
 import type { RegistrySource } from './registry.js';
 
-export const FILTER_KINDS = ['identity', 'class', 'fact', 'compound', 'agent'] as const;
+/** `data`: data plugin calls in -S (`puppet().enabled=false`), which only the nodes themselves can answer. */
+export const FILTER_KINDS = ['identity', 'class', 'fact', 'compound', 'agent', 'data'] as const;
 export type FilterKind = (typeof FILTER_KINDS)[number];
 
 export interface DiscoveryCapabilities {
@@ -44,6 +45,7 @@ export function filterKindsOf(filter: Filter): FilterKind[] {
   if (filter.fact.length > 0) used.push('fact');
   if (filter.compound.length > 0) used.push('compound');
   if (filter.agent.length > 0) used.push('agent');
+  if (usesDataPlugins(filter)) used.push('data');
   return used;
 }
 

@@ -132,6 +132,7 @@ export class RegistryDiscovery implements DiscoveryMethod {
 export const registryDiscovery: DiscoveryPlugin = {
   name: NAME,
   aliases: [],
-  capabilities: { filters: FILTER_KINDS, asksNodes: false },
+  // Records hold facts, classes and agents; data plugins answer only on the node, at the time of the request.
+  capabilities: { filters: FILTER_KINDS.filter((k) => k !== 'data'), asksNodes: false },
   create: async (ctx) => new RegistryDiscovery(await ctx.registry()),
 };

@@ -24,6 +24,15 @@ const messageOf = (data: Record<string, unknown>): string => {
   return m === undefined || m === null ? '' : typeof m === 'string' ? m : JSON.stringify(m);
 };
 
+/** `Scheduled runs: …` when nodes run Puppet on a schedule (plugin.puppet.runinterval): how many, and the next one due. */
+export function scheduleLine(replies: ReadonlyArray<{ statuscode: number; data: Record<string, unknown> }>): string {
+  const due = replies
+    .map((x) => (x.statuscode === 0 ? x.data.next_run : undefined))
+    .filter((t): t is number => typeof t === 'number' && t > 0);
+  if (due.length === 0) return '';
+  return `Scheduled runs: ${due.length} of ${replies.length} node(s), the next due ${timestamp(new Date(Math.min(...due) * 1000))}\n\n`;
+}
+
 function renderStatus(o: StatusReport, opts: ReportOptions): string {
   const r = o.request;
   if (opts.json) return json(jsonReport('puppet', 'status', r.replies, r.stats, r.summaries));
@@ -33,6 +42,7 @@ function renderStatus(o: StatusReport, opts: ReportOptions): string {
   let text = '';
   for (const x of replies) text += `${x.sender.padStart(width)}: ${x.statuscode === 0 ? messageOf(x.data) : c.red(x.statusmsg)}\n`;
   text += '\n';
+  text += scheduleLine(replies);
   for (const s of r.summaries) text += renderAggregate(s).join('\n') + '\n\n';
   return text + formatStats(r.stats, opts.verbose, 'rpc stats', c);
 }

@@ -27,5 +27,20 @@ export function compileCompound(expr: CompoundExpr): (node: NodeView) => boolean
       const test = factValueTest(operator, value);
       return (node) => test(lookupFact(node.facts, fact));
     }
+    case 'data': {
+      const { plugin, argument, field } = expr.call;
+      const test = factValueTest(expr.operator, expr.value);
+      return (node) => {
+        const answer = node.data?.(plugin, argument);
+        return answer !== undefined && test(fieldOf(answer, field));
+      };
+    }
   }
+}
+
+/** The field compared; with none named, the only field of a single-output plugin (MCollective's shorthand). */
+function fieldOf(answer: Readonly<Record<string, unknown>>, field: string | undefined): unknown {
+  if (field !== undefined) return Object.hasOwn(answer, field) ? answer[field] : undefined;
+  const keys = Object.keys(answer);
+  return keys.length === 1 ? answer[keys[0] as string] : undefined;
 }

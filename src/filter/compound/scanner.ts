@@ -3,12 +3,13 @@ import { describeCharacter, FilterError, rejectControlCharacters } from '../erro
 import { MAX_TEXT_LENGTH } from '../limits.js';
 import { checkFactNameLength, isBlank, operatorAt, resolveOperator, scanName, skipBlanks } from '../fact-term.js';
 import { nameMatcher, scanPatternLiteral, scanValueLiteral } from '../pattern.js';
-import type { CompoundClassTerm, CompoundFactTerm } from './ast.js';
+import type { CompoundClassTerm, CompoundDataTerm, CompoundFactTerm } from './ast.js';
+import type { FactOperator } from '../model.js';
 
 export type Token =
   | { kind: 'lparen' | 'rparen'; position: number }
   | { kind: 'and' | 'or' | 'not'; position: number; text: string }
-  | { kind: 'term'; position: number; term: CompoundClassTerm | CompoundFactTerm };
+  | { kind: 'term'; position: number; term: CompoundClassTerm | CompoundFactTerm | CompoundDataTerm };
 
 const KEYWORDS: Record<string, 'and' | 'or' | 'not'> = { and: 'and', or: 'or', not: 'not' };
 
@@ -49,12 +50,9 @@ function scanToken(source: string, at: number): { token: Token; end: number } {
     return { token: { kind: keyword, position: at, text: name }, end: nameEnd };
   }
 
+  if (source[nameEnd] === '(') return scanDataTerm(source, at, name, nameEnd);
   const opStart = skipBlanks(source, nameEnd);
   if (operatorAt(source, opStart)) return scanFactTerm(source, at, name, opStart);
-
-  if (source[nameEnd] === '(') {
-    throw new FilterError('FILTER_UNSUPPORTED_FUNCTION', `data functions such as ${name}(...) are not supported`, source, nameEnd);
-  }
   expectDelimiter(source, nameEnd);
   return { token: { kind: 'term', position: at, term: { type: 'class', value: name, position: at } }, end: nameEnd };
 }
@@ -70,6 +68,68 @@ function scanClassPattern(source: string, at: number): { token: Token; end: numb
 
 function scanFactTerm(source: string, at: number, fact: string, opStart: number): { token: Token; end: number } {
   checkFactNameLength(fact, source, at);
+  const { operator, value, end } = scanComparison(source, opStart);
+  const term: CompoundFactTerm = { type: 'fact', filter: { fact, operator, value }, position: at };
+  return { token: { kind: 'term', position: at, term }, end };
+}
+
+const PLUGIN_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const FIELD_START = /[A-Za-z_]/;
+const FIELD_CHAR = /[A-Za-z0-9_]/;
+
+/** `plugin( ['argument'] ) [.field] <op> value`, the name already scanned and `(` at `open`. */
+function scanDataTerm(source: string, at: number, plugin: string, open: number): { token: Token; end: number } {
+  if (!PLUGIN_NAME.test(plugin)) {
+    throw new FilterError('FILTER_BAD_DATA_CALL', `'${plugin}' is not a data plugin name (lower-case letters, digits and _)`, source, at);
+  }
+  let i = skipBlanks(source, open + 1);
+  let argument: string | undefined;
+  const argumentPosition = i;
+  const quote = source[i];
+  if (quote === '"' || quote === "'") {
+    const close = source.indexOf(quote, i + 1);
+    if (close < 0) throw new FilterError('FILTER_UNTERMINATED_QUOTE', `unterminated ${quote} quote`, source, i);
+    argument = source.slice(i + 1, close);
+    i = skipBlanks(source, close + 1);
+  }
+  if (source[i] !== ')') {
+    const what = argument === undefined ? "a quoted argument or ')'" : "')'";
+    throw new FilterError('FILTER_BAD_DATA_CALL', `expected ${what} in ${plugin}(...), found ${describeCharacter(source[i])}`, source, i);
+  }
+  i++;
+  let field: string | undefined;
+  let fieldPosition = i;
+  if (source[i] === '.') {
+    fieldPosition = i + 1;
+    let end = fieldPosition;
+    if (!FIELD_START.test(source[end] ?? '')) {
+      throw new FilterError('FILTER_BAD_DATA_CALL', `expected a field name after '${plugin}(...).'`, source, end);
+    }
+    while (end < source.length && FIELD_CHAR.test(source[end] as string)) end++;
+    field = source.slice(fieldPosition, end);
+    i = end;
+  }
+  const opStart = skipBlanks(source, i);
+  if (!operatorAt(source, opStart)) {
+    const shown = `${plugin}(...)${field === undefined ? '' : `.${field}`}`;
+    throw new FilterError('FILTER_MISSING_OPERATOR', `expected an operator (== != < > <= >= =~) after ${shown}`, source, opStart);
+  }
+  const { operator, value, end } = scanComparison(source, opStart);
+  const call = argument === undefined ? { plugin } : { plugin, argument };
+  const term: CompoundDataTerm = {
+    type: 'data',
+    call: field === undefined ? call : { ...call, field },
+    operator,
+    value,
+    position: at,
+    argumentPosition,
+    fieldPosition,
+  };
+  return { token: { kind: 'term', position: at, term }, end };
+}
+
+/** The operator at `opStart` and the value after it: quoted, a `/regex/`, or a word running to the next delimiter. */
+function scanComparison(source: string, opStart: number): { operator: FactOperator; value: string; end: number } {
   const written = operatorAt(source, opStart)!;
   const valueStart = skipBlanks(source, opStart + written.text.length);
   const first = source[valueStart];
@@ -96,10 +156,7 @@ function scanFactTerm(source: string, at: number, fact: string, opStart: number)
     value = source.slice(valueStart, end);
   }
   expectDelimiter(source, end);
-
-  const operator = resolveOperator(written, value, quoted, source, valuePosition);
-  const term: CompoundFactTerm = { type: 'fact', filter: { fact, operator, value }, position: at };
-  return { token: { kind: 'term', position: at, term }, end };
+  return { operator: resolveOperator(written, value, quoted, source, valuePosition), value, end };
 }
 
 function isDelimiter(c: string | undefined): boolean {

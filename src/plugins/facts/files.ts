@@ -84,7 +84,8 @@ function isMapping(value: unknown): value is Facts {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function deepMerge(base: Facts, overlay: Facts): Facts {
+/** Mappings merge key by key; anything else in `overlay` replaces what `base` has. */
+export function deepMerge(base: Facts, overlay: Facts): Facts {
   const merged: Facts = { ...base };
   for (const [key, value] of Object.entries(overlay)) {
     const current = merged[key];

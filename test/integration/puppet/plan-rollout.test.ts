@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { clientConfigFor, ROOT, runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { waitForRegistry } from '../registry/registry.js';
 import { gitRemote, masterlessNode, requirePuppet, waitForQuiet, withExplicitPaths, writeFleet, type PuppetNode } from './nodes.js';
 
 const PLAN = join(ROOT, 'examples', 'ci-deploy', 'rollout.yaml');
@@ -37,7 +38,14 @@ beforeAll(async () => {
   const names = ['ams1-a', 'ams1-b', 'fra1-a', 'fra1-b'];
   nodes = names.map((n) => withExplicitPaths(masterlessNode(scratch.dir, `${n}.example.net`, repo.remote)));
   const fleet = nodes.map((n, i) => ({ ...n, facts: { role: 'web', site: names[i]!.slice(0, 4) } }));
-  sim = await startSim(['--fleet', writeFleet(scratch.dir, fleet), '--server', nats.url]);
+  // The plan finds its nodes in the registry: they register at once.
+  const simConfig = scratch.config('sim.cfg', {
+    securityprovider: 'insecure',
+    'plugin.actionpolicy.allow_unconfigured': 1,
+    registration_splay: 0,
+  });
+  sim = await startSim(['--fleet', writeFleet(scratch.dir, fleet), '--server', nats.url, '--config', simConfig]);
+  await waitForRegistry(nats.url, nodes.length, 20_000);
   client = clientConfigFor(nats.url, { discovery_timeout: 1, discovery_quiet_window: 0.3 });
 });
 
@@ -52,7 +60,7 @@ describe('examples/ci-deploy/rollout.yaml', () => {
   it('--plan shows each site with a canary first, and applies nothing', async () => {
     const r = await rollout('main', '--plan');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/ams1: 2 node\(s\) by mc, test: ping before running/);
+    expect(r.stdout).toMatch(/ams1: 2 node\(s\) by registry, test: ping before running/);
     expect(r.stdout).toMatch(/ams1 \(puppet\) on ams1: 2 node\(s\) — batches 1, 1 \(canary first\)/);
     for (const node of nodes) expect(deployed(node)).toBeUndefined();
   }, 60_000);

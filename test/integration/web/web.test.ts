@@ -322,6 +322,25 @@ describe('jobs', () => {
     expect(re.end).toMatchObject({ noReply: SILENT, stats: { total: 1 } });
   });
 
+  it('cancels a running job: it stops waiting, and the silent nodes count as no reply', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/jobs', {
+      agent: 'rpcutil',
+      action: 'daemon_stats',
+      filter: 'identity=/^node-0001[01]\\./',
+    });
+    const id = started.body.id;
+    await waitFor(
+      'the reply of the node that answers',
+      async () => (await c.get<{ stats: { ok: number } }>(`/api/jobs/${id}`)).body.stats.ok === 1,
+    );
+    const cancelled = await c.post(`/api/jobs/${id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const detail = await c.get<Record<string, unknown>>(`/api/jobs/${id}`);
+    expect(detail.body).toMatchObject({ state: 'cancelled', noReply: SILENT, stats: { ok: 1, noReply: 1, pending: 0 } });
+    expect((await c.post(`/api/jobs/${id}/cancel`)).status).toBe(409);
+  });
+
   it('keeps whole replies while rows are cut at 200 characters', async () => {
     const c = await loggedIn('alice');
     const job = await runJob(c, { agent: 'rpcutil', action: 'inventory', filter: 'identity=node-00001.example.net' });
@@ -354,6 +373,76 @@ async function runJobEvents(c: WebClient, id: string) {
   await c.events(`/api/jobs/${id}/events`, (e, d) => void (e === 'end' && (end = d as Record<string, unknown>)));
   return { end: end! };
 }
+
+describe('nodes', () => {
+  it('pages the node list with chosen facts, names the facts, shows a node with its recent jobs, and keeps saved filters per user', async () => {
+    const c = await loggedIn('alice');
+    const page = await c.get<{ total: number; nodes: Array<{ identity: string; facts: Record<string, unknown> }> }>(
+      '/api/nodes?filter=' + encodeURIComponent('role=db') + '&offset=10&limit=5&facts=os.family,role',
+    );
+    expect(page.body.total).toBe(FLEET / 8);
+    expect(page.body.nodes).toHaveLength(5);
+    expect(page.body.nodes[0]!.facts).toEqual({ 'os.family': expect.any(String) as unknown, role: 'db' });
+    expect((await c.get<{ names: string[] }>('/api/facts')).body.names).toEqual(expect.arrayContaining(['role', 'os.family']));
+    const node = await c.get<{ identity: string; facts: Record<string, unknown>; jobs: Array<{ action: string }> }>(
+      '/api/nodes/node-00001.example.net',
+    );
+    expect(node.body.identity).toBe('node-00001.example.net');
+    expect(node.body.facts.role).toBe('web');
+    expect(node.body.jobs.map((j) => j.action)).toContain('ping');
+    expect((await c.get('/api/nodes/nosuch.example.net')).status).toBe(404);
+    expect((await c.post('/api/filters', { name: 'web servers', filter: 'role=web' })).status).toBe(200);
+    expect((await c.post('/api/filters', { name: 'broken', filter: 'role=(' })).status).toBe(400);
+    expect((await c.get('/api/filters')).body).toEqual({ filters: [{ name: 'web servers', filter: 'role=web' }] });
+    const w = await loggedIn('wendy');
+    expect((await w.get('/api/filters')).body).toEqual({ filters: [] });
+    expect((await c.call('DELETE', `/api/filters/${encodeURIComponent('web servers')}`)).status).toBe(200);
+    expect((await c.get('/api/filters')).body).toEqual({ filters: [] });
+  });
+});
+
+describe('plans', () => {
+  const plan = (sleep: number) =>
+    `name: web-ping\nnodes:\n  targets:\n    filter: { fact: role=web }\nsteps:\n  - name: wait\n    sleep: ${sleep}\n` +
+    `  - name: ping\n    nodes: targets\n    rpc: { agent: rpcutil, action: ping, timeout: 3 }\n    batch: { size: 100 }\n`;
+
+  it('starts a plan from its YAML text, streams its state to the end, and lists it', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/plans', { plan: plan(0) });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    let end: Record<string, unknown> | undefined;
+    let states = 0;
+    await c.events(`/api/plans/${started.body.id}/events`, (e, d) => {
+      if (e === 'state') states++;
+      if (e === 'end') end = d as Record<string, unknown>;
+    });
+    expect(states).toBeGreaterThan(0);
+    expect(end).toMatchObject({ id: started.body.id, state: 'succeeded' });
+    const list = await c.get<{ runs: Array<{ id: string; state: string }> }>('/api/plans');
+    expect(list.body.runs.find((r) => r.id === started.body.id)).toMatchObject({ state: 'succeeded' });
+    const bad = await c.post<{ error: { code: string } }>('/api/plans', { plan: 'name: [' });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'WEB_BAD_REQUEST']);
+    // A scoped role may not run plans, which may run anything anywhere.
+    const w = await loggedIn('wendy');
+    expect((await w.post('/api/plans', { plan: plan(0) })).status).toBe(403);
+  });
+
+  it('pauses a running plan and resumes it to the end', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/plans', { plan: plan(3) });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    expect((await c.post(`/api/plans/${id}/pause`)).status).toBe(200);
+    const paused = await c.get<{ state: string; paused: boolean }>(`/api/plans/${id}`);
+    expect(paused.body).toMatchObject({ state: 'running', paused: true });
+    expect((await c.post(`/api/plans/${id}/resume`)).status).toBe(202);
+    await waitFor(
+      'the resumed plan to end',
+      async () => (await c.get<{ state: string }>(`/api/plans/${id}`)).body.state === 'succeeded',
+      30_000,
+    );
+  });
+});
 
 describe('login rate limit', () => {
   it('answers 429 once a client address has used up its login attempts for the minute', async () => {

@@ -67,6 +67,20 @@ describe('judging a waited-for run', () => {
     });
   });
 
+  it('says a no-op run applied nothing, and how many resources it would have changed', () => {
+    expect(judgeSummary({ failed_resources: 0, out_of_sync_resources: 3, config_version: 'abc' }, 'abc', true)).toEqual({
+      ok: true,
+      message: 'noop: would change 3 resources (config version abc); nothing applied',
+    });
+    expect(judgeSummary({ failed_resources: 0, out_of_sync_resources: 1, config_version: 'abc' }, undefined, true).message).toBe(
+      'noop: would change 1 resource (config version abc); nothing applied',
+    );
+    expect(judgeSummary({ failed_resources: 0, out_of_sync_resources: 0, config_version: 'old' }, 'new', true)).toEqual({
+      ok: false,
+      message: 'Previewed config version old, not new',
+    });
+  });
+
   it('logs with the anchors timestamp', () => {
     expect(timestamp(new Date(2024, 0, 2, 3, 4, 5))).toBe('2024-01-02 03:04:05');
   });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkResourceAllowed } from '../../../src/plugins/agents/puppet/resource.js';
+import { checkResourceAllowed, puppetErrors } from '../../../src/plugins/agents/puppet/resource.js';
 import { canonicalName, canonicalPath, canonicalType, resolvedForms } from '../../../src/plugins/agents/puppet/resource-names.js';
 import { BUILTIN_ALLOWED_PARAMS, checkParams } from '../../../src/plugins/agents/puppet/resource-params.js';
 import { DEFAULTS, parseSettings } from '../../../src/plugins/agents/puppet/settings.js';
@@ -228,5 +228,18 @@ describe('resource parameters', () => {
       expect(() => checkParams('file', { mode }, builtin), mode).not.toThrow();
     for (const ensure of ['present', 'latest', '1.2.3-1+deb12u1', '2:9.0.1378-2'])
       expect(() => checkParams('package', { ensure }, builtin), ensure).not.toThrow();
+  });
+});
+
+describe("a failed resource's error", () => {
+  it("is Puppet's own Error: lines, without Facter's, distinct, few and short", () => {
+    const facter = 'Error: Facter: Permission denied @ rb_sysopen - /proc/1/environ\n'.repeat(20);
+    const output = `${facter}Notice: Compiled catalog\nError: Parameter mode failed on File[/x]: The file mode specification is invalid\n`;
+    expect(puppetErrors(output)).toEqual(['Parameter mode failed on File[/x]: The file mode specification is invalid']);
+    const many = Array.from({ length: 10 }, (_, i) => `Error: failure ${i} ${'x'.repeat(1000)}`).join('\n');
+    const bounded = puppetErrors(`${many}\n${many}`);
+    expect(bounded).toHaveLength(3);
+    for (const line of bounded) expect(line.length).toBeLessThanOrEqual(400);
+    expect(puppetErrors('Notice: all fine\n')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { craftRequest, unsignedFrame } from '../../helpers/requests.js';
 import { InsecureProvider, type SecurityProvider } from '../../../src/security/index.js';
 import type { AgentPlugin, NodeInfo } from '../../../src/server/agent.js';
 import { Dispatcher, type Authorizer, type Outcome } from '../../../src/server/dispatcher.js';
+import type { DataPlugin } from '../../../src/server/data.js';
 import { ServerStats } from '../../../src/server/stats.js';
 
 export const IDENTITY = 'node1.example.net';
@@ -41,6 +42,8 @@ export function harness(o: {
   security?: SecurityProvider;
   authorizer?: Authorizer;
   facts?: Record<string, unknown>;
+  dataPlugins?: DataPlugin[];
+  settingsFor?: (name: string) => Readonly<Record<string, string>>;
 }): Harness {
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
@@ -65,7 +68,8 @@ export function harness(o: {
     logger,
     maxMessageSize: o.maxMessageSize ?? 64 * 1024,
     authorizer: o.authorizer,
-    settingsFor: () => ({}),
+    settingsFor: o.settingsFor ?? (() => ({})),
+    dataPlugins: new Map((o.dataPlugins ?? []).map((p) => [p.ddl.metadata.name, p])),
     view: () => ({ identity: IDENTITY, facts, classes: ['base'], agents: o.agents.map((a) => a.ddl.metadata.name) }),
   });
   return { dispatcher, stats, logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };

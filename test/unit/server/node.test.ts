@@ -149,3 +149,43 @@ describe('NodeServer', () => {
     await server.stop();
   });
 });
+
+describe('agent background work and reloads', () => {
+  it("starts each agent's service with the node's settings, stops it with the node, and survives one that fails to start", async () => {
+    const broker = new MemoryBroker();
+    const calls: string[] = [];
+    const worker: AgentPlugin = {
+      ...sleeper,
+      ddl: { ...sleeper.ddl, metadata: { ...sleeper.ddl.metadata, name: 'worker' } },
+      start: (ctx) => {
+        calls.push(`start ${ctx.node.identity} ${ctx.settings.interval}`);
+        return { stop: () => Promise.resolve(void calls.push('stop')) };
+      },
+      reload: () => void calls.push('reload'),
+    };
+    const broken: AgentPlugin = {
+      ...sleeper,
+      start: () => {
+        throw new Error('cannot');
+      },
+    };
+    const server = new NodeServer({
+      identity: 'n1.example.net',
+      collectives: ['mcollective'],
+      mainCollective: 'mcollective',
+      version: 'test',
+      connector: broker.connector(),
+      security: new InsecureProvider('user=test'),
+      agents: [discoveryAgent, broken, worker],
+      logger: pino({ level: 'silent' }),
+      maxMessageSize: 65536,
+      state: { facts: {}, classes: [] },
+      settingsFor: (agent): Record<string, string> => (agent === 'worker' ? { interval: '30' } : {}),
+    });
+    await server.start();
+    expect(calls).toEqual(['start n1.example.net 30']);
+    server.reloadAgents();
+    await server.stop();
+    expect(calls).toEqual(['start n1.example.net 30', 'reload', 'stop']);
+  });
+});

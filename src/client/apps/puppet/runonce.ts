@@ -52,26 +52,31 @@ export async function runonceCommand(
   const request = requestReport(session.ddls.find('puppet'), 'puppet', 'runonce', outcome, false);
   if (waitTimeoutMs === undefined) return request;
   onEvent({ type: 'runs_started', request });
-  const runs = await waitForRuns(session, ctx, outcome, waitTimeoutMs, eventLog(onEvent));
+  const runs = await waitForRuns(session, ctx, outcome, data, waitTimeoutMs, eventLog(onEvent));
   const failed = runs.filter((r) => !r.ok).map((r) => r.sender);
   const exitCode = outcome.exitCode === EXIT.OK && failed.length > 0 ? EXIT.SOME_FAILED : outcome.exitCode;
   return { kind: 'runonce_wait', request, runs, failed, exitCode };
 }
 
-/** Judges a finished run from its last_run_summary reply data. */
-export function judgeSummary(data: Record<string, unknown>, revision?: string): { ok: boolean; message: string } {
+/** Judges a finished run from its last_run_summary reply data; a no-op run says what it would have changed. */
+export function judgeSummary(data: Record<string, unknown>, revision?: string, noop = false): { ok: boolean; message: string } {
   const failed = Number(data.failed_resources);
   const version = textOf(data.config_version);
   if (failed > 0) return { ok: false, message: `${failed} resource(s) failed` };
   if (version === '' || version === 'unknown') return { ok: false, message: 'The run did not apply a catalog' };
-  if (revision !== undefined && version !== revision) return { ok: false, message: `Applied config version ${version}, not ${revision}` };
-  return { ok: true, message: `Applied config version ${version}` };
+  const verb = noop ? 'Previewed' : 'Applied';
+  if (revision !== undefined && version !== revision) return { ok: false, message: `${verb} config version ${version}, not ${revision}` };
+  if (!noop) return { ok: true, message: `Applied config version ${version}` };
+  // Puppet counts the resources a no-op run found out of sync: what a real run would change.
+  const n = Number(data.out_of_sync_resources) || 0;
+  return { ok: true, message: `noop: would change ${n} resource${n === 1 ? '' : 's'} (config version ${version}); nothing applied` };
 }
 
 async function waitForRuns(
   session: ClientSession,
   ctx: PuppetContext,
   outcome: RequestOutcome,
+  data: Record<string, unknown>,
   waitTimeoutMs: number,
   log: (line: string) => void,
 ): Promise<WaitedRun[]> {
@@ -114,6 +119,7 @@ async function waitForRuns(
     });
     for (const r of res.ok()) summaries.set(r.sender, r.data);
   }
+  const noop = data.noop === true;
   const runs: WaitedRun[] = [];
   for (const r of outcome.results.all()) {
     if (r.statuscode !== 0) {
@@ -138,7 +144,7 @@ async function waitForRuns(
     }
     // Masterless nodes answer with the commit they resolved the requested revision to.
     const asked = typeof r.data.revision === 'string' && r.data.revision !== '' ? r.data.revision : undefined;
-    const verdict = judgeSummary(summary, asked);
+    const verdict = judgeSummary(summary, asked, noop);
     runs.push({
       sender: r.sender,
       ok: verdict.ok,

@@ -2,16 +2,24 @@
 // Behaviour follows MCollective's and Choria's puppet agent; src/plugins/agents/puppet/puppet.ddl.json describes it.
 import { fileURLToPath } from 'node:url';
 import { loadDDLFile } from '../../../ddl/index.js';
-import { ActionFailed, type ActionRequest, type AgentContext, type AgentPlugin } from '../../../server/agent.js';
+import {
+  ActionFailed,
+  type ActionRequest,
+  type AgentContext,
+  type AgentPlugin,
+  type AgentService,
+  type AgentServiceContext,
+} from '../../../server/agent.js';
 import { startDetached, type StartDetached } from './detached.js';
 import { defaultDisableMessage, disablePuppet, enablePuppet } from './disable-lock.js';
 import { PuppetAgentError } from './errors.js';
-import { printWithPuppet, puppetPaths, type PuppetPaths, type SettingsPrinter } from './paths.js';
+import { forgetPuppetSettings, printWithPuppet, puppetPaths, type PuppetPaths, type SettingsPrinter } from './paths.js';
 import { applyResource } from './resource.js';
 import type { RunRequest } from './run-options.js';
 import { runonce } from './runonce.js';
+import { RunSchedule } from './schedule.js';
 import { parseSettings, type PuppetSettings } from './settings.js';
-import { disabledMessage, readStatus } from './state.js';
+import { daemonPid, disabledMessage, readStatus } from './state.js';
 import type { RunGovernors } from './governor-hold.js';
 import { lastRunOf, loadReportLogs, loadResources, loadSummary, scalarText, typeDistribution } from './summary.js';
 
@@ -24,6 +32,8 @@ export interface PuppetAgentDeps {
   nowMs(): number;
   /** Governor slots for runonce (plugin.puppet.governor); absent when the broker has none. */
   governors?: RunGovernors;
+  /** The splay of the first scheduled run: a number in [0, 1). */
+  random(): number;
 }
 
 interface Call {
@@ -35,7 +45,10 @@ interface Call {
 
 type Action = (call: Call) => Promise<Record<string, unknown>>;
 
-function createActions(deps: PuppetAgentDeps): Record<string, Action> {
+/** Each node's scheduled runs, by identity (one agent serves every node of a simulated fleet). */
+type Schedules = Map<string, RunSchedule>;
+
+function createActions(deps: PuppetAgentDeps, schedules: Schedules): Record<string, Action> {
   const enabledNow = async (paths: PuppetPaths) => (await disabledMessage(paths)) === undefined;
 
   return {
@@ -44,7 +57,10 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
         (r) => ({ ...r }),
       ),
 
-    status: async ({ paths }) => ({ ...(await readStatus(paths, deps.nowMs())) }),
+    status: async ({ ctx, paths }) => ({
+      ...(await readStatus(paths, deps.nowMs())),
+      next_run: Math.ceil((schedules.get(ctx.node.identity)?.nextRunMs ?? 0) / 1000),
+    }),
 
     last_run_summary: async ({ req, paths }) => {
       const [summary, resources, logs] = await Promise.all([
@@ -107,17 +123,58 @@ function createActions(deps: PuppetAgentDeps): Record<string, Action> {
   };
 }
 
+/** plugin.puppet.runinterval: the node's scheduled runs, each one a runonce with the splay already waited. */
+function startSchedule(deps: PuppetAgentDeps, schedules: Schedules, ctx: AgentServiceContext): AgentService | undefined {
+  let settings: PuppetSettings;
+  try {
+    settings = parseSettings(ctx.settings);
+  } catch (err) {
+    ctx.logger.error({ err: (err as Error).message }, 'no scheduled Puppet runs: the settings are not usable');
+    return undefined;
+  }
+  if (settings.runinterval === 0) return undefined;
+  const identity = ctx.node.identity;
+  const splayS = settings.splay ? Math.floor(deps.random() * (settings.splaylimit + 1)) : 0;
+  const schedule = new RunSchedule({
+    intervalMs: settings.runinterval * 1000,
+    firstDelayMs: splayS * 1000,
+    logger: ctx.logger,
+    now: () => deps.nowMs(),
+    about: settings.masterless.gitTrack === undefined ? {} : { git_track: settings.masterless.gitTrack },
+    run: async (signal) => {
+      const paths = await puppetPaths(settings, deps.printSettings);
+      // A Puppet daemon runs on its own runinterval; signalling it on ours as well would double its runs.
+      const daemon = settings.mode === 'agent' ? await daemonPid(paths) : undefined;
+      if (daemon !== undefined) return { skipped: `the Puppet daemon (pid ${daemon}) schedules its own runs` };
+      return runonce({ force: true }, settings, paths, { ...deps, node: process.execPath, holder: identity }, signal);
+    },
+  });
+  schedules.set(identity, schedule);
+  schedule.start();
+  return {
+    async stop() {
+      if (schedules.get(identity) === schedule) schedules.delete(identity);
+      await schedule.stop();
+    },
+  };
+}
+
 export function createPuppetAgent(overrides: Partial<PuppetAgentDeps> = {}): AgentPlugin {
   const deps: PuppetAgentDeps = {
     printSettings: printWithPuppet,
     startDetached,
     signal: (pid, signal) => process.kill(pid, signal),
     nowMs: () => Date.now(),
+    random: Math.random,
     ...overrides,
   };
-  const actions = createActions(deps);
+  const schedules: Schedules = new Map();
+  const actions = createActions(deps, schedules);
   return {
     ddl,
+    start: (ctx) => startSchedule(deps, schedules, ctx),
+    // A corrected puppet.conf takes effect without a restart.
+    reload: () => forgetPuppetSettings(),
     async invoke(req, ctx) {
       const action = actions[req.action];
       if (!action) throw new ActionFailed(`Unknown action '${req.action}' for agent 'puppet'`, 2);

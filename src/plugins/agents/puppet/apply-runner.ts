@@ -1,12 +1,14 @@
 // One masterless run, in its own detached process: splay, honour the disable lock, hold Puppet's run lock,
 // check out the requested commit, `puppet apply`, and record a failed run when Puppet could not record it.
+// A no-op preview of a revision never touches the checkout: it applies from a worktree of its own, removed after.
 // `puppet apply` takes no run lock and ignores the disable lock, so this is what makes status, enable/disable
 // and runall behave as they do with `puppet agent`.
-import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { shellCommand } from '../../../config/index.js';
 import { git } from './git.js';
 import { isAlive } from './process.js';
 
@@ -16,6 +18,11 @@ export interface ApplyRunSpec {
   codedir: string;
   /** Commit to check out before applying. */
   commit?: string;
+  /**
+   * A no-op preview of `commit`: it is applied from a detached worktree at `dir` (argv names it as the code
+   * directory), beneath `root`, which holds nothing else; the working copy's checkout stays as it was.
+   */
+  preview?: { root: string; dir: string };
   /** Longest splay in seconds; 0 applies at once. */
   splaylimit: number;
   disabledLockfile: string;
@@ -103,10 +110,24 @@ export async function recordFailedRun(
   await writeAtomically(spec.lastrunreport, '---\n' + stringify(report, { nullStr: '' }));
 }
 
+/**
+ * A stop asked of the run once it holds the run lock (SIGTERM, SIGINT): Puppet gets the signal, no later step
+ * starts, and the run still cleans up after itself.
+ */
+let stopSignal: NodeJS.Signals | undefined;
+let puppet: ChildProcess | undefined;
+const stopOn = (signal: NodeJS.Signals) => () => {
+  stopSignal ??= signal;
+  puppet?.kill(signal);
+};
+const STOP_HANDLERS = { SIGTERM: stopOn('SIGTERM'), SIGINT: stopOn('SIGINT') } as const;
+
 /** Runs `puppet apply`, echoing its output to ours, and returns its exit code and its error lines. */
 function apply(argv: string[]): Promise<{ code: number; errors: string[] }> {
   return new Promise((resolve) => {
+    if (stopSignal) return resolve({ code: 1, errors: [`Stopped by ${stopSignal} before Puppet ran`] });
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    puppet = child;
     const errors: string[] = [];
     const collect = (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -115,12 +136,35 @@ function apply(argv: string[]): Promise<{ code: number; errors: string[] }> {
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    process.once('SIGTERM', forward('SIGTERM'));
-    process.once('SIGINT', forward('SIGINT'));
     child.once('error', (err) => resolve({ code: 1, errors: [`${argv[0]} could not be started: ${err.message}`] }));
-    child.once('close', (code) => resolve({ code: code ?? 1, errors }));
+    child.once('close', (code) => {
+      puppet = undefined;
+      resolve({ code: code ?? 1, errors });
+    });
   });
+}
+
+/**
+ * Removes every preview worktree under `root` and what git knows of them. Runs hold the run lock, so any found
+ * there is a leftover of a run that died (killed, crashed) before removing its own.
+ */
+export async function clearPreviews(codedir: string, root: string, timeoutMs: number): Promise<void> {
+  await rm(root, { recursive: true, force: true });
+  await git(codedir, ['worktree', 'prune'], timeoutMs);
+}
+
+/** Checks out what the run applies: the commit in the working copy, or a preview's worktree of it. */
+async function checkOut(spec: ApplyRunSpec & { commit: string }): Promise<void> {
+  if (!spec.preview) {
+    await git(spec.codedir, ['checkout', '--quiet', '--force', '--detach', spec.commit], spec.gitTimeoutMs);
+    log(`Checked out ${spec.commit} in ${spec.codedir}`);
+    return;
+  }
+  const { root, dir } = spec.preview;
+  await clearPreviews(spec.codedir, root, spec.gitTimeoutMs);
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await git(spec.codedir, ['worktree', 'add', '--quiet', '--detach', dir, spec.commit], spec.gitTimeoutMs);
+  log(`Previewing ${spec.commit} in the worktree ${dir}; ${spec.codedir} stays as it is`);
 }
 
 export async function runApply(spec: ApplyRunSpec): Promise<number> {
@@ -138,18 +182,18 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
     log(`Run of Puppet configuration client already in progress; skipping (${spec.runLockfile} exists)`);
     return 1;
   }
+  for (const [signal, handler] of Object.entries(STOP_HANDLERS)) process.on(signal, handler);
   try {
     const before = await mtime(spec.lastrunfile);
     if (spec.commit) {
       try {
-        await git(spec.codedir, ['checkout', '--quiet', '--force', '--detach', spec.commit], spec.gitTimeoutMs);
-        log(`Checked out ${spec.commit} in ${spec.codedir}`);
+        await checkOut({ ...spec, commit: spec.commit });
       } catch (err) {
         await recordFailedRun(spec, [`Could not check out ${spec.commit} in ${spec.codedir}: ${(err as Error).message}`]);
         return 1;
       }
     }
-    log(`Running ${spec.argv.join(' ')}`);
+    log(`Running ${shellCommand(spec.argv)}`);
     const result = await apply(spec.argv);
     log(`puppet apply exited with ${result.code}`);
     if ((await mtime(spec.lastrunfile)) === before) {
@@ -160,7 +204,13 @@ export async function runApply(spec: ApplyRunSpec): Promise<number> {
     }
     return result.code;
   } finally {
+    if (spec.preview) {
+      await clearPreviews(spec.codedir, spec.preview.root, spec.gitTimeoutMs).catch((err: Error) =>
+        log(`Could not remove the preview worktree ${spec.preview!.dir}: ${err.message}`),
+      );
+    }
     await releaseRunLock(spec.runLockfile);
+    for (const [signal, handler] of Object.entries(STOP_HANDLERS)) process.off(signal, handler);
   }
 }
 

@@ -35,14 +35,25 @@ export const PUPPET_KEYS = {
     type: 'boolean',
     default: true,
     scope: 'server',
-    description: 'puppet agent: runonce sleeps a random time first unless the request says otherwise or forces the run.',
+    description:
+      'puppet agent: runonce sleeps a random time first unless the request says otherwise or forces the run; with `runinterval`, the first scheduled run waits a random time up to `splaylimit`, as puppet agent does.',
   },
   'plugin.puppet.splaylimit': {
     type: 'integer',
     min: 0,
     default: 30,
     scope: 'server',
-    description: 'puppet agent: longest splay in seconds.',
+    description: 'puppet agent: longest splay in seconds (runonce, and the first scheduled run).',
+  },
+  'plugin.puppet.runinterval': {
+    type: 'string',
+    default: '0',
+    defaultDoc: '0 (no scheduled runs)',
+    pattern: /^\s*\d+[smhdy]?\s*$/,
+    patternDoc: 'a duration: seconds, or a number with s, m, h, d or y',
+    scope: 'server',
+    description:
+      "puppet agent: the daemon runs Puppet this often, as puppet.conf's `runinterval` (`30m`, `1h`, `1800`); the first run comes at start, after the splay when `splay` is on. A scheduled run honours the disable lock and the run locks, and is skipped (and logged) while another run is pending.",
   },
   'plugin.puppet.signal_daemon': {
     type: 'boolean',
@@ -151,6 +162,16 @@ export const PUPPET_KEYS = {
     defaultDoc: 'none: revisions refused',
     scope: 'server',
     description: 'puppet agent, masterless: branch/tag patterns (`*` wildcard) a revision must be or be reachable from.',
+  },
+  'plugin.puppet.git_track': {
+    type: 'string',
+    default: '',
+    defaultDoc: 'none: the checked-out code',
+    pattern: /^([A-Za-z0-9_][A-Za-z0-9._/-]*)?$/,
+    patternDoc: 'a branch name',
+    scope: 'server',
+    description:
+      'puppet agent, masterless: branch a run without a revision follows (scheduled runs and plain runonce): its tip is fetched, checked against `git_allowed_refs`, checked out and applied; a tip that fails the check is refused and logged.',
   },
   'plugin.puppet.git_timeout': {
     type: 'integer',

@@ -127,12 +127,38 @@ export function resourceManifest(req: ResourceRequest): string {
   return `${req.type} { ${quote(req.name)}: ${params.join(', ')} }`;
 }
 
-function runPuppet(argv: string[], signal: AbortSignal | undefined): Promise<number> {
+/** Most of Puppet's own error text a failed resource shows: its first error lines, each cut short. */
+const MAX_ERROR_LINES = 3;
+const MAX_ERROR_CHARS = 400;
+
+/** Distinct error messages, at most MAX_ERROR_LINES, each at most MAX_ERROR_CHARS. */
+export function boundedErrors(messages: readonly string[]): string[] {
+  const errors: string[] = [];
+  for (const message of messages) {
+    const text = message.trim();
+    const cut = text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
+    if (cut !== '' && !errors.includes(cut)) errors.push(cut);
+    if (errors.length === MAX_ERROR_LINES) break;
+  }
+  return errors;
+}
+
+/** Puppet's `Error:` lines in its output, without Facter's complaints about facts it could not read (they fail no run). */
+export function puppetErrors(output: string): string[] {
+  const lines = output.split('\n').map((line) => /^Error: (.*)$/.exec(line.trim())?.[1] ?? '');
+  return boundedErrors(lines.filter((text) => text !== '' && !text.startsWith('Facter:')));
+}
+
+function runPuppet(argv: string[], signal: AbortSignal | undefined): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(argv[0]!, argv.slice(1), { env: puppetEnv(), signal, maxBuffer: 16 << 20 }, (err) => {
-      if (!err) return resolve(0);
+    execFile(argv[0]!, argv.slice(1), { env: puppetEnv(), signal, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const output = `${String(stdout)}\n${String(stderr)}`;
+      if (!err) return resolve({ code: 0, output });
       const code = (err as { code?: unknown }).code;
-      resolve(typeof code === 'number' ? code : 1);
+      resolve({
+        code: typeof code === 'number' ? code : 1,
+        output: typeof code === 'number' ? output : `${output}\nError: ${err.message}`,
+      });
     });
   });
 }
@@ -182,12 +208,14 @@ export async function applyResource(
     argv.push('--lastrunfile', join(scratch, 'summary.yaml'), '--lastrunreport', join(scratch, 'report.yaml'));
     if (req.environment) argv.push('--environment', req.environment);
     argv.push('-e', manifest);
-    const code = await runPuppet(argv, signal);
+    const { code, output } = await runPuppet(argv, signal);
     const logs = (await loadReportLogs(join(scratch, 'report.yaml'))).filter((l) => l.level !== 'debug' && l.level !== 'info');
     const result = logs.map((l) => `${l.source}: ${l.msg}`).join('\n') || 'no output produced';
     // --detailed-exitcodes: 2 changes, 4 failures, 6 both; anything else that is not 0 is a failed run.
     if (code !== 0 && code !== 2) {
-      const errors = logs.filter((l) => l.level === 'err').map((l) => l.msg);
+      // A catalog Puppet refused (a bad parameter value, say) leaves no report: its output says why.
+      const reported = logs.filter((l) => l.level === 'err').map((l) => l.msg);
+      const errors = reported.length > 0 ? boundedErrors(reported) : puppetErrors(output);
       throw new PuppetAgentError('resource_failed', `Failed to apply ${title}: ${errors.join('; ') || `puppet apply exited with ${code}`}`);
     }
     return { result, changed: code === 2 };

@@ -1,6 +1,7 @@
 // runonce: refuse when disabled, applying or already requested; otherwise signal an idle daemon or start a
 // detached run (`puppet agent --onetime --no-daemonize …`, or troupe's masterless runner around `puppet apply`).
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { shellCommand } from '../../../config/index.js';
 import { APPLY_RUNNER, type ApplyRunSpec } from './apply-runner.js';
 import type { StartDetached } from './detached.js';
 import { PuppetAgentError } from './errors.js';
@@ -134,7 +135,7 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
   }
   const argv = [...s.command, ...puppetConfigArgs(s), ...ONETIME_OPTIONS, ...options];
   const pid = await deps.startDetached(argv, s.runLogfile);
-  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${shellCommand(argv)}' command` };
 }
 
 /**
@@ -155,15 +156,25 @@ export function configVersionCommand(codedir: string): string {
   return `git -C ${codedir} rev-parse HEAD`;
 }
 
-/** The `puppet apply` command line of a masterless run. */
-export function applyArgv(req: RunRequest, s: PuppetSettings): string[] {
+/**
+ * The `puppet apply` command line of a masterless run. A preview leaves the catalog summary (resources.txt, which
+ * `resource` checks) describing what is applied, not what was previewed.
+ */
+export function applyArgv(req: RunRequest, s: PuppetSettings, preview = false): string[] {
   const codedir = s.masterless.codedir!;
   const inCode = (p: string) => (isAbsolute(p) ? p : join(codedir, p));
-  const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', '--write-catalog-summary'];
+  const summary = preview ? '--no-write-catalog-summary' : '--write-catalog-summary';
+  const args = [...s.applyCommand, ...puppetConfigArgs(s), '--color=false', '--show_diff', '--verbose', summary];
   args.push('--config_version', configVersionCommand(codedir));
   if (s.masterless.modulepath) args.push('--modulepath', s.masterless.modulepath.split(':').map(inCode).join(':'));
   args.push(...buildApplyOptions(req), inCode(s.masterless.manifest));
   return args;
+}
+
+/** Where a preview's worktree goes: a directory of troupe's beside its run lock, holding only previews. */
+export function previewWorktree(paths: Pick<PuppetPaths, 'runonceLockfile'>, nowMs: number): { root: string; dir: string } {
+  const root = join(dirname(paths.runonceLockfile), 'troupe_previews');
+  return { root, dir: join(root, `preview-${nowMs}`) };
 }
 
 async function startApply(
@@ -176,10 +187,13 @@ async function startApply(
   if (!s.masterless.codedir)
     throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
   const codedir = resolve(s.masterless.codedir);
-  const argv = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
+  // Built first so a request it refuses is refused before anything is fetched.
+  const inPlace = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
+  // A run that names no revision follows the tracked branch, when there is one.
+  const revision = req.revision ?? s.masterless.gitTrack;
   const resolved =
-    req.revision === undefined
+    revision === undefined
       ? undefined
       : await resolveRevision(
           {
@@ -189,12 +203,16 @@ async function startApply(
             timeoutMs: s.masterless.gitTimeoutMs,
             signal: abort,
           },
-          req.revision,
+          revision,
         );
+  // A no-op run of a revision previews it from a worktree of its own, so the next real run applies what it would have.
+  const preview = resolved && req.noop === true ? previewWorktree(paths, deps.nowMs()) : undefined;
+  const argv = preview ? applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: preview.dir } }, true) : inPlace;
   const spec: ApplyRunSpec = {
     argv,
     codedir,
     commit: resolved?.commit,
+    preview,
     splaylimit,
     disabledLockfile: paths.agent_disabled_lockfile,
     runLockfile: paths.agent_catalog_run_lockfile,
@@ -203,7 +221,10 @@ async function startApply(
     gitTimeoutMs: s.masterless.gitTimeoutMs,
   };
   const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile);
-  const started: Started = { method: 'spawn', pid, summary: `Started a Puppet run using the '${argv.join(' ')}' command` };
+  const what = preview ? `a no-op Puppet run of ${resolved!.commit} in a worktree of its own` : 'a Puppet run';
+  // The runner splays, not Puppet: the command shows no --splay, so the summary says it.
+  const splay = splaylimit > 0 ? `, after a random splay of up to ${splaylimit} seconds` : '';
+  const started: Started = { method: 'spawn', pid, summary: `Started ${what} using the '${shellCommand(argv)}' command${splay}` };
   if (resolved) started.revision = resolved.commit;
   return started;
 }

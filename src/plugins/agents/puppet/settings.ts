@@ -2,6 +2,7 @@
 // src/config/keys.ts; the text is read here because `mco sim` gives each node its own.
 import { keySpec, parseBoolean, type ConfigKey } from '../../../config/index.js';
 import { PuppetAgentError } from './errors.js';
+import { checkRevisionSyntax } from './git.js';
 import { BUILTIN_ALLOWED_PARAMS, forbiddenParam } from './resource-params.js';
 
 export type PuppetMode = 'agent' | 'apply';
@@ -29,6 +30,8 @@ export interface PuppetSettings {
   confdir?: string;
   splay: boolean;
   splaylimit: number;
+  /** Seconds between the daemon's scheduled runs; 0 schedules none. */
+  runinterval: number;
   signalDaemon: boolean;
   allowServerOverride: boolean;
   /** Where detached runs write their output; undefined discards it. */
@@ -53,6 +56,8 @@ export interface MasterlessSettings {
   gitRemote: string;
   /** Branch and tag patterns (`*` wildcards) a requested revision must be, or be reachable from. */
   gitAllowedRefs: string[];
+  /** The branch a run without a revision follows (fetched, checked against gitAllowedRefs, applied). */
+  gitTrack?: string;
   gitTimeoutMs: number;
 }
 
@@ -162,6 +167,32 @@ function governorOf(raw: Readonly<Record<string, string>>): PuppetSettings['gove
   return { name, maxWaitMs: seconds * 1000 };
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, y: 365 * 86400 };
+
+/** A duration as puppet.conf writes one (`1800`, `30m`, `1h`, `2d`), in seconds. */
+export function parseDuration(value: string, key: string): number {
+  const m = /^(\d+)([smhdy]?)$/.exec(value.trim());
+  const seconds = m ? Number(m[1]) * DURATION_UNITS[m[2] || 's']! : NaN;
+  // setTimeout cannot wait longer than about 24 days at once; the scheduler splits longer waits, but years of them mean a typo.
+  if (!Number.isSafeInteger(seconds) || seconds > 10 * 365 * 86400) {
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.${key} should be a duration such as 1800, 30m or 1h, got '${value}'`);
+  }
+  return seconds;
+}
+
+function gitTrackOf(raw: Readonly<Record<string, string>>, mode: PuppetMode): string | undefined {
+  const branch = text(raw, 'git_track');
+  if (branch === undefined) return undefined;
+  if (mode !== 'apply')
+    throw new PuppetAgentError('bad_setting', 'plugin.puppet.git_track only has a meaning in masterless mode (plugin.puppet.mode = apply)');
+  try {
+    checkRevisionSyntax(branch);
+  } catch {
+    throw new PuppetAgentError('bad_setting', `plugin.puppet.git_track '${branch}' is not a branch name`);
+  }
+  return branch;
+}
+
 /** Reads the raw `plugin.puppet.*` strings (prefix removed); bad values raise PuppetAgentError(bad_setting). */
 export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSettings {
   const mode = text(raw, 'mode') ?? DEFAULTS.mode;
@@ -181,6 +212,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
     confdir: text(raw, 'confdir'),
     splay: bool(raw, 'splay', DEFAULTS.splay),
     splaylimit: int(raw, 'splaylimit'),
+    runinterval: parseDuration(text(raw, 'runinterval') ?? '0', 'runinterval'),
     signalDaemon: bool(raw, 'signal_daemon', DEFAULTS.signal_daemon),
     allowServerOverride: bool(raw, 'allow_server_override', DEFAULTS.allow_server_override),
     runLogfile: text(raw, 'run_logfile'),
@@ -192,6 +224,7 @@ export function parseSettings(raw: Readonly<Record<string, string>>): PuppetSett
       modulepath: text(raw, 'modulepath'),
       gitRemote: text(raw, 'git_remote') ?? DEFAULTS.git_remote,
       gitAllowedRefs: list(text(raw, 'git_allowed_refs')) ?? [],
+      gitTrack: gitTrackOf(raw, mode),
       gitTimeoutMs: int(raw, 'git_timeout') * 1000,
     },
     governor: governorOf(raw),
