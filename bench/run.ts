@@ -607,6 +607,10 @@ async function webSection(scratch: string): Promise<void> {
       rss_mb: null,
       note: `click to box score in headless Chromium; runs ${r.boxScoreMs.map((x) => round(x)).join(', ')} ms; longest main-thread task ${r.longestTaskMs.map((x) => round(x)).join(', ')} ms (${r.longTasks.join(', ')} tasks over 50 ms)`,
     });
+    for (const [i, p] of r.phases.entries())
+      console.log(
+        `  web run ${i + 1}: job accepted ${round(p.accepted)} ms, first replies ${round(p.firstReplies)} ms, end event ${round(p.end)} ms, box score ${round(r.boxScoreMs[i]!)} ms after the click`,
+      );
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
     await brokers.stop();

@@ -16,6 +16,8 @@ export interface WebBenchRun {
   longTasks: number[];
   replies: number;
   pingReplies: number;
+  /** Per web run, ms after the click: the POST answered, the first replies arrived, the end event arrived. */
+  phases: Array<{ accepted: number; firstReplies: number; end: number }>;
 }
 
 const PASSWORD = 'bench-password';
@@ -30,6 +32,7 @@ const CLICK_AND_WAIT = `(n) => new Promise((resolve, reject) => {
   const button = document.querySelector('[data-testid=send]');
   if (!button) return reject(new Error('no Run button'));
   const t0 = performance.now();
+  window.__troupeClick = t0;
   button.click();
   const observer = new MutationObserver(() => {
     if (done()) {
@@ -52,7 +55,7 @@ export async function webBench(broker: string, pingConfig: string, n: number, re
     timeoutMs: 60_000,
   });
   const browser = await launchBrowser();
-  const out: WebBenchRun = { boxScoreMs: [], pingMs: [], longestTaskMs: [], longTasks: [], replies: n, pingReplies: n };
+  const out: WebBenchRun = { boxScoreMs: [], pingMs: [], longestTaskMs: [], longTasks: [], replies: n, pingReplies: n, phases: [] };
   try {
     const page = browser.page;
     await page.goto(`${web.url}/`);
@@ -75,7 +78,16 @@ export async function webBench(broker: string, pingConfig: string, n: number, re
       // Long tasks are reported after they end: one frame and a moment more.
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200)))');
       const tasks = await browser.longTasks();
+      // The app's performance marks (troupe:accepted|first-replies|end:<job id>), relative to the click.
+      const phases = await page.evaluate<{ accepted: number; firstReplies: number; end: number }>(`(() => {
+        const at = (kind) => {
+          const m = performance.getEntriesByType('mark').filter((e) => e.name.startsWith('troupe:' + kind + ':')).pop();
+          return m ? m.startTime - window.__troupeClick : NaN;
+        };
+        return { accepted: at('accepted'), firstReplies: at('first-replies'), end: at('end') };
+      })()`);
       if (warm) return;
+      out.phases.push(phases);
       out.boxScoreMs.push(ms);
       out.longTasks.push(tasks.length);
       out.longestTaskMs.push(Math.max(0, ...tasks));

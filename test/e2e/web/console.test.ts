@@ -3,7 +3,7 @@
 // login, the filter's live count and caret error, a ping of 1,000 nodes, Puppet disable/enable, rerun on failed,
 // a history entry by its URL, hostile facts shown as text, and a 10 MB reply with no long main-thread task.
 // Screenshots of every page go to test-output/web/ (not committed).
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
@@ -37,6 +37,20 @@ beforeAll(async () => {
   // 64 MB messages, so the 10 MB reply fits in its envelope (the devkit's default is 8 MB; the later setting wins).
   broker = await startNatsServer({ jetstream: true, config: 'max_payload: 64MB' });
   puppets = ['puppet-a.example.net', 'puppet-b.example.net'].map((identity) => puppetNode(scratch.dir, identity));
+  // puppet-b's last run failed, as Puppet 7 records it in $publicdir/last_run_summary.yaml.
+  mkdirSync(join(puppets[1]!.vardir, 'public'), { recursive: true });
+  writeFileSync(
+    join(puppets[1]!.vardir, 'public', 'last_run_summary.yaml'),
+    [
+      '---',
+      'version: {config: 1700000000, puppet: 7.23.0}',
+      'resources: {changed: 0, corrective_change: 0, failed: 2, failed_to_restart: 0, out_of_sync: 2, restarted: 0, scheduled: 0, skipped: 0, total: 12}',
+      `time: {config_retrieval: 0.5, total: 1.5, last_run: ${Math.floor(Date.now() / 1000) - 60}}`,
+      'changes: {total: 0}',
+      'events: {failure: 2, success: 0, total: 2}',
+      '',
+    ].join('\n'),
+  );
   const nodes = [
     ...generateFleet(FLEET).nodes.map((n) =>
       FAILING.includes(n.identity) ? { ...n, simulate: { fail: ['rpcutil#agent_inventory'] } } : n,
@@ -213,10 +227,14 @@ describe('the web console in Chromium', () => {
     await waitText('filter-count', '2 of');
     await page().getByTestId('p-refresh').click();
     await page().locator('[data-testid=puppet-overview][data-ended="1"]').waitFor({ timeout: 60_000 });
+    expect(await page().getByTestId('p-idle').textContent()).toBe('2');
+    expect(await page().getByTestId('p-failed').textContent()).toBe('1');
     await page().getByTestId('p-message').fill('maintenance by the web console');
     await page().getByTestId('p-disable').click();
     await waitJobEnd();
     expect(await score('ok')).toBe(2);
+    // The DDL's aggregate summary of the replies: both now report disabled.
+    expect(await page().getByTestId('aggregates').textContent()).toMatch(/disabled\s*2/);
     // The status sweep after the action shows both disabled, with the message Puppet's lock file holds.
     await waitText('p-disabled', '2', 60_000);
     for (const p of puppets) expect(existsSync(join(p.vardir, 'state', 'agent_disabled.lock'))).toBe(true);

@@ -46,12 +46,22 @@ export interface JobSummary {
   state: 'running' | 'done' | 'cancelled' | 'failed';
   expected: number | null;
   stats: Stats;
+  scopedFilter?: string;
+  /** Why a failed job failed. */
+  error?: string;
+  rerunOf?: { id: string; on: string };
 }
 
+/** A DDL aggregate summary as ddl/aggregate.ts computes it. */
 export interface Aggregate {
-  output: string;
-  type: string;
-  [key: string]: unknown;
+  function: string;
+  field: string;
+  displayAs?: string;
+  kind: 'collection' | 'numeric';
+  /** numeric: the sum or average; collection: [value, count] pairs, most common first. */
+  value: number | Array<[string, number]>;
+  format?: string;
+  count: number;
 }
 
 export interface JobDetail extends JobSummary {

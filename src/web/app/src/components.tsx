@@ -26,7 +26,14 @@ export function CaretError({ error }: { error: ApiError }) {
   );
 }
 
-export type Counter = (filter: string, signal: AbortSignal) => Promise<{ count: number; total?: number }>;
+export interface CountResult {
+  count: number | null;
+  total?: number;
+  /** The filter as the role's scope narrowed it. */
+  scopedFilter?: string;
+}
+
+export type Counter = (filter: string, signal: AbortSignal) => Promise<CountResult>;
 
 /**
  * A filter box in mco's filter language. The count is asked for once typing pauses (250 ms), and a newer
@@ -41,7 +48,7 @@ export function FilterBox(props: {
   testid?: string;
 }) {
   const settled = useDebounced(props.value, 250);
-  const [count, setCount] = useState<{ count: number; total?: number } | null>(null);
+  const [count, setCount] = useState<CountResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const { counter, onCount } = props;
@@ -78,8 +85,21 @@ export function FilterBox(props: {
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />
       <span class="count" data-testid="filter-count" data-busy={busy || settled !== props.value ? '1' : '0'}>
-        {error ? '—' : count ? (count.total !== undefined ? `${count.count} of ${count.total} nodes` : `${count.count} nodes`) : '…'}
+        {error
+          ? '—'
+          : !count
+            ? '…'
+            : count.count === null
+              ? 'count unknown (no registry)'
+              : count.total !== undefined
+                ? `${count.count} of ${count.total} nodes`
+                : `${count.count} nodes`}
       </span>
+      {count?.scopedFilter && count.scopedFilter !== props.value ? (
+        <div class="muted" data-testid="scoped-filter">
+          your role narrows this to <code>{count.scopedFilter}</code>
+        </div>
+      ) : null}
       {error instanceof ApiError ? <CaretError error={error} /> : error ? <ErrorLine error={error} /> : null}
     </div>
   );

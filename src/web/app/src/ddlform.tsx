@@ -65,7 +65,7 @@ export function collect(
         if (input.maxlength && raw.length > input.maxlength)
           return { field: name, message: `${what} is longer than ${input.maxlength} characters` };
         const re = pattern(input.validation);
-        if (re && !re.test(raw)) return { field: name, message: `${what} does not match ${input.validation ?? ''}` };
+        if (re && !re.test(raw)) return { field: name, message: `${what} is not valid: it must match the pattern shown` };
         out[name] = raw;
       }
     }

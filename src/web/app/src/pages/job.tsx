@@ -26,37 +26,29 @@ function AggregateView({ aggregates }: { aggregates: Aggregate[] }) {
   if (!aggregates.length) return null;
   return (
     <div class="aggregates" data-testid="aggregates">
-      {aggregates.map((a, i) => {
-        const { output, type, ...rest } = a;
-        return (
-          <div class="aggregate" key={`${output}-${i}`}>
-            <h4>
-              {cellText(output, 80)} <span class="muted">({cellText(type, 40)})</span>
-            </h4>
-            {Object.entries(rest).map(([k, v]) =>
-              v && typeof v === 'object' && !Array.isArray(v) ? (
-                <table class="kv" key={k}>
-                  <tbody>
-                    {Object.entries(v as Record<string, unknown>)
-                      .slice(0, 20)
-                      .map(([name, n]) => (
-                        <tr key={name}>
-                          <th>{cellText(name, 80)}</th>
-                          <td>{cellText(n, 80)}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              ) : (
-                <div key={k}>
-                  <span class="muted">{k}: </span>
-                  {cellText(v, 200)}
-                </div>
-              ),
-            )}
-          </div>
-        );
-      })}
+      {aggregates.map((a, i) => (
+        <div class="aggregate" key={`${a.field}-${i}`}>
+          <h4>
+            {cellText(a.displayAs || a.field, 80)} <span class="muted">({cellText(a.function, 40)})</span>
+          </h4>
+          {Array.isArray(a.value) ? (
+            <table class="kv">
+              <tbody>
+                {a.value.slice(0, 20).map(([name, n], j) => (
+                  <tr key={j}>
+                    <th>{cellText(name, 80)}</th>
+                    <td>{cellText(n, 40)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <div>{a.count === 0 ? <span class="muted">no values</span> : cellText(a.value, 80)}</div>
+          )}
+          {Array.isArray(a.value) && a.value.length > 20 ? <div class="muted">and {a.value.length - 20} more values</div> : null}
+          <div class="muted">from {a.count} replies</div>
+        </div>
+      ))}
     </div>
   );
 }
@@ -158,6 +150,17 @@ export function JobView({ id, compact, onEnd }: { id: string; compact?: boolean;
               {id}
             </a>
           </h3>
+          {s.rerunOf ? (
+            <div class="muted">
+              rerun on {s.rerunOf.on === 'noreply' ? 'no reply' : 'failed'} of{' '}
+              <a href={`/jobs/${encodeURIComponent(s.rerunOf.id)}`}>{s.rerunOf.id}</a>
+            </div>
+          ) : null}
+          {s.error ? (
+            <div class="error" data-testid="job-error">
+              {cellText(s.error, 2000)}
+            </div>
+          ) : null}
           {compact ? null : (
             <div class="muted">
               by {cellText(s.user, 60)} at {timeText(s.created)}

@@ -14,17 +14,22 @@ export interface PuppetCounts {
   answered: number;
 }
 
-/** One node's status reply sorted into the page's four buckets; a node may be disabled and have failed as well. */
-export function classify(data: Record<string, unknown>): { applying: boolean; idle: boolean; disabled: boolean; failed: boolean } {
+/** One node's `puppet status` reply sorted into applying / idle / disabled (a disabled node is not idle). */
+export function classify(data: Record<string, unknown>): { applying: boolean; idle: boolean; disabled: boolean } {
   const status = typeof data.status === 'string' ? data.status : '';
   const applying = data.applying === true || status === 'applying';
   const disabled = data.enabled === false || status === 'disabled';
-  const failedResources = typeof data.failed_resources === 'number' ? data.failed_resources : 0;
-  const failed = data.last_run_failed === true || data.failed === true || failedResources > 0 || status === 'failed';
-  return { applying, disabled, failed, idle: !applying && !disabled };
+  return { applying, disabled, idle: !applying && !disabled };
 }
 
-function count(rows: Row[]): PuppetCounts {
+/** A `puppet last_run_summary` reply of a run that failed: failed resources, or failure events (no catalog). */
+export function lastRunFailed(data: Record<string, unknown>): boolean {
+  const failed = Number(data.failed_resources);
+  const summary = data.summary as { events?: { failure?: unknown } } | undefined;
+  return (Number.isFinite(failed) && failed > 0) || Number(summary?.events?.failure ?? 0) > 0;
+}
+
+function count(rows: Row[], summaries: Row[]): PuppetCounts {
   const c: PuppetCounts = { applying: 0, idle: 0, disabled: 0, failed: 0, answered: 0 };
   for (const r of rows) {
     if (r.outcome !== 'ok') continue;
@@ -33,16 +38,17 @@ function count(rows: Row[]): PuppetCounts {
     if (k.applying) c.applying++;
     if (k.idle) c.idle++;
     if (k.disabled) c.disabled++;
-    if (k.failed) c.failed++;
   }
+  for (const r of summaries) if (r.outcome === 'ok' && lastRunFailed(r.data ?? {})) c.failed++;
   return c;
 }
 
-function Overview({ id }: { id: string }) {
+function Overview({ id, summaryId }: { id: string; summaryId: string | null }) {
   const job = useJobStream(id);
-  const c = count(job.rows);
+  const summaries = useJobStream(summaryId);
+  const c = count(job.rows, summaryId ? summaries.rows : []);
   return (
-    <div class="puppet-overview" data-testid="puppet-overview" data-ended={job.ended ? '1' : '0'}>
+    <div class="puppet-overview" data-testid="puppet-overview" data-ended={job.ended && (!summaryId || summaries.ended) ? '1' : '0'}>
       <span class="stat">
         Applying <b data-testid="p-applying">{c.applying}</b>
       </span>
@@ -53,7 +59,7 @@ function Overview({ id }: { id: string }) {
         Disabled <b data-testid="p-disabled">{c.disabled}</b>
       </span>
       <span class="stat">
-        Failed last run <b data-testid="p-failed">{c.failed}</b>
+        Failed last run <b data-testid="p-failed">{summaryId ? c.failed : '—'}</b>
       </span>
       <span class="muted">
         {c.answered} answered, {job.stats.noReply} no reply{job.ended ? '' : ', still asking…'}
@@ -79,7 +85,7 @@ function Overview({ id }: { id: string }) {
 
 export function PuppetPage({ params }: { params: URLSearchParams }) {
   const [filter, setFilter] = useState(params.get('filter') ?? '');
-  const [overview, setOverview] = useState<string | null>(null);
+  const [overview, setOverview] = useState<{ id: string; summaryId: string | null } | null>(null);
   const [actionJob, setActionJob] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState('');
@@ -92,7 +98,11 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
     setError(null);
     try {
       const r = await get<{ id: string }>(`/api/puppet/overview${query({ filter })}`);
-      setOverview(r.id);
+      // How the last runs ended comes from last_run_summary; a role that may not run it sees the rest.
+      const summary = await post<{ id: string }>('/api/jobs', { agent: 'puppet', action: 'last_run_summary', inputs: {}, filter }).catch(
+        () => null,
+      );
+      setOverview({ id: r.id, summaryId: summary?.id ?? null });
     } catch (e) {
       setError(e);
     }
@@ -102,6 +112,11 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
     // Only the first sweep is automatic; later ones follow a click or an action.
   }, []);
 
+  const runonceInputs = () => ({
+    ...(noop ? { noop: true } : {}),
+    ...(tags.trim() ? { tags: tags.trim() } : {}),
+    ...(revision.trim() ? { revision: revision.trim() } : {}),
+  });
   const run = async (action: string, inputs: Record<string, unknown>) => {
     setError(null);
     try {
@@ -114,7 +129,7 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
   const runall = async () => {
     setError(null);
     try {
-      const r = await post<{ id: string }>('/api/puppet/runall', { filter, concurrency: Number(concurrency) });
+      const r = await post<{ id: string }>('/api/puppet/runall', { filter, concurrency: Number(concurrency), inputs: runonceInputs() });
       setActionJob(r.id);
     } catch (e) {
       setError(e);
@@ -134,7 +149,7 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
           Refresh status
         </button>
       </div>
-      {overview ? <Overview id={overview} key={overview} /> : null}
+      {overview ? <Overview id={overview.id} summaryId={overview.summaryId} key={overview.id} /> : null}
       <ErrorLine error={error} />
       <div class="puppet-actions">
         <fieldset>
@@ -166,22 +181,12 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
             value={revision}
             onInput={(e) => setRevision(e.currentTarget.value)}
           />
-          <button
-            type="button"
-            data-testid="p-runonce"
-            onClick={() =>
-              void run('runonce', {
-                ...(noop ? { noop: true } : {}),
-                ...(tags.trim() ? { tags: tags.trim() } : {}),
-                ...(revision.trim() ? { revision: revision.trim() } : {}),
-              })
-            }
-          >
+          <button type="button" data-testid="p-runonce" onClick={() => void run('runonce', runonceInputs())}>
             Run once
           </button>
         </fieldset>
         <fieldset>
-          <legend>Run all</legend>
+          <legend>Run all (with the run-once options)</legend>
           at most{' '}
           <input
             type="number"

@@ -33,8 +33,12 @@ export function RunPage({ params }: { params: URLSearchParams }) {
   const counter = useCallback<Counter>(
     async (f) => {
       if (!agentName || !actionName) return get<{ count: number; total: number }>(`/api/nodes/count?filter=${encodeURIComponent(f)}`);
-      const r = await post<{ count: number; scopedFilter: string }>('/api/preview', { agent: agentName, action: actionName, filter: f });
-      return { count: r.count };
+      const r = await post<{ count: number | null; scopedFilter: string }>('/api/preview', {
+        agent: agentName,
+        action: actionName,
+        filter: f,
+      });
+      return { count: r.count, scopedFilter: r.scopedFilter };
     },
     [agentName, actionName],
   );
@@ -60,6 +64,7 @@ export function RunPage({ params }: { params: URLSearchParams }) {
         batchSleep: num(batchSleep),
         limit: limit.trim() === '' ? undefined : limit.trim(),
       });
+      performance.mark(`troupe:accepted:${r.id}`);
       navigate(`/jobs/${encodeURIComponent(r.id)}`);
     } catch (e) {
       if (e instanceof ApiError && e.field) setFieldError({ field: e.field, message: e.message });
