@@ -83,6 +83,8 @@ beforeAll(async () => {
     config: { discovery_timeout: 2, max_message_size: 32 * 1024 * 1024 },
   });
   browser = await launchBrowser();
+  // A wait that fails names its locator, inside the test's own time.
+  browser.page.setDefaultTimeout(15_000);
 }, 240_000);
 
 afterAll(async () => {
@@ -104,7 +106,7 @@ async function shot(name: string): Promise<void> {
   expect(statSync(file).size).toBeGreaterThan(8_000);
 }
 
-async function waitText(testid: string, text: string | RegExp, timeout = 30_000): Promise<void> {
+async function waitText(testid: string, text: string | RegExp, timeout = 15_000): Promise<void> {
   await page().getByTestId(testid).filter({ hasText: text }).first().waitFor({ timeout });
 }
 
@@ -153,6 +155,23 @@ describe('the web console in Chromium', () => {
     await waitText('nodes-total', `${webCount} nodes`);
     await page().getByTestId('pick-columns').click();
     await page().getByTestId('fact-picker').getByLabel('role', { exact: true }).check();
+    await page().locator('[data-testid=nodes] .vrow').first().filter({ hasText: 'web' }).waitFor();
+    // A saved filter comes back from the server after a reload.
+    await page().getByTestId('save-name').fill('web nodes');
+    await page().getByTestId('save-filter').click();
+    await page().getByTestId('filter').fill('');
+    await waitText('nodes-total', `${all} nodes`);
+    await page().reload();
+    await page().getByTestId('saved-filters').locator('option', { hasText: 'web nodes' }).waitFor({ state: 'attached' });
+    await page().getByTestId('saved-filters').selectOption('web nodes');
+    await waitText('nodes-total', `${webCount} nodes`);
+    // Virtualised: scrolled to the end, the last rows are in view and only a screenful exists.
+    await page().getByTestId('filter').fill('');
+    await waitText('nodes-total', `${all} nodes`);
+    await page().evaluate("document.querySelector('[data-testid=nodes]').scrollTop = 1e9");
+    await page().locator('[data-testid=nodes] .vrow').filter({ hasText: 'xss.example.net' }).waitFor();
+    expect(await page().locator('[data-testid=nodes] .vrow').count()).toBeLessThan(60);
+    await page().evaluate("document.querySelector('[data-testid=nodes]').scrollTop = 0");
     await shot('nodes');
     await page().getByTestId('filter').fill('role=web and (');
     await page().getByTestId('filter-error').waitFor();
@@ -270,15 +289,43 @@ describe('the web console in Chromium', () => {
     await shot('job-raw');
   });
 
-  it('shows the Run and Plans pages', async () => {
+  it('shows the Run page with the DDL form and its checks', async () => {
     await page().goto(url('/run?agent=puppet&action=runonce'));
     await page().getByTestId('ddl-form').waitFor();
     await page().locator('#in-tags').fill('not a tag!');
     await page().getByTestId('send').click();
     await page().getByTestId('field-error-tags').waitFor();
     await shot('run');
+  });
+
+  it('starts a rollout plan, watches it, pauses and resumes it', async () => {
     await page().goto(url('/plans'));
     await page().getByTestId('plans-page').waitFor();
+    const plan = [
+      'name: e2e-rollout',
+      'nodes:',
+      '  all: {}',
+      'steps:',
+      '  - name: ping',
+      '    nodes: all',
+      '    rpc: { agent: rpcutil, action: ping }',
+      '    batch: { size: "20%", pause: 1 }',
+      '',
+    ].join('\n');
+    await page().getByTestId('plan-yaml').fill(plan);
+    await page().getByTestId('plan-start').click();
+    await page().getByTestId('plan-page').waitFor();
+    await page().getByTestId('plan-events').filter({ hasText: 'batch 1/5' }).waitFor({ timeout: 30_000 });
+    await page().getByTestId('plan-pause').click();
+    await waitText('plan-state', 'paused');
+    const before = await page().getByTestId('plan-events').textContent();
+    expect(before).not.toContain('batch 5/5');
+    await shot('plan');
+    await page().getByTestId('plan-resume').click();
+    await waitText('plan-state', 'succeeded', 60_000);
+    expect(await page().getByTestId('plan-events').textContent()).toContain('batch 5/5');
+    await page().goto(url('/plans'));
+    await page().getByTestId('plans').filter({ hasText: 'e2e-rollout' }).waitFor();
     await shot('plans');
   });
 });
