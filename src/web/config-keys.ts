@@ -96,8 +96,9 @@ export const WEB_KEYS = {
   'web.index_refresh': {
     type: 'integer',
     min: 1,
-    default: 10,
+    default: 300,
     scope: 'client',
-    description: "Seconds between full re-reads of the registry into the node list's in-memory index (changes arrive live between them).",
+    description:
+      "Seconds between full re-reads of the registry into the node list's in-memory index; changes arrive live by a watch in between, and records past the registry's max age are hidden at once.",
   },
 } as const satisfies KeyTable;

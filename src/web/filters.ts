@@ -26,6 +26,7 @@ function nestedPseudo(e: CompoundExpr): { position: number; fact: string } | und
     case 'fact':
       return PSEUDO.has(e.filter.fact) ? { position: e.position, fact: e.filter.fact } : undefined;
     case 'class':
+    case 'data':
       return undefined;
   }
 }

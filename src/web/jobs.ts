@@ -106,6 +106,8 @@ export interface JobRequest {
   filter: Filter;
   /** Identities from the node index; undefined: the library discovers. */
   nodes?: string[];
+  /** The discovery method when the library discovers; default `default_discovery_method`. */
+  method?: string;
   batchSize?: number;
   batchSleepMs?: number;
   limit?: number | string;
@@ -194,6 +196,8 @@ export class Job {
 
   /** A new subscriber gets what is known (rows in chunks), then live batches, then `end`. */
   subscribe(sub: Subscriber): () => void {
+    // Rows still waiting for the next batch go to the earlier subscribers first, so the snapshot holds each row once.
+    if (this.pendingRows.length) this.flush();
     const rows = [...this.replies.values()].map(rowOf);
     for (let i = 0; i < rows.length; i += 1000) sub.send('replies', rows.slice(i, i + 1000));
     sub.send('stats', this.summary.stats);
@@ -362,7 +366,7 @@ export class JobManager {
     const call = this.troupe.rpc(req.agent, req.action, req.inputs, {
       filter: req.filter,
       nodes: req.nodes,
-      ...(req.nodes ? {} : { method: 'registry' }),
+      ...(req.method ? { method: req.method } : {}),
       batch: req.batchSize,
       batchSleepMs: req.batchSleepMs,
       limit: req.limit,

@@ -15,9 +15,10 @@ import { checkedInputs, connect, type Troupe } from '../client/connect.js';
 import { RequestError } from '../client/request-errors.js';
 import type { Config } from '../config/index.js';
 import type { AgentDDL } from '../ddl/index.js';
-import { FilterError, isEmptyFilter } from '../filter/index.js';
+import { checkFilterData, dataTermsOf, FilterError, isEmptyFilter, parseCompound, usesDataPlugins, type Filter } from '../filter/index.js';
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
+import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
@@ -28,8 +29,8 @@ import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
 import { UserDirectory } from './users.js';
 import { registerPlanRoutes } from './plans.js';
 
-/** Where `npm run build` puts the browser app. */
-export const APP_DIR = resolve(import.meta.dirname, 'app');
+/** Where `npm run build` puts the browser app: dist/web/app in the package, whether this runs from dist/ or src/. */
+export const APP_DIR = join(packageRoot(), 'dist', 'web', 'app');
 
 export interface WebServerOptions {
   config: Config;
@@ -84,14 +85,18 @@ interface Tls {
   key: string;
   cert: string;
   ca: string;
+  /** The CA's revocations, when there is a CRL: a revoked browser certificate logs nobody in. */
+  crl?: string;
 }
 
 function tlsFrom(config: Config): Tls {
   const pki = pkiPaths(config);
+  const crl = pki.crl && existsSync(pki.crl) ? readFileSync(pki.crl, 'utf8') : undefined;
   return {
     cert: readPem(config.get('web.tls_cert') || pki.cert, 'web server certificate', 'web.tls_cert'),
     key: readPem(config.get('web.tls_key') || pki.key, 'web server key', 'web.tls_key'),
     ca: readPem(config.get('web.tls_ca') || pki.ca, 'CA certificate', 'web.tls_ca'),
+    ...(crl ? { crl } : {}),
   };
 }
 
@@ -122,6 +127,21 @@ declare module 'fastify' {
 }
 
 const PUBLIC_API = new Set(['GET /api/csrf', 'POST /api/login']);
+
+/** The API route a request is for (the matched route's pattern, or its decoded path when none matched); else undefined. */
+function apiPath(req: FastifyRequest): string | undefined {
+  const route = req.routeOptions.url;
+  let path = route ?? req.url.split('?')[0]!;
+  if (route === undefined) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* left as it is */
+    }
+    path = path.replace(/\/{2,}/g, '/').toLowerCase();
+  }
+  return path === '/api' || path.startsWith('/api/') ? path : undefined;
+}
 const STATE_CHANGING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 const str = { type: 'string', maxLength: 4096 } as const;
@@ -203,7 +223,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const app = Fastify({
     ...(log ? { loggerInstance: log } : { logger: false }),
     bodyLimit: config.get('web.body_limit'),
-    ...(tls ? { https: { key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false } } : {}),
+    // A client certificate is asked for but not required: password logins work without one.
+    ...(tls ? { https: { ...tls, requestCert: true, rejectUnauthorized: false } } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
@@ -255,17 +276,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   // Who is asking: the session cookie, else a client certificate that maps to a user. No session, no API.
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (!path.startsWith('/api/') && path !== '/api') return;
+    // By the route matched, not the raw URL: the router decodes `/%61pi/nodes` to /api/nodes, a raw check would not.
+    const path = apiPath(req);
+    if (path === undefined) return;
     let session = sessions.get(req.cookies[SESSION_COOKIE]);
-    if (session && !users.get(session.user)) {
+    // A user removed, or whose password changed, since the session began is logged out.
+    if (session && users.get(session.user)?.hash !== session.hash) {
       sessions.delete(session.id);
       session = undefined;
     }
     if (!session) {
       const user = certificateUser(req);
       if (user) {
-        session = sessions.create(user, 'certificate');
+        session = sessions.create(user, 'certificate', users.get(user)!.hash);
         setSessionCookie(reply, session);
       }
     }
@@ -273,8 +296,14 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (!session && !PUBLIC_API.has(`${req.method} ${path}`))
       throw new WebError('WEB_UNAUTHENTICATED', 'log in first', { hint: 'POST /api/login' });
   });
+  // A second lock on the same door: no API handler runs without a session, whatever the hook above decided.
+  app.addHook('preHandler', async (req) => {
+    const route = req.routeOptions.url;
+    if (route?.startsWith('/api/') && !PUBLIC_API.has(`${req.method} ${route}`) && !req.webSession)
+      throw new WebError('WEB_UNAUTHENTICATED', 'log in first', { hint: 'POST /api/login' });
+  });
   app.addHook('onRequest', (req, reply, done) => {
-    if (!STATE_CHANGING.has(req.method) || !req.url.startsWith('/api/')) return done();
+    if (!STATE_CHANGING.has(req.method) || apiPath(req) === undefined) return done();
     app.csrfProtection(req, reply, done);
   });
 
@@ -295,7 +324,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       throw new WebError('WEB_FLEET_REFUSED', 'your role may not send requests to the whole fleet: give a filter');
     const filter = withScope(userFilter, perms.scope);
     let nodes: string[] | undefined;
-    if (indexReady()) {
+    const data = usesDataPlugins(filter);
+    // Data plugin calls are checked as mco checks them (unknown plugin or field: 400 with the caret)...
+    if (data && troupe.context.dataDDLs) {
+      try {
+        checkFilterData(filter, troupe.context.dataDDLs.catalog());
+      } catch (err) {
+        throw toWebError(err);
+      }
+    }
+    // ...and only the nodes can answer them: such a request is broadcast, not aimed from the registry.
+    if (indexReady() && !data) {
       nodes = index.matching(filter).map((n) => n.record.identity);
       // ANDing the scope narrows a filter; one that only reaches nodes outside the scope is refused outright.
       if (perms.scope !== null && nodes.length === 0) {
@@ -304,7 +343,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
           throw new WebError('WEB_OUT_OF_SCOPE', `the filter reaches ${reached} node(s), none inside your role's scope (${perms.scope})`);
       }
     }
-    return { ddl, perms, filter, scoped: scopedText(filterText, perms.scope), nodes };
+    return { ddl, perms, filter, scoped: scopedText(filterText, perms.scope), nodes, broadcast: data };
   };
 
   const visibleAgents = (s: Session) => {
@@ -379,6 +418,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         scopedText: auth.scoped,
         filter: auth.filter,
         nodes,
+        ...(auth.broadcast ? { method: 'mc' } : {}),
         batchSize: b.batchSize,
         batchSleepMs: b.batchSleep !== undefined ? b.batchSleep * 1000 : undefined,
         limit: b.limit,
@@ -411,7 +451,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const found = await users.authenticate(user, password);
       if (!found) throw new WebError('WEB_BAD_CREDENTIALS', 'wrong user name or password');
       if (req.webSession) sessions.delete(req.webSession.id);
-      const s = sessions.create(user, 'password');
+      const s = sessions.create(user, 'password', found.hash);
       setSessionCookie(reply, s);
       log?.info({ user }, 'web login');
       return { user, roles: found.roles, csrfToken: reply.generateCsrf() };
@@ -430,6 +470,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });
+
+  /** The filter for the node list, which the registry answers: data plugin calls need the nodes. */
+  const registryFilter = (text: string): Filter => {
+    const f = parseWebFilter(text);
+    if (usesDataPlugins(f)) {
+      const term = f.compound.flatMap((c) => dataTermsOf(parseCompound(c)))[0];
+      throw new WebError(
+        'WEB_BAD_FILTER',
+        'data plugin calls are answered by the nodes; the node list reads the registry and cannot evaluate them',
+        {
+          caret: { column: term && f.compound.length === 1 && f.compound[0] === text ? term.position : 0, text },
+          hint: 'use the filter in a job (it is broadcast), or filter the list by facts and classes',
+        },
+      );
+    }
+    return f;
+  };
 
   // ---- nodes ----
   const needIndex = () => {
@@ -461,7 +518,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         .map((f) => f.trim())
         .filter(Boolean)
         .slice(0, 50);
-      return index.query({ filter: parseWebFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort });
+      return index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort });
     },
   );
 
@@ -470,7 +527,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { filter: filterQuery } } } },
     async (req) => {
       needIndex();
-      return index.count(parseWebFilter((req.query as { filter: string }).filter));
+      return index.count(registryFilter((req.query as { filter: string }).filter));
     },
   );
 

@@ -10,6 +10,8 @@ export interface Session {
   /** How the user logged in. */
   via: 'password' | 'certificate';
   expires: number;
+  /** The user's password hash when the session began: a changed password ends the session. */
+  hash: string;
 }
 
 export class SessionStore {
@@ -24,8 +26,8 @@ export class SessionStore {
     this.sweeper.unref();
   }
 
-  create(user: string, via: Session['via']): Session {
-    const s: Session = { id: randomBytes(32).toString('base64url'), user, via, expires: this.now() + this.ttlMs };
+  create(user: string, via: Session['via'], hash: string): Session {
+    const s: Session = { id: randomBytes(32).toString('base64url'), user, via, hash, expires: this.now() + this.ttlMs };
     this.sessions.set(s.id, s);
     return s;
   }

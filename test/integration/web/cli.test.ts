@@ -80,6 +80,11 @@ describe('mco web', () => {
     const c = new WebClient(url);
     expect((await c.login('alice', 'alice-password')).status).toBe(401);
     expect((await c.login('alice', 'alice-password-2')).status).toBe(200);
+    expect((await c.get('/api/session')).status).toBe(200);
+    // A new password ends the sessions the old one opened.
+    expect((await user(['passwd', 'alice', '--password-stdin'], 'alice-password-3\n')).code).toBe(0);
+    expect((await c.get('/api/session')).status).toBe(401);
+    expect((await c.login('alice', 'alice-password-3')).status).toBe(200);
     // Without a build of the app the page says how to make one.
     const page = await fetch(url + '/jobs/x');
     expect(await page.text()).toMatch(/npm run build/);

@@ -72,7 +72,7 @@ const cookieOf = (a: Answer) => a.cookies.map((c) => c.split(';')[0]).join('; ')
 
 beforeAll(async () => {
   const nodes = generateFleet(COUNT).nodes.map((n) => n.identity);
-  pki = createDevPki({ nodes, clients: [WEB, 'alice.troupe', 'ops.troupe'], broker: true });
+  pki = createDevPki({ nodes, clients: [WEB, 'alice.troupe', 'ops.troupe', 'lost.troupe'], broker: true });
   broker = await startTroupeBroker(pki, { webConsoles: [WEB] });
   scratch = scratchDir('troupe-web-tls-');
   const simCfg = scratch.config('sim.cfg', {
@@ -95,8 +95,10 @@ beforeAll(async () => {
   });
   scratch.file('web-roles.yaml', 'roles:\n  admin:\n    actions: ["*"]\n');
   saveUsers(`${scratch.dir}/web-users.yaml`, {
-    users: { alice: { hash: await hashPassword('alice-password'), roles: ['admin'], certificates: ['alice.troupe'] } },
+    users: { alice: { hash: await hashPassword('alice-password'), roles: ['admin'], certificates: ['alice.troupe', 'lost.troupe'] } },
   });
+  // A laptop's certificate reported lost: revoked in the CA, whose CRL the server reads.
+  pki.revoke('lost.troupe');
   server = await startWebServer({ config: loadConfig(clientCfg), configFile: clientCfg });
   await waitFor('the registry in the node index', () => server!.index.size === COUNT, 30_000);
 }, 90_000);
@@ -130,6 +132,7 @@ describe('mco web over HTTPS with the troupe CA', () => {
     // The session it opened works without the certificate.
     expect((await call('/api/session', { cookie: cookieOf(alice) })).status).toBe(200);
     expect((await call('/api/session', { as: 'ops.troupe' })).status).toBe(401);
+    expect((await call('/api/session', { as: 'lost.troupe' })).status).toBe(401);
     expect((await call('/api/session')).status).toBe(401);
   });
 

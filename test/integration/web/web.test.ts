@@ -2,7 +2,7 @@
 // API, CSRF on every state-changing call, roles and their scope (refused requests never reach the broker), body
 // limits, the login rate limit, jobs streamed over SSE, on_behalf_of in the nodes' audit lines, reruns, and a
 // history that outlives the server.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { connect as natsConnect, type NatsConnection, type Subscription } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
@@ -128,6 +128,11 @@ describe('no session, no API', () => {
           'WEB_UNAUTHENTICATED',
         ]);
     }
+    // However the path is spelled, the router's route is guarded.
+    for (const path of ['/%61pi/nodes', '/api/nodes/', '/api//nodes', '/api/./nodes', '/api/jobs/x/%65vents']) {
+      const a = await c.get(path);
+      expect([path, a.status]).toEqual([path, 401]);
+    }
     // A made-up session id is no session either.
     const forged = await fetch(`${server!.url}/api/session`, { headers: { cookie: 'troupe_session=forged' } });
     expect(forged.status).toBe(401);
@@ -203,6 +208,19 @@ describe('bad requests', () => {
       inputs: {},
     });
     expect([inputs.status, inputs.body.error.code, inputs.body.error.field]).toEqual([400, 'WEB_INVALID_INPUTS', 'fact']);
+    // Data plugin calls only the nodes answer: not the registry's node list, and a request using one is broadcast.
+    const data = await c.get<{ error: { code: string; caret: { column: number } } }>(
+      '/api/nodes/count?filter=' + encodeURIComponent('role=web and puppet().enabled=true'),
+    );
+    expect([data.status, data.body.error.code, data.body.error.caret.column]).toEqual([400, 'WEB_BAD_FILTER', 13]);
+    const preview = await c.post<{ count: number | null }>('/api/preview', {
+      agent: 'rpcutil',
+      action: 'ping',
+      filter: 'puppet().enabled=true',
+    });
+    expect([preview.status, preview.body.count]).toEqual([200, null]);
+    const unknown = await c.post<{ error: { code: string } }>('/api/preview', { agent: 'rpcutil', action: 'ping', filter: 'nosuch().x=1' });
+    expect([unknown.status, unknown.body.error.code]).toEqual([400, 'WEB_BAD_FILTER']);
     const text = await c.raw('POST', '/api/jobs', { body: 'agent=rpcutil', headers: { 'content-type': 'text/plain' } });
     expect(text.status).toBe(415);
   });
@@ -441,6 +459,28 @@ describe('plans', () => {
       async () => (await c.get<{ state: string }>(`/api/plans/${id}`)).body.state === 'succeeded',
       30_000,
     );
+  });
+});
+
+describe('the app', () => {
+  it('serves the built app, index.html for any page URL, and security headers', async () => {
+    const appDir = `${scratch.dir}/app`;
+    mkdirSync(`${appDir}/assets`, { recursive: true });
+    scratch.file('app/index.html', '<!doctype html><title>troupe</title><script type="module" src="/assets/app.js"></script>');
+    scratch.file('app/assets/app.js', 'export {};');
+    const app = await start({ appDir });
+    try {
+      const home = await fetch(app.url + '/');
+      expect(await home.text()).toMatch(/<title>troupe<\/title>/);
+      expect(home.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+      expect(home.headers.get('x-frame-options')).toBe('DENY');
+      expect(await (await fetch(app.url + '/jobs/abc123')).text()).toMatch(/<title>troupe<\/title>/);
+      const js = await fetch(app.url + '/assets/app.js');
+      expect([js.status, js.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/) as unknown]);
+      expect((await fetch(app.url + '/api/nope')).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 });
 

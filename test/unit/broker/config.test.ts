@@ -117,3 +117,16 @@ describe('signalling a reload', () => {
     expect(() => signalBrokerReload(pidFile)).toThrow(/does not hold a process id/);
   });
 });
+
+describe('web console permissions', () => {
+  it("gives a web console an operator's subjects plus its job bucket and the registry watch's flow control, and other operators neither", async () => {
+    const { operatorPermissions } = await import('../../../src/broker/permissions.js');
+    const scope = { collectives: ['mcollective'], registryBucket: 'troupe_registry', planBucket: 'troupe_plans' };
+    const plain = operatorPermissions('ops.troupe', scope);
+    const web = operatorPermissions('web.troupe', { ...scope, webBucket: 'troupe_web_jobs' });
+    expect(web.publish).toEqual(expect.arrayContaining([...plain.publish.filter((s) => !s.includes('ops')), '$KV.troupe_web_jobs.>']));
+    expect(web.publish).toEqual(expect.arrayContaining(['$JS.API.STREAM.CREATE.KV_troupe_web_jobs', '$JS.FC.KV_troupe_registry.>']));
+    expect(plain.publish.some((s) => s.includes('troupe_web_jobs') || s.startsWith('$JS.FC.KV_troupe_registry'))).toBe(false);
+    expect(web.subscribe).toEqual(operatorPermissions('web.troupe', scope).subscribe);
+  });
+});
