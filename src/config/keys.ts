@@ -12,6 +12,7 @@ import { DISCOVERY_KEYS } from '../client/discovery/config-keys.js';
 import { FACT_KEYS } from '../plugins/facts/config-keys.js';
 import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
 import { WEB_KEYS } from '../web/config-keys.js';
+import { METRICS_KEYS } from '../server/config-keys.js';
 
 export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from './key-spec.js';
 
@@ -214,6 +215,7 @@ const KEYS = {
   ...PLAN_KEYS,
   ...REGISTRY_KEYS,
   ...CORE_AUDIT,
+  ...METRICS_KEYS,
   ...DISCOVERY_KEYS,
   ...CORE_CLIENT,
   ...PUPPET_KEYS,

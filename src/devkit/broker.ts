@@ -19,6 +19,8 @@ export interface TroupeBrokerOptions {
   nodeGovernors?: string[];
   /** Operator certificates that are web consoles; none by default. */
   webConsoles?: string[];
+  /** LocalNatsServer's `detachedLogFile`: the server may outlive this process (the demo's --keep). */
+  detachedLogFile?: string;
 }
 
 export interface TroupeBroker {
@@ -53,6 +55,6 @@ export async function startTroupeBroker(pki: DevPki, opts: TroupeBrokerOptions =
   };
   const configFile = join(dir, 'nats-server.conf');
   const written = writeBrokerConfig(configFile, settings);
-  const server = await new LocalNatsServer({ port, configFile }).start();
+  const server = await new LocalNatsServer({ port, configFile, detachedLogFile: opts.detachedLogFile }).start();
   return { server, configFile, settings, written };
 }
