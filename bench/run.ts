@@ -12,6 +12,7 @@ import { puppetBench } from './puppet.js';
 import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
 import { planBench } from './plan.js';
+import { webBench } from './web.js';
 import { webApiBench } from './web-api.js';
 import { fuzzBench } from './fuzz-x509.js';
 import { cliStart } from './cli-start.js';
@@ -20,6 +21,7 @@ import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
 import { compileFilter, buildFilter } from '../src/filter/index.js';
 import { measureFloor } from './lib/floor.js';
+import { waitForRegistry } from '../src/devkit/registry.js';
 import { rssMB, runMco, runNode, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
 
 const FLOOR_CLIENT = join(packageRoot(), 'dist', 'bench', 'floor-client.js');
@@ -44,7 +46,8 @@ const { values: opts } = parseArgs({
     'per-process': { type: 'string', default: '2500' },
     'reliability-at': { type: 'string', default: '10000' },
     transport: { type: 'string', default: 'nats' },
-    // `hostile` (the flood check, a few minutes) and `fuzz` (the X.509 fuzzer, about 20 minutes) run only when named.
+    // `hostile` (the flood check, a few minutes), `fuzz` (the X.509 fuzzer, about 20 minutes) and `web` (the web console in
+    // headless Chromium) run only when named.
     // `cli`: start-up of `mco --version` and `mco ping` on 10 nodes against bare Node.js with nats.js.
     only: { type: 'string', default: 'cli,fanout,security,puppet' },
     'hostile-messages': { type: 'string', default: '300000' },
@@ -53,6 +56,8 @@ const { values: opts } = parseArgs({
     'fuzz-seed': { type: 'string', default: '1' },
     // `plan`: a 10-batch rollout plan over this many simulated nodes against the same batched requests by hand.
     'plan-nodes': { type: 'string', default: '10000' },
+    // `web`: a ping of this many simulated nodes from the web console in headless Chromium against `mco ping`.
+    'web-ping-nodes': { type: 'string', default: '10000' },
     // `web-api`: the web console's node list over this many registry records (budget: 200 ms a page).
     'web-nodes': { type: 'string', default: '50000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
@@ -586,6 +591,51 @@ async function planSection(scratch: string): Promise<void> {
   }
 }
 
+async function webSection(scratch: string): Promise<void> {
+  const n = Number(opts['web-ping-nodes']);
+  const brokers = await startBrokers(n);
+  const configFile = join(scratch, 'web-client.cfg');
+  writeFileSync(configFile, `middleware_hosts = ${brokers.urls[0]}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`);
+  if (brokers.note) console.log(`  (N=${n}: ${brokers.note})`);
+  let fleet: { sims: SimProcess[] } | undefined;
+  try {
+    fleet = await startFleet(brokers.urls, n);
+    await waitForRegistry(brokers.urls[0]!, n, 120_000);
+    const r = await webBench(brokers.urls[0]!, configFile, n, repeat);
+    const ping = median(r.pingMs);
+    const web = median(r.boxScoreMs);
+    record({
+      name: 'mco ping (last reply)',
+      n,
+      wall_ms: ping,
+      replies: r.pingReplies,
+      expected: n,
+      floor_ms: ping,
+      ratio: 1,
+      rss_mb: null,
+      note: `runs ${r.pingMs.map((x) => round(x)).join(', ')} ms`,
+    });
+    record({
+      name: 'web console: final box score',
+      n,
+      wall_ms: web,
+      replies: r.replies,
+      expected: n,
+      floor_ms: ping,
+      ratio: web / ping,
+      rss_mb: null,
+      note: `click to box score in headless Chromium; runs ${r.boxScoreMs.map((x) => round(x)).join(', ')} ms; longest main-thread task ${r.longestTaskMs.map((x) => round(x)).join(', ')} ms (${r.longTasks.join(', ')} tasks over 50 ms)`,
+    });
+    for (const [i, p] of r.phases.entries())
+      console.log(
+        `  web run ${i + 1}: job accepted ${round(p.accepted)} ms, first replies ${round(p.firstReplies)} ms, end event ${round(p.end)} ms, box score ${round(r.boxScoreMs[i]!)} ms after the click`,
+      );
+  } finally {
+    if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
+    await brokers.stop();
+  }
+}
+
 /** The web console's node list: pages and counts of 50,000 registry records, against the 200 ms budget. */
 async function webApiSection(): Promise<void> {
   const n = Number(opts['web-nodes']);
@@ -656,6 +706,7 @@ async function main(): Promise<void> {
       if (sections.has('hostile')) await hostileSection();
       if (sections.has('fuzz')) fuzzSection();
       if (sections.has('plan')) await planSection(scratch);
+      if (sections.has('web')) await webSection(scratch);
       if (sections.has('web-api')) await webApiSection();
     }
   } finally {

@@ -7,9 +7,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// The web console's app (src/web/app) is built by Vite (scripts/build-web.mjs); its tsconfig is no asset.
+const skip = new Set([join(root, 'src', 'web', 'app')]);
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
+    if (skip.has(path)) continue;
     if (statSync(path).isDirectory()) walk(path);
     else if (name.endsWith('.json')) cpSync(path, join(root, 'dist', relative(root, path)));
   }
