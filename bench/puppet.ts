@@ -105,10 +105,7 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
       ].join('\n'),
     );
     const clientCfg = join(scratch, 'client.cfg');
-    writeFileSync(
-      clientCfg,
-      `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`,
-    );
+    writeFileSync(clientCfg, `middleware_hosts = ${brokers.urls.join(',')}\nsecurityprovider = insecure\ndiscovery_timeout = 10\n`);
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
     const statusWallMs = await timeQuery('status', n, clientCfg, (j) => (j as { replies: unknown[] }).replies.length);

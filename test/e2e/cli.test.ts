@@ -77,7 +77,10 @@ describe.concurrent('help', () => {
     ],
     [['facts'], ['<fact>', '-v, --verbose']],
     [['inventory'], ['<identity>']],
-    [['plugin', 'doc'], ['[plugin]', 'data/NAME']],
+    [
+      ['plugin', 'doc'],
+      ['[plugin]', 'data/NAME'],
+    ],
     [['server', 'run'], ['-c, --config <file>']],
     [['sim'], ['--fleet <file>', '--nodes <count>']],
   ];
