@@ -1,9 +1,33 @@
 #!/bin/sh
 # Builds (once) a pristine minbase Debian 12 root for the package test and prints its path.
 # Cached outside the repository; a run copies it rather than paying for debootstrap again.
-# Usage: scripts/package/test-rootfs.sh [CACHE_DIR]   (default /var/cache/troupe-test-rootfs)
+# Usage: scripts/package/test-rootfs.sh [--with-puppet] [CACHE_DIR]   (default /var/cache/troupe-test-rootfs)
+# --with-puppet: that root plus Debian's puppet-agent (Puppet 7), for the Puppet module's test.
 set -eu
+flavour=minbase
+if [ "${1:-}" = --with-puppet ]; then flavour=puppet; shift; fi
 cache=${1:-${TROUPE_TEST_ROOTFS_CACHE:-/var/cache/troupe-test-rootfs}}
+if [ "$flavour" = puppet ]; then
+  root="$cache/bookworm-puppet"
+  if [ -f "$root/.complete" ]; then echo "$root"; exit 0; fi
+  base=$("$0" "$cache")
+  tmp="$cache/.build.$$"
+  rm -rf "$tmp"
+  cp -a "$base" "$tmp"
+  rm -f "$tmp/.complete"
+  cp /etc/resolv.conf "$tmp/etc/resolv.conf"
+  mount -t proc proc "$tmp/proc"
+  trap 'umount "$tmp/proc" 2>/dev/null || true' EXIT
+  chroot "$tmp" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends puppet-agent && apt-get clean' >&2
+  umount "$tmp/proc"
+  trap - EXIT
+  rm -rf "$tmp/var/lib/apt/lists"/*
+  touch "$tmp/.complete"
+  rm -rf "$root"
+  mv "$tmp" "$root"
+  echo "$root"
+  exit 0
+fi
 root="$cache/bookworm-minbase"
 if [ -f "$root/.complete" ]; then echo "$root"; exit 0; fi
 if ! command -v debootstrap >/dev/null 2>&1; then

@@ -8,99 +8,51 @@
 // `nodejs (>= 20)`, which Debian 12 does not have (it ships 18; sites take NodeSource's): the test installs into
 // the root a stand-in `nodejs` package made here from the host's own /usr/bin/node, so dpkg's dependency check is
 // the real one. Needs root (chroot, mount) and dpkg-deb; skipped otherwise.
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { ROOT, scratchDir, type Scratch } from '../../helpers/mco.js';
+import { scratchDir, type Scratch } from '../../helpers/mco.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import { parseGroups, parsePolicy } from '../../../src/security/policy/parse.js';
+import { buildPackage, CHROOT_USABLE, HAS_SYSTEMD_ANALYZE, nodejsStandIn, prepareRoot, type TestRoot } from './chroot.js';
 
-const run = promisify(execFile);
 const NODE_ID = 'pkgnode.example.net';
 const OPERATOR = 'ops.troupe';
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const usable = process.getuid?.() === 0 && has('dpkg-deb') && has('chroot') && existsSync('/usr/bin/node');
 
-describe.skipIf(!usable)('the Debian package in a pristine Debian 12 root', () => {
+describe.skipIf(!CHROOT_USABLE)('the Debian package in a pristine Debian 12 root', () => {
   let scratch: Scratch;
+  let box: TestRoot | undefined;
   let root = '';
   let deb = '';
+  let nodejs = '';
   let nats: LocalNatsServer | undefined;
   let pki: DevPki | undefined;
-  let procMounted = false;
   const figures: Record<string, string> = {};
-
-  const inRoot = async (...argv: string[]) => {
-    const { stdout, stderr } = await run('chroot', [root, ...argv], {
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-      timeout: 120_000,
-    });
-    return stdout + stderr;
-  };
-  const daemonPid = (): number | undefined => {
-    const file = join(root, 'run/troupe/troupe.pid');
-    if (!existsSync(file)) return undefined;
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return undefined;
-    }
-  };
+  const inRoot = (...argv: string[]) => box!.exec(...argv);
+  const daemonPid = () => box!.daemonPid();
   const serverLog = () =>
     existsSync(join(root, 'var/log/troupe/server.log')) ? readFileSync(join(root, 'var/log/troupe/server.log'), 'utf8') : '';
 
   beforeAll(async () => {
     scratch = scratchDir('troupe-pkgtest-');
     // The package from the built tree (npm run build first), as `npm run package` makes it.
-    const built = execFileSync(process.execPath, [join(ROOT, 'scripts/package/build.mjs'), '--no-build', '--out', scratch.dir], {
-      encoding: 'utf8',
-    });
-    deb = built.split('\n')[0]!.trim();
-    figures['package'] = built.split('\n')[1]?.trim() ?? '';
-
-    const cached = execFileSync(join(ROOT, 'scripts/package/test-rootfs.sh'), {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim();
-    root = join(scratch.dir, 'root');
-    execFileSync('cp', ['-a', cached, root]);
-    execFileSync('mount', ['-t', 'proc', 'proc', join(root, 'proc')]);
-    procMounted = true;
-
-    // The stand-in nodejs package: the host's node binary (NodeSource 20.x here) under the name the package depends on.
-    const nodeVersion = process.version.slice(1);
-    const stub = join(scratch.dir, 'nodejs-stub');
-    mkdirSync(join(stub, 'DEBIAN'), { recursive: true });
-    mkdirSync(join(stub, 'usr/bin'), { recursive: true });
-    cpSync('/usr/bin/node', join(stub, 'usr/bin/node'));
-    chmodSync(join(stub, 'usr/bin/node'), 0o755);
-    writeFileSync(
-      join(stub, 'DEBIAN/control'),
-      `Package: nodejs\nVersion: ${nodeVersion}-troupetest\nArchitecture: amd64\nMaintainer: test <test@example.org>\n` +
-        `Depends: libc6, libstdc++6, libgcc-s1\nDescription: host node binary for the package test\n`,
-    );
-    execFileSync('dpkg-deb', ['--root-owner-group', '-Znone', '--build', stub, join(root, 'tmp/nodejs.deb')], { stdio: 'ignore' });
+    const built = buildPackage(scratch.dir);
+    deb = built.deb;
+    figures['package'] = built.summary;
+    box = prepareRoot(scratch, 'minbase');
+    root = box.root;
+    nodejs = nodejsStandIn(scratch, root);
     cpSync(deb, join(root, 'tmp/troupe.deb'));
-
     nats = await startNatsServer();
     pki = createDevPki({ dir: join(scratch.dir, 'pki'), nodes: [NODE_ID], clients: [OPERATOR] });
   }, 600_000);
 
   afterAll(async () => {
-    if (root && daemonPid() !== undefined) await inRoot('/etc/init.d/troupe', 'stop').catch(() => undefined);
-    const left = root ? daemonPid() : undefined;
-    if (left !== undefined) process.kill(left, 'SIGKILL');
+    await box?.close();
     await nats?.stop();
-    if (procMounted) execFileSync('umount', [join(root, 'proc')]);
-    // Never delete a tree with something still mounted inside it.
-    const mounts = readFileSync('/proc/mounts', 'utf8');
-    if (root && mounts.includes(` ${root}/`)) throw new Error(`still mounted under ${root}; left in place`);
     scratch?.cleanup();
     console.log(`package figures: ${JSON.stringify(figures, null, 2)}`);
   });
@@ -108,7 +60,7 @@ describe.skipIf(!usable)('the Debian package in a pristine Debian 12 root', () =
   it('installs with dpkg -i: mco on the PATH, the app under /usr/lib/troupe, the troupe user and its dirs', async () => {
     await expect(inRoot('dpkg', '-i', '/tmp/troupe.deb')).rejects.toThrow(/nodejs/); // the dependency is real
     await inRoot('dpkg', '--remove', 'troupe');
-    await inRoot('dpkg', '-i', '/tmp/nodejs.deb');
+    await inRoot('dpkg', '-i', nodejs);
     const t0 = performance.now();
     await inRoot('dpkg', '-i', '/tmp/troupe.deb');
     figures['dpkg -i'] = `${Math.round(performance.now() - t0)} ms`;
@@ -213,7 +165,7 @@ describe.skipIf(!usable)('the Debian package in a pristine Debian 12 root', () =
     expect(await inRoot('sh', '-c', 'dpkg-statoverride --list || true')).not.toContain('/etc/troupe');
   });
 
-  it.skipIf(!has('systemd-analyze'))('has a systemd unit that systemd-analyze verify accepts', () => {
+  it.skipIf(!HAS_SYSTEMD_ANALYZE)('has a systemd unit that systemd-analyze verify accepts', () => {
     const x = join(scratch.dir, 'extracted');
     execFileSync('dpkg-deb', ['-x', deb, x]);
     const unit = readFileSync(join(x, 'lib/systemd/system/troupe.service'), 'utf8');
@@ -235,5 +187,16 @@ describe.skipIf(!usable)('the Debian package in a pristine Debian 12 root', () =
     const verify = spawnSync('systemd-analyze', ['verify', local], { encoding: 'utf8' });
     expect(verify.stderr.trim()).toBe('');
     expect(verify.status).toBe(0);
+  });
+
+  it.skipIf(!existsSync('/usr/sbin/logrotate'))('has a logrotate config logrotate reads', () => {
+    const x = join(scratch.dir, 'extracted-lr');
+    execFileSync('dpkg-deb', ['-x', deb, x]);
+    // The host has no troupe user: the same file with root for the rotation's owner.
+    const conf = join(scratch.dir, 'troupe.logrotate');
+    writeFileSync(conf, readFileSync(join(x, 'etc/logrotate.d/troupe'), 'utf8').replace('su troupe troupe', 'su root root'));
+    const check = spawnSync('/usr/sbin/logrotate', ['-d', '-s', join(scratch.dir, 'lr.state'), conf], { encoding: 'utf8' });
+    expect(check.stderr).not.toMatch(/^error:/m);
+    expect(check.status).toBe(0);
   });
 });
