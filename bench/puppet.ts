@@ -1,17 +1,24 @@
-// `mco puppet status` and `mco puppet runall C` across a simulated fleet whose Puppet is a stand-in script: it
+// `mco puppet status`, `count`, `summary` and `mco puppet runall C` across a simulated fleet whose Puppet is a stand-in script: it
 // holds the run lock for half a second, records its own start and end, and writes a last_run_summary.yaml.
 // The peak number of concurrent runs comes from those records, not from what the client believes.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForRegistry } from '../src/devkit/registry.js';
 import { startBrokers } from './lib/brokers.js';
 import { runMco, startSimProcess, stopProcess, type SimProcess } from './lib/processes.js';
 
 export interface PuppetBenchResult {
   n: number;
   concurrency: number;
-  /** `mco puppet status` across the fleet, spawn to exit. */
+  /** `mco puppet status` across the fleet, spawn to exit (median of REPEAT). */
   statusWallMs: number;
+  /** `mco puppet count`, the same way. */
+  countWallMs: number;
+  /** `mco puppet summary`, the same way. */
+  summaryWallMs: number;
+  /** The same three with `discovery_expect_from_registry = true`: discovery ends when every registered node answered. */
+  registryWallMs: { status: number; count: number; summary: number };
   /** `mco puppet runall C` across the fleet, spawn to exit. */
   runallWallMs: number;
   /** Most stand-in runs alive at one moment, from their own timestamps. */
@@ -21,6 +28,22 @@ export interface PuppetBenchResult {
 }
 
 const RUN_SECONDS = 0.5;
+/** Each read-only command is timed this many times; the median is reported. */
+const REPEAT = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** Times `mco puppet <action> --json` REPEAT times; every run must hear from all `n` nodes. */
+async function timeQuery(action: string, n: number, clientCfg: string, replies: (json: unknown) => number): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const r = await runMco(['puppet', action, '--json', '--config', clientCfg]);
+    const got = r.code === 0 ? replies(JSON.parse(r.stdout)) : 0;
+    if (got !== n) throw new Error(`puppet ${action}: ${got} of ${n} nodes (exit ${r.code}): ${r.stderr.slice(-500)}`);
+    walls.push(r.wallMs);
+  }
+  return Math.round(median(walls));
+}
 
 /** The stand-in for `puppet agent`: `fake-puppet NODE_DIR STAMPS [puppet options…]`. */
 const STAND_IN = `#!/bin/sh
@@ -88,9 +111,17 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
     );
     sim = await startSimProcess(['--nodes', String(n), '--prefix', 'pup', '--config', serverCfg], n, n + 4096);
 
-    const status = await runMco(['puppet', 'status', '--json', '--config', clientCfg]);
-    const replies = status.code === 0 ? (JSON.parse(status.stdout) as { replies: unknown[] }).replies.length : 0;
-    if (replies !== n) throw new Error(`puppet status: ${replies} of ${n} replies (exit ${status.code}): ${status.stderr.slice(-500)}`);
+    const statusWallMs = await timeQuery('status', n, clientCfg, (j) => (j as { replies: unknown[] }).replies.length);
+    const countWallMs = await timeQuery('count', n, clientCfg, (j) => (j as { counts: { total: number } }).counts.total);
+    const summaryWallMs = await timeQuery('summary', n, clientCfg, (j) => (j as { nodes: number }).nodes);
+    const registryCfg = join(scratch, 'client-registry.cfg');
+    writeFileSync(registryCfg, readFileSync(clientCfg, 'utf8') + 'discovery_expect_from_registry = true\n');
+    await waitForRegistry(brokers.urls[0]!, n, 120_000);
+    const registryWallMs = {
+      status: await timeQuery('status', n, registryCfg, (j) => (j as { replies: unknown[] }).replies.length),
+      count: await timeQuery('count', n, registryCfg, (j) => (j as { counts: { total: number } }).counts.total),
+      summary: await timeQuery('summary', n, registryCfg, (j) => (j as { nodes: number }).nodes),
+    };
 
     const runall = await runMco(['puppet', 'runall', String(concurrency), '--json', '--config', clientCfg]);
     if (runall.code !== 0) throw new Error(`puppet runall exited ${runall.code}: ${runall.stderr.slice(-1000)}`);
@@ -102,7 +133,10 @@ export async function puppetBench(n: number, concurrency = Math.max(2, Math.min(
     return {
       n,
       concurrency,
-      statusWallMs: Math.round(status.wallMs),
+      statusWallMs,
+      countWallMs,
+      summaryWallMs,
+      registryWallMs,
       runallWallMs: Math.round(runall.wallMs),
       peakConcurrent: peak(intervals),
       runs: intervals.length,

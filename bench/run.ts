@@ -13,6 +13,7 @@ import { hostileFlood, RSS_CEILING_MB } from './hostile.js';
 import { registryDiscovery } from './registry.js';
 import { planBench } from './plan.js';
 import { fuzzBench } from './fuzz-x509.js';
+import { cliStart } from './cli-start.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
@@ -43,7 +44,8 @@ const { values: opts } = parseArgs({
     'reliability-at': { type: 'string', default: '10000' },
     transport: { type: 'string', default: 'nats' },
     // `hostile` (the flood check, a few minutes) and `fuzz` (the X.509 fuzzer, about 20 minutes) run only when named.
-    only: { type: 'string', default: 'fanout,security,puppet' },
+    // `cli`: start-up of `mco --version` and `mco ping` on 10 nodes against bare Node.js with nats.js.
+    only: { type: 'string', default: 'cli,fanout,security,puppet' },
     'hostile-messages': { type: 'string', default: '300000' },
     redos: { type: 'string', default: '3' },
     'fuzz-cases': { type: 'string', default: '1000000' },
@@ -455,7 +457,24 @@ async function securitySection(): Promise<void> {
 async function puppetSection(): Promise<void> {
   const n = 1000;
   const r = await puppetBench(n);
-  record({ name: 'mco puppet status', n, wall_ms: r.statusWallMs, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+  for (const [action, wall] of [
+    ['status', r.statusWallMs],
+    ['count', r.countWallMs],
+    ['summary', r.summaryWallMs],
+  ] as const) {
+    record({ name: `mco puppet ${action}`, n, wall_ms: wall, replies: n, expected: n, floor_ms: null, ratio: null, rss_mb: null });
+    record({
+      name: `mco puppet ${action}, count from registry`,
+      n,
+      wall_ms: r.registryWallMs[action],
+      replies: n,
+      expected: n,
+      floor_ms: null,
+      ratio: null,
+      rss_mb: null,
+      note: 'discovery_expect_from_registry = true',
+    });
+  }
   record({
     name: `mco puppet runall ${r.concurrency}`,
     n,
@@ -564,6 +583,32 @@ async function planSection(scratch: string): Promise<void> {
   }
 }
 
+async function cliSection(): Promise<void> {
+  const r = await cliStart(Math.max(repeat, 10));
+  const row = { replies: 0, expected: 0, rss_mb: null };
+  const note = `process wall, median of ${r.runs} runs`;
+  record({
+    ...row,
+    name: 'mco --version',
+    n: 0,
+    wall_ms: r.versionMs,
+    floor_ms: r.bareNatsImportMs,
+    ratio: r.versionMs / r.bareNatsImportMs,
+    note: `${note}; floor: node importing nats.js`,
+  });
+  record({
+    ...row,
+    name: 'mco ping --expect 10',
+    n: 10,
+    wall_ms: r.pingMs,
+    replies: r.pingReplies,
+    expected: 10,
+    floor_ms: r.bareNatsConnectMs,
+    ratio: r.pingMs / r.bareNatsConnectMs,
+    note: `${note}; floor: node connecting with nats.js`,
+  });
+}
+
 async function main(): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'troupe-bench-'));
   console.log(
@@ -576,6 +621,7 @@ async function main(): Promise<void> {
     if (amqp) {
       for (const n of sizes) await amqpAgainstNats(n, join(scratch, 'client.cfg'));
     } else {
+      if (sections.has('cli')) await cliSection();
       if (sections.has('fanout')) for (const n of sizes) await benchSize(n, join(scratch, 'client.cfg'));
       if (sections.has('security')) await securitySection();
       if (sections.has('puppet')) await puppetSection();

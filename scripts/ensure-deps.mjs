@@ -3,6 +3,8 @@
 // npm packages (when node_modules is missing or older than the lock file)
 // and the system packages the tests and demo drive (nats-server, Puppet,
 // RabbitMQ, and Chromium for the web console's browser tests).
+// `--for demo` installs only what the demo uses: the npm packages and nats-server.
+// `--list` prints the Debian packages the purpose needs, one a line, and installs nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,14 +40,26 @@ function debianPackages(wanted) {
   execFileSync('apt-get', ['install', '-y', '-q', ...missing], { stdio: 'inherit', env });
 }
 
+/** [command, Debian package] each purpose needs; build, test and bench (no --for) need every one. */
+const NATS = ['nats-server', 'nats-server'];
+const ALL = [NATS, ['puppet', 'puppet-agent'], ['rabbitmq-server', 'rabbitmq-server'], ['chromium', 'chromium']];
+const NEEDS = { all: ALL, demo: [NATS] };
+
+const at = process.argv.indexOf('--for');
+const purpose = at === -1 ? 'all' : process.argv[at + 1];
+if (!Object.hasOwn(NEEDS, purpose)) {
+  process.stderr.write(`setup: --for takes one of ${Object.keys(NEEDS).join(', ')}, not ${purpose ?? 'nothing'}\n`);
+  process.exit(2);
+}
+
+if (process.argv.includes('--list')) {
+  process.stdout.write(NEEDS[purpose].map(([, pkg]) => `${pkg}\n`).join(''));
+  process.exit(0);
+}
+
 try {
   npmPackages();
-  debianPackages([
-    ['nats-server', 'nats-server'],
-    ['puppet', 'puppet-agent'],
-    ['rabbitmq-server', 'rabbitmq-server'],
-    ['chromium', 'chromium'],
-  ]);
+  debianPackages(NEEDS[purpose]);
 } catch (err) {
   process.stderr.write(`setup failed: ${err.message}\n`);
   process.exit(1);

@@ -16,6 +16,7 @@ import { CA_ERROR_CODES, CAError } from '../security/ca/errors.js';
 import { CA_SERVICE_ERROR_CODES, CaServiceError } from '../security/service/client.js';
 import { ACTION_FAILED_CODES, ActionFailed } from '../server/agent.js';
 import { FLEET_ERROR_CODES, FleetError } from '../server/fleet.js';
+import { METRICS_ERROR_CODES, MetricsError } from '../server/metrics.js';
 import { USAGE_ERROR_CODES, UsageError } from '../client/errors.js';
 import { ABORT_ERROR_CODES, AbortError, REQUEST_ERROR_CODES, RequestError } from '../client/request-errors.js';
 import { DISCOVERY_ERROR_CODES, DiscoveryError } from '../client/discovery/method.js';
@@ -53,6 +54,7 @@ export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: CaServiceError, module: 'security', codes: CA_SERVICE_ERROR_CODES, note: 'or the CAError code the service answered with' },
   { type: ActionFailed, module: 'server', codes: ACTION_FAILED_CODES },
   { type: FleetError, module: 'server', codes: FLEET_ERROR_CODES },
+  { type: MetricsError, module: 'server', codes: METRICS_ERROR_CODES },
   { type: UsageError, module: 'client', codes: USAGE_ERROR_CODES },
   { type: RequestError, module: 'client', codes: REQUEST_ERROR_CODES },
   { type: AbortError, module: 'client', codes: ABORT_ERROR_CODES },

@@ -1,7 +1,7 @@
 // Every failure reaches the user the same way: `mco: <message>`, the hint indented on the next line, the stack
 // only with --debug, and the exit code the error implies.
 import { TroupeError } from '../errors.js';
-import { FilterError } from '../filter/index.js';
+import { FilterError } from '../filter/errors.js';
 
 const INDENT = '     ';
 /** Said of errors troupe did not raise on purpose: only the stack can tell what happened. */

@@ -1,7 +1,8 @@
 // `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config, facts and what agents cached.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { loadConfig, defaultConfigPath, type Config } from '../config/index.js';
+import { ConfigError, loadConfig, defaultConfigPath, type Config } from '../config/index.js';
+import type { DaemonObserver } from '../server/metrics.js';
 import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
 import { factSourceFromConfig, type ConfiguredFactSource, type Facts } from '../plugins/facts/index.js';
@@ -19,15 +20,35 @@ import { VERSION_STRING } from './version.js';
 import type { ConfigFlags, Run } from './run.js';
 
 /**
+ * The metrics endpoint `metrics_port` asks for, or none. prom-client is loaded only then. A non-loopback
+ * `metrics_bind` needs `metrics_allow_remote`: the endpoint has no authentication.
+ */
+export async function metricsFromConfig(config: Config): Promise<DaemonObserver | undefined> {
+  const port = config.get('metrics_port');
+  if (port === 0) return undefined;
+  const { DaemonMetrics, isLoopback } = await import('../server/metrics.js');
+  const host = config.get('metrics_bind');
+  if (!isLoopback(host) && !config.get('metrics_allow_remote')) {
+    throw new ConfigError(
+      'CONFIG_BAD_VALUE',
+      `metrics_bind = ${host} is not a loopback address, and the metrics endpoint has no authentication`,
+      { key: 'metrics_bind', file: config.file, suggestion: undefined },
+    );
+  }
+  return new DaemonMetrics({ identity: config.get('identity'), listen: { host, port } });
+}
+
+/**
  * `replay`: the process's replay record, reused across SIGHUP reloads. `facts`: the node's fact sources (those
  * `factsource` names, by default).
  */
-export function buildDaemon(
+export async function buildDaemon(
   config: Config,
   logger: Logger,
   replay?: ReplayCache,
   facts: ConfiguredFactSource = factSourceFromConfig(config, { logger }),
-): Daemon {
+): Promise<Daemon> {
+  const metrics = await metricsFromConfig(config);
   const security = securityFromConfig(config, 'server', logger, replay);
   if (security instanceof InsecureProvider) logger.warn(InsecureProvider.WARNING);
   const connector = connectorFromConfig(config, {
@@ -47,6 +68,7 @@ export function buildDaemon(
     facts,
     logger,
     version: VERSION_STRING,
+    metrics,
   });
 }
 
@@ -75,7 +97,7 @@ async function runServer(flags: ConfigFlags): Promise<number> {
     const facterSeed: Facts | undefined = facts.lastFacterFacts;
     return (facts = factSourceFromConfig(cfg, { logger: log, facterSeed }));
   };
-  let daemon = buildDaemon(config, logger, replayFor(config), facts);
+  let daemon = await buildDaemon(config, logger, replayFor(config), facts);
   await daemon.start();
 
   let busy: Promise<void> = Promise.resolve();
@@ -112,7 +134,7 @@ async function runServer(flags: ConfigFlags): Promise<number> {
           const reused = replayFor(next);
           config = next;
           logger = createLogger({ level: config.get('loglevel'), file: config.get('logfile') || undefined });
-          daemon = buildDaemon(config, logger, reused, nextFacts(config, logger));
+          daemon = await buildDaemon(config, logger, reused, nextFacts(config, logger));
           await daemon.start();
         }),
     );

@@ -1,6 +1,6 @@
 // Where `mco` writes what the client applications report: results on stdout, what is said about them on stderr,
 // colour and the progress bar only when stdout is a terminal.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { AppEvent, OnEvent } from '../client/apps/events.js';
 import { ansi, plain, type Palette } from '../client/render/palette.js';
 import type { Rendered } from '../client/render/rendered.js';
@@ -22,6 +22,8 @@ const noProgress: Progress = { start() {}, tick() {}, stop() {} };
 /** MCollective's progress bar ( * [ ====> ] 3 / 10 ), drawn only on a terminal. */
 export function progressBar(out: Output, enabled: boolean): Progress {
   if (!enabled || !out.isTTY) return noProgress;
+  // Required only when a bar is drawn: output to a pipe never loads it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
   const bar = new cliProgress.SingleBar(
     {
       format: ' * [ {bar} ] {value} / {total}',

@@ -11,6 +11,7 @@ import { BROKER_KEYS } from '../broker/config-keys.js';
 import { DISCOVERY_KEYS } from '../client/discovery/config-keys.js';
 import { FACT_KEYS } from '../plugins/facts/config-keys.js';
 import { PUPPET_KEYS } from '../plugins/agents/puppet/config-keys.js';
+import { METRICS_KEYS } from '../server/config-keys.js';
 
 export type { ComputedDefault, ConfigScope, KeySpec, KeyTable, KeyType } from './key-spec.js';
 
@@ -213,6 +214,7 @@ const KEYS = {
   ...PLAN_KEYS,
   ...REGISTRY_KEYS,
   ...CORE_AUDIT,
+  ...METRICS_KEYS,
   ...DISCOVERY_KEYS,
   ...CORE_CLIENT,
   ...PUPPET_KEYS,

@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ValidateFunction } from 'ajv';
 import { DDLError } from './errors.js';
 import { describeMetaSchemaError } from './metaschema.js';
 import type { DDLMetadata, InputDDL, OutputDDL } from './types.js';
@@ -42,6 +43,8 @@ function validator(): ValidateFunction {
       if (parent === dir) throw new Error(`cannot locate ${SCHEMA_FILE} above ${fileURLToPath(import.meta.url)}`);
       dir = parent;
     }
+    // Required on first use: a command that loads no data plugin DDL does not pay for ajv.
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
     compiled = new Ajv({ allErrors: false, strict: true }).compile(JSON.parse(readFileSync(join(dir, SCHEMA_FILE), 'utf8')) as object);
   }
   return compiled;

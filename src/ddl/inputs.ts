@@ -1,4 +1,5 @@
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { requireAction, unknownActionMessage } from './errors.js';
 import type { ActionDDL, AgentDDL, InputDDL, InputType } from './types.js';
 import { namedValidator } from './validators.js';
@@ -19,13 +20,20 @@ const NAMED_VALIDATOR_KEYWORD = 'namedValidator';
 
 // Regexes come from DDLs written for MCollective's Ruby engine, so they are compiled without
 // the `u` flag: identity escapes such as `\:` are legal there and would be syntax errors with it.
-const ajv = new Ajv({ allErrors: false, strict: true, unicodeRegExp: false });
-ajv.addKeyword({
-  keyword: NAMED_VALIDATOR_KEYWORD,
-  schemaType: 'string',
-  errors: false,
-  validate: (name: string, value: unknown) => namedValidator(name)?.(value) === undefined,
-});
+// Made on the first action checked: loading ajv is a cost a command that checks no inputs should not pay.
+let shared: Ajv | undefined;
+function inputsAjv(): Ajv {
+  if (shared) return shared;
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  shared = new AjvClass({ allErrors: false, strict: true, unicodeRegExp: false });
+  shared.addKeyword({
+    keyword: NAMED_VALIDATOR_KEYWORD,
+    schemaType: 'string',
+    errors: false,
+    validate: (name: string, value: unknown) => namedValidator(name)?.(value) === undefined,
+  });
+  return shared;
+}
 
 const compiledByDDL = new WeakMap<AgentDDL, Map<string, CompiledAction>>();
 
@@ -56,6 +64,7 @@ function compileAction(action: string, spec: ActionDDL): CompiledAction {
   }
   const schema: SchemaObject = { type: 'object', properties };
   if (!spec.additional_inputs) schema['additionalProperties'] = false;
+  const ajv = inputsAjv();
   const validate = ajv.compile(schema);
   // The compiled function is kept here; ajv's own cache would otherwise hold every schema forever.
   ajv.removeSchema(schema);

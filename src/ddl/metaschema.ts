@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 
 const SCHEMA_FILE = join('schemas', 'ddl.schema.json');
 
@@ -17,15 +18,39 @@ function findSchemaFile(): string {
   }
 }
 
+/** The file the build writes beside the compiled metaschema.js: the validator as ajv's standalone code. */
+export const COMPILED_METASCHEMA_FILE = 'metaschema.compiled.cjs';
+
+const require = createRequire(import.meta.url);
+
+function newAjv(source: boolean): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  return new AjvClass({ allErrors: false, strict: true, ...(source ? { code: { source: true } } : {}) });
+}
+
+function readSchema(): object {
+  return JSON.parse(readFileSync(findSchemaFile(), 'utf8')) as object;
+}
+
 let compiled: ValidateFunction | undefined;
 
-/** The compiled `troupe:ddl` meta-schema, built on first use. */
+/** The `troupe:ddl` meta-schema's validator: the build's (compiling it costs a CLI start-up), or compiled on first use. */
 export function metaSchemaValidator(): ValidateFunction {
   if (!compiled) {
-    const schema = JSON.parse(readFileSync(findSchemaFile(), 'utf8')) as object;
-    compiled = new Ajv({ allErrors: false, strict: true }).compile(schema);
+    try {
+      compiled = require(`./${COMPILED_METASCHEMA_FILE}`) as ValidateFunction;
+    } catch {
+      compiled = newAjv(false).compile(readSchema());
+    }
   }
   return compiled;
+}
+
+/** The CommonJS module the build writes to COMPILED_METASCHEMA_FILE. */
+export function compiledMetaSchemaSource(): string {
+  const ajv = newAjv(true);
+  const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone/index.js');
+  return standaloneCode(ajv, ajv.compile(readSchema()));
 }
 
 /** One readable line for the first schema error: where, then what. */

@@ -17,6 +17,8 @@ export interface TroupeBrokerOptions {
   governors?: string[];
   /** Governors nodes may take slots of; none by default. */
   nodeGovernors?: string[];
+  /** LocalNatsServer's `detachedLogFile`: the server may outlive this process (the demo's --keep). */
+  detachedLogFile?: string;
 }
 
 export interface TroupeBroker {
@@ -49,6 +51,6 @@ export async function startTroupeBroker(pki: DevPki, opts: TroupeBrokerOptions =
   };
   const configFile = join(dir, 'nats-server.conf');
   const written = writeBrokerConfig(configFile, settings);
-  const server = await new LocalNatsServer({ port, configFile }).start();
+  const server = await new LocalNatsServer({ port, configFile, detachedLogFile: opts.detachedLogFile }).start();
   return { server, configFile, settings, written };
 }

@@ -1,6 +1,6 @@
 // A private nats-server on a free loopback port, for the demo, the benchmark and the tests.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,11 @@ export interface NatsServerOptions {
    * it must listen on 127.0.0.1:`port`.
    */
   configFile?: string;
+  /**
+   * Run the server in a process group of its own with its log appended to this file, so that it can outlive this
+   * process (see release()); `log` and waitForLog() then see nothing.
+   */
+  detachedLogFile?: string;
 }
 
 /** A nats-server child process; stop() kills it and removes its files. */
@@ -79,11 +84,12 @@ export class LocalNatsServer {
     }
     const conf = this.opts.configFile ?? join(this.dir, 'nats.conf');
     if (!this.opts.configFile) writeFileSync(conf, lines.join('\n') + '\n');
+    const logFd = this.opts.detachedLogFile ? openSync(this.opts.detachedLogFile, 'a') : undefined;
+    const spawnOpts: SpawnOptions = { stdio: ['ignore', 'ignore', logFd ?? 'pipe'], detached: logFd !== undefined };
     const child = this.opts.maxOpenFiles
-      ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        })
-      : spawn(NATS_SERVER_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      ? spawn('sh', ['-c', `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; exec "$0" -c "$1"`, NATS_SERVER_BIN, conf], spawnOpts)
+      : spawn(NATS_SERVER_BIN, ['-c', conf], spawnOpts);
+    if (logFd !== undefined) closeSync(logFd);
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -147,6 +153,16 @@ export class LocalNatsServer {
       this.logWaiters.add(wake);
       check();
     });
+  }
+
+  /**
+   * Leaves a server started with `detachedLogFile` running when this process exits: it stops being a child this
+   * process waits for. Its files stay; whoever takes it over stops it by its pid.
+   */
+  release(): void {
+    this.child?.unref();
+    // Its scratch folder holds what the options generate; a server given a config file has nothing in it.
+    if (this.opts.configFile) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Kills the server but keeps its port and files, so restart() brings the same broker back. */

@@ -1,7 +1,7 @@
-// RabbitMQ for the tests and the benchmark: the machine's broker (started when installed but down), a throwaway vhost
-// on it per run, or a private node on its own ports and data directory that can be stopped and started again.
+// RabbitMQ for the tests and the benchmark: a private node on its own ports, Erlang cookie and data directory, that
+// can be stopped and started again, with throwaway vhosts on it; or (the benchmark only) the machine's broker.
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import { freePort } from './nats-server.js';
 
 const DEBIAN_SERVER_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+/** The CLI itself, not Debian's wrapper, which runs it as the rabbitmq user with that user's home (and cookie). */
+const DEBIAN_CTL_SCRIPT = '/usr/lib/rabbitmq/bin/rabbitmqctl';
 
 export const SYSTEM_RABBITMQ = { host: '127.0.0.1', port: 5672, user: 'guest', password: 'guest' } as const;
 
@@ -28,11 +30,16 @@ export class RabbitMQError extends TroupeError {
   }
 }
 
-/** Runs rabbitmqctl (as root, Debian's wrapper switches to the rabbitmq user); `node` picks a private node. */
-export function rabbitmqctl(args: string[], opts: { node?: string; timeoutMs?: number } = {}): Promise<string> {
+/**
+ * Runs rabbitmqctl (as root, Debian's wrapper switches to the rabbitmq user) against the machine's node, or with
+ * `node` and `home` against a private one: `home` holds that node's .erlang.cookie, and the CLI runs directly.
+ */
+export function rabbitmqctl(args: string[], opts: { node?: string; home?: string; timeoutMs?: number } = {}): Promise<string> {
   const full = opts.node ? ['-n', opts.node, ...args] : args;
+  const ctl = opts.home && existsSync(DEBIAN_CTL_SCRIPT) ? DEBIAN_CTL_SCRIPT : 'rabbitmqctl';
+  const env = opts.home ? { ...cliEnv(), HOME: opts.home } : cliEnv();
   return new Promise((resolve, reject) => {
-    execFile('rabbitmqctl', full, { timeout: opts.timeoutMs ?? 60_000, env: cliEnv() }, (err, stdout, stderr) => {
+    execFile(ctl, full, { timeout: opts.timeoutMs ?? 60_000, env, cwd: opts.home }, (err, stdout, stderr) => {
       if (err) {
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
         reject(
@@ -101,21 +108,25 @@ export interface Vhost {
   readonly name: string;
   /** amqp:// URL with guest credentials and this vhost. */
   readonly url: string;
+  /** rabbitmqctl against the node holding this vhost (`-p` is the caller's to add). */
+  ctl(args: string[]): Promise<string>;
   remove(): Promise<void>;
 }
 
-/** A fresh vhost with full permissions for guest, on the machine's broker or on a private node. */
+/** A fresh vhost with full permissions for guest, on a private node (or, without one, the machine's broker). */
 export async function createVhost(opts: { prefix?: string; node?: LocalRabbitMQ } = {}): Promise<Vhost> {
   const name = `${opts.prefix ?? 'troupe-test'}-${randomBytes(4).toString('hex')}`;
-  const node = opts.node?.nodeName;
-  await rabbitmqctl(['add_vhost', name], { node });
-  await rabbitmqctl(['set_permissions', '-p', name, SYSTEM_RABBITMQ.user, '.*', '.*', '.*'], { node });
-  const port = opts.node?.port ?? SYSTEM_RABBITMQ.port;
+  const node = opts.node;
+  const ctl = (args: string[]) => (node ? node.ctl(args) : rabbitmqctl(args));
+  await ctl(['add_vhost', name]);
+  await ctl(['set_permissions', '-p', name, SYSTEM_RABBITMQ.user, '.*', '.*', '.*']);
+  const port = node?.port ?? SYSTEM_RABBITMQ.port;
   return {
     name,
     url: `amqp://${SYSTEM_RABBITMQ.user}:${SYSTEM_RABBITMQ.password}@127.0.0.1:${port}/${encodeURIComponent(name)}`,
+    ctl,
     remove: async () => {
-      await rabbitmqctl(['delete_vhost', name], { node }).catch(() => undefined);
+      await ctl(['delete_vhost', name]).catch(() => undefined);
     },
   };
 }
@@ -128,6 +139,13 @@ export async function socketLimit(node?: string): Promise<number> {
   return status.file_descriptors?.sockets_limit ?? 0;
 }
 
+export interface LocalRabbitMQState {
+  nodeName: string;
+  dir: string;
+  port: number;
+  distPort: number;
+}
+
 export interface LocalRabbitMQOptions {
   /** Open-file limit for the node: one per connection plus a few hundred for itself. */
   maxOpenFiles?: number;
@@ -136,18 +154,44 @@ export interface LocalRabbitMQOptions {
 }
 
 /**
- * A private RabbitMQ node (`troupe-<random>@localhost`) with its own AMQP and distribution ports, data and logs in a
- * temp dir. stop() then start() brings the same node back on the same ports, with its durable exchanges.
+ * A private RabbitMQ node (`troupe-<random>@localhost`) with its own AMQP and distribution ports, Erlang cookie, data
+ * and logs in a temp dir; the management plugin and every other plugin off. It shares nothing with the machine's
+ * RabbitMQ but epmd, where it registers its own name. stop() then start() brings the same node back on the same
+ * ports, with its durable exchanges; destroy() stops it and removes its files.
  */
 export class LocalRabbitMQ {
-  readonly nodeName = `troupe-${randomBytes(4).toString('hex')}@localhost`;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'troupe-rabbitmq-'));
+  readonly nodeName: string;
+  private readonly dir: string;
+  /** HOME of the node and of the CLI driving it: its .erlang.cookie, not the machine's. */
+  private readonly home: string;
   port = 0;
   distPort = 0;
   tlsPort = 0;
   private running = false;
 
-  constructor(private readonly opts: LocalRabbitMQOptions = {}) {}
+  constructor(
+    private readonly opts: LocalRabbitMQOptions = {},
+    state?: LocalRabbitMQState,
+  ) {
+    this.nodeName = state?.nodeName ?? `troupe-${randomBytes(4).toString('hex')}@localhost`;
+    this.dir = state?.dir ?? mkdtempSync(join(tmpdir(), 'troupe-rabbitmq-'));
+    this.home = join(this.dir, 'home');
+    if (state) {
+      this.port = state.port;
+      this.distPort = state.distPort;
+      this.running = true;
+    }
+  }
+
+  /** What another process needs to use and stop this running node (see attach). */
+  get state(): LocalRabbitMQState {
+    return { nodeName: this.nodeName, dir: this.dir, port: this.port, distPort: this.distPort };
+  }
+
+  /** A node another process started (its `state`), to use and stop from this one. */
+  static attach(state: LocalRabbitMQState): LocalRabbitMQ {
+    return new LocalRabbitMQ({}, state);
+  }
 
   get url(): string {
     return `amqp://${SYSTEM_RABBITMQ.user}:${SYSTEM_RABBITMQ.password}@127.0.0.1:${this.port}`;
@@ -161,6 +205,24 @@ export class LocalRabbitMQ {
     return join(this.dir, 'rabbitmq.pid');
   }
 
+  /** rabbitmqctl against this node, with its cookie. */
+  ctl(args: string[], timeoutMs?: number): Promise<string> {
+    return rabbitmqctl(args, { node: this.nodeName, home: this.home, timeoutMs });
+  }
+
+  /** A fresh cookie of the node's own, readable by its owner only (Erlang refuses anything looser). */
+  private writeCookie(owner?: { uid: number; gid: number }): void {
+    mkdirSync(this.home, { recursive: true });
+    const cookie = join(this.home, '.erlang.cookie');
+    if (existsSync(cookie)) return;
+    writeFileSync(cookie, randomBytes(20).toString('hex').toUpperCase(), { mode: 0o400 });
+    if (owner) {
+      chownSync(this.home, owner.uid, owner.gid);
+      chownSync(cookie, owner.uid, owner.gid);
+    }
+    chmodSync(cookie, 0o400);
+  }
+
   async start(): Promise<this> {
     this.port ||= await freePort();
     this.distPort ||= await freePort();
@@ -170,6 +232,7 @@ export class LocalRabbitMQ {
     writeFileSync(join(this.dir, 'enabled_plugins'), '[].\n');
     if (owner)
       for (const f of ['', 'rabbitmq.conf', 'rabbitmq-env.conf', 'enabled_plugins']) chownSync(join(this.dir, f), owner.uid, owner.gid);
+    this.writeCookie(owner);
     const env = {
       ...cliEnv(),
       RABBITMQ_NODENAME: this.nodeName,
@@ -182,11 +245,13 @@ export class LocalRabbitMQ {
       RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
       RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
       RABBITMQ_PID_FILE: this.pidFile,
+      HOME: this.home,
     };
     // Debian's wrapper switches root to the rabbitmq user, and the switch resets the open-file limit: raise it after.
     // Debian's /usr/sbin wrapper would also overwrite the machine broker's startup log: go to the real script.
     const server = owner && existsSync(DEBIAN_SERVER_SCRIPT) ? DEBIAN_SERVER_SCRIPT : binary('rabbitmq-server');
-    const start = `${this.opts.maxOpenFiles ? `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; ` : ''}exec ${server} -detached`;
+    // su sets HOME to the rabbitmq user's (where the machine's cookie is): set it back to the node's own.
+    const start = `${this.opts.maxOpenFiles ? `ulimit -n ${this.opts.maxOpenFiles} 2>/dev/null; ` : ''}HOME='${this.home}' exec ${server} -detached`;
     const [cmd, args] = owner ? ['su', ['rabbitmq', '-s', '/bin/sh', '-c', start]] : ['sh', ['-c', start]];
     await new Promise<void>((resolve, reject) => {
       execFile(cmd, args, { env, cwd: this.dir }, (err, _out, stderr) =>
@@ -196,7 +261,7 @@ export class LocalRabbitMQ {
       );
     });
     try {
-      await rabbitmqctl(['wait', this.pidFile, '--timeout', '90'], { node: this.nodeName, timeoutMs: 100_000 });
+      await this.ctl(['wait', this.pidFile, '--timeout', '90'], 100_000);
     } catch (err) {
       throw new RabbitMQError(
         'start_failed',
@@ -246,7 +311,7 @@ export class LocalRabbitMQ {
     this.running = false;
     const pid = this.pid;
     try {
-      await rabbitmqctl(['stop'], { node: this.nodeName, timeoutMs: 60_000 });
+      await this.ctl(['stop'], 60_000);
     } catch {
       if (pid) killQuietly(pid);
     }

@@ -9,6 +9,7 @@ import type { DataPlugin } from './data.js';
 import { NodeServer } from './node.js';
 import type { FactSource } from './fact-source.js';
 import type { Registrar, RegistrationSettings } from './registration.js';
+import type { DaemonObserver } from './metrics.js';
 
 export type { FactSource, NodeState } from './fact-source.js';
 
@@ -27,6 +28,8 @@ export interface DaemonParts {
   version: string;
   /** Where registration records go; absent when the broker offers no registry (AMQP). */
   registrar?: Registrar;
+  /** Its Prometheus metrics (server/metrics.ts), when `metrics_port` is set. */
+  metrics?: DaemonObserver;
 }
 
 export class Daemon {
@@ -50,6 +53,7 @@ export class Daemon {
       maxMessageSize: config.get('max_message_size'),
       state: parts.facts.load(),
       registration: registrationOf(parts),
+      observer: parts.metrics,
       settingsFor: (agent) => config.plugin(agent),
       configItem: (key) => {
         try {
@@ -59,10 +63,17 @@ export class Daemon {
         }
       },
     });
+    parts.metrics?.countersFrom(() => this.server.stats());
   }
 
   async start(): Promise<void> {
-    const { logger, connector, facts } = this.parts;
+    const { logger, connector, facts, metrics } = this.parts;
+    // First, so a port that cannot be opened stops the start before the node joins the collective.
+    if (metrics) {
+      await metrics.listen();
+      logger.info({ ...metrics.address }, 'metrics served at /metrics');
+    }
+    if (metrics) connector.onEvent((e) => metrics.connectorEvent(e));
     connector.onEvent((e) => {
       if (e.type === 'error') logger.error({ err: e.error }, 'broker connection error');
       else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
@@ -102,6 +113,7 @@ export class Daemon {
     await this.server.stop(drainMs);
     this.parts.security.close?.();
     this.parts.auditor?.close?.();
+    await this.parts.metrics?.close();
     this.parts.logger.info('node daemon stopped');
   }
 }
@@ -122,5 +134,11 @@ function registrationOf(parts: DaemonParts): RegistrationSettings | undefined {
       'registry_max_age is under twice registerinterval: this node may drop out of the registry between registrations',
     );
   }
-  return { registrar, intervalMs: interval * 1000, splayMs: config.get('registration_splay') * 1000 };
+  const metrics = parts.metrics;
+  return {
+    registrar,
+    intervalMs: interval * 1000,
+    splayMs: config.get('registration_splay') * 1000,
+    onPublish: metrics && ((ok) => metrics.registryPublish(ok)),
+  };
 }

@@ -61,9 +61,21 @@ export interface DispatcherOptions {
   view(): NodeView;
   /** Where rejections are logged, rate-limited per reason; one of its own on `logger` when absent. */
   rejectionLog?: RejectionLog;
+  /** Told of every request that reaches the agent stage (the daemon's metrics); absent, nothing is timed. */
+  observer?: RequestObserver;
   /** The data plugins -S filters may call (`puppet()`, `fact('…')`), by name; a call to any other matches nothing. */
   dataPlugins?: ReadonlyMap<string, DataPlugin>;
 }
+
+/** How a request that passed the filter ended: its reply's status, or refused before its action ran. */
+export type RequestOutcome = 'ok' | 'aborted' | 'unknown_action' | 'missing_data' | 'invalid_data' | 'error' | 'denied' | 'rejected';
+
+export interface RequestObserver {
+  /** `agent` and `action` are names this node hosts, or `unknown`: a sender cannot make up label values. */
+  request(agent: string, action: string, outcome: RequestOutcome, seconds: number): void;
+}
+
+const OUTCOME_OF_STATUS: readonly RequestOutcome[] = ['ok', 'aborted', 'unknown_action', 'missing_data', 'invalid_data', 'error'];
 
 type Match = 'match' | 'no_match' | 'bad_filter';
 
@@ -151,13 +163,15 @@ export class Dispatcher {
     }
     stats.passed++;
 
+    const started = this.opts.observer ? performance.now() : 0;
     const verdict = this.execute(accepted.request, accepted.caller);
-    return isPromise(verdict) ? verdict.then((v) => this.conclude(accepted, v)) : this.conclude(accepted, verdict);
+    return isPromise(verdict) ? verdict.then((v) => this.conclude(accepted, v, started)) : this.conclude(accepted, verdict, started);
   }
 
   /** Audits the verdict and encodes the reply, when the request asked for one. */
-  private conclude({ request, caller, replyTo }: Accepted, verdict: Verdict): Outcome | undefined {
+  private conclude({ request, caller, replyTo }: Accepted, verdict: Verdict, started: number): Outcome | undefined {
     this.audit(request, caller, verdict);
+    if (this.opts.observer) this.observe(request, verdict, started);
     if (!replyTo) return undefined;
     try {
       const frame = this.encodeReply(request, verdict.body);
@@ -167,6 +181,19 @@ export class Dispatcher {
       this.countRejection('reply_encoding', (err as Error).message, request.id);
       return undefined;
     }
+  }
+
+  private observe(request: RequestEnvelope, verdict: Verdict, started: number): void {
+    const agent = this.opts.agents.get(request.agent);
+    const action = request.message.action;
+    const known = agent !== undefined && request.message.agent === request.agent;
+    const outcome = verdict.decision === 'allowed' ? (OUTCOME_OF_STATUS[verdict.body.statuscode] ?? 'error') : verdict.decision;
+    this.opts.observer!.request(
+      known ? request.agent : 'unknown',
+      known && Object.hasOwn(agent.ddl.actions, action) ? action : 'unknown',
+      outcome,
+      (performance.now() - started) / 1000,
+    );
   }
 
   private countRejection(reason: string, message: string, requestid?: string): void {

@@ -1,7 +1,7 @@
 // One node on the collective: its subscriptions, the dispatcher behind them, and a graceful drain.
 import type { Logger } from 'pino';
 import type { Connector, Subscription } from '../transport/index.js';
-import { Dispatcher, type Auditor, type Authorizer, type Outcome } from './dispatcher.js';
+import { Dispatcher, type Auditor, type Authorizer, type Outcome, type RequestObserver } from './dispatcher.js';
 import type { RequestDecoder } from './decoder.js';
 import type { AgentPlugin, AgentService, ConfigItem, NodeInfo } from './agent.js';
 import type { DataPlugin } from './data.js';
@@ -40,6 +40,8 @@ export interface NodeServerOptions {
   configItem?(key: string): ConfigItem | undefined;
   /** Shared by nodes writing to one log (the simulator's), so the limit holds for the log, not for each node. */
   rejectionLog?: RejectionLog;
+  /** The daemon's metrics, told of each request an agent handles. */
+  observer?: RequestObserver;
   /** Data plugins -S filters may call (plugins/data builtinDataPlugins()). */
   dataPlugins?: readonly DataPlugin[];
 }
@@ -90,6 +92,7 @@ export class NodeServer implements NodeInfo {
       settingsFor: opts.settingsFor ?? (() => ({})),
       view: () => this.nodeView,
       rejectionLog: this.rejectionLog,
+      observer: opts.observer,
       dataPlugins: new Map((opts.dataPlugins ?? []).map((p) => [p.ddl.metadata.name, p])),
     });
   }

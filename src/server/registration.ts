@@ -23,6 +23,8 @@ export interface RegistrationSettings {
   intervalMs: number;
   /** Longest random delay before the first publication and the one after a reconnect. */
   splayMs: number;
+  /** Told how each publication went (the daemon's metrics). */
+  onPublish?: (ok: boolean) => void;
 }
 
 export interface RegisteredNode {
@@ -113,10 +115,12 @@ export class Registration {
       .store(this.record())
       .then(
         () => {
+          this.settings.onPublish?.(true);
           if (this.failures > 0) this.logger.info('registration succeeded again');
           this.failures = 0;
         },
         (err: Error & { code?: string }) => {
+          this.settings.onPublish?.(false);
           const unavailable = err.code === REGISTRY_UNAVAILABLE;
           const retryMs = unavailable ? this.settings.intervalMs : this.retryDelay();
           // One line when registration starts failing, not one per attempt.

@@ -1,7 +1,7 @@
 // The Connector over RabbitMQ (AMQP 0-9-1, amqplib). Topology in amqp/topology.ts, reply addressing in
 // amqp/addresses.ts. amqplib leaves a dropped connection dropped, so this class reconnects itself: with backoff, across
 // the configured brokers, re-declaring the topology and re-consuming every subscription.
-import { connect as amqpConnect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage, Options } from 'amqplib';
 import {
   backoffDelay,
   TransportError,
@@ -156,6 +156,8 @@ export class AmqpConnector implements Connector {
   }
 
   private async open(endpoint: Endpoint): Promise<Link> {
+    // Loaded when an AMQP connection is made: a NATS site never pays for amqplib.
+    const { connect: amqpConnect } = await import('amqplib');
     const model = await amqpConnect(endpoint.connect, {
       ...endpoint.socket,
       timeout: this.opts.connectTimeoutMs ?? 5000,

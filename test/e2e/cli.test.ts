@@ -77,7 +77,7 @@ describe.concurrent('help', () => {
     ],
     [['facts'], ['<fact>', '-v, --verbose']],
     [['inventory'], ['<identity>']],
-    [['plugin', 'doc'], ['[agent]']],
+    [['plugin', 'doc'], ['[plugin]', 'data/NAME']],
     [['server', 'run'], ['-c, --config <file>']],
     [['sim'], ['--fleet <file>', '--nodes <count>']],
   ];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFleet, type VirtualNode } from '../../../src/server/fleet.js';
 import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
-import { rabbitmqctl, startAmqpSim, testVhost, writeAmqpConfig, type Vhost } from '../../helpers/rabbitmq.js';
+import { startAmqpSim, testVhost, writeAmqpConfig, type Vhost } from '../../helpers/rabbitmq.js';
 
 const FLEET: VirtualNode[] = generateFleet(12).nodes.map((n, i) => ({
   ...n,
@@ -151,7 +151,7 @@ describe('mco over RabbitMQ', () => {
 
   it('leaves one exclusive queue per node and no queue per request or client', async () => {
     await mco(['ping']);
-    const queues = lines(await rabbitmqctl(['list_queues', '-p', vhost.name, 'name', 'exclusive', '--no-table-headers', '--silent']));
+    const queues = lines(await vhost.ctl(['list_queues', '-p', vhost.name, 'name', 'exclusive', '--no-table-headers', '--silent']));
     expect(queues).toHaveLength(ALL.length);
     expect(queues.every((q) => /\strue$/.test(q))).toBe(true);
   });

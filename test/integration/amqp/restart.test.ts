@@ -3,7 +3,7 @@
 // went away fails with a clear error instead of waiting for replies that can no longer arrive.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runMco, scratchDir, type RunningSim } from '../../helpers/mco.js';
-import { rabbitmqctl, startAmqpSim, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
+import { startAmqpSim, startRabbitMQ, writeAmqpConfig, type LocalRabbitMQ } from '../../helpers/rabbitmq.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const NODES = 6;
@@ -20,11 +20,10 @@ const pingCount = async (): Promise<number> => {
 };
 
 const connections = async () => {
-  const names = await rabbitmqctl(['list_connections', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName });
+  const names = await rabbit!.ctl(['list_connections', 'name', '--no-table-headers', '--silent']);
   return names.split('\n').filter(Boolean).length;
 };
-const queues = async () =>
-  (await rabbitmqctl(['list_queues', 'name', '--no-table-headers', '--silent'], { node: rabbit!.nodeName })).split('\n').filter(Boolean);
+const queues = async () => (await rabbit!.ctl(['list_queues', 'name', '--no-table-headers', '--silent'])).split('\n').filter(Boolean);
 
 beforeAll(async () => {
   rabbit = await startRabbitMQ();

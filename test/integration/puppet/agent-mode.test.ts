@@ -83,7 +83,10 @@ describe('mco puppet with puppet agent', () => {
     expect(disabled.stdout).toMatch(/Summary of Enabled:\n\n {3}disabled = 1/);
 
     const status = await mco('puppet', 'status', ...target);
-    expect(status.stdout).toMatch(/^ {3}web1\.example\.net: Currently disabled; last completed run .* ago$/m);
+    // Its last run had no server to get a catalog from: status says it failed, and why.
+    expect(status.stdout).toMatch(
+      /^ {3}web1\.example\.net: Currently disabled; last run .* ago failed: Could not retrieve catalog from remote server: No more routes to puppet$/m,
+    );
 
     const refused = await mco('puppet', 'runonce', ...target);
     expect(refused.code).toBe(2);

@@ -136,7 +136,7 @@ describe('examples/ci-deploy/deploy.sh', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `deploy: batch 1 failed; ${bad} was not rolled out further\\. Failed nodes: web1\\.example\\.net \\(The run did not apply a catalog\\)$`,
+        `deploy: batch 1 failed; ${bad} was not rolled out further\\. Failed nodes: web1\\.example\\.net \\(The run did not apply a catalog: .+\\)$`,
         'm',
       ),
     );

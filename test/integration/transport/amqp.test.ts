@@ -1,4 +1,4 @@
-// The Connector contract over RabbitMQ (the machine's broker, a vhost of our own), then what only AMQP has to prove:
+// The Connector contract over RabbitMQ (the run's private node, a vhost of our own), then what only AMQP has to prove:
 // failover across URLs, clear failures while the connection is down, and replies addressed by inbox name.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AmqpConnector, type AmqpConnectorOptions } from '../../../src/transport/amqp.js';
@@ -6,7 +6,7 @@ import { inboxAddress, parseReplyAddress, replyAddress } from '../../../src/tran
 import { endpointsFrom } from '../../../src/transport/amqp/endpoints.js';
 import { TransportError, type Connector } from '../../../src/transport/index.js';
 import { freePort } from '../../helpers/broker.js';
-import { rabbitmqctl, testVhost, type Vhost } from '../../helpers/rabbitmq.js';
+import { rabbitmqctl, sharedRabbitMQ, testVhost, type Vhost } from '../../helpers/rabbitmq.js';
 import { Collector, connectorContract, requestFrame, settle, str, text, until } from '../../helpers/connector-contract.js';
 
 let vhost: Vhost;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const dropConnections = async () => {
-  await rabbitmqctl(['close_all_connections', '-p', vhost.name, 'contract test: dropping every connection']);
+  await vhost.ctl(['close_all_connections', '-p', vhost.name, 'contract test: dropping every connection']);
 };
 
 connectorContract('RabbitMQ', () => ({
@@ -28,6 +28,18 @@ connectorContract('RabbitMQ', () => ({
     new AmqpConnector({ servers: [vhost.url], name: opts.name, waitForBroker: opts.waitForBroker, maxReconnectWaitMs: 500 }),
   dropConnections,
 }));
+
+describe("the tests' RabbitMQ", () => {
+  it("is a private node: not on 5672, and deaf to the machine's Erlang cookie", async () => {
+    const node = await sharedRabbitMQ();
+    expect(new URL(vhost.url).port).toBe(String(node.port));
+    expect(node.port).not.toBe(5672);
+    expect(node.nodeName).toMatch(/^troupe-[0-9a-f]{8}@localhost$/);
+    // Debian's rabbitmqctl as root runs with the rabbitmq user's cookie, the machine broker's: the node refuses it.
+    await expect(rabbitmqctl(['status'], { node: node.nodeName })).rejects.toThrow(/failed/);
+    expect(await node.ctl(['list_vhosts', '--silent'])).toContain(vhost.name);
+  });
+});
 
 describe('AMQP addresses and broker URLs', () => {
   it('tells broker reply routes, inbox names and other addresses apart', () => {
@@ -83,7 +95,7 @@ describe('AmqpConnector', () => {
     const servers: string[] = [];
     c.onEvent((e) => e.type === 'connected' && servers.push(e.server));
     await c.connect();
-    expect(servers).toEqual([`amqp://127.0.0.1:5672/${vhost.name}`]);
+    expect(servers).toEqual([`amqp://127.0.0.1:${new URL(vhost.url).port}/${vhost.name}`]);
   });
 
   it('gives a client a connect_failed error naming every broker it tried', async () => {
@@ -169,13 +181,13 @@ describe('AmqpConnector', () => {
     await node.subscribe({ kind: 'broadcast', collective: 'topo', agent: 'alpha' }, () => undefined);
     await node.subscribe({ kind: 'node', collective: 'topo', identity: 'n1' }, () => undefined);
     await settle(node);
-    const exchanges = await rabbitmqctl(['list_exchanges', '-p', vhost.name, 'name', 'type', 'durable', '--no-table-headers', '--silent']);
+    const exchanges = await vhost.ctl(['list_exchanges', '-p', vhost.name, 'name', 'type', 'durable', '--no-table-headers', '--silent']);
     expect(exchanges).toMatch(/troupe\.topo\.broadcast\s+topic\s+true/);
     expect(exchanges).toMatch(/troupe\.topo\.node\s+direct\s+true/);
-    const bindings = await rabbitmqctl(['list_bindings', '-p', vhost.name, 'source_name', 'routing_key', '--no-table-headers', '--silent']);
+    const bindings = await vhost.ctl(['list_bindings', '-p', vhost.name, 'source_name', 'routing_key', '--no-table-headers', '--silent']);
     expect(bindings).toMatch(/troupe\.topo\.broadcast\s+alpha/);
     expect(bindings).toMatch(/troupe\.topo\.node\s+n1/);
-    const queues = await rabbitmqctl([
+    const queues = await vhost.ctl([
       'list_queues',
       '-p',
       vhost.name,
@@ -195,7 +207,7 @@ describe('AmqpConnector', () => {
     await node.close();
     let after = 'not listed yet';
     for (let i = 0; i < 20 && after !== ''; i++) {
-      after = (await rabbitmqctl(['list_queues', '-p', vhost.name, 'name', '--no-table-headers', '--silent'])).trim();
+      after = (await vhost.ctl(['list_queues', '-p', vhost.name, 'name', '--no-table-headers', '--silent'])).trim();
     }
     expect(after).toBe('');
   });

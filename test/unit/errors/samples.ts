@@ -15,6 +15,7 @@ import { CAError, type CAErrorCode } from '../../../src/security/ca/errors.js';
 import { CaServiceError, type CaServiceErrorCode } from '../../../src/security/service/client.js';
 import { ActionFailed } from '../../../src/server/agent.js';
 import { FleetError } from '../../../src/server/fleet.js';
+import { MetricsError } from '../../../src/server/metrics.js';
 import { UsageError, type UsageErrorCode } from '../../../src/client/errors.js';
 import { AbortError, RequestError, type RequestErrorCode } from '../../../src/client/request-errors.js';
 import { DiscoveryError, type DiscoveryErrorCode } from '../../../src/client/discovery/method.js';
@@ -44,6 +45,7 @@ const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [CaServiceError, (c) => new CaServiceError(c as CaServiceErrorCode, 'ca service message')],
   [ActionFailed, (c) => new ActionFailed('action message', 1, {}, c)],
   [FleetError, () => new FleetError('fleet message')],
+  [MetricsError, () => new MetricsError('metrics message')],
   [UsageError, (c) => new UsageError('usage message', undefined, c as UsageErrorCode)],
   [RequestError, (c) => new RequestError(c as RequestErrorCode, 'request message')],
   [AbortError, () => new AbortError()],

@@ -185,7 +185,10 @@ describe('status and last_run_summary', () => {
         status: 'stopped',
         lastrun: NOW / 1000 - 65,
         since_lastrun: 65,
-        message: 'Currently stopped; last completed run 1 minutes 05 seconds ago',
+        message: 'Currently stopped; last run 1 minutes 05 seconds ago failed: 1 resource(s) failed: boom',
+        last_run_failed: true,
+        last_run_status: 'failed',
+        failed_resources: 1,
       },
     });
     const summary = await call('last_run_summary', { logs: true });
@@ -200,6 +203,8 @@ describe('status and last_run_summary', () => {
         config_version: 'abc123',
         type_distribution: { File: 2, Service: 1 },
         logs: [{ level: 'err', msg: 'boom', source: 'Puppet' }],
+        last_run_failed: true,
+        last_run_error: '1 resource(s) failed: boom',
       },
     });
     writeFileSync(settings.lastrunfile!, 'version:\n  config:\ntime:\n  last_run: 5\n');

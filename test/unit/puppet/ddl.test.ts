@@ -82,7 +82,7 @@ describe('puppet DDL', () => {
       { enabled: false, daemon_present: true, applying: false, idling: true, status: 'disabled' },
       { enabled: true, daemon_present: false, applying: true, idling: false, status: 'applying a catalog' },
     ]);
-    expect(results.map((r) => r.displayAs)).toEqual(['Applying', 'Daemon Running', 'Enabled', 'Idling', 'Status']);
+    expect(results.map((r) => r.displayAs)).toEqual(['Applying', 'Daemon Running', 'Enabled', 'Idling', 'Status', 'Last Run Status']);
     expect(renderAggregate(results[2]!).join('\n')).toBe('Summary of Enabled:\n\n    enabled = 2\n   disabled = 1');
     expect(renderAggregate(results[1]!)).toContain('   stopped = 2');
     expect(renderAggregate(results[0]!)).toContain('   false = 2');

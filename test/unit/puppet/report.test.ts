@@ -46,10 +46,24 @@ describe('count', () => {
     const c = countStatuses([
       { statuscode: 0, data: { enabled: true, applying: true, daemon_present: true, idling: false } },
       { statuscode: 0, data: { enabled: false, applying: false, daemon_present: true, idling: true } },
-      { statuscode: 0, data: { enabled: true, applying: false, daemon_present: false, idling: false } },
+      { statuscode: 0, data: { enabled: true, applying: false, daemon_present: false, idling: false, lastrun: 5, last_run_failed: true } },
+      { statuscode: 0, data: { enabled: true, applying: false, daemon_present: false, idling: false, status: 'splaying' } },
       { statuscode: 1, data: {} },
     ]);
-    expect(c).toEqual({ total: 3, enabled: 2, disabled: 1, applying: 1, stopped: 2, daemons: 2, noDaemons: 1, idling: 1, failed: 1 });
+    expect(c).toEqual({
+      total: 4,
+      enabled: 3,
+      disabled: 1,
+      applying: 1,
+      splaying: 1,
+      stopped: 2,
+      daemons: 2,
+      noDaemons: 2,
+      idling: 1,
+      lastRunFailed: 1,
+      neverRun: 3,
+      failed: 1,
+    });
   });
 });
 
@@ -61,6 +75,16 @@ describe('judging a waited-for run', () => {
     });
     expect(judgeSummary({ failed_resources: 2, config_version: 'abc' })).toEqual({ ok: false, message: '2 resource(s) failed' });
     expect(judgeSummary({ failed_resources: 0, config_version: '' }).ok).toBe(false);
+    expect(
+      judgeSummary({ failed_resources: 0, config_version: '', last_run_error: 'Could not retrieve catalog from remote server: boom' }),
+    ).toEqual({
+      ok: false,
+      message: 'The run did not apply a catalog: Could not retrieve catalog from remote server: boom',
+    });
+    expect(judgeSummary({ failed_resources: 1, config_version: 'abc', last_run_error: '1 resource(s) failed: x' }).message).toBe(
+      '1 resource(s) failed: x',
+    );
+    expect(judgeSummary({ failed_resources: 0, config_version: 'abc', last_run_failed: true }).ok).toBe(false);
     expect(judgeSummary({ failed_resources: 0, config_version: 'old' }, 'new')).toEqual({
       ok: false,
       message: 'Applied config version old, not new',

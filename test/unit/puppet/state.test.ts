@@ -108,6 +108,15 @@ describe('status from Puppet files', () => {
       status: 'stopped',
       disable_message: '',
       message: 'Currently stopped; no completed run recorded',
+      last_run_status: 'none',
+      last_run_failed: false,
+      failed_resources: 0,
+      last_run_error: '',
+      run_state: 'none',
+      run_initiated_at: 0,
+      run_due_at: 0,
+      run_exit_code: -1,
+      run_error: '',
     });
   });
 
@@ -128,7 +137,11 @@ describe('status from Puppet files', () => {
     writeFileSync(paths.lastrunfile, SUMMARY);
     const s = await readStatus(paths, (1795330881 + 187) * 1000);
     expect(s).toMatchObject({ daemon_present: true, idling: true, status: 'idling', lastrun: 1795330881, since_lastrun: 187 });
-    expect(s.message).toBe('Currently idling; last completed run 3 minutes 07 seconds ago');
+    expect(s.message).toBe('Currently idling; last run 3 minutes 07 seconds ago failed: 1 resource(s) failed');
+    writeFileSync(paths.lastrunfile, SUMMARY.replace(/failed: 1/, 'failed: 0'));
+    expect((await readStatus(paths, (1795330881 + 187) * 1000)).message).toBe(
+      'Currently idling; last completed run 3 minutes 07 seconds ago',
+    );
   });
 
   it("disables with Puppet's JSON, refuses twice, and enables once", async () => {

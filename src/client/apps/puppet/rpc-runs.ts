@@ -16,7 +16,17 @@ export interface RpcRunsOptions {
 }
 
 export function statusOf(data: Record<string, unknown>): NodeStatus {
-  return { applying: data.applying === true, enabled: data.enabled !== false, lastrun: Number(data.lastrun) || 0 };
+  const status: NodeStatus = { applying: data.applying === true, enabled: data.enabled !== false, lastrun: Number(data.lastrun) || 0 };
+  // Nodes whose agent follows the runs it starts say so; older agents leave these out.
+  if (typeof data.run_state === 'string' && data.run_state !== 'none') {
+    status.run = {
+      initiatedAt: Number(data.run_initiated_at) || 0,
+      ended: data.run_state === 'ended',
+      exitCode: typeof data.run_exit_code === 'number' ? data.run_exit_code : -1,
+      error: typeof data.run_error === 'string' ? data.run_error : '',
+    };
+  }
+  return status;
 }
 
 export function rpcRunsClient(session: ClientSession, o: RpcRunsOptions): RunsClient {

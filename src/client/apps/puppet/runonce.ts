@@ -11,7 +11,7 @@ import { requestSent, type NoNodes, type RequestSent } from '../shared.js';
 import { eventLog, sleep } from './log.js';
 import { isNoNodes, puppetRequest, type PuppetContext } from './request.js';
 import { rpcRunsClient } from './rpc-runs.js';
-import { followRun, StatusPoller, type RunOutcome, type RunsClient } from './runs.js';
+import { followRun, StatusPoller, type RunExit, type RunOutcome, type RunsClient } from './runs.js';
 import type { PuppetEvent } from './index.js';
 
 export interface WaitedRun {
@@ -58,18 +58,33 @@ export async function runonceCommand(
   return { kind: 'runonce_wait', request, runs, failed, exitCode };
 }
 
-/** Judges a finished run from its last_run_summary reply data; a no-op run says what it would have changed. */
+/**
+ * Judges a finished run from its last_run_summary reply data, with Puppet's error line when it failed; a no-op run
+ * says what it would have changed.
+ */
 export function judgeSummary(data: Record<string, unknown>, revision?: string, noop = false): { ok: boolean; message: string } {
   const failed = Number(data.failed_resources);
   const version = textOf(data.config_version);
-  if (failed > 0) return { ok: false, message: `${failed} resource(s) failed` };
-  if (version === '' || version === 'unknown') return { ok: false, message: 'The run did not apply a catalog' };
+  const error = textOf(data.last_run_error);
+  const because = (message: string) => ({
+    ok: false,
+    message: error && !error.startsWith(message) ? `${message}: ${error}` : error || message,
+  });
+  if (failed > 0) return because(`${failed} resource(s) failed`);
+  if (version === '' || version === 'unknown') return because('The run did not apply a catalog');
+  if (data.last_run_failed === true) return because('The run failed');
   const verb = noop ? 'Previewed' : 'Applied';
   if (revision !== undefined && version !== revision) return { ok: false, message: `${verb} config version ${version}, not ${revision}` };
   if (!noop) return { ok: true, message: `Applied config version ${version}` };
   // Puppet counts the resources a no-op run found out of sync: what a real run would change.
   const n = Number(data.out_of_sync_resources) || 0;
   return { ok: true, message: `noop: would change ${n} resource${n === 1 ? '' : 's'} (config version ${version}); nothing applied` };
+}
+
+/** A run whose process ended before Puppet recorded any run: its exit code and Puppet's own error. */
+export function judgeExit(exit: RunExit): { ok: boolean; message: string } {
+  const how = exit.exitCode >= 0 ? `Puppet exited with ${exit.exitCode} without recording a run` : 'The run ended without recording a run';
+  return { ok: false, message: exit.error ? `${how}: ${exit.error}` : how };
 }
 
 async function waitForRuns(
@@ -96,7 +111,12 @@ async function waitForRuns(
   const followed = await Promise.all(
     started.map((r) =>
       followRun(r.sender, Number(r.data.initiated_at) || 0, outcome.results.startedAt, poller, follow).then((o) => {
-        if (o.result === 'finished') log(`${o.host} completed its Puppet run`);
+        if (o.result === 'finished')
+          log(
+            o.exit && o.exit.exitCode !== 0
+              ? `${o.host}: its Puppet run exited with ${o.exit.exitCode}`
+              : `${o.host} completed its Puppet run`,
+          );
         return o;
       }),
     ),
@@ -132,6 +152,12 @@ async function waitForRuns(
       continue;
     }
     const summary = summaries.get(r.sender);
+    // The run's process ended and Puppet recorded nothing since it was asked for (no certificate, no server…).
+    if (o.exit && (!summary || Number(summary.lastrun) < (o.initiatedAt ?? 0))) {
+      const verdict = judgeExit(o.exit);
+      runs.push({ sender: r.sender, ok: false, result: 'failed', message: verdict.message, initiated_at: o.initiatedAt });
+      continue;
+    }
     if (!summary) {
       runs.push({
         sender: r.sender,

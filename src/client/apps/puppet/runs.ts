@@ -6,13 +6,25 @@ export interface NodeStatus {
   applying: boolean;
   enabled: boolean;
   lastrun: number;
+  /** The last run the node's agent started and followed (its process), when it reports one. */
+  run?: RunExit;
+}
+
+/** A started run's process, as the node saw it: ended or not, with its exit code and Puppet's error line. */
+export interface RunExit {
+  initiatedAt: number;
+  ended: boolean;
+  exitCode: number;
+  error: string;
 }
 
 export type Verdict = 'applying' | 'finished' | 'waiting';
 
+/** Finished once Puppet recorded a run since it was asked for, or once the process of that very run has ended. */
 export function judge(status: NodeStatus, initiatedAt: number): Verdict {
   if (status.applying) return 'applying';
-  return status.lastrun >= initiatedAt ? 'finished' : 'waiting';
+  if (status.lastrun >= initiatedAt) return 'finished';
+  return status.run?.ended && status.run.initiatedAt === initiatedAt ? 'finished' : 'waiting';
 }
 
 /** What the node said to runonce: undefined when it did not answer. */
@@ -48,6 +60,8 @@ export interface RunOutcome {
   result: RunResult;
   message: string;
   initiatedAt?: number;
+  /** How the run's process ended, when the node followed it. */
+  exit?: RunExit;
   /** Client clock, ms since the epoch: when the run was asked for and when its end was seen. */
   askedAt: number;
   doneAt: number;
@@ -129,7 +143,11 @@ export async function followRun(
       continue;
     }
     const verdict = judge(status, initiatedAt);
-    if (verdict === 'finished') return done('finished', 'Completed a Puppet run');
+    if (verdict === 'finished') {
+      const outcome = done('finished', 'Completed a Puppet run');
+      if (status.run?.ended && status.run.initiatedAt === initiatedAt) outcome.exit = status.run;
+      return outcome;
+    }
     if (verdict === 'waiting' && ++checks >= o.maxChecks) {
       o.log(`Host ${host} did not move into an applying state. Skipping.`);
       return done('not_started', 'Did not move into an applying state');

@@ -25,12 +25,20 @@ export interface Counts {
   enabled: number;
   disabled: number;
   applying: number;
+  /** A requested run is splaying or starting: asked for, not yet applying. */
+  splaying: number;
   stopped: number;
   daemons: number;
   noDaemons: number;
   idling: number;
+  /** Nodes whose last run failed. */
+  lastRunFailed: number;
+  /** Nodes that never recorded a run. */
+  neverRun: number;
   failed: number;
 }
+
+const PENDING = new Set(['splaying', 'starting a run']);
 
 export interface CountReport {
   kind: 'count';
@@ -47,10 +55,13 @@ export function countStatuses(replies: ReadonlyArray<{ statuscode: number; data:
     enabled: n((d) => d.enabled === true),
     disabled: n((d) => d.enabled === false),
     applying: n((d) => d.applying === true),
-    stopped: n((d) => d.applying !== true),
+    splaying: n((d) => d.applying !== true && PENDING.has(String(d.status))),
+    stopped: n((d) => d.applying !== true && !PENDING.has(String(d.status))),
     daemons: n((d) => d.daemon_present === true),
     noDaemons: n((d) => d.daemon_present !== true),
     idling: n((d) => d.idling === true),
+    lastRunFailed: n((d) => d.last_run_failed === true),
+    neverRun: n((d) => !(Number(d.lastrun) > 0) && d.last_run_failed !== true),
     failed: replies.length - ok.length,
   };
 }

@@ -22,6 +22,10 @@ export interface SummaryReport {
   kind: 'summary';
   /** Nodes that answered with their last run summary. */
   nodes: number;
+  /** Of those, the ones that never recorded a run: left out of the statistics. */
+  neverRun: string[];
+  /** Nodes whose last run failed, with Puppet's error line. */
+  failedRuns: Array<{ sender: string; error: string }>;
   /** Per SUMMARY_ROWS field, its distribution over the nodes that have a figure. */
   statistics: Record<string, Distribution>;
   /** Per node (sorted), every SUMMARY_ROWS field, config_version and lastrun; null where missing. */
@@ -45,12 +49,27 @@ export async function summaryCommand(session: ClientSession, ctx: PuppetContext,
   const outcome = await puppetRequest(session, ctx, 'last_run_summary', {}, onEvent);
   if (isNoNodes(outcome)) return outcome;
   const ok = outcome.results.ok();
+  const ran = (d: Record<string, unknown>) => Number(d.lastrun) > 0;
   const fields = (d: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries([...SUMMARY_ROWS.map(([, f]) => f), 'config_version', 'lastrun'].map((f) => [f, d[f] ?? null]));
+    Object.fromEntries(
+      [...SUMMARY_ROWS.map(([, f]) => f), 'config_version', 'lastrun', 'last_run_status', 'last_run_failed', 'last_run_error'].map((f) => [
+        f,
+        d[f] ?? null,
+      ]),
+    );
   return {
     kind: 'summary',
     nodes: ok.length,
-    statistics: summaryStatistics(ok.map((r) => r.data)),
+    neverRun: ok
+      .filter((r) => !ran(r.data))
+      .map((r) => r.sender)
+      .sort(),
+    failedRuns: ok
+      .filter((r) => r.data.last_run_failed === true)
+      .sort((a, b) => a.sender.localeCompare(b.sender))
+      .map((r) => ({ sender: r.sender, error: typeof r.data.last_run_error === 'string' ? r.data.last_run_error : '' })),
+    // A node that never ran has no figures: counted as zeros it would drag every minimum and average down.
+    statistics: summaryStatistics(ok.filter((r) => ran(r.data)).map((r) => r.data)),
     perNode: Object.fromEntries([...ok].sort((a, b) => a.sender.localeCompare(b.sender)).map((r) => [r.sender, fields(r.data)])),
     failed: outcome.results.failed().map((r) => ({ sender: r.sender, statusmsg: r.statusmsg })),
     stats: outcome.stats,

@@ -19,9 +19,9 @@ import type { RunRequest } from './run-options.js';
 import { runonce } from './runonce.js';
 import { RunSchedule } from './schedule.js';
 import { parseSettings, type PuppetSettings } from './settings.js';
-import { daemonPid, disabledMessage, readStatus } from './state.js';
+import { daemonPid, disabledMessage, readLastRun, readStatus } from './state.js';
 import type { RunGovernors } from './governor-hold.js';
-import { lastRunOf, loadReportLogs, loadResources, loadSummary, scalarText, typeDistribution } from './summary.js';
+import { loadReportLogs, loadResources, scalarText, typeDistribution } from './summary.js';
 
 const ddl = loadDDLFile(fileURLToPath(new URL('./puppet.ddl.json', import.meta.url)));
 
@@ -63,12 +63,12 @@ function createActions(deps: PuppetAgentDeps, schedules: Schedules): Record<stri
     }),
 
     last_run_summary: async ({ req, paths }) => {
-      const [summary, resources, logs] = await Promise.all([
-        loadSummary(paths.lastrunfile),
+      const [last, resources, logs] = await Promise.all([
+        readLastRun(paths, deps.nowMs()),
         loadResources(paths.resourcefile),
         req.data.logs === true ? loadReportLogs(paths.lastrunreport) : Promise.resolve([]),
       ]);
-      const lastrun = lastRunOf(summary);
+      const { summary, lastrun, verdict } = last;
       const version = summary.version;
       const result: Record<string, unknown> = {
         out_of_sync_resources: Number(summary.resources['out_of_sync']),
@@ -83,6 +83,9 @@ function createActions(deps: PuppetAgentDeps, schedules: Schedules): Record<stri
         type_distribution: typeDistribution(resources),
         summary,
         logs,
+        last_run_status: verdict.status,
+        last_run_failed: verdict.failed,
+        last_run_error: verdict.error,
       };
       if (summary.time['config_retrieval'] !== undefined) result.config_retrieval_time = Number(summary.time['config_retrieval']);
       if (lastrun > 0) result.since_lastrun = Math.max(0, Math.floor(deps.nowMs() / 1000) - lastrun);

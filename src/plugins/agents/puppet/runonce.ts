@@ -3,12 +3,13 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { shellCommand } from '../../../config/index.js';
 import { APPLY_RUNNER, type ApplyRunSpec } from './apply-runner.js';
-import type { StartDetached } from './detached.js';
+import type { RecordTo, StartDetached } from './detached.js';
 import { PuppetAgentError } from './errors.js';
 import { holdUntilRunEnds, type RunGovernors, type RunSlot } from './governor-hold.js';
 import { resolveRevision } from './git.js';
 import type { PuppetPaths } from './paths.js';
 import { applySplayLimit, buildApplyOptions, buildRunOptions, type RunRequest } from './run-options.js';
+import { runRecordFile } from './run-record.js';
 import { claimRunonceLock, serially } from './runonce-lock.js';
 import { puppetConfigArgs, type PuppetSettings } from './settings.js';
 import { applyingPid, daemonPid, disabledMessage } from './state.js';
@@ -64,15 +65,18 @@ export async function runonce(
       // Checked again under the lock: the state may have changed while this request waited for it.
       await refuseWhenBusy(paths);
       const slot = await takeSlot(s, deps, abort);
+      // Taken before the run starts, so the run's own record and last run can never predate it.
+      const initiatedAt = nowS();
+      const record = { file: runRecordFile(paths), initiatedAt };
       let started: Started;
       try {
-        started = s.mode === 'apply' ? await startApply(req, s, paths, deps, abort) : await startAgentRun(req, s, paths, deps);
+        started =
+          s.mode === 'apply' ? await startApply(req, s, paths, deps, record, abort) : await startAgentRun(req, s, paths, deps, record);
       } catch (err) {
         await slot?.release().catch(() => undefined);
         throw err;
       }
       if (slot) void holdUntilRunEnds(slot, started, paths, { alive: deps.alive ?? processAlive });
-      const initiatedAt = nowS();
       await lock.record(started.method, started.pid, initiatedAt);
       const result: RunonceResult = { summary: started.summary, initiated_at: initiatedAt };
       if (started.revision) result.revision = started.revision;
@@ -120,7 +124,13 @@ interface Started {
   revision?: string;
 }
 
-async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPaths, deps: RunonceDeps): Promise<Started> {
+async function startAgentRun(
+  req: RunRequest,
+  s: PuppetSettings,
+  paths: PuppetPaths,
+  deps: RunonceDeps,
+  record: RecordTo,
+): Promise<Started> {
   const daemon = s.signalDaemon ? await daemonPid(paths) : undefined;
   const options = buildRunOptions(req, s, daemon !== undefined);
   if (daemon !== undefined) {
@@ -134,7 +144,7 @@ async function startAgentRun(req: RunRequest, s: PuppetSettings, paths: PuppetPa
     return { method: 'signal', pid: daemon, summary: 'Signalled the running Puppet Daemon' };
   }
   const argv = [...s.command, ...puppetConfigArgs(s), ...ONETIME_OPTIONS, ...options];
-  const pid = await deps.startDetached(argv, s.runLogfile);
+  const pid = await deps.startDetached(argv, s.runLogfile, record);
   return { method: 'spawn', pid, summary: `Started a Puppet run using the '${shellCommand(argv)}' command` };
 }
 
@@ -182,6 +192,7 @@ async function startApply(
   s: PuppetSettings,
   paths: PuppetPaths,
   deps: RunonceDeps,
+  record: RecordTo,
   abort?: AbortSignal,
 ): Promise<Started> {
   if (!s.masterless.codedir)
@@ -220,7 +231,7 @@ async function startApply(
     lastrunreport: paths.lastrunreport,
     gitTimeoutMs: s.masterless.gitTimeoutMs,
   };
-  const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile);
+  const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile, record);
   const what = preview ? `a no-op Puppet run of ${resolved!.commit} in a worktree of its own` : 'a Puppet run';
   // The runner splays, not Puppet: the command shows no --splay, so the summary says it.
   const splay = splaylimit > 0 ? `, after a random splay of up to ${splaylimit} seconds` : '';

@@ -1,6 +1,7 @@
 // Puppet's record of its last run: last_run_summary.yaml, last_run_report.yaml and resources.txt.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { bounded, tellingError } from './run-record.js';
 
 export type Section = Record<string, unknown>;
 
@@ -135,6 +136,73 @@ export function reportLogs(reportText: string | undefined): ReportLog[] {
 
 export async function loadReportLogs(file: string): Promise<ReportLog[]> {
   return reportLogs(await readOptional(file));
+}
+
+/** What last_run_report.yaml says of its run: Puppet's status word and its error lines (Facter's left out). */
+export interface ReportInfo {
+  status: string;
+  errors: string[];
+}
+
+const ERROR_LEVELS = new Set(['err', 'alert', 'emerg', 'crit']);
+/** Reports of huge catalogs are not parsed whole on every status request: past this, only the status line is read. */
+const PARSE_LIMIT = 8 << 20;
+const CACHE_LIMIT = 20_000;
+const reportCache = new Map<string, { mtimeMs: number; size: number; info: ReportInfo }>();
+
+export function reportInfo(reportText: string): ReportInfo {
+  if (reportText.length > PARSE_LIMIT) {
+    return { status: /^status: *(\w+)/m.exec(reportText)?.[1] ?? '', errors: [] };
+  }
+  let report: Section;
+  try {
+    report = asSection(parseYaml(reportText, { logLevel: 'silent' }));
+  } catch {
+    return { status: '', errors: [] };
+  }
+  const logs = Array.isArray(report['logs']) ? report['logs'].map(asSection) : [];
+  const errors = logs
+    .filter((l) => ERROR_LEVELS.has(scalarText(l['level'])) && scalarText(l['source']) !== 'Facter')
+    .slice(0, 50)
+    .map((l) => scalarText(l['message']));
+  return { status: scalarText(report['status']), errors };
+}
+
+/** The report's status and errors, parsed once per version of the file (status is asked often, reports change once a run). */
+export async function loadReportInfo(file: string): Promise<ReportInfo | undefined> {
+  const st = await stat(file).catch(() => undefined);
+  if (!st) return undefined;
+  const hit = reportCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.info;
+  const text = await readOptional(file);
+  if (text === undefined) return undefined;
+  const info = reportInfo(text);
+  if (reportCache.size >= CACHE_LIMIT) reportCache.clear();
+  reportCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, info });
+  return info;
+}
+
+export interface LastRunVerdict {
+  /** Puppet's word for the run (`failed`, `changed`, `unchanged`), or `none` when no run was recorded. */
+  status: string;
+  failed: boolean;
+  failedResources: number;
+  /** Puppet's telling error line, bounded; '' when it gave none. */
+  error: string;
+}
+
+/** Whether the last run failed: its report says so, a resource failed, or an event failed. */
+export function lastRunVerdict(summary: RunSummary, report: ReportInfo | undefined): LastRunVerdict {
+  const failedResources = Number(summary.resources['failed']) || 0;
+  if (lastRunOf(summary) === 0) return { status: 'none', failed: false, failedResources, error: '' };
+  const events = Number(summary.events['failure']) || 0;
+  const changes = Number(summary.changes['total']) || 0;
+  const word = report?.status && ['failed', 'changed', 'unchanged'].includes(report.status) ? report.status : undefined;
+  const failed = word === 'failed' || failedResources > 0 || events > 0;
+  const status = failed ? 'failed' : (word ?? (changes > 0 ? 'changed' : 'unchanged'));
+  let error = failed ? tellingError(report?.errors ?? []) : '';
+  if (failed && failedResources > 0) error = bounded(`${failedResources} resource(s) failed${error ? `: ${error}` : ''}`);
+  return { status, failed, failedResources, error };
 }
 
 /** The anchors' `seconds_to_human`: `05 seconds`, `3 minutes 07 seconds`, `2 days 1 hours 0 minutes 09 seconds`. */
