@@ -48,7 +48,7 @@ try {
   mkdirSync(app, { recursive: true });
 
   // The app: what `mco` loads at run time (compiled JavaScript, DDLs, schemas), not type declarations or maps.
-  const runtimeFile = (src) => statSync(src).isDirectory() || (/\.(js|json)$/.test(src) && !src.endsWith('.d.ts'));
+  const runtimeFile = (src) => statSync(src).isDirectory() || (/\.(js|cjs|mjs|json)$/.test(src) && !src.endsWith('.d.ts'));
   cpSync(join(root, 'dist', 'src'), join(app, 'dist', 'src'), { recursive: true, filter: runtimeFile });
   cpSync(join(root, 'schemas'), join(app, 'schemas'), { recursive: true });
   cpSync(join(root, 'bin'), join(app, 'bin'), { recursive: true });

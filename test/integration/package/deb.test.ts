@@ -13,7 +13,7 @@ import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readF
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
-import { scratchDir, type Scratch } from '../../helpers/mco.js';
+import { ROOT, scratchDir, type Scratch } from '../../helpers/mco.js';
 import { waitFor } from '../../helpers/wait.js';
 import { createDevPki, configText, type DevPki } from '../../../src/devkit/pki.js';
 import { parseGroups, parsePolicy } from '../../../src/security/policy/parse.js';
@@ -83,7 +83,7 @@ describe.skipIf(!CHROOT_USABLE)('the Debian package in a pristine Debian 12 root
     );
     // Registered with the init system where systemd is absent.
     expect(readdirSync(join(root, 'etc/rc2.d')).some((f) => /^S\d\dtroupe$/.test(f))).toBe(true);
-  });
+  }, 120_000);
 
   it('ships policy examples the daemon can read', () => {
     const dir = join(root, 'etc/troupe/policies');
@@ -163,6 +163,21 @@ describe.skipIf(!CHROOT_USABLE)('the Debian package in a pristine Debian 12 root
     }
     expect(readdirSync(join(root, 'etc/rc2.d')).some((f) => f.endsWith('troupe'))).toBe(false);
     expect(await inRoot('sh', '-c', 'dpkg-statoverride --list || true')).not.toContain('/etc/troupe');
+  }, 60_000);
+
+  it('carries every run-time file of the build (dist/src without type declarations and maps)', () => {
+    const listing = execFileSync('dpkg-deb', ['-c', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const shipped = new Set(
+      listing
+        .split('\n')
+        .map((l) => /\.\/usr\/lib\/troupe\/(dist\/src\/\S+)$/.exec(l)?.[1])
+        .filter((f) => f !== undefined),
+    );
+    const built = (readdirSync(join(ROOT, 'dist/src'), { recursive: true }) as string[])
+      .filter((f) => statSync(join(ROOT, 'dist/src', f)).isFile() && !/\.(d\.ts|map)$/.test(f))
+      .map((f) => `dist/src/${f}`);
+    expect(built.length).toBeGreaterThan(100);
+    expect(built.filter((f) => !shipped.has(f))).toEqual([]);
   });
 
   it.skipIf(!HAS_SYSTEMD_ANALYZE)('has a systemd unit that systemd-analyze verify accepts', () => {

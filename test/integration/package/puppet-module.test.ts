@@ -107,7 +107,7 @@ describe.skipIf(!CHROOT_USABLE)('the Puppet module applied on a Debian 12 node',
 
     const second = await apply('/tmp/site.pp');
     expect(second.code, second.output).toBe(0);
-  });
+  }, 180_000);
 
   it('writes a broker configuration nats-server accepts (troupe::broker)', async () => {
     const ssl = '/root/.troupe/ssl';
@@ -134,5 +134,5 @@ describe.skipIf(!CHROOT_USABLE)('the Puppet module applied on a Debian 12 node',
     const bad = await apply('/tmp/broker-bad.pp');
     expect(bad.code).not.toBe(0);
     expect(bad.output).toContain('tls_cert, tls_key and tls_ca go together');
-  });
+  }, 120_000);
 });
