@@ -22,7 +22,7 @@ import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
-import { JobManager, rowOf, type Job } from './jobs.js';
+import { JobManager, rowOf, type Job, type JobSummary } from './jobs.js';
 import { NodeIndex, RegistryWatcher, rowOf as nodeRow } from './node-index.js';
 import { loadRoles, permissionsFor, permissionsOf } from './roles.js';
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
@@ -374,9 +374,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       .sort((a, b) => (a.name < b.name ? -1 : 1));
   };
 
-  const needJob = async (id: string): Promise<Job> => {
+  /** A user sees the jobs they started; a role with `see_all_jobs` sees everyone's. */
+  const seesAllJobs = (s: Session): boolean => permissionsOf(roles(), rolesOf(s)).seeAllJobs;
+  const jobVisible = (s: Session) => {
+    const all = seesAllJobs(s);
+    return (summary: JobSummary) => all || summary.user === s.user;
+  };
+  /** The job, when this user may see it; another user's job is a 404 like an unknown one, so ids are not confirmed. */
+  const needJob = async (s: Session, id: string): Promise<Job> => {
     const job = await jobs.get(id);
-    if (!job) throw new WebError('WEB_NOT_FOUND', `no job ${id}`);
+    if (!job || !jobVisible(s)(job.summary)) throw new WebError('WEB_NOT_FOUND', `no job ${id}`);
     return job;
   };
 
@@ -549,7 +556,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const n = index.get(identity);
       if (!n) throw new WebError('WEB_NOT_FOUND', `no node ${identity} in the registry`);
       const row = nodeRow(n, []);
-      const recent = await jobs.touching(identity);
+      const recent = await jobs.touching(identity, 20, jobVisible(sessionOf(req)));
       let puppet: Record<string, unknown> | undefined;
       for (const s of recent) {
         if (s.agent !== 'puppet' || !['status', 'last_run_summary'].includes(s.action)) continue;
@@ -664,11 +671,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req) => {
       const q = req.query as { offset: number; limit: number };
-      return jobs.list(q.offset, q.limit);
+      return jobs.list(q.offset, q.limit, jobVisible(sessionOf(req)));
     },
   );
 
-  app.get('/api/jobs/:id', { schema: { params: idParam } }, async (req) => (await needJob((req.params as { id: string }).id)).detail());
+  app.get('/api/jobs/:id', { schema: { params: idParam } }, async (req) =>
+    (await needJob(sessionOf(req), (req.params as { id: string }).id)).detail(),
+  );
 
   app.get(
     '/api/jobs/:id/replies',
@@ -687,7 +696,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       },
     },
     async (req) => {
-      const job = await needJob((req.params as { id: string }).id);
+      const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
       const q = req.query as { offset: number; limit: number; outcome?: string };
       if (q.outcome === 'noreply') {
         const rows = job.noReply.map((identity) => ({ identity, statuscode: null, statusmsg: 'no reply', ms: null, data: {} }));
@@ -714,19 +723,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req) => {
       const p = req.params as { id: string; identity: string };
-      const r = (await needJob(p.id)).replies.get(p.identity);
+      const r = (await needJob(sessionOf(req), p.id)).replies.get(p.identity);
       if (!r) throw new WebError('WEB_NOT_FOUND', `no reply from ${p.identity} in job ${p.id}`);
       return { identity: r.identity, statuscode: r.statuscode, statusmsg: r.statusmsg, data: r.data };
     },
   );
 
   app.get('/api/jobs/:id/events', { schema: { params: idParam } }, async (req, reply) => {
-    const job = await needJob((req.params as { id: string }).id);
+    const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
     sse(reply, (send, close) => job.subscribe({ send, close }));
   });
 
   app.post('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => {
-    const job = await needJob((req.params as { id: string }).id);
+    const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
     if (job.summary.state !== 'running') throw new WebError('WEB_CONFLICT', `job ${job.id} has already ended (${job.summary.state})`);
     jobs.cancel(job);
     await job.done();
@@ -748,7 +757,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req, reply) => {
       const s = sessionOf(req);
-      const job = await needJob((req.params as { id: string }).id);
+      const job = await needJob(s, (req.params as { id: string }).id);
       if (job.summary.state === 'running') throw new WebError('WEB_CONFLICT', `job ${job.id} is still running`);
       const on = (req.body as { on: 'failed' | 'noreply' }).on;
       const identities =
