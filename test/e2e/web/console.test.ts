@@ -78,7 +78,7 @@ beforeAll(async () => {
   web = await startWebConsole({
     broker: broker.url,
     users: [{ name: USER, password: PASSWORD, roles: ['admin'] }],
-    roles: { admin: { actions: ['*'] } },
+    roles: { admin: { actions: ['*'], see_all_jobs: true } },
     // Replies up to 32 MB are read (the default is 1 MB), so the 10 MB one arrives.
     config: { discovery_timeout: 2, max_message_size: 32 * 1024 * 1024 },
   });
