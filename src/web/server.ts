@@ -1,6 +1,7 @@
 // `mco web`: the HTTP API of the web console (fastify) on the client library, and the built browser app.
 // Every /api/ route but the CSRF token and the login needs a session; every state-changing call a CSRF token;
 // every request runs through the library, signed with the server's certificate and carrying the web user.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -127,6 +128,8 @@ declare module 'fastify' {
 }
 
 const PUBLIC_API = new Set(['GET /api/csrf', 'POST /api/login']);
+/** The cookie holding the CSRF secret that tokens are made from and checked against. */
+const CSRF_COOKIE = '_csrf';
 
 /** The API route a request is for (the matched route's pattern, or its decoded path when none matched); else undefined. */
 function apiPath(req: FastifyRequest): string | undefined {
@@ -237,6 +240,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   await app.register(fastifyCookie);
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
+    cookieKey: CSRF_COOKIE,
     cookieOpts,
     getToken: (req) => req.headers['x-csrf-token'] as string | undefined,
   });
@@ -273,6 +277,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const setSessionCookie = (reply: FastifyReply, s: Session) =>
     reply.setCookie(SESSION_COOKIE, s.id, { ...cookieOpts, maxAge: config.get('web.session_ttl') });
+  /**
+   * A new session gets a new CSRF secret (made as the plugin makes them), so a token handed out before the login is
+   * refused after it. Set on the request too: tokens made later in this request come from the new secret.
+   */
+  const rotateCsrf = (req: FastifyRequest, reply: FastifyReply) => {
+    const secret = randomBytes(18).toString('base64url');
+    req.cookies[CSRF_COOKIE] = secret;
+    reply.setCookie(CSRF_COOKIE, secret, cookieOpts);
+  };
 
   // Who is asking: the session cookie, else a client certificate that maps to a user. No session, no API.
   app.addHook('onRequest', async (req, reply) => {
@@ -290,6 +303,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (user) {
         session = sessions.create(user, 'certificate', users.get(user)!.hash);
         setSessionCookie(reply, session);
+        rotateCsrf(req, reply);
       }
     }
     if (session) req.webSession = session;
@@ -460,6 +474,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (req.webSession) sessions.delete(req.webSession.id);
       const s = sessions.create(user, 'password', found.hash);
       setSessionCookie(reply, s);
+      rotateCsrf(req, reply);
       log?.info({ user }, 'web login');
       return { user, roles: found.roles, csrfToken: reply.generateCsrf() };
     },

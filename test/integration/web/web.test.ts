@@ -38,6 +38,8 @@ async function loggedIn(user: string): Promise<WebClient> {
   return c;
 }
 
+const codeOf = (a: { body: unknown }) => (a.body as { error?: { code?: string } }).error?.code;
+
 /** Runs a job and reads its event stream to the end: every row, the last stats, the end event. */
 async function runJob(c: WebClient, body: Record<string, unknown>) {
   const started = await c.post<{ id: string }>('/api/jobs', body);
@@ -183,6 +185,24 @@ describe('CSRF', () => {
     const foreign = await c.call('POST', '/api/jobs', { agent: 'rpcutil', action: 'ping' }, { headers: { 'x-csrf-token': other.csrf! } });
     expect(foreign.status).toBe(403);
     expect((await c.get<{ total: number }>('/api/jobs')).body.total).toBe(before);
+  });
+});
+
+describe('CSRF at login', () => {
+  it('a new session gets a new CSRF secret: the token from before login is refused after it', async () => {
+    const c = new WebClient(server!.url);
+    const before = (await c.get<{ token: string }>('/api/csrf')).body.token;
+    c.csrf = before;
+    const login = await c.post<{ csrfToken: string }>('/api/login', { user: 'alice', password: 'alice-password' });
+    expect(login.status).toBe(200);
+    const stale = await c.call('POST', '/api/filters', { name: 'stale', filter: 'role=web' }, { headers: { 'x-csrf-token': before } });
+    expect([stale.status, codeOf(stale)]).toEqual([403, 'WEB_CSRF']);
+    // The token the login handed out works, and so does a new one from the session.
+    c.csrf = login.body.csrfToken;
+    expect((await c.post('/api/filters', { name: 'fresh', filter: 'role=web' })).status).toBe(200);
+    c.csrf = (await c.get<{ csrfToken: string }>('/api/session')).body.csrfToken;
+    expect((await c.call('DELETE', '/api/filters/fresh')).status).toBe(200);
+    expect((await c.get<{ filters: unknown[] }>('/api/filters')).body.filters).toEqual([]);
   });
 });
 
@@ -389,8 +409,6 @@ describe('jobs', () => {
     expect(end).toMatchObject({ state: 'done' });
   });
 });
-
-const codeOf = (a: { body: unknown }) => (a.body as { error?: { code?: string } }).error?.code;
 
 describe('who sees which jobs', () => {
   it("a user sees only the jobs they started: another user's is a 404 on every route, as an unknown id; see_all_jobs sees all", async () => {
