@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import type { Server as SecureServer, TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -25,6 +25,7 @@ import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
 import { JobManager, rowOf, type Job, type JobSummary } from './jobs.js';
 import { NodeIndex, RegistryWatcher, rowOf as nodeRow } from './node-index.js';
+import { CrlWatch } from './crl-watch.js';
 import { loadRoles, permissionsFor, permissionsOf } from './roles.js';
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
 import { UserDirectory } from './users.js';
@@ -201,6 +202,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       hint: 'listen on 127.0.0.1, or drop web.insecure_http / --insecure-http to serve HTTPS',
     });
   const tls = insecure ? undefined : tlsFrom(config);
+  const crlFile = pkiPaths(config).crl || undefined;
   const files = webFiles(config, opts.configFile);
   const users = new UserDirectory(files.users);
   const roles = reloading(files.roles, loadRoles);
@@ -231,6 +233,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  // The CRL is re-read when its file changes, for the handshakes to come and the certificates already presented.
+  const crl = tls
+    ? new CrlWatch(
+        crlFile,
+        tls.ca,
+        (pem) => (app.server as unknown as SecureServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca, crl: pem }),
+        warn,
+      )
+    : undefined;
+  crl?.refresh();
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
@@ -266,13 +278,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return payload;
   });
 
-  const certificateUser = (req: FastifyRequest): string | undefined => {
+  const certificateUser = (req: FastifyRequest): { user: string; pem: string } | undefined => {
     if (!tls) return undefined;
     const socket = req.raw.socket as TLSSocket;
     if (!socket.authorized) return undefined;
+    // A kept-alive connection was authorised before the latest CRL: check the certificate against it here.
+    const pem = socket.getPeerX509Certificate()?.toString();
+    if (!pem || !crl?.allows(pem)) return undefined;
     const cn = socket.getPeerCertificate()?.subject?.CN;
     const name = Array.isArray(cn) ? cn[0] : cn;
-    return name ? users.byCertificate(name) : undefined;
+    const user = name ? users.byCertificate(name) : undefined;
+    return user ? { user, pem } : undefined;
   };
 
   const setSessionCookie = (reply: FastifyReply, s: Session) =>
@@ -293,15 +309,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const path = apiPath(req);
     if (path === undefined) return;
     let session = sessions.get(req.cookies[SESSION_COOKIE]);
-    // A user removed, or whose password changed, since the session began is logged out.
-    if (session && users.get(session.user)?.hash !== session.hash) {
+    // A user removed, or whose password changed, since the session began is logged out; so is one whose certificate
+    // has been revoked since.
+    if (session && (users.get(session.user)?.hash !== session.hash || (session.certificate && !crl?.allows(session.certificate)))) {
       sessions.delete(session.id);
       session = undefined;
     }
     if (!session) {
-      const user = certificateUser(req);
-      if (user) {
-        session = sessions.create(user, 'certificate', users.get(user)!.hash);
+      const byCert = certificateUser(req);
+      if (byCert) {
+        session = sessions.create(byCert.user, 'certificate', users.get(byCert.user)!.hash, byCert.pem);
         setSessionCookie(reply, session);
         rotateCsrf(req, reply);
       }
