@@ -813,8 +813,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     '/api/puppet/overview',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { filter: filterQuery } } } },
     async (req, reply) => {
-      const job = startJob(sessionOf(req), { agent: 'puppet', action: 'status', filter: (req.query as { filter: string }).filter });
-      return reply.code(202).send({ id: job.id });
+      // Applying, idle and disabled come from status; how the last runs went (failed, resources changed and failed,
+      // when) from last_run_summary, which a role that lacks it does without (summaryId null).
+      const s = sessionOf(req);
+      const filter = (req.query as { filter: string }).filter;
+      const job = startJob(s, { agent: 'puppet', action: 'status', filter });
+      let summaryId: string | null = null;
+      try {
+        summaryId = startJob(s, { agent: 'puppet', action: 'last_run_summary', filter }).id;
+      } catch (err) {
+        if (!(err instanceof WebError && err.code === 'WEB_FORBIDDEN_ACTION')) throw err;
+      }
+      return reply.code(202).send({ id: job.id, summaryId });
     },
   );
   app.post(

@@ -248,6 +248,10 @@ describe('the web console in Chromium', () => {
     await page().locator('[data-testid=puppet-overview][data-ended="1"]').waitFor({ timeout: 60_000 });
     expect(await page().getByTestId('p-idle').textContent()).toBe('2');
     expect(await page().getByTestId('p-failed').textContent()).toBe('1');
+    // From last_run_summary: puppet-b's two failed resources, named in the list of failed last runs, and when it ran.
+    expect(await page().getByTestId('p-failed-resources').textContent()).toBe('2');
+    expect(await page().getByTestId('p-failed-list').textContent()).toMatch(/puppet-b\.example\.net: 2 failed, 0 changed, \d{4}-/);
+    expect(await page().getByTestId('p-last-run').textContent()).toMatch(/Last run \d+[smh] ago/);
     await page().getByTestId('p-message').fill('maintenance by the web console');
     await page().getByTestId('p-disable').click();
     await waitJobEnd();
