@@ -579,7 +579,7 @@ describe('plans', () => {
       const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the plan stream did not end')), until).unref());
       return Promise.race([done, timeout]).then(() => ({ events, end, finishes: events.filter((e) => e.type === 'finish') }));
     };
-    const before = watch(20_000);
+    const before = watch(15_000);
     await waitFor(
       'the plan to be sleeping',
       async () => (await c.get<{ currentStep?: string }>(`/api/plans/${id}`)).body.currentStep === 'wait',
@@ -588,9 +588,9 @@ describe('plans', () => {
     const first = await before;
     expect(first.end).toMatchObject({ state: 'running' });
     expect(first.finishes).toEqual([expect.objectContaining({ state: 'running' })]);
-    const during = watch(30_000);
+    const during = watch(20_000);
     expect((await c.post(`/api/plans/${id}/resume`)).status).toBe(202);
-    const after = watch(30_000);
+    const after = watch(20_000);
     for (const w of [await during, await after]) {
       expect(w.end).toMatchObject({ state: 'succeeded' });
       expect(w.finishes.map((f) => f.state)).toEqual(['running', 'succeeded']);
