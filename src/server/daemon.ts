@@ -76,6 +76,9 @@ export class Daemon {
     if (metrics) connector.onEvent((e) => metrics.connectorEvent(e));
     connector.onEvent((e) => {
       if (e.type === 'error') logger.error({ err: e.error }, 'broker connection error');
+      else if (e.type === 'servers') logger.info({ srv: e.name, servers: e.servers }, 'brokers found by DNS SRV');
+      else if (e.type === 'discovery_failed')
+        logger.warn({ err: e.error.message, retryMs: e.delayMs || undefined }, 'no broker found by DNS SRV');
       else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
       else logger.info({ server: 'server' in e ? e.server : undefined }, `broker ${e.type}`);
     });
