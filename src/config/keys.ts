@@ -64,7 +64,7 @@ const CORE_CONNECTION = {
     default: ['nats://127.0.0.1:4222'],
     nonEmpty: true,
     scope: 'both',
-    description: 'Broker URLs, comma-separated, tried in order.',
+    description: 'Broker URLs, comma-separated, tried in order; when set, they win over `use_srv`.',
   },
 } as const satisfies KeyTable;
 

@@ -110,10 +110,7 @@ export async function lookupSrv(names: readonly string[], what: string, opts: Sr
     return { name, records: orderSrvRecords(usable, opts.random) };
   }
   const via = opts.nameservers && opts.nameservers.length > 0 ? ` via ${opts.nameservers.join(', ')}` : '';
-  throw new SrvError(
-    failed ? 'srv_lookup_failed' : 'srv_not_found',
-    `no ${what} found by DNS SRV${via}: tried ${outcomes.join(', ')}`,
-  );
+  throw new SrvError(failed ? 'srv_lookup_failed' : 'srv_not_found', `no ${what} found by DNS SRV${via}: tried ${outcomes.join(', ')}`);
 }
 
 /** Host and port as a URL authority (IPv6 in brackets; a trailing dot of a DNS name dropped). */

@@ -74,7 +74,9 @@ export class LocalDnsServer {
     this.child = child;
     child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
     const exited = new Promise<never>((_, reject) => {
-      child.once('error', (err) => reject(new Error(`cannot run ${DNSMASQ_BIN}: ${err.message} (scripts/ensure-deps.mjs installs dnsmasq)`)));
+      child.once('error', (err) =>
+        reject(new Error(`cannot run ${DNSMASQ_BIN}: ${err.message} (scripts/ensure-deps.mjs installs dnsmasq)`)),
+      );
       child.once('exit', (code) => reject(new Error(`dnsmasq exited (${code}): ${this.stderr.trim()}`)));
     });
     exited.catch(() => undefined);

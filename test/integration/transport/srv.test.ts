@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrokers, parseConfig, SrvError } from '../../../src/config/index.js';
+import { natsConnector } from '../../../src/transport/nats.js';
 import { startDnsServer, type LocalDnsServer, type SrvHost } from '../../../src/devkit/dns.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
 import { parseAs, type PingJson } from '../../helpers/json.js';
@@ -71,10 +72,16 @@ async function daemon(identity: string): Promise<RunningDaemon> {
 async function ping(config: string, expect?: number): Promise<{ senders: string[]; code: number | null; stderr: string }> {
   const r = await runMco(['ping', '--config', config, '--json', ...(expect ? ['--expect', String(expect)] : ['-t', '2'])]);
   if (r.code !== 0 && !r.stdout) return { senders: [], code: r.code, stderr: r.stderr };
-  return { senders: parseAs<PingJson>(r.stdout).replies.map((x) => x.sender).sort(), code: r.code, stderr: r.stderr };
+  return {
+    senders: parseAs<PingJson>(r.stdout)
+      .replies.map((x) => x.sender)
+      .sort(),
+    code: r.code,
+    stderr: r.stderr,
+  };
 }
 
-const serverOf = (line: { server?: unknown }) => String(line.server ?? '');
+const serverOf = (line: Record<string, unknown>) => String(line['server'] ?? '');
 
 beforeAll(async () => {
   scratch = scratchDir('troupe-srv-');
@@ -93,6 +100,19 @@ describe('finding brokers by DNS SRV', () => {
   it('looks troupe’s name up first, in priority order', async () => {
     const found = await findBrokers(parseConfig(`use_srv = 1\nsrv_domain = ${DOMAIN}\nsrv_nameserver = ${dns.nameserver}\n`));
     expect(found).toEqual({ name: TROUPE, servers: [first.url, second.url] });
+  });
+
+  it('connects to the first priority every time: nats.js does not shuffle a list found by SRV', async () => {
+    const config = parseConfig(`use_srv = 1\nsrv_domain = ${DOMAIN}\nsrv_nameserver = ${dns.nameserver}\n`);
+    const connectedTo: string[] = [];
+    // Shuffled, two servers would put the priority-20 one first half the time: 8 in a row is 1 in 256.
+    for (let i = 0; i < 8; i++) {
+      const connector = natsConnector.create(config, { name: 'srv-test', waitForBroker: false });
+      connector.onEvent((e) => e.type === 'connected' && connectedTo.push(e.server));
+      await connector.connect();
+      await connector.close();
+    }
+    expect(connectedTo).toEqual(Array(8).fill(`127.0.0.1:${first.port}`));
   });
 
   it('a daemon finds its broker from the SRV records (its domain from its facts) and answers mco ping', async () => {
@@ -176,9 +196,14 @@ describe('finding brokers by DNS SRV', () => {
     expect(serverOf(moved)).toContain(`:${second.port}`);
     // The client tries priority 10 (refused), then 20, where node3 now answers; node1 (which found both
     // priorities) and node2 (which found only priority 10, then looked again) follow it there.
-    await waitFor('every node answering through the priority-20 broker', async () => (await ping(clientConfig('client.cfg'), 3)).senders.length === 3);
+    await waitFor(
+      'every node answering through the priority-20 broker',
+      async () => (await ping(clientConfig('client.cfg'), 3)).senders.length === 3,
+    );
     const answeringMs = performance.now() - killedAt;
-    console.log(`failover: node3 reconnected to the priority-20 broker ${Math.round(failoverMs)} ms after priority 10 died; answering ping through it after ${Math.round(answeringMs)} ms`);
+    console.log(
+      `failover: node3 reconnected to the priority-20 broker ${Math.round(failoverMs)} ms after priority 10 died; answering ping through it after ${Math.round(answeringMs)} ms`,
+    );
     expect(failoverMs).toBeLessThan(15_000);
   }, 60_000);
 
@@ -188,12 +213,18 @@ describe('finding brokers by DNS SRV', () => {
     await dns.setRecords([srv(TROUPE, third, 10)]);
     const killedAt = performance.now();
     await second.kill();
-    const since = (msg: string) => d.log().slice(before).find((l) => l.msg === msg);
+    const since = (msg: string) =>
+      d
+        .log()
+        .slice(before)
+        .find((l) => l.msg === msg);
     const rediscovered = await waitFor('node3 to look its brokers up again', () => since('brokers found by DNS SRV'), 30_000, 25);
     expect(rediscovered['servers']).toEqual([third.url]);
     const moved = await waitFor('node3 to reconnect', () => since('broker reconnected'), 30_000, 25);
     expect(serverOf(moved)).toContain(`:${third.port}`);
-    console.log(`re-resolution: node3 on the broker of the new records ${Math.round(performance.now() - killedAt)} ms after its brokers died`);
+    console.log(
+      `re-resolution: node3 on the broker of the new records ${Math.round(performance.now() - killedAt)} ms after its brokers died`,
+    );
     await waitFor('every node on the new broker', async () => (await ping(clientConfig('client.cfg'), 3)).senders.length === 3);
   }, 60_000);
 });
