@@ -124,7 +124,8 @@ export function isDomainName(text: string): boolean {
   return DOMAIN_NAME.test(text);
 }
 
-function domainPart(fqdn: string): string | undefined {
+/** The domain of a fully qualified host name (`web1.dc1.example.net` → `dc1.example.net`), if it has one. */
+export function domainPart(fqdn: string): string | undefined {
   const at = fqdn.indexOf('.');
   const domain = at === -1 ? '' : fqdn.slice(at + 1).replace(/\.$/, '');
   return domain && isDomainName(domain) ? domain : undefined;

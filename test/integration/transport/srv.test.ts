@@ -5,6 +5,7 @@
 // The two brokers are not clustered on purpose: a cluster would carry the client's request from one broker to the
 // other, so a ping answered through the priority-20 broker would not show that the daemon had moved there.
 import { createSocket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBrokers, parseConfig, SrvError } from '../../../src/config/index.js';
@@ -79,6 +80,14 @@ async function ping(config: string, expect?: number): Promise<{ senders: string[
     code: r.code,
     stderr: r.stderr,
   };
+}
+
+function readLines(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 const serverOf = (line: Record<string, unknown>) => String(line['server'] ?? '');
@@ -176,6 +185,24 @@ describe('finding brokers by DNS SRV', () => {
     expect(refused!.code).toBe('srv_lookup_failed');
     expect(refused!.message).toContain(`via 127.0.0.1:${closed}`);
   });
+
+  it('a daemon started before its records exist says so, keeps asking, and joins once they appear', async () => {
+    await dns.setRecords([]);
+    const starting = daemon('node0.example.test');
+    const logFile = join(scratch.dir, 'node0.example.test.log');
+    const lines = () => readLines(logFile);
+    const warned = await waitFor('node0 to find no broker', () => lines().find((l) => l.msg === 'no broker found by DNS SRV'), 15_000, 25);
+    expect(String(warned['err'])).toContain(`tried ${TROUPE} (no records), ${MCOLLECTIVE} (no records), ${PUPPET} (no records)`);
+    expect(Number(warned['retryMs'])).toBeGreaterThan(0);
+    // Warned once; the retries that find the same nothing are debug lines.
+    const noBroker = () => lines().filter((l) => l.msg === 'no broker found by DNS SRV');
+    await waitFor('node0 to ask again', () => noBroker().length >= 3, 15_000, 25);
+    expect(noBroker().map((l) => l['level'])).toEqual([40, ...Array(noBroker().length - 1).fill(20)]);
+    await dns.setRecords([srv(PUPPET, first, 10)]);
+    await starting;
+    expect((await ping(clientConfig('client.cfg'), 3)).senders).toEqual(['node0.example.test', 'node1.example.test', 'node2.example.test']);
+    await daemons.pop()!.stop();
+  }, 30_000);
 
   it('configured middleware_hosts win over SRV, as in Choria: DNS is not asked', async () => {
     const cfg = clientConfig('configured.cfg', { middleware_hosts: first.url, srv_domain: `nowhere.${DOMAIN}` });
