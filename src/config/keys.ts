@@ -78,7 +78,7 @@ const CORE_SRV = {
     default: false,
     scope: 'both',
     description:
-      'Find the NATS brokers by DNS SRV (`_troupe-server._tcp`, then `_mcollective-server._tcp`, then `_x-puppet-mcollective._tcp` in `srv_domain`; the first name with records wins, in RFC 2782 order) when `middleware_hosts` is not set, and the CA service by `_x-puppet-ca._tcp` when `plugin.security.ca_url` is not set.',
+      'Find the NATS brokers by DNS SRV (`_troupe-server._tcp`, then `_mcollective-server._tcp`, then `_x-puppet-mcollective._tcp` in `srv_domain`; the first name with records wins, in RFC 2782 order) when `middleware_hosts` is not set, and the CA service by `_x-puppet-ca._tcp`, then `_x-puppet._tcp`, when `plugin.security.ca_url` is not set.',
   },
   srv_domain: {
     type: 'string',

@@ -41,8 +41,8 @@ export interface SrvRecord {
 
 /** Where brokers are published, first match wins: troupe's own name, then MCollective's and Puppet's scheme. */
 export const BROKER_SRV_NAMES = ['_troupe-server._tcp', '_mcollective-server._tcp', '_x-puppet-mcollective._tcp'] as const;
-/** Where the CA service is published (Puppet's CA name, which Choria uses too). */
-export const CA_SRV_NAMES = ['_x-puppet-ca._tcp'] as const;
+/** Where the CA service is published: Puppet's CA name, then its server's (which hosts the CA by default), as Choria. */
+export const CA_SRV_NAMES = ['_x-puppet-ca._tcp', '_x-puppet._tcp'] as const;
 
 /**
  * RFC 2782 order: priorities ascending; within one priority, repeatedly pick a record at random with probability

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findBrokers, parseConfig, SrvError } from '../../../src/config/index.js';
+import { caServiceUrl, findBrokers, findCaService, parseConfig, SrvError } from '../../../src/config/index.js';
 import { natsConnector } from '../../../src/transport/nats.js';
 import { startDnsServer, type LocalDnsServer, type SrvHost } from '../../../src/devkit/dns.js';
 import { freePort, startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
@@ -148,6 +148,24 @@ describe('finding brokers by DNS SRV', () => {
     expect((await ping(clientConfig('client.cfg'), 2)).senders).toEqual(['node1.example.test', 'node2.example.test']);
   });
 
+  it('finds the CA service by _x-puppet-ca._tcp, else by the Puppet server’s _x-puppet._tcp', async () => {
+    const cfg = parseConfig(`use_srv = 1\nsrv_domain = ${DOMAIN}\nsrv_nameserver = ${dns.nameserver}\n`);
+    const at = (name: string, port: number, priority: number): SrvHost => ({ name, target: 'ca.example.test', port, priority });
+    await dns.setRecords([srv(PUPPET, first, 10), at(`_x-puppet._tcp.${DOMAIN}`, 8140, 10), at(`_x-puppet-ca._tcp.${DOMAIN}`, 8141, 10)]);
+    expect(await findCaService(cfg)).toBe('https://ca.example.test:8141');
+    await dns.setRecords([srv(PUPPET, first, 10), at(`_x-puppet._tcp.${DOMAIN}`, 8140, 10)]);
+    expect(await findCaService(cfg)).toBe('https://ca.example.test:8140');
+    // plugin.security.ca_url, when set, wins; without use_srv there is no CA service to find.
+    expect(await caServiceUrl(parseConfig(`use_srv = 1\nplugin.security.ca_url = https://ca.example.net:8140\n`))).toBe(
+      'https://ca.example.net:8140',
+    );
+    expect(await caServiceUrl(parseConfig(''))).toBeUndefined();
+    await dns.setRecords([srv(PUPPET, first, 10)]);
+    await expect(findCaService(cfg)).rejects.toThrow(
+      `no CA service found by DNS SRV via ${dns.nameserver}: tried _x-puppet-ca._tcp.${DOMAIN} (no records), _x-puppet._tcp.${DOMAIN} (no records)`,
+    );
+  });
+
   it('says which names it tried when none has records, and that no broker was found', async () => {
     const r = await runMco(['ping', '--config', clientConfig('nowhere.cfg', { srv_domain: `nowhere.${DOMAIN}` })]);
     expect(r.code).not.toBe(0);
@@ -197,7 +215,7 @@ describe('finding brokers by DNS SRV', () => {
     // Warned once; the retries that find the same nothing are debug lines.
     const noBroker = () => lines().filter((l) => l.msg === 'no broker found by DNS SRV');
     await waitFor('node0 to ask again', () => noBroker().length >= 3, 15_000, 25);
-    expect(noBroker().map((l) => l['level'])).toEqual([40, ...Array(noBroker().length - 1).fill(20)]);
+    expect(noBroker().map((l) => l['level'])).toEqual([40, ...Array<number>(noBroker().length - 1).fill(20)]);
     await dns.setRecords([srv(PUPPET, first, 10)]);
     await starting;
     expect((await ping(clientConfig('client.cfg'), 3)).senders).toEqual(['node0.example.test', 'node1.example.test', 'node2.example.test']);
