@@ -1,5 +1,6 @@
 import {
   connect,
+  createInbox,
   Events,
   type JetStreamManager,
   type NatsConnection,
@@ -146,6 +147,7 @@ export class NatsConnector implements Connector {
       },
       request: (subject, data, opts) => this.conn().request(subject, data, opts),
       connection: () => this.conn(),
+      newInbox: () => createInbox(this.opts.inboxPrefix),
     };
   }
 
