@@ -75,7 +75,7 @@ export async function webApiBench(url: string, n: number, repeat: number): Promi
     const loadMs = performance.now() - t0;
     const cfg = join(dir, 'client.cfg');
     writeFileSync(cfg, `middleware_hosts = ${url}\nsecurityprovider = insecure\nweb.port = 0\n`);
-    writeFileSync(join(dir, 'web-roles.yaml'), 'roles:\n  admin:\n    actions: ["*"]\n');
+    writeFileSync(join(dir, 'web-roles.yaml'), 'roles:\n  admin:\n    actions: ["*"]\n    see_all_jobs: true\n');
     saveUsers(join(dir, 'web-users.yaml'), { users: { bench: { hash: await hashPassword('bench-password'), roles: ['admin'] } } });
     const t1 = performance.now();
     const server = await startWebServer({ config: loadConfig(cfg), configFile: cfg, insecureHttp: true, port: 0 });

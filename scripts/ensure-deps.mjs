@@ -2,7 +2,7 @@
 // Installs what a fresh clone lacks before build, test, demo or bench:
 // npm packages (when node_modules is missing or older than the lock file)
 // and the system packages the tests and demo drive (nats-server, Puppet,
-// RabbitMQ, and Chromium for the web console's browser tests).
+// RabbitMQ, Chromium for the web console's browser tests, and dnsmasq, the DNS server the SRV tests ask).
 // `--for demo` installs only what the demo uses: the npm packages and nats-server.
 // `--list` prints the Debian packages the purpose needs, one a line, and installs nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -42,7 +42,7 @@ function debianPackages(wanted) {
 
 /** [command, Debian package] each purpose needs; build, test and bench (no --for) need every one. */
 const NATS = ['nats-server', 'nats-server'];
-const ALL = [NATS, ['puppet', 'puppet-agent'], ['rabbitmq-server', 'rabbitmq-server'], ['chromium', 'chromium']];
+const ALL = [NATS, ['puppet', 'puppet-agent'], ['rabbitmq-server', 'rabbitmq-server'], ['chromium', 'chromium'], ['dnsmasq', 'dnsmasq']];
 const NEEDS = { all: ALL, demo: [NATS] };
 
 const at = process.argv.indexOf('--for');

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { defaultConfigPath, loadConfig, type Config } from '../config/index.js';
+import { caServiceUrl, defaultConfigPath, loadConfig, type Config } from '../config/index.js';
 import { UsageError } from '../client/errors.js';
 import { createLogger } from '../server/logging.js';
 import { KEY_TYPES, type KeyType } from '../security/pki/keys.js';
@@ -194,8 +194,13 @@ async function caServe(flags: CaFlags): Promise<number> {
 async function runEnroll(flags: EnrollFlags): Promise<number> {
   const config = configOf(flags);
   const certname = flags.certname ?? config.get('plugin.security.certname');
-  const url = flags.caUrl ?? config.get('plugin.security.ca_url');
-  if (!url) throw new UsageError('no CA service to enroll with', 'pass --ca-url https://ca.example.net:8140 or set plugin.security.ca_url');
+  const url = flags.caUrl ?? (await caServiceUrl(config));
+  if (!url)
+    throw new UsageError(
+      'no CA service to enroll with',
+      'pass --ca-url https://ca.example.net:8140, set plugin.security.ca_url, or set use_srv to find it by DNS (_x-puppet-ca._tcp)',
+    );
+  if (!flags.caUrl && !config.get('plugin.security.ca_url')) out(`CA service found by DNS SRV: ${url}`);
   const paths = pkiPaths(config, certname);
   if (!paths.ca || !paths.cert || !paths.key || !paths.crl) {
     throw new UsageError(

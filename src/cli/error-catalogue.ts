@@ -2,6 +2,7 @@
 // their meaning. The codes are declared once, beside each class; the README's table is generated from here.
 import type { ErrorCodeTable, TroupeError } from '../errors.js';
 import { CONFIG_ERROR_CODES, ConfigError } from '../config/errors.js';
+import { SRV_ERROR_CODES, SrvError } from '../config/srv.js';
 import { FILTER_ERROR_CODES, FilterError } from '../filter/errors.js';
 import { DDL_ERROR_CODES, DDLError } from '../ddl/errors.js';
 import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocol/errors.js';
@@ -41,6 +42,7 @@ export interface ErrorFamily {
 
 export const ERROR_CATALOGUE: readonly ErrorFamily[] = [
   { type: ConfigError, module: 'config', codes: CONFIG_ERROR_CODES },
+  { type: SrvError, module: 'config', codes: SRV_ERROR_CODES },
   { type: FilterError, module: 'filter', codes: FILTER_ERROR_CODES },
   { type: DDLError, module: 'ddl', codes: DDL_ERROR_CODES },
   { type: ProtocolError, module: 'protocol', codes: PROTOCOL_ERROR_CODES },

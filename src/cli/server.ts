@@ -1,7 +1,7 @@
 // `mco server run`: the node daemon. SIGTERM/SIGINT drain and exit; SIGHUP re-reads config, facts and what agents cached.
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, defaultConfigPath, type Config } from '../config/index.js';
+import { ConfigError, domainFromFacts, loadConfig, defaultConfigPath, type Config } from '../config/index.js';
 import type { DaemonObserver } from '../server/metrics.js';
 import { Daemon } from '../server/daemon.js';
 import { createLogger } from '../server/logging.js';
@@ -38,6 +38,15 @@ export async function metricsFromConfig(config: Config): Promise<DaemonObserver 
   return new DaemonMetrics({ identity: config.get('identity'), listen: { host, port } });
 }
 
+/** The domain in the node's facts (Facter's), or none while they cannot be read. */
+function factDomainOf(facts: ConfiguredFactSource): string | undefined {
+  try {
+    return domainFromFacts(facts.load().facts);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `replay`: the process's replay record, reused across SIGHUP reloads. `facts`: the node's fact sources (those
  * `factsource` names, by default).
@@ -55,6 +64,7 @@ export async function buildDaemon(
     name: `troupe-node ${config.get('identity')}`,
     waitForBroker: true,
     identity: config.get('identity'),
+    factDomain: () => factDomainOf(facts),
   });
   return new Daemon({
     config,

@@ -23,6 +23,8 @@ export interface ClientSettings {
   ttl: number;
   maxMessageSize: number;
   directAddressingThreshold: number;
+  /** The person every request is sent for (envelope `on_behalf_of`) unless a call names one. */
+  onBehalfOf?: string;
 }
 
 export interface CallOptions {
@@ -65,7 +67,13 @@ export class RpcClient {
     prepareCodecs();
   }
 
+  /** A client on the same connection whose every request names `person` as its `on_behalf_of`. */
+  onBehalfOf(person: string): RpcClient {
+    return new RpcClient(this.connector, this.security, { ...this.settings, onBehalfOf: person });
+  }
+
   buildRequest(opts: CallOptions, id: string): RequestEnvelope {
+    const onBehalfOf = opts.onBehalfOf ?? this.settings.onBehalfOf;
     return {
       protocol: PROTOCOL.request,
       id,
@@ -77,7 +85,7 @@ export class RpcClient {
       time: Date.now(),
       filter: opts.filter,
       message: { agent: opts.agent, action: opts.action, data: opts.data },
-      ...(opts.onBehalfOf !== undefined ? { on_behalf_of: opts.onBehalfOf } : {}),
+      ...(onBehalfOf !== undefined ? { on_behalf_of: onBehalfOf } : {}),
     };
   }
 

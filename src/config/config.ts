@@ -14,6 +14,8 @@ export interface Config {
    * text with the `plugin.<name>.` prefix removed. Declared keys are also available typed via get().
    */
   plugin(name: string): Record<string, string>;
+  /** Whether `key` was written (file or override), rather than left at its default. */
+  isSet(key: ConfigKey): boolean;
   /** The file the settings were read from, if any. */
   readonly file?: string;
   /** Effective values of all declared keys, plus undeclared `plugin.*` keys as raw strings. */
@@ -40,7 +42,7 @@ export function parseConfig(text: string, file?: string, overrides: Record<strin
   };
   for (const { key, value, line } of splitConfigLines(text, file)) remember(key, value, { file, line });
   for (const [key, value] of Object.entries(overrides)) remember(key.trim(), value.trim(), { override: true });
-  return new ResolvedConfig(resolveValues(settings), rawPluginSettings(settings), file);
+  return new ResolvedConfig(resolveValues(settings), rawPluginSettings(settings), new Set(settings.keys()), file);
 }
 
 /** Reads and parses a config file; `undefined` means no file at all, every key at its default. */
@@ -88,6 +90,7 @@ class ResolvedConfig implements Config {
   constructor(
     values: Record<string, unknown>,
     private readonly rawPlugin: ReadonlyMap<string, string>,
+    private readonly written: ReadonlySet<string>,
     readonly file?: string,
   ) {
     this.values = Object.freeze(values);
@@ -97,6 +100,10 @@ class ResolvedConfig implements Config {
     const value = this.values[key];
     // Hand out copies of lists so one consumer cannot change what another sees.
     return (Array.isArray(value) ? [...(value as unknown[])] : value) as ConfigValue<K>;
+  }
+
+  isSet(key: ConfigKey): boolean {
+    return this.written.has(key);
   }
 
   plugin(name: string): Record<string, string> {

@@ -16,3 +16,19 @@ export { REDACTED, isSecretKey, maskUrlCredentials } from './secrets.js';
 export { describeConfigItem, loadConfig, parseConfig, type Config } from './config.js';
 export { defaultConfigPath, SERVER_CONFIG_PATH, SYSTEM_CLIENT_CONFIG_PATH, type ConfigPathEnvironment } from './paths.js';
 export { configReference } from './reference.js';
+export {
+  BROKER_SRV_NAMES,
+  CA_SRV_NAMES,
+  caServiceUrl,
+  domainFromFacts,
+  findBrokers,
+  findCaService,
+  lookupSrv,
+  orderSrvRecords,
+  SrvError,
+  SRV_ERROR_CODES,
+  type SrvAnswer,
+  type SrvContext,
+  type SrvErrorCode,
+  type SrvRecord,
+} from './srv.js';

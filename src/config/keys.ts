@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { KeySpec, KeyTable } from './key-spec.js';
+import { DOMAIN_NAME, NAMESERVER_ADDRESS } from './domain.js';
 // Each plugin's keys, declared beside it in its config-keys.ts, which imports nothing but key-spec.ts
 // (test/unit/architecture/imports.test.ts holds both to that).
 import { BROKER_TLS_KEYS, NATS_KEYS, REGISTRY_BUCKET_KEYS, REGISTRY_KEYS } from '../transport/config-keys.js';
@@ -63,7 +64,47 @@ const CORE_CONNECTION = {
     default: ['nats://127.0.0.1:4222'],
     nonEmpty: true,
     scope: 'both',
-    description: 'Broker URLs, comma-separated, tried in order.',
+    description: 'Broker URLs, comma-separated, tried in order; when set, they win over `use_srv`.',
+  },
+} as const satisfies KeyTable;
+
+/** `srv_domain` may be left empty: the host's own domain. */
+const OPTIONAL_DOMAIN_NAME = new RegExp(`^$|${DOMAIN_NAME.source}`);
+
+/** Brokers and the CA service found by DNS SRV (config/srv.ts). */
+const CORE_SRV = {
+  use_srv: {
+    type: 'boolean',
+    default: false,
+    scope: 'both',
+    description:
+      'Find the NATS brokers by DNS SRV (`_troupe-server._tcp`, then `_mcollective-server._tcp`, then `_x-puppet-mcollective._tcp` in `srv_domain`; the first name with records wins, in RFC 2782 order) when `middleware_hosts` is not set, and the CA service by `_x-puppet-ca._tcp`, then `_x-puppet._tcp`, when `plugin.security.ca_url` is not set.',
+  },
+  srv_domain: {
+    type: 'string',
+    default: '',
+    defaultDoc: "the host's domain (Facter's `networking.domain` on a node, else the host name's)",
+    pattern: OPTIONAL_DOMAIN_NAME,
+    patternDoc: 'a DNS domain name (labels of letters, digits, - and _, dot-separated)',
+    scope: 'both',
+    description: 'Domain the SRV records of `use_srv` are looked up in.',
+  },
+  srv_nameserver: {
+    type: 'list',
+    default: [],
+    defaultDoc: 'the system resolver',
+    pattern: NAMESERVER_ADDRESS,
+    patternDoc: 'HOST:PORT addresses (IPv4, or [IPv6]:PORT)',
+    scope: 'both',
+    description: 'DNS servers, comma-separated, that answer the SRV queries of `use_srv`.',
+  },
+  srv_timeout: {
+    type: 'number',
+    min: 0.1,
+    max: 60,
+    default: 2,
+    scope: 'both',
+    description: 'Seconds one SRV query may take (tried twice) before the lookup counts as failed.',
   },
 } as const satisfies KeyTable;
 
@@ -201,6 +242,7 @@ const CORE_CLIENT = {
 
 const KEYS = {
   ...CORE_CONNECTION,
+  ...CORE_SRV,
   ...NATS_KEYS,
   ...AMQP_KEYS,
   ...BROKER_TLS_KEYS,

@@ -11,6 +11,7 @@ import type { ValidateFunction } from 'ajv';
 import { DDLError } from './errors.js';
 import { describeMetaSchemaError } from './metaschema.js';
 import type { DDLMetadata, InputDDL, OutputDDL } from './types.js';
+import { readDDLJson } from './load.js';
 import { namedValidator } from './validators.js';
 
 export interface DataQueryDDL {
@@ -83,21 +84,7 @@ export function parseDataDDL(json: unknown, origin?: string): DataDDL {
 }
 
 export function loadDataDDLFile(path: string): DataDDL {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new DDLError('DDL_NOT_FOUND', `No DDL file at ${path}`);
-    throw new DDLError('DDL_INVALID', `Cannot read DDL ${path}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new DDLError('DDL_INVALID', `Invalid data DDL ${path}: not JSON: ${(err as Error).message}`);
-  }
-  return parseDataDDL(json, path);
+  return parseDataDDL(readDDLJson(path, 'data DDL'), path);
 }
 
 /** Why `argument` is refused by the plugin's input, or undefined when it is accepted. */

@@ -1,5 +1,5 @@
 import type { DataDDL } from './data.js';
-import type { ActionDDL, AgentDDL, InputDDL, OutputDDL } from './types.js';
+import type { ActionDDL, AgentDDL, DDLMetadata, InputDDL, OutputDDL } from './types.js';
 
 /** Field labels end in the same column, as in MCollective's rpc-help template. */
 const LABEL_WIDTH = 25;
@@ -46,13 +46,9 @@ function actionLines(name: string, action: ActionDDL): string[] {
   return lines;
 }
 
-/** The text of `mco plugin doc <agent>`: metadata, the ACTIONS list, then each action's inputs and outputs. */
-export function renderDoc(ddl: AgentDDL): string {
-  const meta = ddl.metadata;
-  const actions = Object.keys(ddl.actions).sort();
-  const lines = [
-    meta.name,
-    '='.repeat(meta.name.length),
+/** The heading's description and the metadata block both kinds of plugin doc open with. */
+function metadataLines(meta: DDLMetadata): string[] {
+  return [
     '',
     meta.description,
     '',
@@ -62,11 +58,14 @@ export function renderDoc(ddl: AgentDDL): string {
     `     Timeout: ${meta.timeout}`,
     `   Home Page: ${meta.url}`,
     '',
-    'ACTIONS:',
-    '========',
-    `   ${actions.join(', ')}`,
-    '',
   ];
+}
+
+/** The text of `mco plugin doc <agent>`: metadata, the ACTIONS list, then each action's inputs and outputs. */
+export function renderDoc(ddl: AgentDDL): string {
+  const meta = ddl.metadata;
+  const actions = Object.keys(ddl.actions).sort();
+  const lines = [meta.name, '='.repeat(meta.name.length), ...metadataLines(meta), 'ACTIONS:', '========', `   ${actions.join(', ')}`, ''];
   for (const action of actions) lines.push(...actionLines(action, ddl.actions[action]!));
   return `${lines.join('\n').trimEnd()}\n`;
 }
@@ -77,21 +76,7 @@ export function renderDataDoc(ddl: DataDDL): string {
   const { dataquery } = ddl;
   const [inputName] = Object.keys(dataquery.input);
   const call = `${meta.name}(${inputName === undefined ? '' : "'…'"})`;
-  const lines = [
-    `${meta.name} data plugin`,
-    '='.repeat(meta.name.length + 12),
-    '',
-    meta.description,
-    '',
-    `      Author: ${meta.author}`,
-    `     Version: ${meta.version}`,
-    `     License: ${meta.license}`,
-    `     Timeout: ${meta.timeout}`,
-    `   Home Page: ${meta.url}`,
-    '',
-    'QUERY FUNCTION INPUT:',
-    '',
-  ];
+  const lines = [`${meta.name} data plugin`, '='.repeat(meta.name.length + 12), ...metadataLines(meta), 'QUERY FUNCTION INPUT:', ''];
   if (inputName === undefined) lines.push('           This plugin does not take any input', '');
   else lines.push(...inputLines(inputName, dataquery.input[inputName]!));
   lines.push('QUERY FUNCTION OUTPUT:', '');

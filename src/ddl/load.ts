@@ -52,8 +52,8 @@ export function parseDDL(json: unknown, origin?: string): AgentDDL {
   return deepFreeze(ddl);
 }
 
-/** Reads and parses a JSON DDL file; DDL_NOT_FOUND when it is missing, DDL_INVALID otherwise. */
-export function loadDDLFile(path: string): AgentDDL {
+/** The JSON of a DDL file; DDL_NOT_FOUND when it is missing, DDL_INVALID when unreadable or not JSON. */
+export function readDDLJson(path: string, what = 'DDL'): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -62,13 +62,16 @@ export function loadDDLFile(path: string): AgentDDL {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new DDLError('DDL_NOT_FOUND', `No DDL file at ${path}`);
     throw new DDLError('DDL_INVALID', `Cannot read DDL ${path}: ${(err as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
-    throw new DDLError('DDL_INVALID', `Invalid DDL ${path}: not JSON: ${(err as Error).message}`);
+    throw new DDLError('DDL_INVALID', `Invalid ${what} ${path}: not JSON: ${(err as Error).message}`);
   }
-  return parseDDL(json, path);
+}
+
+/** Reads and parses a JSON agent DDL file. */
+export function loadDDLFile(path: string): AgentDDL {
+  return parseDDL(readDDLJson(path), path);
 }
 
 type Fail = (path: string, why: string) => never;

@@ -17,6 +17,8 @@ export interface WebRoleSpec {
   actions: string[];
   scope?: string;
   allow_fleet?: boolean;
+  /** Sees every user's jobs and plan runs. */
+  see_all_jobs?: boolean;
 }
 
 export interface WebConsoleOptions {

@@ -2,7 +2,7 @@
 // The only place that reads certificate paths, so Puppet ssldir layout and explicit paths behave the same everywhere.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config } from '../config/index.js';
+import { caServiceUrl, type Config } from '../config/index.js';
 import { SecurityError, type SecurityProvider } from './provider.js';
 import { InsecureProvider } from './providers/insecure.js';
 import { PkiProvider, type PkiIdentity } from './providers/pki.js';
@@ -69,11 +69,18 @@ function sharedTrust(config: Config, role: 'client' | 'server', log: SecurityLog
   const paths = pkiPaths(config);
   const caPem = readRequired(paths.ca, 'CA certificate', 'set plugin.security.ssldir or plugin.security.ca, or run `mco enroll`');
   const trust = new TrustStore({ caPem, maxCertificateSize: config.get('plugin.security.max_certificate_size') });
-  const url = config.get('plugin.security.ca_url');
+  const follows = config.get('plugin.security.ca_url') !== '' || config.get('use_srv');
   const refresher = new CrlRefresher(trust, {
     file: paths.crl || undefined,
-    // Nodes follow the CA service; a one-shot `mco` command reads the CRL file it has.
-    download: role === 'server' && url ? async () => new (await import('./service/client.js')).CaClient(url, caPem).crl() : undefined,
+    // Nodes follow the CA service (ca_url, or the one DNS SRV names at each refresh); a one-shot `mco` command
+    // reads the CRL file it has.
+    download:
+      role === 'server' && follows
+        ? async () => {
+            const url = await caServiceUrl(config);
+            return new (await import('./service/client.js')).CaClient(url!, caPem).crl();
+          }
+        : undefined,
     intervalMs: config.get('plugin.security.crl_refresh_interval') * 1000,
     log,
   });

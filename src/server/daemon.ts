@@ -74,9 +74,18 @@ export class Daemon {
       logger.info({ ...metrics.address }, 'metrics served at /metrics');
     }
     if (metrics) connector.onEvent((e) => metrics.connectorEvent(e));
+    let lastDiscoveryError: string | undefined;
     connector.onEvent((e) => {
       if (e.type === 'error') logger.error({ err: e.error }, 'broker connection error');
-      else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
+      else if (e.type === 'servers') {
+        lastDiscoveryError = undefined;
+        logger.info({ srv: e.name, servers: e.servers }, 'brokers found by DNS SRV');
+      } else if (e.type === 'discovery_failed') {
+        // Said once while the answer stays the same; the retries that follow are debug lines.
+        const level = e.error.message === lastDiscoveryError ? 'debug' : 'warn';
+        lastDiscoveryError = e.error.message;
+        logger[level]({ err: e.error.message, retryMs: e.delayMs || undefined }, 'no broker found by DNS SRV');
+      } else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
       else logger.info({ server: 'server' in e ? e.server : undefined }, `broker ${e.type}`);
     });
     facts.watch(

@@ -513,6 +513,8 @@ function refusal(err: unknown, what: string): TransportError {
 export const amqpConnector: ConnectorPlugin = {
   name: 'amqp',
   create(config, role) {
+    if (config.get('use_srv') && !config.isSet('middleware_hosts'))
+      throw new TransportError('bad_address', 'use_srv finds NATS brokers only: with connector = amqp, set middleware_hosts');
     return new AmqpConnector({
       servers: config.get('middleware_hosts'),
       name: role.name,

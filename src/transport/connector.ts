@@ -32,6 +32,10 @@ export type ConnectorEvent =
   | { type: 'disconnected'; server: string }
   | { type: 'reconnecting'; attempt: number; delayMs: number }
   | { type: 'reconnected'; server: string }
+  /** Servers found afresh (DNS SRV): `name` is the record name that answered, `servers` their order of trial. */
+  | { type: 'servers'; name: string; servers: string[] }
+  /** Finding the servers failed (no SRV records, DNS down); a daemon tries again after `delayMs`. */
+  | { type: 'discovery_failed'; error: Error; delayMs: number }
   | { type: 'error'; error: Error };
 
 export interface Connector {

@@ -10,6 +10,8 @@ export interface ConnectorRole {
   waitForBroker: boolean;
   /** The node this connection is for: `{identity}` in tls_cert and tls_key becomes it (one config for a simulated fleet). */
   identity?: string;
+  /** The domain Facter reports for this host (a node's facts), where use_srv looks brokers up unless srv_domain is set. */
+  factDomain?: () => string | undefined;
 }
 
 /** A connector found by its `connector` name (transport/factory.ts lists them), made from configuration. */

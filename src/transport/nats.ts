@@ -1,6 +1,7 @@
 import {
   connect,
   createInbox,
+  DebugEvents,
   Events,
   type JetStreamManager,
   type NatsConnection,
@@ -9,6 +10,7 @@ import {
   type Subscription as NatsSub,
 } from 'nats';
 import { maskUrlCredentials } from '../config/secrets.js';
+import { findBrokers } from '../config/srv.js';
 import { broadcastSubject, inboxPrefixFor, nodeSubject, replySubject } from '../protocol/index.js';
 import {
   backoffDelay,
@@ -25,7 +27,14 @@ import { certnameOf, tlsFiles, type ConnectorPlugin } from './from-config.js';
 import { brokerIdentityCheck } from './tls-identity.js';
 
 export interface NatsConnectorOptions {
+  /** Broker URLs; with `discover`, none are needed. */
   servers: string[];
+  /**
+   * Finds the brokers (DNS SRV), in the order to try them: asked before the first connection (a daemon asks until
+   * it gets an answer) and again whenever every broker has failed while reconnecting. The order is kept, never
+   * randomised, since it carries the records' priorities.
+   */
+  discover?: () => Promise<{ name: string; servers: string[] }>;
   /** Shown in the broker's connection list. */
   name?: string;
   /** Keep retrying the first connection (daemons) instead of failing after connectTimeoutMs (clients). */
@@ -64,9 +73,15 @@ export class NatsConnector implements Connector {
   private manager?: { nc: NatsConnection; jsm: Promise<JetStreamManager> };
   private readonly listeners: Array<(e: ConnectorEvent) => void> = [];
   private attempt = 0;
+  /** The servers in use: configured, or found by `discover`. */
+  private servers: string[];
+  /** Dial attempts since the connection was lost; every server failing twice asks `discover` again. */
+  private dialsSinceLoss = 0;
+  private rediscovering = false;
 
   constructor(private readonly opts: NatsConnectorOptions) {
-    if (opts.servers.length === 0) throw new TransportError('bad_address', 'no NATS servers configured');
+    this.servers = opts.servers;
+    if (opts.servers.length === 0 && !opts.discover) throw new TransportError('bad_address', 'no NATS servers configured');
   }
 
   onEvent(listener: (event: ConnectorEvent) => void): void {
@@ -77,13 +92,54 @@ export class NatsConnector implements Connector {
     for (const l of this.listeners) l(event);
   }
 
+  /** The servers `discover` finds; a daemon (waitForBroker) asks again with back-off until there are some. */
+  private async discoverServers(discover: NonNullable<NatsConnectorOptions['discover']>): Promise<void> {
+    const maxWait = this.opts.maxReconnectWaitMs ?? 5000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const found = await discover();
+        this.servers = found.servers;
+        this.emit({ type: 'servers', name: found.name, servers: found.servers });
+        return;
+      } catch (err) {
+        if (!this.opts.waitForBroker) throw err;
+        const delayMs = backoffDelay(attempt, maxWait);
+        this.emit({ type: 'discovery_failed', error: err as Error, delayMs });
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
+    }
+  }
+
   async connect(): Promise<void> {
+    const discover = this.opts.discover;
+    if (!discover) this.nc = await this.dial(this.opts.waitForBroker ?? false);
+    else {
+      // Each round asks DNS afresh and tries every server found once, so a daemon follows records that change.
+      for (let attempt = 0; !this.nc; attempt++) {
+        await this.discoverServers(discover);
+        try {
+          this.nc = await this.dial(false);
+        } catch (err) {
+          if (!this.opts.waitForBroker) throw err;
+          const delayMs = backoffDelay(attempt, this.opts.maxReconnectWaitMs ?? 5000);
+          this.emit({ type: 'reconnecting', attempt: attempt + 1, delayMs });
+          await new Promise((r) => setTimeout(r, delayMs));
+        }
+      }
+    }
+    this.emit({ type: 'connected', server: this.nc.getServer() });
+    void this.watchStatus(this.nc);
+  }
+
+  private async dial(waitOnFirstConnect: boolean): Promise<NatsConnection> {
     const maxWait = this.opts.maxReconnectWaitMs ?? 5000;
     const options: ConnectionOptions = {
-      servers: this.opts.servers.map((s) => s.replace(/^nats:\/\//, '')),
+      servers: this.servers.map(hostPort),
+      // Found servers come in priority order, which must hold; configured ones are shuffled as nats.js does.
+      noRandomize: this.opts.discover !== undefined,
       name: this.opts.name,
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: this.opts.waitForBroker ?? false,
+      waitOnFirstConnect,
       timeout: this.opts.connectTimeoutMs ?? 5000,
       reconnectDelayHandler: () => {
         const delayMs = backoffDelay(this.attempt++, maxWait);
@@ -107,25 +163,51 @@ export class NatsConnector implements Connector {
       } as ConnectionOptions['tls'];
     }
     try {
-      this.nc = await connect(options);
+      return await connect(options);
     } catch (err) {
       throw new TransportError(
         'connect_failed',
-        `cannot connect to NATS at ${maskUrlCredentials(this.opts.servers.join(', '))}: ${(err as Error).message}`,
+        `cannot connect to NATS at ${maskUrlCredentials(this.servers.join(', '))}: ${(err as Error).message}`,
         { cause: err },
       );
     }
-    this.emit({ type: 'connected', server: this.nc.getServer() });
-    void this.watchStatus(this.nc);
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
-      if (s.type === Events.Disconnect) this.emit({ type: 'disconnected', server: statusData(s) });
-      else if (s.type === Events.Reconnect) {
+      if (s.type === Events.Disconnect) {
+        this.dialsSinceLoss = 0;
+        this.emit({ type: 'disconnected', server: statusData(s) });
+      } else if (s.type === DebugEvents.Reconnecting) {
+        if (++this.dialsSinceLoss >= 2 * Math.max(1, this.servers.length)) void this.rediscover(nc);
+      } else if (s.type === Events.Reconnect) {
         this.attempt = 0;
+        this.dialsSinceLoss = 0;
         this.emit({ type: 'reconnected', server: statusData(s) });
       } else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
+    }
+  }
+
+  /**
+   * Every server failed while reconnecting: ask `discover` again (the SRV records may have changed) and, when the
+   * answer differs, hand nats.js the new list to dial next, first priority first.
+   */
+  private async rediscover(nc: NatsConnection): Promise<void> {
+    const discover = this.opts.discover;
+    if (!discover || this.rediscovering || nc.isClosed()) return;
+    this.rediscovering = true;
+    this.dialsSinceLoss = 0;
+    try {
+      const found = await discover();
+      if (found.servers.join(',') === this.servers.join(',') || nc.isClosed()) return;
+      if (!replaceServerList(nc, found.servers.map(hostPort))) return;
+      this.servers = found.servers;
+      this.emit({ type: 'servers', name: found.name, servers: found.servers });
+    } catch (err) {
+      // The list in use stays; the next round of failures asks again.
+      this.emit({ type: 'discovery_failed', error: err as Error, delayMs: 0 });
+    } finally {
+      this.rediscovering = false;
     }
   }
 
@@ -208,14 +290,37 @@ export class NatsConnector implements Connector {
   }
 }
 
+const hostPort = (url: string): string => url.replace(/^nats:\/\//, '');
+
+/** nats.js's own server list, which it dials from while reconnecting (not part of its typed API). */
+interface DialList {
+  servers: unknown[];
+  addServer(hostPort: string, implicit?: boolean): void;
+}
+
+/**
+ * Puts `servers` in place of the list nats.js reconnects from, in this order. nats.js offers no call for it, so this
+ * reaches its server list; false when that is not there as expected (another nats.js), and the old list stays.
+ */
+function replaceServerList(nc: NatsConnection, servers: string[]): boolean {
+  const list = (nc as unknown as { protocol?: { servers?: Partial<DialList> } }).protocol?.servers;
+  if (!list || !Array.isArray(list.servers) || typeof list.addServer !== 'function') return false;
+  list.servers.length = 0;
+  for (const s of servers) list.addServer(s, false);
+  return true;
+}
+
 /** `connector = nats`; any of tls_ca, tls_cert or tls_key turns TLS on. */
 export const natsConnector: ConnectorPlugin = {
   name: 'nats',
   create(config, role) {
     const files = tlsFiles(config, role.identity);
     const certname = files.cert ? certnameOf(files.cert) : undefined;
+    // Configured brokers win over DNS (as in Choria): use_srv looks them up only when middleware_hosts is not set.
+    const bySrv = config.get('use_srv') && !config.isSet('middleware_hosts');
     return new NatsConnector({
-      servers: config.get('middleware_hosts'),
+      servers: bySrv ? [] : config.get('middleware_hosts'),
+      discover: bySrv ? () => findBrokers(config, { factDomain: role.factDomain }) : undefined,
       name: role.name,
       waitForBroker: role.waitForBroker,
       connectTimeoutMs: config.get('plugin.nats.connect_timeout') * 1000,

@@ -309,9 +309,9 @@ export class JobManager {
     return { total: all.length, jobs: all.slice(offset, offset + limit) };
   }
 
-  /** The newest jobs that reached the node (among the last 200), without loading their other replies. */
-  async touching(identity: string, max = 20): Promise<JobSummary[]> {
-    const all = (await this.loadIndex()).slice(0, 200);
+  /** The newest jobs that reached the node (among the last 200 visible), without loading their other replies. */
+  async touching(identity: string, max = 20, visible: (s: JobSummary) => boolean = () => true): Promise<JobSummary[]> {
+    const all = (await this.loadIndex()).filter(visible).slice(0, 200);
     const out: JobSummary[] = [];
     for (const s of all) {
       if (out.length >= max) break;

@@ -1,9 +1,11 @@
 // Rollout plans from the web console: listed and read from the plan store (plan/), started, paused and resumed with
 // the plan runner on the server's client. A plan may run any action on any node, so starting, pausing and resuming
-// one needs a role allowing every action (`*`) with no scope.
+// one needs a role allowing every action (`*`) with no scope. A user sees the runs they started (caller `web:USER`);
+// a role with `see_all_jobs` sees every run. Every request a run sends names the web user in `on_behalf_of`.
 import { basename } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Troupe } from '../client/connect.js';
+import type { ClientSession } from '../client/session.js';
 import { JetStreamPlanStore } from '../plan/jetstream-store.js';
 import {
   PlanError,
@@ -38,6 +40,8 @@ interface LiveRun {
   subscribers: Set<{ send: SseSend; close(): void }>;
   done?: PlanOutcome;
   events: PlanEvent[];
+  /** State messages go out one after another, each with the one event that caused it. */
+  sending: Promise<void>;
 }
 
 const FILE_PREFIX = 'troupe-web-plan-';
@@ -46,6 +50,22 @@ const idParam = {
   required: ['id'],
   properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
 } as const;
+
+/** The server's client session for one web user's run: every request it sends names the user (`on_behalf_of`). */
+function onBehalfOf(session: ClientSession, user: string): ClientSession {
+  return {
+    defaults: session.defaults,
+    ddls: session.ddls,
+    ...(session.dataDDLs ? { dataDDLs: session.dataDDLs } : {}),
+    client: async () => (await session.client()).onBehalfOf(user),
+    discoveryMethod: (name) => session.discoveryMethod(name),
+    ...(session.registry ? { registry: () => session.registry!() } : {}),
+    // The server's session outlives the run.
+    close: async () => undefined,
+  };
+}
+
+const callerOf = (s: Session) => `web:${s.user}`;
 
 function planFailure(err: unknown): WebError {
   if (err instanceof WebError) return err;
@@ -96,12 +116,17 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
     if (stored) texts.set(digest, stored.text);
   };
 
-  const broadcast = async (id: string, run: LiveRun) => {
-    const state = await store()
-      .get(id)
-      .catch(() => undefined);
-    for (const sub of run.subscribers) sub.send('state', { ...state, last: run.events.at(-1) });
-  };
+  /** A user sees their own runs; a role with `see_all_jobs` every run. */
+  const maySee = (s: Session, run: { caller: string }) => run.caller === callerOf(s) || ctx.permissions(s).seeAllJobs;
+
+  // Queued, so each event goes out once and in order: read after an await, `events.at(-1)` could be a later one twice.
+  const broadcast = (id: string, run: LiveRun, last?: PlanEvent): Promise<void> =>
+    (run.sending = run.sending.then(async () => {
+      const state = await store()
+        .get(id)
+        .catch(() => undefined);
+      for (const sub of run.subscribers) sub.send('state', { ...state, ...(last ? { last } : {}) });
+    }));
 
   /** Runs (or resumes) a plan in the background; resolves with the run id once the runner has one. */
   const launch = (s: Session, go: (onEvent: (e: PlanEvent) => void, signal: AbortSignal) => Promise<PlanOutcome>): Promise<string> =>
@@ -112,7 +137,7 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
       const onEvent = (e: PlanEvent) => {
         if (e.type === 'start' && id === undefined) {
           id = e.id;
-          run = live.get(id) ?? { abort, subscribers: new Set(), events: [] };
+          run = live.get(id) ?? { abort, subscribers: new Set(), events: [], sending: Promise.resolve() };
           run.abort = abort;
           run.done = undefined;
           live.set(id, run);
@@ -121,7 +146,7 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
         if (!run || !id) return;
         run.events.push(e);
         if (run.events.length > 500) run.events.shift();
-        void broadcast(id, run);
+        void broadcast(id, run, e);
       };
       const finish = async (outcome: PlanOutcome) => {
         if (!run || !id) return;
@@ -148,23 +173,23 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
     });
 
   const runnerOptions = (s: Session, onEvent: (e: PlanEvent) => void, signal: AbortSignal) => ({
-    session: ctx.troupe.context,
+    session: onBehalfOf(ctx.troupe.context, s.user),
     store: store(),
-    caller: `web:${s.user}`,
+    caller: callerOf(s),
     onEvent,
     signal,
     leaseMs: ctx.troupe.config.get('plan_lease_period') * 1000,
   });
 
   app.get('/api/plans', async (req) => {
-    ctx.sessionOf(req);
+    const s = ctx.sessionOf(req);
     const runs = await store()
       .list()
       .catch((err: unknown) => {
         throw planFailure(err);
       });
     return {
-      runs: runs.map((r) => ({ ...r, started: r.startedAt, live: live.has(r.id) && !live.get(r.id)!.done })),
+      runs: runs.filter((r) => maySee(s, r)).map((r) => ({ ...r, started: r.startedAt, live: live.has(r.id) && !live.get(r.id)!.done })),
     };
   });
 
@@ -200,13 +225,19 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
     },
   );
 
-  const stateOf = async (id: string) => {
+  /** The run as the store has it, when this user may see it; another user's run is a 404 like an unknown one. */
+  const visibleRun = async (s: Session, id: string) => {
     const run = await store()
       .get(id)
       .catch((err: unknown) => {
         throw planFailure(err);
       });
-    if (!run) throw new WebError('WEB_NOT_FOUND', `no plan run ${id}`);
+    if (!run || !maySee(s, run)) throw new WebError('WEB_NOT_FOUND', `no plan run ${id}`);
+    return run;
+  };
+
+  const stateOf = async (s: Session, id: string) => {
+    const run = await visibleRun(s, id);
     const steps = await store()
       .steps(id)
       .catch(() => []);
@@ -214,26 +245,28 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
     return { ...run, steps, paused: run.state === 'running' && (!l || l.done !== undefined), events: l?.events.slice(-50) ?? [] };
   };
 
-  app.get('/api/plans/:id', { schema: { params: idParam } }, async (req) => {
-    ctx.sessionOf(req);
-    return stateOf((req.params as { id: string }).id);
-  });
+  app.get('/api/plans/:id', { schema: { params: idParam } }, async (req) => stateOf(ctx.sessionOf(req), (req.params as { id: string }).id));
 
   app.get('/api/plans/:id/events', { schema: { params: idParam } }, async (req, reply) => {
-    ctx.sessionOf(req);
     const id = (req.params as { id: string }).id;
-    const first = await stateOf(id);
+    const first = await stateOf(ctx.sessionOf(req), id);
     const run = live.get(id);
     ctx.sse(reply, (send, close) => {
       send('state', first);
-      if (!run || run.done) {
-        // Not running here: what the store says, and the end when it has ended.
-        if (first.state !== 'running' || !run) {
+      if (!run) {
+        // Not run by this console: what the store says, and the end when it has ended.
+        if (first.state !== 'running') {
           send('end', { id, state: first.state, reason: first.reason });
           close();
         }
         return () => undefined;
       }
+      if (run.done && first.state !== 'running') {
+        send('end', { id, state: first.state, reason: first.reason });
+        close();
+        return () => undefined;
+      }
+      // Running, or paused here: the live events (a resume's too) to the end.
       const sub = { send, close };
       run.subscribers.add(sub);
       return () => run.subscribers.delete(sub);
@@ -242,8 +275,9 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
 
   app.post('/api/plans/:id/pause', { schema: { params: idParam } }, async (req) => {
     const s = ctx.sessionOf(req);
-    mayRunPlans(s);
     const id = (req.params as { id: string }).id;
+    await visibleRun(s, id);
+    mayRunPlans(s);
     const run = live.get(id);
     if (!run || run.done) throw new WebError('WEB_CONFLICT', `plan run ${id} is not running in this web console`);
     // The runner stops between batches and leaves the run `running`, to be resumed.
@@ -261,12 +295,11 @@ export async function registerPlanRoutes(app: FastifyInstance, ctx: PlanRouteCon
 
   app.post('/api/plans/:id/resume', { schema: { params: idParam } }, async (req, reply) => {
     const s = ctx.sessionOf(req);
-    mayRunPlans(s);
     const id = (req.params as { id: string }).id;
+    const record = await visibleRun(s, id);
+    mayRunPlans(s);
     const l = live.get(id);
     if (l && !l.done) throw new WebError('WEB_CONFLICT', `plan run ${id} is running`);
-    const record = await store().get(id);
-    if (!record) throw new WebError('WEB_NOT_FOUND', `no plan run ${id}`);
     await textOf(record.planDigest);
     await launch(s, (onEvent, signal) => resumePlan(runnerOptions(s, onEvent, signal), id, loader));
     return reply.code(202).send({ id });

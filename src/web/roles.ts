@@ -1,5 +1,6 @@
 // Roles: which `agent.action` patterns a user may run, on which nodes (a filter scope ANDed onto every request),
-// and whether a request may go to the whole fleet unfiltered. Read from a YAML or JSON roles file.
+// whether a request may go to the whole fleet unfiltered, and whether the user sees other users' jobs and plan runs.
+// Read from a YAML or JSON roles file.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCompound } from '../filter/index.js';
 import { WebError } from './errors.js';
@@ -12,6 +13,8 @@ export interface Role {
   scope?: string;
   /** false: requests without a filter are refused. Default true. */
   allow_fleet: boolean;
+  /** true: the history, job pages and plan runs of every user are visible, not only the user's own. Default false. */
+  see_all_jobs: boolean;
 }
 
 export interface Permissions {
@@ -19,6 +22,7 @@ export interface Permissions {
   /** The scope the user's roles allow together (ORed), or null when one of them has none. */
   scope: string | null;
   allowFleet: boolean;
+  seeAllJobs: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,10 +38,13 @@ export function parseRoles(raw: unknown, file: string): Map<string, Role> {
   const roles = new Map<string, Role>();
   if (raw === null || raw === undefined) return roles;
   if (!isObject(raw) || (raw.roles !== undefined && !isObject(raw.roles)))
-    throw new WebError('WEB_CONFIG', `roles file ${file}: expected a map 'roles' of name: { actions, scope?, allow_fleet? }`);
+    throw new WebError(
+      'WEB_CONFIG',
+      `roles file ${file}: expected a map 'roles' of name: { actions, scope?, allow_fleet?, see_all_jobs? }`,
+    );
   for (const [name, r] of Object.entries(raw.roles ?? {})) {
     const bad = (why: string) => new WebError('WEB_CONFIG', `roles file ${file}: role '${name}': ${why}`);
-    if (!isObject(r)) throw bad('expected { actions, scope?, allow_fleet? }');
+    if (!isObject(r)) throw bad('expected { actions, scope?, allow_fleet?, see_all_jobs? }');
     const actions = r.actions ?? [];
     if (!Array.isArray(actions) || !actions.every((a) => typeof a === 'string' && PATTERN.test(a)))
       throw bad("'actions' must be a list of agent.action patterns (`*`, `puppet.*`, `rpcutil.ping`)");
@@ -53,10 +60,12 @@ export function parseRoles(raw: unknown, file: string): Map<string, Role> {
         throw bad('a scope takes fact and class terms only (identity and agent terms would not narrow)');
     }
     if (r.allow_fleet !== undefined && typeof r.allow_fleet !== 'boolean') throw bad("'allow_fleet' must be true or false");
+    if (r.see_all_jobs !== undefined && typeof r.see_all_jobs !== 'boolean') throw bad("'see_all_jobs' must be true or false");
     roles.set(name, {
       actions: actions as string[],
       ...(typeof r.scope === 'string' ? { scope: r.scope } : {}),
       allow_fleet: r.allow_fleet !== false,
+      see_all_jobs: r.see_all_jobs === true,
     });
   }
   return roles;
@@ -89,6 +98,7 @@ function combine(rs: Role[]): Permissions {
     actions: [...new Set(rs.flatMap((r) => r.actions))],
     scope: rs.length === 0 ? null : unscoped ? null : orScopes(rs.map((r) => r.scope!)),
     allowFleet: rs.some((r) => r.allow_fleet),
+    seeAllJobs: rs.some((r) => r.see_all_jobs),
   };
 }
 

@@ -1,10 +1,11 @@
 // `mco web`: the HTTP API of the web console (fastify) on the client library, and the built browser app.
 // Every /api/ route but the CSRF token and the login needs a session; every state-changing call a CSRF token;
 // every request runs through the library, signed with the server's certificate and carrying the web user.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import type { Server as SecureServer, TLSSocket } from 'node:tls';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -22,8 +23,9 @@ import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
-import { JobManager, rowOf, type Job } from './jobs.js';
+import { JobManager, rowOf, type Job, type JobSummary } from './jobs.js';
 import { NodeIndex, RegistryWatcher, rowOf as nodeRow } from './node-index.js';
+import { CrlWatch } from './crl-watch.js';
 import { loadRoles, permissionsFor, permissionsOf } from './roles.js';
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
 import { UserDirectory } from './users.js';
@@ -127,6 +129,8 @@ declare module 'fastify' {
 }
 
 const PUBLIC_API = new Set(['GET /api/csrf', 'POST /api/login']);
+/** The cookie holding the CSRF secret that tokens are made from and checked against. */
+const CSRF_COOKIE = '_csrf';
 
 /** The API route a request is for (the matched route's pattern, or its decoded path when none matched); else undefined. */
 function apiPath(req: FastifyRequest): string | undefined {
@@ -198,6 +202,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       hint: 'listen on 127.0.0.1, or drop web.insecure_http / --insecure-http to serve HTTPS',
     });
   const tls = insecure ? undefined : tlsFrom(config);
+  const crlFile = pkiPaths(config).crl || undefined;
   const files = webFiles(config, opts.configFile);
   const users = new UserDirectory(files.users);
   const roles = reloading(files.roles, loadRoles);
@@ -230,6 +235,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
+  // The CRL is re-read when its file changes, for the handshakes to come and the certificates already presented.
+  const crl = tls
+    ? new CrlWatch(
+        crlFile,
+        tls.ca,
+        (pem) => (app.server as unknown as SecureServer).setSecureContext({ key: tls.key, cert: tls.cert, ca: tls.ca, crl: pem }),
+        warn,
+      )
+    : undefined;
+  crl?.refresh();
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (r) => {
     for (const m of Array.isArray(r.method) ? r.method : [r.method]) if (m !== 'HEAD') routes.push({ method: m, url: r.url });
@@ -239,6 +254,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   await app.register(fastifyCookie);
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
+    cookieKey: CSRF_COOKIE,
     cookieOpts,
     getToken: (req) => req.headers['x-csrf-token'] as string | undefined,
   });
@@ -264,17 +280,30 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return payload;
   });
 
-  const certificateUser = (req: FastifyRequest): string | undefined => {
+  const certificateUser = (req: FastifyRequest): { user: string; pem: string } | undefined => {
     if (!tls) return undefined;
     const socket = req.raw.socket as TLSSocket;
     if (!socket.authorized) return undefined;
+    // A kept-alive connection was authorised before the latest CRL: check the certificate against it here.
+    const pem = socket.getPeerX509Certificate()?.toString();
+    if (!pem || !crl?.allows(pem)) return undefined;
     const cn = socket.getPeerCertificate()?.subject?.CN;
     const name = Array.isArray(cn) ? cn[0] : cn;
-    return name ? users.byCertificate(name) : undefined;
+    const user = name ? users.byCertificate(name) : undefined;
+    return user ? { user, pem } : undefined;
   };
 
   const setSessionCookie = (reply: FastifyReply, s: Session) =>
     reply.setCookie(SESSION_COOKIE, s.id, { ...cookieOpts, maxAge: config.get('web.session_ttl') });
+  /**
+   * A new session gets a new CSRF secret (made as the plugin makes them), so a token handed out before the login is
+   * refused after it. Set on the request too: tokens made later in this request come from the new secret.
+   */
+  const rotateCsrf = (req: FastifyRequest, reply: FastifyReply) => {
+    const secret = randomBytes(18).toString('base64url');
+    req.cookies[CSRF_COOKIE] = secret;
+    reply.setCookie(CSRF_COOKIE, secret, cookieOpts);
+  };
 
   // Who is asking: the session cookie, else a client certificate that maps to a user. No session, no API.
   app.addHook('onRequest', async (req, reply) => {
@@ -282,16 +311,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const path = apiPath(req);
     if (path === undefined) return;
     let session = sessions.get(req.cookies[SESSION_COOKIE]);
-    // A user removed, or whose password changed, since the session began is logged out.
-    if (session && users.get(session.user)?.hash !== session.hash) {
+    // A user removed, or whose password changed, since the session began is logged out; so is one whose certificate
+    // has been revoked since.
+    if (session && (users.get(session.user)?.hash !== session.hash || (session.certificate && !crl?.allows(session.certificate)))) {
       sessions.delete(session.id);
       session = undefined;
     }
     if (!session) {
-      const user = certificateUser(req);
-      if (user) {
-        session = sessions.create(user, 'certificate', users.get(user)!.hash);
+      const byCert = certificateUser(req);
+      if (byCert) {
+        session = sessions.create(byCert.user, 'certificate', users.get(byCert.user)!.hash, byCert.pem);
         setSessionCookie(reply, session);
+        rotateCsrf(req, reply);
       }
     }
     if (session) req.webSession = session;
@@ -376,9 +407,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       .sort((a, b) => (a.name < b.name ? -1 : 1));
   };
 
-  const needJob = async (id: string): Promise<Job> => {
+  /** A user sees the jobs they started; a role with `see_all_jobs` sees everyone's. */
+  const seesAllJobs = (s: Session): boolean => permissionsOf(roles(), rolesOf(s)).seeAllJobs;
+  const jobVisible = (s: Session) => {
+    const all = seesAllJobs(s);
+    return (summary: JobSummary) => all || summary.user === s.user;
+  };
+  /** The job, when this user may see it; another user's job is a 404 like an unknown one, so ids are not confirmed. */
+  const needJob = async (s: Session, id: string): Promise<Job> => {
     const job = await jobs.get(id);
-    if (!job) throw new WebError('WEB_NOT_FOUND', `no job ${id}`);
+    if (!job || !jobVisible(s)(job.summary)) throw new WebError('WEB_NOT_FOUND', `no job ${id}`);
     return job;
   };
 
@@ -457,6 +495,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (req.webSession) sessions.delete(req.webSession.id);
       const s = sessions.create(user, 'password', found.hash);
       setSessionCookie(reply, s);
+      rotateCsrf(req, reply);
       log?.info({ user }, 'web login');
       return { user, roles: found.roles, csrfToken: reply.generateCsrf() };
     },
@@ -553,7 +592,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const n = index.get(identity);
       if (!n) throw new WebError('WEB_NOT_FOUND', `no node ${identity} in the registry`);
       const row = nodeRow(n, []);
-      const recent = await jobs.touching(identity);
+      const recent = await jobs.touching(identity, 20, jobVisible(sessionOf(req)));
       let puppet: Record<string, unknown> | undefined;
       for (const s of recent) {
         if (s.agent !== 'puppet' || !['status', 'last_run_summary'].includes(s.action)) continue;
@@ -668,11 +707,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req) => {
       const q = req.query as { offset: number; limit: number };
-      return jobs.list(q.offset, q.limit);
+      return jobs.list(q.offset, q.limit, jobVisible(sessionOf(req)));
     },
   );
 
-  app.get('/api/jobs/:id', { schema: { params: idParam } }, async (req) => (await needJob((req.params as { id: string }).id)).detail());
+  app.get('/api/jobs/:id', { schema: { params: idParam } }, async (req) =>
+    (await needJob(sessionOf(req), (req.params as { id: string }).id)).detail(),
+  );
 
   app.get(
     '/api/jobs/:id/replies',
@@ -691,7 +732,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       },
     },
     async (req) => {
-      const job = await needJob((req.params as { id: string }).id);
+      const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
       const q = req.query as { offset: number; limit: number; outcome?: string };
       if (q.outcome === 'noreply') {
         const rows = job.noReply.map((identity) => ({ identity, statuscode: null, statusmsg: 'no reply', ms: null, data: {} }));
@@ -718,19 +759,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req) => {
       const p = req.params as { id: string; identity: string };
-      const r = (await needJob(p.id)).replies.get(p.identity);
+      const r = (await needJob(sessionOf(req), p.id)).replies.get(p.identity);
       if (!r) throw new WebError('WEB_NOT_FOUND', `no reply from ${p.identity} in job ${p.id}`);
       return { identity: r.identity, statuscode: r.statuscode, statusmsg: r.statusmsg, data: r.data };
     },
   );
 
   app.get('/api/jobs/:id/events', { schema: { params: idParam } }, async (req, reply) => {
-    const job = await needJob((req.params as { id: string }).id);
+    const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
     sse(reply, (send, close) => job.subscribe({ send, close }));
   });
 
   app.post('/api/jobs/:id/cancel', { schema: { params: idParam } }, async (req) => {
-    const job = await needJob((req.params as { id: string }).id);
+    const job = await needJob(sessionOf(req), (req.params as { id: string }).id);
     if (job.summary.state !== 'running') throw new WebError('WEB_CONFLICT', `job ${job.id} has already ended (${job.summary.state})`);
     jobs.cancel(job);
     await job.done();
@@ -752,7 +793,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     },
     async (req, reply) => {
       const s = sessionOf(req);
-      const job = await needJob((req.params as { id: string }).id);
+      const job = await needJob(s, (req.params as { id: string }).id);
       if (job.summary.state === 'running') throw new WebError('WEB_CONFLICT', `job ${job.id} is still running`);
       const on = (req.body as { on: 'failed' | 'noreply' }).on;
       const identities =
@@ -776,8 +817,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     '/api/puppet/overview',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { filter: filterQuery } } } },
     async (req, reply) => {
-      const job = startJob(sessionOf(req), { agent: 'puppet', action: 'status', filter: (req.query as { filter: string }).filter });
-      return reply.code(202).send({ id: job.id });
+      // Applying, idle and disabled come from status; how the last runs went (failed, resources changed and failed,
+      // when) from last_run_summary, which a role that lacks it does without (summaryId null).
+      const s = sessionOf(req);
+      const filter = (req.query as { filter: string }).filter;
+      const job = startJob(s, { agent: 'puppet', action: 'status', filter });
+      let summaryId: string | null = null;
+      try {
+        summaryId = startJob(s, { agent: 'puppet', action: 'last_run_summary', filter }).id;
+      } catch (err) {
+        if (!(err instanceof WebError && err.code === 'WEB_FORBIDDEN_ACTION')) throw err;
+      }
+      return reply.code(202).send({ id: job.id, summaryId });
     },
   );
   app.post(

@@ -12,6 +12,8 @@ export interface Session {
   expires: number;
   /** The user's password hash when the session began: a changed password ends the session. */
   hash: string;
+  /** The client certificate (PEM) that opened the session: its revocation ends the session. */
+  certificate?: string;
 }
 
 export class SessionStore {
@@ -26,8 +28,15 @@ export class SessionStore {
     this.sweeper.unref();
   }
 
-  create(user: string, via: Session['via'], hash: string): Session {
-    const s: Session = { id: randomBytes(32).toString('base64url'), user, via, hash, expires: this.now() + this.ttlMs };
+  create(user: string, via: Session['via'], hash: string, certificate?: string): Session {
+    const s: Session = {
+      id: randomBytes(32).toString('base64url'),
+      user,
+      via,
+      hash,
+      expires: this.now() + this.ttlMs,
+      ...(certificate !== undefined ? { certificate } : {}),
+    };
     this.sessions.set(s.id, s);
     return s;
   }

@@ -46,7 +46,7 @@ describe('scripts/ensure-deps.mjs', () => {
   it('needs every system package for build and test', () => {
     const r = node([setup, '--list']);
     expect(r.status).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['nats-server', 'puppet-agent', 'rabbitmq-server', 'chromium']);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual(['nats-server', 'puppet-agent', 'rabbitmq-server', 'chromium', 'dnsmasq']);
   });
 
   it('refuses a purpose it does not know', () => {

@@ -39,9 +39,33 @@ const normaliseFp = (fp: string) =>
     .replace(/[^0-9a-f]/gi, '')
     .toUpperCase();
 
+/** Longest pause between tries while the CA service cannot be reached. */
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * `call`, tried again with growing pauses (from pollMs, doubling, at most 30 s) while the CA service cannot be
+ * reached and there is time left to wait; each pause is said in one line.
+ */
+async function whileUnreachable<T>(opts: EnrollOptions, deadline: number, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!(err instanceof CaServiceError && err.code === 'unreachable') || left <= 0) throw err;
+      const pause = Math.min(MAX_RETRY_MS, (opts.pollMs ?? 2000) * 2 ** Math.min(attempt, 16), left);
+      opts.out(`The CA service is unreachable (${err.message}); trying again in ${(pause / 1000).toFixed(1)} s`);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}
+
 export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
   const { paths, certname, out } = opts;
-  const caPem = await pinCa(opts);
+  // Waiting covers the CA service being down as well as the operator not having signed yet.
+  const started = Date.now();
+  const patiently = <T>(call: () => Promise<T>) => whileUnreachable(opts, started + opts.waitMs, call);
+  const caPem = await patiently(() => pinCa(opts));
   const client = new CaClient(opts.url, caPem);
   const ca = new X509Certificate(caPem);
 
@@ -67,25 +91,25 @@ export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
     return 'signed';
   }
 
-  let cert = await client.certificate(certname);
+  let cert = await patiently(() => client.certificate(certname));
   if (cert !== undefined && !usable(cert)) cert = undefined;
   if (!cert) {
     const csr = buildCsr(certname, key);
-    const sent = await client.submit(certname, csr);
+    const sent = await patiently(() => client.submit(certname, csr));
     out(
       `Submitted a certificate request for ${certname}, fingerprint (SHA256) ${fingerprint(singlePem(csr, 'CERTIFICATE REQUEST', 'request'))}`,
     );
-    if (sent.state === 'signed') cert = await client.certificate(certname);
+    if (sent.state === 'signed') cert = await patiently(() => client.certificate(certname));
   }
 
-  const deadline = Date.now() + opts.waitMs;
+  const deadline = Math.max(Date.now(), started + opts.waitMs);
   while (!usable(cert)) {
     if (Date.now() >= deadline) {
       out(`The request is waiting for the CA operator (mco ca sign ${certname}); run mco enroll again to fetch the certificate.`);
       return 'pending';
     }
     await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 2000, Math.max(0, deadline - Date.now()))));
-    cert = await client.certificate(certname);
+    cert = await patiently(() => client.certificate(certname));
   }
 
   ensureDir(dirname(paths.cert), PUBLIC_DIR);

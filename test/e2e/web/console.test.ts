@@ -78,7 +78,7 @@ beforeAll(async () => {
   web = await startWebConsole({
     broker: broker.url,
     users: [{ name: USER, password: PASSWORD, roles: ['admin'] }],
-    roles: { admin: { actions: ['*'] } },
+    roles: { admin: { actions: ['*'], see_all_jobs: true } },
     // Replies up to 32 MB are read (the default is 1 MB), so the 10 MB one arrives.
     config: { discovery_timeout: 2, max_message_size: 32 * 1024 * 1024 },
   });
@@ -248,6 +248,10 @@ describe('the web console in Chromium', () => {
     await page().locator('[data-testid=puppet-overview][data-ended="1"]').waitFor({ timeout: 60_000 });
     expect(await page().getByTestId('p-idle').textContent()).toBe('2');
     expect(await page().getByTestId('p-failed').textContent()).toBe('1');
+    // From last_run_summary: puppet-b's two failed resources, named in the list of failed last runs, and when it ran.
+    expect(await page().getByTestId('p-failed-resources').textContent()).toBe('2');
+    expect(await page().getByTestId('p-failed-list').textContent()).toMatch(/puppet-b\.example\.net: 2 failed, 0 changed, \d{4}-/);
+    expect(await page().getByTestId('p-last-run').textContent()).toMatch(/Last run \d+[smh] ago/);
     await page().getByTestId('p-message').fill('maintenance by the web console');
     await page().getByTestId('p-disable').click();
     await waitJobEnd();

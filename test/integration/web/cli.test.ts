@@ -1,7 +1,7 @@
 // `mco web user add|passwd|rm` and `mco web` as an operator runs them: real processes, a real users file, a real
 // broker; the password from standard input, never from the command line.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { startNatsServer, type LocalNatsServer } from '../../helpers/broker.js';
@@ -56,6 +56,31 @@ describe('mco web user', () => {
     expect((await user(['add', 'carol', '--password-stdin'], 'carol-password\n')).code).toBe(0);
     expect((await user(['rm', 'carol'])).code).toBe(0);
     expect(Object.keys(users().users)).toEqual(['alice']);
+  });
+});
+
+describe('mco web user -c FILE', () => {
+  it("writes the users file FILE's web.users_file names, whichever way -c is given and wherever mco runs", async () => {
+    // The config and the users file in directories of their own, mco run from a third: no default can stand in.
+    for (const d of ['conf', 'named', 'elsewhere']) mkdirSync(`${scratch.dir}/${d}`, { recursive: true });
+    const named = `${scratch.dir}/named/people.yaml`;
+    const conf = scratch.file('conf/client.cfg', `securityprovider = insecure\nweb.users_file = ${named}\n`);
+    const cwd = `${scratch.dir}/elsewhere`;
+    const people = () => Object.keys((YAML.parse(readFileSync(named, 'utf8')) as { users: Record<string, unknown> }).users).sort();
+    const run = (args: string[], input = 'long-enough-password\n') => runMco(args, { input, cwd });
+    expect((await run(['web', 'user', 'add', 'dora', '--password-stdin', '-c', conf])).stdout).toBe(`added user dora in ${named}\n`);
+    expect((await run(['web', 'user', 'add', 'eve', '--password-stdin', '--config', conf])).code).toBe(0);
+    expect((await run(['web', 'user', 'add', 'finn', '--password-stdin', `--config=${conf}`])).code).toBe(0);
+    expect((await run(['web', '-c', conf, 'user', 'add', 'gus', '--password-stdin'])).code).toBe(0);
+    expect(people()).toEqual(['dora', 'eve', 'finn', 'gus']);
+    const before = readFileSync(named, 'utf8');
+    expect((await run(['web', 'user', 'passwd', 'dora', '--password-stdin', '-c', conf], 'another-password\n')).code).toBe(0);
+    expect(readFileSync(named, 'utf8')).not.toBe(before);
+    expect((await run(['web', 'user', 'rm', 'eve', '--config', conf])).stdout).toBe(`removed user eve from ${named}\n`);
+    expect(people()).toEqual(['dora', 'finn', 'gus']);
+    // Nothing went to the defaults: beside the config, or in the directory mco ran in.
+    expect(existsSync(`${scratch.dir}/conf/web-users.yaml`)).toBe(false);
+    expect(existsSync(`${cwd}/web-users.yaml`)).toBe(false);
   });
 });
 

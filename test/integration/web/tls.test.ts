@@ -72,7 +72,7 @@ const cookieOf = (a: Answer) => a.cookies.map((c) => c.split(';')[0]).join('; ')
 
 beforeAll(async () => {
   const nodes = generateFleet(COUNT).nodes.map((n) => n.identity);
-  pki = createDevPki({ nodes, clients: [WEB, 'alice.troupe', 'ops.troupe', 'lost.troupe'], broker: true });
+  pki = createDevPki({ nodes, clients: [WEB, 'alice.troupe', 'ops.troupe', 'lost.troupe', 'laptop.troupe'], broker: true });
   broker = await startTroupeBroker(pki, { webConsoles: [WEB] });
   scratch = scratchDir('troupe-web-tls-');
   const simCfg = scratch.config('sim.cfg', {
@@ -95,7 +95,13 @@ beforeAll(async () => {
   });
   scratch.file('web-roles.yaml', 'roles:\n  admin:\n    actions: ["*"]\n');
   saveUsers(`${scratch.dir}/web-users.yaml`, {
-    users: { alice: { hash: await hashPassword('alice-password'), roles: ['admin'], certificates: ['alice.troupe', 'lost.troupe'] } },
+    users: {
+      alice: {
+        hash: await hashPassword('alice-password'),
+        roles: ['admin'],
+        certificates: ['alice.troupe', 'lost.troupe', 'laptop.troupe'],
+      },
+    },
   });
   // A laptop's certificate reported lost: revoked in the CA, whose CRL the server reads.
   pki.revoke('lost.troupe');
@@ -134,6 +140,20 @@ describe('mco web over HTTPS with the troupe CA', () => {
     expect((await call('/api/session', { as: 'ops.troupe' })).status).toBe(401);
     expect((await call('/api/session', { as: 'lost.troupe' })).status).toBe(401);
     expect((await call('/api/session')).status).toBe(401);
+  });
+
+  it('re-reads the CRL when its file changes: a certificate revoked while the server runs logs in no more, and its sessions end', async () => {
+    const before = await call('/api/session', { as: 'laptop.troupe' });
+    expect([before.status, before.body.via]).toEqual([200, 'certificate']);
+    const session = cookieOf(before);
+    expect((await call('/api/session', { cookie: session })).status).toBe(200);
+    // The laptop is reported lost: revoked in the CA, whose crl.pem the server's config names.
+    pki.revoke('laptop.troupe');
+    expect((await call('/api/session', { as: 'laptop.troupe' })).status).toBe(401);
+    expect((await call('/api/session', { cookie: session })).status).toBe(401);
+    expect((await call('/api/session', { cookie: session, as: 'laptop.troupe' })).status).toBe(401);
+    // Certificates the CRL does not name still log in.
+    expect((await call('/api/session', { as: 'alice.troupe' })).status).toBe(200);
   });
 
   it('refuses plain HTTP anywhere but loopback', async () => {

@@ -38,6 +38,8 @@ async function loggedIn(user: string): Promise<WebClient> {
   return c;
 }
 
+const codeOf = (a: { body: unknown }) => (a.body as { error?: { code?: string } }).error?.code;
+
 /** Runs a job and reads its event stream to the end: every row, the last stats, the end event. */
 async function runJob(c: WebClient, body: Record<string, unknown>) {
   const started = await c.post<{ id: string }>('/api/jobs', body);
@@ -82,6 +84,9 @@ beforeAll(async () => {
       'roles:',
       '  admin:',
       '    actions: ["*"]',
+      '    see_all_jobs: true',
+      '  operator:',
+      '    actions: ["*"]',
       '  webops:',
       '    actions: ["rpcutil.*"]',
       '    scope: "role=web"',
@@ -91,6 +96,7 @@ beforeAll(async () => {
   const users: Record<string, { hash: string; roles: string[] }> = {};
   for (const [name, roles] of [
     ['alice', ['admin']],
+    ['olga', ['operator']],
     ['wendy', ['webops']],
   ] as const)
     users[name] = { hash: await hashPassword(`${name}-password`), roles: [...roles] };
@@ -182,6 +188,24 @@ describe('CSRF', () => {
   });
 });
 
+describe('CSRF at login', () => {
+  it('a new session gets a new CSRF secret: the token from before login is refused after it', async () => {
+    const c = new WebClient(server!.url);
+    const before = (await c.get<{ token: string }>('/api/csrf')).body.token;
+    c.csrf = before;
+    const login = await c.post<{ csrfToken: string }>('/api/login', { user: 'alice', password: 'alice-password' });
+    expect(login.status).toBe(200);
+    const stale = await c.call('POST', '/api/filters', { name: 'stale', filter: 'role=web' }, { headers: { 'x-csrf-token': before } });
+    expect([stale.status, codeOf(stale)]).toEqual([403, 'WEB_CSRF']);
+    // The token the login handed out works, and so does a new one from the session.
+    c.csrf = login.body.csrfToken;
+    expect((await c.post('/api/filters', { name: 'fresh', filter: 'role=web' })).status).toBe(200);
+    c.csrf = (await c.get<{ csrfToken: string }>('/api/session')).body.csrfToken;
+    expect((await c.call('DELETE', '/api/filters/fresh')).status).toBe(200);
+    expect((await c.get<{ filters: unknown[] }>('/api/filters')).body.filters).toEqual([]);
+  });
+});
+
 describe('bad requests', () => {
   it('bad JSON is a 400, an oversized body a 413, a body breaking the schema a 400, a bad filter a 400 with the caret', async () => {
     const c = await loggedIn('alice');
@@ -242,7 +266,7 @@ describe('roles', () => {
     await spy.flush();
     const c = await loggedIn('wendy');
     const session = await c.get<{ permissions: unknown }>('/api/session');
-    expect(session.body.permissions).toEqual({ actions: ['rpcutil.*'], scope: 'role=web', allowFleet: false });
+    expect(session.body.permissions).toEqual({ actions: ['rpcutil.*'], scope: 'role=web', allowFleet: false, seeAllJobs: false });
     const outside = await c.post<{ error: { code: string } }>('/api/jobs', { agent: 'rpcutil', action: 'inventory', filter: 'role=db' });
     expect([outside.status, outside.body.error.code]).toEqual([403, 'WEB_OUT_OF_SCOPE']);
     // A filter reaching beyond the scope is narrowed to it: the scope is ANDed on.
@@ -418,6 +442,52 @@ describe('jobs', () => {
   });
 });
 
+describe('who sees which jobs', () => {
+  it("a user sees only the jobs they started: another user's is a 404 on every route, as an unknown id; see_all_jobs sees all", async () => {
+    const olga = await loggedIn('olga');
+    const alice = await loggedIn('alice');
+    const mine = await runJob(olga, { agent: 'rpcutil', action: 'daemon_stats', filter: 'identity=/^node-0001[01]\\./' });
+    const theirs = await runJob(alice, { agent: 'rpcutil', action: 'ping', filter: 'identity=node-00002.example.net' });
+    expect(theirs.end.state).toBe('done');
+
+    const list = await olga.get<{ total: number; jobs: Array<{ id: string; user: string }> }>('/api/jobs?limit=500');
+    expect(list.body.jobs.map((j) => j.id)).toEqual([mine.id]);
+    expect(list.body.total).toBe(1);
+    const unknown = await olga.get<{ error: { message: string } }>('/api/jobs/nosuchjob');
+    expect([unknown.status, codeOf(unknown)]).toEqual([404, 'WEB_NOT_FOUND']);
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', `/api/jobs/${theirs.id}`],
+      ['GET', `/api/jobs/${theirs.id}/replies`],
+      ['GET', `/api/jobs/${theirs.id}/replies/node-00002.example.net`],
+      ['GET', `/api/jobs/${theirs.id}/events`],
+      ['POST', `/api/jobs/${theirs.id}/rerun`, { on: 'noreply' }],
+      ['POST', `/api/jobs/${theirs.id}/cancel`, {}],
+    ];
+    for (const [method, path, body] of routes) {
+      const a = await olga.call(method, path, body);
+      expect([method, path, a.status, codeOf(a)]).toEqual([method, path, 404, 'WEB_NOT_FOUND']);
+    }
+    const page = await olga.get<{ error: { message: string } }>(`/api/jobs/${theirs.id}`);
+    expect(page.body.error.message).toBe(unknown.body.error.message.replace('nosuchjob', theirs.id));
+    // The node page lists the recent jobs of the user only.
+    const node = await olga.get<{ jobs: Array<{ id: string }> }>('/api/nodes/node-00002.example.net');
+    expect(node.body.jobs.map((j) => j.id)).not.toContain(theirs.id);
+    expect((await alice.get<{ jobs: Array<{ id: string }> }>('/api/nodes/node-00002.example.net')).body.jobs.map((j) => j.id)).toContain(
+      theirs.id,
+    );
+    // The user's own job: every route answers.
+    expect((await olga.get(`/api/jobs/${mine.id}`)).status).toBe(200);
+    expect((await olga.post(`/api/jobs/${mine.id}/rerun`, { on: 'noreply' })).status).toBe(202);
+
+    // A role with see_all_jobs sees everyone's.
+    const all = await alice.get<{ jobs: Array<{ id: string; user: string }> }>('/api/jobs?limit=500');
+    expect(all.body.jobs.map((j) => j.id)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+    expect(new Set(all.body.jobs.map((j) => j.user))).toEqual(new Set(['alice', 'olga', 'wendy']));
+    expect((await alice.get(`/api/jobs/${mine.id}`)).status).toBe(200);
+    expect((await alice.get(`/api/jobs/${mine.id}/replies`)).status).toBe(200);
+  });
+});
+
 async function runJobEvents(c: WebClient, id: string) {
   let end: Record<string, unknown> | undefined;
   await c.events(`/api/jobs/${id}/events`, (e, d) => void (e === 'end' && (end = d as Record<string, unknown>)));
@@ -475,6 +545,88 @@ describe('plans', () => {
     // A scoped role may not run plans, which may run anything anywhere.
     const w = await loggedIn('wendy');
     expect((await w.post('/api/plans', { plan: plan(0) })).status).toBe(403);
+  });
+
+  it("records the web user in every request the plan sends: on_behalf_of in the nodes' audit lines", async () => {
+    const c = await loggedIn('olga');
+    const text =
+      'name: web-behalf\nnodes:\n  one:\n    filter: { identity: node-00005.example.net }\n    test: ping\n' +
+      'steps:\n  - name: info\n    nodes: one\n    rpc: { agent: rpcutil, action: collective_info, timeout: 3 }\n';
+    const started = await c.post<{ id: string }>('/api/plans', { plan: text });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    let end: Record<string, unknown> | undefined;
+    await c.events(`/api/plans/${started.body.id}/events`, (e, d) => void (e === 'end' && (end = d as Record<string, unknown>)));
+    expect(end).toMatchObject({ state: 'succeeded' });
+    const lines = await waitFor('the audit line of the plan step', () => {
+      const found = readFileSync(auditFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.action === 'collective_info');
+      return found.length > 0 && found;
+    });
+    expect(lines.map((l) => [l.identity, l.on_behalf_of])).toEqual([['node-00005.example.net', 'olga']]);
+  });
+
+  it("a user sees only the plan runs they started: another user's is a 404; see_all_jobs sees all", async () => {
+    const alice = await loggedIn('alice');
+    const olga = await loggedIn('olga');
+    const theirs = await alice.post<{ id: string }>('/api/plans', { plan: plan(0) });
+    const mine = await olga.post<{ id: string }>('/api/plans', { plan: plan(0) });
+    for (const id of [theirs.body.id, mine.body.id])
+      await waitFor('the plan run to end', async () => (await alice.get<{ state: string }>(`/api/plans/${id}`)).body.state === 'succeeded');
+    const listed = await olga.get<{ runs: Array<{ id: string; caller: string }> }>('/api/plans');
+    expect(listed.body.runs.map((r) => r.id)).toContain(mine.body.id);
+    expect(listed.body.runs.every((r) => r.caller === 'web:olga')).toBe(true);
+    for (const [method, path] of [
+      ['GET', `/api/plans/${theirs.body.id}`],
+      ['GET', `/api/plans/${theirs.body.id}/events`],
+      ['POST', `/api/plans/${theirs.body.id}/pause`],
+      ['POST', `/api/plans/${theirs.body.id}/resume`],
+    ] as const) {
+      const a = await olga.call(method, path, method === 'POST' ? {} : undefined);
+      expect([path, a.status, codeOf(a)]).toEqual([path, 404, 'WEB_NOT_FOUND']);
+    }
+    expect((await olga.get(`/api/plans/${mine.body.id}`)).status).toBe(200);
+    const all = await alice.get<{ runs: Array<{ id: string }> }>('/api/plans');
+    expect(all.body.runs.map((r) => r.id)).toEqual(expect.arrayContaining([theirs.body.id, mine.body.id]));
+    expect((await alice.get(`/api/plans/${mine.body.id}`)).status).toBe(200);
+  });
+
+  it('streams each finish once across a pause and a resume, to watchers from before, during and after the pause', async () => {
+    const c = await loggedIn('alice');
+    const started = await c.post<{ id: string }>('/api/plans', { plan: plan(3) });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    /** The event list as the app keeps it: the snapshot's events, then each state's `last`. */
+    const watch = (until: number) => {
+      const events: Array<{ type: string; state?: string }> = [];
+      let end: Record<string, unknown> | undefined;
+      const done = c.events(`/api/plans/${id}/events`, (e, d) => {
+        const state = d as { events?: typeof events; last?: (typeof events)[number] };
+        if (e === 'state' && state.events) events.splice(0, events.length, ...state.events);
+        else if (e === 'state' && state.last) events.push(state.last);
+        if (e === 'end') end = d as Record<string, unknown>;
+      });
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the plan stream did not end')), until).unref());
+      return Promise.race([done, timeout]).then(() => ({ events, end, finishes: events.filter((e) => e.type === 'finish') }));
+    };
+    const before = watch(15_000);
+    await waitFor(
+      'the plan to be sleeping',
+      async () => (await c.get<{ currentStep?: string }>(`/api/plans/${id}`)).body.currentStep === 'wait',
+    );
+    expect((await c.post(`/api/plans/${id}/pause`)).status).toBe(200);
+    const first = await before;
+    expect(first.end).toMatchObject({ state: 'running' });
+    expect(first.finishes).toEqual([expect.objectContaining({ state: 'running' })]);
+    const during = watch(20_000);
+    expect((await c.post(`/api/plans/${id}/resume`)).status).toBe(202);
+    const after = watch(20_000);
+    for (const w of [await during, await after]) {
+      expect(w.end).toMatchObject({ state: 'succeeded' });
+      expect(w.finishes.map((f) => f.state)).toEqual(['running', 'succeeded']);
+    }
   });
 
   it('pauses a running plan and resumes it to the end', async () => {

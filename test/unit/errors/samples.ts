@@ -1,6 +1,7 @@
 // One instance of any catalogued error class with a given code, whatever its constructor takes.
 import type { TroupeError } from '../../../src/errors.js';
 import { ConfigError, type ConfigErrorCode } from '../../../src/config/errors.js';
+import { SrvError, type SrvErrorCode } from '../../../src/config/srv.js';
 import { FilterError, type FilterErrorCode } from '../../../src/filter/errors.js';
 import { DDLError, type DDLErrorCode } from '../../../src/ddl/errors.js';
 import { ProtocolError, type ProtocolErrorCode } from '../../../src/protocol/errors.js';
@@ -32,6 +33,7 @@ type Maker = (code: string) => TroupeError;
 
 const MAKERS = new Map<abstract new (...args: never[]) => TroupeError, Maker>([
   [ConfigError, (c) => new ConfigError(c as ConfigErrorCode, 'config message')],
+  [SrvError, (c) => new SrvError(c as SrvErrorCode, 'srv message')],
   [FilterError, (c) => new FilterError(c as FilterErrorCode, 'filter message', 'role=web', 0)],
   [DDLError, (c) => new DDLError(c as DDLErrorCode, 'ddl message')],
   [ProtocolError, (c) => new ProtocolError(c as ProtocolErrorCode, 'protocol message')],

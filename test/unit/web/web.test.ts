@@ -57,7 +57,8 @@ describe('roles', () => {
   const roles = parseRoles(
     {
       roles: {
-        admin: { actions: ['*'] },
+        admin: { actions: ['*'], see_all_jobs: true },
+        ops: { actions: ['*'], see_all_jobs: false },
         puppet: { actions: ['puppet.*', 'rpcutil.ping'], scope: 'role=web', allow_fleet: false },
         dbs: { actions: ['puppet.status'], scope: 'role=db' },
       },
@@ -78,6 +79,7 @@ describe('roles', () => {
       actions: ['puppet.*', 'rpcutil.ping'],
       scope: 'role=web',
       allowFleet: false,
+      seeAllJobs: false,
     });
     expect(permissionsFor(roles, ['puppet', 'dbs'], 'puppet', 'status')).toMatchObject({
       scope: '(role=web) or (role=db)',
@@ -89,7 +91,15 @@ describe('roles', () => {
       expect.objectContaining({ code: 'WEB_FORBIDDEN_ACTION' }) as Error,
     );
     expect(() => permissionsFor(roles, ['nosuchrole'], 'rpcutil', 'ping')).toThrow(WebError);
-    expect(permissionsOf(roles, [])).toEqual({ actions: [], scope: null, allowFleet: false });
+    expect(permissionsOf(roles, [])).toEqual({ actions: [], scope: null, allowFleet: false, seeAllJobs: false });
+  });
+
+  it("sees every user's jobs only when a role held says see_all_jobs: true (default false)", () => {
+    expect(permissionsOf(roles, ['admin']).seeAllJobs).toBe(true);
+    expect(permissionsOf(roles, ['ops']).seeAllJobs).toBe(false);
+    expect(permissionsOf(roles, ['puppet', 'dbs']).seeAllJobs).toBe(false);
+    expect(permissionsOf(roles, ['ops', 'admin']).seeAllJobs).toBe(true);
+    expect(roles.get('puppet')!.see_all_jobs).toBe(false);
   });
 
   it.each([
@@ -98,6 +108,7 @@ describe('roles', () => {
     [{ roles: { r: { actions: ['*'], scope: 'role=(' } } }, /scope/],
     [{ roles: { r: { actions: ['*'], scope: 'identity=/^web/' } } }, /fact and class terms only/],
     [{ roles: { r: { actions: ['*'], allow_fleet: 'no' } } }, /allow_fleet/],
+    [{ roles: { r: { actions: ['*'], see_all_jobs: 'yes' } } }, /'see_all_jobs' must be true or false/],
     [{ roles: [] }, /expected a map/],
   ])('refuses a bad roles file: %j', (raw, message) => {
     expect(() => parseRoles(raw, 'roles.yaml')).toThrow(message);

@@ -23,7 +23,7 @@ export interface Session {
   user: string;
   roles: string[];
   csrfToken: string;
-  permissions?: { actions: string[]; scope: string | null; allowFleet: boolean };
+  permissions?: { actions: string[]; scope: string | null; allowFleet: boolean; seeAllJobs: boolean };
 }
 
 export interface Stats {

@@ -1,9 +1,11 @@
-// Puppet across the fleet: a status sweep counted into applying / idle / disabled / failed last run, then enable,
-// disable with a message, runonce with noop/tags/revision, and runall N, each watched live below.
+// Puppet across the fleet: a status sweep counted into applying / idle / disabled, a last_run_summary sweep for the
+// failed last runs, the resources changed and failed and when the nodes last ran; then enable, disable with a
+// message, runonce with noop/tags/revision, and runall N, each watched live below.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { get, post, query } from '../api.js';
 import { ErrorLine, FilterBox, type Counter } from '../components.js';
 import { useJobStream, type Row } from '../stream.js';
+import { agoText, timeText } from '../util.js';
 import { JobView } from './job.js';
 
 export interface PuppetCounts {
@@ -12,6 +14,13 @@ export interface PuppetCounts {
   disabled: number;
   failed: number;
   answered: number;
+  /** From last_run_summary: resources changed and failed in the nodes' last runs, summed. */
+  changedResources: number;
+  failedResources: number;
+  /** Seconds since the epoch of the newest and oldest last run; 0 when none ran. */
+  newestRun: number;
+  oldestRun: number;
+  neverRun: number;
 }
 
 /** One node's `puppet status` reply sorted into applying / idle / disabled (a disabled node is not idle). */
@@ -22,15 +31,27 @@ export function classify(data: Record<string, unknown>): { applying: boolean; id
   return { applying, disabled, idle: !applying && !disabled };
 }
 
-/** A `puppet last_run_summary` reply of a run that failed: failed resources, or failure events (no catalog). */
+/** A `puppet last_run_summary` reply of a run that failed: the agent says so, failed resources, or failure events. */
 export function lastRunFailed(data: Record<string, unknown>): boolean {
+  if (data.last_run_failed === true) return true;
   const failed = Number(data.failed_resources);
   const summary = data.summary as { events?: { failure?: unknown } } | undefined;
   return (Number.isFinite(failed) && failed > 0) || Number(summary?.events?.failure ?? 0) > 0;
 }
 
 function count(rows: Row[], summaries: Row[]): PuppetCounts {
-  const c: PuppetCounts = { applying: 0, idle: 0, disabled: 0, failed: 0, answered: 0 };
+  const c: PuppetCounts = {
+    applying: 0,
+    idle: 0,
+    disabled: 0,
+    failed: 0,
+    answered: 0,
+    changedResources: 0,
+    failedResources: 0,
+    newestRun: 0,
+    oldestRun: 0,
+    neverRun: 0,
+  };
   for (const r of rows) {
     if (r.outcome !== 'ok') continue;
     c.answered++;
@@ -39,7 +60,20 @@ function count(rows: Row[], summaries: Row[]): PuppetCounts {
     if (k.idle) c.idle++;
     if (k.disabled) c.disabled++;
   }
-  for (const r of summaries) if (r.outcome === 'ok' && lastRunFailed(r.data ?? {})) c.failed++;
+  const positive = (v: unknown) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : 0);
+  for (const r of summaries) {
+    if (r.outcome !== 'ok') continue;
+    const d = r.data ?? {};
+    if (lastRunFailed(d)) c.failed++;
+    c.changedResources += positive(d.changed_resources);
+    c.failedResources += positive(d.failed_resources);
+    const at = positive(d.lastrun);
+    if (at === 0) c.neverRun++;
+    else {
+      c.newestRun = Math.max(c.newestRun, at);
+      c.oldestRun = c.oldestRun === 0 ? at : Math.min(c.oldestRun, at);
+    }
+  }
   return c;
 }
 
@@ -61,9 +95,46 @@ function Overview({ id, summaryId }: { id: string; summaryId: string | null }) {
       <span class="stat">
         Failed last run <b data-testid="p-failed">{summaryId ? c.failed : '—'}</b>
       </span>
+      {summaryId ? (
+        <>
+          <span class="stat">
+            Resources changed <b data-testid="p-changed">{c.changedResources}</b>, failed{' '}
+            <b data-testid="p-failed-resources">{c.failedResources}</b>
+          </span>
+          <span class="stat" data-testid="p-last-run">
+            Last run{' '}
+            {c.newestRun ? (
+              <b title={`${timeText(c.newestRun * 1000)} to ${timeText(c.oldestRun * 1000)}`}>
+                {agoText(c.newestRun * 1000)}
+                {c.oldestRun !== c.newestRun ? ` (oldest ${agoText(c.oldestRun * 1000)})` : ''}
+              </b>
+            ) : (
+              <b>never</b>
+            )}
+            {c.neverRun ? `, ${c.neverRun} never ran` : ''}
+          </span>
+        </>
+      ) : null}
       <span class="muted">
         {c.answered} answered, {job.stats.noReply} no reply{job.ended ? '' : ', still asking…'}
       </span>
+      {summaries.rows.some((r) => r.outcome === 'ok' && lastRunFailed(r.data ?? {})) ? (
+        <details>
+          <summary>failed last runs</summary>
+          <ul data-testid="p-failed-list">
+            {summaries.rows
+              .filter((r) => r.outcome === 'ok' && lastRunFailed(r.data ?? {}))
+              .slice(0, 200)
+              .map((r) => (
+                <li key={r.identity}>
+                  {r.identity}: {String(r.data.failed_resources ?? 0)} failed, {String(r.data.changed_resources ?? 0)} changed
+                  {Number(r.data.lastrun) > 0 ? `, ${timeText(Number(r.data.lastrun) * 1000)}` : ''}
+                  {r.data.last_run_error ? ` — ${String(r.data.last_run_error)}` : ''}
+                </li>
+              ))}
+          </ul>
+        </details>
+      ) : null}
       {job.rows.some((r) => r.outcome === 'ok' && r.data?.enabled === false) ? (
         <details>
           <summary>disabled nodes</summary>
@@ -97,12 +168,9 @@ export function PuppetPage({ params }: { params: URLSearchParams }) {
   const refresh = useCallback(async () => {
     setError(null);
     try {
-      const r = await get<{ id: string }>(`/api/puppet/overview${query({ filter })}`);
-      // How the last runs ended comes from last_run_summary; a role that may not run it sees the rest.
-      const summary = await post<{ id: string }>('/api/jobs', { agent: 'puppet', action: 'last_run_summary', inputs: {}, filter }).catch(
-        () => null,
-      );
-      setOverview({ id: r.id, summaryId: summary?.id ?? null });
+      // Both sweeps in one call: status, and last_run_summary (null for a role that may not run it).
+      const r = await get<{ id: string; summaryId: string | null }>(`/api/puppet/overview${query({ filter })}`);
+      setOverview({ id: r.id, summaryId: r.summaryId ?? null });
     } catch (e) {
       setError(e);
     }
