@@ -591,6 +591,10 @@ async function planSection(scratch: string): Promise<void> {
   }
 }
 
+/** The web console's target: the final box score within 1.5× `mco ping`'s last reply, and no main-thread task over 200 ms. */
+const WEB_TARGET_RATIO = 1.5;
+const WEB_LONG_TASK_LIMIT_MS = 200;
+
 async function webSection(scratch: string): Promise<void> {
   const n = Number(opts['web-ping-nodes']);
   const brokers = await startBrokers(n);
@@ -604,6 +608,11 @@ async function webSection(scratch: string): Promise<void> {
     const r = await webBench(brokers.urls[0]!, configFile, n, repeat);
     const ping = median(r.pingMs);
     const web = median(r.boxScoreMs);
+    const longest = Math.max(0, ...r.longestTaskMs);
+    const failures = [
+      ...(web / ping > WEB_TARGET_RATIO ? [`box score ${(web / ping).toFixed(2)}× mco ping, over ${WEB_TARGET_RATIO}×`] : []),
+      ...(longest >= WEB_LONG_TASK_LIMIT_MS ? [`a main-thread task of ${round(longest)} ms, not under ${WEB_LONG_TASK_LIMIT_MS} ms`] : []),
+    ];
     record({
       name: 'mco ping (last reply)',
       n,
@@ -624,12 +633,13 @@ async function webSection(scratch: string): Promise<void> {
       floor_ms: ping,
       ratio: web / ping,
       rss_mb: null,
-      note: `click to box score in headless Chromium; runs ${r.boxScoreMs.map((x) => round(x)).join(', ')} ms; longest main-thread task ${r.longestTaskMs.map((x) => round(x)).join(', ')} ms (${r.longTasks.join(', ')} tasks over 50 ms)`,
+      note: `click to box score in headless Chromium; runs ${r.boxScoreMs.map((x) => round(x)).join(', ')} ms; longest main-thread task ${r.longestTaskMs.map((x) => round(x)).join(', ')} ms (${r.longTasks.join(', ')} tasks over 50 ms); target ≤ ${WEB_TARGET_RATIO}× and every task < ${WEB_LONG_TASK_LIMIT_MS} ms: ${failures.length ? 'FAILED: ' + failures.join('; ') : 'met'}`,
     });
     for (const [i, p] of r.phases.entries())
       console.log(
         `  web run ${i + 1}: job accepted ${round(p.accepted)} ms, first replies ${round(p.firstReplies)} ms, end event ${round(p.end)} ms, box score ${round(r.boxScoreMs[i]!)} ms after the click`,
       );
+    if (failures.length) process.exitCode = 1;
   } finally {
     if (fleet) await Promise.all(fleet.sims.map((s) => stopProcess(s.child)));
     await brokers.stop();

@@ -31,6 +31,7 @@ const CLICK_AND_WAIT = `(n) => new Promise((resolve, reject) => {
   };
   const button = document.querySelector('[data-testid=send]');
   if (!button) return reject(new Error('no Run button'));
+  if (button.disabled) return reject(new Error('the Run button is disabled'));
   const t0 = performance.now();
   window.__troupeClick = t0;
   button.click();
@@ -73,6 +74,8 @@ export async function webBench(broker: string, pingConfig: string, n: number, re
         .getByTestId('filter-count')
         .filter({ hasText: `${n} ` })
         .waitFor({ timeout: 60_000 });
+      // The button waits for the agents' DDL, which may come after the count.
+      await page.locator('[data-testid=send]:enabled').waitFor({ timeout: 60_000 });
       await browser.resetLongTasks();
       const ms = await page.evaluate<number>(`(${CLICK_AND_WAIT})(${n})`);
       // Long tasks are reported after they end: one frame and a moment more.

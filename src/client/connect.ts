@@ -215,7 +215,10 @@ export class Troupe {
     report({ ...progress });
     if (discovered.nodes.length === 0) return nothingSent<O>(agent, action, discovered);
     throwIfAborted(signal);
+    // Nodes the caller found another way are addressed one by one, unless they are the filter's whole match.
+    const direct = o.nodes ? !(o.nodesMatchFilter === true && target.limit === undefined) : undefined;
     const outcome = await sendRequest(this.context, target, discovered, agent, action, data, {
+      direct,
       // As `mco rpc`: the agent's own timeout plus the discovery timeout.
       timeoutMs: o.timeoutMs ?? ddl!.metadata.timeout * 1000 + target.discoveryTimeoutMs,
       ttl: o.ttl ?? this.context.defaults.ttl,

@@ -68,9 +68,16 @@ export interface RpcOptions extends TargetingOptions {
   ddl?: AgentDDL;
   /**
    * The identities to address, found another way (a registry index kept by the caller): discovery is skipped, each
-   * node is addressed directly and still checks the filter itself. `limit` applies to them.
+   * node is addressed directly (but see `nodesMatchFilter`) and still checks the filter itself. `limit` applies to them.
    */
   nodes?: readonly string[];
+  /**
+   * `nodes` are every node the filter selects, by the caller's own index of the fleet (not a hand-picked subset):
+   * above `direct_addressing_threshold` the request is then broadcast with the filter, one message as after broadcast
+   * discovery, and `nodes` are still the replies waited for and those named when silent. Ignored with `limit`, which
+   * picks a subset. Default false: each node is addressed directly.
+   */
+  nodesMatchFilter?: boolean;
   /** The person a service (the web console) sends the request for; nodes' audit lines and action policies see it. */
   onBehalfOf?: string;
 }

@@ -39,6 +39,11 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** The person a service sends the request for (envelope `on_behalf_of`). */
   onBehalfOf?: string;
+  /**
+   * One message per node even above the direct addressing threshold. Default: when the discovery method did not
+   * ask the nodes, since the nodes it found may not all match the filter.
+   */
+  direct?: boolean;
 }
 
 export interface Discovered {
@@ -130,7 +135,7 @@ export async function sendRequest(
     collective: t.collective,
     targets: nodes,
     // Nodes found some other way than broadcast may not all match the filter: address each one.
-    direct: !DISCOVERY_METHODS.asksNodes(discovered.method),
+    direct: s.direct ?? !DISCOVERY_METHODS.asksNodes(discovered.method),
     timeoutMs: s.timeoutMs,
     ttl: s.ttl,
     batch: batchSize !== undefined ? { size: batchSize, sleepMs: s.batchSleepMs } : undefined,

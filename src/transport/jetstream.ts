@@ -12,6 +12,8 @@ export interface JetStreamHandle {
   request(subject: string, data: Uint8Array, opts: RequestOptions): Promise<Msg>;
   /** The connection itself, for services that set their own JetStream options (timeouts, domains). */
   connection(): NatsConnection;
+  /** A fresh inbox subject under this connection's prefix, the only inboxes the broker lets it subscribe to. */
+  newInbox(): string;
 }
 
 /** The connector's JetStream, or undefined when its broker offers none. */

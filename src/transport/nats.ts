@@ -1,5 +1,6 @@
 import {
   connect,
+  createInbox,
   DebugEvents,
   Events,
   type JetStreamManager,
@@ -228,6 +229,7 @@ export class NatsConnector implements Connector {
       },
       request: (subject, data, opts) => this.conn().request(subject, data, opts),
       connection: () => this.conn(),
+      newInbox: () => createInbox(this.opts.inboxPrefix),
     };
   }
 

@@ -106,6 +106,8 @@ export interface JobRequest {
   filter: Filter;
   /** Identities from the node index; undefined: the library discovers. */
   nodes?: string[];
+  /** `nodes` are the index's whole match of the filter (not a rerun's subset): the library may broadcast. */
+  nodesMatchFilter?: boolean;
   /** The discovery method when the library discovers; default `default_discovery_method`. */
   method?: string;
   batchSize?: number;
@@ -240,6 +242,9 @@ export class JobManager {
   /** Newest first. */
   private index?: JobSummary[];
   private readonly writes = new Set<Promise<unknown>>();
+  /** Replies of every running job waiting for the next history write. */
+  private pendingReplies: Array<[string, StoredReply]> = [];
+  private replyTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly troupe: Troupe,
@@ -249,17 +254,39 @@ export class JobManager {
 
   private persist(key: string, value: unknown): void {
     if (!this.store) return;
-    const p = this.store.put(key, value).catch((err: unknown) => this.log(`job history: cannot write ${key}`, err));
+    this.track(this.store.put(key, value).catch((err: unknown) => this.log(`job history: cannot write ${key}`, err)));
+  }
+
+  private track(p: Promise<unknown>): void {
     this.writes.add(p);
     void p.finally(() => this.writes.delete(p));
   }
 
-  /** Waits for the history writes in flight. */
+  /** Replies go to the history in batches, as they go to the page: one write per reply would slow the stream down. */
+  private persistReply(jobId: string, reply: StoredReply): void {
+    if (!this.store) return;
+    this.pendingReplies.push([JobStore.replyKey(jobId, reply.identity), reply]);
+    this.replyTimer ??= setTimeout(() => this.writeReplies(), FLUSH_MS);
+  }
+
+  private writeReplies(): void {
+    clearTimeout(this.replyTimer);
+    this.replyTimer = undefined;
+    const batch = this.pendingReplies;
+    this.pendingReplies = [];
+    if (!this.store || batch.length === 0) return;
+    this.track(this.store.putMany(batch).catch((err: unknown) => this.log(`job history: cannot write ${batch.length} replies`, err)));
+  }
+
+  /** Writes the replies waiting for their batch and waits for every history write in flight. */
   async flushWrites(): Promise<void> {
+    this.writeReplies();
     while (this.writes.size) await Promise.all([...this.writes]);
   }
 
   private saveSummary(job: Job): void {
+    // The replies first: a summary read back never counts more replies than the history holds.
+    this.writeReplies();
     this.persist(JobStore.jobKey(job.id), { ...job.summary, noReply: job.noReply, aggregates: job.aggregates });
   }
 
@@ -366,6 +393,7 @@ export class JobManager {
     const call = this.troupe.rpc(req.agent, req.action, req.inputs, {
       filter: req.filter,
       nodes: req.nodes,
+      nodesMatchFilter: req.nodesMatchFilter,
       ...(req.method ? { method: req.method } : {}),
       batch: req.batchSize,
       batchSleepMs: req.batchSleepMs,
@@ -389,7 +417,7 @@ export class JobManager {
         data: r.data,
       };
       job.add(stored);
-      this.persist(JobStore.replyKey(job.id, stored.identity), stored);
+      this.persistReply(job.id, stored);
     };
     try {
       for await (const r of call) add(r);

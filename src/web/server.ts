@@ -219,7 +219,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const watcher = js ? new RegistryWatcher(js, config.get('registry_bucket'), index, config.get('web.index_refresh') * 1000) : undefined;
   watcher?.start();
   const store = js
-    ? new JobStore(js.connection(), { bucket: config.get('web.jobs_bucket'), maxAgeMs: config.get('web.jobs_max_age') * 86400_000 })
+    ? new JobStore(js.connection(), { bucket: config.get('web.jobs_bucket'), maxAgeMs: config.get('web.jobs_max_age') * 86400_000 }, () =>
+        js.newInbox(),
+      )
     : undefined;
   const jobs = new JobManager(troupe, store, warn);
   const indexReady = () => watcher !== undefined && watcher.lastError === undefined && index.size >= 0;
@@ -456,6 +458,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         scopedText: auth.scoped,
         filter: auth.filter,
         nodes,
+        // The index's match of the filter goes out as one broadcast, as `mco ping` does; a rerun's subset node by node.
+        nodesMatchFilter: nodes !== undefined && extra.nodes === undefined,
         ...(auth.broadcast ? { method: 'mc' } : {}),
         batchSize: b.batchSize,
         batchSleepMs: b.batchSleep !== undefined ? b.batchSleep * 1000 : undefined,

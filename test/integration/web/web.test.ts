@@ -303,7 +303,10 @@ describe('roles', () => {
     expect(job.end.state).toBe('done');
     expect(job.rows.size).toBe(ok.body.count);
     expect(job.rows.size).toBeLessThan(web);
-    await waitFor('the control request at the spy', () => seen.length >= job.rows.size);
+    await waitFor('the control request at the spy', () => seen.length >= 1);
+    await spy.flush();
+    // The index's match of the scoped filter goes out as one broadcast, as mco's request would.
+    expect(seen.map((m) => m.subject)).toEqual(['mcollective.broadcast.agent.rpcutil']);
     expect(seen.every((m) => m.action === 'ping' && m.onBehalfOf === 'wendy')).toBe(true);
     // The scope travels in the request too, so the nodes check it themselves.
     expect(seen[0]!.filter).toMatchObject({ compound: ['os.family=Debian', 'role=web'] });
@@ -362,6 +365,35 @@ describe('jobs', () => {
     const silent = await c.post<{ id: string }>(`/api/jobs/${stats.id}/rerun`, { on: 'noreply' });
     const re = await runJobEvents(c, silent.body.id);
     expect(re.end).toMatchObject({ noReply: SILENT, stats: { total: 1 } });
+  });
+
+  it('sends to more nodes than the direct addressing threshold as one broadcast, still naming the silent ones from the index', async () => {
+    const watch = await natsConnect({ servers: broker.url.replace(/^nats:\/\//, '') });
+    try {
+      const subjects: string[] = [];
+      for (const sub of [watch.subscribe('mcollective.broadcast.>'), watch.subscribe('mcollective.node.>')])
+        void (async () => {
+          for await (const m of sub) subjects.push(m.subject);
+        })();
+      await watch.flush();
+      const c = await loggedIn('alice');
+      // node-00001 to node-00019: nineteen nodes, one of them silent for daemon_stats.
+      const filter = 'identity=/^node-000[01][0-9]\\./';
+      const matched = (await c.get<{ count: number }>(`/api/nodes/count?filter=${encodeURIComponent(filter)}`)).body.count;
+      const job = await runJob(c, { agent: 'rpcutil', action: 'daemon_stats', filter });
+      expect(matched).toBeGreaterThan(10);
+      expect(job.end).toMatchObject({ state: 'done', noReply: SILENT, stats: { ok: matched - 1, noReply: 1, total: matched } });
+      await watch.flush();
+      expect(subjects).toEqual(['mcollective.broadcast.agent.rpcutil']);
+      // A rerun is a hand-picked subset: only those nodes are addressed.
+      subjects.length = 0;
+      const again = await c.post<{ id: string }>(`/api/jobs/${job.id}/rerun`, { on: 'noreply' });
+      expect((await runJobEvents(c, again.body.id)).end).toMatchObject({ noReply: SILENT });
+      await watch.flush();
+      expect(subjects).toEqual(SILENT.map((n) => `mcollective.node.${n}`));
+    } finally {
+      await watch.close();
+    }
   });
 
   it('cancels a running job: it stops waiting, and the silent nodes count as no reply', async () => {

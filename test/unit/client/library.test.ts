@@ -169,6 +169,28 @@ describe('rpc', () => {
     ]);
   });
 
+  it("broadcasts to nodes given as the filter's whole match above the direct addressing threshold, and addresses other given nodes one by one", async () => {
+    const broker = new MemoryBroker();
+    const names = await fleet(broker, 12);
+    const t = await client(broker);
+    // The caller's index matched every node, one of which is gone: one broadcast, and the gone one is silent.
+    const everyone = [...names, 'ghost'];
+    const all = await t.rpc('rpcutil', 'ping', {}, { nodes: everyone, nodesMatchFilter: true, timeoutMs: 300 }).result();
+    expect(all.replies.length).toBe(12);
+    expect(all.noResponse).toEqual(['ghost']);
+    expect(requestsSent(broker)).toEqual(['mcollective.broadcast.agent.rpcutil']);
+    // A hand-picked subset (or a limit, which picks one) must reach only those nodes.
+    broker.published.length = 0;
+    const picked = await t.rpc('rpcutil', 'ping', {}, { nodes: names.slice(0, 11) }).result();
+    expect(picked.replies.length).toBe(11);
+    expect(requestsSent(broker)).toEqual(names.slice(0, 11).map((n) => `mcollective.node.${n}`));
+    broker.published.length = 0;
+    const limited = await t.rpc('rpcutil', 'ping', {}, { nodes: names, nodesMatchFilter: true, limit: 11 }).result();
+    expect(limited.replies.length).toBe(11);
+    expect(requestsSent(broker)).toHaveLength(11);
+    expect(requestsSent(broker).every((s) => s.startsWith('mcollective.node.'))).toBe(true);
+  });
+
   it('batches direct requests to the discovered nodes', async () => {
     const broker = new MemoryBroker();
     await fleet(broker, 4);
