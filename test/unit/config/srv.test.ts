@@ -3,6 +3,7 @@ import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, domainFromFacts, orderSrvRecords, parseConfig, SrvError, type SrvRecord } from '../../../src/config/index.js';
 import { domainPart, srvDomain, srvNameservers } from '../../../src/config/srv.js';
+import { thrown } from '../../helpers/errors.js';
 
 const rec = (name: string, priority: number, weight: number): SrvRecord => ({ name, port: 4222, priority, weight });
 const names = (records: SrvRecord[]) => records.map((r) => r.name);
@@ -62,15 +63,7 @@ describe('orderSrvRecords (RFC 2782)', () => {
   });
 });
 
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (run: () => unknown): ConfigError => thrown(ConfigError, run);
 
 describe('use_srv settings', () => {
   it('defaults: off, the host domain, the system resolver, 2 s queries', () => {
