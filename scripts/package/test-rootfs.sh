@@ -18,7 +18,8 @@ if [ "$flavour" = puppet ]; then
   cp /etc/resolv.conf "$tmp/etc/resolv.conf"
   mount -t proc proc "$tmp/proc"
   trap 'umount "$tmp/proc" 2>/dev/null || true' EXIT
-  chroot "$tmp" sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends puppet-agent && apt-get clean' >&2
+  # A clean environment: the caller's TMPDIR (a test run's own) and the like do not exist inside the root.
+  chroot "$tmp" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends puppet-agent && apt-get clean' >&2
   umount "$tmp/proc"
   trap - EXIT
   rm -rf "$tmp/var/lib/apt/lists"/*
