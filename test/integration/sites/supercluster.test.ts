@@ -130,9 +130,11 @@ describe('sites as sub-collectives over a supercluster', () => {
     expect(report.request_stats).toMatchObject({ discovered: SITES.length * PER_SITE, responses: SITES.length * PER_SITE });
   });
 
-  it('-T edge reaches the leaf site through its hub', async () => {
-    const r = await mco(['find', '-T', 'edge']);
-    expect(r.stdout.trim().split('\n')).toEqual(nodesOf('edge'));
+  it('-T picks one site: the leaf site through its hub, a gateway site with mco ping', async () => {
+    const found = await mco(['find', '-T', 'edge']);
+    expect(found.stdout.trim().split('\n')).toEqual(nodesOf('edge'));
+    const pinged = parseAs<PingJson>((await mco(['ping', '-T', 'nyc', '--json'])).stdout);
+    expect(pinged.replies.map((x) => x.sender).sort()).toEqual(nodesOf('nyc'));
   });
 
   it('every gateway carries the application account in interest-only mode', async () => {
