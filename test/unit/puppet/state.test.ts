@@ -244,6 +244,8 @@ describe("Puppet's settings", () => {
       /Could not read Puppet's settings with 'puppet config print': no puppet here; set plugin\.puppet\.agent_disabled_lockfile/,
     );
     expect(() => parseConfigPrint('lastrunfile = /x', ['lastrunfile', 'pidfile'])).toThrow('Puppet did not report pidfile');
+    expect(parseConfigPrint('true\n', ['noop'])).toEqual({ noop: 'true' });
+    expect(() => parseConfigPrint('\n', ['noop'])).toThrow('Puppet did not report noop');
   });
 
   it("give noop as the run's own section reads it: [agent] with the paths in agent mode, [user] on its own for puppet apply", async () => {
@@ -251,7 +253,7 @@ describe("Puppet's settings", () => {
     const calls: string[][] = [];
     const printer = async (binary: string, args: string[]) => {
       calls.push([binary, ...args]);
-      return args.includes('user') ? 'noop = true\n' : output.replace('noop = false', 'noop = true');
+      return args.includes('user') ? 'true\n' : output.replace('noop = false', 'noop = true');
     };
     const agentMode = parseSettings({ config: '/n2/puppet.conf' });
     await puppetPaths(agentMode, printer);
@@ -267,7 +269,7 @@ describe("Puppet's settings", () => {
     await expect(configuredNoop(parseSettings({ mode: 'apply' }), async () => Promise.reject(new Error('no puppet here')))).rejects.toThrow(
       "Could not read Puppet's noop setting with 'puppet config print --section user': no puppet here; ask for noop=true or noop=false explicitly",
     );
-    await expect(configuredNoop(parseSettings({ mode: 'apply', config: '/n3' }), async () => 'noop = maybe\n')).rejects.toThrow(
+    await expect(configuredNoop(parseSettings({ mode: 'apply', config: '/n3' }), async () => 'maybe\n')).rejects.toThrow(
       "Puppet reported noop = 'maybe', not true or false",
     );
   });

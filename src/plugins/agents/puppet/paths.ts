@@ -34,9 +34,10 @@ export const printWithPuppet: SettingsPrinter = (binary, args) =>
     });
   });
 
-/** Parses `key = value` lines of `puppet config print` with several keys. */
+/** Parses `key = value` lines of `puppet config print` with several keys; asked for one, Puppet prints its value alone. */
 export function parseConfigPrint(output: string, keys: readonly string[]): Record<string, string> {
   const values: Record<string, string> = {};
+  if (keys.length === 1 && !output.includes(' = ')) values[keys[0]!] = output.trim();
   for (const line of output.split('\n')) {
     const m = /^([a-z_]+) = (.*)$/.exec(line.trim());
     if (m && keys.includes(m[1]!)) values[m[1]!] = m[2]!.trim();
