@@ -122,7 +122,7 @@ export class NatsConnector implements Connector {
   private moving = false;
   private closing = false;
   /** While two connections are subscribed (moving off a lame-duck broker): messages seen on one, by content. */
-  private seen?: Map<string, 'old' | 'new'>;
+  private seen?: Map<string, NatsConnection>;
 
   constructor(private readonly opts: NatsConnectorOptions) {
     this.servers = opts.servers;
@@ -298,7 +298,7 @@ export class NatsConnector implements Connector {
       this.seen = new Map();
       for (const live of this.live) {
         live.old = live.sub;
-        live.sub = this.subscribeOn(next, live, 'new');
+        live.sub = this.subscribeOn(next, live);
       }
       // From here on, new subscriptions and everything published go to the new connection.
       this.nc = next;
@@ -312,8 +312,10 @@ export class NatsConnector implements Connector {
         live.old?.unsubscribe();
         live.old = undefined;
       }
-      this.seen = undefined;
       await closeWithin(nc, 1000);
+      // A copy the old connection delivered just before it stopped may have its twin still on the way.
+      await sleep(Math.min(this.overlapMs, 250));
+      this.seen = undefined;
     } finally {
       this.moving = false;
     }
@@ -364,19 +366,19 @@ export class NatsConnector implements Connector {
     };
   }
 
-  private subscribeOn(nc: NatsConnection, live: LiveSub, via: 'old' | 'new'): NatsSub {
+  private subscribeOn(nc: NatsConnection, live: LiveSub): NatsSub {
     return nc.subscribe(live.subject, {
       callback: (err, msg) => {
-        if (err || this.deliveredTwice(live.old ? via : undefined, msg.subject, msg.reply, msg.data)) return;
+        if (err || this.deliveredTwice(nc, msg.subject, msg.reply, msg.data)) return;
         live.handler(msg.reply ? { data: msg.data, replyTo: msg.reply } : { data: msg.data });
       },
     });
   }
 
-  /** While two connections are subscribed: true for the second copy of a message the other one delivered. */
-  private deliveredTwice(via: 'old' | 'new' | undefined, subject: string, reply: string | undefined, data: Uint8Array): boolean {
+  /** While two connections are (or were just) subscribed: true for the second copy of a message the other delivered. */
+  private deliveredTwice(via: NatsConnection, subject: string, reply: string | undefined, data: Uint8Array): boolean {
     const seen = this.seen;
-    if (!seen || !via) return false;
+    if (!seen) return false;
     const key = createHash('sha1')
       .update(subject)
       .update(' ')
@@ -395,7 +397,7 @@ export class NatsConnector implements Connector {
 
   private listen(subject: string, handler: MessageHandler): LiveSub {
     const live = { subject, handler } as LiveSub;
-    live.sub = this.subscribeOn(this.conn(), live, 'old');
+    live.sub = this.subscribeOn(this.conn(), live);
     this.live.add(live);
     return live;
   }
