@@ -53,7 +53,9 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
       nodesOf[p % 3]!.push(...generateFleet(count, 'loss', offset).nodes.map((n) => n.identity));
     }
     const everyNode = nodesOf.flat();
-    const stream = () => new RequestStream({ servers: [urls[0]!], targets: everyNode, everyMs: 500, timeoutMs: 4000 }).start();
+    // A request to the whole fleet every 2 ms per 10 nodes (2 s at 10,000), so that the client keeps up with the replies.
+    const everyMs = Math.max(200, o.nodes / 5);
+    const stream = () => new RequestStream({ servers: [urls[0]!], targets: everyNode, everyMs, timeoutMs: 10_000 }).start();
 
     // One broker killed: the client is on another, so what is timed is the nodes' failover.
     const kill = await stream();

@@ -90,17 +90,21 @@ export class RequestStream {
   }
 
   /**
-   * Ms from `since` until a request sent after it had answers from every one of `nodes`, counted to the last of
-   * those answers; undefined while none has.
+   * Ms from `since` until every one of `nodes` had answered a request sent after it (each node's first such answer,
+   * the latest of them); undefined while one has not.
    */
   recoveredAfter(since: number, nodes: readonly string[]): number | undefined {
-    let best: number | undefined;
-    for (const r of this.sent) {
-      if (r.sentAt < since || !nodes.every((n) => r.answered.has(n))) continue;
-      const last = r.sentAt + Math.max(...nodes.map((n) => r.answered.get(n)!)) - since;
-      best = best === undefined ? last : Math.min(best, last);
+    let latest = 0;
+    for (const n of nodes) {
+      let first: number | undefined;
+      for (const r of this.sent) {
+        const at = r.sentAt >= since ? r.answered.get(n) : undefined;
+        if (at !== undefined) first = Math.min(first ?? Infinity, r.sentAt + at - since);
+      }
+      if (first === undefined) return undefined;
+      latest = Math.max(latest, first);
     }
-    return best;
+    return latest;
   }
 
   /** Stops sending, waits for the requests in flight, and sums them up. */
