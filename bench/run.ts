@@ -105,7 +105,12 @@ function unsignedSimConfig(): string {
   return UNSIGNED_SIM_CONFIG;
 }
 
-async function startFleet(urls: string[], n: number, per = perProcess): Promise<{ sims: SimProcess[]; setupMs: number }> {
+async function startFleet(
+  urls: string[],
+  n: number,
+  per = perProcess,
+  simConfig = unsignedSimConfig(),
+): Promise<{ sims: SimProcess[]; setupMs: number }> {
   const started = performance.now();
   const jobs: Promise<SimProcess>[] = [];
   for (let offset = 0, i = 0; offset < n; offset += per, i++) {
@@ -113,19 +118,7 @@ async function startFleet(urls: string[], n: number, per = perProcess): Promise<
     const url = urls[i % urls.length]!;
     jobs.push(
       startSimProcess(
-        [
-          '--nodes',
-          String(count),
-          '--offset',
-          String(offset),
-          '--prefix',
-          'bench',
-          '--server',
-          url,
-          '--raw-responder',
-          '-c',
-          unsignedSimConfig(),
-        ],
+        ['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder', '-c', simConfig],
         count,
         count + 1024,
       ),

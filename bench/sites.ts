@@ -22,7 +22,7 @@ interface Job<T> {
 
 /** What the fan-out section of run.ts already has: its fleet start, its interleaved median runs, its table. */
 export interface FanoutKit {
-  startFleet(urls: string[], n: number, perProcess: number): Promise<{ sims: SimProcess[]; setupMs: number }>;
+  startFleet(urls: string[], n: number, perProcess: number, simConfig: string): Promise<{ sims: SimProcess[]; setupMs: number }>;
   interleavedRuns<T extends { replies: number; ms: number }>(jobs: Array<Job<T>>): Promise<Array<T & { wall: number; rss: number }>>;
   record(r: BenchRecord): void;
   /** Most nodes in one simulator process. */
@@ -92,6 +92,8 @@ async function sitesSize(n: number, kit: FanoutKit): Promise<void> {
   const sc = await startSupercluster({
     sites: SITE_NAMES.map((name) => ({ name, brokers: BROKERS_PER_SITE })),
     config: TUNING,
+    // Nothing here needs JetStream: the fleet does not register (below), and the ping is told how many to expect.
+    jetstream: false,
     maxOpenFiles: Math.min(limit, perBroker + 4096),
   });
   try {
@@ -105,6 +107,10 @@ async function sitesSize(n: number, kit: FanoutKit): Promise<void> {
       configFile,
       `middleware_hosts = ${url}\nsecurityprovider = insecure\ndiscovery_timeout = ${timeoutS}\ndiscovery_quiet_window = 3\n`,
     );
+    // Unsigned like the single-site fan-out, but not registering: registration is JetStream traffic across the
+    // gateways that the single-site fan-out has finished before it measures, and a load of its own on a shared machine.
+    const simConfig = join(kit.scratch, 'sites-sim.cfg');
+    writeFileSync(simConfig, 'securityprovider = insecure\nregisterinterval = 0\n');
     // Process i serves the broker i mod 9: site by site, broker by broker, so every site gets a third of the fleet.
     const urls = [...sc.sites.values()].flatMap((s) => s.urls);
     const siteOf = new Map<string, string>();
@@ -113,7 +119,7 @@ async function sitesSize(n: number, kit: FanoutKit): Promise<void> {
 
     const setupLimitMs = 120_000 + n * 10;
     const fleet = await within(
-      kit.startFleet(urls, n, layout.perProcess),
+      kit.startFleet(urls, n, layout.perProcess, simConfig),
       setupLimitMs,
       () =>
         `the fleet of ${n} nodes did not come up within ${setupLimitMs / 1000} s (${liveSimCount()} of ${layout.processes} simulator processes still running; load ${load()})`,
