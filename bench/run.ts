@@ -17,6 +17,7 @@ import { webApiBench } from './web-api.js';
 import { fuzzBench } from './fuzz-x509.js';
 import { cliStart } from './cli-start.js';
 import { brokerLoss } from './lib/recovery.js';
+import { sitesBench } from './sites.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
@@ -63,6 +64,8 @@ const { values: opts } = parseArgs({
     'broker-loss-nodes': { type: 'string', default: '10000' },
     // `web-api`: the web console's node list over this many registry records (budget: 200 ms a page).
     'web-nodes': { type: 'string', default: '50000' },
+    // `sites`: the fan-out over three sites of three brokers joined by gateways, at these fleet sizes.
+    'sites-sizes': { type: 'string', default: '10000,50000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -105,27 +108,20 @@ function unsignedSimConfig(): string {
   return UNSIGNED_SIM_CONFIG;
 }
 
-async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
+async function startFleet(
+  urls: string[],
+  n: number,
+  per = perProcess,
+  simConfig = unsignedSimConfig(),
+): Promise<{ sims: SimProcess[]; setupMs: number }> {
   const started = performance.now();
   const jobs: Promise<SimProcess>[] = [];
-  for (let offset = 0, i = 0; offset < n; offset += perProcess, i++) {
-    const count = Math.min(perProcess, n - offset);
+  for (let offset = 0, i = 0; offset < n; offset += per, i++) {
+    const count = Math.min(per, n - offset);
     const url = urls[i % urls.length]!;
     jobs.push(
       startSimProcess(
-        [
-          '--nodes',
-          String(count),
-          '--offset',
-          String(offset),
-          '--prefix',
-          'bench',
-          '--server',
-          url,
-          '--raw-responder',
-          '-c',
-          unsignedSimConfig(),
-        ],
+        ['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder', '-c', simConfig],
         count,
         count + 1024,
       ),
@@ -729,6 +725,8 @@ async function main(): Promise<void> {
           process.exitCode = 1;
         }
       }
+      if (sections.has('sites'))
+        await sitesBench(opts['sites-sizes'].split(',').map(Number), { startFleet, interleavedRuns, record, perProcess, scratch });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
