@@ -106,8 +106,7 @@ async function caGenerate(name: string, flags: CaFlags): Promise<number> {
   else if (flags.operator || flags.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
-  await followCaChange(config);
-  return 0;
+  return followCaChange(config);
 }
 
 async function caList(flags: CaFlags): Promise<number> {
@@ -143,15 +142,13 @@ async function caSign(name: string | undefined, flags: CaFlags): Promise<number>
   if (!flags.all) {
     ca.sign(name!);
     out(ca.isOperatorName(name!) ? `Signed ${name} as an operator (it may send requests to nodes)` : `Signed ${name}`);
-    await followCaChange(config);
-    return 0;
+    return followCaChange(config);
   }
   const { signed, skipped } = ca.signAll();
   if (signed.length === 0 && skipped.length === 0) out('No pending certificate requests.');
   for (const n of signed) out(`Signed ${n}`);
   for (const s of skipped) out(`Not signed ${s.name}: ${s.reason}`);
-  if (signed.length > 0) await followCaChange(config);
-  return 0;
+  return signed.length > 0 ? followCaChange(config) : 0;
 }
 
 async function caClean(name: string, flags: CaFlags): Promise<number> {
@@ -159,16 +156,14 @@ async function caClean(name: string, flags: CaFlags): Promise<number> {
   const { revokedSerial, removed } = ca.clean(name);
   if (revokedSerial) out(`Revoked ${name} (serial ${revokedSerial})`);
   out(`Removed the ${removed.join(' and ')} of ${name}; it may enrol again`);
-  if (revokedSerial) await followCaChange(config);
-  return 0;
+  return revokedSerial ? followCaChange(config) : 0;
 }
 
 async function caRevoke(name: string, flags: CaFlags): Promise<number> {
   const { config, ca } = await openCa(flags);
   const serial = ca.revoke(name);
   out(`Revoked ${name} (serial ${serial}); the CRL in ${join(ca.dir, 'ca_crl.pem')} lists it and the CA service serves it`);
-  await followCaChange(config);
-  return 0;
+  return followCaChange(config);
 }
 
 async function caServe(flags: CaFlags): Promise<number> {
