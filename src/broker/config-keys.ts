@@ -92,9 +92,9 @@ export const BROKER_KEYS = {
   'plugin.broker.server_name': {
     type: 'string',
     default: '',
-    defaultDoc: 'the broker certificate\'s name',
+    defaultDoc: "the broker certificate's name",
     scope: 'client',
-    description: 'nats-server\'s `server_name`, unique over every broker of every site.',
+    description: "nats-server's `server_name`, unique over every broker of every site.",
   },
   'plugin.broker.cluster_listen': {
     type: 'string',
@@ -124,7 +124,7 @@ export const BROKER_KEYS = {
     defaultDoc: 'none',
     scope: 'client',
     description:
-      'The gateway sites and their brokers\' gateway URLs: `NAME=URL|URL,NAME=URL` (this site may be listed too). Changing it needs a broker restart.',
+      "The gateway sites and their brokers' gateway URLs: `NAME=URL|URL,NAME=URL` (this site may be listed too). Changing it needs a broker restart.",
   },
   'plugin.broker.leafnode_listen': {
     type: 'string',
@@ -132,7 +132,7 @@ export const BROKER_KEYS = {
     defaultDoc: 'none',
     scope: 'client',
     description:
-      'HOST:PORT where leaf sites\' brokers dial in: each broker certificate of the CA is a leafnode user of the application account.',
+      "HOST:PORT where leaf sites' brokers dial in: each broker certificate of the CA is a leafnode user of the application account.",
   },
   'plugin.broker.leaf_remotes': {
     type: 'list',
@@ -140,7 +140,7 @@ export const BROKER_KEYS = {
     defaultDoc: 'none (not a leaf site)',
     scope: 'client',
     description:
-      'Makes this a leaf site: the hub brokers\' leafnode URLs it dials with its broker certificate (`tls://HOST:PORT`). A leaf site listens on no gateway or leafnode port.',
+      "Makes this a leaf site: the hub brokers' leafnode URLs it dials with its broker certificate (`tls://HOST:PORT`). A leaf site listens on no gateway or leafnode port.",
   },
   'plugin.broker.jetstream_domain': {
     type: 'string',
@@ -161,7 +161,7 @@ export const BROKER_KEYS = {
     default: [],
     defaultDoc: 'the sites in `plugin.broker.gateways`, and this one',
     scope: 'client',
-    description: 'Every gateway site: operators may read each one\'s registry bucket.',
+    description: "Every gateway site: operators may read each one's registry bucket.",
   },
   'plugin.broker.leaf_sites': {
     type: 'list',
@@ -169,7 +169,7 @@ export const BROKER_KEYS = {
     defaultDoc: 'this site, on a leaf site',
     scope: 'client',
     description:
-      'Every leaf site, as SITE or SITE=DOMAIN (the domain defaults to the site): operators may read each one\'s registry bucket across domains.',
+      "Every leaf site, as SITE or SITE=DOMAIN (the domain defaults to the site): operators may read each one's registry bucket across domains.",
   },
   'plugin.broker.monitor': {
     type: 'string',
@@ -177,6 +177,6 @@ export const BROKER_KEYS = {
     defaultDoc: 'none',
     scope: 'client',
     description:
-      'HOST:PORT of nats-server\'s monitoring endpoint (`/varz`, `/routez`, `/gatewayz`, `/leafz`); keep it on loopback or firewalled: it has no authentication.',
+      "HOST:PORT of nats-server's monitoring endpoint (`/varz`, `/routez`, `/gatewayz`, `/leafz`); keep it on loopback or firewalled: it has no authentication.",
   },
 } as const satisfies KeyTable;

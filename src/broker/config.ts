@@ -229,7 +229,14 @@ function sections(settings: BrokerSettings, users: readonly BrokerUser[], peers:
     out.push({
       name: 'users',
       reloads: true,
-      lines: ['# No no_auth_user: a certificate whose name is not listed here cannot log in.', 'authorization {', '  users: [', ...userLines(users, '    '), '  ]', '}'],
+      lines: [
+        '# No no_auth_user: a certificate whose name is not listed here cannot log in.',
+        'authorization {',
+        '  users: [',
+        ...userLines(users, '    '),
+        '  ]',
+        '}',
+      ],
     });
   } else {
     out.push({
@@ -336,9 +343,13 @@ function checkPeers(settings: BrokerSettings, peers: readonly BrokerPeer[]): voi
       hint: 'issue one with `mco ca generate NAME --broker --alt-names HOST,IP` and pass it as --cert/--key',
     });
   if (peers.length === 0)
-    throw new BrokerConfigError('no_brokers', `the CA in ${settings.caDir} has no signed broker certificate to admit on routes, gateways and leafnodes`, {
-      hint: 'issue them with `mco ca generate NAME --broker --alt-names HOST,IP`',
-    });
+    throw new BrokerConfigError(
+      'no_brokers',
+      `the CA in ${settings.caDir} has no signed broker certificate to admit on routes, gateways and leafnodes`,
+      {
+        hint: 'issue them with `mco ca generate NAME --broker --alt-names HOST,IP`',
+      },
+    );
 }
 
 /** The restart key of a rendering: a hash of each section nats-server cannot reload. */
@@ -374,7 +385,9 @@ export function renderBrokerConfigWithKey(
   const parts = sections(settings, users, peers);
   const restartKey = restartKeyOf(settings, parts);
   const nodes = users.filter((u) => u.role === 'node').length;
-  const where = settings.layout ? ` Site ${settings.layout.site}, server ${settings.layout.serverName}, ${peers.length} broker certificates.` : '';
+  const where = settings.layout
+    ? ` Site ${settings.layout.site}, server ${settings.layout.serverName}, ${peers.length} broker certificates.`
+    : '';
   const lines = [
     `# nats-server configuration for troupe, written by \`mco broker config\` from the CA in ${settings.caDir}:`,
     `# ${nodes} node and ${users.length - nodes} operator certificates.${where} Do not edit: \`mco broker reload\`, \`mco ca revoke\``,

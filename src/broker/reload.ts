@@ -23,8 +23,7 @@ export function runningBroker(pidFile: string): { pid: number } | { reason: stri
   try {
     text = readFileSync(pidFile, 'utf8').trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { reason: `no pid file ${pidFile}: the broker is not running` };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { reason: `no pid file ${pidFile}: the broker is not running` };
     throw new BrokerConfigError('reload_failed', `cannot read the broker's pid file ${pidFile}: ${(err as Error).message}`, { cause: err });
   }
   if (!/^\d+$/.test(text) || Number(text) < 2) throw new BrokerConfigError('reload_failed', `${pidFile} does not hold a process id`);
@@ -97,8 +96,7 @@ export function applyBrokerConfig(file: string, settings: BrokerSettings): Broke
   const written = writeBrokerConfig(file, settings, (after) => {
     if (!('pid' in running) || !before) return undefined;
     const changed = before.restartKey ? changedSections(before.restartKey, after) : [];
-    if (changed.length > 0)
-      restart = { pid: running.pid, reason: `the ${changed.map((c) => SECTION_WORDS[c] ?? c).join(', ')} changed` };
+    if (changed.length > 0) restart = { pid: running.pid, reason: `the ${changed.map((c) => SECTION_WORDS[c] ?? c).join(', ')} changed` };
     else if (before.pendingPid === running.pid) restart = { pid: running.pid, reason: 'an earlier change still waits for it' };
     return restart?.pid;
   });

@@ -105,7 +105,8 @@ export function parseGateways(value: string): Gateway[] {
     const eq = entry.indexOf('=');
     if (eq < 1) throw bad('bad_address', `${what}: '${entry}' is not NAME=URL|URL`, `for example ${example}`);
     const name = siteName(entry.slice(0, eq).trim(), what, 'name each gateway after its site');
-    if (gateways.some((g) => g.name === name)) throw bad('bad_layout', `${what}: site '${name}' is named twice`, 'list each site once, its URLs joined by |');
+    if (gateways.some((g) => g.name === name))
+      throw bad('bad_layout', `${what}: site '${name}' is named twice`, 'list each site once, its URLs joined by |');
     const urls = entry
       .slice(eq + 1)
       .split('|')
@@ -166,13 +167,21 @@ export function siteLayoutFrom(input: SiteInput, defaultServerName: string, jets
   const routeExample = 'tls://ams2.example.net:6222,tls://ams3.example.net:6222';
   const routeUrls = routes.map((r) => brokerUrl(r, 'route', 'plugin.broker.routes (--routes)', routeExample));
   if (routeUrls.length > 0 && !clusterListen)
-    throw bad('bad_layout', 'routes need a cluster port', 'pass --cluster-listen HOST:PORT (plugin.broker.cluster_listen) as well');
+    throw bad(
+      'bad_layout',
+      'plugin.broker.routes (--routes) need a cluster port (--cluster-listen)',
+      'pass --cluster-listen HOST:PORT (plugin.broker.cluster_listen) as well',
+    );
   const gatewayListen = has(input.gatewayListen)
     ? checkHostPort(input.gatewayListen, 'plugin.broker.gateway_listen (--gateway-listen)', '0.0.0.0:7222')
     : undefined;
   const gateways = has(input.gateways) ? parseGateways(input.gateways) : [];
   if (gateways.length > 0 && !gatewayListen)
-    throw bad('bad_layout', 'gateways need a gateway port', 'pass --gateway-listen HOST:PORT (plugin.broker.gateway_listen) as well');
+    throw bad(
+      'bad_layout',
+      'plugin.broker.gateways (--gateways) need a gateway port (--gateway-listen)',
+      'pass --gateway-listen HOST:PORT (plugin.broker.gateway_listen) as well',
+    );
   const leafnodeListen = has(input.leafnodeListen)
     ? checkHostPort(input.leafnodeListen, 'plugin.broker.leafnode_listen (--leafnode-listen)', '0.0.0.0:7422')
     : undefined;
@@ -186,7 +195,11 @@ export function siteLayoutFrom(input: SiteInput, defaultServerName: string, jets
       'a leaf site dials out only: leaf remotes and a gateway or leafnode port do not go together',
       'drop --gateway-listen/--leafnode-listen on a leaf site, or --leaf-remotes on a gateway site',
     );
-  const hubDomain = siteName(has(input.hubDomain) ? input.hubDomain : 'hub', 'plugin.broker.hub_domain (--hub-domain)', 'e.g. --hub-domain hub');
+  const hubDomain = siteName(
+    has(input.hubDomain) ? input.hubDomain : 'hub',
+    'plugin.broker.hub_domain (--hub-domain)',
+    'e.g. --hub-domain hub',
+  );
   const jetstreamDomain = siteName(
     has(input.jetstreamDomain) ? input.jetstreamDomain : leaf ? site : hubDomain,
     'plugin.broker.jetstream_domain (--jetstream-domain)',
@@ -221,9 +234,17 @@ export function siteLayoutFrom(input: SiteInput, defaultServerName: string, jets
     if (gatewaySites.includes(l.site))
       throw bad('bad_layout', `site '${l.site}' is listed both as a gateway site and as a leaf site`, 'a site is one or the other');
     if (l.domain === hubDomain)
-      throw bad('bad_layout', `leaf site '${l.site}' has the hub's JetStream domain '${hubDomain}'`, 'give each leaf site a domain of its own');
+      throw bad(
+        'bad_layout',
+        `leaf site '${l.site}' has the hub's JetStream domain '${hubDomain}'`,
+        'give each leaf site a domain of its own',
+      );
     if (l.site === site && l.domain !== jetstreamDomain)
-      throw bad('bad_layout', `leaf site '${site}' is listed with domain '${l.domain}', but this broker's is '${jetstreamDomain}'`, 'make them agree');
+      throw bad(
+        'bad_layout',
+        `leaf site '${site}' is listed with domain '${l.domain}', but this broker's is '${jetstreamDomain}'`,
+        'make them agree',
+      );
   }
   return {
     site,

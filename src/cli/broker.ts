@@ -69,8 +69,10 @@ function settingsFrom(flags: BrokerFlags, config: Config, file: string): BrokerS
   const pidFile = flags.pidFile ?? (config.get('plugin.broker.pid_file') || join(dirname(file), 'nats-server.pid'));
   const jetstreamDir =
     flags.jetstreamDir !== undefined ? flags.jetstreamDir && resolve(flags.jetstreamDir) : config.get('plugin.broker.jetstream_dir');
-  const listOf = (flag: string | undefined, key: 'plugin.broker.routes' | 'plugin.broker.leaf_remotes' | 'plugin.broker.gateway_sites' | 'plugin.broker.leaf_sites') =>
-    flag !== undefined ? list(flag) : [...config.get(key)];
+  const listOf = (
+    flag: string | undefined,
+    key: 'plugin.broker.routes' | 'plugin.broker.leaf_remotes' | 'plugin.broker.gateway_sites' | 'plugin.broker.leaf_sites',
+  ) => (flag !== undefined ? list(flag) : [...config.get(key)]);
   const layout = siteLayoutFrom(
     {
       site: flags.site ?? config.get('plugin.broker.site'),

@@ -86,7 +86,7 @@ async function caInit(flags: CaFlags): Promise<number> {
 
 async function caGenerate(name: string, flags: CaFlags): Promise<number> {
   if (flags.broker && (flags.operator || flags.client))
-    throw new UsageError('a certificate is either a broker\'s or an operator\'s', 'mco ca generate NAME --broker --alt-names HOST,IP');
+    throw new UsageError("a certificate is either a broker's or an operator's", 'mco ca generate NAME --broker --alt-names HOST,IP');
   const { config, ca } = await openCa(flags);
   const { writeSsldir } = await import('../security/ca/export.js');
   const issued = ca.generate(name, {
@@ -103,7 +103,8 @@ async function caGenerate(name: string, flags: CaFlags): Promise<number> {
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
   if (flags.broker)
     out(`${name} is a broker certificate: it may join the other brokers (routes, gateways, leafnodes), never log in as a node or operator`);
-  else if (flags.operator || flags.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
+  else if (flags.operator || flags.client || ca.isOperatorName(name))
+    out(`${name} is an operator certificate: it may send requests to nodes`);
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
   return followCaChange(config);

@@ -5,7 +5,16 @@ import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { keyTypeOf, signBytes, spkiDer, publicKeyOf } from './keys.js';
 import { singlePem, toPem } from './pem.js';
-import { BROKER_ROLE, keyIdentifier, normaliseSerial, OID, OPERATOR_ROLE, OPERATOR_ROLE_OID, tbsFields, WeakCryptoError } from './x509-read.js';
+import {
+  BROKER_ROLE,
+  keyIdentifier,
+  normaliseSerial,
+  OID,
+  OPERATOR_ROLE,
+  OPERATOR_ROLE_OID,
+  tbsFields,
+  WeakCryptoError,
+} from './x509-read.js';
 
 const { asn1, pki } = forge;
 const U = asn1.Class.UNIVERSAL;
