@@ -2,9 +2,10 @@
 // (time until every one of its nodes answers again through the others, replies lost and duplicated), then a rolling
 // restart of every broker in lame-duck mode (requests lost).
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startSupercluster } from '../../src/devkit/supercluster.js';
-import { RequestStream, type StreamReport } from '../../src/devkit/request-stream.js';
+import { RequestStream, type StreamReport, type StreamedRequest } from '../../src/devkit/request-stream.js';
 import { generateFleet } from '../../src/server/fleet.js';
 import type { BenchRecord } from '../run.js';
 import { startSimProcess, stopProcess, type SimProcess } from './processes.js';
@@ -19,6 +20,8 @@ export interface BrokerLossOptions {
   /** Simulated nodes per process at most (each holds one file descriptor per node). */
   perProcess: number;
   scratch: string;
+  /** Leave out the lame-duck rolling restart (only the steady stream and the kill). */
+  killOnly?: boolean;
 }
 
 const record = (name: string, n: number, ms: number, r: StreamReport, note: string): BenchRecord => ({
@@ -57,6 +60,13 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     const everyMs = Math.max(200, o.nodes / 5);
     const stream = () => new RequestStream({ servers: [urls[0]!], targets: everyNode, everyMs, timeoutMs: 10_000 }).start();
 
+    // The same stream with no broker taken away: what the stream and the fleet lose on their own.
+    const steady = await stream();
+    await until(() => steady.recoveredAfter(0, everyNode) !== undefined, 30_000);
+    await new Promise((r) => setTimeout(r, 5 * everyMs));
+    const steadyReport = await steady.stop();
+    records.push(record('broker loss: steady stream, no broker lost', o.nodes, Number.NaN, steadyReport, `load ${load()}`));
+
     // One broker killed: the client is on another, so what is timed is the nodes' failover.
     const kill = await stream();
     await until(() => kill.recoveredAfter(0, everyNode) !== undefined, 30_000);
@@ -65,20 +75,26 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     await killed.kill();
     await until(() => kill.recoveredAfter(killedAt, nodesOf[2]!) !== undefined, 60_000);
     const recoveryMs = kill.recoveredAfter(killedAt, nodesOf[2]!) ?? Number.NaN;
+    const loadAtRecovery = load();
     await new Promise((r) => setTimeout(r, 3000));
     const killReport = await kill.stop();
+    const back = kill.answerTimesAfter(killedAt, nodesOf[2]!);
+    const pct = (q: number) => Math.round(back[Math.min(back.length - 1, Math.floor(q * back.length))] ?? Number.NaN);
+    if (process.env.TROUPE_BENCH_TIMELINE) timeline(kill.sent, killedAt, new Set(nodesOf[2]));
     records.push(
       record(
         'broker loss: killed broker recovered',
         o.nodes,
         recoveryMs,
         killReport,
-        `${nodesOf[2]!.length} nodes on the killed broker; target ${RECOVERY_TARGET_MS} ms`,
+        `${nodesOf[2]!.length} nodes on the killed broker, answering again: half ${pct(0.5)} ms, 90% ${pct(0.9)} ms, ` +
+          `99% ${pct(0.99)} ms; load ${loadAtRecovery}; target ${RECOVERY_TARGET_MS} ms`,
       ),
     );
     if (!(recoveryMs < RECOVERY_TARGET_MS)) missed.push(`recovery ${Math.round(recoveryMs)} ms over ${RECOVERY_TARGET_MS} ms`);
     await killed.start();
     await sc.ready(60_000);
+    if (o.killOnly) return { records, missed };
 
     // Rolling restart, every broker in lame-duck mode in turn; the client moves too.
     const rolling = await new RequestStream({
@@ -105,6 +121,21 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     await sc.stop();
   }
   return { records, missed };
+}
+
+const load = () => loadavg()[0]!.toFixed(1);
+
+/** Per request, on stderr: when it was sent after the kill, and the replies from the killed broker's nodes and the rest. */
+function timeline(sent: readonly StreamedRequest[], killedAt: number, killedNodes: ReadonlySet<string>): void {
+  for (const r of sent) {
+    let fromKilled = 0;
+    for (const n of r.answered.keys()) if (killedNodes.has(n)) fromKilled++;
+    const last = Math.max(0, ...r.answered.values());
+    process.stderr.write(
+      `  request at ${r.sentAt - killedAt} ms: ${fromKilled}/${killedNodes.size} from the killed broker's nodes, ` +
+        `${r.answered.size - fromKilled} from the rest, last after ${last} ms\n`,
+    );
+  }
 }
 
 async function until(ok: () => boolean, timeoutMs: number): Promise<void> {

@@ -107,6 +107,23 @@ export class RequestStream {
     return latest;
   }
 
+  /**
+   * Each of `nodes`' first answer to a request sent after `since`, in ms after it, sorted; a node that has not
+   * answered yet is left out (so the length says how many have).
+   */
+  answerTimesAfter(since: number, nodes: readonly string[]): number[] {
+    const times: number[] = [];
+    for (const n of nodes) {
+      let first = Infinity;
+      for (const r of this.sent) {
+        const at = r.sentAt >= since ? r.answered.get(n) : undefined;
+        if (at !== undefined) first = Math.min(first, r.sentAt + at - since);
+      }
+      if (first !== Infinity) times.push(first);
+    }
+    return times.sort((a, b) => a - b);
+  }
+
   /** Stops sending, waits for the requests in flight, and sums them up. */
   async stop(): Promise<StreamReport> {
     clearInterval(this.timer);
