@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { startSupercluster } from '../../src/devkit/supercluster.js';
+import { monitorJson, startSupercluster } from '../../src/devkit/supercluster.js';
 import { RequestStream, type StreamReport, type StreamedRequest } from '../../src/devkit/request-stream.js';
 import { generateFleet } from '../../src/server/fleet.js';
 import type { BenchRecord } from '../run.js';
@@ -12,8 +12,14 @@ import { startSimProcess, stopProcess, type SimProcess } from './processes.js';
 
 /** Every node of the killed broker answers again within this. */
 export const RECOVERY_TARGET_MS = 5000;
-/** The brokers' lame-duck timings: the spread (plugin.nats.lame_duck_spread, 5 s) must fit in the grace period. */
-const LAME_DUCK = 'lame_duck_grace_period: 10s\nlame_duck_duration: 30s';
+/**
+ * The brokers' lame-duck timings: the spread (plugin.nats.lame_duck_spread, 5 s) must fit in the grace period.
+ * A connection must finish its handshake within the authorization timeout (nats-server's default 2 s): one simulator
+ * process re-dialling its ~1,700 nodes at once on a loaded machine takes longer than that, and the broker closing the
+ * late ones makes them all dial again, which never settles. A real node dials only its own connection, so here the
+ * brokers wait as long as the nodes' connect timeout.
+ */
+const BROKER_CONFIG = 'lame_duck_grace_period: 10s\nlame_duck_duration: 30s\nauthorization { timeout: 10 }';
 
 export interface BrokerLossOptions {
   nodes: number;
@@ -37,10 +43,13 @@ const record = (name: string, n: number, ms: number, r: StreamReport, note: stri
 });
 
 export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: BenchRecord[]; missed: string[] }> {
-  const sc = await startSupercluster({ sites: [{ name: 'ams' }], jetstream: false, config: LAME_DUCK });
+  const sc = await startSupercluster({ sites: [{ name: 'ams' }], jetstream: false, config: BROKER_CONFIG });
   const urls = sc.site('ams').urls;
   const config = join(o.scratch, 'broker-loss-sim.cfg');
-  writeFileSync(config, 'securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\n');
+  writeFileSync(
+    config,
+    `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\n${process.env.SIMCFG ?? ''}\n`,
+  );
   // Processes in multiples of 3, each on one broker, so that the brokers carry equal shares.
   const processes = 3 * Math.ceil(o.nodes / o.perProcess / 3);
   const per = Math.ceil(o.nodes / processes);
@@ -72,10 +81,12 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     await until(() => kill.recoveredAfter(0, everyNode) !== undefined, 30_000);
     const killed = sc.site('ams').servers[2]!.server;
     const killedAt = Date.now();
+    const sampling = process.env.TROUPE_BENCH_TIMELINE ? sampleSurvivors(sc.site('ams').servers.slice(0, 2), killedAt) : undefined;
     await killed.kill();
     await until(() => kill.recoveredAfter(killedAt, nodesOf[2]!) !== undefined, 60_000);
     const recoveryMs = kill.recoveredAfter(killedAt, nodesOf[2]!) ?? Number.NaN;
     const loadAtRecovery = load();
+    sampling?.stop();
     await new Promise((r) => setTimeout(r, 3000));
     const killReport = await kill.stop();
     const back = kill.answerTimesAfter(killedAt, nodesOf[2]!);
@@ -100,8 +111,9 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     const rolling = await new RequestStream({
       servers: urls,
       targets: everyNode,
-      everyMs: 500,
-      timeoutMs: 4000,
+      // As often as the stream above: a request every 500 ms saturates the client (and the fleet) past ~3,000 nodes.
+      everyMs,
+      timeoutMs: 10_000,
       lameDuckSpreadMs: 1000,
     }).start();
     await until(() => rolling.recoveredAfter(0, everyNode) !== undefined, 30_000);
@@ -136,6 +148,33 @@ function timeline(sent: readonly StreamedRequest[], killedAt: number, killedNode
         `${r.answered.size - fromKilled} from the rest, last after ${last} ms\n`,
     );
   }
+}
+
+/** Every 500 ms on stderr: the surviving brokers' client connections and subscriptions, summed. */
+function sampleSurvivors(servers: Parameters<typeof monitorJson>[0][], since: number): { stop(): void } {
+  let on = true;
+  void (async () => {
+    while (on) {
+      const at = Date.now() - since;
+      const v = await Promise.all(servers.map((s) => monitorJson<{ connections: number; subscriptions: number }>(s, '/varz')));
+      const sum = (k: 'connections' | 'subscriptions') => v.reduce((t, x) => t + x[k], 0);
+      process.stderr.write(`  survivors at ${at} ms: ${sum('connections')} connections, ${sum('subscriptions')} subscriptions\n`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })().catch(() => undefined);
+  return {
+    stop: () => {
+      on = false;
+      // Why the survivors closed connections meanwhile (nats-server keeps the last ones it closed).
+      void Promise.all(servers.map((s) => monitorJson<{ connections?: { reason?: string }[] }>(s, '/connz?state=closed&limit=10000')))
+        .then((all) => {
+          const reasons = new Map<string, number>();
+          for (const c of all.flatMap((x) => x.connections ?? [])) reasons.set(c.reason ?? '?', (reasons.get(c.reason ?? '?') ?? 0) + 1);
+          process.stderr.write(`  survivors closed: ${JSON.stringify([...reasons])}\n`);
+        })
+        .catch(() => undefined);
+    },
+  };
 }
 
 async function until(ok: () => boolean, timeoutMs: number): Promise<void> {
