@@ -46,10 +46,7 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
   const sc = await startSupercluster({ sites: [{ name: 'ams' }], jetstream: false, config: BROKER_CONFIG });
   const urls = sc.site('ams').urls;
   const config = join(o.scratch, 'broker-loss-sim.cfg');
-  writeFileSync(
-    config,
-    `securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\n${process.env.SIMCFG ?? ''}\n`,
-  );
+  writeFileSync(config, 'securityprovider = insecure\nplugin.actionpolicy.allow_unconfigured = 1\nregisterinterval = 0\n');
   // Processes in multiples of 3, each on one broker, so that the brokers carry equal shares.
   const processes = 3 * Math.ceil(o.nodes / o.perProcess / 3);
   const per = Math.ceil(o.nodes / processes);
