@@ -1,0 +1,95 @@
+// A registry per site over a supercluster of real nats-servers: ams, lon and nyc joined by gateways (one JetStream
+// domain, a bucket per site placed in the site's cluster) and edge, a leaf site of ams with a JetStream domain of its
+// own. Simulated nodes register at each site; `mco` at ams reads every site, and names the one that is lost.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSupercluster, type LocalSupercluster } from '../../../src/devkit/supercluster.js';
+import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
+import { eventually } from './registry.js';
+
+const SITES = ['ams', 'lon', 'nyc', 'edge'] as const;
+const PER_SITE = 3;
+const scratch = scratchDir('troupe-registry-sites-');
+let sc: LocalSupercluster;
+const sims: RunningSim[] = [];
+let client: string;
+
+const identities = (site: string) => Array.from({ length: PER_SITE }, (_, i) => `${site}-${String(i + 1).padStart(5, '0')}.example.net`);
+const everyNode = SITES.flatMap(identities).sort();
+const listed = (stdout: string) => stdout.split('\n').filter(Boolean).sort();
+
+beforeAll(async () => {
+  sc = await startSupercluster({
+    sites: [{ name: 'ams' }, { name: 'lon' }, { name: 'nyc' }, { name: 'edge', leafOf: 'ams', brokers: 1 }],
+  });
+  for (const site of SITES) {
+    const cfg = scratch.file(
+      `${site}.cfg`,
+      [
+        `middleware_hosts = ${sc.site(site).urls.join(',')}`,
+        'securityprovider = insecure',
+        'plugin.actionpolicy.allow_unconfigured = 1',
+        'registration_splay = 0',
+        'registerinterval = 5',
+        'registry_replicas = 3',
+        `site = ${site}`,
+      ].join('\n'),
+    );
+    sims.push(await startSim(['--nodes', String(PER_SITE), '--prefix', site, '--config', cfg]));
+  }
+  client = scratch.file(
+    'client.cfg',
+    [
+      `middleware_hosts = ${sc.site('ams').urls.join(',')}`,
+      'securityprovider = insecure',
+      'registry_sites = ams, lon, nyc, edge@edge',
+      'registry_site_timeout = 2',
+    ].join('\n'),
+  );
+  let last = '';
+  await eventually(
+    'every site registered',
+    async () => {
+      const r = await runMco(['find', '--dm', 'registry', '--config', client]);
+      last = `${r.code}\n${r.stdout}\n${r.stderr}`;
+      return JSON.stringify(listed(r.stdout)) === JSON.stringify(everyNode);
+    },
+    60_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; last: ${last}`);
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.stop()));
+  await sc?.stop();
+  scratch.cleanup();
+});
+
+it('--dm registry from ams lists the nodes of all four sites', async () => {
+  const r = await runMco(['find', '--dm', 'registry', '--config', client]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(listed(r.stdout)).toEqual(everyNode);
+});
+
+it('a lost site is named, the others keep answering, and it answers again once back', { timeout: 120_000 }, async () => {
+  await sc.killSite('nyc');
+  const r = await runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '--config', client], { timeoutMs: 60_000 });
+  expect(r.code, r.stdout + r.stderr).toBe(2);
+  expect(r.stderr).toMatch(/registry: site nyc did not answer \(/);
+  for (const id of [...identities('ams'), ...identities('lon'), ...identities('edge')]) expect(r.stdout).toContain(id);
+  expect(r.stdout).not.toContain('nyc-0');
+
+  const found = await runMco(['find', '--dm', 'registry', '--config', client]);
+  expect(found.code).toBe(2);
+  expect(listed(found.stdout)).toEqual(everyNode.filter((id) => !id.startsWith('nyc')));
+
+  await sc.restartSite('nyc');
+  await eventually(
+    'nyc answers again',
+    async () => {
+      const again = await runMco(['find', '--dm', 'registry', '--config', client]);
+      return again.code === 0 && JSON.stringify(listed(again.stdout)) === JSON.stringify(everyNode);
+    },
+    60_000,
+  );
+});
