@@ -16,6 +16,8 @@ import { webBench } from './web.js';
 import { webApiBench } from './web-api.js';
 import { fuzzBench } from './fuzz-x509.js';
 import { cliStart } from './cli-start.js';
+import { brokerLoss } from './lib/recovery.js';
+import { sitesBench } from './sites.js';
 import type { FuzzReport } from '../src/devkit/fuzz/x509.js';
 import { packageRoot } from '../src/protocol/index.js';
 import { generateFleet } from '../src/server/fleet.js';
@@ -58,8 +60,12 @@ const { values: opts } = parseArgs({
     'plan-nodes': { type: 'string', default: '10000' },
     // `web`: a ping of this many simulated nodes from the web console in headless Chromium against `mco ping`.
     'web-ping-nodes': { type: 'string', default: '10000' },
+    // `broker-loss`: one broker of three killed, then a lame-duck rolling restart, under this many simulated nodes.
+    'broker-loss-nodes': { type: 'string', default: '10000' },
     // `web-api`: the web console's node list over this many registry records (budget: 200 ms a page).
     'web-nodes': { type: 'string', default: '50000' },
+    // `sites`: the fan-out over three sites of three brokers joined by gateways, at these fleet sizes.
+    'sites-sizes': { type: 'string', default: '10000,50000' },
     out: { type: 'string', default: join(packageRoot(), 'bench', 'results', 'latest.json') },
   },
 });
@@ -102,27 +108,20 @@ function unsignedSimConfig(): string {
   return UNSIGNED_SIM_CONFIG;
 }
 
-async function startFleet(urls: string[], n: number): Promise<{ sims: SimProcess[]; setupMs: number }> {
+async function startFleet(
+  urls: string[],
+  n: number,
+  per = perProcess,
+  simConfig = unsignedSimConfig(),
+): Promise<{ sims: SimProcess[]; setupMs: number }> {
   const started = performance.now();
   const jobs: Promise<SimProcess>[] = [];
-  for (let offset = 0, i = 0; offset < n; offset += perProcess, i++) {
-    const count = Math.min(perProcess, n - offset);
+  for (let offset = 0, i = 0; offset < n; offset += per, i++) {
+    const count = Math.min(per, n - offset);
     const url = urls[i % urls.length]!;
     jobs.push(
       startSimProcess(
-        [
-          '--nodes',
-          String(count),
-          '--offset',
-          String(offset),
-          '--prefix',
-          'bench',
-          '--server',
-          url,
-          '--raw-responder',
-          '-c',
-          unsignedSimConfig(),
-        ],
+        ['--nodes', String(count), '--offset', String(offset), '--prefix', 'bench', '--server', url, '--raw-responder', '-c', simConfig],
         count,
         count + 1024,
       ),
@@ -718,6 +717,16 @@ async function main(): Promise<void> {
       if (sections.has('plan')) await planSection(scratch);
       if (sections.has('web')) await webSection(scratch);
       if (sections.has('web-api')) await webApiSection();
+      if (sections.has('broker-loss')) {
+        const r = await brokerLoss({ nodes: Number(opts['broker-loss-nodes']), perProcess: Number(opts['per-process']), scratch });
+        r.records.forEach(record);
+        if (r.missed.length) {
+          console.log(`broker loss: MISSED: ${r.missed.join('; ')}`);
+          process.exitCode = 1;
+        }
+      }
+      if (sections.has('sites'))
+        await sitesBench(opts['sites-sizes'].split(',').map(Number), { startFleet, interleavedRuns, record, perProcess, scratch });
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });

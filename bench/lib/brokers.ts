@@ -7,7 +7,7 @@ import { rssMB } from './processes.js';
 /** What matters at fleet scale: room for one connection per node, generous per-connection buffers so a burst of
  * replies to one client is not cut off as a slow consumer, a write deadline that tolerates a busy machine, and a
  * ping interval long enough that a simulator starved of CPU while thousands connect is not dropped as stale. */
-const TUNING = ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"', 'ping_interval: "5m"'].join('\n');
+export const TUNING = ['max_connections: 1000000', 'max_pending: 512MB', 'write_deadline: "30s"', 'ping_interval: "5m"'].join('\n');
 
 export function hardFileLimit(): number {
   const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();

@@ -17,6 +17,9 @@ export function rssMB(pid: number | undefined): number {
   }
 }
 
+/** Every simulator process started and not yet exited, ready or not: what a failed fleet start leaves behind. */
+const liveSims = new Set<ChildProcess>();
+
 export interface SimProcess {
   child: ChildProcess;
   nodes: number;
@@ -35,6 +38,7 @@ export function startSimProcess(args: string[], nodes: number, maxOpenFiles: num
     const child = spawn('sh', ['-c', `ulimit -n ${maxOpenFiles} 2>/dev/null; ${node}`, process.execPath, MCO, 'sim', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    liveSims.add(child);
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
@@ -42,8 +46,20 @@ export function startSimProcess(args: string[], nodes: number, maxOpenFiles: num
       out += d.toString();
       if (out.includes('sim ready')) resolve({ child, nodes, readyMs: performance.now() - started });
     });
-    child.once('exit', (code) => reject(new Error(`sim exited (${code}) before it was ready: ${err}`)));
+    child.once('exit', (code) => {
+      liveSims.delete(child);
+      reject(new Error(`sim exited (${code}) before it was ready: ${err}`));
+    });
   });
+}
+
+export function liveSimCount(): number {
+  return liveSims.size;
+}
+
+/** Stops every simulator process still running, including those that never got ready. */
+export async function stopAllSims(): Promise<void> {
+  await Promise.all([...liveSims].map((c) => stopProcess(c)));
 }
 
 export async function stopProcess(child: ChildProcess): Promise<void> {

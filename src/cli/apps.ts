@@ -2,7 +2,7 @@
 // written to the terminal, the exit code out. The applications themselves (client/apps) never write anywhere.
 import { runFacts } from '../client/apps/facts.js';
 import { runFind } from '../client/apps/find.js';
-import { runInventory } from '../client/apps/inventory.js';
+import { runInventory, runListCollectives } from '../client/apps/inventory.js';
 import { runPing } from '../client/apps/ping.js';
 import { runPluginDoc } from '../client/apps/plugin-doc.js';
 import { runRegistryFacts, runRegistryInventory } from '../client/apps/registry.js';
@@ -10,11 +10,12 @@ import { runRpc } from '../client/apps/rpc.js';
 import { unansweredLine } from '../client/discovery/registry.js';
 import { renderFacts, renderRegistryFacts } from '../client/render/facts.js';
 import { renderFind } from '../client/render/find.js';
-import { renderInventory, renderRegistryInventory } from '../client/render/inventory.js';
+import { renderCollectives, renderInventory, renderRegistryInventory } from '../client/render/inventory.js';
 import { pingLine, renderPing, warningLine } from '../client/render/ping.js';
 import { renderPluginDoc } from '../client/render/plugin-doc.js';
 import { toOut } from '../client/render/rendered.js';
 import { renderRpc } from '../client/render/request.js';
+import { UsageError } from '../client/errors.js';
 import type { ClientSession } from '../client/session.js';
 import { outputOptions, sendOptions, targetOptions, type FilterFlags, type RequestFlags } from './options.js';
 import { terminalFor, type Terminal } from './terminal.js';
@@ -32,6 +33,7 @@ export interface FactsFlags extends RequestFlags {
 export interface InventoryFlags extends FilterFlags {
   timeout?: number;
   registry?: boolean;
+  listCollectives?: boolean;
 }
 
 export async function pingCommand(session: ClientSession, flags: PingFlags, term: Terminal = terminalFor(session)): Promise<number> {
@@ -105,23 +107,31 @@ export async function factsCommand(
 
 export async function inventoryCommand(
   session: ClientSession,
-  identity: string,
+  identity: string | undefined,
   flags: InventoryFlags,
   term: Terminal = terminalFor(session),
 ): Promise<number> {
   const target = targetOptions(flags, session.defaults);
   const json = Boolean(flags.json);
+  if (flags.listCollectives) {
+    if (identity !== undefined || flags.registry) throw new UsageError('--list-collectives takes no node identity and no --registry');
+    const send = { ttl: session.defaults.ttl, batchSleepMs: 0, noResults: false, timeoutMs: timeoutOf(flags) };
+    const outcome = await runListCollectives(session, target, send);
+    term.write(renderCollectives(outcome, { json, verbose: Boolean(flags.verbose), palette: term.palette }));
+    return outcome.exitCode;
+  }
+  if (identity === undefined) throw new UsageError('inventory needs a node identity, or --list-collectives');
   if (flags.registry) {
     const outcome = await runRegistryInventory(session, identity, target);
     term.write(renderRegistryInventory(outcome, { json }));
     return outcome.exitCode;
   }
-  const outcome = await runInventory(session, identity, target, {
-    timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : undefined,
-  });
+  const outcome = await runInventory(session, identity, target, { timeoutMs: timeoutOf(flags) });
   term.write(renderInventory(outcome, { json }));
   return outcome.exitCode;
 }
+
+const timeoutOf = (flags: { timeout?: number }) => (flags.timeout !== undefined ? flags.timeout * 1000 : undefined);
 
 export function pluginDocCommand(
   session: Pick<ClientSession, 'ddls' | 'dataDDLs' | 'defaults'>,

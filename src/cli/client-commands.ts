@@ -59,11 +59,14 @@ export function registerClientCommands(program: Command, run: Run): void {
     .option('--registry', 'read the values from the node registry instead of asking the nodes')
     .action(run((fact: string, flags: FactsFlags) => withSession(flags, (s) => factsCommand(s, fact, flags))));
 
-  addFilterOptions(program.command('inventory').description("show one node's statistics, agents, classes and facts"))
-    .argument('<identity>', 'node identity')
+  addFilterOptions(
+    program.command('inventory').description("show one node's statistics, agents, classes and facts, or the nodes in each collective"),
+  )
+    .argument('[identity]', 'node identity')
     .option('-t, --timeout <seconds>', 'longest wait for the reply', Number)
     .option('--registry', "read the node's registration record instead of asking the node (shows when it was last seen)")
-    .action(run((identity: string, flags: InventoryFlags) => withSession(flags, (s) => inventoryCommand(s, identity, flags))));
+    .option('--lc, --list-collectives', 'count the nodes in each collective (rpcutil#collective_info on every discovered node)')
+    .action(run((identity: string | undefined, flags: InventoryFlags) => withSession(flags, (s) => inventoryCommand(s, identity, flags))));
 
   const plugin = program.command('plugin').description('inspect plugins');
   plugin

@@ -44,6 +44,7 @@ async function runSim(flags: SimFlags): Promise<number> {
   const sim = new FleetSimulator({
     nodes: fleet.nodes,
     collectives: config.get('collectives'),
+    mainCollective: config.get('main_collective'),
     connectorFor: (identity) => {
       const connector = connectorFromConfig(config, { name: `troupe-sim ${identity}`, waitForBroker: true, identity });
       connectors.push(connector);

@@ -174,6 +174,31 @@ export class LocalNatsServer {
     await gone;
   }
 
+  /**
+   * Lame-duck mode as an operator starts it (`nats-server --signal ldm=PID`): the server stops taking connections,
+   * tells its clients it is going (INFO `ldm`), closes theirs over `lame_duck_duration` after
+   * `lame_duck_grace_period`, then exits. Resolves when it has; restart() or start() brings it back.
+   */
+  async lameDuck(timeoutMs = 60_000): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      const signal = spawn(NATS_SERVER_BIN, ['--signal', `ldm=${child.pid}`], { stdio: 'ignore' });
+      signal.once('error', reject);
+      signal.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nats-server --signal ldm exited ${code}`))));
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`lame-duck server still up after ${timeoutMs} ms`)), timeoutMs)),
+    );
+    try {
+      await Promise.race([gone, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async restart(): Promise<void> {
     await this.kill();
     await this.start();

@@ -27,6 +27,8 @@ export interface SuperclusterOptions {
   domain?: string;
   /** Extra lines for every server's configuration (limits, say). */
   config?: string;
+  /** Raise every server's open-file limit (up to the hard limit), for sites that hold thousands of connections. */
+  maxOpenFiles?: number;
 }
 
 export interface SiteServer {
@@ -122,7 +124,7 @@ export class LocalSupercluster {
       const ports = this.ports.get(s.name)!;
       const servers = ports.map((p, i) => {
         const name = `${s.name}-${i + 1}`;
-        const server = new LocalNatsServer({ port: p.client, config: this.configOf(s, i, name) });
+        const server = new LocalNatsServer({ port: p.client, config: this.configOf(s, i, name), maxOpenFiles: this.opts.maxOpenFiles });
         return { name, server, monitor: `http://127.0.0.1:${p.http}` };
       });
       this.sites.set(s.name, {

@@ -193,7 +193,8 @@ export async function puppetBatch(ctx: ActionContext, run: PuppetRun, nodes: rea
       }
       // Masterless nodes answer runonce with the commit they resolved the revision to.
       const resolved = replies.get(n)!.data.revision;
-      const verdict = judgeSummary(s.data, typeof resolved === 'string' && resolved !== '' ? resolved : undefined, run.noop === true);
+      const noop = run.noop === true || replies.get(n)!.data.noop === true;
+      const verdict = judgeSummary(s.data, typeof resolved === 'string' && resolved !== '' ? resolved : undefined, noop);
       results.set(n, { identity: n, outcome: verdict.ok ? 'ok' : 'failed', statuscode: 0, statusmsg: verdict.message });
     }
   }

@@ -86,7 +86,16 @@ export class Daemon {
         lastDiscoveryError = e.error.message;
         logger[level]({ err: e.error.message, retryMs: e.delayMs || undefined }, 'no broker found by DNS SRV');
       } else if (e.type === 'reconnecting') logger.debug({ attempt: e.attempt, delayMs: e.delayMs }, 'reconnecting to the broker');
-      else logger.info({ server: 'server' in e ? e.server : undefined }, `broker ${e.type}`);
+      else if (e.type === 'dropped')
+        return; // counted in metrics; the reconnected line sums them up
+      else if (e.type === 'reconnected' && e.dropped)
+        logger.warn(
+          { server: e.server, dropped: e.dropped.messages, droppedBytes: e.dropped.bytes },
+          'broker reconnected; messages published while disconnected beyond plugin.nats.reconnect_buffer were dropped',
+        );
+      else if (e.type === 'lame_duck') logger.info({ server: e.server, delayMs: e.delayMs }, 'broker in lame-duck mode; moving to another');
+      else if (e.type === 'moved') logger.info({ from: e.from, server: e.to }, 'broker moved');
+      else logger.info({ server: e.server }, `broker ${e.type}`);
     });
     facts.watch(
       (state) => {

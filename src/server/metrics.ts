@@ -73,6 +73,8 @@ export class DaemonMetrics implements DaemonObserver {
   private readonly connected: Gauge;
   private readonly reconnects: Counter;
   private readonly disconnects: Counter;
+  private readonly droppedWhileDown: Counter;
+  private readonly lameDuckMoves: Counter;
   private readonly publishes: Counter<'outcome'>;
   private counters: () => StatsSnapshot = () => NO_COUNTERS;
   private readonly server: MetricsServer;
@@ -139,6 +141,16 @@ export class DaemonMetrics implements DaemonObserver {
       registers,
     });
     this.disconnects = new Counter({ name: 'troupe_broker_disconnects_total', help: 'Connections to the broker lost', registers });
+    this.droppedWhileDown = new Counter({
+      name: 'troupe_broker_dropped_while_disconnected_total',
+      help: 'Messages published while disconnected from the broker and dropped, beyond plugin.nats.reconnect_buffer',
+      registers,
+    });
+    this.lameDuckMoves = new Counter({
+      name: 'troupe_broker_lame_duck_moves_total',
+      help: 'Moves to another broker of the cluster after the connected one announced lame-duck mode',
+      registers,
+    });
     this.publishes = new Counter({
       name: 'troupe_registry_publishes_total',
       help: 'Registration records published to the registry, by outcome (ok, failed)',
@@ -182,6 +194,8 @@ export class DaemonMetrics implements DaemonObserver {
       this.connected.set(0);
       this.disconnects.inc();
     }
+    if (event.type === 'dropped') this.droppedWhileDown.inc();
+    if (event.type === 'moved') this.lameDuckMoves.inc();
   }
 
   /** The text a scrape receives. */

@@ -15,6 +15,8 @@ import { DISCOVERY_AGENT } from '../protocol/index.js';
 export interface SimulatorOptions {
   nodes: readonly VirtualNode[];
   collectives: readonly string[];
+  /** `main_collective`; a node whose own collectives do not include it has its first collective as main. */
+  mainCollective?: string;
   connectorFor(identity: string): Connector;
   /** One provider for every node, or one per node (its own certificate and replay cache). */
   security: SecurityProvider | ((identity: string) => SecurityProvider);
@@ -70,6 +72,7 @@ export class FleetSimulator {
       ? misbehave(plain, this.opts.agents, node.simulate!)
       : { connector: plain, agents: this.opts.agents };
     const collectives = node.collectives ?? this.opts.collectives;
+    const mainCollective = this.opts.mainCollective;
     const registration = this.opts.registration;
     const registrar = registration?.registrarFor(connector);
     return {
@@ -77,7 +80,7 @@ export class FleetSimulator {
       node: new NodeServer({
         identity: node.identity,
         collectives,
-        mainCollective: collectives[0]!,
+        mainCollective: mainCollective !== undefined && collectives.includes(mainCollective) ? mainCollective : collectives[0]!,
         version: this.opts.version,
         connector,
         security: typeof this.opts.security === 'function' ? this.opts.security(node.identity) : this.opts.security,

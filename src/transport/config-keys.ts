@@ -19,6 +19,22 @@ export const NATS_KEYS = {
     scope: 'both',
     description: 'Seconds to wait for a broker connection before trying the next host.',
   },
+  'plugin.nats.reconnect_buffer': {
+    type: 'integer',
+    min: 0,
+    default: 8192,
+    scope: 'both',
+    description:
+      'Bytes of outgoing messages held while the broker connection is down, sent once it is back; what does not fit is dropped and counted (troupe_broker_dropped_while_disconnected_total). Replies to requests whose TTL is over by then are worthless, and a restarted broker under a large fleet should not be handed megabytes at once.',
+  },
+  'plugin.nats.lame_duck_spread': {
+    type: 'number',
+    min: 0,
+    default: 5,
+    scope: 'both',
+    description:
+      "When a broker announces lame-duck mode (it is shutting down), its clients move to another member of its cluster after a random delay of up to this many seconds, so they do not all arrive at once. Keep it below the broker's `lame_duck_grace_period`, after which it starts closing connections; 0 moves at once.",
+  },
 } as const satisfies KeyTable;
 
 /** TLS to the broker, NATS or RabbitMQ. */

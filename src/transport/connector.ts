@@ -31,7 +31,14 @@ export type ConnectorEvent =
   | { type: 'connected'; server: string }
   | { type: 'disconnected'; server: string }
   | { type: 'reconnecting'; attempt: number; delayMs: number }
-  | { type: 'reconnected'; server: string }
+  /** `dropped`: messages published while disconnected that did not fit the reconnect buffer. */
+  | { type: 'reconnected'; server: string; dropped?: { messages: number; bytes: number } }
+  /** One message published while disconnected, dropped because the reconnect buffer was full. */
+  | { type: 'dropped'; bytes: number }
+  /** The broker announced it is shutting down (lame duck): the connection moves to `to` within `delayMs`. */
+  | { type: 'lame_duck'; server: string; delayMs: number }
+  /** The connection moved from a broker in lame-duck mode to another member of its cluster. */
+  | { type: 'moved'; from: string; to: string }
   /** Servers found afresh (DNS SRV): `name` is the record name that answered, `servers` their order of trial. */
   | { type: 'servers'; name: string; servers: string[] }
   /** Finding the servers failed (no SRV records, DNS down); a daemon tries again after `delayMs`. */
@@ -68,6 +75,7 @@ export const TRANSPORT_ERROR_CODES = {
   closed: 'the connection is closed, or dropped while a request waited for replies',
   publish_failed: 'the broker did not take a message',
   bad_address: 'no broker address configured, or a destination the broker refuses',
+  bad_option: 'a connector option out of range (a negative buffer size or delay)',
   not_permitted: 'the broker does not let this certificate publish or subscribe there',
 } as const satisfies ErrorCodeTable;
 export type TransportErrorCode = keyof typeof TRANSPORT_ERROR_CODES;
@@ -82,8 +90,11 @@ export class TransportError extends TroupeError {
   }
 }
 
-/** Reconnect delay: exponential from 100 ms to `maxMs`, with up to 20% jitter so a fleet does not stampede. */
-export function backoffDelay(attempt: number, maxMs: number): number {
-  const base = Math.min(maxMs, 100 * 2 ** Math.min(attempt, 16));
-  return Math.round(base * (0.8 + Math.random() * 0.2));
+/**
+ * Reconnect delay: exponential from 100 ms up to `maxMs`, then a random 50–100% of it, so that a fleet that lost
+ * its broker at the same moment does not come back at the same moment. `random` returns [0, 1).
+ */
+export function backoffDelay(attempt: number, maxMs: number, random: () => number = Math.random): number {
+  const base = Math.min(maxMs, 100 * 2 ** Math.min(Math.max(0, attempt), 16));
+  return Math.round(base * (0.5 + random() * 0.5));
 }

@@ -9,6 +9,7 @@ import {
   type Status,
   type Subscription as NatsSub,
 } from 'nats';
+import { createHash } from 'node:crypto';
 import { maskUrlCredentials } from '../config/secrets.js';
 import { findBrokers } from '../config/srv.js';
 import { broadcastSubject, inboxPrefixFor, nodeSubject, replySubject } from '../protocol/index.js';
@@ -44,6 +45,37 @@ export interface NatsConnectorOptions {
   tls?: { ca?: string; cert?: string; key?: string; serverName?: string };
   /** Prefix of this connection's inboxes (JetStream replies): `_INBOX.<token>` when the broker scopes them per identity. */
   inboxPrefix?: string;
+  /** Bytes of outgoing messages held while disconnected (default 8192); the rest are dropped and counted. */
+  reconnectBufferBytes?: number;
+  /** Longest random wait before leaving a broker in lame-duck mode (default 5000 ms). */
+  lameDuckSpreadMs?: number;
+  /** How long both connections stay subscribed when moving off a lame-duck broker (default 1000 ms). */
+  lameDuckOverlapMs?: number;
+}
+
+/** A subscription that outlives its connection: moved to the next one when leaving a lame-duck broker. */
+interface LiveSub {
+  subject: string;
+  handler: MessageHandler;
+  sub: NatsSub;
+  /** The subscription on the connection being left, while both are open. */
+  old?: NatsSub;
+}
+
+/** A message published while disconnected, sent once the connection is back. */
+interface Held {
+  subject: string;
+  data: Uint8Array;
+  reply?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Non-negative finite milliseconds or bytes, or a clear error naming the option. */
+function checked(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new TransportError('bad_option', `${name} must be a number of at least 0, not ${value}`);
+  return value;
 }
 
 /** What a status event carries, as text: a server address or error code as it is, a servers-changed record as JSON. */
@@ -78,10 +110,28 @@ export class NatsConnector implements Connector {
   /** Dial attempts since the connection was lost; every server failing twice asks `discover` again. */
   private dialsSinceLoss = 0;
   private rediscovering = false;
+  private readonly live = new Set<LiveSub>();
+  /** True from a Disconnect until the Reconnect after it. */
+  private down = false;
+  private readonly held: Held[] = [];
+  private heldBytes = 0;
+  private dropped = { messages: 0, bytes: 0 };
+  private readonly bufferBytes: number;
+  private readonly spreadMs: number;
+  private readonly overlapMs: number;
+  private moving = false;
+  private closing = false;
+  /** While two connections are subscribed (moving off a lame-duck broker): messages seen on one, by content. */
+  private seen?: Map<string, NatsConnection>;
 
   constructor(private readonly opts: NatsConnectorOptions) {
     this.servers = opts.servers;
     if (opts.servers.length === 0 && !opts.discover) throw new TransportError('bad_address', 'no NATS servers configured');
+    this.bufferBytes = checked('reconnect buffer', opts.reconnectBufferBytes, 8192);
+    this.spreadMs = checked('lame-duck spread', opts.lameDuckSpreadMs, 5000);
+    this.overlapMs = checked('lame-duck overlap', opts.lameDuckOverlapMs, 1000);
+    checked('connect timeout', opts.connectTimeoutMs, 0);
+    checked('max reconnect wait', opts.maxReconnectWaitMs, 0);
   }
 
   onEvent(listener: (event: ConnectorEvent) => void): void {
@@ -131,12 +181,12 @@ export class NatsConnector implements Connector {
     void this.watchStatus(this.nc);
   }
 
-  private async dial(waitOnFirstConnect: boolean): Promise<NatsConnection> {
+  private async dial(waitOnFirstConnect: boolean, servers = this.servers.map(hostPort), ordered = false): Promise<NatsConnection> {
     const maxWait = this.opts.maxReconnectWaitMs ?? 5000;
     const options: ConnectionOptions = {
-      servers: this.servers.map(hostPort),
+      servers,
       // Found servers come in priority order, which must hold; configured ones are shuffled as nats.js does.
-      noRandomize: this.opts.discover !== undefined,
+      noRandomize: ordered || this.opts.discover !== undefined,
       name: this.opts.name,
       maxReconnectAttempts: -1,
       waitOnFirstConnect,
@@ -174,17 +224,100 @@ export class NatsConnector implements Connector {
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
+    this.shuffleGossiped(nc);
     for await (const s of nc.status()) {
+      // A connection being left behind (lame duck) speaks no more for this connector.
+      if (nc !== this.nc) continue;
       if (s.type === Events.Disconnect) {
         this.dialsSinceLoss = 0;
+        this.down = true;
         this.emit({ type: 'disconnected', server: statusData(s) });
       } else if (s.type === DebugEvents.Reconnecting) {
         if (++this.dialsSinceLoss >= 2 * Math.max(1, this.servers.length)) void this.rediscover(nc);
       } else if (s.type === Events.Reconnect) {
         this.attempt = 0;
         this.dialsSinceLoss = 0;
-        this.emit({ type: 'reconnected', server: statusData(s) });
-      } else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
+        this.down = false;
+        const dropped = this.dropped;
+        this.sendHeld(nc);
+        this.emit({ type: 'reconnected', server: statusData(s), ...(dropped.messages > 0 ? { dropped } : {}) });
+      } else if (s.type === Events.Update) this.shuffleGossiped(nc);
+      else if (s.type === Events.LDM) void this.leaveLameDuck(nc, statusData(s));
+      else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
+    }
+  }
+
+  /**
+   * Brokers learnt from the cluster (its INFO's connect_urls) are appended by nats.js in the order the broker lists
+   * them, the same for every client of that broker: shuffled, so that a failover spreads its clients over the rest.
+   * Servers found by SRV keep their priority order.
+   */
+  private shuffleGossiped(nc: NatsConnection): void {
+    if (this.opts.discover) return;
+    const list = dialList(nc);
+    if (list) shuffle(list.servers);
+  }
+
+  /** Sends what was held while disconnected, in order. */
+  private sendHeld(nc: NatsConnection): void {
+    const held = this.held.splice(0);
+    this.heldBytes = 0;
+    this.dropped = { messages: 0, bytes: 0 };
+    for (const m of held) nc.publish(m.subject, m.data, m.reply === undefined ? undefined : { reply: m.reply });
+  }
+
+  /**
+   * The broker is going away (lame-duck mode) and will soon close this connection: after a random wait within the
+   * spread (so its clients do not all arrive elsewhere at once), connect to another member of its cluster,
+   * subscribe there, and only then stop listening on the old connection, which stays open `overlapMs` for what is in
+   * flight. A message both connections deliver in that time is handled once.
+   */
+  private async leaveLameDuck(nc: NatsConnection, server: string): Promise<void> {
+    if (this.moving || this.closing) return;
+    this.moving = true;
+    try {
+      const delayMs = Math.round(Math.random() * this.spreadMs);
+      this.emit({ type: 'lame_duck', server, delayMs });
+      await sleep(delayMs);
+      // Evicted meanwhile, nats.js has reconnected elsewhere already.
+      if (nc !== this.nc || nc.isClosed() || this.closing || nc.getServer() !== server) return;
+      const others = knownServers(nc).filter((s) => s !== server);
+      if (others.length === 0) return;
+      if (!this.opts.discover) shuffle(others);
+      let next: NatsConnection;
+      try {
+        // The broker being left stays last on the list, for when it comes back.
+        next = await this.dial(false, [...others, server], true);
+      } catch {
+        return; // nowhere else to go now: nats.js reconnects when the broker evicts this connection
+      }
+      if (this.closing || nc !== this.nc) {
+        await next.close();
+        return;
+      }
+      this.seen = new Map();
+      for (const live of this.live) {
+        live.old = live.sub;
+        live.sub = this.subscribeOn(next, live);
+      }
+      // From here on, new subscriptions and everything published go to the new connection.
+      this.nc = next;
+      this.manager = undefined;
+      this.attempt = 0;
+      void this.watchStatus(next);
+      await next.flush().catch(() => undefined);
+      this.emit({ type: 'moved', from: server, to: next.getServer() });
+      await sleep(this.overlapMs);
+      for (const live of this.live) {
+        live.old?.unsubscribe();
+        live.old = undefined;
+      }
+      await closeWithin(nc, 1000);
+      // A copy the old connection delivered just before it stopped may have its twin still on the way.
+      await sleep(Math.min(this.overlapMs, 250));
+      this.seen = undefined;
+    } finally {
+      this.moving = false;
     }
   }
 
@@ -233,32 +366,66 @@ export class NatsConnector implements Connector {
     };
   }
 
-  private listen(subject: string, handler: MessageHandler): NatsSub {
-    return this.conn().subscribe(subject, {
+  private subscribeOn(nc: NatsConnection, live: LiveSub): NatsSub {
+    return nc.subscribe(live.subject, {
       callback: (err, msg) => {
-        if (!err) handler(msg.reply ? { data: msg.data, replyTo: msg.reply } : { data: msg.data });
+        if (err || this.deliveredTwice(nc, msg.subject, msg.reply, msg.data)) return;
+        live.handler(msg.reply ? { data: msg.data, replyTo: msg.reply } : { data: msg.data });
       },
     });
   }
 
+  /** While two connections are (or were just) subscribed: true for the second copy of a message the other delivered. */
+  private deliveredTwice(via: NatsConnection, subject: string, reply: string | undefined, data: Uint8Array): boolean {
+    const seen = this.seen;
+    if (!seen) return false;
+    const key = createHash('sha1')
+      .update(subject)
+      .update(' ')
+      .update(reply ?? '')
+      .update(' ')
+      .update(data)
+      .digest('base64');
+    const first = seen.get(key);
+    if (first !== undefined && first !== via) {
+      seen.delete(key);
+      return true;
+    }
+    seen.set(key, via);
+    return false;
+  }
+
+  private listen(subject: string, handler: MessageHandler): LiveSub {
+    const live = { subject, handler } as LiveSub;
+    live.sub = this.subscribeOn(this.conn(), live);
+    this.live.add(live);
+    return live;
+  }
+
+  private unlisten(live: LiveSub): void {
+    this.live.delete(live);
+    live.sub.unsubscribe();
+    live.old?.unsubscribe();
+  }
+
   async subscribe(dest: Destination, handler: MessageHandler): Promise<Subscription> {
-    const sub = this.listen(subjectOf(dest), handler);
-    return { unsubscribe: async () => sub.unsubscribe() };
+    const live = this.listen(subjectOf(dest), handler);
+    return { unsubscribe: async () => this.unlisten(live) };
   }
 
   async openInbox(collective: string, sender: string, requestId: string, handler: MessageHandler): Promise<ReplyInbox> {
     const address = replySubject(collective, sender, requestId);
-    const sub = this.listen(address, handler);
+    const live = this.listen(address, handler);
     // The subscription must be known to the broker before any request goes out, or early replies are lost.
     await this.conn().flush();
-    return { address, close: async () => sub.unsubscribe() };
+    return { address, close: async () => this.unlisten(live) };
   }
 
   async publish(dest: Destination, data: Uint8Array, replyTo?: string): Promise<void> {
     // The reply subject travels in the message's own header line, where a node finds it without decoding.
     if (replyTo !== undefined && !REPLY_SUBJECT.test(replyTo))
       throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(replyTo.slice(0, 80))}`);
-    this.conn().publish(subjectOf(dest), data, replyTo === undefined ? undefined : { reply: replyTo });
+    this.send(subjectOf(dest), data, replyTo);
   }
 
   async reply(address: string, data: Uint8Array): Promise<void> {
@@ -266,7 +433,31 @@ export class NatsConnector implements Connector {
     // from a request would split the command and could inject others into this connection.
     if (!REPLY_SUBJECT.test(address))
       throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(address.slice(0, 80))}`);
-    this.conn().publish(address, data);
+    this.send(address, data);
+  }
+
+  /**
+   * Publishes now, or while disconnected holds the message within the reconnect buffer. nats.js would queue without
+   * bound and send it all to the broker it reconnects to (a restarted broker under a fleet), or lose it at its next
+   * dial attempt; so while the link is down nothing goes to nats.js.
+   */
+  private send(subject: string, data: Uint8Array, reply?: string): void {
+    const nc = this.conn();
+    if (!this.down && this.held.length === 0 && linkUp(nc)) {
+      nc.publish(subject, data, reply === undefined ? undefined : { reply });
+      return;
+    }
+    const bytes = data.length + subject.length + (reply?.length ?? 0);
+    if (this.heldBytes + bytes > this.bufferBytes) {
+      this.dropped.messages++;
+      this.dropped.bytes += bytes;
+      this.emit({ type: 'dropped', bytes });
+      return;
+    }
+    this.held.push({ subject, data, reply });
+    this.heldBytes += bytes;
+    // Published between nats.js reconnecting and its status saying so: send at once.
+    if (!this.down && linkUp(nc)) this.sendHeld(nc);
   }
 
   async flush(): Promise<void> {
@@ -275,27 +466,63 @@ export class NatsConnector implements Connector {
 
   /** Drains (delivering what is in flight); a broker that is gone cannot be drained, so give up after drainTimeoutMs. */
   async close(drainTimeoutMs = 5000): Promise<void> {
+    this.closing = true;
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), drainTimeoutMs)));
-    try {
-      const outcome = await Promise.race([nc.drain().then(() => 'drained' as const), gaveUp]);
-      if (outcome === 'timeout') await nc.close();
-    } catch {
-      await nc.close();
-    } finally {
-      clearTimeout(timer);
-    }
+    await closeWithin(nc, drainTimeoutMs);
   }
+}
+
+/** Drains `nc` (delivering what is in flight); a broker that is gone cannot be drained, so give up after `ms`. */
+async function closeWithin(nc: NatsConnection, ms: number): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+  try {
+    const outcome = await Promise.race([nc.drain().then(() => 'drained' as const), gaveUp]);
+    if (outcome === 'timeout') await nc.close();
+  } catch {
+    await nc.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
 }
 
 const hostPort = (url: string): string => url.replace(/^nats:\/\//, '');
 
 /** nats.js's own server list, which it dials from while reconnecting (not part of its typed API). */
 interface DialList {
-  servers: unknown[];
+  servers: Array<{ listen?: unknown }>;
   addServer(hostPort: string, implicit?: boolean): void;
+}
+
+/** The protocol handler behind a connection, as far as this module reads it; nats.js does not type it. */
+type Protocol = { servers?: Partial<DialList>; connected?: unknown };
+const protocolOf = (nc: NatsConnection) => (nc as unknown as { protocol?: Protocol }).protocol;
+
+/** nats.js's server list when it is there as expected (another nats.js may differ). */
+function dialList(nc: NatsConnection): DialList | undefined {
+  const list = protocolOf(nc)?.servers;
+  return list && Array.isArray(list.servers) && typeof list.addServer === 'function' ? (list as DialList) : undefined;
+}
+
+/** Every server nats.js knows of, configured and learnt from the cluster, as host:port. */
+function knownServers(nc: NatsConnection): string[] {
+  return (dialList(nc)?.servers ?? []).flatMap((s) => (typeof s.listen === 'string' ? [s.listen] : []));
+}
+
+/** Whether nats.js has a live link to a broker now; true when its state cannot be read (status events then tell). */
+function linkUp(nc: NatsConnection): boolean {
+  const connected = protocolOf(nc)?.connected;
+  return typeof connected === 'boolean' ? connected : true;
 }
 
 /**
@@ -303,8 +530,8 @@ interface DialList {
  * reaches its server list; false when that is not there as expected (another nats.js), and the old list stays.
  */
 function replaceServerList(nc: NatsConnection, servers: string[]): boolean {
-  const list = (nc as unknown as { protocol?: { servers?: Partial<DialList> } }).protocol?.servers;
-  if (!list || !Array.isArray(list.servers) || typeof list.addServer !== 'function') return false;
+  const list = dialList(nc);
+  if (!list) return false;
   list.servers.length = 0;
   for (const s of servers) list.addServer(s, false);
   return true;
@@ -328,6 +555,8 @@ export const natsConnector: ConnectorPlugin = {
       tls: files.ca || files.cert || files.key ? files : undefined,
       // The broker lets a certificate subscribe only to its own inboxes (broker/permissions.ts).
       inboxPrefix: certname ? inboxPrefixFor(certname) : undefined,
+      reconnectBufferBytes: config.get('plugin.nats.reconnect_buffer'),
+      lameDuckSpreadMs: config.get('plugin.nats.lame_duck_spread') * 1000,
     });
   },
 };

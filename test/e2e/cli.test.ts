@@ -76,7 +76,7 @@ describe.concurrent('help', () => {
       ],
     ],
     [['facts'], ['<fact>', '-v, --verbose']],
-    [['inventory'], ['<identity>']],
+    [['inventory'], ['[identity]', '--lc, --list-collectives']],
     [
       ['plugin', 'doc'],
       ['[plugin]', 'data/NAME'],
@@ -93,6 +93,13 @@ describe.concurrent('help', () => {
       expect(r.stderr).toBe('');
     });
   }
+
+  it('mco inventory needs an identity or --list-collectives, not both', async () => {
+    const none = await runMco(['inventory']);
+    expect([none.code, none.stderr.split('\n')[0]]).toEqual([1, 'mco: inventory needs a node identity, or --list-collectives']);
+    const both = await runMco(['inventory', 'web1', '--lc']);
+    expect([both.code, both.stderr.split('\n')[0]]).toEqual([1, 'mco: --list-collectives takes no node identity and no --registry']);
+  });
 
   it('a mistyped subcommand is refused with a suggestion', async () => {
     const r = await runMco(['pnig']);

@@ -13,14 +13,16 @@ export interface MemoryNodeOptions {
   agents?: readonly AgentPlugin[];
   facts?: Record<string, unknown>;
   classes?: string[];
+  /** Default `mcollective`; the first is the main collective. */
+  collectives?: string[];
 }
 
-/** Starts one node in the `mcollective` collective; the caller stops it. */
+/** Starts one node, in the `mcollective` collective unless told; the caller stops it. */
 export async function startMemoryNode(broker: MemoryBroker, o: MemoryNodeOptions): Promise<NodeServer> {
   const server = new NodeServer({
     identity: o.identity,
-    collectives: ['mcollective'],
-    mainCollective: 'mcollective',
+    collectives: o.collectives ?? ['mcollective'],
+    mainCollective: o.collectives?.[0] ?? 'mcollective',
     version: 'test',
     connector: broker.connector(),
     security: o.security,

@@ -1,8 +1,11 @@
-// mco inventory IDENTITY [--registry]: one node's statistics (or registration), agents, classes and facts.
-import type { InventoryOutcome } from '../apps/inventory.js';
+// mco inventory IDENTITY [--registry]: one node's statistics (or registration), agents, classes and facts;
+// mco inventory --list-collectives: how many nodes are in each collective.
+import type { CollectivesOutcome, InventoryOutcome } from '../apps/inventory.js';
 import type { RegistryInventoryOutcome } from '../apps/registry.js';
 import { ageText } from './facts.js';
-import { json, toErr, toOut, type Rendered } from './rendered.js';
+import { json, toErr, toOut, type Rendered, type RenderOptions } from './rendered.js';
+import { renderNoNodes } from './request.js';
+import { formatStats } from './text.js';
 
 export function list(items: readonly string[]): string {
   if (!items.length) return '      (none)\n';
@@ -78,4 +81,27 @@ export function renderRegistryInventory(o: RegistryInventoryOutcome, opts: { jso
   text += row('Collectives', r.collectives.join(', '));
   text += row('Main Collective', r.main_collective);
   return toOut(text + agentsClassesFacts(r.agents, r.classes, r.facts));
+}
+
+/** MCollective's collectives report: the smallest collective first, then the nodes that answered. */
+export function collectivesReport(o: Extract<CollectivesOutcome, { kind: 'collectives' }>): string {
+  const width = Math.max(30, ...o.rows.map(([c]) => c.length));
+  let text = `   ${'Collective'.padEnd(width)} Nodes\n   ${'=========='.padEnd(width)} =====\n`;
+  for (const [collective, nodes] of o.rows) text += `   ${collective.padEnd(width)} ${nodes.length}\n`;
+  return text + `\n   ${'Total nodes:'.padStart(width)} ${o.total}\n`;
+}
+
+export function renderCollectives(o: CollectivesOutcome, opts: RenderOptions): Rendered {
+  if (o.kind === 'no_nodes') return renderNoNodes(opts.json);
+  if (opts.json) {
+    const { discovered, responses, noResponse } = o.stats;
+    const collectives = Object.fromEntries(o.rows.map(([c, nodes]) => [c, nodes.length]));
+    const members = Object.fromEntries(o.rows.map(([c, nodes]) => [c, nodes]));
+    const requestStats = { discovered, responses, no_responses: noResponse };
+    return toOut(json({ collectives, members, total_nodes: o.total, request_stats: requestStats }));
+  }
+  // MCollective prints the table alone; the stats come with -v, or when some nodes did not answer.
+  const complete = o.stats.noResponse.length === 0 && o.stats.unexpected.length === 0;
+  const stats = opts.verbose || !complete ? formatStats(o.stats, opts.verbose, 'rpcutil#collective_info call stats', opts.palette) : '';
+  return toOut(collectivesReport(o) + stats);
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../../../src/client/apps/events.js';
 import { runPing } from '../../../src/client/apps/ping.js';
 import { runPuppet, type PuppetEvent } from '../../../src/client/apps/puppet/index.js';
+import { collectiveRows, runListCollectives } from '../../../src/client/apps/inventory.js';
 import { runRpc } from '../../../src/client/apps/rpc.js';
 import { plain } from '../../../src/client/render/palette.js';
 import { renderPuppet } from '../../../src/client/render/puppet.js';
@@ -105,6 +106,57 @@ describe('ping', () => {
     const session = await threeNodes();
     const outcome = await runPing(session, { target: target({ filter: buildFilter({ facts: ['role=db'] }) }), timeoutMs: 300, ttl: 60 });
     expect(outcome).toMatchObject({ replies: [], exitCode: 4 });
+  });
+});
+
+describe('inventory --list-collectives', () => {
+  async function sites() {
+    fleet = await memoryFleet({
+      a1: { agents: [rpcutilAgent], collectives: ['mcollective', 'ams'] },
+      a2: { agents: [rpcutilAgent], collectives: ['mcollective', 'ams'] },
+      l1: { agents: [rpcutilAgent], collectives: ['mcollective', 'lon'] },
+      // Not in the main collective, so main-collective discovery does not find it (as MCollective).
+      x1: { agents: [rpcutilAgent], collectives: ['lab'] },
+    });
+    return fleet.session;
+  }
+
+  it('counts the nodes of each collective from rpcutil#collective_info, smallest first', async () => {
+    const outcome = await runListCollectives(await sites(), target(), send());
+    if (outcome.kind !== 'collectives') throw new Error(outcome.kind);
+    expect(outcome.rows).toEqual([
+      ['lon', ['l1']],
+      ['ams', ['a1', 'a2']],
+      ['mcollective', ['a1', 'a2', 'l1']],
+    ]);
+    expect(outcome.total).toBe(3);
+    expect(outcome.exitCode).toBe(0);
+  });
+
+  it('-T: discovery in that collective only', async () => {
+    const outcome = await runListCollectives(await sites(), target({ collective: 'lon' }), send());
+    if (outcome.kind !== 'collectives') throw new Error(outcome.kind);
+    expect(outcome.rows).toEqual([
+      ['lon', ['l1']],
+      ['mcollective', ['l1']],
+    ]);
+  });
+
+  it('no node found: nothing is sent', async () => {
+    const outcome = await runListCollectives(await sites(), target({ collective: 'nyc', discoveryTimeoutMs: 200 }), send());
+    expect(outcome.kind).toBe('no_nodes');
+  });
+
+  it('ignores malformed collective lists and counts a node once per collective', () => {
+    expect(
+      collectiveRows([
+        { sender: 'a', data: { collectives: ['x', 'x', 7] } },
+        { sender: 'b', data: { collectives: ['x', 'y'] } },
+      ]),
+    ).toEqual([
+      ['y', ['b']],
+      ['x', ['a', 'b']],
+    ]);
   });
 });
 

@@ -23,7 +23,7 @@ export interface MemoryFleet {
 }
 
 export async function memoryFleet(
-  nodes: Record<string, { agents: AgentPlugin[]; facts?: Record<string, unknown> }>,
+  nodes: Record<string, { agents: AgentPlugin[]; facts?: Record<string, unknown>; collectives?: string[] }>,
   defaults: Partial<ClientDefaults> = {},
 ): Promise<MemoryFleet> {
   const broker = new MemoryBroker();
@@ -36,7 +36,9 @@ export async function memoryFleet(
   };
   const servers: NodeServer[] = [];
   for (const [identity, node] of Object.entries(nodes)) {
-    servers.push(await startMemoryNode(broker, { identity, security, agents: node.agents, facts: node.facts }));
+    servers.push(
+      await startMemoryNode(broker, { identity, security, agents: node.agents, facts: node.facts, collectives: node.collectives }),
+    );
   }
   const rpc = new RpcClient(broker.connector(), security, {
     sender: 'ops.ab12',

@@ -7,6 +7,7 @@ import type { Reply, RequestStats } from '../../../src/client/results.js';
 import { parseDDL } from '../../../src/ddl/index.js';
 import { pingLine, renderPing } from '../../../src/client/render/ping.js';
 import { renderNoNodes, renderRequestReport } from '../../../src/client/render/request.js';
+import { renderCollectives } from '../../../src/client/render/inventory.js';
 
 const stats = (over: Partial<RequestStats> = {}): RequestStats => ({
   requestId: 'f'.repeat(32),
@@ -193,5 +194,48 @@ describe('outcome renderers (pure: outcome in, text for stdout and stderr out)',
     const text = renderRequestReport(report, { json: false, verbose: false, palette: plain });
     expect(text.startsWith(`${'z'.padEnd(40)} Request Aborted\n   boom\n\n\nFinished processing 2 / 3 hosts`)).toBe(true);
     expect(renderRequestReport(report, { json: false, verbose: false, palette: plain, display: 'all' }).startsWith('y\n\nz')).toBe(true);
+  });
+});
+
+describe('renderCollectives (MCollective inventory --list-collectives)', () => {
+  const outcome = (over: Partial<RequestStats> = {}) => ({
+    kind: 'collectives' as const,
+    rows: [
+      ['lon', ['l1']],
+      ['ams', ['a1', 'a2']],
+      ['mcollective', ['a1', 'a2', 'l1']],
+    ] as Array<[string, string[]]>,
+    total: 3,
+    stats: stats({ discovered: 3, responses: 3, ok: 3, failed: 0, noResponse: [], ...over }),
+    exitCode: 0,
+  });
+  const opts = { json: false, verbose: false, palette: plain };
+
+  it('prints the Collective / Nodes table and the total, nothing else when every node answered', () => {
+    expect(renderCollectives(outcome(), opts).out).toBe(
+      [
+        '   Collective                     Nodes',
+        '   ==========                     =====',
+        '   lon                            1',
+        '   ams                            2',
+        '   mcollective                    3',
+        '',
+        '                     Total nodes: 3',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('names the nodes that did not answer', () => {
+    const text = renderCollectives(outcome({ discovered: 4, noResponse: ['n1'] }), opts).out;
+    expect(text).toContain('Finished processing 3 / 4 hosts');
+    expect(text).toContain('No response from:\n\n   n1');
+  });
+
+  it('--json: counts and members per collective', () => {
+    const parsed = JSON.parse(renderCollectives(outcome(), { ...opts, json: true }).out) as Record<string, unknown>;
+    expect(parsed.collectives).toEqual({ lon: 1, ams: 2, mcollective: 3 });
+    expect((parsed.members as Record<string, string[]>).ams).toEqual(['a1', 'a2']);
+    expect(parsed.total_nodes).toBe(3);
   });
 });

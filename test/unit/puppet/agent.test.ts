@@ -143,6 +143,47 @@ describe('runonce', () => {
       message: expect.stringContaining('only possible in masterless mode') as string,
     });
   });
+
+  it("says a run is a no-op when Puppet's noop setting is, unless the request says otherwise", async () => {
+    const askedFor: string[][] = [];
+    const noopAgent = createPuppetAgent({
+      printSettings: async (_binary, args) => {
+        askedFor.push(args);
+        return [...Object.entries(settings).map(([k, v]) => `${k} = ${v}`), 'noop = true'].join('\n');
+      },
+      startDetached: async (argv) => {
+        started.push([...argv]);
+        return deadPid();
+      },
+      signal: () => undefined,
+      nowMs: () => NOW,
+    });
+    const run = (data: Record<string, unknown>) =>
+      noopAgent.invoke(
+        { agent: 'puppet', action: 'runonce', data, caller: 'cert=ops', requestId: 'r2', sender: 's', collective: 'mcollective' },
+        {
+          node: {} as NodeInfo,
+          logger: pino({ level: 'silent' }),
+          settings: { ...settings, config: join(dir, 'noop.conf') },
+          signal: new AbortController().signal,
+        },
+      );
+    // `puppet agent` reads the setting itself: the command is the same, the reply says what it will do.
+    expect(await run({ force: true })).toEqual({
+      summary:
+        "Started a no-op Puppet run using the 'puppet agent --config " +
+        join(dir, 'noop.conf') +
+        " --onetime --no-daemonize --color=false --show_diff --verbose --no-splay' command",
+      initiated_at: NOW / 1000,
+      noop: true,
+    });
+    expect(askedFor).toHaveLength(1);
+    expect(askedFor[0]!.slice(0, 4)).toEqual(['config', 'print', '--section', 'agent']);
+    const real = await run({ force: true, noop: false });
+    expect(real).not.toHaveProperty('noop');
+    expect(real.summary).toMatch(/^Started a Puppet run using .*--no-noop' command$/);
+    expect(askedFor).toHaveLength(1);
+  });
 });
 
 describe('enable and disable', () => {

@@ -60,6 +60,7 @@ describe('the last run verdict', () => {
       failed: true,
       failedResources: 0,
       error: 'Could not find class ::nope',
+      noop: false,
     });
   });
   it('fails a run with failed resources, and passes a clean one', () => {
@@ -67,8 +68,23 @@ describe('the last run verdict', () => {
       failed: true,
       error: '2 resource(s) failed: Could not find class ::nope',
     });
-    expect(lastRunVerdict(summary(0), report('changed'))).toEqual({ status: 'changed', failed: false, failedResources: 0, error: '' });
+    expect(lastRunVerdict(summary(0), report('changed'))).toEqual({
+      status: 'changed',
+      failed: false,
+      failedResources: 0,
+      error: '',
+      noop: false,
+    });
     expect(lastRunVerdict(parseSummary(undefined), undefined).status).toBe('none');
+  });
+  it("says a run was a no-op when its report says so, in a huge report's head too", () => {
+    const noopReport = reportInfo(
+      '--- !ruby/object:Puppet::Transaction::Report\nstatus: unchanged\nnoop: true\nnoop_pending: true\nlogs: []\n',
+    );
+    expect(lastRunVerdict(summary(0), noopReport)).toMatchObject({ status: 'unchanged', failed: false, noop: true });
+    const huge = `--- !ruby/object:Puppet::Transaction::Report\nstatus: unchanged\nnoop: true\nlogs:\n${'- message: x\n'.repeat(800_000)}`;
+    expect(reportInfo(huge)).toEqual({ status: 'unchanged', errors: [], noop: true });
+    expect(reportInfo(huge.replace('noop: true', 'noop: false')).noop).toBe(false);
   });
 });
 

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { disablePuppet, enablePuppet } from '../../../src/plugins/agents/puppet/disable-lock.js';
-import { forgetPuppetSettings, parseConfigPrint, puppetPaths, type PuppetPaths } from '../../../src/plugins/agents/puppet/paths.js';
+import {
+  configuredNoop,
+  forgetPuppetSettings,
+  parseConfigPrint,
+  puppetPaths,
+  type PuppetPaths,
+} from '../../../src/plugins/agents/puppet/paths.js';
 import { claimRunonceLock, pendingRun, serially } from '../../../src/plugins/agents/puppet/runonce-lock.js';
 import { parseSettings } from '../../../src/plugins/agents/puppet/settings.js';
 import { readStatus } from '../../../src/plugins/agents/puppet/state.js';
@@ -110,6 +116,7 @@ describe('status from Puppet files', () => {
       message: 'Currently stopped; no completed run recorded',
       last_run_status: 'none',
       last_run_failed: false,
+      last_run_noop: false,
       failed_resources: 0,
       last_run_error: '',
       run_state: 'none',
@@ -203,6 +210,7 @@ describe("Puppet's settings", () => {
     'lastrunreport = /v/state/last_run_report.yaml',
     'pidfile = /r/agent.pid',
     'resourcefile = /v/state/resources.txt',
+    'noop = false',
   ].join('\n');
 
   it('are asked once with the configured puppet.conf, and configured paths win', async () => {
@@ -236,5 +244,33 @@ describe("Puppet's settings", () => {
       /Could not read Puppet's settings with 'puppet config print': no puppet here; set plugin\.puppet\.agent_disabled_lockfile/,
     );
     expect(() => parseConfigPrint('lastrunfile = /x', ['lastrunfile', 'pidfile'])).toThrow('Puppet did not report pidfile');
+    expect(parseConfigPrint('true\n', ['noop'])).toEqual({ noop: 'true' });
+    expect(() => parseConfigPrint('\n', ['noop'])).toThrow('Puppet did not report noop');
+  });
+
+  it("give noop as the run's own section reads it: [agent] with the paths in agent mode, [user] on its own for puppet apply", async () => {
+    forgetPuppetSettings();
+    const calls: string[][] = [];
+    const printer = async (binary: string, args: string[]) => {
+      calls.push([binary, ...args]);
+      return args.includes('user') ? 'true\n' : output.replace('noop = false', 'noop = true');
+    };
+    const agentMode = parseSettings({ config: '/n2/puppet.conf' });
+    await puppetPaths(agentMode, printer);
+    expect(await configuredNoop(agentMode, printer)).toBe(true);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain('noop');
+
+    const applyMode = parseSettings({ config: '/n2/puppet.conf', mode: 'apply', apply_command: '/opt/bin/puppet apply' });
+    expect(await configuredNoop(applyMode, printer)).toBe(true);
+    expect(await configuredNoop(applyMode, printer)).toBe(true);
+    expect(calls.slice(1)).toEqual([['/opt/bin/puppet', 'config', 'print', '--section', 'user', 'noop', '--config', '/n2/puppet.conf']]);
+
+    await expect(configuredNoop(parseSettings({ mode: 'apply' }), async () => Promise.reject(new Error('no puppet here')))).rejects.toThrow(
+      "Could not read Puppet's noop setting with 'puppet config print --section user': no puppet here; ask for noop=true or noop=false explicitly",
+    );
+    await expect(configuredNoop(parseSettings({ mode: 'apply', config: '/n3' }), async () => 'maybe\n')).rejects.toThrow(
+      "Puppet reported noop = 'maybe', not true or false",
+    );
   });
 });

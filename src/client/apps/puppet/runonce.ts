@@ -60,9 +60,11 @@ export async function runonceCommand(
 
 /**
  * Judges a finished run from its last_run_summary reply data, with Puppet's error line when it failed; a no-op run
- * says what it would have changed.
+ * (asked for, or one the node's report says was a no-op, as Puppet's noop setting makes it) says what it would
+ * have changed.
  */
-export function judgeSummary(data: Record<string, unknown>, revision?: string, noop = false): { ok: boolean; message: string } {
+export function judgeSummary(data: Record<string, unknown>, revision?: string, asked = false): { ok: boolean; message: string } {
+  const noop = asked || data.last_run_noop === true;
   const failed = Number(data.failed_resources);
   const version = textOf(data.config_version);
   const error = textOf(data.last_run_error);
@@ -139,7 +141,6 @@ async function waitForRuns(
     });
     for (const r of res.ok()) summaries.set(r.sender, r.data);
   }
-  const noop = data.noop === true;
   const runs: WaitedRun[] = [];
   for (const r of outcome.results.all()) {
     if (r.statuscode !== 0) {
@@ -170,7 +171,8 @@ async function waitForRuns(
     }
     // Masterless nodes answer with the commit they resolved the requested revision to.
     const asked = typeof r.data.revision === 'string' && r.data.revision !== '' ? r.data.revision : undefined;
-    const verdict = judgeSummary(summary, asked, noop);
+    // A node says its run is a no-op when its Puppet is set to noop, even if the request did not ask for one.
+    const verdict = judgeSummary(summary, asked, data.noop === true || r.data.noop === true);
     runs.push({
       sender: r.sender,
       ok: verdict.ok,

@@ -85,6 +85,7 @@ function createActions(deps: PuppetAgentDeps, schedules: Schedules): Record<stri
         logs,
         last_run_status: verdict.status,
         last_run_failed: verdict.failed,
+        last_run_noop: verdict.noop,
         last_run_error: verdict.error,
       };
       if (summary.time['config_retrieval'] !== undefined) result.config_retrieval_time = Number(summary.time['config_retrieval']);

@@ -12,6 +12,8 @@ import { endOf, runOutputFile, writeRunRecord, type RunRecord } from './run-reco
 export interface RecordTo {
   file: string;
   initiatedAt: number;
+  /** The run is a no-op (asked for, or Puppet's noop setting). */
+  noop?: true;
 }
 
 /** Starts `argv` detached and returns its PID once the process exists; spawn errors become PuppetAgentError. */
@@ -39,6 +41,7 @@ export const startDetached: StartDetached = async (argv, logfile, record) => {
     if (record) {
       const started: RunRecord = { initiated_at: record.initiatedAt, pid, state: 'running', started_ms: Date.now(), offset };
       if (output) started.output = output;
+      if (record.noop) started.noop = true;
       mkdirSync(dirname(record.file), { recursive: true });
       await writeRunRecord(record.file, started);
       void exit

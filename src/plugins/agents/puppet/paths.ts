@@ -14,7 +14,7 @@ export type SettingsPrinter = (binary: string, args: string[]) => Promise<string
 
 /** Puppet's settings rarely change; asking costs a Ruby start (about a second), so answers are kept a while. */
 const CACHE_MS = 5 * 60_000;
-const cache = new Map<string, { expires: number; value: Promise<Record<PathSetting, string>> }>();
+const cache = new Map<string, { expires: number; value: Promise<Record<string, string>> }>();
 
 /** PATH as Puppet's own packages expect it: AIO installs live in /opt/puppetlabs/bin. */
 export function puppetEnv(): NodeJS.ProcessEnv {
@@ -34,9 +34,10 @@ export const printWithPuppet: SettingsPrinter = (binary, args) =>
     });
   });
 
-/** Parses `key = value` lines of `puppet config print` with several keys. */
+/** Parses `key = value` lines of `puppet config print` with several keys; asked for one, Puppet prints its value alone. */
 export function parseConfigPrint(output: string, keys: readonly string[]): Record<string, string> {
   const values: Record<string, string> = {};
+  if (keys.length === 1 && !output.includes(' = ')) values[keys[0]!] = output.trim();
   for (const line of output.split('\n')) {
     const m = /^([a-z_]+) = (.*)$/.exec(line.trim());
     if (m && keys.includes(m[1]!)) values[m[1]!] = m[2]!.trim();
@@ -50,18 +51,31 @@ function binaryOf(s: PuppetSettings): string {
   return (s.mode === 'apply' ? s.applyCommand : s.command)[0]!;
 }
 
-async function askPuppet(s: PuppetSettings, print: SettingsPrinter): Promise<Record<PathSetting, string>> {
+/** Asks Puppet for `keys` as `section` sees them, once per cache period; a failure is not remembered. */
+function askPuppet(
+  s: PuppetSettings,
+  print: SettingsPrinter,
+  section: 'agent' | 'user',
+  keys: readonly string[],
+): Promise<Record<string, string>> {
   const binary = binaryOf(s);
-  const key = JSON.stringify([binary, s.config ?? '', s.confdir ?? '']);
+  const key = JSON.stringify([binary, s.config ?? '', s.confdir ?? '', section, keys]);
   const now = Date.now();
   const hit = cache.get(key);
   if (hit && hit.expires > now) return hit.value;
-  const args = ['config', 'print', '--section', 'agent', ...PATH_SETTINGS, ...puppetConfigArgs(s)];
-  const value = print(binary, args).then((out) => parseConfigPrint(out, PATH_SETTINGS) as Record<PathSetting, string>);
+  const args = ['config', 'print', '--section', section, ...keys, ...puppetConfigArgs(s)];
+  const value = print(binary, args).then((out) => parseConfigPrint(out, keys));
   cache.set(key, { expires: now + CACHE_MS, value });
-  // A failure is not remembered: the next request asks again.
   value.catch(() => cache.delete(key));
   return value;
+}
+
+/**
+ * What the paths are asked with. `puppet agent` reads noop from the same [agent] section as the paths, so in agent
+ * mode one Ruby start answers both; `puppet apply` reads [user], which needs a question of its own.
+ */
+function pathQuestion(s: PuppetSettings): readonly string[] {
+  return s.mode === 'agent' ? [...PATH_SETTINGS, 'noop'] : PATH_SETTINGS;
 }
 
 /** The files the agent works with: configured paths win, the rest come from Puppet's agent-section settings. */
@@ -69,7 +83,7 @@ export async function puppetPaths(s: PuppetSettings, print: SettingsPrinter = pr
   let fromPuppet: Partial<Record<PathSetting, string>> = {};
   if (PATH_SETTINGS.some((k) => s.paths[k] === undefined)) {
     try {
-      fromPuppet = await askPuppet(s, print);
+      fromPuppet = await askPuppet(s, print, 'agent', pathQuestion(s));
     } catch (err) {
       throw new PuppetAgentError(
         'settings_unavailable',
@@ -80,6 +94,26 @@ export async function puppetPaths(s: PuppetSettings, print: SettingsPrinter = pr
   const paths = {} as Record<PathSetting, string>;
   for (const k of PATH_SETTINGS) paths[k] = s.paths[k] ?? fromPuppet[k]!;
   return { ...paths, runonceLockfile: s.runonceLockfile ?? join(dirname(paths.agent_catalog_run_lockfile), 'troupe_runonce.lock') };
+}
+
+/**
+ * Puppet's own noop setting for this node's runs: [agent] over [main] for `puppet agent`, [user] over [main] for
+ * `puppet apply` (the section each reads). PuppetAgentError(settings_unavailable) when Puppet cannot say.
+ */
+export async function configuredNoop(s: PuppetSettings, print: SettingsPrinter = printWithPuppet): Promise<boolean> {
+  const [section, keys] = s.mode === 'agent' ? (['agent', pathQuestion(s)] as const) : (['user', ['noop']] as const);
+  let value: string;
+  try {
+    value = (await askPuppet(s, print, section, keys))['noop']!;
+  } catch (err) {
+    throw new PuppetAgentError(
+      'settings_unavailable',
+      `Could not read Puppet's noop setting with '${binaryOf(s)} config print --section ${section}': ${(err as Error).message}; ask for noop=true or noop=false explicitly`,
+    );
+  }
+  if (value !== 'true' && value !== 'false')
+    throw new PuppetAgentError('settings_unavailable', `Puppet reported noop = '${value}', not true or false`);
+  return value === 'true';
 }
 
 /** Forgets what Puppet said, so the next request asks again (tests; a reconfigured node). */

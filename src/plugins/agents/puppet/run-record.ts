@@ -19,6 +19,8 @@ export interface RunRecord {
   /** The file the run's output goes to, and where in it this run's output starts. */
   output?: string;
   offset?: number;
+  /** Present and true when the run is a no-op: it applies nothing. */
+  noop?: true;
   /** Milliseconds since the epoch at which the process started. */
   started_ms?: number;
   /** While splaying: when the run is due (seconds since the epoch). */

@@ -7,7 +7,7 @@ import type { RecordTo, StartDetached } from './detached.js';
 import { PuppetAgentError } from './errors.js';
 import { holdUntilRunEnds, type RunGovernors, type RunSlot } from './governor-hold.js';
 import { resolveRevision } from './git.js';
-import type { PuppetPaths } from './paths.js';
+import { configuredNoop, printWithPuppet, type PuppetPaths, type SettingsPrinter } from './paths.js';
 import { applySplayLimit, buildApplyOptions, buildRunOptions, type RunRequest } from './run-options.js';
 import { runRecordFile } from './run-record.js';
 import { claimRunonceLock, serially } from './runonce-lock.js';
@@ -27,12 +27,16 @@ export interface RunonceDeps {
   holder?: string;
   /** True while a process is alive (a held slot is given back once the run's process is gone). */
   alive?: (pid: number) => boolean;
+  /** Asks Puppet for its noop setting when a request does not say (Puppet itself by default). */
+  printSettings?: SettingsPrinter;
 }
 
 export interface RunonceResult {
   summary: string;
   initiated_at: number;
   revision?: string;
+  /** Present and true when the run is a no-op: asked for, or Puppet's own noop setting. */
+  noop?: true;
 }
 
 /** The options every agent-mode run gets before the request's own. */
@@ -58,6 +62,7 @@ export async function runonce(
   if (s.mode === 'agent' && req.revision !== undefined) {
     throw new PuppetAgentError('invalid_input', "Passing 'revision' is only possible in masterless mode (plugin.puppet.mode = apply)");
   }
+  const noop = await effectiveNoop(req, s, deps);
   return serially(paths.runonceLockfile, async () => {
     const nowS = () => Math.floor(deps.nowMs() / 1000);
     const lock = await claimRunonceLock(paths.runonceLockfile, nowS(), async () => lastRunOf(await loadSummary(paths.lastrunfile)));
@@ -67,11 +72,14 @@ export async function runonce(
       const slot = await takeSlot(s, deps, abort);
       // Taken before the run starts, so the run's own record and last run can never predate it.
       const initiatedAt = nowS();
-      const record = { file: runRecordFile(paths), initiatedAt };
+      const record: RecordTo = { file: runRecordFile(paths), initiatedAt };
+      if (noop) record.noop = true;
       let started: Started;
       try {
         started =
-          s.mode === 'apply' ? await startApply(req, s, paths, deps, record, abort) : await startAgentRun(req, s, paths, deps, record);
+          s.mode === 'apply'
+            ? await startApply(req, noop === true, s, paths, deps, record, abort)
+            : await startAgentRun(req, noop, s, paths, deps, record);
       } catch (err) {
         await slot?.release().catch(() => undefined);
         throw err;
@@ -80,12 +88,25 @@ export async function runonce(
       await lock.record(started.method, started.pid, initiatedAt);
       const result: RunonceResult = { summary: started.summary, initiated_at: initiatedAt };
       if (started.revision) result.revision = started.revision;
+      if (noop) result.noop = true;
       return result;
     } catch (err) {
       await lock.release();
       throw err;
     }
   });
+}
+
+/**
+ * Whether the run is a no-op: the request's noop when it gives one (`--no-noop` overrides puppet.conf, as with
+ * Puppet's own flag), else Puppet's configured noop. A masterless run needs to know (a no-op run must not move the
+ * checkout), so it is refused when Puppet cannot say; `puppet agent` reads the setting itself, so an agent-mode run
+ * goes ahead, only claiming nothing (undefined).
+ */
+async function effectiveNoop(req: RunRequest, s: PuppetSettings, deps: RunonceDeps): Promise<boolean | undefined> {
+  if (req.noop !== undefined) return req.noop;
+  const asked = configuredNoop(s, deps.printSettings ?? printWithPuppet);
+  return s.mode === 'apply' ? asked : asked.catch(() => undefined);
 }
 
 function processAlive(pid: number): boolean {
@@ -126,6 +147,7 @@ interface Started {
 
 async function startAgentRun(
   req: RunRequest,
+  noop: boolean | undefined,
   s: PuppetSettings,
   paths: PuppetPaths,
   deps: RunonceDeps,
@@ -145,7 +167,11 @@ async function startAgentRun(
   }
   const argv = [...s.command, ...puppetConfigArgs(s), ...ONETIME_OPTIONS, ...options];
   const pid = await deps.startDetached(argv, s.runLogfile, record);
-  return { method: 'spawn', pid, summary: `Started a Puppet run using the '${shellCommand(argv)}' command` };
+  return {
+    method: 'spawn',
+    pid,
+    summary: `Started ${noop ? 'a no-op Puppet run' : 'a Puppet run'} using the '${shellCommand(argv)}' command`,
+  };
 }
 
 /**
@@ -188,7 +214,8 @@ export function previewWorktree(paths: Pick<PuppetPaths, 'runonceLockfile'>, now
 }
 
 async function startApply(
-  req: RunRequest,
+  asked: RunRequest,
+  noop: boolean,
   s: PuppetSettings,
   paths: PuppetPaths,
   deps: RunonceDeps,
@@ -198,6 +225,9 @@ async function startApply(
   if (!s.masterless.codedir)
     throw new PuppetAgentError('bad_setting', 'plugin.puppet.codedir must name the git working copy in masterless mode');
   const codedir = resolve(s.masterless.codedir);
+  // A no-op that puppet.conf asks for is passed on as --noop, so the run is the no-op its reply says it is.
+  const fromConfig = noop && asked.noop === undefined;
+  const req = fromConfig ? { ...asked, noop: true } : asked;
   // Built first so a request it refuses is refused before anything is fetched.
   const inPlace = applyArgv(req, { ...s, masterless: { ...s.masterless, codedir } });
   const splaylimit = applySplayLimit(req, s);
@@ -216,8 +246,9 @@ async function startApply(
           },
           revision,
         );
-  // A no-op run of a revision previews it from a worktree of its own, so the next real run applies what it would have.
-  const preview = resolved && req.noop === true ? previewWorktree(paths, deps.nowMs()) : undefined;
+  // A no-op run of a revision (asked for or configured) previews it from a worktree of its own, so the next real run
+  // applies what it would have.
+  const preview = resolved && noop ? previewWorktree(paths, deps.nowMs()) : undefined;
   const argv = preview ? applyArgv(req, { ...s, masterless: { ...s.masterless, codedir: preview.dir } }, true) : inPlace;
   const spec: ApplyRunSpec = {
     argv,
@@ -232,10 +263,15 @@ async function startApply(
     gitTimeoutMs: s.masterless.gitTimeoutMs,
   };
   const pid = await deps.startDetached([deps.node, APPLY_RUNNER, JSON.stringify(spec)], s.runLogfile, record);
-  const what = preview ? `a no-op Puppet run of ${resolved!.commit} in a worktree of its own` : 'a Puppet run';
+  const what = preview
+    ? `a no-op Puppet run of ${resolved!.commit} in a worktree of its own`
+    : noop
+      ? 'a no-op Puppet run'
+      : 'a Puppet run';
+  const why = fromConfig ? " (Puppet's noop setting is true)" : '';
   // The runner splays, not Puppet: the command shows no --splay, so the summary says it.
   const splay = splaylimit > 0 ? `, after a random splay of up to ${splaylimit} seconds` : '';
-  const started: Started = { method: 'spawn', pid, summary: `Started ${what} using the '${shellCommand(argv)}' command${splay}` };
+  const started: Started = { method: 'spawn', pid, summary: `Started ${what}${why} using the '${shellCommand(argv)}' command${splay}` };
   if (resolved) started.revision = resolved.commit;
   return started;
 }

@@ -21,6 +21,8 @@ export interface AgentStatus {
   /** `failed`, `changed`, `unchanged`, or `none` when no run was recorded. */
   last_run_status: string;
   last_run_failed: boolean;
+  /** The last run was a no-op: it applied nothing. */
+  last_run_noop: boolean;
   failed_resources: number;
   /** Puppet's error line for a failed last run, bounded; '' otherwise. */
   last_run_error: string;
@@ -55,7 +57,7 @@ export async function readLastRun(paths: PuppetPaths, nowMs = Date.now()): Promi
   const unrecorded = record?.state === 'ended' && record.exit_code !== 0 && record.initiated_at > lastrun;
   if (unrecorded) {
     const error = record.error || `Puppet exited with ${record.exit_code ?? -1} without recording the run`;
-    verdict = { ...verdict, status: 'failed', failed: true, error };
+    verdict = { ...verdict, status: 'failed', failed: true, error, noop: record.noop === true };
   }
   const result: LastRun = { summary, lastrun, verdict, unrecorded };
   if (record) result.record = record;
@@ -110,8 +112,9 @@ function describeRun(status: StatusWord, nowS: number, last: LastRun): string {
   }
   if (lastrun === 0) return `${text}; no completed run recorded`;
   const ago = secondsToHuman(Math.max(0, nowS - lastrun));
-  if (verdict.failed) return `${text}; last run ${ago} ago failed${verdict.error ? `: ${verdict.error}` : ''}`;
-  return `${text}; last completed run ${ago} ago`;
+  if (verdict.failed)
+    return `${text}; last ${verdict.noop ? 'no-op ' : ''}run ${ago} ago failed${verdict.error ? `: ${verdict.error}` : ''}`;
+  return `${text}; last completed ${verdict.noop ? 'no-op ' : ''}run ${ago} ago`;
 }
 
 export async function readStatus(paths: PuppetPaths, nowMs = Date.now()): Promise<AgentStatus> {
@@ -146,6 +149,7 @@ export async function readStatus(paths: PuppetPaths, nowMs = Date.now()): Promis
     message: describeRun(status, nowS, last),
     last_run_status: verdict.status,
     last_run_failed: verdict.failed,
+    last_run_noop: verdict.noop,
     failed_resources: verdict.failedResources,
     last_run_error: verdict.error,
     run_state: record?.state ?? 'none',

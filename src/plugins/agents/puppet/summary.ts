@@ -142,6 +142,8 @@ export async function loadReportLogs(file: string): Promise<ReportLog[]> {
 export interface ReportInfo {
   status: string;
   errors: string[];
+  /** The run was a no-op (`--noop` or Puppet's noop setting): it applied nothing. */
+  noop: boolean;
 }
 
 const ERROR_LEVELS = new Set(['err', 'alert', 'emerg', 'crit']);
@@ -152,20 +154,20 @@ const reportCache = new Map<string, { mtimeMs: number; size: number; info: Repor
 
 export function reportInfo(reportText: string): ReportInfo {
   if (reportText.length > PARSE_LIMIT) {
-    return { status: /^status: *(\w+)/m.exec(reportText)?.[1] ?? '', errors: [] };
+    return { status: /^status: *(\w+)/m.exec(reportText)?.[1] ?? '', errors: [], noop: /^noop: *true\s*$/m.test(reportText) };
   }
   let report: Section;
   try {
     report = asSection(parseYaml(reportText, { logLevel: 'silent' }));
   } catch {
-    return { status: '', errors: [] };
+    return { status: '', errors: [], noop: false };
   }
   const logs = Array.isArray(report['logs']) ? report['logs'].map(asSection) : [];
   const errors = logs
     .filter((l) => ERROR_LEVELS.has(scalarText(l['level'])) && scalarText(l['source']) !== 'Facter')
     .slice(0, 50)
     .map((l) => scalarText(l['message']));
-  return { status: scalarText(report['status']), errors };
+  return { status: scalarText(report['status']), errors, noop: report['noop'] === true };
 }
 
 /** The report's status and errors, parsed once per version of the file (status is asked often, reports change once a run). */
@@ -189,12 +191,14 @@ export interface LastRunVerdict {
   failedResources: number;
   /** Puppet's telling error line, bounded; '' when it gave none. */
   error: string;
+  /** The run was a no-op, as its report says. */
+  noop: boolean;
 }
 
 /** Whether the last run failed: its report says so, a resource failed, or an event failed. */
 export function lastRunVerdict(summary: RunSummary, report: ReportInfo | undefined): LastRunVerdict {
   const failedResources = Number(summary.resources['failed']) || 0;
-  if (lastRunOf(summary) === 0) return { status: 'none', failed: false, failedResources, error: '' };
+  if (lastRunOf(summary) === 0) return { status: 'none', failed: false, failedResources, error: '', noop: false };
   const events = Number(summary.events['failure']) || 0;
   const changes = Number(summary.changes['total']) || 0;
   const word = report?.status && ['failed', 'changed', 'unchanged'].includes(report.status) ? report.status : undefined;
@@ -202,7 +206,7 @@ export function lastRunVerdict(summary: RunSummary, report: ReportInfo | undefin
   const status = failed ? 'failed' : (word ?? (changes > 0 ? 'changed' : 'unchanged'));
   let error = failed ? tellingError(report?.errors ?? []) : '';
   if (failed && failedResources > 0) error = bounded(`${failedResources} resource(s) failed${error ? `: ${error}` : ''}`);
-  return { status, failed, failedResources, error };
+  return { status, failed, failedResources, error, noop: report?.noop === true };
 }
 
 /** The anchors' `seconds_to_human`: `05 seconds`, `3 minutes 07 seconds`, `2 days 1 hours 0 minutes 09 seconds`. */
