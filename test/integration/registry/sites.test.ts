@@ -20,6 +20,7 @@ const listed = (stdout: string) => stdout.split('\n').filter(Boolean).sort();
 beforeAll(async () => {
   sc = await startSupercluster({
     sites: [{ name: 'ams' }, { name: 'lon' }, { name: 'nyc' }, { name: 'edge', leafOf: 'ams', brokers: 1 }],
+    cuttableWan: true,
   });
   for (const site of SITES) {
     const cfg = scratch.file(
@@ -86,15 +87,60 @@ it('a lost site is named, the others keep answering, and it answers again once b
     },
     60_000,
   );
-  const r = await runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '--config', client], { timeoutMs: 60_000 });
-  expect(r.code, r.stdout + r.stderr).toBe(2);
+  let r = { code: null as number | null, stdout: '', stderr: '' };
+  await eventually(
+    'the rpc reaches every node but nyc',
+    async () => {
+      r = await runMco(['rpc', 'rpcutil', 'ping', '--dm', 'registry', '--config', client], { timeoutMs: 60_000 });
+      return r.code === 2 && others.every((id) => r.stdout.includes(id));
+    },
+    60_000,
+  );
   expect(r.stderr).toMatch(/registry: site nyc did not answer \(/);
-  for (const id of [...identities('ams'), ...identities('lon'), ...identities('edge')]) expect(r.stdout).toContain(id);
   expect(r.stdout).not.toContain('nyc-0');
 
   await sc.restartSite('nyc');
   await eventually(
     'nyc answers again',
+    async () => {
+      const again = await runMco(['find', '--dm', 'registry', '--config', client]);
+      return again.code === 0 && JSON.stringify(listed(again.stdout)) === JSON.stringify(everyNode);
+    },
+    60_000,
+  );
+});
+
+it('the WAN between ams and nyc cut: ams names nyc and reads the rest, and healing brings nyc back', { timeout: 150_000 }, async () => {
+  const atLon = scratch.file(
+    'client-lon.cfg',
+    [
+      `middleware_hosts = ${sc.site('lon').urls.join(',')}`,
+      'securityprovider = insecure',
+      'registry_sites = ams, lon, nyc, edge@edge',
+      'registry_site_timeout = 2',
+    ].join('\n'),
+  );
+  sc.cutWan('ams', 'nyc');
+  const others = everyNode.filter((id) => !id.startsWith('nyc'));
+  await eventually(
+    'ams reads every site but nyc',
+    async () => {
+      const found = await runMco(['find', '--dm', 'registry', '--config', client]);
+      return (
+        found.code === 2 && JSON.stringify(listed(found.stdout)) === JSON.stringify(others) && /site nyc did not answer/.test(found.stderr)
+      );
+    },
+    60_000,
+  );
+  // lon's gateways to nyc are up, but the sites share one JetStream meta group: reading nyc from lon needs the meta
+  // leader to reach nyc, which it does not when it is at ams. What lon sees depends on where the leader is; not asserted.
+  const fromLon = await runMco(['find', '--dm', 'registry', '--config', atLon]);
+  expect([0, 2], fromLon.stderr).toContain(fromLon.code); // an answer either way, never a hang
+
+  sc.healWan('ams', 'nyc');
+  await sc.ready(30_000);
+  await eventually(
+    'ams reads nyc again',
     async () => {
       const again = await runMco(['find', '--dm', 'registry', '--config', client]);
       return again.code === 0 && JSON.stringify(listed(again.stdout)) === JSON.stringify(everyNode);
