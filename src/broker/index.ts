@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './permissions.js';
 export * from './reload.js';
 export * from './roles.js';
+export * from './sites.js';

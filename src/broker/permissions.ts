@@ -11,6 +11,11 @@
 //   node N, governors in plugin.broker.node_governors only: publish `$GOVERNOR.<g>.*` (take and refresh a slot),
 //               the stream's info and message delete (release); no other JetStream, no plan state
 //
+//   sites (a broker in a site, broker/sites.ts): a node at site S also writes its own key in `<bucket>_<S>` (its
+//               site's registry, placed in cluster S) and makes the calls that create that bucket; an operator reads
+//               every known site's bucket, through `$JS.API` in its broker's own JetStream domain and through
+//               `$JS.<domain>.API` in any domain (another leaf site's, or the hub's from a leaf site)
+//
 // Nothing else: no `>`, no other identity's directed subject, replies or inboxes. A node cannot send a request,
 // an operator cannot answer one or read another operator's replies, and registration records can only be
 // written under one's own key.
@@ -34,31 +39,56 @@ export interface PermissionScope {
   nodeGovernors?: readonly string[];
   /** The web console's job history bucket (`web.jobs_bucket`), for the operators that are web consoles. */
   webBucket?: string;
+  /** The broker's site, when it is in one: its nodes write the site's registry bucket. */
+  site?: string;
+  /** The JetStream domain of the broker's site. */
+  localDomain?: string;
+  /** Every known site and the JetStream domain its registry bucket is in: operators read them all. */
+  siteDomains?: ReadonlyArray<{ site: string; domain: string }>;
 }
 
 const inboxes = (name: string) => `${inboxPrefixFor(name)}.>`;
 
 /** The JetStream API calls of the registry, each limited to the bucket's stream. */
-function registryApi(bucket: string, role: BrokerRole): string[] {
+function registryApi(bucket: string, role: BrokerRole, api = '$JS.API'): string[] {
   const stream = `KV_${bucket}`;
   // A node stores its record with a plain publish; when the bucket is missing the first node creates it.
-  if (role === 'node') return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, `$JS.API.STREAM.CREATE.${stream}`];
+  if (role === 'node') return [`${api}.INFO`, `${api}.STREAM.INFO.${stream}`, `${api}.STREAM.CREATE.${stream}`];
   // A reader: bucket info, one ordered consumer at a time (created, pulled, deleted) and single-key reads.
-  return ['$JS.API.INFO', `$JS.API.STREAM.INFO.${stream}`, ...kvReads(stream)];
+  return [`${api}.INFO`, `${api}.STREAM.INFO.${stream}`, ...kvReads(stream, api)];
 }
 
 /** Reading a key-value bucket's stream: single-key reads and one ordered consumer at a time (created, pulled, deleted). */
-function kvReads(stream: string): string[] {
+function kvReads(stream: string, api = '$JS.API'): string[] {
   return [
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-    `$JS.API.CONSUMER.CREATE.${stream}`,
-    `$JS.API.CONSUMER.CREATE.${stream}.>`,
-    `$JS.API.CONSUMER.INFO.${stream}.*`,
-    `$JS.API.CONSUMER.DELETE.${stream}.*`,
-    `$JS.API.CONSUMER.MSG.NEXT.${stream}.*`,
+    `${api}.STREAM.MSG.GET.${stream}`,
+    `${api}.DIRECT.GET.${stream}`,
+    `${api}.DIRECT.GET.${stream}.>`,
+    `${api}.CONSUMER.CREATE.${stream}`,
+    `${api}.CONSUMER.CREATE.${stream}.>`,
+    `${api}.CONSUMER.INFO.${stream}.*`,
+    `${api}.CONSUMER.DELETE.${stream}.*`,
+    `${api}.CONSUMER.MSG.NEXT.${stream}.*`,
   ];
+}
+
+/** The per-site registry bucket (`<registry_bucket>_<site>`), shared with the registry that writes and reads it. */
+export const siteRegistryBucket = (registryBucket: string, site: string) => `${registryBucket}_${site}`;
+
+/** A node at the broker's site: its own key in the site's bucket and the calls that create the bucket. */
+function siteRegistryWrites(identity: string, scope: PermissionScope): string[] {
+  if (!scope.site) return [];
+  const bucket = siteRegistryBucket(scope.registryBucket, scope.site);
+  return [`$KV.${bucket}.${registryKey(identity)}`, ...registryApi(bucket, 'node')];
+}
+
+/** An operator: every known site's bucket, in the local domain directly and in any domain by its prefix. */
+function siteRegistryReads(scope: PermissionScope): string[] {
+  return (scope.siteDomains ?? []).flatMap(({ site, domain }) => {
+    const bucket = siteRegistryBucket(scope.registryBucket, site);
+    const local = domain === scope.localDomain ? registryApi(bucket, 'operator') : [];
+    return [...local, ...registryApi(bucket, 'operator', `$JS.${domain}.API`)];
+  });
 }
 
 /** Plan state: the bucket's subjects and the calls an operator's client makes on it (create, read, list keys). */
@@ -91,6 +121,7 @@ export function nodePermissions(identity: string, scope: PermissionScope): Subje
       ...scope.collectives.map((c) => `${c}.reply.>`),
       `$KV.${scope.registryBucket}.${registryKey(identity)}`,
       ...registryApi(scope.registryBucket, 'node'),
+      ...siteRegistryWrites(identity, scope),
       ...(scope.nodeGovernors ?? []).flatMap((g) => governorApi(g, 'node')),
     ]),
     subscribe: [...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, identity)]), inboxes(identity)],
@@ -103,6 +134,7 @@ export function operatorPermissions(name: string, scope: PermissionScope): Subje
     publish: unique([
       ...scope.collectives.flatMap((c) => [broadcastSubject(c, '*'), nodeSubject(c, '>')]),
       ...registryApi(scope.registryBucket, 'operator'),
+      ...siteRegistryReads(scope),
       ...(scope.planBucket ? planApi(scope.planBucket) : []),
       // The console watches the registry (an ordered push consumer, which acknowledges flow control) and keeps jobs.
       ...(scope.webBucket ? [...planApi(scope.webBucket), `$JS.FC.KV_${scope.registryBucket}.>`] : []),

@@ -20,6 +20,7 @@ interface CaFlags extends ConfigFlags {
   out?: string;
   operator?: boolean;
   client?: boolean;
+  broker?: boolean;
   altNames?: string;
   all?: boolean;
   json?: boolean;
@@ -84,11 +85,13 @@ async function caInit(flags: CaFlags): Promise<number> {
 }
 
 async function caGenerate(name: string, flags: CaFlags): Promise<number> {
+  if (flags.broker && (flags.operator || flags.client))
+    throw new UsageError("a certificate is either a broker's or an operator's", 'mco ca generate NAME --broker --alt-names HOST,IP');
   const { config, ca } = await openCa(flags);
   const { writeSsldir } = await import('../security/ca/export.js');
   const issued = ca.generate(name, {
     keyType: flags.keyType ?? config.get('plugin.security.key_type'),
-    profile: flags.operator || flags.client ? 'client' : undefined,
+    profile: flags.broker ? 'broker' : flags.operator || flags.client ? 'client' : undefined,
     altNames: flags.altNames
       ? flags.altNames
           .split(',')
@@ -98,11 +101,13 @@ async function caGenerate(name: string, flags: CaFlags): Promise<number> {
   });
   const dest = flags.out ?? join(ca.dir, 'generated', name);
   writeSsldir(dest, name, issued, ca.certificatePem, ca.crlPem());
-  if (flags.operator || flags.client || ca.isOperatorName(name)) out(`${name} is an operator certificate: it may send requests to nodes`);
+  if (flags.broker)
+    out(`${name} is a broker certificate: it may join the other brokers (routes, gateways, leafnodes), never log in as a node or operator`);
+  else if (flags.operator || flags.client || ca.isOperatorName(name))
+    out(`${name} is an operator certificate: it may send requests to nodes`);
   out(`Issued ${name}; copy ${dest} to the host as its ssldir (plugin.security.ssldir = <that directory>):`);
   for (const f of [`certs/${name}.pem`, `private_keys/${name}.pem`, 'certs/ca.pem', 'crl.pem']) out(`  ${join(dest, f)}`);
-  await followCaChange(config);
-  return 0;
+  return followCaChange(config);
 }
 
 async function caList(flags: CaFlags): Promise<number> {
@@ -138,15 +143,13 @@ async function caSign(name: string | undefined, flags: CaFlags): Promise<number>
   if (!flags.all) {
     ca.sign(name!);
     out(ca.isOperatorName(name!) ? `Signed ${name} as an operator (it may send requests to nodes)` : `Signed ${name}`);
-    await followCaChange(config);
-    return 0;
+    return followCaChange(config);
   }
   const { signed, skipped } = ca.signAll();
   if (signed.length === 0 && skipped.length === 0) out('No pending certificate requests.');
   for (const n of signed) out(`Signed ${n}`);
   for (const s of skipped) out(`Not signed ${s.name}: ${s.reason}`);
-  if (signed.length > 0) await followCaChange(config);
-  return 0;
+  return signed.length > 0 ? followCaChange(config) : 0;
 }
 
 async function caClean(name: string, flags: CaFlags): Promise<number> {
@@ -154,16 +157,14 @@ async function caClean(name: string, flags: CaFlags): Promise<number> {
   const { revokedSerial, removed } = ca.clean(name);
   if (revokedSerial) out(`Revoked ${name} (serial ${revokedSerial})`);
   out(`Removed the ${removed.join(' and ')} of ${name}; it may enrol again`);
-  if (revokedSerial) await followCaChange(config);
-  return 0;
+  return revokedSerial ? followCaChange(config) : 0;
 }
 
 async function caRevoke(name: string, flags: CaFlags): Promise<number> {
   const { config, ca } = await openCa(flags);
   const serial = ca.revoke(name);
   out(`Revoked ${name} (serial ${serial}); the CRL in ${join(ca.dir, 'ca_crl.pem')} lists it and the CA service serves it`);
-  await followCaChange(config);
-  return 0;
+  return followCaChange(config);
 }
 
 async function caServe(flags: CaFlags): Promise<number> {
@@ -246,6 +247,7 @@ export function registerSecurityCommands(program: Command, run: Run): void {
       'an operator certificate (client use only, may send requests); the default for names matching plugin.security.client_pattern',
     )
     .option('--client', 'same as --operator')
+    .option('--broker', "a broker's certificate (server and client TLS, the broker role): for `mco broker config` of a site")
     .option('--alt-names <names>', 'extra DNS names or IPs, comma-separated (for broker TLS)')
     .action(run((name: string, flags: CaFlags) => caGenerate(name, flags)));
   common(ca.command('list').description('pending requests with their fingerprints (--all: signed and revoked too)'))

@@ -32,6 +32,11 @@ export const OID = {
  */
 export const OPERATOR_ROLE_OID = '1.3.6.1.4.1.34380.1.3.13';
 export const OPERATOR_ROLE = 'troupe-operator';
+/**
+ * The same extension's value on a broker certificate (`mco ca generate NAME --broker`): brokers accept each other on
+ * routes, gateways and leafnodes by it, and never take such a certificate as a node's or an operator's.
+ */
+export const BROKER_ROLE = 'troupe-broker';
 
 /** Signature algorithms accepted when verifying requests, certificates and CRLs made elsewhere (Puppet, OpenSSL). SHA-1 is not among them. */
 const VERIFY_ALGORITHMS: Record<string, { digest: string | null; key: string }> = {

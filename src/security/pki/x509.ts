@@ -5,7 +5,16 @@ import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { keyTypeOf, signBytes, spkiDer, publicKeyOf } from './keys.js';
 import { singlePem, toPem } from './pem.js';
-import { keyIdentifier, normaliseSerial, OID, OPERATOR_ROLE, OPERATOR_ROLE_OID, tbsFields, WeakCryptoError } from './x509-read.js';
+import {
+  BROKER_ROLE,
+  keyIdentifier,
+  normaliseSerial,
+  OID,
+  OPERATOR_ROLE,
+  OPERATOR_ROLE_OID,
+  tbsFields,
+  WeakCryptoError,
+} from './x509-read.js';
 
 const { asn1, pki } = forge;
 const U = asn1.Class.UNIVERSAL;
@@ -14,8 +23,9 @@ const T = asn1.Type;
 /**
  * What a certificate is for. `client` is an operator: the only profile nodes take requests from, marked with
  * the operator role below; `node` certificates serve and connect to the broker but may not send requests.
+ * `broker` certificates serve clients and dial other brokers (routes, gateways, leafnodes), marked with the broker role.
  */
-export type CertificateProfile = 'ca' | 'node' | 'client' | 'server';
+export type CertificateProfile = 'ca' | 'node' | 'client' | 'server' | 'broker';
 
 export interface IssueRequest {
   commonName: string;
@@ -108,13 +118,12 @@ function extensionsFor(req: IssueRequest, issuerKeyId: Buffer): forge.asn1.Asn1 
     exts.push({ name: 'keyUsage', digitalSignature: true, keyEncipherment: rsa, critical: true });
     exts.push({
       name: 'extKeyUsage',
-      serverAuth: req.profile === 'node' || req.profile === 'server',
-      clientAuth: req.profile === 'node' || req.profile === 'client',
+      serverAuth: req.profile === 'node' || req.profile === 'server' || req.profile === 'broker',
+      clientAuth: req.profile === 'node' || req.profile === 'client' || req.profile === 'broker',
     });
   }
-  if (req.profile === 'client') {
-    exts.push({ id: OPERATOR_ROLE_OID, critical: false, value: asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(OPERATOR_ROLE)) });
-  }
+  const role = req.profile === 'client' ? OPERATOR_ROLE : req.profile === 'broker' ? BROKER_ROLE : undefined;
+  if (role) exts.push({ id: OPERATOR_ROLE_OID, critical: false, value: asn1.create(U, T.UTF8, false, forge.util.encodeUtf8(role)) });
   if (req.altNames?.length) {
     exts.push({
       name: 'subjectAltName',
