@@ -130,6 +130,16 @@ function leafSite(value: string): LeafSite {
 
 const has = (v: string | undefined): v is string => v !== undefined && v !== '';
 
+/** Peers to dial (routes, gateways) need the port they are dialled back on. */
+function requirePort(peers: readonly unknown[], listen: string | undefined, what: string, port: string, flag: string): void {
+  if (peers.length > 0 && !listen)
+    throw bad(
+      'bad_layout',
+      `${what} need a ${port} port (--${flag})`,
+      `pass --${flag} HOST:PORT (plugin.broker.${flag.replace('-', '_')}) as well`,
+    );
+}
+
 /**
  * The checked layout of `input`, or undefined when it places the broker in no site (a single broker, as before).
  * `defaultServerName` is the broker certificate's name. Every error names the key and flag and says how to fix it.
@@ -166,22 +176,12 @@ export function siteLayoutFrom(input: SiteInput, defaultServerName: string, jets
     : undefined;
   const routeExample = 'tls://ams2.example.net:6222,tls://ams3.example.net:6222';
   const routeUrls = routes.map((r) => brokerUrl(r, 'route', 'plugin.broker.routes (--routes)', routeExample));
-  if (routeUrls.length > 0 && !clusterListen)
-    throw bad(
-      'bad_layout',
-      'plugin.broker.routes (--routes) need a cluster port (--cluster-listen)',
-      'pass --cluster-listen HOST:PORT (plugin.broker.cluster_listen) as well',
-    );
+  requirePort(routeUrls, clusterListen, 'plugin.broker.routes (--routes)', 'cluster', 'cluster-listen');
   const gatewayListen = has(input.gatewayListen)
     ? checkHostPort(input.gatewayListen, 'plugin.broker.gateway_listen (--gateway-listen)', '0.0.0.0:7222')
     : undefined;
   const gateways = has(input.gateways) ? parseGateways(input.gateways) : [];
-  if (gateways.length > 0 && !gatewayListen)
-    throw bad(
-      'bad_layout',
-      'plugin.broker.gateways (--gateways) need a gateway port (--gateway-listen)',
-      'pass --gateway-listen HOST:PORT (plugin.broker.gateway_listen) as well',
-    );
+  requirePort(gateways, gatewayListen, 'plugin.broker.gateways (--gateways)', 'gateway', 'gateway-listen');
   const leafnodeListen = has(input.leafnodeListen)
     ? checkHostPort(input.leafnodeListen, 'plugin.broker.leafnode_listen (--leafnode-listen)', '0.0.0.0:7422')
     : undefined;

@@ -7,6 +7,7 @@ import { runPing } from '../client/apps/ping.js';
 import { runPluginDoc } from '../client/apps/plugin-doc.js';
 import { runRegistryFacts, runRegistryInventory } from '../client/apps/registry.js';
 import { runRpc } from '../client/apps/rpc.js';
+import { unansweredLine } from '../client/discovery/registry.js';
 import { renderFacts, renderRegistryFacts } from '../client/render/facts.js';
 import { renderFind } from '../client/render/find.js';
 import { renderCollectives, renderInventory, renderRegistryInventory } from '../client/render/inventory.js';
@@ -90,6 +91,7 @@ export async function factsCommand(
   if (flags.registry) {
     const outcome = await runRegistryFacts(session, fact, target);
     term.write(renderRegistryFacts(outcome, output));
+    if (outcome.kind === 'registry_facts') for (const u of outcome.unanswered) term.write({ out: '', err: `mco: ${unansweredLine(u)}\n` });
     return outcome.exitCode;
   }
   const outcome = await runFacts(

@@ -261,7 +261,7 @@ export class Troupe {
 function given(nodes: readonly string[], target: RequestTarget): Discovered {
   let list = [...new Set(nodes)].sort();
   if (target.limit !== undefined) list = limitNodes(list, target.limit, target.limitMethod, target.limitSeed);
-  return { nodes: list, method: 'nodes', elapsedMs: 0 };
+  return { nodes: list, method: 'nodes', elapsedMs: 0, unanswered: [] };
 }
 
 function nothingSent<O>(agent: string, action: string, discovery: Discovered): RpcResult<O> {

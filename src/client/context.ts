@@ -8,12 +8,13 @@ import { newSenderSuffix, senderFor } from '../protocol/index.js';
 import { securityFromConfig } from '../security/from-config.js';
 import type { SecurityProvider } from '../security/provider.js';
 import { brokerCertname, connectorFromConfig } from '../transport/factory.js';
-import { natsRegistryReaderFor } from '../transport/nats-registry.js';
+import { natsRegistryReaderFor, registryBucketName } from '../transport/nats-registry.js';
 import { TransportError, type Connector } from '../transport/index.js';
 import { BUILTIN_AGENT_DIR } from '../plugins/agents/ddl-dir.js';
 import { BUILTIN_DATA_DIR } from '../plugins/data/ddl-dir.js';
 import { RpcClient } from './rpc-client.js';
 import { DISCOVERY_METHODS, DiscoveryError, type DiscoveryMethod, type RegistrySource } from './discovery/index.js';
+import { parseRegistrySites, SitesRegistry } from './discovery/sites.js';
 import type { ClientDefaults, ClientSession, Output } from './session.js';
 
 /** The client config: the file named, else the first of $TROUPE_CONFIG, ~/.troupe/client.cfg, /etc/troupe/client.cfg. */
@@ -145,14 +146,30 @@ export class ClientContext implements ClientSession {
     return discoveryMethodFor(name, this);
   }
 
-  /** The registry lives in NATS JetStream; other brokers have none. */
+  /**
+   * The registry lives in NATS JetStream; other brokers have none. With `registry_sites`, every site's registry,
+   * read at once; otherwise this client's own site's (`site`), or the one registry.
+   */
   async registry(): Promise<RegistrySource> {
     const kind = this.options.connector?.kind ?? this.config.get('connector');
     if (kind !== 'nats')
       throw new DiscoveryError('unavailable', `the registry needs NATS with JetStream; this client uses connector = ${kind}`);
-    const reader = natsRegistryReaderFor(await this.connected(), this.config.get('registry_bucket'));
-    if (!reader) throw new DiscoveryError('unavailable', 'the registry needs a NATS connection');
-    return reader;
+    const sites = parseRegistrySites(this.config.get('registry_sites'));
+    const bucket = this.config.get('registry_bucket');
+    const connector = await this.connected();
+    const readerOf = (site: string, opts = {}) => {
+      const reader = natsRegistryReaderFor(connector, registryBucketName(bucket, site), opts);
+      if (!reader) throw new DiscoveryError('unavailable', 'the registry needs a NATS connection');
+      return reader;
+    };
+    if (sites.length === 0) return readerOf(this.config.get('site'));
+    const timeoutMs = this.config.get('registry_site_timeout') * 1000;
+    return new SitesRegistry(
+      sites.map((site) => ({
+        site,
+        source: readerOf(site.name, { timeoutMs, ...(site.domain !== undefined && { domain: site.domain }) }),
+      })),
+    );
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import type { Reply, RequestStats, ResultSet } from './results.js';
 import type { ClientSession } from './session.js';
 import { limitNodes, countOf } from './selection.js';
 import { haltCode } from './exit-codes.js';
-import { DISCOVERY_METHODS } from './discovery/index.js';
+import { DISCOVERY_METHODS, type UnansweredSite } from './discovery/index.js';
 
 export interface TargetOptions {
   filter: Filter;
@@ -50,6 +50,8 @@ export interface Discovered {
   nodes: string[];
   method: string;
   elapsedMs: number;
+  /** Sites whose registries did not answer (registry discovery over `registry_sites`): their nodes are not in `nodes`. */
+  unanswered: UnansweredSite[];
 }
 
 /**
@@ -77,6 +79,7 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
   let nodes: string[];
   let method = t.discoveryMethod;
   let started = performance.now();
+  const unanswered: UnansweredSite[] = [];
   if (direct && DISCOVERY_METHODS.asksNodes(method)) {
     // Plain identities need no network round: address them directly.
     nodes = [...new Set(direct)].sort();
@@ -95,6 +98,7 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
         quietWindowMs: t.quietWindowMs,
         options: t.discoveryOptions,
         ...(progress && { onNode: (identity: string) => progress.found(identity) }),
+        onUnanswered: (site) => unanswered.push(site),
       });
     } catch (err) {
       progress?.end(undefined);
@@ -103,7 +107,7 @@ export async function discover(session: ClientSession, t: TargetOptions): Promis
     progress?.end(nodes.length);
   }
   if (t.limit !== undefined) nodes = limitNodes(nodes, t.limit, t.limitMethod, t.limitSeed);
-  return { nodes, method, elapsedMs: performance.now() - started };
+  return { nodes, method, elapsedMs: performance.now() - started, unanswered };
 }
 
 export interface RequestOutcome {
@@ -145,7 +149,12 @@ export async function sendRequest(
     onBehalfOf: s.onBehalfOf,
   });
   const stats = statsOf(results, discovered.elapsedMs, nodes.length);
-  return { results, discovered, stats, exitCode: haltCode({ ...stats, noResponse: stats.noResponse.length }) };
+  return {
+    results,
+    discovered,
+    stats,
+    exitCode: haltCode({ ...stats, noResponse: stats.noResponse.length, unanswered: discovered.unanswered.length }),
+  };
 }
 
 export function statsOf(results: ResultSet, discoveryMs: number, discovered?: number): RequestStats {

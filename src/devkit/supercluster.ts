@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, LocalNatsServer } from './nats-server.js';
+import { WanLinks } from './wan.js';
 
 export interface SiteSpec {
   name: string;
@@ -29,6 +30,8 @@ export interface SuperclusterOptions {
   config?: string;
   /** Raise every server's open-file limit (up to the hard limit), for sites that hold thousands of connections. */
   maxOpenFiles?: number;
+  /** Gateway connections through proxies (wan.ts), so cutWan/healWan can cut the link between two sites. */
+  cuttableWan?: boolean;
 }
 
 export interface SiteServer {
@@ -54,6 +57,8 @@ interface Ports {
   gateway: number;
   leaf: number;
   http: number;
+  /** The proxy in front of `gateway` that other sites dial (cuttableWan). */
+  wan: number;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -81,6 +86,7 @@ export class LocalSupercluster {
   readonly sites = new Map<string, LocalSite>();
   private readonly dir = mkdtempSync(join(tmpdir(), 'troupe-sites-'));
   private readonly ports = new Map<string, Ports[]>();
+  private readonly wan = new WanLinks();
 
   constructor(private readonly opts: SuperclusterOptions) {
     const names = new Set<string>();
@@ -117,7 +123,14 @@ export class LocalSupercluster {
       const count = s.brokers ?? 3;
       const ports: Ports[] = [];
       for (let i = 0; i < count; i++)
-        ports.push({ client: await port(), cluster: await port(), gateway: await port(), leaf: await port(), http: await port() });
+        ports.push({
+          client: await port(),
+          cluster: await port(),
+          gateway: await port(),
+          leaf: await port(),
+          http: await port(),
+          wan: await port(),
+        });
       this.ports.set(s.name, ports);
     }
     for (const s of this.opts.sites) {
@@ -135,6 +148,9 @@ export class LocalSupercluster {
         domain: this.opts.jetstream === false ? undefined : this.domainOf(s),
       });
     }
+    if (this.opts.cuttableWan)
+      for (const s of this.opts.sites)
+        if (s.leafOf === undefined) for (const p of this.ports.get(s.name)!) await this.wan.proxy(s.name, p.wan, p.gateway);
     await Promise.all(this.servers.map((s) => s.server.start()));
     await this.ready();
     return this;
@@ -156,10 +172,12 @@ export class LocalSupercluster {
     if (site.leafOf === undefined) {
       const others = this.opts.sites.filter((o) => o.leafOf === undefined && o.name !== site.name);
       const gateways = others.map((o) => {
-        const urls = this.ports.get(o.name)!.map((p) => q(`nats://127.0.0.1:${p.gateway}`));
+        const urls = this.ports.get(o.name)!.map((p) => q(`nats://127.0.0.1:${this.opts.cuttableWan ? p.wan : p.gateway}`));
         return `{ name: ${q(o.name)}, urls: [${urls.join(', ')}] }`;
       });
-      lines.push(`gateway { name: ${q(site.name)}, listen: 127.0.0.1:${own.gateway}, gateways: [${gateways.join(', ')}] }`);
+      // Through the proxies, the address other sites learn by gossip must be the proxy's too.
+      const advertise = this.opts.cuttableWan ? `, advertise: "127.0.0.1:${own.wan}"` : '';
+      lines.push(`gateway { name: ${q(site.name)}, listen: 127.0.0.1:${own.gateway}${advertise}, gateways: [${gateways.join(', ')}] }`);
       if (this.opts.sites.some((o) => o.leafOf === site.name)) lines.push(`leafnodes { listen: 127.0.0.1:${own.leaf} }`);
     } else {
       const hub = this.ports.get(site.leafOf)!.map((p) => q(`nats-leaf://${APP_USER}:${APP_USER}@127.0.0.1:${p.leaf}`));
@@ -227,8 +245,20 @@ export class LocalSupercluster {
     await this.ready(20_000, site.servers);
   }
 
+  /** Cuts the WAN between gateway sites `a` and `b` (cuttableWan): their gateway connections close and stay closed. */
+  cutWan(a: string, b: string): void {
+    if (!this.opts.cuttableWan) throw new Error('cutWan needs a supercluster started with cuttableWan');
+    this.wan.cutLink(a, b);
+  }
+
+  /** Lets the gateways between `a` and `b` reconnect; ready() resolves once they have. */
+  healWan(a: string, b: string): void {
+    this.wan.healLink(a, b);
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.server.stop()));
+    await this.wan.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -78,7 +78,35 @@ export const REGISTRY_BUCKET_KEYS = {
     pattern: /^[A-Za-z0-9_-]+$/,
     patternDoc: 'letters, digits, _ and -',
     scope: 'both',
-    description: 'JetStream key-value bucket holding the registry (one key per node identity).',
+    description:
+      'JetStream key-value bucket holding the registry (one key per node identity); a node with a `site` registers in `<registry_bucket>_<site>`.',
+  },
+  site: {
+    type: 'string',
+    default: '',
+    defaultDoc: 'none: one registry for every node',
+    pattern: /^([A-Za-z0-9_-]+)?$/,
+    patternDoc: 'a site name (letters, digits, _ and -)',
+    scope: 'both',
+    description:
+      "The site this process is at. A node registers in its site's own registry, `<registry_bucket>_<site>`, kept in the JetStream cluster named after the site; a client without `registry_sites` reads its own site's registry.",
+  },
+  registry_sites: {
+    type: 'list',
+    default: [],
+    defaultDoc: 'none: the `site` registry alone',
+    pattern: /^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/,
+    patternDoc: 'sites as NAME or NAME@DOMAIN',
+    scope: 'client',
+    description:
+      "Sites whose registries discovery reads, all at once, each `NAME` (its registry in this broker's JetStream) or `NAME@DOMAIN` (in the JetStream domain DOMAIN, a leaf site's). A site that does not answer within `registry_site_timeout` is named and the others' nodes are used; a request whose collective is a site's name reads only that site.",
+  },
+  registry_site_timeout: {
+    type: 'number',
+    min: 0.1,
+    default: 5,
+    scope: 'client',
+    description: "Seconds a site's registry has to answer each JetStream request of a read before the site counts as not answering.",
   },
 } as const satisfies KeyTable;
 

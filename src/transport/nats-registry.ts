@@ -3,7 +3,9 @@
 // by the stream, no JetStream API call); the bucket is created by the first node that finds it missing, with its
 // own settings (first one wins). Readers take the last record of every key through one ordered consumer.
 // It works on any connector offering the JetStream capability (jetstream.ts).
-import type { Consumer, ConsumerMessages, JetStreamManager, NatsError } from 'nats';
+// Across sites, each site keeps a bucket of its own (`<bucket>_<site>`) in the JetStream cluster named after the
+// site, and a reader reads one site's bucket, in another JetStream domain when the site is one (a leaf site).
+import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, NatsError } from 'nats';
 import { encodeRegistration, registryKey, type RegistrationRecord } from '../protocol/index.js';
 import { TroupeError, type ErrorCodeTable } from '../errors.js';
 import type { Connector } from './connector.js';
@@ -14,8 +16,15 @@ export interface RegistryBucketSettings {
   name: string;
   /** Entries older than this are removed by the broker: the node counts as gone. */
   maxAgeMs: number;
-  /** Copies kept in a JetStream cluster (1, 3 or 5). */
+  /** Copies kept in a JetStream cluster (1, 3 or 5); a single server without a cluster keeps one. */
   replicas: number;
+  /** The JetStream cluster the bucket is placed in: the node's site. */
+  placement?: string;
+}
+
+/** The bucket of a site's registry: `<bucket>_<site>`; without a site, the one registry `<bucket>`. */
+export function registryBucketName(bucket: string, site: string): string {
+  return site ? `${bucket}_${site}` : bucket;
 }
 
 export const REGISTRY_ERROR_CODES = {
@@ -50,6 +59,7 @@ const apiCode = (err: unknown): number | undefined => (err as NatsError).api_err
 const STREAM_NOT_FOUND = 10059;
 const NO_MESSAGE_FOUND = 10037;
 const STREAM_NAME_IN_USE = 10058;
+const REPLICAS_NOT_CLUSTERED = 10074;
 
 /** A NATS error in words: a timeout says what usually causes it. */
 function reason(err: unknown): string {
@@ -87,14 +97,20 @@ export class RegistryBucket {
     return this.creating;
   }
 
-  private async create(js: JetStreamHandle): Promise<void> {
+  private async create(js: JetStreamHandle, replicas = this.settings.replicas): Promise<void> {
+    const { name, maxAgeMs, placement } = this.settings;
     try {
-      const { name, maxAgeMs, replicas } = this.settings;
-      await js
-        .client()
-        .views.kv(name, { history: 1, ttl: maxAgeMs, replicas, description: 'troupe node registry: one registration record per identity' });
+      await js.client().views.kv(name, {
+        history: 1,
+        ttl: maxAgeMs,
+        replicas,
+        ...(placement ? { placement: { cluster: placement, tags: [] } } : {}),
+        description: 'troupe node registry: one registration record per identity',
+      });
     } catch (err) {
       if (apiCode(err) === STREAM_NAME_IN_USE) return; // another node created it first, with its own settings
+      // A site of one server has no JetStream cluster: it keeps one copy, whatever registry_replicas says.
+      if (apiCode(err) === REPLICAS_NOT_CLUSTERED && replicas > 1) return this.create(js, 1);
       if (isNoJetStream(err)) {
         this.unavailableUntil = Date.now() + this.retryMs;
         throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
@@ -152,22 +168,55 @@ export class NatsRegistrar {
   }
 }
 
+export interface RegistryReaderOptions {
+  /** The JetStream domain the bucket is in (a leaf site's); default: the broker's own. */
+  domain?: string;
+  /** How long each JetStream request may take; default: the NATS client's (5 s). */
+  timeoutMs?: number;
+  /** A read that gets no message for this long fails instead of waiting on. */
+  stallMs?: number;
+}
+
 /** Reads the registry: every node's last record, or one node's. */
 export class NatsRegistryReader {
   private manager?: JetStreamManager;
+  private readonly stallMs: number;
 
   constructor(
     private readonly js: JetStreamHandle,
     private readonly bucket: string,
-    /** A read that gets no message for this long fails instead of waiting on. */
-    private readonly stallMs = 10_000,
-  ) {}
+    private readonly opts: RegistryReaderOptions = {},
+  ) {
+    this.stallMs = opts.stallMs ?? 10_000;
+  }
+
+  /** Own JetStream options only when asked for a domain or a timeout; otherwise the connector's shared manager. */
+  private get jsOptions(): { domain?: string; timeout?: number } | undefined {
+    const { domain, timeoutMs } = this.opts;
+    if (domain === undefined && timeoutMs === undefined) return undefined;
+    return { ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) };
+  }
+
+  private client(): JetStreamClient {
+    const options = this.jsOptions;
+    return options ? this.js.connection().jetstream(options) : this.js.client();
+  }
 
   private async jsm(): Promise<JetStreamManager> {
     if (this.manager) return this.manager;
     try {
-      this.manager = await this.js.manager();
+      const options = this.jsOptions;
+      this.manager = options ? await this.js.connection().jetstreamManager(options) : await this.js.manager();
     } catch (err) {
+      const { domain } = this.opts;
+      if (isNoJetStream(err) && domain !== undefined)
+        throw new RegistryError(
+          'registry_unavailable',
+          `no JetStream answers in domain '${domain}' (is the site up, and its leafnode connected?)`,
+          {
+            cause: err,
+          },
+        );
       if (isNoJetStream(err)) throw new RegistryError('registry_unavailable', NO_JETSTREAM, { cause: err });
       throw new RegistryError('registry_failed', `cannot reach JetStream: ${reason(err)}`, { cause: err });
     }
@@ -201,7 +250,7 @@ export class NatsRegistryReader {
   async scan(visit: (record: StoredRecord) => void): Promise<{ maxAgeMs: number }> {
     const { maxAgeMs, messages } = await this.describe();
     if (messages === 0) return { maxAgeMs };
-    const js = this.js.client();
+    const js = this.client();
     let finish!: () => void;
     let fail!: (err: unknown) => void;
     const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
@@ -286,7 +335,11 @@ export function natsRegistrarFor(connector: Connector, bucket: RegistryBucket): 
 }
 
 /** The registry reader over a client's connector, or undefined when its broker offers no JetStream. */
-export function natsRegistryReaderFor(connector: Connector, bucket: string): NatsRegistryReader | undefined {
+export function natsRegistryReaderFor(
+  connector: Connector,
+  bucket: string,
+  opts: RegistryReaderOptions = {},
+): NatsRegistryReader | undefined {
   const js = jetStreamOf(connector);
-  return js ? new NatsRegistryReader(js, bucket) : undefined;
+  return js ? new NatsRegistryReader(js, bucket, opts) : undefined;
 }

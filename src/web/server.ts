@@ -19,6 +19,7 @@ import type { AgentDDL } from '../ddl/index.js';
 import { checkFilterData, dataTermsOf, FilterError, isEmptyFilter, parseCompound, usesDataPlugins, type Filter } from '../filter/index.js';
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
+import { registryBucketName } from '../transport/nats-registry.js';
 import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
@@ -216,7 +217,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const connector = await troupe.context.connected();
   const js = jetStreamOf(connector);
   const index = new NodeIndex(config.get('main_collective'));
-  const watcher = js ? new RegistryWatcher(js, config.get('registry_bucket'), index, config.get('web.index_refresh') * 1000) : undefined;
+  // The console's own site's registry (the one registry without `site`); registry_sites are read by discovery only.
+  const bucket = registryBucketName(config.get('registry_bucket'), config.get('site'));
+  const watcher = js ? new RegistryWatcher(js, bucket, index, config.get('web.index_refresh') * 1000) : undefined;
   watcher?.start();
   const store = js
     ? new JobStore(js.connection(), { bucket: config.get('web.jobs_bucket'), maxAgeMs: config.get('web.jobs_max_age') * 86400_000 }, () =>

@@ -9,5 +9,7 @@ export interface FindOutcome extends Discovered {
 
 export async function runFind(session: ClientSession, target: TargetOptions): Promise<FindOutcome> {
   const found = await discover(session, target);
-  return { ...found, exitCode: found.nodes.length > 0 ? EXIT.OK : EXIT.ERROR };
+  // A site that did not answer may hold matching nodes: what was found is not the whole answer.
+  const exitCode = found.nodes.length === 0 ? EXIT.ERROR : found.unanswered.length > 0 ? EXIT.SOME_FAILED : EXIT.OK;
+  return { ...found, exitCode };
 }

@@ -2,6 +2,7 @@
 // instead of asking every node. Instant and broadcast-free, and as fresh as the nodes' last registrations.
 import { lookupFact, plainIdentities } from '../../filter/index.js';
 import type { RegistrationRecord } from '../../protocol/index.js';
+import type { UnansweredSite } from '../discovery/method.js';
 import { maxAgeOption, queryRegistry, registeredNode, type RegistrySource } from '../discovery/registry.js';
 import { DiscoveryError } from '../discovery/method.js';
 import { registeredCount } from '../discovery/expect.js';
@@ -30,7 +31,9 @@ export interface RegistryFactsReport {
   oldestMs: number;
   /** The registry's own max age; 0 when it has none. */
   maxAgeMs: number;
-  exitCode: typeof EXIT.OK;
+  /** Sites whose registries did not answer: their nodes are not counted. */
+  unanswered: UnansweredSite[];
+  exitCode: typeof EXIT.OK | typeof EXIT.SOME_FAILED;
 }
 
 export type RegistryFactsOutcome = RegistryFactsReport | NoNodes;
@@ -58,7 +61,8 @@ export async function runRegistryFacts(session: ClientSession, fact: string, tar
     readMs,
     oldestMs,
     maxAgeMs: answer.maxAgeMs,
-    exitCode: EXIT.OK,
+    unanswered: answer.unanswered,
+    exitCode: answer.unanswered.length > 0 ? EXIT.SOME_FAILED : EXIT.OK,
   };
 }
 

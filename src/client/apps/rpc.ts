@@ -33,7 +33,7 @@ export async function runRpc(session: ClientSession, o: RpcAppOptions, onEvent: 
   const checked = validateInputs(ddl, o.action, data);
   if (!checked.ok) throw new UsageError(`${o.agent}#${o.action}: ${checked.message}`, `see 'mco plugin doc ${o.agent}'`);
   const discovered = await discover(session, o.target);
-  if (o.discoveryOnly) return discoveryOnly(discovered.nodes);
+  if (o.discoveryOnly) return discoveryOnly(discovered.nodes, discovered.unanswered.length);
   if (discovered.nodes.length === 0) return noNodes();
   const { onStart, onReply, done } = requestEvents(onEvent);
   // As MCollective: the agent's own timeout plus the discovery timeout, unless -t says otherwise.

@@ -27,10 +27,11 @@ export const noNodes = (): NoNodes => ({ kind: 'no_nodes', exitCode: EXIT.ERROR 
 
 export const requestSent = (requestId: string): RequestSent => ({ kind: 'sent', requestId, exitCode: EXIT.OK });
 
-export const discoveryOnly = (nodes: string[]): DiscoveryOnly => ({
+/** `unanswered`: sites whose registries did not answer, so the list may lack nodes. */
+export const discoveryOnly = (nodes: string[], unanswered = 0): DiscoveryOnly => ({
   kind: 'discovered',
   nodes,
-  exitCode: nodes.length > 0 ? EXIT.OK : EXIT.ERROR,
+  exitCode: nodes.length === 0 ? EXIT.ERROR : unanswered > 0 ? EXIT.SOME_FAILED : EXIT.OK,
 });
 
 /** The send callbacks that report a request's start, each reply and its end as events. */

@@ -7,10 +7,13 @@ import type { Filter } from '../../filter/index.js';
 import { queryRegistry, type RegistrySource } from './registry.js';
 import type { DiscoveryMethod, DiscoveryRequest } from './method.js';
 
-/** How many registered nodes of `collective` match; undefined when none (an empty registry tells nothing). */
+/**
+ * How many registered nodes of `collective` match; undefined when none (an empty registry tells nothing) or when a
+ * site did not answer (a count short of its nodes would end the wait before they reply).
+ */
 export async function registeredCount(source: RegistrySource, filter: Filter, collective: string): Promise<number | undefined> {
-  const { nodes } = await queryRegistry(source, { filter, collective });
-  return nodes.length > 0 ? nodes.length : undefined;
+  const { nodes, unanswered } = await queryRegistry(source, { filter, collective });
+  return nodes.length > 0 && unanswered.length === 0 ? nodes.length : undefined;
 }
 
 export interface ExpectSettings {

@@ -13,3 +13,4 @@ export {
   type RegisteredNode,
 } from './registry.js';
 export { ExpectFromRegistry } from './expect.js';
+export { SitesRegistry, parseRegistrySites, type RegistrySite, type SiteSource } from './sites.js';

@@ -1,6 +1,12 @@
 import { TroupeError, type ErrorCodeTable } from '../../errors.js';
 import type { Filter } from '../../filter/index.js';
 
+/** A part of a method's source that gave no answer (a site's registry): its nodes are missing from the result. */
+export interface UnansweredSite {
+  site: string;
+  reason: string;
+}
+
 export interface DiscoveryRequest {
   filter: Filter;
   collective: string;
@@ -11,6 +17,8 @@ export interface DiscoveryRequest {
   options: Readonly<Record<string, string>>;
   /** Told of each node as it is found, by methods that find them one at a time (broadcast). */
   onNode?(identity: string): void;
+  /** Told of each site that did not answer, by methods that read several (the registry over `registry_sites`). */
+  onUnanswered?(site: UnansweredSite): void;
 }
 
 /** A way of finding which nodes match a filter. */
@@ -24,6 +32,7 @@ export const DISCOVERY_ERROR_CODES = {
   bad_source: 'the nodes file or a `--do` option of the discovery method cannot be used',
   unknown_method: 'no discovery method of that name',
   unavailable: 'the discovery method cannot run here (the registry needs NATS with JetStream)',
+  no_site_answered: 'none of the sites whose registries were asked answered (registry_sites)',
 } as const satisfies ErrorCodeTable;
 export type DiscoveryErrorCode = keyof typeof DISCOVERY_ERROR_CODES;
 

@@ -3,7 +3,7 @@
 // change, and every `registerinterval` seconds; a record older than the registry's max age counts as gone).
 import { compileFilter, type Filter } from '../../filter/index.js';
 import { decodeRegistration, type RegistrationRecord } from '../../protocol/index.js';
-import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest } from './method.js';
+import { DiscoveryError, type DiscoveryMethod, type DiscoveryRequest, type UnansweredSite } from './method.js';
 import { FILTER_KINDS, type DiscoveryPlugin } from './methods.js';
 
 const NAME = 'registry';
@@ -14,12 +14,20 @@ export interface RegistryEntry {
   storedAt: number;
 }
 
-/** Where registration records are read from (a JetStream key-value bucket, in practice). */
+export interface ScanOptions {
+  /** The collective asked about: a registry of several sites reads only the site of that name, if there is one. */
+  collective?: string;
+}
+
+/** Where registration records are read from (a JetStream key-value bucket, in practice; one per site). */
 export interface RegistrySource {
-  /** Calls `visit` with the latest record of every node; resolves with the registry's max age in ms (0: none). */
-  scan(visit: (entry: RegistryEntry) => void): Promise<{ maxAgeMs: number }>;
-  /** The latest record of one node, if any. */
-  get(identity: string): Promise<{ record?: RegistryEntry; maxAgeMs: number }>;
+  /**
+   * Calls `visit` with the latest record of every node; resolves with the registry's max age in ms (0: none) and,
+   * for a registry of several sites, the sites that did not answer (their nodes were not visited).
+   */
+  scan(visit: (entry: RegistryEntry) => void, opts?: ScanOptions): Promise<{ maxAgeMs: number; unanswered?: UnansweredSite[] }>;
+  /** The latest record of one node, if any; with the sites that did not answer, where the record may be. */
+  get(identity: string): Promise<{ record?: RegistryEntry; maxAgeMs: number; unanswered?: UnansweredSite[] }>;
 }
 
 export interface RegisteredNode {
@@ -42,6 +50,8 @@ export interface RegistryAnswer {
   stale: number;
   invalid: number;
   maxAgeMs: number;
+  /** Sites whose registries did not answer: their matching nodes are not in `nodes`. */
+  unanswered: UnansweredSite[];
 }
 
 /** Any failure of the source becomes one DiscoveryError line naming the registry. */
@@ -65,20 +75,23 @@ export async function queryRegistry(source: RegistrySource, q: RegistryQuery): P
   const byIdentity = new Map<string, RegisteredNode>();
   let invalid = 0;
   // Records are decoded and matched as they stream in, so only the matching ones are held.
-  const { maxAgeMs } = await reading(() =>
-    source.scan((entry) => {
-      let record: RegistrationRecord;
-      try {
-        record = decodeRegistration(entry.data);
-      } catch {
-        invalid++;
-        return;
-      }
-      // The record has the shape filters evaluate: identity, facts, classes, agents.
-      if (!record.collectives.includes(q.collective) || !match(record)) return;
-      const known = byIdentity.get(record.identity);
-      if (!known || known.storedAt < entry.storedAt) byIdentity.set(record.identity, { record, storedAt: entry.storedAt });
-    }),
+  const { maxAgeMs, unanswered = [] } = await reading(() =>
+    source.scan(
+      (entry) => {
+        let record: RegistrationRecord;
+        try {
+          record = decodeRegistration(entry.data);
+        } catch {
+          invalid++;
+          return;
+        }
+        // The record has the shape filters evaluate: identity, facts, classes, agents.
+        if (!record.collectives.includes(q.collective) || !match(record)) return;
+        const known = byIdentity.get(record.identity);
+        if (!known || known.storedAt < entry.storedAt) byIdentity.set(record.identity, { record, storedAt: entry.storedAt });
+      },
+      { collective: q.collective },
+    ),
   );
   const oldest = freshAfter(maxAgeMs, q.maxAgeMs, q.now ?? Date.now());
   const nodes: RegisteredNode[] = [];
@@ -88,8 +101,11 @@ export async function queryRegistry(source: RegistrySource, q: RegistryQuery): P
     else nodes.push(node);
   }
   nodes.sort((a, b) => (a.record.identity < b.record.identity ? -1 : a.record.identity > b.record.identity ? 1 : 0));
-  return { nodes, stale, invalid, maxAgeMs };
+  return { nodes, stale, invalid, maxAgeMs, unanswered };
 }
+
+/** The line that names a site whose registry did not answer. */
+export const unansweredLine = (u: UnansweredSite): string => `registry: site ${u.site} did not answer (${u.reason})`;
 
 /** One node's record, unless it is missing or older than the max age. */
 export async function registeredNode(source: RegistrySource, identity: string, now = Date.now()): Promise<RegisteredNode | undefined> {
@@ -117,14 +133,22 @@ export function maxAgeOption(options: Readonly<Record<string, string>>): number 
 export class RegistryDiscovery implements DiscoveryMethod {
   readonly name = NAME;
 
-  constructor(private readonly source: RegistrySource) {}
+  constructor(
+    private readonly source: RegistrySource,
+    private readonly warn: (line: string) => void = () => undefined,
+  ) {}
 
+  /** The nodes of the sites that answered; each site that did not is named (warn) and told (onUnanswered). */
   async discover(req: DiscoveryRequest): Promise<string[]> {
     const answer = await queryRegistry(this.source, {
       filter: req.filter,
       collective: req.collective,
       maxAgeMs: maxAgeOption(req.options),
     });
+    for (const u of answer.unanswered) {
+      this.warn(unansweredLine(u));
+      req.onUnanswered?.(u);
+    }
     return answer.nodes.map((n) => n.record.identity);
   }
 }
@@ -134,5 +158,5 @@ export const registryDiscovery: DiscoveryPlugin = {
   aliases: [],
   // Records hold facts, classes and agents; data plugins answer only on the node, at the time of the request.
   capabilities: { filters: FILTER_KINDS.filter((k) => k !== 'data'), asksNodes: false },
-  create: async (ctx) => new RegistryDiscovery(await ctx.registry()),
+  create: async (ctx) => new RegistryDiscovery(await ctx.registry(), (line) => ctx.warn(line)),
 };
