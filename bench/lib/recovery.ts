@@ -116,6 +116,7 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     await until(() => rolling.recoveredAfter(0, everyNode) !== undefined, 30_000);
     const started = Date.now();
     for (const s of sc.site('ams').servers) {
+      if (process.env.TROUPE_BENCH_TIMELINE) process.stderr.write(`  lame duck of ${s.name} at ${Date.now() - started} ms\n`);
       await s.server.lameDuck(120_000);
       await s.server.start();
       await sc.ready(60_000);
@@ -123,6 +124,7 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     const rollingMs = Date.now() - started;
     await new Promise((r) => setTimeout(r, 2000));
     const rollingReport = await rolling.stop();
+    if (process.env.TROUPE_BENCH_TIMELINE) timeline(rolling.sent, started, new Set(nodesOf[0]));
     records.push(record('broker loss: lame-duck rolling restart', o.nodes, rollingMs, rollingReport, 'time: the whole restart'));
     if (rollingReport.replies < rollingReport.expectedReplies) missed.push('requests lost in the lame-duck rolling restart');
   } finally {
@@ -134,7 +136,7 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
 
 const load = () => loadavg()[0]!.toFixed(1);
 
-/** Per request, on stderr: when it was sent after the kill, and the replies from the killed broker's nodes and the rest. */
+/** Per request, on stderr: when it was sent after `since`, the replies from `group` (the killed broker's nodes) and the rest. */
 function timeline(sent: readonly StreamedRequest[], killedAt: number, killedNodes: ReadonlySet<string>): void {
   for (const r of sent) {
     let fromKilled = 0;
@@ -142,7 +144,7 @@ function timeline(sent: readonly StreamedRequest[], killedAt: number, killedNode
     const last = Math.max(0, ...r.answered.values());
     process.stderr.write(
       `  request at ${r.sentAt - killedAt} ms: ${fromKilled}/${killedNodes.size} from the killed broker's nodes, ` +
-        `${r.answered.size - fromKilled} from the rest, last after ${last} ms\n`,
+        `${r.answered.size - fromKilled} from the rest, ${r.duplicates} twice, last after ${last} ms\n`,
     );
   }
 }
