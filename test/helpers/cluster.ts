@@ -16,8 +16,8 @@ export interface ClusterFleet {
   stop(): Promise<void>;
 }
 
-/** Lame-duck timings short enough for a test: the broker warns, waits 4 s, then evicts those left over 30 s (nats-server's least). */
-export const TEST_LAME_DUCK = 'lame_duck_grace_period: 4s\nlame_duck_duration: 30s';
+/** Lame-duck timings for a test: the broker warns, waits 8 s (the 1 s spread plus a loaded machine's slow moves), then evicts those left over 30 s (nats-server's least). */
+export const TEST_LAME_DUCK = 'lame_duck_grace_period: 8s\nlame_duck_duration: 30s';
 
 export async function startClusterFleet(o: { nodesPerBroker: number; keys?: Record<string, string | number> }): Promise<ClusterFleet> {
   const scratch = scratchDir('troupe-cluster-');
