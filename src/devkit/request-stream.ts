@@ -34,6 +34,8 @@ export interface StreamReport {
   expectedReplies: number;
   replies: number;
   duplicates: number;
+  /** The first few requests some target did not answer: when they were sent (ms after the first) and who was missing. */
+  incomplete: Array<{ atMs: number; missing: string[] }>;
 }
 
 export class RequestStream {
@@ -136,6 +138,13 @@ export class RequestStream {
       expectedReplies: this.sent.length * expected,
       replies: this.sent.reduce((sum, r) => sum + r.answered.size, 0),
       duplicates: this.sent.reduce((sum, r) => sum + r.duplicates, 0),
+      incomplete: this.sent
+        .filter((r) => r.answered.size < expected)
+        .slice(0, 10)
+        .map((r) => ({
+          atMs: r.sentAt - (this.sent[0]?.sentAt ?? 0),
+          missing: this.opts.targets.filter((t) => !r.answered.has(t)).slice(0, 10),
+        })),
     };
   }
 }

@@ -123,6 +123,11 @@ export class NatsConnector implements Connector {
   private closing = false;
   /** While two connections are subscribed (moving off a lame-duck broker): messages seen on one, by content. */
   private seen?: Map<string, NatsConnection>;
+  /**
+   * While moving: the reply subject of each request the old connection delivered, for its reply to leave by that same
+   * broker. The requester's interest reached that broker before the request did; the new broker may not know it yet.
+   */
+  private replyVia?: Map<string, NatsConnection>;
 
   constructor(private readonly opts: NatsConnectorOptions) {
     this.servers = opts.servers;
@@ -296,6 +301,7 @@ export class NatsConnector implements Connector {
         return;
       }
       this.seen = new Map();
+      this.replyVia = new Map();
       for (const live of this.live) {
         live.old = live.sub;
         live.sub = this.subscribeOn(next, live);
@@ -316,6 +322,7 @@ export class NatsConnector implements Connector {
       // A copy the old connection delivered just before it stopped may have its twin still on the way.
       await sleep(Math.min(this.overlapMs, 250));
       this.seen = undefined;
+      this.replyVia = undefined;
     } finally {
       this.moving = false;
     }
@@ -370,6 +377,7 @@ export class NatsConnector implements Connector {
     return nc.subscribe(live.subject, {
       callback: (err, msg) => {
         if (err || this.deliveredTwice(nc, msg.subject, msg.reply, msg.data)) return;
+        if (msg.reply && this.replyVia && nc !== this.nc) this.replyVia.set(msg.reply, nc);
         live.handler(msg.reply ? { data: msg.data, replyTo: msg.reply } : { data: msg.data });
       },
     });
@@ -433,6 +441,15 @@ export class NatsConnector implements Connector {
     // from a request would split the command and could inject others into this connection.
     if (!REPLY_SUBJECT.test(address))
       throw new TransportError('bad_address', `not a usable reply subject: ${JSON.stringify(address.slice(0, 80))}`);
+    const via = this.replyVia?.get(address);
+    if (via && !via.isClosed()) {
+      try {
+        via.publish(address, data);
+        return;
+      } catch {
+        // Draining already: the new connection takes it.
+      }
+    }
     this.send(address, data);
   }
 

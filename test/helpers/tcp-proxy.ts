@@ -66,3 +66,41 @@ export class HoldingProxy {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
+
+/** A loopback TCP proxy that delivers every byte, in order, `delayMs` late in both directions: a slow link. */
+export class SlowLink {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    private readonly delayMs: number,
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => (this.sockets.delete(s), client.destroy(), upstream.destroy()));
+      }
+      this.lag(client, upstream);
+      this.lag(upstream, client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  // Timers of one delay fire in the order they were set, so the bytes keep theirs.
+  private lag(from: Socket, to: Socket): void {
+    from.on('data', (chunk: Buffer) => setTimeout(() => to.destroyed || to.write(chunk), this.delayMs));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

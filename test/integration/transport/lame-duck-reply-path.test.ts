@@ -1,0 +1,99 @@
+// A daemon moving off a lame-duck broker answers each request by the broker that delivered it. Here every route of
+// the broker it moves to is slow: a requester's fresh reply subscription reaches that broker late, so a reply sent
+// through it in the overlap, for a request the old broker delivered, would find no interest there and vanish.
+import { connect, createInbox, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, LocalNatsServer } from '../../../src/devkit/nats-server.js';
+import { broadcastSubject } from '../../../src/protocol/index.js';
+import { NatsConnector } from '../../../src/transport/nats.js';
+import { SlowLink } from '../../helpers/tcp-proxy.js';
+
+const ROUTE_DELAY_MS = 400;
+const SUBJECT = broadcastSubject('mcollective', 'echo');
+
+let a: LocalNatsServer;
+let b: LocalNatsServer;
+let c: LocalNatsServer;
+const links: SlowLink[] = [];
+let requester: NatsConnection;
+let node: NatsConnector;
+
+const slowTo = async (port: number) => {
+  const link = await new SlowLink({ host: '127.0.0.1', port }, ROUTE_DELAY_MS).start();
+  links.push(link);
+  return link.port;
+};
+
+beforeAll(async () => {
+  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
+  const [toA, toB, toC] = [await slowTo(ca), await slowTo(cb), await slowTo(cc)];
+  const route = (p: number) => `"nats-route://127.0.0.1:${p}"`;
+  const lameDuck = 'lame_duck_grace_period: 4s\nlame_duck_duration: 30s';
+  // A and B route to each other directly and to C through its slow link, which C advertises; C dials out through
+  // slow links too. C starts last, so the others learn it from its own routes. B keeps its client URL to itself:
+  // the only broker the daemon can move to is C.
+  a = new LocalNatsServer({
+    config: `server_name: A\n${lameDuck}\ncluster { name: t, listen: 127.0.0.1:${ca}, routes: [${route(cb)}, ${route(toC)}] }`,
+  });
+  b = new LocalNatsServer({
+    config: `server_name: B\ncluster { name: t, listen: 127.0.0.1:${cb}, no_advertise: true, routes: [${route(ca)}, ${route(toC)}] }`,
+  });
+  c = new LocalNatsServer({
+    config: `server_name: C\ncluster { name: t, listen: 127.0.0.1:${cc}, advertise: "127.0.0.1:${toC}", routes: [${route(toA)}, ${route(toB)}] }`,
+  });
+  await a.start();
+  await b.start();
+  await c.start();
+  requester = await connect({ servers: b.url });
+  node = new NatsConnector({ servers: [a.url], name: 'moving node', lameDuckSpreadMs: 0, lameDuckOverlapMs: 1500 });
+  await node.connect();
+  await node.subscribe({ kind: 'broadcast', collective: 'mcollective', agent: 'echo' }, (m) => {
+    if (m.replyTo) void node.reply(m.replyTo, m.data);
+  });
+  await node.flush();
+}, 60_000);
+
+afterAll(async () => {
+  await node?.close(500);
+  await requester?.close();
+  for (const s of [a, b, c]) await s?.stop();
+  for (const l of links) await l.stop();
+});
+
+/** A request with a reply subscription of its own, made just before it is sent, as mco's are. */
+const ask = (n: number) =>
+  requester
+    .request(SUBJECT, new TextEncoder().encode(String(n)), { timeout: 4000, noMux: true, reply: createInbox() })
+    .then(() => true)
+    .catch(() => false);
+
+it('replies leave by the broker that delivered the request while the daemon moves, and none is lost', async () => {
+  // The setup holds: an interest made on B reaches C late (and A at once, which the daemon answers through now).
+  await expect.poll(() => ask(0), { timeout: 20_000, interval: 200 }).toBe(true);
+  const probe = createInbox();
+  const early: string[] = [];
+  const sub = requester.subscribe(probe, { callback: (_, m) => early.push(m.subject) });
+  await requester.flush();
+  const atC = await connect({ servers: c.url });
+  atC.publish(probe);
+  await atC.flush();
+  await new Promise((r) => setTimeout(r, ROUTE_DELAY_MS * 3));
+  await atC.close();
+  sub.unsubscribe();
+  expect(early).toEqual([]);
+
+  const moved = new Promise<string>((resolve) => node.onEvent((e) => e.type === 'moved' && resolve(e.to)));
+  const asked: Array<Promise<boolean>> = [];
+  let n = 1;
+  const timer = setInterval(() => asked.push(ask(n++)), 50);
+  const gone = a.lameDuck();
+  try {
+    expect(await moved).toBe(`127.0.0.1:${c.port}`);
+    await gone;
+  } finally {
+    clearInterval(timer);
+  }
+  const answered = await Promise.all(asked);
+  expect(asked.length).toBeGreaterThan(40);
+  expect(answered.filter((ok) => !ok).length).toBe(0);
+}, 60_000);
