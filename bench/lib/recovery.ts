@@ -58,7 +58,8 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
     for (let p = 0, offset = 0; offset < o.nodes; p++, offset += per) {
       const count = Math.min(per, o.nodes - offset);
       const args = ['--nodes', String(count), '--offset', String(offset), '--prefix', 'loss', '--server', urls[p % 3]!, '-c', config];
-      sims.push(await startSimProcess(args, count, count + 1000));
+      // A node moving off a lame-duck broker holds two connections for a moment: room for every node's two.
+      sims.push(await startSimProcess(args, count, 2 * count + 1000));
       nodesOf[p % 3]!.push(...generateFleet(count, 'loss', offset).nodes.map((n) => n.identity));
     }
     const everyNode = nodesOf.flat();

@@ -311,6 +311,15 @@ export class NatsConnector implements Connector {
       this.manager = undefined;
       this.attempt = 0;
       void this.watchStatus(next);
+      // Evicted while dialling: the old connection's reconnect no longer speaks for this connector, so the link is
+      // back now, with what was held while it was down.
+      if (this.down) {
+        this.down = false;
+        this.dialsSinceLoss = 0;
+        const dropped = this.dropped;
+        this.sendHeld(next);
+        this.emit({ type: 'reconnected', server: next.getServer(), ...(dropped.messages > 0 ? { dropped } : {}) });
+      }
       await next.flush().catch(() => undefined);
       this.emit({ type: 'moved', from: server, to: next.getServer() });
       await sleep(this.overlapMs);

@@ -7,6 +7,7 @@ export class HoldingProxy {
   private readonly sockets = new Set<Socket>();
   private held: Socket[] = [];
   private holding = false;
+  private onlyOne = false;
   private readonly heldWaiters: Array<() => void> = [];
   port = 0;
 
@@ -21,7 +22,8 @@ export class HoldingProxy {
       this.sockets.add(client);
       client.on('close', () => this.sockets.delete(client));
       client.on('error', () => undefined);
-      if (this.holding) {
+      if (this.holding && this.onlyOne && this.held.length > 0) client.destroy();
+      else if (this.holding) {
         this.held.push(client);
         for (const wake of this.heldWaiters.splice(0)) wake();
       } else this.forward(client);
@@ -46,6 +48,12 @@ export class HoldingProxy {
     this.holding = true;
   }
 
+  /** The next connection is held as by hold(); others are refused until release(). */
+  holdOne(): void {
+    this.holding = true;
+    this.onlyOne = true;
+  }
+
   /** Resolves once a connection is being held. */
   heldConnection(): Promise<void> {
     return this.held.length > 0 ? Promise.resolve() : new Promise((r) => this.heldWaiters.push(r));
@@ -53,6 +61,7 @@ export class HoldingProxy {
 
   release(): void {
     this.holding = false;
+    this.onlyOne = false;
     for (const c of this.held.splice(0)) if (!c.destroyed) this.forward(c);
   }
 
