@@ -301,6 +301,12 @@ export class RegistryWatcher {
     if (!this.stopped) this.timer = setTimeout(() => void step(), Math.max(0, ms));
   }
 
+  /** Read again: once its current values are in (or a check passed after), the site's nodes are current. */
+  private answered(): void {
+    this.lastError = undefined;
+    if (this.site !== undefined) this.index.markReachable(this.site);
+  }
+
   private failed(reason: string): void {
     this.lastError = reason;
     if (this.site !== undefined) this.index.markUnreachable(this.site, reason);
@@ -318,8 +324,6 @@ export class RegistryWatcher {
       this.later(() => this.cycle(), this.checkMs);
       return;
     }
-    this.lastError = undefined;
-    if (this.site !== undefined) this.index.markReachable(this.site);
     this.nextRefreshAt = Date.now() + this.refreshMs;
     this.later(() => this.check(), this.checkMs);
   }
@@ -335,6 +339,7 @@ export class RegistryWatcher {
       this.later(() => this.cycle(), this.checkMs);
       return;
     }
+    this.answered();
     this.later(() => this.check(), Math.min(this.checkMs, this.nextRefreshAt - Date.now()));
   }
 
@@ -342,7 +347,9 @@ export class RegistryWatcher {
     const { timeoutMs } = this.opts;
     const domain = this.opts.site?.domain;
     if (domain === undefined && timeoutMs === undefined) return this.js.client();
-    return this.js.connection().jetstream({ ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) });
+    return this.js
+      .connection()
+      .jetstream({ ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) });
   }
 
   private async read(): Promise<void> {
@@ -359,6 +366,7 @@ export class RegistryWatcher {
         initial = false;
         this.index.replace(fresh.values(), site);
         fresh.clear();
+        this.answered();
         this.markReady();
       },
     });

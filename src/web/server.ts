@@ -588,7 +588,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         .map((f) => f.trim())
         .filter(Boolean)
         .slice(0, 50);
-      return { ...index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort }), ...indexStatus() };
+      return {
+        ...index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort }),
+        ...indexStatus(),
+      };
     },
   );
 

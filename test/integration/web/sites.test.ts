@@ -4,6 +4,7 @@
 // and its nodes are marked, while the other sites' nodes stay listed and the API keeps answering.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
+import { launchBrowser } from '../../../src/devkit/browser.js';
 import { startSupercluster, type LocalSupercluster } from '../../../src/devkit/supercluster.js';
 import { startWebServer, type WebServer } from '../../../src/web/server.js';
 import { hashPassword, saveUsers } from '../../../src/web/users.js';
@@ -107,44 +108,82 @@ it('lists the nodes of all four sites, each tagged with its site', async () => {
   expect(one.body).toMatchObject({ identity: 'edge-00002.example.net', site: 'edge' });
 });
 
-it('a lost leaf site is named unreachable and its nodes marked; back, it is read again', { timeout: 60_000 }, async () => {
-  await sc.killSite('edge');
-  let last: NodesAnswer & { ms: number } = await nodes();
-  await waitFor('edge reported unreachable', async () => ((last = await nodes()), unreachableNames(last).includes('edge')), 20_000, 200);
-  expect(unreachableNames(last)).toEqual(['edge']);
-  expect(last.unreachable[0]!.reason).toMatch(/troupe_registry_edge/);
-  // Its nodes are still listed, as last read, but marked; nobody else's are.
-  expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
-  expect(markedSites(last)).toEqual(['edge']);
-  expect(last.nodes.filter((n) => n.siteUnreachable).map((n) => n.identity)).toEqual(identities('edge'));
-  expect(last.ms).toBeLessThan(1000);
-  const one = await web.get<Row>('/api/nodes/edge-00001.example.net');
-  expect(one.body).toMatchObject({ site: 'edge', siteUnreachable: true });
-  const count = await web.get<{ unreachable: Array<{ site: string }> }>('/api/nodes/count?filter=');
-  expect(count.body.unreachable.map((u) => u.site)).toEqual(['edge']);
+it(
+  'a lost leaf site is named unreachable and its nodes marked, in the API and the page; back, it is read again',
+  { timeout: 60_000 },
+  async () => {
+    await sc.killSite('edge');
+    let last: NodesAnswer & { ms: number } = await nodes();
+    await waitFor('edge reported unreachable', async () => ((last = await nodes()), unreachableNames(last).includes('edge')), 20_000, 200);
+    expect(unreachableNames(last)).toEqual(['edge']);
+    expect(last.unreachable[0]!.reason).toMatch(/troupe_registry_edge/);
+    // Its nodes are still listed, as last read, but marked; nobody else's are.
+    expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
+    expect(markedSites(last)).toEqual(['edge']);
+    expect(last.nodes.filter((n) => n.siteUnreachable).map((n) => n.identity)).toEqual(identities('edge'));
+    expect(last.ms).toBeLessThan(1000);
+    const one = await web.get<Row>('/api/nodes/edge-00001.example.net');
+    expect(one.body).toMatchObject({ site: 'edge', siteUnreachable: true });
+    const count = await web.get<{ unreachable: Array<{ site: string }> }>('/api/nodes/count?filter=');
+    expect(count.body.unreachable.map((u) => u.site)).toEqual(['edge']);
 
-  await sc.restartSite('edge');
-  await waitFor('edge read again', async () => ((last = await nodes()), last.unreachable.length === 0), 30_000, 200);
-  expect(markedSites(last)).toEqual([]);
-  expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
-});
+    // The node list in Chromium says so beside the count, and marks edge's rows.
+    const browser = await launchBrowser();
+    try {
+      const page = browser.page;
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${server!.url}/`);
+      await page.locator('input[name=user]').fill('alice');
+      await page.locator('input[name=password]').fill('alice-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page
+        .getByTestId('nodes-total')
+        .filter({ hasText: `${everyNode.length} nodes from 3 of 4 sites` })
+        .waitFor();
+      await page
+        .getByTestId('site-unreachable')
+        .filter({ hasText: /^Site edge: its registry cannot be read since .*troupe_registry_edge/ })
+        .waitFor();
+      expect(await page.getByTestId('site-unreachable').count()).toBe(1);
+      await page.locator('[data-testid=nodes] .vrow').filter({ hasText: 'edge (unreachable)' }).first().waitFor();
+      expect(await page.locator('[data-testid=nodes] .vrow').filter({ hasText: 'edge (unreachable)' }).count()).toBe(PER_SITE);
 
-it('the WAN between ams and nyc cut: nyc is named and marked, the rest stays listed, and healing brings it back', { timeout: 90_000 }, async () => {
-  sc.cutWan('ams', 'nyc');
-  let last: NodesAnswer & { ms: number } = await nodes();
-  // While the shared JetStream meta leader moves, other gateway sites may fail a check too: wait for nyc alone.
-  await waitFor(
-    'nyc alone reported unreachable',
-    async () => ((last = await nodes()), JSON.stringify(unreachableNames(last)) === '["nyc"]'),
-    45_000,
-    200,
-  );
-  expect(markedSites(last)).toEqual(['nyc']);
-  expect(last.nodes.filter((n) => !n.siteUnreachable).map((n) => n.identity)).toEqual(everyNode.filter((id) => !id.startsWith('nyc')));
+      await sc.restartSite('edge');
+      await waitFor('edge read again', async () => ((last = await nodes()), last.unreachable.length === 0), 30_000, 200);
+      await page.reload();
+      await page
+        .getByTestId('nodes-total')
+        .filter({ hasText: `${everyNode.length} nodes from 4 of 4 sites` })
+        .waitFor();
+      expect(await page.getByTestId('site-unreachable').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
+    expect(markedSites(last)).toEqual([]);
+    expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
+  },
+);
 
-  sc.healWan('ams', 'nyc');
-  await sc.ready(30_000);
-  await waitFor('nyc read again', async () => ((last = await nodes()), last.unreachable.length === 0), 45_000, 200);
-  expect(markedSites(last)).toEqual([]);
-  expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
-});
+it(
+  'the WAN between ams and nyc cut: nyc is named and marked, the rest stays listed, and healing brings it back',
+  { timeout: 90_000 },
+  async () => {
+    sc.cutWan('ams', 'nyc');
+    let last: NodesAnswer & { ms: number } = await nodes();
+    // While the shared JetStream meta leader moves, other gateway sites may fail a check too: wait for nyc alone.
+    await waitFor(
+      'nyc alone reported unreachable',
+      async () => ((last = await nodes()), JSON.stringify(unreachableNames(last)) === '["nyc"]'),
+      45_000,
+      200,
+    );
+    expect(markedSites(last)).toEqual(['nyc']);
+    expect(last.nodes.filter((n) => !n.siteUnreachable).map((n) => n.identity)).toEqual(everyNode.filter((id) => !id.startsWith('nyc')));
+
+    sc.healWan('ams', 'nyc');
+    await sc.ready(30_000);
+    await waitFor('nyc read again', async () => ((last = await nodes()), last.unreachable.length === 0), 45_000, 200);
+    expect(markedSites(last)).toEqual([]);
+    expect(last.nodes.map((n) => n.identity)).toEqual(everyNode);
+  },
+);

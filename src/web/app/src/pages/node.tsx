@@ -24,7 +24,8 @@ export function NodePage({ identity }: { identity: string }) {
       <div class="muted">
         last seen {timeText(node.lastSeen)}
         {node.site ? ` at site ${node.site}` : ''}
-        {node.siteUnreachable ? ' (its registry cannot be read now: this is the last record read)' : ''} · collectives {cellText((node.collectives ?? []).join(', '), 300)} ·{' '}
+        {node.siteUnreachable ? ' (its registry cannot be read now: this is the last record read)' : ''} · collectives{' '}
+        {cellText((node.collectives ?? []).join(', '), 300)} ·{' '}
         <a href={`/run${query({ filter: `identity=${node.identity}` })}`}>run on this node…</a>
       </div>
       <div class="columns">
