@@ -70,6 +70,8 @@ interface Held {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long after a move the twin of a message the old connection delivered is still recognised. */
+const LATE_TWIN_MS = 10_000;
 
 /** Non-negative finite milliseconds or bytes, or a clear error naming the option. */
 function checked(name: string, value: number | undefined, fallback: number): number {
@@ -121,8 +123,14 @@ export class NatsConnector implements Connector {
   private readonly overlapMs: number;
   private moving = false;
   private closing = false;
-  /** While two connections are subscribed (moving off a lame-duck broker): messages seen on one, by content. */
-  private seen?: Map<string, NatsConnection>;
+  /**
+   * While two connections are (or were just) subscribed, moving off a lame-duck broker: the messages each delivered,
+   * by content. Once the old one has stopped listening, only twins of what it delivered can still come: the new
+   * connection's messages are then looked up, not recorded.
+   */
+  private seen?: { copies: Map<string, NatsConnection>; recording: boolean };
+  /** A broker's lame-duck notice that came while moving off another, handled once that move is done. */
+  private pendingLameDuck?: { nc: NatsConnection; server: string };
   /**
    * While moving: the reply subject of each request the old connection delivered, for its reply to leave by that same
    * broker. The requester's interest reached that broker before the request did; the new broker may not know it yet.
@@ -278,7 +286,11 @@ export class NatsConnector implements Connector {
    * flight. A message both connections deliver in that time is handled once.
    */
   private async leaveLameDuck(nc: NatsConnection, server: string): Promise<void> {
-    if (this.moving || this.closing) return;
+    if (this.closing) return;
+    if (this.moving) {
+      this.pendingLameDuck = { nc, server };
+      return;
+    }
     this.moving = true;
     try {
       const delayMs = Math.round(Math.random() * this.spreadMs);
@@ -300,7 +312,8 @@ export class NatsConnector implements Connector {
         await next.close();
         return;
       }
-      this.seen = new Map();
+      const seen = { copies: new Map<string, NatsConnection>(), recording: true };
+      this.seen = seen;
       this.replyVia = new Map();
       for (const live of this.live) {
         live.old = live.sub;
@@ -327,13 +340,16 @@ export class NatsConnector implements Connector {
         live.old?.unsubscribe();
         live.old = undefined;
       }
+      seen.recording = false;
       await closeWithin(nc, 1000);
-      // A copy the old connection delivered just before it stopped may have its twin still on the way.
-      await sleep(Math.min(this.overlapMs, 250));
-      this.seen = undefined;
       this.replyVia = undefined;
+      // A copy the old connection delivered just before it stopped may have its twin on the way through a slow broker.
+      setTimeout(() => this.seen === seen && (this.seen = undefined), LATE_TWIN_MS).unref();
     } finally {
       this.moving = false;
+      const pending = this.pendingLameDuck;
+      this.pendingLameDuck = undefined;
+      if (pending && pending.nc === this.nc) void this.leaveLameDuck(pending.nc, pending.server);
     }
   }
 
@@ -403,12 +419,12 @@ export class NatsConnector implements Connector {
       .update(' ')
       .update(data)
       .digest('base64');
-    const first = seen.get(key);
+    const first = seen.copies.get(key);
     if (first !== undefined && first !== via) {
-      seen.delete(key);
+      seen.copies.delete(key);
       return true;
     }
-    seen.set(key, via);
+    if (seen.recording) seen.copies.set(key, via);
     return false;
   }
 

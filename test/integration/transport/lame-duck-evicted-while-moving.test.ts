@@ -20,9 +20,12 @@ let node: NatsConnector;
 const events: ConnectorEvent[] = [];
 
 beforeAll(async () => {
+  // The proxy listens first, so that the free ports picked next cannot be its own.
+  const bClients = { host: '127.0.0.1', port: 0 };
+  toB = await new HoldingProxy(bClients).start();
   const [ca, cb, pb] = [await freePort(), await freePort(), await freePort()];
+  bClients.port = pb;
   const route = (p: number) => `"nats-route://127.0.0.1:${p}"`;
-  toB = await new HoldingProxy({ host: '127.0.0.1', port: pb }).start();
   a = new LocalNatsServer({
     config: `server_name: A\nlame_duck_grace_period: 1s\nlame_duck_duration: 30s\ncluster { name: t, listen: 127.0.0.1:${ca}, routes: [${route(cb)}] }`,
   });

@@ -18,15 +18,18 @@ const links: SlowLink[] = [];
 let requester: NatsConnection;
 let node: NatsConnector;
 
-const slowTo = async (port: number) => {
-  const link = await new SlowLink({ host: '127.0.0.1', port }, ROUTE_DELAY_MS).start();
+/** A slow link listening now, to a port given later: the free ports picked after it cannot be its own. */
+const slowLink = async () => {
+  const target = { host: '127.0.0.1', port: 0 };
+  const link = await new SlowLink(target, ROUTE_DELAY_MS).start();
   links.push(link);
-  return link.port;
+  return { port: link.port, to: (port: number) => ((target.port = port), port) };
 };
 
 beforeAll(async () => {
-  const [ca, cb, cc] = [await freePort(), await freePort(), await freePort()];
-  const [toA, toB, toC] = [await slowTo(ca), await slowTo(cb), await slowTo(cc)];
+  const [la, lb, lc] = [await slowLink(), await slowLink(), await slowLink()];
+  const [ca, cb, cc] = [la.to(await freePort()), lb.to(await freePort()), lc.to(await freePort())];
+  const [toA, toB, toC] = [la.port, lb.port, lc.port];
   const route = (p: number) => `"nats-route://127.0.0.1:${p}"`;
   const lameDuck = 'lame_duck_grace_period: 4s\nlame_duck_duration: 30s';
   // A and B route to each other directly and to C through its slow link, which C advertises; C dials out through
