@@ -124,6 +124,7 @@ export async function inventoryCommand(
   if (flags.registry) {
     const outcome = await runRegistryInventory(session, identity, target);
     term.write(renderRegistryInventory(outcome, { json }));
+    for (const u of outcome.unanswered) term.write({ out: '', err: `mco: ${unansweredLine(u)}\n` });
     return outcome.exitCode;
   }
   const outcome = await runInventory(session, identity, target, { timeoutMs: timeoutOf(flags) });

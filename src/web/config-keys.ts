@@ -101,4 +101,12 @@ export const WEB_KEYS = {
     description:
       "Seconds between full re-reads of the registry into the node list's in-memory index; changes arrive live by a watch in between, and records past the registry's max age are hidden at once.",
   },
+  'web.registry_check': {
+    type: 'integer',
+    min: 1,
+    default: 10,
+    scope: 'client',
+    description:
+      "Seconds between checks that each site's registry still answers (one JetStream request a site). A site that fails one is reported as unreachable and its nodes are marked, as last read, until a read of it succeeds; it is read again at each check.",
+  },
 } as const satisfies KeyTable;

@@ -1,7 +1,8 @@
 // The node list's in-memory index of the registry: every node's last record, kept current by watching the registry
 // bucket and re-read whole now and then (entries the broker ages out send no event). Filters are evaluated with the
-// filter module's own compiled predicates, so the page shows what `mco find --dm registry` would.
-import type { KV, KvEntry, QueuedIterator } from 'nats';
+// filter module's own compiled predicates, so the page shows what `mco find --dm registry` would. With several
+// sites each site's bucket is watched on its own; a site whose registry stops answering keeps its nodes, marked.
+import type { JetStreamClient, KV, KvEntry, NatsError, QueuedIterator } from 'nats';
 import { compileFilter, lookupFact, type Filter } from '../filter/index.js';
 import { decodeRegistration, type RegistrationRecord } from '../protocol/index.js';
 import type { JetStreamHandle } from '../transport/jetstream.js';
@@ -10,6 +11,16 @@ export interface IndexedNode {
   record: RegistrationRecord;
   /** When the registry stored it, ms since the epoch (broker clock). */
   storedAt: number;
+  /** The site whose registry holds it; none with one registry. */
+  site?: string;
+}
+
+/** A site whose registry the index cannot read now: its nodes are as last read. */
+export interface UnreachableSite {
+  site: string;
+  reason: string;
+  /** Since when, ms since the epoch. */
+  since: number;
 }
 
 export interface NodeQuery {
@@ -29,6 +40,9 @@ export interface NodeRow {
   agents: string[];
   classes: string[];
   facts: Record<string, unknown>;
+  site?: string;
+  /** Its site's registry cannot be read now: the record is the last one read, perhaps no longer true. */
+  siteUnreachable?: true;
 }
 
 const compare = (a: unknown, b: unknown): number => {
@@ -45,8 +59,10 @@ export class NodeIndex {
   private readonly nodes = new Map<string, IndexedNode>();
   private sorted?: IndexedNode[];
   private factNames?: string[];
-  /** Records older than this (the registry's max age) count as gone; 0: none. */
+  /** Records older than this (the registry's max age) count as gone; 0: none. A site's own, when set, wins. */
   maxAgeMs = 0;
+  private readonly siteMaxAge = new Map<string, number>();
+  private readonly unreachableSites = new Map<string, UnreachableSite>();
 
   constructor(
     /** Only nodes in this collective are listed. */
@@ -58,44 +74,77 @@ export class NodeIndex {
     return this.nodes.size;
   }
 
-  put(record: RegistrationRecord, storedAt: number): void {
+  /** A node registered at two sites (it moved) is listed once, by its newer record. */
+  put(record: RegistrationRecord, storedAt: number, site?: string): void {
     const known = this.nodes.get(record.identity);
     if (known && known.storedAt > storedAt) return;
     if (!record.collectives.includes(this.collective)) {
-      if (known) this.remove(record.identity);
+      if (known) this.remove(record.identity, site);
       return;
     }
-    this.nodes.set(record.identity, { record, storedAt });
+    this.nodes.set(record.identity, site === undefined ? { record, storedAt } : { record, storedAt, site });
     this.sorted = undefined;
     this.factNames = undefined;
   }
 
-  remove(identity: string): void {
+  /** With a site: only when the node is listed from that site (another site's record of it is newer). */
+  remove(identity: string, site?: string): void {
+    if (site !== undefined && this.nodes.get(identity)?.site !== site) return;
     if (this.nodes.delete(identity)) {
       this.sorted = undefined;
       this.factNames = undefined;
     }
   }
 
-  /** Replaces the whole index (after a full re-read). */
-  replace(entries: Iterable<IndexedNode>): void {
-    this.nodes.clear();
-    for (const e of entries) this.put(e.record, e.storedAt);
+  /** Replaces the whole index, or with a site that site's nodes (after a full re-read). */
+  replace(entries: Iterable<IndexedNode>, site?: string): void {
+    if (site === undefined) this.nodes.clear();
+    else for (const [id, n] of this.nodes) if (n.site === site) this.nodes.delete(id);
+    for (const e of entries) this.put(e.record, e.storedAt, site);
     this.sorted = undefined;
     this.factNames = undefined;
   }
 
+  /** A site's registry's own max age (0: none). */
+  setMaxAge(site: string | undefined, ms: number): void {
+    if (site === undefined) this.maxAgeMs = ms;
+    else this.siteMaxAge.set(site, ms);
+  }
+
+  markUnreachable(site: string, reason: string): void {
+    const known = this.unreachableSites.get(site);
+    this.unreachableSites.set(site, { site, reason, since: known?.since ?? this.now() });
+  }
+
+  markReachable(site: string): void {
+    this.unreachableSites.delete(site);
+  }
+
+  /** The sites whose registries cannot be read now, by name. */
+  unreachable(): UnreachableSite[] {
+    return [...this.unreachableSites.values()].sort((a, b) => compare(a.site, b.site));
+  }
+
+  private isFresh(n: IndexedNode, now: number): boolean {
+    const maxAge = n.site === undefined ? this.maxAgeMs : (this.siteMaxAge.get(n.site) ?? this.maxAgeMs);
+    return maxAge <= 0 || n.storedAt >= now - maxAge;
+  }
+
   private fresh(): IndexedNode[] {
     this.sorted ??= [...this.nodes.values()].sort((a, b) => compare(a.record.identity, b.record.identity));
-    if (this.maxAgeMs <= 0) return this.sorted;
-    const oldest = this.now() - this.maxAgeMs;
-    return this.sorted.some((n) => n.storedAt < oldest) ? this.sorted.filter((n) => n.storedAt >= oldest) : this.sorted;
+    const now = this.now();
+    return this.sorted.every((n) => this.isFresh(n, now)) ? this.sorted : this.sorted.filter((n) => this.isFresh(n, now));
   }
 
   get(identity: string): IndexedNode | undefined {
     const n = this.nodes.get(identity);
-    if (!n || (this.maxAgeMs > 0 && n.storedAt < this.now() - this.maxAgeMs)) return undefined;
-    return n;
+    return n && this.isFresh(n, this.now()) ? n : undefined;
+  }
+
+  /** The node as the API shows it, marked when its site cannot be read now. */
+  row(n: IndexedNode, facts: readonly string[]): NodeRow {
+    const row = rowOf(n, facts);
+    return n.site !== undefined && this.unreachableSites.has(n.site) ? { ...row, siteUnreachable: true } : row;
   }
 
   /** Every listed node's identity that the filter matches, sorted. */
@@ -129,7 +178,7 @@ export class NodeIndex {
       hits = keyed.map((k) => k.n);
     }
     const page = hits.slice(q.offset, q.offset + q.limit);
-    return { total: hits.length, offset: q.offset, nodes: page.map((n) => rowOf(n, q.facts)) };
+    return { total: hits.length, offset: q.offset, nodes: page.map((n) => this.row(n, q.facts)) };
   }
 
   /** Every fact name seen (top-level and dotted paths one level into structured facts), sorted. */
@@ -161,6 +210,7 @@ export function rowOf(n: IndexedNode, facts: readonly string[]): NodeRow {
     agents: n.record.agents,
     classes: n.record.classes,
     facts: picked,
+    ...(n.site !== undefined && { site: n.site }),
   };
 }
 
@@ -172,13 +222,44 @@ function decodeEntry(e: KvEntry): IndexedNode | undefined {
   }
 }
 
+export interface WatchedSite {
+  /** The site's name; none with one registry. */
+  name?: string;
+  /** The JetStream domain its bucket is in (a leaf site's); default: the broker's own. */
+  domain?: string;
+}
+
+export interface RegistryWatcherOptions {
+  site?: WatchedSite;
+  /** How long each JetStream request may take; default: the NATS client's. */
+  timeoutMs?: number;
+  /** How often the bucket is asked whether it still answers (and, while it does not, read again). */
+  checkMs?: number;
+}
+
+/** Why a read failed, in words: a timeout or a domain nobody answers for says what is missing. */
+function failure(err: unknown, bucket: string, o: RegistryWatcherOptions): string {
+  const e = err as NatsError;
+  const what =
+    e.code === 'TIMEOUT'
+      ? `JetStream did not answer within ${((o.timeoutMs ?? 5000) / 1000).toString()} s`
+      : e.code === '503' && o.site?.domain !== undefined
+        ? `no JetStream answers in domain '${o.site.domain}'`
+        : e.message;
+  return `registry bucket '${bucket}': ${what}`;
+}
+
 /**
- * Keeps an index current from the registry bucket: a watch (the current values, then every change), restarted
- * every `refreshMs` so nodes the broker aged out leave the list. A missing bucket is retried.
+ * Keeps an index current from one registry bucket: a watch (the current values, then every change), restarted
+ * every `refreshMs` so nodes the broker aged out leave the list. Every `checkMs` the bucket is asked for its status:
+ * a watch on a site that went away only falls silent, so a check that fails marks the site unreachable and the read
+ * is tried again at each check until it succeeds. A missing bucket is retried the same way.
  */
 export class RegistryWatcher {
   private watch?: QueuedIterator<KvEntry>;
+  private kv?: KV;
   private timer?: NodeJS.Timeout;
+  private nextRefreshAt = 0;
   private stopped = false;
   private loaded = false;
   private readyWaiters: Array<() => void> = [];
@@ -186,10 +267,15 @@ export class RegistryWatcher {
 
   constructor(
     private readonly js: JetStreamHandle,
-    private readonly bucket: string,
+    readonly bucket: string,
     readonly index: NodeIndex,
     private readonly refreshMs: number,
+    private readonly opts: RegistryWatcherOptions = {},
   ) {}
+
+  get site(): string | undefined {
+    return this.opts.site?.name;
+  }
 
   start(): void {
     void this.cycle();
@@ -206,42 +292,81 @@ export class RegistryWatcher {
     for (const r of this.readyWaiters.splice(0)) r();
   }
 
-  private async cycle(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.read();
-      this.lastError = undefined;
-    } catch (err) {
-      this.lastError = (err as Error).message;
-      this.markReady();
-    }
-    if (!this.stopped) this.timer = setTimeout(() => void this.restart(), this.refreshMs);
+  private get checkMs(): number {
+    return Math.min(this.opts.checkMs ?? this.refreshMs, this.refreshMs);
   }
 
-  private async restart(): Promise<void> {
-    const old = this.watch;
-    this.watch = undefined;
-    old?.stop();
-    await this.cycle();
+  private later(step: () => Promise<void>, ms: number): void {
+    clearTimeout(this.timer);
+    if (!this.stopped) this.timer = setTimeout(() => void step(), Math.max(0, ms));
+  }
+
+  /** Read again: once its current values are in (or a check passed after), the site's nodes are current. */
+  private answered(): void {
+    this.lastError = undefined;
+    if (this.site !== undefined) this.index.markReachable(this.site);
+  }
+
+  private failed(reason: string): void {
+    this.lastError = reason;
+    if (this.site !== undefined) this.index.markUnreachable(this.site, reason);
+    this.markReady();
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.stopped) return;
+    this.stopWatch();
+    try {
+      await this.read();
+    } catch (err) {
+      this.stopWatch();
+      this.failed(failure(err, this.bucket, this.opts));
+      this.later(() => this.cycle(), this.checkMs);
+      return;
+    }
+    this.nextRefreshAt = Date.now() + this.refreshMs;
+    this.later(() => this.check(), this.checkMs);
+  }
+
+  private async check(): Promise<void> {
+    if (this.stopped) return;
+    if (Date.now() >= this.nextRefreshAt || !this.kv) return this.cycle();
+    try {
+      await this.kv.status();
+    } catch (err) {
+      this.stopWatch();
+      this.failed(failure(err, this.bucket, this.opts));
+      this.later(() => this.cycle(), this.checkMs);
+      return;
+    }
+    this.answered();
+    this.later(() => this.check(), Math.min(this.checkMs, this.nextRefreshAt - Date.now()));
+  }
+
+  private client(): JetStreamClient {
+    const { timeoutMs } = this.opts;
+    const domain = this.opts.site?.domain;
+    if (domain === undefined && timeoutMs === undefined) return this.js.client();
+    return this.js
+      .connection()
+      .jetstream({ ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) });
   }
 
   private async read(): Promise<void> {
-    let kv: KV;
-    try {
-      kv = await this.js.client().views.kv(this.bucket, { bindOnly: true });
-      const status = await kv.status();
-      this.index.maxAgeMs = status.ttl;
-    } catch (err) {
-      throw new Error(`registry bucket '${this.bucket}': ${(err as Error).message}`, { cause: err });
-    }
+    const kv = await this.client().views.kv(this.bucket, { bindOnly: true });
+    const status = await kv.status();
+    this.index.setMaxAge(this.site, status.ttl);
+    this.kv = kv;
+    const site = this.site;
     const fresh = new Map<string, IndexedNode>();
     let initial = true;
     const watch = await kv.watch({
       key: '>',
       initializedFn: () => {
         initial = false;
-        this.index.replace(fresh.values());
+        this.index.replace(fresh.values(), site);
         fresh.clear();
+        this.answered();
         this.markReady();
       },
     });
@@ -253,22 +378,29 @@ export class RegistryWatcher {
           else {
             // The key is the identity, or its base64url with '=' in front.
             const id = e.key.startsWith('=') ? Buffer.from(e.key.slice(1), 'base64url').toString('utf8') : e.key;
-            this.index.remove(id);
+            this.index.remove(id, site);
           }
           continue;
         }
         const node = decodeEntry(e);
         if (!node) continue;
         if (initial) fresh.set(node.record.identity, node);
-        else this.index.put(node.record, node.storedAt);
+        else this.index.put(node.record, node.storedAt, site);
       }
     })().catch(() => undefined);
+  }
+
+  private stopWatch(): void {
+    const old = this.watch;
+    this.watch = undefined;
+    this.kv = undefined;
+    old?.stop();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.watch?.stop();
+    this.stopWatch();
     this.markReady();
   }
 }

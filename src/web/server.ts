@@ -20,12 +20,13 @@ import { checkFilterData, dataTermsOf, FilterError, isEmptyFilter, parseCompound
 import { pkiPaths } from '../security/from-config.js';
 import { jetStreamOf } from '../transport/jetstream.js';
 import { registryBucketName } from '../transport/nats-registry.js';
+import { parseRegistrySites } from '../client/discovery/sites.js';
 import { packageRoot } from '../protocol/index.js';
 import { WebError } from './errors.js';
 import { parseWebFilter, scopedText, withScope } from './filters.js';
 import { JobStore } from './job-store.js';
 import { JobManager, rowOf, type Job, type JobSummary } from './jobs.js';
-import { NodeIndex, RegistryWatcher, rowOf as nodeRow } from './node-index.js';
+import { NodeIndex, RegistryWatcher, type WatchedSite } from './node-index.js';
 import { CrlWatch } from './crl-watch.js';
 import { loadRoles, permissionsFor, permissionsOf } from './roles.js';
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions.js';
@@ -208,6 +209,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const users = new UserDirectory(files.users);
   const roles = reloading(files.roles, loadRoles);
   roles(); // a broken roles file stops the start, not the first request
+  const sites = parseRegistrySites(config.get('registry_sites'));
   const sessions = new SessionStore(config.get('web.session_ttl') * 1000);
   const troupe = opts.troupe ?? (await connect({ config, name: 'troupe-web' }));
   const ownTroupe = opts.troupe === undefined;
@@ -217,18 +219,36 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const connector = await troupe.context.connected();
   const js = jetStreamOf(connector);
   const index = new NodeIndex(config.get('main_collective'));
-  // The console's own site's registry (the one registry without `site`); registry_sites are read by discovery only.
-  const bucket = registryBucketName(config.get('registry_bucket'), config.get('site'));
-  const watcher = js ? new RegistryWatcher(js, bucket, index, config.get('web.index_refresh') * 1000) : undefined;
-  watcher?.start();
+  // Every site of `registry_sites`, each in its own bucket and JetStream domain, as discovery reads them; without
+  // them the console's own site's registry (the one registry without `site`).
+  const ownSite = config.get('site');
+  const watched: WatchedSite[] = sites.length > 0 ? sites : [ownSite ? { name: ownSite } : {}];
+  const watcherOptions = {
+    timeoutMs: config.get('registry_site_timeout') * 1000,
+    checkMs: config.get('web.registry_check') * 1000,
+  };
+  const watchers = js
+    ? watched.map(
+        (site) =>
+          new RegistryWatcher(
+            js,
+            registryBucketName(config.get('registry_bucket'), site.name ?? ownSite),
+            index,
+            config.get('web.index_refresh') * 1000,
+            { ...watcherOptions, site },
+          ),
+      )
+    : [];
+  for (const w of watchers) w.start();
   const store = js
     ? new JobStore(js.connection(), { bucket: config.get('web.jobs_bucket'), maxAgeMs: config.get('web.jobs_max_age') * 86400_000 }, () =>
         js.newInbox(),
       )
     : undefined;
   const jobs = new JobManager(troupe, store, warn);
-  const indexReady = () => watcher !== undefined && watcher.lastError === undefined && index.size >= 0;
-  await Promise.race([watcher?.ready(), new Promise((r) => setTimeout(r, 3000).unref())]);
+  // Requests are aimed from the index only while every site is read: otherwise the library discovers.
+  const indexReady = () => watchers.length > 0 && watchers.every((w) => w.lastError === undefined);
+  await Promise.race([Promise.all(watchers.map((w) => w.ready())), new Promise((r) => setTimeout(r, 3000).unref())]);
 
   const app = Fastify({
     ...(log ? { loggerInstance: log } : { logger: false }),
@@ -536,9 +556,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   // ---- nodes ----
   const needIndex = () => {
-    if (!watcher) throw new WebError('WEB_UNAVAILABLE', 'the node list needs NATS with JetStream (the registry)');
-    if (watcher.lastError) throw new WebError('WEB_UNAVAILABLE', `the registry cannot be read: ${watcher.lastError}`);
+    if (watchers.length === 0) throw new WebError('WEB_UNAVAILABLE', 'the node list needs NATS with JetStream (the registry)');
+    // Some sites read: their nodes are listed and the others named (`unreachable`); none: nothing to list.
+    if (watchers.every((w) => w.lastError !== undefined))
+      throw new WebError('WEB_UNAVAILABLE', `the registry cannot be read: ${watchers.map((w) => w.lastError).join('; ')}`);
   };
+  /** What the node list says beside its nodes: the sites read, and those whose registries cannot be read now. */
+  const indexStatus = () => ({ sites: watchers.flatMap((w) => (w.site === undefined ? [] : [w.site])), unreachable: index.unreachable() });
   app.get(
     '/api/nodes',
     {
@@ -564,7 +588,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         .map((f) => f.trim())
         .filter(Boolean)
         .slice(0, 50);
-      return index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort });
+      return {
+        ...index.query({ filter: registryFilter(q.filter), offset: q.offset, limit: q.limit, facts, sort: q.sort }),
+        ...indexStatus(),
+      };
     },
   );
 
@@ -573,7 +600,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { filter: filterQuery } } } },
     async (req) => {
       needIndex();
-      return index.count(registryFilter((req.query as { filter: string }).filter));
+      return { ...index.count(registryFilter((req.query as { filter: string }).filter)), ...indexStatus() };
     },
   );
 
@@ -594,7 +621,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       const identity = (req.params as { identity: string }).identity;
       const n = index.get(identity);
       if (!n) throw new WebError('WEB_NOT_FOUND', `no node ${identity} in the registry`);
-      const row = nodeRow(n, []);
+      const row = index.row(n, []);
       const recent = await jobs.touching(identity, 20, jobVisible(sessionOf(req)));
       let puppet: Record<string, unknown> | undefined;
       for (const s of recent) {
@@ -903,7 +930,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     jobs,
     close: () =>
       (closing ??= (async () => {
-        watcher?.stop();
+        for (const w of watchers) w.stop();
         sessions.close();
         await jobs.close();
         await app.close();

@@ -3,7 +3,7 @@
 import { lookupFact, plainIdentities } from '../../filter/index.js';
 import type { RegistrationRecord } from '../../protocol/index.js';
 import type { UnansweredSite } from '../discovery/method.js';
-import { maxAgeOption, queryRegistry, registeredNode, type RegistrySource } from '../discovery/registry.js';
+import { lookUpNode, maxAgeOption, queryRegistry, type RegistrySource } from '../discovery/registry.js';
 import { DiscoveryError } from '../discovery/method.js';
 import { registeredCount } from '../discovery/expect.js';
 import { UsageError } from '../errors.js';
@@ -74,10 +74,12 @@ export type RegistryInventoryOutcome =
       /** When the registry stored the record (ms since the epoch), and how long ago that was when it was read. */
       storedAt: number;
       ageMs: number;
-      exitCode: typeof EXIT.OK;
+      /** Sites whose registries did not answer: one may hold a newer record (the node moved there). */
+      unanswered: UnansweredSite[];
+      exitCode: typeof EXIT.OK | typeof EXIT.SOME_FAILED;
     }
-  /** Never registered, or its record is older than the registry's max age. */
-  | { kind: 'not_registered'; identity: string; exitCode: typeof EXIT.NO_RESPONSES };
+  /** Never registered, or its record is older than the registry's max age; or at a site that did not answer. */
+  | { kind: 'not_registered'; identity: string; unanswered: UnansweredSite[]; exitCode: typeof EXIT.NO_RESPONSES };
 
 export async function runRegistryInventory(
   session: ClientSession,
@@ -87,15 +89,17 @@ export async function runRegistryInventory(
   if (!identity) throw new UsageError('inventory needs a node identity');
   if (!plainIdentities({ ...target.filter, identity: [identity] }))
     throw new UsageError('inventory takes one plain identity and no other filters');
-  const node = await registeredNode(await registryOf(session), identity);
-  if (!node) return { kind: 'not_registered', identity, exitCode: EXIT.NO_RESPONSES };
+  const { node, unanswered } = await lookUpNode(await registryOf(session), identity);
+  // As haltCode: the one node asked for not found is 3, found with a site unheard from is 2.
+  if (!node) return { kind: 'not_registered', identity, unanswered, exitCode: EXIT.NO_RESPONSES };
   return {
     kind: 'registry_inventory',
     identity,
     record: node.record,
     storedAt: node.storedAt,
     ageMs: Date.now() - node.storedAt,
-    exitCode: EXIT.OK,
+    unanswered,
+    exitCode: unanswered.length > 0 ? EXIT.SOME_FAILED : EXIT.OK,
   };
 }
 

@@ -109,13 +109,22 @@ export const unansweredLine = (u: UnansweredSite): string => `registry: site ${u
 
 /** One node's record, unless it is missing or older than the max age. */
 export async function registeredNode(source: RegistrySource, identity: string, now = Date.now()): Promise<RegisteredNode | undefined> {
-  const { record, maxAgeMs } = await reading(() => source.get(identity));
-  if (!record || record.storedAt < freshAfter(maxAgeMs, undefined, now)) return undefined;
+  return (await lookUpNode(source, identity, now)).node;
+}
+
+/** One node's record as `registeredNode`, and the sites whose registries did not answer (it may be at one of them). */
+export async function lookUpNode(
+  source: RegistrySource,
+  identity: string,
+  now = Date.now(),
+): Promise<{ node?: RegisteredNode; unanswered: UnansweredSite[] }> {
+  const { record, maxAgeMs, unanswered = [] } = await reading(() => source.get(identity));
+  if (!record || record.storedAt < freshAfter(maxAgeMs, undefined, now)) return { unanswered };
   try {
     const decoded = decodeRegistration(record.data);
-    return decoded.identity === identity ? { record: decoded, storedAt: record.storedAt } : undefined;
+    return decoded.identity === identity ? { node: { record: decoded, storedAt: record.storedAt }, unanswered } : { unanswered };
   } catch {
-    return undefined;
+    return { unanswered };
   }
 }
 

@@ -60,7 +60,8 @@ export function renderInventory(o: InventoryOutcome, opts: { json: boolean }): R
 
 export function renderRegistryInventory(o: RegistryInventoryOutcome, opts: { json: boolean }): Rendered {
   if (o.kind === 'not_registered') {
-    return toErr(`${o.identity} is not in the registry (never registered, or its record is older than the registry's max age)\n`);
+    const where = o.unanswered.length > 0 ? ' of the sites that answered' : '';
+    return toErr(`${o.identity} is not in the registry${where} (never registered, or its record is older than the registry's max age)\n`);
   }
   const r = o.record;
   if (opts.json) {

@@ -1,6 +1,7 @@
 // A registry per site over a supercluster of real nats-servers: ams, lon and nyc joined by gateways (one JetStream
 // domain, a bucket per site placed in the site's cluster) and edge, a leaf site of ams with a JetStream domain of its
-// own. Simulated nodes register at each site; `mco` at ams reads every site, and names the one that is lost.
+// own. Simulated nodes register at each site; `mco` at ams reads every site (discovery, inventory --registry), and
+// names the one that is lost.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSupercluster, type LocalSupercluster } from '../../../src/devkit/supercluster.js';
 import { runMco, scratchDir, startSim, type RunningSim } from '../../helpers/mco.js';
@@ -72,6 +73,13 @@ it('--dm registry from ams lists the nodes of all four sites', async () => {
   expect(listed(r.stdout)).toEqual(everyNode);
 });
 
+it('inventory --registry from ams reads a node of a leaf site, and says nothing on stderr when every site answers', async () => {
+  const r = await runMco(['inventory', 'edge-00002.example.net', '--registry', '--config', client]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain('Inventory for edge-00002.example.net');
+  expect(r.stderr).toBe('');
+});
+
 it('a lost site is named, the others keep answering, and it answers again once back', { timeout: 120_000 }, async () => {
   await sc.killSite('nyc');
   // The gateway sites share one JetStream meta group: when the lost site held its leader, reads everywhere in the
@@ -98,6 +106,18 @@ it('a lost site is named, the others keep answering, and it answers again once b
   );
   expect(r.stderr).toMatch(/registry: site nyc did not answer \(/);
   expect(r.stdout).not.toContain('nyc-0');
+
+  // inventory --registry names the lost site as discovery does: a node found elsewhere exits 2 (nyc may hold a
+  // newer record of it), a node at nyc is not found among the sites that answered and exits 3.
+  const found = await runMco(['inventory', 'lon-00001.example.net', '--registry', '--config', client]);
+  expect(found.code, found.stderr).toBe(2);
+  expect(found.stdout).toContain('Inventory for lon-00001.example.net');
+  expect(found.stderr).toMatch(/^mco: registry: site nyc did not answer \(/m);
+  expect(found.stderr).not.toMatch(/site (ams|lon|edge)/);
+  const atNyc = await runMco(['inventory', 'nyc-00001.example.net', '--registry', '--config', client]);
+  expect(atNyc.code, atNyc.stderr).toBe(3);
+  expect(atNyc.stderr).toContain('nyc-00001.example.net is not in the registry of the sites that answered');
+  expect(atNyc.stderr).toMatch(/^mco: registry: site nyc did not answer \(/m);
 
   await sc.restartSite('nyc');
   await eventually(

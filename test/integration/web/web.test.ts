@@ -319,7 +319,7 @@ describe('jobs', () => {
   it('a ping of 1,000 simulated nodes streams all 1,000 replies over SSE, with the final box score', async () => {
     const c = await loggedIn('alice');
     const count = await c.get<{ count: number; total: number }>('/api/nodes/count');
-    expect(count.body).toEqual({ count: FLEET, total: FLEET });
+    expect(count.body).toEqual({ count: FLEET, total: FLEET, sites: [], unreachable: [] });
     const job = await runJob(c, { agent: 'rpcutil', action: 'ping' });
     pingJob = job.id;
     expect(job.rows.size).toBe(FLEET);

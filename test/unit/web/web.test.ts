@@ -192,6 +192,35 @@ describe('the node index', () => {
     index.maxAgeMs = 1_000_000 - 1010;
     expect(index.count(parseWebFilter('')).total).toBe(21); // n10…n29 and the renewed n00
   });
+
+  it("keeps each site's nodes apart: a re-read or removal touches its own site, and an unreachable site's nodes are marked", () => {
+    let now = 10_000;
+    const index = new NodeIndex('mcollective', () => now);
+    index.put(record('a1', {}), 9000, 'ams');
+    index.put(record('a2', {}), 9000, 'ams');
+    index.put(record('e1', {}), 9000, 'edge');
+    // A node that moved to edge is listed once, by its newer record; ams's removal of its old key leaves it.
+    index.put(record('a2', {}), 9500, 'edge');
+    index.remove('a2', 'ams');
+    expect(index.get('a2')?.site).toBe('edge');
+    index.replace([{ record: record('a3', {}), storedAt: 9600 }], 'ams');
+    expect(index.query({ filter: parseWebFilter(''), offset: 0, limit: 10, facts: [] }).nodes.map((n) => [n.identity, n.site])).toEqual([
+      ['a2', 'edge'],
+      ['a3', 'ams'],
+      ['e1', 'edge'],
+    ]);
+    index.markUnreachable('edge', 'gone');
+    now += 500;
+    index.markUnreachable('edge', 'still gone');
+    expect(index.unreachable()).toEqual([{ site: 'edge', reason: 'still gone', since: 10_000 }]);
+    const rows = index.query({ filter: parseWebFilter(''), offset: 0, limit: 10, facts: [] }).nodes;
+    expect(rows.filter((n) => n.siteUnreachable).map((n) => n.identity)).toEqual(['a2', 'e1']);
+    // Each site ages its records by its own registry's max age.
+    index.setMaxAge('edge', 1000);
+    expect(index.matching(parseWebFilter('')).map((n) => n.record.identity)).toEqual(['a2', 'a3']);
+    index.markReachable('edge');
+    expect(index.unreachable()).toEqual([]);
+  });
 });
 
 describe('reply rows and history', () => {

@@ -85,6 +85,17 @@ export interface NodeRow {
   agents: string[];
   classes?: string[];
   facts: Record<string, unknown>;
+  /** The site whose registry holds it, with several sites. */
+  site?: string;
+  /** Its site's registry cannot be read now: the record is the last one read. */
+  siteUnreachable?: true;
+}
+
+/** A site whose registry the console cannot read now. */
+export interface UnreachableSite {
+  site: string;
+  reason: string;
+  since: number;
 }
 
 export interface NodeDetail extends NodeRow {

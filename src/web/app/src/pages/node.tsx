@@ -22,7 +22,10 @@ export function NodePage({ identity }: { identity: string }) {
     <div class="page" data-testid="node-page">
       <h2 data-testid="node-identity">{node.identity}</h2>
       <div class="muted">
-        last seen {timeText(node.lastSeen)} · collectives {cellText((node.collectives ?? []).join(', '), 300)} ·{' '}
+        last seen {timeText(node.lastSeen)}
+        {node.site ? ` at site ${node.site}` : ''}
+        {node.siteUnreachable ? ' (its registry cannot be read now: this is the last record read)' : ''} · collectives{' '}
+        {cellText((node.collectives ?? []).join(', '), 300)} ·{' '}
         <a href={`/run${query({ filter: `identity=${node.identity}` })}`}>run on this node…</a>
       </div>
       <div class="columns">

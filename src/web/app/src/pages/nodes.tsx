@@ -1,10 +1,10 @@
 // The registry's nodes: a virtualised table fetched a page at a time as it scrolls, a filter box with a live count,
 // fact columns of the user's choosing, and saved filters.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { del, get, post, query, type NodeRow } from '../api.js';
+import { del, get, post, query, type NodeRow, type UnreachableSite } from '../api.js';
 import { ErrorLine, FilterBox, type Counter } from '../components.js';
 import { navigate } from '../router.js';
-import { agoText, cellText, useDebounced, useStored } from '../util.js';
+import { agoText, cellText, timeText, useDebounced, useStored } from '../util.js';
 import { Cells, Header, VirtualList, type Column } from '../virtual.js';
 
 const PAGE = 200;
@@ -13,6 +13,9 @@ interface Page {
   total: number;
   offset: number;
   nodes: NodeRow[];
+  /** The sites whose registries are read (none with one registry), and those that cannot be read now. */
+  sites?: string[];
+  unreachable?: UnreachableSite[];
 }
 
 export function NodesPage({ initialFilter }: { initialFilter: string }) {
@@ -23,6 +26,8 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
   const [pickFacts, setPickFacts] = useState(false);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<unknown>(null);
+  const [sites, setSites] = useState<string[]>([]);
+  const [unreachable, setUnreachable] = useState<UnreachableSite[]>([]);
   const [, setTick] = useState(0);
   const pages = useRef(new Map<number, NodeRow[] | 'loading'>());
   const generation = useRef(0);
@@ -44,6 +49,8 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
           if (gen !== generation.current) return;
           pages.current.set(pageNo, r.nodes);
           setTotal(r.total);
+          setSites(r.sites ?? []);
+          setUnreachable(r.unreachable ?? []);
           setError(null);
           setTick((t) => t + 1);
         },
@@ -66,6 +73,20 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
     navigate(`/nodes${query({ filter: settled })}`, true);
   }, [load, settled]);
 
+  // A site lost or back shows without a reload: the count's answer carries the sites' state.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      get<{ sites?: string[]; unreachable?: UnreachableSite[] }>(`/api/nodes/count${query({ filter: settled })}`).then(
+        (r) => {
+          setSites(r.sites ?? []);
+          setUnreachable(r.unreachable ?? []);
+        },
+        () => undefined,
+      );
+    }, 10_000);
+    return () => clearInterval(timer);
+  }, [settled]);
+
   const onRange = useCallback(
     (first: number, last: number) => {
       for (let p = Math.floor(first / PAGE); p <= Math.floor(Math.max(first, last - 1) / PAGE); p++) {
@@ -82,6 +103,7 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
 
   const cols: Column[] = [
     { title: 'Identity', width: '0 0 240px' },
+    ...(sites.length > 1 ? [{ title: 'Site', width: '0 0 140px' }] : []),
     ...columns.map((c) => ({ title: c, width: '1 1 120px' })),
     { title: 'Last seen', width: '0 0 100px' },
     { title: 'Agents', width: '1 1 200px' },
@@ -183,8 +205,13 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
       ) : null}
       <ErrorLine error={error} />
       <div class="muted" data-testid="nodes-total">
-        {total} nodes
+        {total} nodes{sites.length > 1 ? ` from ${sites.length - unreachable.length} of ${sites.length} sites` : ''}
       </div>
+      {unreachable.map((u) => (
+        <div class="warning" role="status" data-testid="site-unreachable" key={u.site}>
+          Site {u.site}: its registry cannot be read since {timeText(u.since)} ({u.reason}); its nodes are shown as last read.
+        </div>
+      ))}
       <Header columns={cols} />
       <VirtualList
         testid="nodes"
@@ -205,6 +232,7 @@ export function NodesPage({ initialFilter }: { initialFilter: string }) {
                 <a href={`/nodes/${encodeURIComponent(n.identity)}`} class="identity">
                   {cellText(n.identity, 120)}
                 </a>,
+                ...(sites.length > 1 ? [n.site ? (n.siteUnreachable ? `${n.site} (unreachable)` : n.site) : ''] : []),
                 ...columns.map((c) => cellText(n.facts?.[c], 120)),
                 n.lastSeen ? agoText(n.lastSeen) : '',
                 cellText((n.agents ?? []).join(' '), 200),
