@@ -324,6 +324,7 @@ export class NatsConnector implements Connector {
       this.manager = undefined;
       this.attempt = 0;
       void this.watchStatus(next);
+      stopReconnecting(nc);
       // Evicted while dialling: the old connection's reconnect no longer speaks for this connector, so the link is
       // back now, with what was held while it was down.
       if (this.down) {
@@ -547,7 +548,7 @@ interface DialList {
 }
 
 /** The protocol handler behind a connection, as far as this module reads it; nats.js does not type it. */
-type Protocol = { servers?: Partial<DialList>; connected?: unknown };
+type Protocol = { servers?: Partial<DialList>; connected?: unknown; options?: { reconnect?: boolean }; abortReconnect?: unknown };
 const protocolOf = (nc: NatsConnection) => (nc as unknown as { protocol?: Protocol }).protocol;
 
 /** nats.js's server list when it is there as expected (another nats.js may differ). */
@@ -559,6 +560,18 @@ function dialList(nc: NatsConnection): DialList | undefined {
 /** Every server nats.js knows of, configured and learnt from the cluster, as host:port. */
 function knownServers(nc: NatsConnection): string[] {
   return (dialList(nc)?.servers ?? []).flatMap((s) => (typeof s.listen === 'string' ? [s.listen] : []));
+}
+
+/**
+ * A connection being left must not come back. Evicted, nats.js would dial again, and a close() that lands while a
+ * dial is in flight leaves that dial's socket open (a connection with no subscriptions, re-dialled after every broker
+ * restart): from here on an eviction closes it, and a reconnect under way gives up at its next attempt.
+ */
+function stopReconnecting(nc: NatsConnection): void {
+  const protocol = protocolOf(nc);
+  if (!protocol) return;
+  if (protocol.options && typeof protocol.options.reconnect === 'boolean') protocol.options.reconnect = false;
+  if (typeof protocol.abortReconnect === 'boolean') protocol.abortReconnect = true;
 }
 
 /** Whether nats.js has a live link to a broker now; true when its state cannot be read (status events then tell). */
