@@ -4,13 +4,11 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, LocalNatsServer } from '../../../src/devkit/nats-server.js';
-import { broadcastSubject } from '../../../src/protocol/index.js';
 import type { ConnectorEvent } from '../../../src/transport/connector.js';
-import { NatsConnector } from '../../../src/transport/nats.js';
+import type { NatsConnector } from '../../../src/transport/nats.js';
+import { ECHO_SUBJECT, startEchoNode } from '../../helpers/echo-node.js';
 import { HoldingProxy } from '../../helpers/tcp-proxy.js';
 import { waitFor } from '../../helpers/wait.js';
-
-const SUBJECT = broadcastSubject('mcollective', 'echo');
 
 let a: LocalNatsServer;
 let b: LocalNatsServer;
@@ -37,12 +35,7 @@ beforeAll(async () => {
   await a.start();
   await b.start();
   requester = await connect({ servers: b.url });
-  node = new NatsConnector({ servers: [a.url], name: 'moving node', lameDuckSpreadMs: 0, maxReconnectWaitMs: 500 });
-  node.onEvent((e) => events.push(e));
-  await node.connect();
-  await node.subscribe({ kind: 'broadcast', collective: 'mcollective', agent: 'echo' }, (m) => {
-    if (m.replyTo) void node.reply(m.replyTo, m.data);
-  });
+  node = await startEchoNode({ servers: [a.url], name: 'moving node', lameDuckSpreadMs: 0, maxReconnectWaitMs: 500 }, events);
 }, 60_000);
 
 afterAll(async () => {
@@ -55,7 +48,7 @@ afterAll(async () => {
 
 const ask = () =>
   requester
-    .request(SUBJECT, new TextEncoder().encode('hi'), { timeout: 2000 })
+    .request(ECHO_SUBJECT, new TextEncoder().encode('hi'), { timeout: 2000 })
     .then(() => true)
     .catch(() => false);
 

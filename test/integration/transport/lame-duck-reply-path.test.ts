@@ -4,13 +4,11 @@
 import { connect, createInbox, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, LocalNatsServer } from '../../../src/devkit/nats-server.js';
-import { broadcastSubject } from '../../../src/protocol/index.js';
-import { NatsConnector } from '../../../src/transport/nats.js';
+import type { NatsConnector } from '../../../src/transport/nats.js';
+import { ECHO_SUBJECT, startEchoNode } from '../../helpers/echo-node.js';
 import { SlowLink } from '../../helpers/tcp-proxy.js';
 
 const ROUTE_DELAY_MS = 400;
-const SUBJECT = broadcastSubject('mcollective', 'echo');
-
 let a: LocalNatsServer;
 let b: LocalNatsServer;
 let c: LocalNatsServer;
@@ -48,12 +46,7 @@ beforeAll(async () => {
   await b.start();
   await c.start();
   requester = await connect({ servers: b.url });
-  node = new NatsConnector({ servers: [a.url], name: 'moving node', lameDuckSpreadMs: 0, lameDuckOverlapMs: 1500 });
-  await node.connect();
-  await node.subscribe({ kind: 'broadcast', collective: 'mcollective', agent: 'echo' }, (m) => {
-    if (m.replyTo) void node.reply(m.replyTo, m.data);
-  });
-  await node.flush();
+  node = await startEchoNode({ servers: [a.url], name: 'moving node', lameDuckSpreadMs: 0, lameDuckOverlapMs: 1500 });
 }, 60_000);
 
 afterAll(async () => {
@@ -66,7 +59,7 @@ afterAll(async () => {
 /** A request with a reply subscription of its own, made just before it is sent, as mco's are. */
 const ask = (n: number) =>
   requester
-    .request(SUBJECT, new TextEncoder().encode(String(n)), { timeout: 4000, noMux: true, reply: createInbox() })
+    .request(ECHO_SUBJECT, new TextEncoder().encode(String(n)), { timeout: 4000, noMux: true, reply: createInbox() })
     .then(() => true)
     .catch(() => false);
 

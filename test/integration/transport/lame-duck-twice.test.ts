@@ -4,9 +4,9 @@
 import { connect } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, LocalNatsServer } from '../../../src/devkit/nats-server.js';
-import { broadcastSubject } from '../../../src/protocol/index.js';
 import type { ConnectorEvent } from '../../../src/transport/connector.js';
-import { NatsConnector } from '../../../src/transport/nats.js';
+import type { NatsConnector } from '../../../src/transport/nats.js';
+import { ECHO_SUBJECT, startEchoNode } from '../../helpers/echo-node.js';
 import { waitFor } from '../../helpers/wait.js';
 
 let servers: LocalNatsServer[] = [];
@@ -24,13 +24,7 @@ beforeAll(async () => {
       }),
   );
   for (const s of servers) await s.start();
-  node = new NatsConnector({ servers: [servers[0]!.url], name: 'moving node', lameDuckSpreadMs: 0, lameDuckOverlapMs: 1500 });
-  node.onEvent((e) => events.push(e));
-  await node.connect();
-  await node.subscribe({ kind: 'broadcast', collective: 'mcollective', agent: 'echo' }, (m) => {
-    if (m.replyTo) void node.reply(m.replyTo, m.data);
-  });
-  await node.flush();
+  node = await startEchoNode({ servers: [servers[0]!.url], name: 'moving node', lameDuckSpreadMs: 0, lameDuckOverlapMs: 1500 }, events);
 }, 60_000);
 
 afterAll(async () => {
@@ -58,7 +52,7 @@ it('a lame-duck notice that comes while moving is acted on once the move is done
 async function ask(server: LocalNatsServer): Promise<string> {
   const requester = await connect({ servers: server.url });
   try {
-    const reply = await requester.request(broadcastSubject('mcollective', 'echo'), new TextEncoder().encode('hi'), { timeout: 2000 });
+    const reply = await requester.request(ECHO_SUBJECT, new TextEncoder().encode('hi'), { timeout: 2000 });
     return new TextDecoder().decode(reply.data);
   } catch (err) {
     return (err as Error).message;
