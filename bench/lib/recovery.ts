@@ -147,7 +147,6 @@ export async function brokerLoss(o: BrokerLossOptions): Promise<{ records: Bench
 
 const load = () => loadavg()[0]!.toFixed(1);
 
-/** Per request, on stderr: when it was sent after `since`, the replies from `group` (the killed broker's nodes) and the rest. */
 /**
  * Connections the brokers still hold once the restart is over: a node's second connection, or one with no
  * subscriptions (a connection a move left behind that nats.js dialled again). The stream has closed its own by then.
@@ -165,6 +164,7 @@ async function leftovers(servers: Parameters<typeof monitorJson>[0][]): Promise<
   return { nodesTwice: [...perNode.values()].filter((n) => n > 1).length, idle };
 }
 
+/** Per request, on stderr: when it was sent after `since`, the replies from `group` (the killed broker's nodes) and the rest. */
 function timeline(sent: readonly StreamedRequest[], killedAt: number, killedNodes: ReadonlySet<string>): void {
   for (const r of sent) {
     let fromKilled = 0;

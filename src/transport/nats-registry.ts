@@ -177,6 +177,21 @@ export interface RegistryReaderOptions {
   stallMs?: number;
 }
 
+/** Own JetStream options only when asked for a domain or a timeout; otherwise the connector's shared client. */
+function registryJetStreamOptions(
+  opts: Pick<RegistryReaderOptions, 'domain' | 'timeoutMs'>,
+): { domain?: string; timeout?: number } | undefined {
+  const { domain, timeoutMs } = opts;
+  if (domain === undefined && timeoutMs === undefined) return undefined;
+  return { ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) };
+}
+
+/** The JetStream client a site's registry is read through: in its domain, within its timeout. */
+export function registryJetStream(js: JetStreamHandle, opts: Pick<RegistryReaderOptions, 'domain' | 'timeoutMs'>): JetStreamClient {
+  const options = registryJetStreamOptions(opts);
+  return options ? js.connection().jetstream(options) : js.client();
+}
+
 /** Reads the registry: every node's last record, or one node's. */
 export class NatsRegistryReader {
   private manager?: JetStreamManager;
@@ -190,16 +205,12 @@ export class NatsRegistryReader {
     this.stallMs = opts.stallMs ?? 10_000;
   }
 
-  /** Own JetStream options only when asked for a domain or a timeout; otherwise the connector's shared manager. */
   private get jsOptions(): { domain?: string; timeout?: number } | undefined {
-    const { domain, timeoutMs } = this.opts;
-    if (domain === undefined && timeoutMs === undefined) return undefined;
-    return { ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) };
+    return registryJetStreamOptions(this.opts);
   }
 
   private client(): JetStreamClient {
-    const options = this.jsOptions;
-    return options ? this.js.connection().jetstream(options) : this.js.client();
+    return registryJetStream(this.js, this.opts);
   }
 
   private async jsm(): Promise<JetStreamManager> {

@@ -249,15 +249,20 @@ export class NatsConnector implements Connector {
         if (++this.dialsSinceLoss >= 2 * Math.max(1, this.servers.length)) void this.rediscover(nc);
       } else if (s.type === Events.Reconnect) {
         this.attempt = 0;
-        this.dialsSinceLoss = 0;
-        this.down = false;
-        const dropped = this.dropped;
-        this.sendHeld(nc);
-        this.emit({ type: 'reconnected', server: statusData(s), ...(dropped.messages > 0 ? { dropped } : {}) });
+        this.linkBack(nc, statusData(s));
       } else if (s.type === Events.Update) this.shuffleGossiped(nc);
       else if (s.type === Events.LDM) void this.leaveLameDuck(nc, statusData(s));
       else if (s.type === Events.Error) this.emit({ type: 'error', error: statusError(s) });
     }
+  }
+
+  /** The link is up again on `nc`: what was held while it was down goes out, and listeners hear so. */
+  private linkBack(nc: NatsConnection, server: string): void {
+    this.dialsSinceLoss = 0;
+    this.down = false;
+    const dropped = this.dropped;
+    this.sendHeld(nc);
+    this.emit({ type: 'reconnected', server, ...(dropped.messages > 0 ? { dropped } : {}) });
   }
 
   /**
@@ -327,13 +332,7 @@ export class NatsConnector implements Connector {
       stopReconnecting(nc);
       // Evicted while dialling: the old connection's reconnect no longer speaks for this connector, so the link is
       // back now, with what was held while it was down.
-      if (this.down) {
-        this.down = false;
-        this.dialsSinceLoss = 0;
-        const dropped = this.dropped;
-        this.sendHeld(next);
-        this.emit({ type: 'reconnected', server: next.getServer(), ...(dropped.messages > 0 ? { dropped } : {}) });
-      }
+      if (this.down) this.linkBack(next, next.getServer());
       await next.flush().catch(() => undefined);
       this.emit({ type: 'moved', from: server, to: next.getServer() });
       await sleep(this.overlapMs);

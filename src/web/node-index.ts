@@ -2,10 +2,11 @@
 // bucket and re-read whole now and then (entries the broker ages out send no event). Filters are evaluated with the
 // filter module's own compiled predicates, so the page shows what `mco find --dm registry` would. With several
 // sites each site's bucket is watched on its own; a site whose registry stops answering keeps its nodes, marked.
-import type { JetStreamClient, KV, KvEntry, NatsError, QueuedIterator } from 'nats';
+import type { KV, KvEntry, NatsError, QueuedIterator } from 'nats';
 import { compileFilter, lookupFact, type Filter } from '../filter/index.js';
 import { decodeRegistration, type RegistrationRecord } from '../protocol/index.js';
 import type { JetStreamHandle } from '../transport/jetstream.js';
+import { registryJetStream } from '../transport/nats-registry.js';
 
 export interface IndexedNode {
   record: RegistrationRecord;
@@ -343,17 +344,11 @@ export class RegistryWatcher {
     this.later(() => this.check(), Math.min(this.checkMs, this.nextRefreshAt - Date.now()));
   }
 
-  private client(): JetStreamClient {
+  private async read(): Promise<void> {
     const { timeoutMs } = this.opts;
     const domain = this.opts.site?.domain;
-    if (domain === undefined && timeoutMs === undefined) return this.js.client();
-    return this.js
-      .connection()
-      .jetstream({ ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeout: timeoutMs }) });
-  }
-
-  private async read(): Promise<void> {
-    const kv = await this.client().views.kv(this.bucket, { bindOnly: true });
+    const js = registryJetStream(this.js, { ...(domain !== undefined && { domain }), ...(timeoutMs !== undefined && { timeoutMs }) });
+    const kv = await js.views.kv(this.bucket, { bindOnly: true });
     const status = await kv.status();
     this.index.setMaxAge(this.site, status.ttl);
     this.kv = kv;
